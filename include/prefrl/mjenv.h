@@ -1,0 +1,184 @@
+/* MuJoCo helpers shared by every MuJoCo-based env plugin (DMC, Meta-world).
+ *
+ * MuJoCo 2.2.2 (Debian 12) reports fatal errors through the global callback
+ * `mju_user_error`, which must not return; it has no log handler.  prefrl
+ * installs handlers once per process: an error long-jumps to the innermost
+ * active PrefrlMjGuard of the calling thread (and is turned into a GError with
+ * code PREFRL_ERROR_MUJOCO), a warning goes to g_warning.  Every call into
+ * MuJoCo that can fail must therefore run inside a guard; the guarded
+ * wrappers below (load, make data, reset, forward, step) do that for you.
+ *
+ * Also here: the version check, model-path resolution for bundled models,
+ * name lookups that report every missing name at once, the [-1, 1] -> ctrlrange
+ * action map, the physics snapshot, and the reward-shaping functions of the
+ * DeepMind Control Suite (`tolerance` with all its sigmoids) and Meta-world
+ * (the same `tolerance`, plus the Hamacher product). */
+#ifndef PREFRL_MJENV_H
+#define PREFRL_MJENV_H
+
+#include <setjmp.h>
+#include <stddef.h>
+#include <glib.h>
+#include <mujoco/mujoco.h>
+
+#include <prefrl/error.h>
+
+G_BEGIN_DECLS
+
+/** Size of MuJoCo's error buffers (mj_loadXML's and the guard's message). */
+#define PREFRL_MJ_ERROR_SIZE 1000
+
+/* ---- error guard -------------------------------------------------------- */
+
+/** A guard around MuJoCo calls.  Caller-allocated (on the stack), used as:
+ *
+ *     PrefrlMjGuard g;
+ *     prefrl_mj_guard_push(&g);
+ *     if (setjmp(g.jmp) != 0) {
+ *         // MuJoCo raised an error; the guard is already popped
+ *         return prefrl_mj_guard_fail(&g, error, "stepping");
+ *     }
+ *     mj_step(m, d);                      // any MuJoCo calls
+ *     prefrl_mj_guard_pop(&g);
+ *
+ * setjmp must be called in the function that stays active during the guarded
+ * calls (hence the macro-free pattern).  Locals modified between setjmp and
+ * the error and read afterwards must be `volatile`.  After an error inside
+ * mj_step/mj_forward the mjData is in an undefined state (its stack mark is
+ * not restored): call mj_resetData (prefrl_mj_reset) before using it again.
+ * Guards nest per thread. */
+typedef struct PrefrlMjGuard {
+    jmp_buf jmp;
+    struct PrefrlMjGuard *prev;              /* enclosing guard of this thread */
+    char message[PREFRL_MJ_ERROR_SIZE];      /* MuJoCo's error text */
+} PrefrlMjGuard;
+
+/** Install the process-wide MuJoCo error/warning handlers (idempotent,
+ *  thread-safe).  Called by every function of this header that talks to
+ *  MuJoCo; call it yourself only before raw MuJoCo calls in your own guard. */
+void prefrl_mj_install_handlers(void);
+
+/** Make `guard` the innermost guard of this thread (installs the handlers). */
+void prefrl_mj_guard_push(PrefrlMjGuard *guard);
+
+/** Remove `guard`, which must be the innermost guard, after the guarded calls
+ *  returned normally. */
+void prefrl_mj_guard_pop(PrefrlMjGuard *guard);
+
+/** After a long jump to `guard`: set *error (PREFRL_ERROR_MUJOCO) to
+ *  "MuJoCo error while WHAT: MESSAGE" and return FALSE. */
+gboolean prefrl_mj_guard_fail(const PrefrlMjGuard *guard, GError **error, const char *what);
+
+/* ---- models ------------------------------------------------------------- */
+
+/** Check that the MuJoCo library's mj_version() equals the header the code
+ *  was built with (mjVERSION_HEADER); PREFRL_ERROR_MUJOCO otherwise. */
+gboolean prefrl_mj_check_version(GError **error);
+
+/** Find a bundled model file.  Looks for PREFRL_SRCDIR/src_subdir/file (the
+ *  source tree, so uninstalled builds use the files being edited), then
+ *  PREFRL_MODELDIR/file (the installed copy).  `file` may contain a
+ *  subdirectory.  Returns a newly allocated path (transfer full, g_free) or
+ *  NULL with PREFRL_ERROR_IO naming every place looked at. */
+char *prefrl_mj_find_model(const char *src_subdir, const char *file, GError **error);
+
+/** Resolve the model of an env: `user_path` when non-NULL and non-empty (must
+ *  exist; PREFRL_ERROR_IO otherwise), else the bundled `file` as found by
+ *  prefrl_mj_find_model.  (transfer full, g_free) */
+char *prefrl_mj_resolve_model(const char *user_path, const char *src_subdir, const char *file,
+                              GError **error);
+
+/** Load and compile an MJCF (or MJB, by extension ".mjb") file after checking
+ *  the library version.  Errors (PREFRL_ERROR_MUJOCO) carry the path and
+ *  MuJoCo's message.  (transfer full: mj_deleteModel) */
+mjModel *prefrl_mj_load_model(const char *path, GError **error);
+
+/** mj_makeData under a guard.  (transfer full: mj_deleteData) */
+mjData *prefrl_mj_make_data(const mjModel *m, GError **error);
+
+/* ---- names -------------------------------------------------------------- */
+
+/** One name a task needs from its model; `*id` receives its index. */
+typedef struct PrefrlMjName {
+    int type;           /* mjtObj: mjOBJ_BODY, mjOBJ_JOINT, mjOBJ_SITE, ... */
+    const char *name;
+    int *id;            /* out: index in the model, -1 when missing */
+} PrefrlMjName;
+
+/** Resolve every entry of names[0..n).  When some are missing, fail with one
+ *  PREFRL_ERROR_MUJOCO error listing ALL of them:
+ *  "model walker.xml lacks joint 'rootz', site 'torso'".  `model_label` names
+ *  the model in that message (e.g. the file's basename). */
+gboolean prefrl_mj_lookup(const mjModel *m, const char *model_label, const PrefrlMjName *names,
+                          size_t n, GError **error);
+
+/** Lowercase word for an mjtObj ("body", "joint", "geom", "site", "sensor",
+ *  "actuator", "tendon", ...); "object" for unknown types.  (transfer none) */
+const char *prefrl_mj_type_name(int type);
+
+/* ---- stepping ----------------------------------------------------------- */
+
+/** Map an action in [-1, 1]^nu to d->ctrl: each entry clipped to [-1, 1],
+ *  then mapped affinely onto the actuator's ctrlrange when it is ctrllimited
+ *  (low + (a + 1)/2 (high - low)), copied as is otherwise.  A non-finite entry
+ *  fails with PREFRL_ERROR_NUMERIC naming its index; ctrl is then untouched. */
+gboolean prefrl_mj_set_action(const mjModel *m, mjData *d, const float *action, GError **error);
+
+/** mj_resetData under a guard. */
+gboolean prefrl_mj_reset(const mjModel *m, mjData *d, GError **error);
+
+/** mj_forward under a guard; with `no_actuation` actuation is disabled for
+ *  this call (mjDSBL_ACTUATION, as DMC does after a reset): the model's
+ *  disableflags are changed during the call and restored before returning,
+ *  so `m` must not be in use by another thread meanwhile. */
+gboolean prefrl_mj_forward(mjModel *m, mjData *d, gboolean no_actuation, GError **error);
+
+/** `nstep` calls of mj_step under one guard, then, when `step1` is set, one
+ *  mj_step1 so position/velocity quantities (xpos, xmat, sensors) describe
+ *  the final state (DMC's "legacy step").  Fails with PREFRL_ERROR_MUJOCO on
+ *  a MuJoCo error and on divergence (MuJoCo's bad qpos/qvel/qacc warnings:
+ *  MuJoCo then auto-resets the data, so the episode is lost either way).
+ *  After a failure the data must be reset before further use. */
+gboolean prefrl_mj_step(const mjModel *m, mjData *d, int nstep, gboolean step1, GError **error);
+
+/** FALSE with PREFRL_ERROR_MUJOCO when MuJoCo flagged bad qpos/qvel/qacc in
+ *  `d` since its last reset (prefrl_mj_step calls this). */
+gboolean prefrl_mj_check_divergence(const mjModel *m, const mjData *d, GError **error);
+
+/** Copy the physics state: nq qpos, nv qvel and the simulation time (s).
+ *  Any output pointer may be NULL. */
+void prefrl_mj_snapshot(const mjModel *m, const mjData *d, double *qpos, double *qvel,
+                        double *time);
+
+/* ---- reward shaping (dm_control rewards.py / Meta-world reward_utils) ---- */
+
+/** The sigmoids of `tolerance`. */
+typedef enum {
+    PREFRL_SIGMOID_GAUSSIAN = 0,  /* v^(d^2) (the default) */
+    PREFRL_SIGMOID_HYPERBOLIC,    /* 1/cosh(d acosh(1/v)) */
+    PREFRL_SIGMOID_LONG_TAIL,     /* 1/(d^2 (1/v - 1) + 1) */
+    PREFRL_SIGMOID_RECIPROCAL,    /* 1/(d (1/v - 1) + 1) */
+    PREFRL_SIGMOID_COSINE,        /* (1 + cos(pi d c))/2, c = acos(2v - 1)/pi, 0 past d c >= 1 */
+    PREFRL_SIGMOID_LINEAR,        /* 1 - d (1 - v), 0 past d (1 - v) >= 1 */
+    PREFRL_SIGMOID_QUADRATIC,     /* 1 - d^2 (1 - v), 0 past d sqrt(1 - v) >= 1 */
+    PREFRL_SIGMOID_TANH_SQUARED   /* 1 - tanh^2(d atanh(sqrt(1 - v))) */
+} PrefrlSigmoid;
+
+/** Sigmoid `s` at distance d >= 0 (in margins) with value v at d = 1.
+ *  v must lie in (0, 1) — [0, 1) for cosine, linear and quadratic; NaN
+ *  (and a g_critical) for a v out of range. */
+double prefrl_sigmoid(double d, PrefrlSigmoid s, double value_at_margin);
+
+/** dm_control's tolerance: 1 when lo <= x <= hi; otherwise 0 when margin == 0,
+ *  else sigmoid(distance to the nearest bound / margin).  lo, hi may be
+ *  +-INFINITY; lo <= hi and margin >= 0 are required (NaN otherwise). */
+double prefrl_tolerance(double x, double lo, double hi, double margin, PrefrlSigmoid s,
+                        double value_at_margin);
+
+/** Meta-world's Hamacher product a b / (a + b - a b) (0 when the denominator
+ *  is 0), a "soft and" of a, b in [0, 1]. */
+double prefrl_hamacher_product(double a, double b);
+
+G_END_DECLS
+
+#endif
