@@ -1,0 +1,18 @@
+/* The `prefrl` program's sub-commands.  Each returns the process exit code
+ * and prints its own errors as "prefrl: error: ...". */
+#ifndef PREFRL_CLI_H
+#define PREFRL_CLI_H
+
+#include <glib.h>
+
+/** Print "prefrl: error: MESSAGE" to stderr and return 1. */
+int prefrl_cli_fail(const GError *error);
+
+/** `prefrl env TASK [--episodes N] [--seed S] [key=value ...]` */
+int prefrl_cmd_env(int argc, char **argv);
+/** `prefrl bench env [...]` */
+int prefrl_cmd_bench_env(int argc, char **argv);
+/** `prefrl bench nn [...]` */
+int prefrl_cmd_bench_nn(int argc, char **argv);
+
+#endif

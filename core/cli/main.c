@@ -1,0 +1,371 @@
+/* The `prefrl` program: recipes in, runs out.
+ *
+ *   prefrl plugins                       list components by kind
+ *   prefrl describe KIND/NAME            a component's parameters
+ *   prefrl check RECIPE [k=v ...]        validate; --print shows the resolved recipe
+ *   prefrl run RECIPE [k=v ...]          create the run directory and train
+ *   prefrl env TASK [...]                random-policy sanity check of a task
+ *   prefrl bench WHAT [...]              benchmarks
+ */
+#include "config.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "cli.h"
+#include "recipe.h"
+#include "registry.h"
+#include "schema.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+    const char *summary;
+} Command;
+
+int prefrl_cli_fail(const GError *error)
+{
+    fprintf(stderr, "prefrl: error: %s\n", error ? error->message : "unknown error");
+    return 1;
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "prefrl: error: ");
+    fprintf(stderr, fmt, arg);
+    fprintf(stderr, "\nTry 'prefrl --help'.\n");
+    return 2;
+}
+
+/* ---- plugins / describe ------------------------------------------------- */
+
+static void print_failures(PrefrlRegistry *reg)
+{
+    const GPtrArray *f = prefrl_registry_failures(reg);
+    for (guint i = 0; i < f->len; i++)
+        fprintf(stderr, "prefrl: warning: %s\n", (const char *)f->pdata[i]);
+}
+
+static int cmd_plugins(int argc, char **argv)
+{
+    gboolean verbose = argc > 1 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose"));
+    PrefrlRegistry *reg = prefrl_registry_default();
+    print_failures(reg);
+    for (int k = 1; k <= PREFRL_N_KINDS; k++) {
+        GPtrArray *list = prefrl_registry_list(reg, k);
+        printf("%s (%s: NAME):\n", prefrl_kind_name(k), prefrl_kind_selector(k));
+        if (!list->len)
+            printf("  (none installed)\n");
+        for (guint i = 0; i < list->len; i++) {
+            const PrefrlComponent *c = list->pdata[i];
+            printf("  %-22s %s\n", c->name, c->summary);
+            if (verbose)
+                printf("  %-22s   from %s\n", "", prefrl_registry_component_path(reg, c));
+        }
+        g_ptr_array_unref(list);
+    }
+    if (verbose) {
+        char **dirs = prefrl_registry_search_path();
+        printf("search path:\n");
+        for (char **d = dirs; *d; d++)
+            printf("  %s\n", *d);
+        g_strfreev(dirs);
+    }
+    return 0;
+}
+
+static void describe_params(const char *title, const PrefrlParamSpec *specs)
+{
+    printf("%s\n", title);
+    if (!specs || !specs->key)
+        printf("  (no parameters)\n");
+    for (const PrefrlParamSpec *s = specs; s && s->key; s++) {
+        GString *type = g_string_new(prefrl_param_type_name(s->type));
+        if (s->type == PREFRL_PARAM_CHOICE)
+            g_string_printf(type, "%s", s->choices);
+        else if (s->min != s->max)
+            g_string_append_printf(type, " in [%g, %g]", s->min, s->max);
+        printf("  %-24s %-30s default %s\n", s->key, type->str,
+               s->dflt ? (*s->dflt ? s->dflt : "\"\"") : "(required)");
+        printf("  %-24s %s\n", "", s->doc);
+        g_string_free(type, TRUE);
+    }
+}
+
+static int cmd_describe(int argc, char **argv)
+{
+    if (argc != 2)
+        return usage_error("%s", "usage: prefrl describe KIND/NAME (e.g. reward/pebble), or "
+                                 "'prefrl describe recipe' for the core keys");
+    if (!strcmp(argv[1], "recipe") || !strcmp(argv[1], "trainer")) {
+        describe_params("recipe top-level keys:", prefrl_run_params);
+        describe_params("trainer: (the training loop)", prefrl_trainer_params);
+        return 0;
+    }
+    char *slash = strchr(argv[1], '/');
+    if (!slash)
+        return usage_error("expected KIND/NAME, got '%s'", argv[1]);
+    char *kind_name = g_strndup(argv[1], (gsize)(slash - argv[1]));
+    PrefrlKind kind = prefrl_kind_from_name(kind_name);
+    g_free(kind_name);
+    if (!kind)
+        return usage_error("unknown kind in '%s'; kinds: env, agent, reward, sampler, teacher",
+                           argv[1]);
+    PrefrlRegistry *reg = prefrl_registry_default();
+    GError *err = NULL;
+    const PrefrlComponent *c = prefrl_registry_find(reg, kind, slash + 1, &err);
+    if (!c)
+        return prefrl_cli_fail(err);
+    printf("%s/%s — %s\n", prefrl_kind_name(kind), c->name, c->summary);
+    printf("from %s\n", prefrl_registry_component_path(reg, c));
+    if (c->flags & PREFRL_FLAG_CRITIC_VIEW)
+        printf("exposes a critic view (usable with reward learners that need one, e.g. mrn)\n");
+    if (c->flags & PREFRL_FLAG_NEEDS_CRITIC_VIEW)
+        printf("needs an agent with a critic view (e.g. agent: {name: sac})\n");
+    printf("\n");
+    char *title = g_strdup_printf("parameters (recipe section '%s:', selected by %s: %s):",
+                                  prefrl_kind_name(kind), prefrl_kind_selector(kind), c->name);
+    describe_params(title, c->params);
+    g_free(title);
+    return 0;
+}
+
+/* ---- recipes ------------------------------------------------------------- */
+
+/* RECIPE [k=v ...] → a resolved tree, or NULL with the error printed */
+static PrefrlNode *load_resolved(const char *path, char **overrides, int n_overrides,
+                                 guint required, GError **error)
+{
+    PrefrlNode *root = prefrl_recipe_load(path, error);
+    if (!root)
+        return NULL;
+    for (int i = 0; i < n_overrides; i++) {
+        if (!prefrl_recipe_override(root, overrides[i], error)) {
+            prefrl_node_free(root);
+            return NULL;
+        }
+    }
+    PrefrlRegistry *reg = prefrl_registry_default();
+    if (!prefrl_recipe_resolve(root, reg, required, error)) {
+        print_failures(reg);
+        prefrl_node_free(root);
+        return NULL;
+    }
+    return root;
+}
+
+/* the resolved recipe as saved: which plugins provided it, then the YAML */
+static char *resolved_text(const PrefrlNode *root)
+{
+    PrefrlRegistry *reg = prefrl_registry_default();
+    GString *s = g_string_new("# resolved by prefrl " PACKAGE_VERSION "; every default written out\n");
+    for (int k = 1; k <= PREFRL_N_KINDS; k++) {
+        const PrefrlComponent *c = prefrl_recipe_component(root, reg, k);
+        if (c)
+            g_string_append_printf(s, "# %s/%s from %s\n", prefrl_kind_name(k), c->name,
+                                   prefrl_registry_component_path(reg, c));
+    }
+    char *yaml = prefrl_recipe_to_yaml(root);
+    g_string_append(s, yaml);
+    g_free(yaml);
+    return g_string_free(s, FALSE);
+}
+
+static const guint required_for_check = 1u << PREFRL_KIND_ENV;
+
+static int cmd_check(int argc, char **argv)
+{
+    gboolean print = FALSE;
+    const char *recipe = NULL;
+    GPtrArray *ov = g_ptr_array_new();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--print"))
+            print = TRUE;
+        else if (argv[i][0] == '-') {
+            g_ptr_array_unref(ov);
+            return usage_error("unknown option '%s' for check", argv[i]);
+        } else if (!recipe)
+            recipe = argv[i];
+        else
+            g_ptr_array_add(ov, argv[i]);
+    }
+    if (!recipe) {
+        g_ptr_array_unref(ov);
+        return usage_error("%s", "usage: prefrl check RECIPE [section.key=value ...] [--print]");
+    }
+    GError *err = NULL;
+    PrefrlNode *root = load_resolved(recipe, (char **)ov->pdata, (int)ov->len,
+                                     required_for_check, &err);
+    g_ptr_array_unref(ov);
+    if (!root)
+        return prefrl_cli_fail(err);
+    if (print) {
+        char *text = resolved_text(root);
+        fputs(text, stdout);
+        g_free(text);
+    } else {
+        printf("%s: ok\n", recipe);
+    }
+    prefrl_node_free(root);
+    return 0;
+}
+
+/* run directory: out_dir/name, or out_dir/<task>-<reward>-s<seed> */
+static char *run_dir_of(const PrefrlNode *root)
+{
+    const char *name = prefrl_param_string(root, "name");
+    const char *out = prefrl_param_string(root, "out_dir");
+    if (name && *name)
+        return g_build_filename(out, name, NULL);
+    const char *task = prefrl_node_text(prefrl_node_get(prefrl_node_get(root, "env"), "task"));
+    const char *reward =
+        prefrl_node_text(prefrl_node_get(prefrl_node_get(root, "reward"), "name"));
+    char *leaf = g_strdup_printf("%s-%s-s%" G_GINT64_FORMAT, task ? task : "run",
+                                 reward ? reward : "none", prefrl_param_int(root, "seed"));
+    char *dir = g_build_filename(out, leaf, NULL);
+    g_free(leaf);
+    return dir;
+}
+
+static gboolean remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+        const char *n;
+        while ((n = g_dir_read_name(d))) {
+            char *p = g_build_filename(path, n, NULL);
+            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(p);
+            else
+                g_unlink(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    return g_rmdir(path) == 0;
+}
+
+static int cmd_run(int argc, char **argv)
+{
+    gboolean force = FALSE;
+    const char *recipe = NULL;
+    GPtrArray *ov = g_ptr_array_new();
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--force"))
+            force = TRUE;
+        else if (argv[i][0] == '-') {
+            g_ptr_array_unref(ov);
+            return usage_error("unknown option '%s' for run", argv[i]);
+        } else if (!recipe)
+            recipe = argv[i];
+        else
+            g_ptr_array_add(ov, argv[i]);
+    }
+    if (!recipe) {
+        g_ptr_array_unref(ov);
+        return usage_error("%s", "usage: prefrl run RECIPE [section.key=value ...] [--force]");
+    }
+    GError *err = NULL;
+    PrefrlNode *root = load_resolved(recipe, (char **)ov->pdata, (int)ov->len,
+                                     required_for_check, &err);
+    g_ptr_array_unref(ov);
+    if (!root)
+        return prefrl_cli_fail(err);
+    int rc = 0;
+    char *dir = run_dir_of(root);
+    if (g_file_test(dir, G_FILE_TEST_EXISTS)) {
+        if (!force) {
+            fprintf(stderr,
+                    "prefrl: error: run directory %s already exists; choose another "
+                    "name=..., or pass --force to replace it\n",
+                    dir);
+            rc = 1;
+            goto out;
+        }
+        if (!remove_tree(dir)) {
+            fprintf(stderr, "prefrl: error: cannot remove %s: %s\n", dir, g_strerror(errno));
+            rc = 1;
+            goto out;
+        }
+    }
+    if (g_mkdir_with_parents(dir, 0755) != 0) {
+        fprintf(stderr, "prefrl: error: cannot create %s: %s\n", dir, g_strerror(errno));
+        rc = 1;
+        goto out;
+    }
+    char *text = resolved_text(root);
+    char *cfg = g_build_filename(dir, "config.yaml", NULL);
+    if (!prefrl_write_file_atomic(cfg, text, strlen(text), &err))
+        rc = prefrl_cli_fail(err);
+    else
+        printf("run directory: %s\n", dir);
+    g_free(cfg);
+    g_free(text);
+out:
+    g_clear_error(&err);
+    g_free(dir);
+    prefrl_node_free(root);
+    return rc;
+}
+
+/* ---- bench ---------------------------------------------------------------- */
+
+/* one line per benchmark; helpers add theirs here */
+static const Command bench_commands[] = {
+    {NULL, NULL, NULL, NULL},
+};
+
+static int cmd_bench(int argc, char **argv)
+{
+    if (argc >= 2) {
+        for (const Command *c = bench_commands; c->name; c++)
+            if (!strcmp(c->name, argv[1]))
+                return c->run(argc - 1, argv + 1);
+    }
+    fprintf(stderr, "usage: prefrl bench WHAT [options]; WHAT is one of:\n");
+    for (const Command *c = bench_commands; c->name; c++)
+        fprintf(stderr, "  %-8s %s\n", c->name, c->summary);
+    return 2;
+}
+
+/* ---- main ------------------------------------------------------------------ */
+
+static const Command commands[] = {
+    {"plugins", cmd_plugins, "plugins [-v]", "list the installed components by kind"},
+    {"describe", cmd_describe, "describe KIND/NAME", "show a component's parameters"},
+    {"check", cmd_check, "check RECIPE [k=v ...] [--print]",
+     "validate a recipe; --print writes it out resolved"},
+    {"run", cmd_run, "run RECIPE [k=v ...] [--force]", "start a run from a recipe"},
+    {"bench", cmd_bench, "bench WHAT [...]", "benchmarks (see 'prefrl bench')"},
+    {NULL, NULL, NULL, NULL},
+};
+
+static void print_help(void)
+{
+    printf("prefrl %s — preference-based reinforcement learning\n\n", PACKAGE_VERSION);
+    printf("usage: prefrl COMMAND [ARGS]\n\ncommands:\n");
+    for (const Command *c = commands; c->name; c++)
+        printf("  %-38s %s\n", c->usage, c->summary);
+    printf("\noverrides: section.key=value, e.g. trainer.max_feedback=200 agent.batch_size=512 "
+           "seed=3\nplugin search path: build tree, install dir, $PREFRL_PLUGIN_PATH\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        !strcmp(argv[1], "help")) {
+        print_help();
+        return argc < 2 ? 2 : 0;
+    }
+    if (!strcmp(argv[1], "--version")) {
+        printf("prefrl %s (plugin ABI %u)\n", PACKAGE_VERSION, PREFRL_ABI_VERSION);
+        return 0;
+    }
+    for (const Command *c = commands; c->name; c++)
+        if (!strcmp(c->name, argv[1]))
+            return c->run(argc - 1, argv + 1);
+    return usage_error("unknown command '%s'", argv[1]);
+}

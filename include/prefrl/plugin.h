@@ -1,0 +1,157 @@
+/* The plugin ABI.
+ *
+ * A plugin is a shared object exporting exactly one symbol,
+ * `prefrl_plugin_entry`, returning a static PrefrlPlugin.  The plugin lists
+ * one or more components (an environment task, an agent, a reward learner, a
+ * query sampler, a teacher); each has a kind, a name, a parameter schema and
+ * a table of functions for its kind.
+ *
+ * Compatibility: the core refuses a plugin whose abi_version differs from
+ * PREFRL_ABI_VERSION.  Structs carry their struct_size and only ever grow at
+ * the end, so a newer core reads an older plugin's shorter tables and treats
+ * the missing tail as NULL. */
+#ifndef PREFRL_PLUGIN_H
+#define PREFRL_PLUGIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include <glib.h>
+
+#include <prefrl/error.h>
+#include <prefrl/recipe.h>
+#include <prefrl/rng.h>
+
+G_BEGIN_DECLS
+
+/** Bumped on any incompatible change of the structs in this header. */
+#define PREFRL_ABI_VERSION 1u
+
+/** The name of the one symbol every plugin exports. */
+#define PREFRL_PLUGIN_ENTRY_SYMBOL "prefrl_plugin_entry"
+
+/** Marks the entry symbol visible in a plugin built with -fvisibility=hidden. */
+#define PREFRL_PLUGIN_EXPORT __attribute__((visibility("default")))
+
+/** Component kinds; the recipe has one section per kind. */
+typedef enum {
+    PREFRL_KIND_ENV = 1,
+    PREFRL_KIND_AGENT,
+    PREFRL_KIND_REWARD,
+    PREFRL_KIND_SAMPLER,
+    PREFRL_KIND_TEACHER
+} PrefrlKind;
+#define PREFRL_N_KINDS 5
+
+/** Parameter types of a schema. */
+typedef enum {
+    PREFRL_PARAM_INT = 1, /* 64-bit integer; range [min, max] unless min == max */
+    PREFRL_PARAM_FLOAT,   /* double; range [min, max] unless min == max; "inf" allowed */
+    PREFRL_PARAM_BOOL,    /* true/false */
+    PREFRL_PARAM_STRING,  /* free text (e.g. a file path) */
+    PREFRL_PARAM_CHOICE   /* one of the '|'-separated words in `choices` */
+} PrefrlParamType;
+
+/** One entry of a parameter schema.  A schema is an array ending with an
+ *  entry whose key is NULL. */
+typedef struct PrefrlParamSpec {
+    const char *key;      /* recipe key, e.g. "max_feedback" */
+    PrefrlParamType type;
+    const char *dflt;     /* default as recipe text, e.g. "0.99"; NULL = required */
+    double min, max;      /* inclusive range for INT/FLOAT; ignored when min == max */
+    const char *choices;  /* for CHOICE: "uniform|disagreement|entropy" */
+    const char *doc;      /* one line for `prefrl describe` */
+} PrefrlParamSpec;
+
+/** What an environment reports about itself once created. */
+typedef struct PrefrlEnvInfo {
+    uint32_t struct_size;
+    int obs_dim;          /* observation length */
+    int act_dim;          /* action length; actions live in [-1, 1]^act_dim */
+    int episode_length;   /* control steps before the time limit */
+    int has_success;      /* 1 when step() reports a meaningful success flag */
+    int nq, nv;           /* physics snapshot sizes (qpos, qvel); 0 if none */
+} PrefrlEnvInfo;
+
+/** Outcome of one control step. */
+typedef struct PrefrlEnvStep {
+    float reward;         /* true (task) reward of this control step */
+    int terminal;         /* a true termination: do not bootstrap */
+    int truncated;        /* the time limit ended the episode */
+    int success;          /* task success at this step (0 when not reported) */
+} PrefrlEnvStep;
+
+/** Function table of an environment component (kind PREFRL_KIND_ENV).
+ *  The environment draws initial states from the stream in its context. */
+typedef struct PrefrlEnvOps {
+    uint32_t struct_size;
+    /** Fill *info (required). */
+    void (*info)(void *self, PrefrlEnvInfo *info);
+    /** Start an episode; write the first observation to obs (obs_dim floats). */
+    gboolean (*reset)(void *self, float *obs, GError **error);
+    /** Apply action (act_dim floats in [-1, 1], clipped), write next obs. */
+    gboolean (*step)(void *self, const float *action, float *obs, PrefrlEnvStep *out,
+                     GError **error);
+    /** Physics state after the last reset/step: nq qpos, nv qvel, sim time.
+     *  Optional (NULL when nq == nv == 0). */
+    void (*snapshot)(void *self, double *qpos, double *qvel, double *time);
+} PrefrlEnvOps;
+
+/** What the core hands to a component's create(). */
+typedef struct PrefrlContext {
+    uint32_t struct_size;
+    uint64_t seed;               /* the run's master seed */
+    PrefrlRng rng;               /* this component's own stream (copy it) */
+    const PrefrlEnvInfo *env;    /* the run's environment; NULL when creating it */
+    const char *run_dir;         /* run directory, NULL outside a run */
+    const PrefrlNode *recipe;    /* the whole validated recipe (transfer none) */
+} PrefrlContext;
+
+/** Component flags. */
+enum {
+    PREFRL_FLAG_CRITIC_VIEW = 1u << 0,       /* agent: exposes a critic view (SAC) */
+    PREFRL_FLAG_NEEDS_CRITIC_VIEW = 1u << 1  /* reward: requires an agent with one (MRN) */
+};
+
+/** One component of a plugin. */
+typedef struct PrefrlComponent {
+    uint32_t struct_size;        /* sizeof(PrefrlComponent) when built */
+    PrefrlKind kind;
+    const char *name;            /* unique within its kind, e.g. "pebble" */
+    const char *summary;         /* one line for `prefrl plugins` */
+    const PrefrlParamSpec *params; /* schema, NULL-key terminated (may be NULL) */
+    uint32_t flags;              /* PREFRL_FLAG_* */
+    /** Create an instance from its validated parameter section (required). */
+    void *(*create)(const PrefrlNode *params, const PrefrlContext *ctx, GError **error);
+    /** Free an instance and everything it owns (required). */
+    void (*destroy)(void *self);
+    /** Write / read the instance state for checkpoints (optional). */
+    gboolean (*save)(void *self, FILE *out, GError **error);
+    gboolean (*load)(void *self, FILE *in, GError **error);
+    /** Kind-specific function table: PrefrlEnvOps for PREFRL_KIND_ENV, ... */
+    const void *ops;
+    void *reserved[4];           /* must be NULL */
+} PrefrlComponent;
+
+/** The descriptor returned by a plugin's entry symbol. */
+typedef struct PrefrlPlugin {
+    uint32_t abi_version;        /* PREFRL_ABI_VERSION when built */
+    uint32_t struct_size;        /* sizeof(PrefrlPlugin) when built */
+    const char *name;            /* plugin name, e.g. "dmc" */
+    const char *version;         /* plugin version string */
+    const PrefrlComponent *const *components; /* NULL-terminated */
+    void *reserved[4];           /* must be NULL */
+} PrefrlPlugin;
+
+/** Signature of the entry symbol. */
+typedef const PrefrlPlugin *(*PrefrlPluginEntryFunc)(void);
+
+/** Name of a kind as used in recipes and on the command line ("env", ...). */
+const char *prefrl_kind_name(PrefrlKind kind);
+
+/** Recipe key that selects the component of a kind: "task" for env, "name"
+ *  otherwise. */
+const char *prefrl_kind_selector(PrefrlKind kind);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,10 @@
+/* prefrl: the public API in one include. */
+#ifndef PREFRL_PREFRL_H
+#define PREFRL_PREFRL_H
+
+#include <prefrl/error.h>
+#include <prefrl/plugin.h>
+#include <prefrl/recipe.h>
+#include <prefrl/rng.h>
+
+#endif

@@ -1,0 +1,29 @@
+# Core tests: RNG, recipes (with the bad-recipe fixtures), plugin loader
+# (with fixture plugins), ABI layout.
+EXTRA_DIST += tests/data tests/recipes
+
+# fixture plugins for the loader tests (built, never installed)
+check_LTLIBRARIES += tests/fixtures/prefrl-fixture-good.la \
+	tests/fixtures/prefrl-fixture-abi.la \
+	tests/fixtures/prefrl-fixture-nosym.la
+FIXTURE_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
+tests_fixtures_prefrl_fixture_good_la_SOURCES = tests/fixtures/good.c
+tests_fixtures_prefrl_fixture_good_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_fixtures_prefrl_fixture_good_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_fixtures_prefrl_fixture_good_la_LIBADD = libprefrl.la $(GLIB_LIBS)
+tests_fixtures_prefrl_fixture_abi_la_SOURCES = tests/fixtures/good.c
+tests_fixtures_prefrl_fixture_abi_la_CFLAGS = $(PLUGIN_CFLAGS) -DFIXTURE_ABI=99
+tests_fixtures_prefrl_fixture_abi_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_fixtures_prefrl_fixture_abi_la_LIBADD = libprefrl.la $(GLIB_LIBS)
+tests_fixtures_prefrl_fixture_nosym_la_SOURCES = tests/fixtures/nosym.c
+tests_fixtures_prefrl_fixture_nosym_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_fixtures_prefrl_fixture_nosym_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_core
+TESTS += tests/check_core
+tests_check_core_SOURCES = tests/check_core.c tests/check_rng.c tests/check_recipe.c \
+	tests/check_registry.c tests/check_suites.h
+tests_check_core_CFLAGS = $(TEST_CFLAGS)
+tests_check_core_LDADD = $(TEST_LIBS)
+endif
