@@ -400,3 +400,57 @@ double prefrl_hamacher_product(double a, double b)
     double den = a + b - a * b;
     return den > 0.0 ? a * b / den : 0.0;
 }
+
+/* ---- physics description for tools -------------------------------------- */
+
+typedef struct {
+    char *path;
+    int substeps;
+} InstancePhysics;
+
+static GMutex described_lock;
+static GHashTable *described; /* instance pointer -> InstancePhysics */
+
+static void instance_physics_free(gpointer p)
+{
+    InstancePhysics *ip = p;
+    g_free(ip->path);
+    g_free(ip);
+}
+
+void prefrl_mj_describe_instance(const void *self, const char *model_path, int substeps)
+{
+    InstancePhysics *ip = g_new(InstancePhysics, 1);
+    ip->path = g_strdup(model_path);
+    ip->substeps = substeps;
+    g_mutex_lock(&described_lock);
+    if (described == NULL)
+        described = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL,
+                                          instance_physics_free);
+    g_hash_table_replace(described, (gpointer)self, ip);
+    g_mutex_unlock(&described_lock);
+}
+
+void prefrl_mj_forget_instance(const void *self)
+{
+    g_mutex_lock(&described_lock);
+    if (described != NULL)
+        g_hash_table_remove(described, self);
+    g_mutex_unlock(&described_lock);
+}
+
+gboolean prefrl_mj_instance_physics(const void *self, char **model_path, int *substeps)
+{
+    gboolean found = FALSE;
+    g_mutex_lock(&described_lock);
+    InstancePhysics *ip = described ? g_hash_table_lookup(described, self) : NULL;
+    if (ip != NULL) {
+        found = TRUE;
+        if (model_path != NULL)
+            *model_path = g_strdup(ip->path);
+        if (substeps != NULL)
+            *substeps = ip->substeps;
+    }
+    g_mutex_unlock(&described_lock);
+    return found;
+}

@@ -150,6 +150,23 @@ gboolean prefrl_mj_check_divergence(const mjModel *m, const mjData *d, GError **
 void prefrl_mj_snapshot(const mjModel *m, const mjData *d, double *qpos, double *qvel,
                         double *time);
 
+/* ---- physics description for tools -------------------------------------- */
+
+/** Record that env instance `self` simulates the model file `model_path`
+ *  with `substeps` physics steps (mj_step) per control step, so tools such
+ *  as `prefrl bench env` can time raw mj_step loops on the same model.
+ *  Call at create (the path is copied); call prefrl_mj_forget_instance in
+ *  destroy.  Thread-safe. */
+void prefrl_mj_describe_instance(const void *self, const char *model_path, int substeps);
+
+/** Drop what prefrl_mj_describe_instance recorded for `self` (no-op if none). */
+void prefrl_mj_forget_instance(const void *self);
+
+/** What was recorded for `self`: TRUE and the model path (transfer full,
+ *  g_free) and substeps, or FALSE when the instance described nothing (e.g.
+ *  not a MuJoCo env). */
+gboolean prefrl_mj_instance_physics(const void *self, char **model_path, int *substeps);
+
 /* ---- reward shaping (dm_control rewards.py / Meta-world reward_utils) ---- */
 
 /** The sigmoids of `tolerance`. */
