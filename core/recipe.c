@@ -208,6 +208,10 @@ static gboolean next_event(Parser *p, yaml_event_t *ev)
 
 static PrefrlNode *parse_node(Parser *p, yaml_event_t *ev, int depth);
 
+/* anchors and aliases could expand exponentially (alias bombs) */
+static const char no_anchors[] = "YAML anchors and aliases (&name, *name) are not supported in "
+                                 "recipes; use 'defaults:' to share settings";
+
 /* the children of a map or list, until its end event */
 static gboolean parse_children(Parser *p, PrefrlNode *parent, int depth)
 {
@@ -276,12 +280,11 @@ static PrefrlNode *parse_node(Parser *p, yaml_event_t *ev, int depth)
     }
     switch (ev->type) {
     case YAML_ALIAS_EVENT:
-        parse_fail(p, line, col, "YAML aliases (*name) are not supported in recipes; "
-                                 "use 'defaults:' to share settings");
+        parse_fail(p, line, col, "%s", no_anchors);
         break;
     case YAML_SCALAR_EVENT:
         if (ev->data.scalar.anchor) {
-            parse_fail(p, line, col, "YAML anchors (&name) are not supported in recipes");
+            parse_fail(p, line, col, "%s", no_anchors);
             break;
         }
         n = node_new(PREFRL_NODE_SCALAR, p->name, line, col);
@@ -299,7 +302,7 @@ static PrefrlNode *parse_node(Parser *p, yaml_event_t *ev, int depth)
                                         ? ev->data.mapping_start.anchor
                                         : ev->data.sequence_start.anchor;
         if (anchor) {
-            parse_fail(p, line, col, "YAML anchors (&name) are not supported in recipes");
+            parse_fail(p, line, col, "%s", no_anchors);
             break;
         }
         n = node_new(ev->type == YAML_MAPPING_START_EVENT ? PREFRL_NODE_MAP : PREFRL_NODE_LIST,

@@ -1,0 +1,23 @@
+#!/bin/sh
+# Set everything up (Debian packages, build) and run the test suite.
+# Usage: scripts/test.sh            (make check)
+#        scripts/test.sh --sanitize (also the suite under ASan+UBSan in _build-san/)
+set -eu
+top=$(cd "$(dirname "$0")/.." && pwd)
+"$top/scripts/setup.sh"
+cd "$top/_build"
+status=0
+make -s -j"$(nproc)" check || status=$?
+for log in tests/*.log; do
+    [ -f "$log" ] && grep -h -E '^[0-9]+%: Checks' "$log" | sed "s|^|$log: |"
+done
+if [ $status -ne 0 ]; then
+    cat test-suite.log 2>/dev/null || true
+    exit $status
+fi
+if [ "${1:-}" = "--sanitize" ]; then
+    mkdir -p "$top/_build-san"
+    cd "$top/_build-san"
+    [ -f Makefile ] || ../configure -q --enable-silent-rules --enable-sanitizers
+    ASAN_OPTIONS=detect_leaks=1 make -s -j"$(nproc)" check || { cat test-suite.log; exit 1; }
+fi

@@ -1,0 +1,180 @@
+/* Plugin loader: a good fixture loads and its components work; an ABI
+ * mismatch, a shared object without the entry symbol and a corrupt file each
+ * give their precise error; the ABI structs keep their layout. */
+#include <stddef.h>
+#include <string.h>
+#include <glib/gstdio.h>
+#include "registry.h"
+#include "check_suites.h"
+
+START_TEST(test_good_plugin)
+{
+    PrefrlRegistry *reg = prefrl_registry_new();
+    GError *err = NULL;
+    ck_assert_msg(prefrl_registry_load_file(reg, FIXTURE_GOOD, &err), "%s",
+                  err ? err->message : "");
+    /* loading the same file again is a no-op */
+    ck_assert(prefrl_registry_load_file(reg, FIXTURE_GOOD, &err));
+    GPtrArray *envs = prefrl_registry_list(reg, PREFRL_KIND_ENV);
+    ck_assert_uint_eq(envs->len, 1);
+    g_ptr_array_unref(envs);
+    const PrefrlComponent *c = prefrl_registry_find(reg, PREFRL_KIND_SAMPLER, "fixture_pick", &err);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(prefrl_registry_component_path(reg, c), FIXTURE_GOOD);
+
+    /* an instance with defaults plus overrides, seeded */
+    const char *ov[] = {"episode_length=3", NULL};
+    PrefrlInstance *a = prefrl_instance_new(reg, PREFRL_KIND_ENV, "fixture_line", ov, 5, NULL, &err);
+    ck_assert_msg(a != NULL, "%s", err ? err->message : "");
+    ck_assert_str_eq(prefrl_param_string(a->params, "task"), "fixture_line");
+    const PrefrlEnvOps *ops = a->component->ops;
+    PrefrlEnvInfo info;
+    ops->info(a->self, &info);
+    ck_assert_int_eq(info.episode_length, 3);
+    float obs[1], act[1] = {0.0f};
+    PrefrlEnvStep st;
+    ck_assert(ops->reset(a->self, obs, &err));
+    for (int i = 0; i < 3; i++)
+        ck_assert(ops->step(a->self, act, obs, &st, &err));
+    ck_assert(st.truncated);
+    prefrl_instance_free(a);
+
+    /* a bad override is reported, nothing leaks */
+    const char *bad[] = {"episode_length=0", NULL};
+    ck_assert_ptr_null(prefrl_instance_new(reg, PREFRL_KIND_ENV, "fixture_line", bad, 5, NULL, &err));
+    ck_assert_str_eq(err->message, "<command line>: env/fixture_line.episode_length: 0 is out of "
+                                   "range; allowed values are [1, 1000]");
+    g_clear_error(&err);
+
+    ck_assert_ptr_null(prefrl_registry_find(reg, PREFRL_KIND_AGENT, "sac", &err));
+    ck_assert_str_eq(err->message, "unknown agent 'sac' (available: none installed)");
+    g_clear_error(&err);
+    prefrl_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_abi_mismatch)
+{
+    PrefrlRegistry *reg = prefrl_registry_new();
+    GError *err = NULL;
+    ck_assert(!prefrl_registry_load_file(reg, FIXTURE_ABI, &err));
+    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_ABI));
+    char *want = g_strdup_printf("plugin %s: built for plugin ABI version 99, but this prefrl has "
+                                 "ABI version %u; rebuild the plugin against this prefrl",
+                                 FIXTURE_ABI, PREFRL_ABI_VERSION);
+    ck_assert_str_eq(err->message, want);
+    g_free(want);
+    g_error_free(err);
+    /* nothing of it was registered */
+    GPtrArray *envs = prefrl_registry_list(reg, PREFRL_KIND_ENV);
+    ck_assert_uint_eq(envs->len, 0);
+    g_ptr_array_unref(envs);
+    prefrl_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_no_entry_symbol)
+{
+    PrefrlRegistry *reg = prefrl_registry_new();
+    GError *err = NULL;
+    ck_assert(!prefrl_registry_load_file(reg, FIXTURE_NOSYM, &err));
+    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_PLUGIN));
+    ck_assert_str_eq(err->message, "plugin " FIXTURE_NOSYM ": no 'prefrl_plugin_entry' symbol: "
+                                   "not a prefrl plugin");
+    g_error_free(err);
+    prefrl_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_corrupt_file)
+{
+    char *path = g_build_filename(g_get_tmp_dir(), "prefrl-corrupt.so", NULL);
+    /* an ELF magic followed by garbage */
+    char junk[512] = "\177ELF\002\001\001";
+    for (int i = 8; i < 512; i++)
+        junk[i] = (char)(i * 37);
+    ck_assert(g_file_set_contents(path, junk, sizeof junk, NULL));
+    PrefrlRegistry *reg = prefrl_registry_new();
+    GError *err = NULL;
+    ck_assert(!prefrl_registry_load_file(reg, path, &err));
+    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_PLUGIN));
+    char *want = g_strdup_printf("plugin %s: cannot be loaded: ", path);
+    ck_assert_msg(g_str_has_prefix(err->message, want), "%s", err->message);
+    g_free(want);
+    g_error_free(err);
+    err = NULL;
+    /* a missing file too */
+    ck_assert(!prefrl_registry_load_file(reg, "/nonexistent/prefrl-x.so", &err));
+    ck_assert(g_str_has_prefix(err->message, "plugin /nonexistent/prefrl-x.so: cannot be loaded"));
+    g_error_free(err);
+    prefrl_registry_free(reg);
+    g_unlink(path);
+    g_free(path);
+}
+END_TEST
+
+START_TEST(test_scan_path)
+{
+    /* PREFRL_PLUGIN_PATH is searched after the build tree and install dir */
+    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs:/nonexistent", TRUE);
+    char **dirs = prefrl_registry_search_path();
+    guint n = g_strv_length(dirs);
+    ck_assert_uint_ge(n, 4);
+    ck_assert_str_eq(dirs[n - 2], TEST_BUILDDIR "/fixtures/.libs");
+    ck_assert_str_eq(dirs[n - 1], "/nonexistent");
+    g_strfreev(dirs);
+    /* a non-strict scan loads the good fixture and records the two bad ones */
+    PrefrlRegistry *reg = prefrl_registry_new();
+    ck_assert(prefrl_registry_scan(reg, FALSE, NULL));
+    ck_assert_ptr_nonnull(prefrl_registry_find(reg, PREFRL_KIND_ENV, "fixture_line", NULL));
+    const GPtrArray *f = prefrl_registry_failures(reg);
+    guint fixture_failures = 0;
+    for (guint i = 0; i < f->len; i++)
+        fixture_failures += strstr(f->pdata[i], "prefrl-fixture-") != NULL;
+    ck_assert_uint_eq(fixture_failures, 2);
+    prefrl_registry_free(reg);
+    /* a strict scan stops at the first bad one */
+    reg = prefrl_registry_new();
+    GError *err = NULL;
+    ck_assert(!prefrl_registry_scan(reg, TRUE, &err));
+    g_error_free(err);
+    prefrl_registry_free(reg);
+    g_unsetenv("PREFRL_PLUGIN_PATH");
+}
+END_TEST
+
+/* the ABI structs: growing them at the end is allowed, moving fields is not */
+START_TEST(test_abi_layout)
+{
+    ck_assert_uint_eq(offsetof(PrefrlPlugin, abi_version), 0);
+    ck_assert_uint_eq(offsetof(PrefrlPlugin, struct_size), 4);
+    ck_assert_uint_eq(offsetof(PrefrlPlugin, name), 8);
+    ck_assert_uint_eq(offsetof(PrefrlPlugin, components), 24);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, struct_size), 0);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, kind), 4);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, name), 8);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, params), 24);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, create), 40);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, ops), 72);
+    ck_assert_uint_eq(offsetof(PrefrlEnvOps, reset), 16);
+    ck_assert_uint_eq(offsetof(PrefrlEnvStep, success), 12);
+    ck_assert_uint_eq(sizeof(PrefrlRng), 48);
+    ck_assert_uint_eq(offsetof(PrefrlParamSpec, doc), 48);
+}
+END_TEST
+
+Suite *registry_suite(void)
+{
+    Suite *s = suite_create("registry");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_good_plugin);
+    tcase_add_test(tc, test_abi_layout);
+    tcase_add_test(tc, test_scan_path);
+    suite_add_tcase(s, tc);
+    TCase *errs = tcase_create("errors");
+    tcase_add_test(errs, test_abi_mismatch);
+    tcase_add_test(errs, test_no_entry_symbol);
+    tcase_add_test(errs, test_corrupt_file);
+    suite_add_tcase(s, errs);
+    return s;
+}

@@ -1,0 +1,17 @@
+/* Suites of the core test program (tests/check_core). */
+#ifndef PREFRL_CHECK_SUITES_H
+#define PREFRL_CHECK_SUITES_H
+
+#include <check.h>
+
+Suite *rng_suite(void);
+Suite *recipe_suite(void);
+Suite *registry_suite(void);
+
+/* the fixture plugins built with the tests */
+#define FIXTURE_GOOD TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-good.so"
+#define FIXTURE_ABI TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-abi.so"
+#define FIXTURE_NOSYM TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-nosym.so"
+#define RECIPES TEST_SRCDIR "/recipes/"
+
+#endif
