@@ -371,10 +371,10 @@ double prefrl_bt_accuracy(const float *z1, const float *z2, const int *labels, s
  *
  * Every object is one self-delimiting record, so several can be streamed
  * into one FILE (a component's checkpoint).  Record layout (little endian):
- *   char     magic[8]   "PRFLNN\0\1"
+ *   char     magic[8]   "PREFRLNN"
  *   uint32   version    PREFRL_NN_FORMAT_VERSION
  *   uint32   kind       1 = MLP, 2 = ensemble, 3 = Adam
- *   uint32   n_shape    number of shape words that follow
+ *   uint32   n_shape    number of shape words that follow (<= 1024)
  *   uint32   shape[n_shape]
  *              MLP:      n_layers, dims[0..n_layers], hidden_act, output_act,
  *                        bits of the float leaky_slope
@@ -382,13 +382,15 @@ double prefrl_bt_accuracy(const float *z1, const float *z2, const int *labels, s
  *              Adam:     n (low 32 bits), n (high 32 bits), step count (low,
  *                        high), bits of lr, beta1, beta2, eps
  *   uint64   n_floats   payload length
+ *   uint32   head_crc   CRC-32 of the bytes above (checked before any size
+ *                       read from the file is trusted)
  *   float32  payload[n_floats]
  *              MLP / ensemble: the parameter slab; Adam: m then v
- *   uint32   crc32      CRC-32 (IEEE) of every preceding byte of the record
+ *   uint32   crc        CRC-32 (IEEE 802.3) of every preceding byte of the record
  * Loading checks magic, version, kind, shapes (against the object loaded
- * into), length and checksum; any mismatch, truncation or corruption is
- * PREFRL_ERROR_FORMAT and leaves the object unchanged; a failed write is
- * PREFRL_ERROR_IO. */
+ * into), length and both checksums; any mismatch, truncation or corruption
+ * is PREFRL_ERROR_FORMAT and leaves the object unchanged; a failed write is
+ * PREFRL_ERROR_IO.  Gradients and workspaces are not saved. */
 
 /** Version written into records; readers refuse others. */
 #define PREFRL_NN_FORMAT_VERSION 1u
