@@ -1,6 +1,6 @@
 # Core tests: RNG, recipes (with the bad-recipe fixtures), plugin loader
 # (with fixture plugins), ABI layout.
-EXTRA_DIST += tests/data tests/recipes
+EXTRA_DIST += tests/recipes
 
 # fixture plugins for the loader tests (built, never installed)
 check_LTLIBRARIES += tests/fixtures/prefrl-fixture-good.la \
