@@ -6,5 +6,7 @@
 #include <prefrl/plugin.h>
 #include <prefrl/recipe.h>
 #include <prefrl/rng.h>
+#include <prefrl/nn.h>
+#include <prefrl/pbrl.h>
 
 #endif

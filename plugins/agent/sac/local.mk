@@ -1,0 +1,1 @@
+# SAC agent (issue 5): prefrl-agent-sac.so

@@ -1,0 +1,1 @@
+# The B-Pref scripted teacher (issue 5): prefrl-teacher-scripted.so
