@@ -315,6 +315,7 @@ out:
 
 /* one line per benchmark; helpers add theirs here */
 static const Command bench_commands[] = {
+    {"env", prefrl_cmd_bench_env, "bench env [TASK ...]", "env steps/s vs raw mj_step on the same model"},
     {NULL, NULL, NULL, NULL},
 };
 
@@ -339,6 +340,7 @@ static const Command commands[] = {
     {"check", cmd_check, "check RECIPE [k=v ...] [--print]",
      "validate a recipe; --print writes it out resolved"},
     {"run", cmd_run, "run RECIPE [k=v ...] [--force]", "start a run from a recipe"},
+    {"env", prefrl_cmd_env, "env TASK [--episodes N] [--seed S] [k=v ...]", "random-policy sanity check of an env"},
     {"bench", cmd_bench, "bench WHAT [...]", "benchmarks (see 'prefrl bench')"},
     {NULL, NULL, NULL, NULL},
 };

@@ -153,8 +153,9 @@ void prefrl_mj_snapshot(const mjModel *m, const mjData *d, double *qpos, double 
 /* ---- physics description for tools -------------------------------------- */
 
 /** Record that env instance `self` simulates the model file `model_path`
- *  with `substeps` physics steps (mj_step) per control step, so tools such
- *  as `prefrl bench env` can time raw mj_step loops on the same model.
+ *  with `substeps` physics steps (mj_step) per env step (one step() call,
+ *  including any action repeat), so tools such as `prefrl bench env` can
+ *  time raw mj_step loops doing the same physics work on the same model.
  *  Call at create (the path is copied); call prefrl_mj_forget_instance in
  *  destroy.  Thread-safe. */
 void prefrl_mj_describe_instance(const void *self, const char *model_path, int substeps);

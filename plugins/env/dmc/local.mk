@@ -3,3 +3,21 @@
 # MuJoCo helpers shared by every MuJoCo env plugin (DMC, Meta-world)
 pkginclude_HEADERS += include/prefrl/mjenv.h
 libprefrl_la_SOURCES += core/mjenv.c
+
+# the plugin: one component per task
+plugin_LTLIBRARIES += plugins/env/dmc/prefrl-env-dmc.la
+plugins_env_dmc_prefrl_env_dmc_la_SOURCES = plugins/env/dmc/dmc.c
+plugins_env_dmc_prefrl_env_dmc_la_CFLAGS = $(PLUGIN_CFLAGS)
+plugins_env_dmc_prefrl_env_dmc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_env_dmc_prefrl_env_dmc_la_LIBADD = libprefrl.la $(GLIB_LIBS) $(MUJOCO_LIBS) -lm
+
+# bundled models (installed flat into $(modeldir); found in the source tree first)
+dist_model_DATA += \
+	plugins/env/dmc/models/walker.xml \
+	plugins/env/dmc/models/cheetah.xml \
+	plugins/env/dmc/models/quadruped.xml \
+	plugins/env/dmc/models/cartpole.xml \
+	plugins/env/dmc/models/reacher.xml
+
+# `prefrl env` and `prefrl bench env` (work with any env component)
+prefrl_SOURCES += core/cli/cmd_env.c

@@ -1,0 +1,449 @@
+/* `prefrl env` and `prefrl bench env`: quick checks of any env component.
+ *
+ *   prefrl env TASK [--episodes N] [--seed S] [key=value ...]
+ *       rolls out a uniformly random policy; prints the observation and
+ *       action dimensions, mean and std of the episode return, and env
+ *       steps per second.
+ *   prefrl bench env [TASK ...] [--steps N] [--repeats R] [--seed S]
+ *       env steps per second through the plugin against raw mj_step loops
+ *       doing the same physics work on the same model, i.e. the cost of the
+ *       observation, reward and bookkeeping code (MuJoCo envs only; other
+ *       envs report their own speed).  Medians of R interleaved repeats. */
+#include "config.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <prefrl/mjenv.h>
+
+#include "cli.h"
+#include "registry.h"
+
+/* ---- shared ------------------------------------------------------------- */
+
+/* parse a non-negative integer option value */
+static gboolean parse_count(const char *opt, const char *text, gint64 min, gint64 *out,
+                            GError **error)
+{
+    char *end = NULL;
+    gint64 v = text ? g_ascii_strtoll(text, &end, 10) : 0;
+    if (text == NULL || *text == '\0' || *end != '\0' || v < min) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s needs an integer >= %" G_GINT64_FORMAT " (got '%s')", opt, min,
+                    text ? text : "");
+        return FALSE;
+    }
+    *out = v;
+    return TRUE;
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past the value */
+static gboolean take_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return FALSE;
+    if (argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return TRUE;
+    }
+    if (argv[*i][n] != '\0')
+        return FALSE;
+    *value = *i + 1 < argc ? argv[++*i] : NULL;
+    return TRUE;
+}
+
+static void random_action(PrefrlRng *rng, float *a, int n)
+{
+    for (int i = 0; i < n; i++)
+        a[i] = (float)prefrl_rng_range(rng, -1.0, 1.0);
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, n, sizeof *v, compare_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* ---- prefrl env --------------------------------------------------------- */
+
+static void env_usage(void)
+{
+    fprintf(stderr,
+            "usage: prefrl env TASK [--episodes N] [--seed S] [key=value ...]\n"
+            "  rolls out a uniformly random policy on env component TASK and prints\n"
+            "  its dimensions, the mean and std of the episode return and env steps/s;\n"
+            "  key=value sets the env's parameters (see 'prefrl describe env/TASK')\n");
+}
+
+int prefrl_cmd_env(int argc, char **argv)
+{
+    GError *err = NULL;
+    const char *task = NULL;
+    gint64 episodes = 5, seed = 1;
+    GPtrArray *overrides = g_ptr_array_new();
+    int rc = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            env_usage();
+            g_ptr_array_unref(overrides);
+            return 0;
+        } else if (take_option(argc, argv, &i, "--episodes", &v)) {
+            if (!parse_count("--episodes", v, 1, &episodes, &err))
+                goto fail;
+        } else if (take_option(argc, argv, &i, "--seed", &v)) {
+            if (!parse_count("--seed", v, 0, &seed, &err))
+                goto fail;
+        } else if (argv[i][0] == '-') {
+            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "unknown option '%s'", argv[i]);
+            goto fail;
+        } else if (strchr(argv[i], '=') != NULL) {
+            g_ptr_array_add(overrides, argv[i]);
+        } else if (task == NULL) {
+            task = argv[i];
+        } else {
+            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "one task at a time (got '%s' and '%s')", task, argv[i]);
+            goto fail;
+        }
+    }
+    if (task == NULL) {
+        env_usage();
+        g_ptr_array_unref(overrides);
+        return 2;
+    }
+    g_ptr_array_add(overrides, NULL);
+
+    PrefrlRegistry *reg = prefrl_registry_default();
+    PrefrlInstance *inst =
+        prefrl_instance_new(reg, PREFRL_KIND_ENV, task, (const char *const *)overrides->pdata,
+                            (uint64_t)seed, NULL, &err);
+    if (inst == NULL)
+        goto fail;
+    const PrefrlEnvOps *ops = inst->component->ops;
+    PrefrlEnvInfo info = {0};
+    ops->info(inst->self, &info);
+
+    float *obs = g_new(float, info.obs_dim);
+    float *act = g_new(float, info.act_dim);
+    double *returns = g_new(double, episodes);
+    PrefrlRng policy;
+    prefrl_rng_init(&policy, (uint64_t)seed, "random-policy");
+    gint64 steps = 0, nonfinite = 0, successes = 0;
+    double step_seconds = 0.0;
+    double rmin = INFINITY, rmax = -INFINITY;
+
+    for (gint64 ep = 0; ep < episodes && rc == 0; ep++) {
+        if (!ops->reset(inst->self, obs, &err)) {
+            rc = 1;
+            break;
+        }
+        double ret = 0.0;
+        int success = 0;
+        for (;;) {
+            random_action(&policy, act, info.act_dim);
+            PrefrlEnvStep out = {0};
+            gint64 t0 = g_get_monotonic_time();
+            gboolean ok = ops->step(inst->self, act, obs, &out, &err);
+            step_seconds += (g_get_monotonic_time() - t0) * 1e-6;
+            if (!ok) {
+                rc = 1;
+                break;
+            }
+            steps++;
+            ret += out.reward;
+            success |= out.success;
+            for (int i = 0; i < info.obs_dim; i++)
+                nonfinite += !isfinite(obs[i]);
+            if (!isfinite(out.reward))
+                nonfinite++;
+            if (out.terminal || out.truncated)
+                break;
+        }
+        returns[ep] = ret;
+        successes += success;
+        rmin = MIN(rmin, ret);
+        rmax = MAX(rmax, ret);
+    }
+
+    if (rc == 0) {
+        double mean = 0.0, var = 0.0;
+        for (gint64 i = 0; i < episodes; i++)
+            mean += returns[i] / episodes;
+        for (gint64 i = 0; i < episodes; i++)
+            var += (returns[i] - mean) * (returns[i] - mean);
+        double sd = episodes > 1 ? sqrt(var / (episodes - 1)) : 0.0;
+        printf("task            %s (%s)\n", inst->component->name,
+               prefrl_registry_component_path(reg, inst->component));
+        printf("observation     %d floats\n", info.obs_dim);
+        printf("action          %d floats in [-1, 1]\n", info.act_dim);
+        printf("episode length  %d env steps\n", info.episode_length);
+        if (info.nq > 0 || info.nv > 0)
+            printf("physics state   nq %d, nv %d\n", info.nq, info.nv);
+        printf("random policy   %" G_GINT64_FORMAT " episodes, seed %" G_GINT64_FORMAT "\n",
+               episodes, seed);
+        printf("return          mean %.2f, std %.2f (min %.2f, max %.2f)\n", mean, sd, rmin,
+               rmax);
+        if (info.has_success)
+            printf("success rate    %.2f\n", (double)successes / episodes);
+        printf("speed           %.0f env steps/s (%" G_GINT64_FORMAT " steps, resets excluded)\n",
+               step_seconds > 0 ? steps / step_seconds : 0.0, steps);
+        if (nonfinite > 0) {
+            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
+                        "%s produced %" G_GINT64_FORMAT " non-finite observation or reward "
+                        "values", task, nonfinite);
+            rc = 1;
+        }
+    }
+    g_free(obs);
+    g_free(act);
+    g_free(returns);
+    prefrl_instance_free(inst);
+    g_ptr_array_unref(overrides);
+    if (rc != 0)
+        prefrl_cli_fail(err);
+    g_clear_error(&err);
+    return rc;
+
+fail:
+    g_ptr_array_unref(overrides);
+    rc = prefrl_cli_fail(err);
+    g_clear_error(&err);
+    return rc;
+}
+
+/* ---- prefrl bench env --------------------------------------------------- */
+
+/* raw physics baseline: the same model, the env's reset state, uniform
+ * random controls over the ctrlrange, `substeps` plain mj_step calls per
+ * env step; no observation, reward or bookkeeping */
+typedef struct {
+    mjModel *m;
+    mjData *d;
+    double *qpos0, *qvel0; /* the env's state after a reset */
+    int substeps;
+} RawSim;
+
+static void raw_clear(RawSim *r)
+{
+    if (r->d)
+        mj_deleteData(r->d);
+    if (r->m)
+        mj_deleteModel(r->m);
+    g_free(r->qpos0);
+    g_free(r->qvel0);
+    memset(r, 0, sizeof *r);
+}
+
+/* seconds for `steps` env steps of raw physics in episodes of `episode` steps */
+static double raw_run(RawSim *r, PrefrlRng *rng, gint64 steps, int episode, GError **error)
+{
+    mjModel *m = r->m;
+    mjData *d = r->d;
+    PrefrlMjGuard g;
+    gint64 t0 = g_get_monotonic_time();
+    prefrl_mj_guard_push(&g);
+    if (setjmp(g.jmp) != 0) {
+        prefrl_mj_guard_fail(&g, error, "running the raw mj_step loop");
+        return -1.0;
+    }
+    for (gint64 s = 0; s < steps; s++) {
+        if (s % episode == 0) {
+            mj_resetData(m, d);
+            memcpy(d->qpos, r->qpos0, sizeof(double) * m->nq);
+            memcpy(d->qvel, r->qvel0, sizeof(double) * m->nv);
+        }
+        for (int i = 0; i < m->nu; i++) {
+            double lo = -1.0, hi = 1.0;
+            if (m->actuator_ctrllimited[i]) {
+                lo = m->actuator_ctrlrange[2 * i];
+                hi = m->actuator_ctrlrange[2 * i + 1];
+            }
+            d->ctrl[i] = prefrl_rng_range(rng, lo, hi);
+        }
+        for (int k = 0; k < r->substeps; k++)
+            mj_step(m, d);
+    }
+    prefrl_mj_guard_pop(&g);
+    double sec = (g_get_monotonic_time() - t0) * 1e-6;
+    return prefrl_mj_check_divergence(m, d, error) ? sec : -1.0;
+}
+
+/* seconds spent in step() for `steps` env steps: the whole loop is timed
+ * and the resets are subtracted, so no clock is read per step */
+static double env_run(PrefrlInstance *inst, const PrefrlEnvInfo *info, PrefrlRng *rng,
+                      float *obs, float *act, gint64 steps, GError **error)
+{
+    const PrefrlEnvOps *ops = inst->component->ops;
+    gint64 reset_us = 0;
+    gboolean need_reset = TRUE;
+    gint64 t0 = g_get_monotonic_time();
+    for (gint64 s = 0; s < steps; s++) {
+        if (need_reset) {
+            gint64 r0 = g_get_monotonic_time();
+            if (!ops->reset(inst->self, obs, error))
+                return -1.0;
+            reset_us += g_get_monotonic_time() - r0;
+        }
+        random_action(rng, act, info->act_dim);
+        PrefrlEnvStep out = {0};
+        if (!ops->step(inst->self, act, obs, &out, error))
+            return -1.0;
+        need_reset = out.terminal || out.truncated;
+    }
+    return (g_get_monotonic_time() - t0 - reset_us) * 1e-6;
+}
+
+static gboolean bench_one(PrefrlRegistry *reg, const char *task, gint64 steps, gint64 repeats,
+                          uint64_t seed, GError **error)
+{
+    PrefrlInstance *inst = prefrl_instance_new(reg, PREFRL_KIND_ENV, task, NULL, seed, NULL,
+                                               error);
+    if (inst == NULL)
+        return FALSE;
+    const PrefrlEnvOps *ops = inst->component->ops;
+    PrefrlEnvInfo info = {0};
+    ops->info(inst->self, &info);
+    float *obs = g_new(float, info.obs_dim);
+    float *act = g_new(float, info.act_dim);
+    double *env_rate = g_new(double, repeats), *raw_rate = g_new(double, repeats);
+    RawSim raw = {0};
+    char *path = NULL;
+    gboolean ok = FALSE, have_raw = FALSE;
+    PrefrlRng rng;
+    prefrl_rng_init(&rng, seed, "bench-env");
+
+    if (prefrl_mj_instance_physics(inst->self, &path, &raw.substeps) && ops->snapshot) {
+        raw.m = prefrl_mj_load_model(path, error);
+        if (raw.m == NULL || (raw.d = prefrl_mj_make_data(raw.m, error)) == NULL)
+            goto out;
+        if (raw.m->nq != info.nq || raw.m->nv != info.nv) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_MUJOCO,
+                        "%s: env reports nq %d, nv %d but its model %s has %d, %d", task,
+                        info.nq, info.nv, path, raw.m->nq, raw.m->nv);
+            goto out;
+        }
+        raw.qpos0 = g_new(double, info.nq);
+        raw.qvel0 = g_new(double, info.nv);
+        if (!ops->reset(inst->self, obs, error))
+            goto out;
+        ops->snapshot(inst->self, raw.qpos0, raw.qvel0, NULL);
+        have_raw = TRUE;
+    }
+
+    /* one untimed warm-up each, then interleaved timed repeats */
+    if (env_run(inst, &info, &rng, obs, act, MIN(steps, 200), error) < 0 ||
+        (have_raw && raw_run(&raw, &rng, MIN(steps, 200), info.episode_length, error) < 0))
+        goto out;
+    for (gint64 r = 0; r < repeats; r++) {
+        double se = env_run(inst, &info, &rng, obs, act, steps, error);
+        if (se < 0)
+            goto out;
+        env_rate[r] = steps / se;
+        if (have_raw) {
+            double sr = raw_run(&raw, &rng, steps, info.episode_length, error);
+            if (sr < 0)
+                goto out;
+            raw_rate[r] = steps / sr;
+        }
+    }
+    double env_med = median(env_rate, (int)repeats);
+    if (have_raw) {
+        double raw_med = median(raw_rate, (int)repeats);
+        printf("%-18s %8d %14.0f %14.0f %9.1f%%\n", task, raw.substeps, env_med, raw_med,
+               100.0 * (raw_med / env_med - 1.0));
+    } else {
+        printf("%-18s %8s %14.0f %14s %10s\n", task, "-", env_med, "n/a", "n/a");
+    }
+    fflush(stdout);
+    ok = TRUE;
+out:
+    raw_clear(&raw);
+    g_free(path);
+    g_free(obs);
+    g_free(act);
+    g_free(env_rate);
+    g_free(raw_rate);
+    prefrl_instance_free(inst);
+    return ok;
+}
+
+static void bench_usage(void)
+{
+    fprintf(stderr,
+            "usage: prefrl bench env [TASK ...] [--steps N] [--repeats R] [--seed S]\n"
+            "  env steps/s through the plugin vs raw mj_step loops on the same model\n"
+            "  (default: every env component, N = 5000 steps, R = 5 repeats, medians)\n");
+}
+
+int prefrl_cmd_bench_env(int argc, char **argv)
+{
+    GError *err = NULL;
+    gint64 steps = 5000, repeats = 5, seed = 1;
+    GPtrArray *tasks = g_ptr_array_new();
+    int rc = 0;
+
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            bench_usage();
+            g_ptr_array_unref(tasks);
+            return 0;
+        } else if (take_option(argc, argv, &i, "--steps", &v)) {
+            if (!parse_count("--steps", v, 1, &steps, &err))
+                goto fail;
+        } else if (take_option(argc, argv, &i, "--repeats", &v)) {
+            if (!parse_count("--repeats", v, 1, &repeats, &err))
+                goto fail;
+        } else if (take_option(argc, argv, &i, "--seed", &v)) {
+            if (!parse_count("--seed", v, 0, &seed, &err))
+                goto fail;
+        } else if (argv[i][0] == '-') {
+            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "unknown option '%s'", argv[i]);
+            goto fail;
+        } else {
+            g_ptr_array_add(tasks, argv[i]);
+        }
+    }
+
+    PrefrlRegistry *reg = prefrl_registry_default();
+    if (tasks->len == 0) {
+        GPtrArray *all = prefrl_registry_list(reg, PREFRL_KIND_ENV);
+        for (guint i = 0; i < all->len; i++)
+            g_ptr_array_add(tasks, (gpointer)((const PrefrlComponent *)all->pdata[i])->name);
+        g_ptr_array_unref(all);
+        if (tasks->len == 0) {
+            g_set_error_literal(&err, PREFRL_ERROR, PREFRL_ERROR_PLUGIN,
+                                "no env components installed");
+            goto fail;
+        }
+    }
+    printf("# prefrl bench env: %" G_GINT64_FORMAT " env steps x %" G_GINT64_FORMAT
+           " repeats, uniform random actions, medians; raw = same model, plain mj_step\n",
+           steps, repeats);
+    printf("%-18s %8s %14s %14s %10s\n", "task", "substeps", "env steps/s", "raw steps/s",
+           "overhead");
+    for (guint i = 0; i < tasks->len; i++) {
+        if (!bench_one(reg, tasks->pdata[i], steps, repeats, (uint64_t)seed, &err)) {
+            rc = prefrl_cli_fail(err);
+            g_clear_error(&err);
+        }
+    }
+    g_ptr_array_unref(tasks);
+    return rc;
+
+fail:
+    g_ptr_array_unref(tasks);
+    rc = prefrl_cli_fail(err);
+    g_clear_error(&err);
+    return rc;
+}
