@@ -9,7 +9,7 @@
 
 #include "nn_internal.h"
 
-PrefrlAdam *prefrl_adam_new(size_t n, float lr, float beta1, float beta2, float eps)
+PrefrlAdam *prefrl_adam_new(size_t n, float lr, double beta1, double beta2, double eps)
 {
     g_return_val_if_fail(n > 0 && n < SIZE_MAX / 16, NULL);
     PrefrlAdam *a = g_new0(PrefrlAdam, 1);
@@ -35,12 +35,14 @@ void prefrl_adam_step(PrefrlAdam *a, float *restrict params, const float *restri
 {
     a->t++;
     /* bias corrections in double as Python computes them */
-    const double bc1 = 1.0 - pow((double)a->beta1, (double)a->t);
-    const double bc2 = 1.0 - pow((double)a->beta2, (double)a->t);
+    const double bc1 = 1.0 - pow(a->beta1, (double)a->t);
+    const double bc2 = 1.0 - pow(a->beta2, (double)a->t);
     const float step = (float)(a->lr / bc1);
     const float sqrt_bc2 = (float)sqrt(bc2);
-    const float b1 = a->beta1, b2 = a->beta2, c1 = 1.0f - a->beta1, c2 = 1.0f - a->beta2;
-    const float eps = a->eps;
+    /* python scalars meet float tensors as floats: beta, 1 - beta (formed in double), eps */
+    const float b1 = (float)a->beta1, b2 = (float)a->beta2;
+    const float c1 = (float)(1.0 - a->beta1), c2 = (float)(1.0 - a->beta2);
+    const float eps = (float)a->eps;
     float *restrict m = a->m;
     float *restrict v = a->v;
     for (size_t i = 0; i < a->n; i++) {

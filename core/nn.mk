@@ -9,3 +9,11 @@ libprefrl_la_SOURCES += \
 	core/adam.c \
 	core/policy.c \
 	core/loss.c
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_nn
+TESTS += tests/check_nn
+tests_check_nn_SOURCES = tests/check_nn.c
+tests_check_nn_CFLAGS = $(TEST_CFLAGS)
+tests_check_nn_LDADD = $(TEST_LIBS)
+endif

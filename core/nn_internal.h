@@ -39,7 +39,8 @@ struct PrefrlEnsemble {
 /* Adam state: moments m, v (n floats each, one allocation) */
 struct PrefrlAdam {
     size_t n;
-    float lr, beta1, beta2, eps;
+    float lr;
+    double beta1, beta2, eps;
     int64_t t;
     float *m;
     float *v;

@@ -101,6 +101,23 @@ static float bits_float(uint32_t u)
     return f;
 }
 
+/* a double as two shape words, low word first */
+static void put_double(uint32_t *w, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    w[0] = (uint32_t)u;
+    w[1] = (uint32_t)(u >> 32);
+}
+
+static double get_double(const uint32_t *w)
+{
+    uint64_t u = (uint64_t)w[0] | (uint64_t)w[1] << 32;
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+
 static void out_floats(Out *o, const float *x, size_t n)
 {
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
@@ -459,12 +476,14 @@ out:
 gboolean prefrl_adam_save(const PrefrlAdam *a, FILE *f, GError **error)
 {
     uint64_t n = a->n, t = (uint64_t)a->t;
-    uint32_t w[8] = {(uint32_t)n,         (uint32_t)(n >> 32),     (uint32_t)t,
-                     (uint32_t)(t >> 32), float_bits(a->lr),       float_bits(a->beta1),
-                     float_bits(a->beta2), float_bits(a->eps)};
+    uint32_t w[11] = {(uint32_t)n, (uint32_t)(n >> 32), (uint32_t)t, (uint32_t)(t >> 32),
+                      float_bits(a->lr)};
+    put_double(w + 5, a->beta1);
+    put_double(w + 7, a->beta2);
+    put_double(w + 9, a->eps);
     const float *parts[2] = {a->m, a->v};
     size_t part_n[2] = {a->n, a->n};
-    return write_record(f, KIND_ADAM, w, 8, parts, part_n, 2, error);
+    return write_record(f, KIND_ADAM, w, 11, parts, part_n, 2, error);
 }
 
 gboolean prefrl_adam_load(PrefrlAdam *a, FILE *f, GError **error)
@@ -474,7 +493,7 @@ gboolean prefrl_adam_load(PrefrlAdam *a, FILE *f, GError **error)
     float *buf = NULL;
     if (!read_header(f, KIND_ADAM, h, error))
         goto out;
-    if (h->n_shape != 8) {
+    if (h->n_shape != 11) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT, "corrupt Adam record (shape words)");
         goto out;
     }
@@ -495,9 +514,9 @@ gboolean prefrl_adam_load(PrefrlAdam *a, FILE *f, GError **error)
         goto out;
     a->t = (int64_t)t;
     a->lr = bits_float(h->shape[4]);
-    a->beta1 = bits_float(h->shape[5]);
-    a->beta2 = bits_float(h->shape[6]);
-    a->eps = bits_float(h->shape[7]);
+    a->beta1 = get_double(h->shape + 5);
+    a->beta2 = get_double(h->shape + 7);
+    a->eps = get_double(h->shape + 9);
     memcpy(a->m, buf, sizeof(float) * 2 * a->n);
     ok = TRUE;
 out:

@@ -272,8 +272,10 @@ typedef struct PrefrlAdam PrefrlAdam;
 /** Adam with PyTorch semantics (torch.optim.Adam, no weight decay, no
  *  amsgrad): m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
  *  p -= lr/(1-b1^t) * m / (sqrt(v)/sqrt(1-b2^t) + eps).
+ *  The betas are double because, as in PyTorch, 1 - beta is formed in double
+ *  before it meets float32 tensors (1.0f - 0.999f differs by 1e-5 relative).
  *  Moments start at zero.  (transfer full: free with prefrl_adam_free) */
-PrefrlAdam *prefrl_adam_new(size_t n, float lr, float beta1, float beta2, float eps);
+PrefrlAdam *prefrl_adam_new(size_t n, float lr, double beta1, double beta2, double eps);
 
 /** Free (NULL is ignored). */
 void prefrl_adam_free(PrefrlAdam *a);
@@ -380,7 +382,8 @@ double prefrl_bt_accuracy(const float *z1, const float *z2, const int *labels, s
  *                        bits of the float leaky_slope
  *              ensemble: K, then the MLP words of a member
  *              Adam:     n (low 32 bits), n (high 32 bits), step count (low,
- *                        high), bits of lr, beta1, beta2, eps
+ *                        high), bits of the float lr, then the double bits
+ *                        of beta1, beta2, eps (low word, high word each)
  *   uint64   n_floats   payload length
  *   uint32   head_crc   CRC-32 of the bytes above (checked before any size
  *                       read from the file is trusted)
