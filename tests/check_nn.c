@@ -499,6 +499,13 @@ START_TEST(test_init_orthogonal)
     assert_close(n_out, 0.01 * sqrt(12.0), 1e-6, 1e-4, "output gain", 0);
     double n_hid = prefrl_slab_l2_norm(prefrl_mlp_weight(a, 1), 256 * 256);
     assert_close(n_hid, G_SQRT2 * 16.0, 1e-6, 1e-4, "hidden gain", 0);
+    /* the thread count does not change the weights (the QR uses dgemm) */
+    prefrl_rng_init(&r1, 9, "actor");
+    prefrl_rng_init(&r2, 9, "actor");
+    prefrl_nn_set_threads(2);
+    prefrl_mlp_init_orthogonal(a, &r1, (float)G_SQRT2, 0.01f);
+    prefrl_nn_set_threads(1);
+    ck_assert(same_floats(prefrl_mlp_params(a), prefrl_mlp_params(b), prefrl_mlp_n_params(a)));
     prefrl_mlp_free(a);
     prefrl_mlp_free(b);
 }

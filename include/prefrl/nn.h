@@ -147,8 +147,8 @@ void prefrl_mlp_init_default(PrefrlMlp *m, PrefrlRng *rng);
  *  (sign-fixed so R has a positive diagonal) of a standard normal matrix,
  *  times `hidden_gain` for layers 0..n-2 and `output_gain` for the last;
  *  biases 0.  SAC uses gains 1/1, PPO sqrt(2)/0.01 (policy) or sqrt(2)/1
- *  (value).  The QR runs in double precision on the CPU without threads, so
- *  a seed fixes the weights bit for bit. */
+ *  (value).  The QR runs in double precision; a seed fixes the weights bit
+ *  for bit, whatever the OpenBLAS thread count. */
 void prefrl_mlp_init_orthogonal(PrefrlMlp *m, PrefrlRng *rng, float hidden_gain,
                                 float output_gain);
 
