@@ -1,3 +1,5 @@
 # The preference-based RL core (issue 5): trainer, replay, episode store,
-# preference buffer, logger, and the reward plugins pebble and true.
+# preference buffer, logger.
 pkginclude_HEADERS += include/prefrl/pbrl.h
+libprefrl_la_SOURCES += core/log.c core/log.h core/replay.c core/replay.h \
+	core/trainer.c core/trainer.h

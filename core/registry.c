@@ -7,6 +7,7 @@
 #include <gmodule.h>
 #include <string.h>
 
+#include <prefrl/pbrl.h>
 #include "recipe.h"
 #include "registry.h"
 #include "schema.h"
@@ -131,6 +132,40 @@ static gboolean check_params(const PrefrlComponent *c, const char *path, GError 
     return ok;
 }
 
+/* the functions the trainer calls without checking, per kind */
+static gboolean check_ops(const PrefrlComponent *c)
+{
+    switch (c->kind) {
+    case PREFRL_KIND_ENV: {
+        const PrefrlEnvOps *o = c->ops;
+        return o->struct_size >= offsetof(PrefrlEnvOps, snapshot) && o->info && o->reset &&
+               o->step;
+    }
+    case PREFRL_KIND_AGENT: {
+        const PrefrlAgentOps *o = c->ops;
+        return o->struct_size >= offsetof(PrefrlAgentOps, reset_critic) && o->act &&
+               o->batch_size && o->update &&
+               (!(c->flags & PREFRL_FLAG_CRITIC_VIEW) || o->critic_view);
+    }
+    case PREFRL_KIND_REWARD: {
+        const PrefrlRewardOps *o = c->ops;
+        if (c->flags & PREFRL_FLAG_TRUE_REWARD)
+            return o->struct_size >= offsetof(PrefrlRewardOps, predict);
+        return o->struct_size >= offsetof(PrefrlRewardOps, query_length) && o->predict &&
+               o->train && (!o->n_members || o->member_probs);
+    }
+    case PREFRL_KIND_SAMPLER: {
+        const PrefrlSamplerOps *o = c->ops;
+        return o->struct_size >= sizeof(PrefrlSamplerOps) && o->n_candidates && o->select;
+    }
+    case PREFRL_KIND_TEACHER: {
+        const PrefrlTeacherOps *o = c->ops;
+        return o->struct_size >= sizeof(PrefrlTeacherOps) && o->label;
+    }
+    }
+    return FALSE;
+}
+
 static gboolean check_component(PrefrlRegistry *reg, const PrefrlComponent *c, const char *path,
                                 GError **error)
 {
@@ -149,12 +184,9 @@ static gboolean check_component(PrefrlRegistry *reg, const PrefrlComponent *c, c
         if (c->reserved[i])
             return fail(error, PREFRL_ERROR_ABI, path, "%s/%s: reserved fields must be NULL",
                         prefrl_kind_name(c->kind), c->name);
-    if (c->kind == PREFRL_KIND_ENV) {
-        const PrefrlEnvOps *ops = c->ops;
-        if (ops->struct_size < offsetof(PrefrlEnvOps, snapshot) || !ops->info || !ops->reset ||
-            !ops->step)
-            return fail(error, PREFRL_ERROR_PLUGIN, path,
-                        "env/%s: its ops table lacks info, reset or step", c->name);
+    if (!check_ops(c)) {
+        return fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s: its ops table lacks a required function",
+                    prefrl_kind_name(c->kind), c->name);
     }
     for (guint i = 0; i < reg->entries->len; i++) {
         Entry *e = g_ptr_array_index(reg->entries, i);

@@ -9,15 +9,19 @@
  */
 #include "config.h"
 #include <errno.h>
+#include <signal.h>
+#include <unistd.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
 #include "cli.h"
+#include <prefrl/nn.h>
 #include "recipe.h"
 #include "registry.h"
 #include "schema.h"
+#include "trainer.h"
 
 typedef struct {
     const char *name;
@@ -174,7 +178,6 @@ static char *resolved_text(const PrefrlNode *root)
     return g_string_free(s, FALSE);
 }
 
-static const guint required_for_check = 1u << PREFRL_KIND_ENV;
 
 static int cmd_check(int argc, char **argv)
 {
@@ -198,7 +201,7 @@ static int cmd_check(int argc, char **argv)
     }
     GError *err = NULL;
     PrefrlNode *root = load_resolved(recipe, (char **)ov->pdata, (int)ov->len,
-                                     required_for_check, &err);
+                                     prefrl_trainer_required_kinds(), &err);
     g_ptr_array_unref(ov);
     if (!root)
         return prefrl_cli_fail(err);
@@ -248,6 +251,41 @@ static gboolean remove_tree(const char *path)
     return g_rmdir(path) == 0;
 }
 
+static volatile sig_atomic_t stop_requested = 0;
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    stop_requested = 1;
+}
+
+/* train in dir; Ctrl-C (SIGINT) or SIGTERM stop cleanly with outputs flushed */
+static int train(const PrefrlNode *root, const char *dir, GError **err)
+{
+    prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
+    PrefrlTrainer *t = prefrl_trainer_new(root, prefrl_registry_default(), dir, err);
+    if (!t)
+        return prefrl_cli_fail(*err);
+    struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int);
+    sigaction(SIGTERM, &sa, &old_term);
+    gboolean ok = prefrl_trainer_run(t, &stop_requested, isatty(STDERR_FILENO), err);
+    sigaction(SIGINT, &old_int, NULL);
+    sigaction(SIGTERM, &old_term, NULL);
+    double last = prefrl_trainer_last_eval(t);
+    prefrl_trainer_free(t);
+    if (!ok) {
+        if (g_error_matches(*err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED)) {
+            fprintf(stderr, "prefrl: %s; outputs so far are in %s\n", (*err)->message, dir);
+            return 130;
+        }
+        return prefrl_cli_fail(*err);
+    }
+    printf("done: last evaluation %.3f (mean true return); results in %s\n", last, dir);
+    return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
     gboolean force = FALSE;
@@ -270,7 +308,7 @@ static int cmd_run(int argc, char **argv)
     }
     GError *err = NULL;
     PrefrlNode *root = load_resolved(recipe, (char **)ov->pdata, (int)ov->len,
-                                     required_for_check, &err);
+                                     prefrl_trainer_required_kinds(), &err);
     g_ptr_array_unref(ov);
     if (!root)
         return prefrl_cli_fail(err);
@@ -298,12 +336,16 @@ static int cmd_run(int argc, char **argv)
     }
     char *text = resolved_text(root);
     char *cfg = g_build_filename(dir, "config.yaml", NULL);
-    if (!prefrl_write_file_atomic(cfg, text, strlen(text), &err))
-        rc = prefrl_cli_fail(err);
-    else
-        printf("run directory: %s\n", dir);
+    gboolean ok = prefrl_write_file_atomic(cfg, text, strlen(text), &err);
     g_free(cfg);
     g_free(text);
+    if (!ok) {
+        rc = prefrl_cli_fail(err);
+        goto out;
+    }
+    printf("run directory: %s\n", dir);
+    fflush(stdout);
+    rc = train(root, dir, &err);
 out:
     g_clear_error(&err);
     g_free(dir);
@@ -316,6 +358,7 @@ out:
 /* one line per benchmark; helpers add theirs here */
 static const Command bench_commands[] = {
     {"env", prefrl_cmd_bench_env, "bench env [TASK ...]", "env steps/s vs raw mj_step on the same model"},
+    {"nn", prefrl_cmd_bench_nn, "bench nn [--threads 1,2]", "MLP forward/backward/JVP ms and GFLOP/s vs bare sgemm"},
     {NULL, NULL, NULL, NULL},
 };
 

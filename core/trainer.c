@@ -1,0 +1,725 @@
+/* The PbRL trainer: PEBBLE's loop (algorithms.md §2, §4, §6; paper §3-5).
+ *
+ *   seed steps (uniform random actions)
+ *   → unsupervised pre-training: agent updates on the state-entropy reward
+ *   → end of pre-training: first query round (uniform), reward learning,
+ *     replay relabelled, critic reset, `reset_update` agent updates
+ *   → every num_interact steps while the budget lasts: query round (sampler,
+ *     teacher), reward learning, relabel; every step one agent update (or the
+ *     reward learner's meta step every meta_period steps, MRN)
+ *   evaluation every eval_frequency steps with the true reward.
+ *
+ * The true reward is stored in the replay's hidden column and in the episode
+ * store; it reaches the teacher (query rounds) and the evaluator only. */
+#include "config.h"
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+
+#include "log.h"
+#include "replay.h"
+#include "schema.h"
+#include "trainer.h"
+
+#define RELABEL_CHUNK 1024
+#define EPISODE_STORE 100   /* episodes kept for queries (reference max_size) */
+#define RECENT_RETURNS 10   /* training episodes behind the teacher's margin */
+
+struct PrefrlTrainer {
+    char *run_dir;
+    PrefrlInstance *env, *agent, *reward, *sampler, *teacher;
+    const PrefrlEnvOps *eops;
+    const PrefrlAgentOps *aops;
+    const PrefrlRewardOps *rops;
+    const PrefrlSamplerOps *sops;
+    const PrefrlTeacherOps *tops;
+    PrefrlEnvInfo info;
+    gboolean true_reward;        /* reward/true: no queries, r = task reward */
+
+    /* trainer parameters */
+    int64_t num_train_steps, num_seed_steps, num_unsup_steps, eval_frequency;
+    int num_eval_episodes, reward_batch, num_interact, top_k, reset_update, H, Lq, lo;
+    int64_t max_feedback;
+    const char *schedule;
+    int64_t meta_period;
+
+    PrefrlReplay *replay;
+    PrefrlEpisodes *episodes;
+    PrefrlPrefBuffer *prefs;
+    PrefrlStateEntropy *entropy;
+    PrefrlRng rng;               /* random actions, replay batches */
+    PrefrlRng query_rng;         /* segment draws */
+
+    PrefrlLog *log, *reward_log;
+    FILE *train_csv, *eval_csv, *reward_csv, *labels_csv, *log_txt;
+
+    /* counters */
+    int64_t step, total_feedback, labeled_feedback, interact_count, episode, rounds;
+    double recent[RECENT_RETURNS];
+    int n_recent;
+    double last_eval;
+
+    /* workspaces (allocated once) */
+    float *obs, *next_obs, *act, *sa, *chunk_sa, *chunk_r;
+    float *intrinsic_raw, *intrinsic, *batch_reward, *batch_sa;
+    int max_query;               /* candidate pairs the buffers hold */
+    float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
+    int *q_chosen, *q_labels;
+};
+
+guint prefrl_trainer_required_kinds(void)
+{
+    return (1u << PREFRL_KIND_ENV) | (1u << PREFRL_KIND_AGENT) | (1u << PREFRL_KIND_REWARD);
+}
+
+static void say(PrefrlTrainer *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void say(PrefrlTrainer *t, const char *fmt, ...)
+{
+    if (!t->log_txt)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    GDateTime *now = g_date_time_new_now_local();
+    char *stamp = g_date_time_format(now, "%F %T");
+    fprintf(t->log_txt, "%s step %lld: ", stamp, (long long)t->step);
+    vfprintf(t->log_txt, fmt, ap);
+    fputc('\n', t->log_txt);
+    fflush(t->log_txt);
+    g_free(stamp);
+    g_date_time_unref(now);
+    va_end(ap);
+}
+
+/* ---- set-up ------------------------------------------------------------------ */
+
+static PrefrlInstance *make_component(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                      PrefrlKind kind, const PrefrlEnvInfo *env,
+                                      const char *run_dir, GError **error)
+{
+    const PrefrlComponent *c = prefrl_recipe_component(recipe, reg, kind);
+    g_return_val_if_fail(c != NULL, NULL);
+    PrefrlContext ctx = {.struct_size = sizeof ctx,
+                         .seed = (uint64_t)prefrl_param_int(recipe, "seed"),
+                         .env = env,
+                         .run_dir = run_dir,
+                         .recipe = recipe};
+    prefrl_rng_init(&ctx.rng, ctx.seed, prefrl_kind_name(kind));
+    PrefrlNode *params = prefrl_node_dup(prefrl_node_get(recipe, prefrl_kind_name(kind)));
+    PrefrlInstance *inst = prefrl_instance_new_from_params(c, params, &ctx, error);
+    if (!inst)
+        g_prefix_error(error, "%s/%s: ", prefrl_kind_name(kind), c->name);
+    return inst;
+}
+
+static gboolean need_section(const PrefrlNode *recipe, PrefrlRegistry *reg, PrefrlKind kind,
+                             const char *why, GError **error)
+{
+    if (prefrl_recipe_component(recipe, reg, kind))
+        return TRUE;
+    GPtrArray *all = prefrl_registry_list(reg, kind);
+    GString *names = g_string_new(NULL);
+    for (guint i = 0; i < all->len; i++)
+        g_string_append_printf(names, "%s%s", i ? ", " : "",
+                               ((const PrefrlComponent *)all->pdata[i])->name);
+    const char *file;
+    prefrl_node_location(recipe, &file, NULL, NULL);
+    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                "%s: %s needs a '%s:' section with name: one of %s", file, why,
+                prefrl_kind_name(kind), names->len ? names->str : "(none installed)");
+    g_string_free(names, TRUE);
+    g_ptr_array_unref(all);
+    return FALSE;
+}
+
+static FILE *open_output(const char *dir, const char *name, GError **error)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    FILE *f = fopen(path, "w");
+    if (!f)
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", path,
+                    g_strerror(errno));
+    g_free(path);
+    return f;
+}
+
+PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                  const char *run_dir, GError **error)
+{
+    PrefrlTrainer *t = g_new0(PrefrlTrainer, 1);
+    t->run_dir = g_strdup(run_dir);
+    t->last_eval = NAN;
+    const PrefrlNode *tp = prefrl_node_get(recipe, "trainer");
+    t->num_train_steps = prefrl_param_int(tp, "num_train_steps");
+    t->num_seed_steps = prefrl_param_int(tp, "num_seed_steps");
+    t->num_unsup_steps = prefrl_param_int(tp, "num_unsup_steps");
+    t->eval_frequency = prefrl_param_int(tp, "eval_frequency");
+    t->num_eval_episodes = (int)prefrl_param_int(tp, "num_eval_episodes");
+    t->max_feedback = prefrl_param_int(tp, "max_feedback");
+    t->reward_batch = (int)prefrl_param_int(tp, "reward_batch");
+    t->num_interact = (int)prefrl_param_int(tp, "num_interact");
+    t->schedule = prefrl_param_string(tp, "reward_schedule");
+    t->top_k = (int)prefrl_param_int(tp, "topK");
+    t->reset_update = (int)prefrl_param_int(tp, "reset_update");
+    t->H = (int)prefrl_param_int(tp, "segment");
+
+    uint64_t seed = (uint64_t)prefrl_param_int(recipe, "seed");
+    prefrl_rng_init(&t->rng, seed, "trainer");
+    prefrl_rng_init(&t->query_rng, seed, "queries");
+
+    const PrefrlComponent *rc = prefrl_recipe_component(recipe, reg, PREFRL_KIND_REWARD);
+    t->true_reward = rc && (rc->flags & PREFRL_FLAG_TRUE_REWARD);
+    if (!t->true_reward &&
+        (!need_section(recipe, reg, PREFRL_KIND_SAMPLER, "a reward learned from preferences",
+                       error) ||
+         !need_section(recipe, reg, PREFRL_KIND_TEACHER, "a reward learned from preferences",
+                       error)))
+        goto fail;
+
+    if (run_dir) {
+        if (!(t->train_csv = open_output(run_dir, "train.csv", error)) ||
+            !(t->eval_csv = open_output(run_dir, "eval.csv", error)) ||
+            !(t->log_txt = open_output(run_dir, "log.txt", error)))
+            goto fail;
+        if (!t->true_reward && (!(t->reward_csv = open_output(run_dir, "reward.csv", error)) ||
+                                !(t->labels_csv = open_output(run_dir, "labels.csv", error))))
+            goto fail;
+    }
+    t->log = prefrl_log_new(t->train_csv, t->eval_csv);
+    t->reward_log = prefrl_log_new(t->reward_csv, NULL);
+
+    if (!(t->env = make_component(recipe, reg, PREFRL_KIND_ENV, NULL, run_dir, error)))
+        goto fail;
+    t->eops = t->env->component->ops;
+    memset(&t->info, 0, sizeof t->info);
+    t->eops->info(t->env->self, &t->info);
+    if (!(t->agent = make_component(recipe, reg, PREFRL_KIND_AGENT, &t->info, run_dir, error)) ||
+        !(t->reward = make_component(recipe, reg, PREFRL_KIND_REWARD, &t->info, run_dir, error)))
+        goto fail;
+    t->aops = t->agent->component->ops;
+    t->rops = t->reward->component->ops;
+    if (!t->true_reward) {
+        if (!(t->sampler = make_component(recipe, reg, PREFRL_KIND_SAMPLER, &t->info, run_dir,
+                                          error)) ||
+            !(t->teacher = make_component(recipe, reg, PREFRL_KIND_TEACHER, &t->info, run_dir,
+                                          error)))
+            goto fail;
+        t->sops = t->sampler->component->ops;
+        t->tops = t->teacher->component->ops;
+        t->meta_period = t->rops->meta_period ? t->rops->meta_period(t->reward->self) : 0;
+        if (t->meta_period > 0 && !(t->aops->critic_view &&
+                                    t->aops->critic_view(t->agent->self))) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "reward/%s needs the agent's critic view, which agent/%s does not give",
+                        t->reward->component->name, t->agent->component->name);
+            goto fail;
+        }
+    }
+
+    int ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
+    int B = t->aops->batch_size(t->agent->self);
+    t->Lq = t->rops->query_length ? t->rops->query_length(t->reward->self, t->H) : t->H;
+    t->lo = (t->Lq - t->H) / 2;
+    if (!(t->replay = prefrl_replay_new(ds, da, t->num_train_steps + t->reset_update + 1, B,
+                                        error)))
+        goto fail;
+    t->episodes = prefrl_episodes_new(ds, da, EPISODE_STORE);
+    t->entropy = prefrl_state_entropy_new(t->top_k, B);
+    if (!t->true_reward) {
+        /* labels never exceed the budget plus the uncapped first round */
+        int cap = (int)MIN(t->max_feedback + t->reward_batch, 500000);
+        if (!(t->prefs = prefrl_prefs_new(MAX(cap, 1), t->Lq, ds, da, error)))
+            goto fail;
+        int large = t->sops->n_candidates(t->sampler->self, t->reward_batch);
+        t->max_query = MAX(large, t->reward_batch);
+        gsize seg = (gsize)t->max_query * t->Lq * d;
+        t->q_seg1 = g_new(float, seg);
+        t->q_seg2 = g_new(float, seg);
+        t->q_r1 = g_new(float, (gsize)t->max_query * t->Lq);
+        t->q_r2 = g_new(float, (gsize)t->max_query * t->Lq);
+        int K = t->rops->n_members ? t->rops->n_members(t->reward->self) : 0;
+        t->q_probs = g_new(float, (gsize)MAX(K, 1) * t->max_query);
+        t->q_chosen = g_new(int, t->max_query);
+        t->q_labels = g_new(int, t->max_query);
+        gsize tseg = (gsize)t->reward_batch * t->Lq * d;
+        t->t_seg1 = g_new(float, tseg);
+        t->t_seg2 = g_new(float, tseg);
+        t->t_r1 = g_new(float, (gsize)t->reward_batch * t->Lq);
+        t->t_r2 = g_new(float, (gsize)t->reward_batch * t->Lq);
+    }
+    t->obs = g_new(float, ds);
+    t->next_obs = g_new(float, ds);
+    t->act = g_new(float, da);
+    t->sa = g_new(float, d);
+    t->chunk_sa = g_new(float, (gsize)RELABEL_CHUNK * d);
+    t->chunk_r = g_new(float, RELABEL_CHUNK);
+    t->intrinsic_raw = g_new(float, B);
+    t->intrinsic = g_new(float, B);
+    t->batch_reward = g_new(float, B);
+    t->batch_sa = g_new(float, (gsize)B * d);
+    return t;
+fail:
+    prefrl_trainer_free(t);
+    return NULL;
+}
+
+void prefrl_trainer_free(PrefrlTrainer *t)
+{
+    if (!t)
+        return;
+    prefrl_instance_free(t->teacher);
+    prefrl_instance_free(t->sampler);
+    prefrl_instance_free(t->reward);
+    prefrl_instance_free(t->agent);
+    prefrl_instance_free(t->env);
+    prefrl_replay_free(t->replay);
+    prefrl_episodes_free(t->episodes);
+    prefrl_prefs_free(t->prefs);
+    prefrl_state_entropy_free(t->entropy);
+    prefrl_log_free(t->log);
+    prefrl_log_free(t->reward_log);
+    FILE *files[] = {t->train_csv, t->eval_csv, t->reward_csv, t->labels_csv, t->log_txt};
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++)
+        if (files[i])
+            fclose(files[i]);
+    float *bufs[] = {t->obs, t->next_obs, t->act, t->sa, t->chunk_sa, t->chunk_r,
+                     t->intrinsic_raw, t->intrinsic, t->batch_reward, t->batch_sa, t->q_seg1,
+                     t->q_seg2, t->q_r1, t->q_r2, t->q_probs, t->t_seg1, t->t_seg2, t->t_r1,
+                     t->t_r2};
+    for (gsize i = 0; i < G_N_ELEMENTS(bufs); i++)
+        g_free(bufs[i]);
+    g_free(t->q_chosen);
+    g_free(t->q_labels);
+    g_free(t->run_dir);
+    g_free(t);
+}
+
+/* ---- reward plumbing --------------------------------------------------------- */
+
+static void concat_sa(const float *obs, const float *act, int ds, int da, float *sa)
+{
+    memcpy(sa, obs, sizeof(float) * ds);
+    memcpy(sa + ds, act, sizeof(float) * da);
+}
+
+/* rewrite the learned reward of every stored transition (reference: relabel) */
+static void relabel(PrefrlTrainer *t)
+{
+    int ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
+    PrefrlReplay *r = t->replay;
+    for (int64_t i0 = 0; i0 < r->size; i0 += RELABEL_CHUNK) {
+        int n = (int)MIN((int64_t)RELABEL_CHUNK, r->size - i0);
+        for (int i = 0; i < n; i++)
+            concat_sa(r->obs + (i0 + i) * ds, r->act + (i0 + i) * da, ds, da,
+                      t->chunk_sa + (gsize)i * d);
+        t->rops->predict(t->reward->self, t->chunk_sa, n, r->reward + i0);
+    }
+}
+
+static gboolean draw_unlabelled(void *ctx, int n, float *seg1, float *seg2)
+{
+    PrefrlTrainer *t = ctx;
+    return prefrl_episodes_draw(t->episodes, &t->query_rng, n, t->Lq, seg1, seg2, NULL, NULL);
+}
+
+static int schedule_size(PrefrlTrainer *t)
+{
+    double T = (double)t->num_train_steps, s = (double)t->step, frac = 1.0;
+    if (!strcmp(t->schedule, "decay")) {
+        frac = (T - s) / T;
+        if (frac == 0)
+            frac = 0.01;
+    } else if (!strcmp(t->schedule, "increase")) {
+        frac = T / (T - s + 1);
+    }
+    return (int)(t->reward_batch * frac);
+}
+
+static double teacher_margin(PrefrlTrainer *t)
+{
+    if (t->n_recent == 0)
+        return 0.0;
+    double sum = 0;
+    int n = MIN(t->n_recent, RECENT_RETURNS);
+    for (int i = 0; i < n; i++)
+        sum += t->recent[i];
+    return sum / n * ((double)t->H / t->info.episode_length);
+}
+
+static void write_labels(PrefrlTrainer *t, int n, const int *labels)
+{
+    if (!t->labels_csv)
+        return;
+    if (t->rounds == 1 && ftell(t->labels_csv) == 0)
+        fprintf(t->labels_csv, "round,step,pair,label,true_return1,true_return2\n");
+    for (int i = 0; i < n; i++) {
+        double s1 = 0, s2 = 0;
+        for (int h = t->lo; h < t->lo + t->H; h++) {
+            s1 += t->t_r1[(gsize)i * t->Lq + h];
+            s2 += t->t_r2[(gsize)i * t->Lq + h];
+        }
+        fprintf(t->labels_csv, "%lld,%lld,%d,%d,%.9g,%.9g\n", (long long)t->rounds,
+                (long long)t->step, i, labels[i], s1, s2);
+    }
+    fflush(t->labels_csv);
+}
+
+/* one query round: candidates, sampler, teacher, preference buffer, learning */
+static gboolean query_round(PrefrlTrainer *t, gboolean first, GError **error)
+{
+    int mb = schedule_size(t);
+    if (!first && mb + t->total_feedback > t->max_feedback)
+        mb = (int)(t->max_feedback - t->total_feedback);
+    mb = MIN(mb, t->reward_batch);
+    if (mb <= 0)
+        return TRUE;
+    if (prefrl_episodes_usable(t->episodes, t->Lq) == 0) {
+        say(t, "query round skipped: no complete episode longer than %d steps yet", t->Lq);
+        return TRUE;
+    }
+    int d = t->info.obs_dim + t->info.act_dim;
+    gsize row = (gsize)t->Lq * d;
+    /* the first round is always uniform (reference) */
+    int n_cand = first ? mb : MIN(t->sops->n_candidates(t->sampler->self, mb), t->max_query);
+    prefrl_episodes_draw(t->episodes, &t->query_rng, n_cand, t->Lq, t->q_seg1, t->q_seg2,
+                         t->q_r1, t->q_r2);
+    if (first || n_cand == mb) {
+        for (int i = 0; i < mb; i++)
+            t->q_chosen[i] = i;
+    } else {
+        int K = t->rops->n_members ? t->rops->n_members(t->reward->self) : 0;
+        if (K > 0)
+            t->rops->member_probs(t->reward->self, t->q_seg1, t->q_seg2, n_cand, t->Lq,
+                                  t->q_probs);
+        PrefrlCandidates c = {.n = n_cand, .H = t->Lq, .obs_dim = t->info.obs_dim,
+                              .act_dim = t->info.act_dim, .seg1 = t->q_seg1, .seg2 = t->q_seg2,
+                              .K = K, .probs = K > 0 ? t->q_probs : NULL,
+                              .labelled = &t->prefs->view};
+        if (!t->sops->select(t->sampler->self, &c, mb, t->q_chosen, error))
+            return FALSE;
+    }
+    for (int i = 0; i < mb; i++) {
+        int j = t->q_chosen[i];
+        g_return_val_if_fail(j >= 0 && j < n_cand, FALSE);
+        memcpy(t->t_seg1 + i * row, t->q_seg1 + j * row, sizeof(float) * row);
+        memcpy(t->t_seg2 + i * row, t->q_seg2 + j * row, sizeof(float) * row);
+        memcpy(t->t_r1 + (gsize)i * t->Lq, t->q_r1 + (gsize)j * t->Lq, sizeof(float) * t->Lq);
+        memcpy(t->t_r2 + (gsize)i * t->Lq, t->q_r2 + (gsize)j * t->Lq, sizeof(float) * t->Lq);
+    }
+    PrefrlTeacherQuery q = {.struct_size = sizeof q, .n = mb, .H = t->Lq, .r1 = t->t_r1,
+                            .r2 = t->t_r2, .lo = t->lo, .hi = t->lo + t->H,
+                            .margin = teacher_margin(t), .first = first,
+                            .obs_dim = t->info.obs_dim, .act_dim = t->info.act_dim,
+                            .seg1 = t->t_seg1, .seg2 = t->t_seg2};
+    if (!t->tops->label(t->teacher->self, &q, t->q_labels, error))
+        return FALSE;
+    int stored = 0;
+    for (int i = 0; i < mb; i++) {
+        if (t->q_labels[i] == PREFRL_LABEL_SKIP)
+            continue;
+        prefrl_prefs_add(t->prefs, t->t_seg1 + i * row, t->t_seg2 + i * row, t->q_labels[i]);
+        stored++;
+    }
+    t->rounds++;
+    t->total_feedback += mb;
+    t->labeled_feedback += stored;
+    write_labels(t, mb, t->q_labels);
+    say(t, "query round %lld: %d queries, %d labels (total %lld/%lld)", (long long)t->rounds, mb,
+        stored, (long long)t->labeled_feedback, (long long)t->max_feedback);
+    if (t->labeled_feedback > 0) {
+        PrefrlRewardData data = {.struct_size = sizeof data, .prefs = &t->prefs->view,
+                                 .n_new = stored, .queries = mb,
+                                 .draw_pairs = draw_unlabelled, .draw_ctx = t};
+        prefrl_log_scalar(t->reward_log, "round", (double)t->rounds);
+        prefrl_log_scalar(t->reward_log, "total_feedback", (double)t->total_feedback);
+        prefrl_log_scalar(t->reward_log, "labeled_feedback", (double)t->labeled_feedback);
+        if (!t->rops->train(t->reward->self, &data, t->reward_log, error))
+            return FALSE;
+        if (!prefrl_log_dump_train(t->reward_log, t->step, error))
+            return FALSE;
+        relabel(t);
+    }
+    return TRUE;
+}
+
+/* ---- agent updates ------------------------------------------------------------ */
+
+static gboolean normal_update(PrefrlTrainer *t, int64_t step, GError **error)
+{
+    PrefrlBatch b;
+    prefrl_replay_sample(t->replay, &t->rng, t->aops->batch_size(t->agent->self), &b);
+    return t->aops->update(t->agent->self, &b, step, t->log, error);
+}
+
+static gboolean unsup_update(PrefrlTrainer *t, GError **error)
+{
+    PrefrlBatch b;
+    prefrl_replay_sample(t->replay, &t->rng, t->aops->batch_size(t->agent->self), &b);
+    prefrl_state_entropy_compute(t->entropy, t->replay, b.obs, b.size, t->intrinsic_raw,
+                                 t->intrinsic);
+    float mn = INFINITY, mx = -INFINITY, nmn = INFINITY, nmx = -INFINITY;
+    double m = 0, nm = 0;
+    for (int i = 0; i < b.size; i++) {
+        m += t->intrinsic_raw[i];
+        nm += t->intrinsic[i];
+        mn = fminf(mn, t->intrinsic_raw[i]);
+        mx = fmaxf(mx, t->intrinsic_raw[i]);
+        nmn = fminf(nmn, t->intrinsic[i]);
+        nmx = fmaxf(nmx, t->intrinsic[i]);
+    }
+    prefrl_log_scalar(t->log, "train_critic/entropy", m / b.size);
+    prefrl_log_scalar(t->log, "train_critic/entropy_max", mx);
+    prefrl_log_scalar(t->log, "train_critic/entropy_min", mn);
+    prefrl_log_scalar(t->log, "train_critic/norm_entropy", nm / b.size);
+    prefrl_log_scalar(t->log, "train_critic/norm_entropy_max", nmx);
+    prefrl_log_scalar(t->log, "train_critic/norm_entropy_min", nmn);
+    b.reward = t->intrinsic;
+    return t->aops->update(t->agent->self, &b, t->step, t->log, error);
+}
+
+/* MRN: the reward learner's bi-level step, then the agent's update on the same
+ * batch with the updated reward and time-outs treated as terminal (§7) */
+static gboolean meta_update(PrefrlTrainer *t, GError **error)
+{
+    PrefrlBatch b;
+    prefrl_replay_sample(t->replay, &t->rng, t->aops->batch_size(t->agent->self), &b);
+    PrefrlMetaData md = {.struct_size = sizeof md,
+                         .critic = t->aops->critic_view(t->agent->self),
+                         .batch = &b,
+                         .prefs = &t->prefs->view,
+                         .reward_batch = t->reward_batch,
+                         .step = t->step};
+    if (!t->rops->meta_step(t->reward->self, &md, t->log, error))
+        return FALSE;
+    relabel(t);
+    int ds = b.obs_dim, da = b.act_dim;
+    for (int i = 0; i < b.size; i++)
+        concat_sa(b.obs + (gsize)i * ds, b.action + (gsize)i * da, ds, da,
+                  t->batch_sa + (gsize)i * (ds + da));
+    t->rops->predict(t->reward->self, t->batch_sa, b.size, t->batch_reward);
+    b.reward = t->batch_reward;
+    b.not_done_no_max = b.not_done;
+    return t->aops->update(t->agent->self, &b, t->step, t->log, error);
+}
+
+/* ---- evaluation ------------------------------------------------------------------ */
+
+gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
+                                 double *success_rate, GError **error)
+{
+    double total = 0;
+    int successes = 0;
+    for (int e = 0; e < n; e++) {
+        if (!t->eops->reset(t->env->self, t->obs, error))
+            return FALSE;
+        double ret = 0;
+        gboolean success = FALSE;
+        for (;;) {
+            PrefrlEnvStep st = {0};
+            t->aops->act(t->agent->self, t->obs, TRUE, t->act);
+            if (!t->eops->step(t->env->self, t->act, t->next_obs, &st, error))
+                return FALSE;
+            ret += st.reward;
+            success |= st.success != 0;
+            memcpy(t->obs, t->next_obs, sizeof(float) * t->info.obs_dim);
+            if (st.terminal || st.truncated)
+                break;
+        }
+        total += ret;
+        successes += success;
+    }
+    *mean_return = total / n;
+    if (success_rate)
+        *success_rate = 100.0 * successes / n;
+    return TRUE;
+}
+
+static gboolean evaluate_and_log(PrefrlTrainer *t, GError **error)
+{
+    double ret, success;
+    if (!prefrl_trainer_evaluate(t, t->num_eval_episodes, &ret, &success, error))
+        return FALSE;
+    t->last_eval = ret;
+    prefrl_log_scalar(t->log, "eval/episode", (double)t->episode);
+    prefrl_log_scalar(t->log, "eval/episode_reward", ret);
+    prefrl_log_scalar(t->log, "eval/true_episode_reward", ret);
+    if (t->info.has_success) {
+        prefrl_log_scalar(t->log, "eval/success_rate", success);
+        prefrl_log_scalar(t->log, "eval/true_episode_success", success);
+    }
+    say(t, "evaluation: mean true return %.3f%s", ret, t->info.has_success ? "" : "");
+    return prefrl_log_dump_eval(t->log, t->step, error);
+}
+
+/* ---- the loop ---------------------------------------------------------------------- */
+
+static void progress_line(PrefrlTrainer *t, double elapsed)
+{
+    double rate = t->step / MAX(elapsed, 1e-9);
+    double eta = (t->num_train_steps - t->step) / MAX(rate, 1e-9);
+    fprintf(stderr, "\rstep %lld/%lld  %.0f steps/s  ETA %02d:%02d:%02d  eval %.1f  labels %lld/%lld  ",
+            (long long)t->step, (long long)t->num_train_steps, rate, (int)(eta / 3600),
+            (int)fmod(eta / 60, 60), (int)fmod(eta, 60), t->last_eval,
+            (long long)t->labeled_feedback, (long long)t->max_feedback);
+    fflush(stderr);
+}
+
+gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
+                            GError **error)
+{
+    int ds = t->info.obs_dim, da = t->info.act_dim;
+    const int64_t pretrain_end = t->num_seed_steps + t->num_unsup_steps;
+    gboolean done = TRUE, has_success = t->info.has_success;
+    double ep_reward = 0, ep_true = 0, ep_success = 0;
+    int ep_step = 0;
+    GTimer *timer = g_timer_new(), *ep_timer = g_timer_new();
+    double last_progress = -1;
+    gboolean ok = TRUE;
+    say(t, "training: env/%s agent/%s reward/%s, %lld steps", t->env->component->name,
+        t->agent->component->name, t->reward->component->name, (long long)t->num_train_steps);
+
+    for (t->step = 0; ok && t->step < t->num_train_steps; t->step++) {
+        if (stop && *stop) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
+                        "interrupted at step %lld", (long long)t->step);
+            say(t, "interrupted");
+            ok = FALSE;
+            break;
+        }
+        if (done) {
+            if (t->step > 0) {
+                prefrl_log_scalar(t->log, "train/duration", g_timer_elapsed(ep_timer, NULL));
+                if (t->step > t->num_seed_steps)
+                    ok = prefrl_log_dump_train(t->log, t->step, error);
+                else
+                    prefrl_log_discard_train(t->log);
+                if (ok && t->step % t->eval_frequency == 0)
+                    ok = evaluate_and_log(t, error);
+                if (!ok)
+                    break;
+                /* episode statistics land in the next row (B-Pref's lag) */
+                prefrl_log_scalar(t->log, "train/episode_reward", ep_reward);
+                prefrl_log_scalar(t->log, "train/true_episode_reward", ep_true);
+                prefrl_log_scalar(t->log, "train/total_feedback", (double)t->total_feedback);
+                prefrl_log_scalar(t->log, "train/labeled_feedback", (double)t->labeled_feedback);
+                if (has_success) {
+                    prefrl_log_scalar(t->log, "train/episode_success", ep_success);
+                    prefrl_log_scalar(t->log, "train/true_episode_success", ep_success);
+                }
+                t->recent[t->n_recent++ % RECENT_RETURNS] = ep_true;
+            }
+            prefrl_log_scalar(t->log, "train/episode", (double)t->episode + 1);
+            if (!(ok = t->eops->reset(t->env->self, t->obs, error)))
+                break;
+            done = FALSE;
+            ep_reward = ep_true = ep_success = 0;
+            ep_step = 0;
+            t->episode++;
+            g_timer_start(ep_timer);
+        }
+
+        /* act */
+        if (t->step < t->num_seed_steps) {
+            for (int j = 0; j < da; j++)
+                t->act[j] = (float)prefrl_rng_range(&t->rng, -1.0, 1.0);
+        } else {
+            t->aops->act(t->agent->self, t->obs, FALSE, t->act);
+        }
+
+        /* learn */
+        if (t->step == pretrain_end) {
+            if (!t->true_reward) {
+                t->interact_count = 0;
+                ok = query_round(t, TRUE, error);
+            }
+            if (ok && t->aops->reset_critic)
+                t->aops->reset_critic(t->agent->self);
+            for (int i = 0; ok && i < t->reset_update; i++)
+                ok = normal_update(t, i, error);
+        } else if (t->step > pretrain_end) {
+            if (!t->true_reward && t->total_feedback < t->max_feedback &&
+                t->interact_count == t->num_interact) {
+                ok = query_round(t, FALSE, error);
+                t->interact_count = 0;
+            }
+            if (ok) {
+                if (t->meta_period > 0 && t->step % t->meta_period == 0 &&
+                    t->total_feedback < t->max_feedback && t->prefs->view.count > 0)
+                    ok = meta_update(t, error);
+                else
+                    ok = normal_update(t, t->step, error);
+            }
+        } else if (t->step > t->num_seed_steps) {
+            ok = unsup_update(t, error);
+        }
+        if (!ok)
+            break;
+
+        /* step the environment */
+        PrefrlEnvStep st = {0};
+        if (!(ok = t->eops->step(t->env->self, t->act, t->next_obs, &st, error)))
+            break;
+        if (!isfinite(st.reward)) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
+                        "env/%s returned a non-finite reward at step %lld",
+                        t->env->component->name, (long long)t->step);
+            ok = FALSE;
+            break;
+        }
+        float r_hat;
+        if (t->true_reward) {
+            r_hat = st.reward;
+        } else {
+            concat_sa(t->obs, t->act, ds, da, t->sa);
+            t->rops->predict(t->reward->self, t->sa, 1, &r_hat);
+        }
+        ep_step++;
+        done = st.terminal || st.truncated || ep_step >= t->info.episode_length;
+        prefrl_replay_add(t->replay, t->obs, t->act, r_hat, st.reward, t->next_obs, done,
+                          st.terminal);
+        prefrl_episodes_add(t->episodes, t->obs, t->act, st.reward, done);
+        ep_reward += r_hat;
+        ep_true += st.reward;
+        ep_success = MAX(ep_success, st.success ? 1.0 : 0.0);
+        memcpy(t->obs, t->next_obs, sizeof(float) * ds);
+        t->interact_count++;
+
+        if (progress) {
+            double now = g_timer_elapsed(timer, NULL);
+            if (now - last_progress >= 1.0) {
+                progress_line(t, now);
+                last_progress = now;
+            }
+        }
+    }
+    if (ok) {
+        /* the final evaluation (the loop only evaluates at episode starts) */
+        if (t->step % t->eval_frequency == 0 && done)
+            ok = evaluate_and_log(t, error);
+        say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
+    }
+    if (progress) {
+        progress_line(t, g_timer_elapsed(timer, NULL));
+        fputc('\n', stderr);
+    }
+    g_timer_destroy(timer);
+    g_timer_destroy(ep_timer);
+    return ok;
+}
+
+double prefrl_trainer_last_eval(const PrefrlTrainer *t)
+{
+    return t->last_eval;
+}
+
+int64_t prefrl_trainer_total_feedback(const PrefrlTrainer *t)
+{
+    return t->total_feedback;
+}
+
+int64_t prefrl_trainer_labeled_feedback(const PrefrlTrainer *t)
+{
+    return t->labeled_feedback;
+}

@@ -1,0 +1,41 @@
+/* The PbRL trainer (core-internal): PEBBLE's loop around the components a
+ * resolved recipe names (DESIGN.md "The trainer", algorithms.md §6). */
+#ifndef PREFRL_CORE_TRAINER_H
+#define PREFRL_CORE_TRAINER_H
+
+#include <signal.h>
+#include "recipe.h"
+#include "registry.h"
+
+typedef struct PrefrlTrainer PrefrlTrainer;
+
+/** Kinds a recipe must name for `prefrl run` (as a (1 << kind) mask); sampler
+ *  and teacher are checked once the reward is known (reward/true needs none). */
+guint prefrl_trainer_required_kinds(void);
+
+/** Create the components of a resolved recipe and the trainer's buffers.
+ *  With run_dir, outputs (train.csv, eval.csv, reward.csv, labels.csv,
+ *  log.txt, checkpoints) go there; with NULL nothing is written. */
+PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                  const char *run_dir, GError **error);
+
+/** Train to trainer.num_train_steps.  Stops early, with outputs flushed and
+ *  PREFRL_ERROR_INTERRUPTED, when *stop becomes non-zero (may be NULL).
+ *  `progress`: print a progress line to stderr. */
+gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
+                            GError **error);
+
+/** Mean true return of the last evaluation (NAN before any). */
+double prefrl_trainer_last_eval(const PrefrlTrainer *t);
+
+/** Evaluate now: mean true return over n deterministic episodes. */
+gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
+                                 double *success_rate, GError **error);
+
+/** Labels asked / stored so far. */
+int64_t prefrl_trainer_total_feedback(const PrefrlTrainer *t);
+int64_t prefrl_trainer_labeled_feedback(const PrefrlTrainer *t);
+
+void prefrl_trainer_free(PrefrlTrainer *t);
+
+#endif
