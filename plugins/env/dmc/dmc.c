@@ -623,8 +623,10 @@ static gboolean dmc_reset(void *self, float *obs, GError **error)
 /* one control step: dm_control's legacy step, i.e. n_sub mj_step then one
  * mj_step1.  With Euler or implicit integration the data is up to date at the
  * position/velocity stage here (after the reset's mj_forward or the previous
- * step's mj_step1), so mj_step2 finishes the first physics step without
- * recomputing that stage: the same numbers as mj_step, one stage cheaper. */
+ * step's mj_step1), so, as dm_control does, mj_step2 finishes the first
+ * physics step without recomputing that stage: one stage cheaper, the same
+ * numbers except that free-joint quaternions are re-normalised once less
+ * (rounding-level differences).  RK4 has no mj_step2: plain mj_step. */
 static gboolean physics_step(DmcEnv *e, GError **error)
 {
     if (!e->fast_step)

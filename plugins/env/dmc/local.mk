@@ -21,3 +21,15 @@ dist_model_DATA += \
 
 # `prefrl env` and `prefrl bench env` (work with any env component)
 prefrl_SOURCES += core/cli/cmd_env.c
+
+# tests: tasks through the registry, rewards at constructed states, errors
+EXTRA_DIST += tests/data/dmc_missing_names.xml tests/data/dmc_unstable_cartpole.xml \
+	tests/data/dmc_malformed.xml
+if HAVE_CHECK
+check_PROGRAMS += tests/check_env_dmc
+TESTS += tests/check_env_dmc
+tests_check_env_dmc_SOURCES = tests/check_env_dmc.c
+tests_check_env_dmc_CFLAGS = $(TEST_CFLAGS)
+tests_check_env_dmc_LDADD = $(TEST_LIBS)
+EXTRA_tests_check_env_dmc_DEPENDENCIES = plugins/env/dmc/prefrl-env-dmc.la
+endif
