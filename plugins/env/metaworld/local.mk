@@ -1,1 +1,32 @@
 # Meta-world v2 manipulation tasks (issue 7): prefrl-env-metaworld.so and its MJCF models.
+
+MW_SOURCES = plugins/env/metaworld/mw_env.c plugins/env/metaworld/mw_env.h \
+	plugins/env/metaworld/mw_tasks.c
+
+plugin_LTLIBRARIES += plugins/env/metaworld/prefrl-env-metaworld.la
+plugins_env_metaworld_prefrl_env_metaworld_la_SOURCES = plugins/env/metaworld/metaworld.c \
+	$(MW_SOURCES)
+plugins_env_metaworld_prefrl_env_metaworld_la_CFLAGS = $(PLUGIN_CFLAGS)
+plugins_env_metaworld_prefrl_env_metaworld_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_env_metaworld_prefrl_env_metaworld_la_LIBADD = libprefrl.la $(GLIB_LIBS) $(MUJOCO_LIBS) -lm
+
+# bundled models (installed flat into $(modeldir), where the includes resolve)
+dist_model_DATA += \
+	plugins/env/metaworld/models/metaworld_common.xml \
+	plugins/env/metaworld/models/metaworld_walls.xml \
+	plugins/env/metaworld/models/metaworld_door_open.xml \
+	plugins/env/metaworld/models/metaworld_button_press.xml \
+	plugins/env/metaworld/models/metaworld_drawer_open.xml \
+	plugins/env/metaworld/models/metaworld_window_open.xml \
+	plugins/env/metaworld/models/metaworld_sweep_into.xml \
+	plugins/env/metaworld/models/metaworld_hammer.xml
+
+# the tests compile the env sources in to set states by hand; envs under
+# test are still created through the registry from the built plugin
+if HAVE_CHECK
+check_PROGRAMS += tests/check_env_metaworld
+TESTS += tests/check_env_metaworld
+tests_check_env_metaworld_SOURCES = tests/check_env_metaworld.c $(MW_SOURCES)
+tests_check_env_metaworld_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/plugins/env/metaworld
+tests_check_env_metaworld_LDADD = $(TEST_LIBS)
+endif

@@ -1,0 +1,160 @@
+/* prefrl-env-metaworld: the six Meta-world v2 manipulation tasks of the
+ * Meta-Reward-Net paper as env components (door-open, button-press,
+ * drawer-open, window-open, sweep-into, hammer, plus their -v2 aliases). */
+#include <config.h>
+
+#include <string.h>
+
+#include <prefrl/mjenv.h>
+#include <prefrl/plugin.h>
+
+#include "mw_env.h"
+
+static const PrefrlParamSpec mw_params[] = {
+    {"model", PREFRL_PARAM_STRING, "", 0, 0, NULL,
+     "MJCF file to simulate instead of the bundled primitive-geom model; it must keep the "
+     "task's body, joint, site and actuator names"},
+    {"episode_length", PREFRL_PARAM_INT, "500", 1, 1e9, NULL,
+     "original env steps per episode (the time limit; Meta-world/B-Pref: 500)"},
+    {"action_repeat", PREFRL_PARAM_INT, "1", 1, 1000, NULL,
+     "original env steps per env step, holding the action, summing the rewards and "
+     "reporting success if any of them succeeds; an episode has "
+     "ceil(episode_length / action_repeat) env steps"},
+    {"frame_skip", PREFRL_PARAM_INT, "5", 1, 1000, NULL,
+     "physics steps (2.5 ms each) per original env step (Meta-world: 5)"},
+    {"observe_goal", PREFRL_PARAM_BOOL, "false", 0, 0, NULL,
+     "write the goal position into obs[36:39] (B-Pref leaves it zero: partially observable)"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static void *mw_create(const char *task_name, const PrefrlNode *params, const PrefrlContext *ctx,
+                       GError **error)
+{
+    const MwTask *task = mw_task_find(task_name);
+    g_return_val_if_fail(task != NULL, NULL);
+    MwOptions opt = {
+        .model = prefrl_param_string(params, "model"),
+        .episode_length = (int)prefrl_param_int(params, "episode_length"),
+        .action_repeat = (int)prefrl_param_int(params, "action_repeat"),
+        .frame_skip = (int)prefrl_param_int(params, "frame_skip"),
+        .observe_goal = prefrl_param_bool(params, "observe_goal"),
+    };
+    MwEnv *env = mw_env_new(task, &opt, &ctx->rng, error);
+    if (env != NULL)
+        prefrl_mj_describe_instance(env, env->model_path, opt.frame_skip * opt.action_repeat);
+    return env;
+}
+
+static void mw_destroy(void *self)
+{
+    if (self == NULL)
+        return;
+    prefrl_mj_forget_instance(self);
+    mw_env_free(self);
+}
+
+static void mw_info(void *self, PrefrlEnvInfo *info)
+{
+    mw_env_info(self, info);
+}
+
+static gboolean mw_reset(void *self, float *obs, GError **error)
+{
+    return mw_env_reset(self, obs, error);
+}
+
+static gboolean mw_step(void *self, const float *action, float *obs, PrefrlEnvStep *out,
+                        GError **error)
+{
+    return mw_env_step(self, action, obs, out, error);
+}
+
+static void mw_snapshot(void *self, double *qpos, double *qvel, double *time)
+{
+    mw_env_snapshot(self, qpos, qvel, time);
+}
+
+static gboolean mw_save(void *self, FILE *out, GError **error)
+{
+    return mw_env_save(self, out, error);
+}
+
+static gboolean mw_load(void *self, FILE *in, GError **error)
+{
+    return mw_env_load(self, in, error);
+}
+
+static const PrefrlEnvOps mw_ops = {
+    .struct_size = sizeof(PrefrlEnvOps),
+    .info = mw_info,
+    .reset = mw_reset,
+    .step = mw_step,
+    .snapshot = mw_snapshot,
+};
+
+/* one create per task; the -v2 alias component shares it */
+#define MW_COMPONENTS(id, name_text, summary_text)                                               \
+    static void *create_##id(const PrefrlNode *params, const PrefrlContext *ctx, GError **error) \
+    {                                                                                            \
+        return mw_create(name_text, params, ctx, error);                                         \
+    }                                                                                            \
+    static const PrefrlComponent component_##id = {                                              \
+        .struct_size = sizeof(PrefrlComponent),                                                  \
+        .kind = PREFRL_KIND_ENV,                                                                 \
+        .name = name_text,                                                                       \
+        .summary = summary_text,                                                                 \
+        .params = mw_params,                                                                     \
+        .create = create_##id,                                                                   \
+        .destroy = mw_destroy,                                                                   \
+        .save = mw_save,                                                                         \
+        .load = mw_load,                                                                         \
+        .ops = &mw_ops,                                                                          \
+    };                                                                                           \
+    static const PrefrlComponent component_##id##_v2 = {                                         \
+        .struct_size = sizeof(PrefrlComponent),                                                  \
+        .kind = PREFRL_KIND_ENV,                                                                 \
+        .name = name_text "-v2",                                                                 \
+        .summary = "alias of " name_text ": " summary_text,                                      \
+        .params = mw_params,                                                                     \
+        .create = create_##id,                                                                   \
+        .destroy = mw_destroy,                                                                   \
+        .save = mw_save,                                                                         \
+        .load = mw_load,                                                                         \
+        .ops = &mw_ops,                                                                          \
+    };
+
+MW_COMPONENTS(door_open, "door-open",
+              "Meta-world v2: swing a safe's door open by its handle (obs 39, act 4)")
+MW_COMPONENTS(button_press, "button-press",
+              "Meta-world v2: push a spring-loaded button in (obs 39, act 4)")
+MW_COMPONENTS(drawer_open, "drawer-open",
+              "Meta-world v2: pull a drawer open by its handle (obs 39, act 4)")
+MW_COMPONENTS(window_open, "window-open",
+              "Meta-world v2: slide a window sash open (obs 39, act 4)")
+MW_COMPONENTS(sweep_into, "sweep-into",
+              "Meta-world v2: move a block into a pocket in the table (obs 39, act 4)")
+MW_COMPONENTS(hammer, "hammer",
+              "Meta-world v2: grasp a hammer and drive a nail in (obs 39, act 4)")
+
+static const PrefrlComponent *const mw_components[] = {
+    &component_door_open,    &component_door_open_v2,    &component_button_press,
+    &component_button_press_v2, &component_drawer_open,  &component_drawer_open_v2,
+    &component_window_open,  &component_window_open_v2,  &component_sweep_into,
+    &component_sweep_into_v2, &component_hammer,         &component_hammer_v2,
+    NULL,
+};
+
+static const PrefrlPlugin mw_plugin = {
+    .abi_version = PREFRL_ABI_VERSION,
+    .struct_size = sizeof(PrefrlPlugin),
+    .name = "metaworld",
+    .version = PACKAGE_VERSION,
+    .components = mw_components,
+};
+
+PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void);
+
+PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void)
+{
+    return &mw_plugin;
+}

@@ -1,0 +1,444 @@
+/* Meta-world v2 common machinery: model loading, the mocap-driven gripper,
+ * the reset procedure, the 39-D observation and the step loop
+ * (shared/reference/environments.md §6). */
+#include <math.h>
+#include <string.h>
+
+#include <prefrl/error.h>
+#include <prefrl/mjenv.h>
+
+#include "mw_env.h"
+
+/* the mocap quaternion Meta-world writes every step: (1, 0, 1, 0) normalised,
+ * +90 degrees about world y (hand +x = world -z, fingers down) */
+static const double mocap_quat[4] = {M_SQRT1_2, 0.0, M_SQRT1_2, 0.0};
+/* mocap position box, the same for all six tasks */
+static const double mocap_low[3] = {-0.5, 0.40, 0.05};
+static const double mocap_high[3] = {0.5, 1.0, 0.5};
+
+double mw_lt(double x, double lo, double hi, double margin)
+{
+    return prefrl_tolerance(x, lo, hi, margin > 0.0 ? margin : 0.0, PREFRL_SIGMOID_LONG_TAIL,
+                            0.1);
+}
+
+double mw_hamacher(double a, double b)
+{
+    return prefrl_hamacher_product(a, b);
+}
+
+void mw_tcp_center(const MwEnv *env, double tcp[3])
+{
+    const double *r = env->d->site_xpos + 3 * env->site_r;
+    const double *l = env->d->site_xpos + 3 * env->site_l;
+    for (int k = 0; k < 3; k++)
+        tcp[k] = 0.5 * (r[k] + l[k]);
+}
+
+static gboolean bind_common(MwEnv *env, const char *label, GError **error)
+{
+    mjModel *m = env->m;
+    int mocap_body = -1;
+    const PrefrlMjName names[] = {
+        {mjOBJ_BODY, "hand", &env->hand_body},
+        {mjOBJ_BODY, "mocap", &mocap_body},
+        {mjOBJ_SITE, "rightEndEffector", &env->site_r},
+        {mjOBJ_SITE, "leftEndEffector", &env->site_l},
+        {mjOBJ_BODY, "rightpad", &env->pad_r},
+        {mjOBJ_BODY, "leftpad", &env->pad_l},
+        {mjOBJ_ACTUATOR, "r_close", &env->act_r},
+        {mjOBJ_ACTUATOR, "l_close", &env->act_l},
+    };
+    if (!prefrl_mj_lookup(m, label, names, G_N_ELEMENTS(names), error))
+        return FALSE;
+    env->mocap_id = m->body_mocapid[mocap_body];
+    if (env->mocap_id < 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_MUJOCO,
+                    "model %s: body 'mocap' must be a mocap body (mocap=\"true\")", label);
+        return FALSE;
+    }
+    /* a free-floating hand starts at hand_init so the reset never sweeps it
+     * through last episode's fixtures; an arm-driven hand has no free joint */
+    env->hand_qadr = -1;
+    int j = m->body_jntadr[env->hand_body];
+    if (m->body_jntnum[env->hand_body] == 1 && m->jnt_type[j] == mjJNT_FREE) {
+        env->hand_qadr = m->jnt_qposadr[j];
+        for (int k = 0; k < 3; k++)
+            m->qpos0[env->hand_qadr + k] = env->task->hand_init[k];
+        for (int k = 0; k < 4; k++)
+            m->qpos0[env->hand_qadr + 3 + k] = mocap_quat[k];
+    }
+    for (int k = 0; k < 3; k++)
+        m->body_pos[3 * mocap_body + k] = env->task->hand_init[k];
+    for (int k = 0; k < 4; k++)
+        m->body_quat[4 * mocap_body + k] = mocap_quat[k];
+    return TRUE;
+}
+
+MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng,
+                  GError **error)
+{
+    g_return_val_if_fail(task != NULL && opt != NULL && rng != NULL, NULL);
+    if (opt->episode_length < 1 || opt->action_repeat < 1 || opt->frame_skip < 1) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s: episode_length, action_repeat and frame_skip must be positive "
+                    "(got %d, %d, %d)", task->name, opt->episode_length, opt->action_repeat,
+                    opt->frame_skip);
+        return NULL;
+    }
+    MwEnv *env = g_new0(MwEnv, 1);
+    env->task = task;
+    env->rng = *rng;
+    env->opt = *opt;
+    env->opt.model = NULL;
+    env->need_reset = TRUE;
+    env->obj_body = env->obj_site = env->static_body = env->goal_site = -1;
+    env->obj2_body = env->joint_qadr = env->free_qadr = env->free_dadr = -1;
+
+    env->model_path = prefrl_mj_resolve_model(opt->model, "plugins/env/metaworld/models",
+                                              task->model_file, error);
+    if (env->model_path == NULL)
+        goto fail;
+    env->m = prefrl_mj_load_model(env->model_path, error);
+    if (env->m == NULL)
+        goto fail;
+    char *label = g_path_get_basename(env->model_path);
+    gboolean ok = bind_common(env, label, error) && task->bind(env, error);
+    if (!ok)
+        g_prefix_error(error, "%s: ", task->name);
+    g_free(label);
+    if (!ok)
+        goto fail;
+    if (env->m->nu != 2) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_MUJOCO,
+                    "%s: model %s has %d actuators; expected the two gripper actuators",
+                    task->name, env->model_path, env->m->nu);
+        goto fail;
+    }
+    env->d = prefrl_mj_make_data(env->m, error);
+    if (env->d == NULL)
+        goto fail;
+    return env;
+
+fail:
+    mw_env_free(env);
+    return NULL;
+}
+
+void mw_env_free(MwEnv *env)
+{
+    if (env == NULL)
+        return;
+    if (env->d != NULL)
+        mj_deleteData(env->d);
+    if (env->m != NULL)
+        mj_deleteModel(env->m);
+    g_free(env->model_path);
+    g_free(env);
+}
+
+void mw_env_info(const MwEnv *env, PrefrlEnvInfo *info)
+{
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    info->obs_dim = MW_OBS_DIM;
+    info->act_dim = MW_ACT_DIM;
+    /* env steps per episode; the last one may hold fewer original steps */
+    info->episode_length =
+        (env->opt.episode_length + env->opt.action_repeat - 1) / env->opt.action_repeat;
+    info->has_success = 1;
+    info->nq = env->m->nq;
+    info->nv = env->m->nv;
+}
+
+void mw_env_snapshot(const MwEnv *env, double *qpos, double *qvel, double *time)
+{
+    prefrl_mj_snapshot(env->m, env->d, qpos, qvel, time);
+}
+
+/* obs[0:18): hand, opening, task objects (the current half) */
+static void observe_current(const MwEnv *env, double *obs)
+{
+    const mjData *d = env->d;
+    for (int k = 0; k < 3; k++)
+        obs[k] = d->xpos[3 * env->hand_body + k];
+    const double *r = d->site_xpos + 3 * env->site_r;
+    const double *l = d->site_xpos + 3 * env->site_l;
+    double dx = r[0] - l[0], dy = r[1] - l[1], dz = r[2] - l[2];
+    double open = sqrt(dx * dx + dy * dy + dz * dz) / 0.1;
+    obs[3] = open < 0.0 ? 0.0 : (open > 1.0 ? 1.0 : open);
+    memset(obs + 4, 0, (MW_HALF_OBS - 4) * sizeof *obs);
+    env->task->observe(env, obs);
+}
+
+static void write_goal(const MwEnv *env, double *obs)
+{
+    for (int k = 0; k < 3; k++)
+        obs[36 + k] = env->opt.observe_goal ? env->target[k] : 0.0;
+}
+
+static void copy_obs(const MwEnv *env, float *obs)
+{
+    for (int i = 0; i < MW_OBS_DIM; i++)
+        obs[i] = (float)env->obs[i];
+}
+
+/* refresh positions (xpos, site_xpos, xquat) from qpos after stepping, so the
+ * observation describes the final state rather than the last substep's start */
+static gboolean refresh_kinematics(MwEnv *env, GError **error)
+{
+    PrefrlMjGuard g;
+    prefrl_mj_guard_push(&g);
+    if (setjmp(g.jmp) != 0)
+        return prefrl_mj_guard_fail(&g, error, "computing kinematics");
+    mj_kinematics(env->m, env->d);
+    prefrl_mj_guard_pop(&g);
+    return TRUE;
+}
+
+static void set_mocap(MwEnv *env, const double pos[3])
+{
+    double *mp = env->d->mocap_pos + 3 * env->mocap_id;
+    double *mq = env->d->mocap_quat + 4 * env->mocap_id;
+    for (int k = 0; k < 3; k++)
+        mp[k] = pos[k];
+    for (int k = 0; k < 4; k++)
+        mq[k] = mocap_quat[k];
+}
+
+gboolean mw_env_reset(MwEnv *env, float *obs, GError **error)
+{
+    mjModel *m = env->m;
+    mjData *d = env->d;
+    env->need_reset = TRUE;
+    if (!prefrl_mj_reset(m, d, error))
+        goto fail;
+    if (env->task->place_static != NULL)
+        env->task->place_static(env);
+    /* hand reset: hold the mocap at hand_init with the gripper open */
+    for (int rep = 0; rep < MW_HAND_RESET_REPS; rep++) {
+        set_mocap(env, env->task->hand_init);
+        d->ctrl[env->act_r] = -1.0;
+        d->ctrl[env->act_l] = 1.0;
+        if (!prefrl_mj_step(m, d, MW_HAND_RESET_SKIP, FALSE, error))
+            goto fail;
+    }
+    if (!prefrl_mj_forward(m, d, FALSE, error))
+        goto fail;
+    mw_tcp_center(env, env->init_tcp);
+    if (env->task->place_free != NULL) {
+        env->task->place_free(env);
+        if (!prefrl_mj_forward(m, d, FALSE, error))
+            goto fail;
+    }
+    if (env->task->init_episode != NULL)
+        env->task->init_episode(env);
+    observe_current(env, env->obs);
+    /* the stacked half starts as a copy of the current one (the original
+     * carries over the previous episode's last observation) */
+    memcpy(env->obs + MW_HALF_OBS, env->obs, MW_HALF_OBS * sizeof *env->obs);
+    write_goal(env, env->obs);
+    copy_obs(env, obs);
+    env->t = 0;
+    env->need_reset = FALSE;
+    return TRUE;
+
+fail:
+    g_prefix_error(error, "%s: reset: ", env->task->name);
+    return FALSE;
+}
+
+gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep *out,
+                     GError **error)
+{
+    mjData *d = env->d;
+    memset(out, 0, sizeof *out);
+    if (env->need_reset) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s: step without a running episode (call reset first%s)",
+                    env->task->name, env->t >= env->opt.episode_length ?
+                    "; the time limit ended the last one" : "");
+        return FALSE;
+    }
+    double a[MW_ACT_DIM];
+    for (int i = 0; i < MW_ACT_DIM; i++) {
+        if (!isfinite(action[i])) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
+                        "%s: action[%d] is not finite (%g)", env->task->name, i,
+                        (double)action[i]);
+            return FALSE;
+        }
+        a[i] = action[i] < -1.0f ? -1.0 : (action[i] > 1.0f ? 1.0 : (double)action[i]);
+    }
+    double reward = 0.0;
+    int success = 0;
+    for (int rep = 0; rep < env->opt.action_repeat && env->t < env->opt.episode_length; rep++) {
+        /* the displacement moves the mocap (not the hand), within its box */
+        double *mp = d->mocap_pos + 3 * env->mocap_id;
+        double pos[3];
+        for (int k = 0; k < 3; k++) {
+            double p = mp[k] + MW_ACTION_SCALE * a[k];
+            pos[k] = p < mocap_low[k] ? mocap_low[k] : (p > mocap_high[k] ? mocap_high[k] : p);
+        }
+        set_mocap(env, pos);
+        d->ctrl[env->act_r] = a[3];
+        d->ctrl[env->act_l] = -a[3];
+        if (!prefrl_mj_step(env->m, d, env->opt.frame_skip, FALSE, error) ||
+            !refresh_kinematics(env, error)) {
+            env->need_reset = TRUE;
+            g_prefix_error(error, "%s: step %d: ", env->task->name, env->t + 1);
+            return FALSE;
+        }
+        memcpy(env->obs + MW_HALF_OBS, env->obs, MW_HALF_OBS * sizeof *env->obs);
+        observe_current(env, env->obs);
+        MwEval ev;
+        env->task->evaluate(env, env->obs, a[3], &ev);
+        reward += ev.reward;
+        success |= ev.success;
+        env->t++;
+    }
+    write_goal(env, env->obs);
+    copy_obs(env, obs);
+    out->reward = (float)reward;
+    out->success = success;
+    out->terminal = 0;
+    out->truncated = env->t >= env->opt.episode_length;
+    if (out->truncated)
+        env->need_reset = TRUE;
+    return TRUE;
+}
+
+gboolean mw_env_evaluate(MwEnv *env, double grip, MwEval *ev, GError **error)
+{
+    if (!prefrl_mj_forward(env->m, env->d, FALSE, error))
+        return FALSE;
+    observe_current(env, env->obs);
+    env->task->evaluate(env, env->obs, grip, ev);
+    return TRUE;
+}
+
+/* ---- checkpoints -------------------------------------------------------- */
+
+#define MW_MAGIC "PRFLMW"
+#define MW_FORMAT 1u
+
+typedef struct {
+    char magic[8];
+    uint32_t format;
+    int32_t nq, nv, na, nu, nbody, nsite, nmocap;
+    int32_t t, need_reset;
+    char task[32];
+} MwHeader;
+
+static gboolean write_all(FILE *out, const void *p, size_t n, GError **error)
+{
+    if (n > 0 && fwrite(p, 1, n, out) != n) {
+        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                            "cannot write the environment state");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static gboolean read_all(FILE *in, void *p, size_t n, GError **error)
+{
+    if (n > 0 && fread(p, 1, n, in) != n) {
+        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                            "truncated environment state");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static void fill_header(const MwEnv *env, MwHeader *h)
+{
+    const mjModel *m = env->m;
+    memset(h, 0, sizeof *h);
+    memcpy(h->magic, MW_MAGIC, sizeof MW_MAGIC);
+    h->format = MW_FORMAT;
+    h->nq = m->nq;
+    h->nv = m->nv;
+    h->na = m->na;
+    h->nu = m->nu;
+    h->nbody = m->nbody;
+    h->nsite = m->nsite;
+    h->nmocap = m->nmocap;
+    h->t = env->t;
+    h->need_reset = env->need_reset;
+    g_strlcpy(h->task, env->task->name, sizeof h->task);
+}
+
+/* the data and model arrays that carry episode state: fixtures are placed
+ * by editing body and site positions in the model */
+#define MW_STATE_ARRAYS(X)                                                    \
+    X(&d->time, sizeof d->time)                                               \
+    X(d->qpos, sizeof(mjtNum) * m->nq)                                        \
+    X(d->qvel, sizeof(mjtNum) * m->nv)                                        \
+    X(d->act, sizeof(mjtNum) * m->na)                                         \
+    X(d->ctrl, sizeof(mjtNum) * m->nu)                                        \
+    X(d->qacc_warmstart, sizeof(mjtNum) * m->nv)                              \
+    X(d->mocap_pos, sizeof(mjtNum) * 3 * m->nmocap)                           \
+    X(d->mocap_quat, sizeof(mjtNum) * 4 * m->nmocap)                          \
+    X(m->body_pos, sizeof(mjtNum) * 3 * m->nbody)                             \
+    X(m->site_pos, sizeof(mjtNum) * 3 * m->nsite)                             \
+    X(&env->rng, sizeof env->rng)                                             \
+    X(env->init_tcp, sizeof env->init_tcp)                                    \
+    X(env->obj_init, sizeof env->obj_init)                                    \
+    X(env->target, sizeof env->target)                                        \
+    X(env->margin, sizeof env->margin)                                        \
+    X(env->obs, sizeof env->obs)
+
+gboolean mw_env_save(const MwEnv *env, FILE *out, GError **error)
+{
+    const mjModel *m = env->m;
+    const mjData *d = env->d;
+    MwHeader h;
+    fill_header(env, &h);
+    if (!write_all(out, &h, sizeof h, error))
+        return FALSE;
+#define MW_WRITE(p, n)                  \
+    if (!write_all(out, (p), (n), error)) \
+        return FALSE;
+    MW_STATE_ARRAYS(MW_WRITE)
+#undef MW_WRITE
+    return TRUE;
+}
+
+gboolean mw_env_load(MwEnv *env, FILE *in, GError **error)
+{
+    mjModel *m = env->m;
+    mjData *d = env->d;
+    MwHeader h, want;
+    if (!read_all(in, &h, sizeof h, error))
+        return FALSE;
+    h.task[sizeof h.task - 1] = '\0';
+    if (memcmp(h.magic, MW_MAGIC, sizeof MW_MAGIC) != 0 || h.format != MW_FORMAT) {
+        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                            "not a prefrl Meta-world environment state (or another format "
+                            "version)");
+        return FALSE;
+    }
+    fill_header(env, &want);
+    if (strcmp(h.task, want.task) != 0 || h.nq != want.nq || h.nv != want.nv ||
+        h.na != want.na || h.nu != want.nu || h.nbody != want.nbody || h.nsite != want.nsite ||
+        h.nmocap != want.nmocap) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                    "environment state of %s (nq %d, nv %d, nbody %d, nsite %d) does not fit "
+                    "%s (nq %d, nv %d, nbody %d, nsite %d)", h.task, h.nq, h.nv, h.nbody,
+                    h.nsite, want.task, want.nq, want.nv, want.nbody, want.nsite);
+        return FALSE;
+    }
+    env->need_reset = TRUE;
+    if (!prefrl_mj_reset(m, d, error))
+        return FALSE;
+#define MW_READ(p, n)                  \
+    if (!read_all(in, (p), (n), error)) \
+        return FALSE;
+    MW_STATE_ARRAYS(MW_READ)
+#undef MW_READ
+    if (!prefrl_mj_forward(m, d, FALSE, error))
+        return FALSE;
+    env->t = h.t;
+    env->need_reset = h.need_reset != 0;
+    return TRUE;
+}
