@@ -359,6 +359,7 @@ out:
 static const Command bench_commands[] = {
     {"env", prefrl_cmd_bench_env, "bench env [TASK ...]", "env steps/s vs raw mj_step on the same model"},
     {"nn", prefrl_cmd_bench_nn, "bench nn [--threads 1,2]", "MLP forward/backward/JVP ms and GFLOP/s vs bare sgemm"},
+    {"sac", prefrl_cmd_bench_sac, "bench sac [--preset P] [--threads N]", "SAC updates/s and GFLOP/s at the DMC and Meta-world sizes"},
     {NULL, NULL, NULL, NULL},
 };
 

@@ -1,1 +1,19 @@
-# SAC agent (issue 5): prefrl-agent-sac.so
+# SAC agent (issue 5): prefrl-agent-sac.so, its tests and `prefrl bench sac`.
+plugin_LTLIBRARIES += plugins/agent/sac/prefrl-agent-sac.la
+plugins_agent_sac_prefrl_agent_sac_la_SOURCES = plugins/agent/sac/sac.c
+plugins_agent_sac_prefrl_agent_sac_la_CFLAGS = $(PLUGIN_CFLAGS)
+plugins_agent_sac_prefrl_agent_sac_la_LDFLAGS = $(PLUGIN_LDFLAGS)
+plugins_agent_sac_prefrl_agent_sac_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
+
+EXTRA_DIST += plugins/agent/sac/README-section.md
+
+# `prefrl bench sac`: updates per second at the DMC and Meta-world sizes
+prefrl_SOURCES += core/cli/bench_sac.c
+
+if HAVE_CHECK
+check_PROGRAMS += tests/check_agent_sac
+TESTS += tests/check_agent_sac
+tests_check_agent_sac_SOURCES = tests/check_agent_sac.c
+tests_check_agent_sac_CFLAGS = $(TEST_CFLAGS)
+tests_check_agent_sac_LDADD = $(TEST_LIBS)
+endif
