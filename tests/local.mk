@@ -27,3 +27,17 @@ tests_check_core_SOURCES = tests/check_core.c tests/check_rng.c tests/check_reci
 tests_check_core_CFLAGS = $(TEST_CFLAGS)
 tests_check_core_LDADD = $(TEST_LIBS)
 endif
+
+# the trainer end to end, with fixture env and probe agent
+check_LTLIBRARIES += tests/fixtures/prefrl-fixture-pbrl.la
+tests_fixtures_prefrl_fixture_pbrl_la_SOURCES = tests/fixtures/pbrl.c
+tests_fixtures_prefrl_fixture_pbrl_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_fixtures_prefrl_fixture_pbrl_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_fixtures_prefrl_fixture_pbrl_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
+if HAVE_CHECK
+check_PROGRAMS += tests/check_trainer
+TESTS += tests/check_trainer
+tests_check_trainer_SOURCES = tests/check_trainer.c
+tests_check_trainer_CFLAGS = $(TEST_CFLAGS)
+tests_check_trainer_LDADD = $(TEST_LIBS)
+endif

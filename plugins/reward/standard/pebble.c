@@ -50,9 +50,9 @@ static gboolean pebble_train(void *self, const PrefrlRewardData *data, PrefrlLog
         if (acc > p->stop_accuracy)
             break;
     }
-    prefrl_log_scalar(log, "reward/accuracy", acc);
-    prefrl_log_scalar(log, "reward/loss", loss);
-    prefrl_log_scalar(log, "reward/epochs", epochs);
+    prefrl_log_scalar(log, "accuracy", acc);
+    prefrl_log_scalar(log, "loss", loss);
+    prefrl_log_scalar(log, "epochs", epochs);
     return TRUE;
 }
 

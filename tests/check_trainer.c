@@ -1,0 +1,299 @@
+/* The PbRL trainer end to end on small problems: the true reward never
+ * reaches the agent, the query schedule and budget, same seed → same
+ * outputs, and learning: SAC with the true reward and PEBBLE with a small
+ * label budget beat a random policy by a clear margin. */
+#include <math.h>
+#include <string.h>
+#include <check.h>
+#include <glib/gstdio.h>
+
+#include "log.h"
+#include "recipe.h"
+#include "registry.h"
+#include "schema.h"
+#include "trainer.h"
+
+#define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
+
+/* a small problem: 50-step episodes, queries every 200 steps; the agent
+ * and reward sections come from the lists below */
+static const char base_recipe[] =
+    "seed: 3\n"
+    "trainer:\n"
+    "  num_train_steps: 1200\n"
+    "  num_seed_steps: 100\n"
+    "  num_unsup_steps: 100\n"
+    "  eval_frequency: 600\n"
+    "  num_eval_episodes: 4\n"
+    "  max_feedback: 40\n"
+    "  reward_batch: 10\n"
+    "  num_interact: 200\n"
+    "  segment: 10\n"
+    "  reset_update: 10\n"
+    "env:\n"
+    "  task: fixture_reach\n"
+    "sampler:\n"
+    "  name: disagreement\n"
+    "teacher:\n"
+    "  name: scripted\n";
+
+static const char *const SAC[] = {"agent.name=sac", "agent.hidden_dim=64", "agent.hidden_depth=2",
+                                  "agent.batch_size=64", "agent.actor_lr=0.001",
+                                  "agent.critic_lr=0.001", "agent.alpha_lr=0.001", NULL};
+static const char *const PROBE[] = {"agent.name=fixture_probe", NULL};
+static const char *const PEBBLE[] = {"reward.name=pebble", "reward.hidden_dim=32",
+                                     "reward.reward_update=50", NULL};
+static const char *const TRUE_REWARD[] = {"reward.name=true", NULL};
+
+static PrefrlRegistry *registry(void)
+{
+    PrefrlRegistry *reg = prefrl_registry_default();
+    GError *err = NULL;
+    ck_assert_msg(prefrl_registry_load_file(reg, FIXTURE_PBRL, &err), "%s",
+                  err ? err->message : "");
+    return reg;
+}
+
+/* base_recipe + agent list + reward list + extra overrides, resolved */
+static PrefrlNode *recipe(const char *const *agent, const char *const *reward,
+                          const char *const *extra)
+{
+    GError *err = NULL;
+    PrefrlNode *root = prefrl_recipe_parse_string(base_recipe, strlen(base_recipe), "test.yaml",
+                                                  &err);
+    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    const char *const *lists[] = {agent, reward, extra};
+    for (int l = 0; l < 3; l++)
+        for (const char *const *o = lists[l]; o && *o; o++)
+            ck_assert(prefrl_recipe_override(root, *o, &err));
+    ck_assert_msg(prefrl_recipe_resolve(root, registry(), prefrl_trainer_required_kinds(), &err),
+                  "%s", err ? err->message : "");
+    return root;
+}
+
+static char *make_dir(const char *name)
+{
+    char *dir = g_build_filename(TEST_BUILDDIR, "trainer-runs", name, NULL);
+    g_mkdir_with_parents(dir, 0755);
+    return dir;
+}
+
+/* train to the end; returns the last evaluation, or NAN with *error set */
+static double train(PrefrlNode *root, const char *dir, PrefrlTrainer **keep, GError **error)
+{
+    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), dir, error);
+    ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
+    gboolean ok = prefrl_trainer_run(t, NULL, FALSE, error);
+    double last = ok ? prefrl_trainer_last_eval(t) : NAN;
+    if (keep)
+        *keep = t;
+    else
+        prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    return last;
+}
+
+/* train and require success */
+static double train_ok(PrefrlNode *root, const char *dir, PrefrlTrainer **keep)
+{
+    GError *err = NULL;
+    double last = train(root, dir, keep, &err);
+    ck_assert_msg(err == NULL, "%s", err ? err->message : "");
+    return last;
+}
+
+static char *slurp(const char *dir, const char *file)
+{
+    char *path = g_build_filename(dir, file, NULL), *text = NULL;
+    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
+    g_free(path);
+    return text;
+}
+
+START_TEST(test_true_reward_hidden)
+{
+    /* the env's reward is shifted by 1000; the probe agent rejects any batch
+     * reward above 100, so a leak of the true reward fails the run */
+    const char *const offset[] = {"env.reward_offset=1000", NULL};
+    PrefrlTrainer *t = NULL;
+    train_ok(recipe(PROBE, PEBBLE, offset), NULL, &t);
+    /* the run asked the whole budget and the teacher labelled it */
+    ck_assert_int_eq(prefrl_trainer_total_feedback(t), 40);
+    ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 40);
+    prefrl_trainer_free(t);
+
+    /* positive control: with reward/true the probe does see the 1000s */
+    GError *err = NULL;
+    train(recipe(PROBE, TRUE_REWARD, offset), NULL, NULL, &err);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err->message, "exceeds 100") != NULL, "%s", err->message);
+    g_error_free(err);
+}
+END_TEST
+
+START_TEST(test_outputs_and_schedule)
+{
+    char *dir = make_dir("schedule");
+    train_ok(recipe(SAC, PEBBLE, NULL), dir, NULL);
+    /* B-Pref's columns, sorted */
+    char *train_csv = slurp(dir, "train.csv");
+    ck_assert_msg(g_str_has_prefix(train_csv, "actor_entropy,actor_loss,actor_target_entropy,"
+                                              "alpha_loss,alpha_value,batch_reward,critic_entropy,"
+                                              "critic_entropy_max,critic_entropy_min,critic_loss,"
+                                              "critic_norm_entropy,critic_norm_entropy_max,"
+                                              "critic_norm_entropy_min,duration,episode,"
+                                              "episode_reward,labeled_feedback,step,"
+                                              "total_feedback,true_episode_reward\n"),
+                  "%.400s", train_csv);
+    char *eval_csv = slurp(dir, "eval.csv");
+    ck_assert_str_eq(strtok(eval_csv, "\n"), "episode,episode_reward,step,true_episode_reward");
+    /* queries: the first (uncapped) at the end of pre-training, then every 200 steps
+     * while the budget lasts: 10 at 200, 400, 600, 800 → 40 */
+    char *labels = slurp(dir, "labels.csv");
+    gchar **lines = g_strsplit(labels, "\n", -1);
+    ck_assert_str_eq(lines[0], "round,step,pair,label,true_return1,true_return2");
+    ck_assert_uint_eq(g_strv_length(lines), 1 + 40 + 1);
+    ck_assert(g_str_has_prefix(lines[1], "1,200,0,"));
+    ck_assert(g_str_has_prefix(lines[11], "2,400,0,"));
+    ck_assert(g_str_has_prefix(lines[31], "4,800,0,"));
+    /* the oracle prefers the higher return */
+    for (int i = 1; i <= 40; i++) {
+        int round, step, pair, label;
+        double r1, r2;
+        ck_assert_int_eq(sscanf(lines[i], "%d,%d,%d,%d,%lf,%lf", &round, &step, &pair, &label,
+                                &r1, &r2), 6);
+        ck_assert_int_eq(label, r1 < r2 ? 1 : 0);
+    }
+    char *reward_csv = slurp(dir, "reward.csv");
+    ck_assert(g_str_has_prefix(reward_csv, "accuracy,epochs,labeled_feedback,loss,round,step,"
+                                           "total_feedback\n"));
+    g_strfreev(lines);
+    g_free(labels);
+    g_free(reward_csv);
+    g_free(train_csv);
+    g_free(eval_csv);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_determinism)
+{
+    char *a = make_dir("det-a"), *b = make_dir("det-b"), *c = make_dir("det-c");
+    train_ok(recipe(SAC, PEBBLE, NULL), a, NULL);
+    train_ok(recipe(SAC, PEBBLE, NULL), b, NULL);
+    const char *files[] = {"eval.csv", "labels.csv", "reward.csv"};
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        char *x = slurp(a, files[i]), *y = slurp(b, files[i]);
+        ck_assert_msg(!strcmp(x, y), "%s differs between two runs of one seed", files[i]);
+        g_free(x);
+        g_free(y);
+    }
+    /* another seed gives other labels */
+    const char *const seed4[] = {"seed=4", NULL};
+    train_ok(recipe(SAC, PEBBLE, seed4), c, NULL);
+    char *x = slurp(a, "labels.csv"), *y = slurp(c, "labels.csv");
+    ck_assert(strcmp(x, y) != 0);
+    g_free(x);
+    g_free(y);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+}
+END_TEST
+
+/* mean return of the random policy on fixture_reach, from the probe agent */
+static double random_return(void)
+{
+    GError *err = NULL;
+    PrefrlNode *root = recipe(PROBE, PEBBLE, NULL);
+    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
+    ck_assert(t != NULL);
+    double ret;
+    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, &err));
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    return ret;
+}
+
+static const char *const LONG_RUN[] = {"trainer.num_train_steps=3000",
+                                       "trainer.eval_frequency=3000",
+                                       "trainer.num_eval_episodes=20",
+                                       "trainer.max_feedback=100", NULL};
+
+START_TEST(test_learning_sac_true_reward)
+{
+    double rnd = random_return();
+    double learned = train_ok(recipe(SAC, TRUE_REWARD, LONG_RUN), NULL, NULL);
+    fprintf(stderr, "SAC true reward: random %.2f, learned %.2f\n", rnd, learned);
+    ck_assert_msg(learned > rnd + 10.0, "random %.2f, learned %.2f", rnd, learned);
+}
+END_TEST
+
+START_TEST(test_learning_pebble)
+{
+    double rnd = random_return();
+    double learned = train_ok(recipe(SAC, PEBBLE, LONG_RUN), NULL, NULL);
+    fprintf(stderr, "PEBBLE 100 labels: random %.2f, learned %.2f\n", rnd, learned);
+    ck_assert_msg(learned > rnd + 10.0, "random %.2f, learned %.2f", rnd, learned);
+}
+END_TEST
+
+START_TEST(test_log_columns)
+{
+    char *c = prefrl_log_column("train_critic/loss");
+    ck_assert_str_eq(c, "critic_loss");
+    g_free(c);
+    c = prefrl_log_column("train/episode_reward");
+    ck_assert_str_eq(c, "episode_reward");
+    g_free(c);
+    c = prefrl_log_column("eval/success_rate");
+    ck_assert_str_eq(c, "success_rate");
+    g_free(c);
+    c = prefrl_log_column("train_critic/norm_entropy_max");
+    ck_assert_str_eq(c, "critic_norm_entropy_max");
+    g_free(c);
+}
+END_TEST
+
+START_TEST(test_recipe_errors)
+{
+    /* a reward learned from labels needs a teacher */
+    GError *err = NULL;
+    PrefrlNode *root = recipe(SAC, PEBBLE, NULL);
+    prefrl_node_remove(root, "teacher");
+    ck_assert_ptr_null(prefrl_trainer_new(root, registry(), NULL, &err));
+    ck_assert_msg(g_str_has_prefix(err->message, "test.yaml: a reward learned from preferences "
+                                                 "needs a 'teacher:' section with name: one of "),
+                  "%s", err->message);
+    g_clear_error(&err);
+    prefrl_node_free(root);
+}
+END_TEST
+
+static Suite *trainer_suite(void)
+{
+    Suite *s = suite_create("trainer");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_log_columns);
+    tcase_add_test(tc, test_recipe_errors);
+    tcase_add_test(tc, test_true_reward_hidden);
+    tcase_add_test(tc, test_outputs_and_schedule);
+    tcase_add_test(tc, test_determinism);
+    suite_add_tcase(s, tc);
+    TCase *learn = tcase_create("learning");
+    tcase_set_timeout(learn, 900);
+    tcase_add_test(learn, test_learning_sac_true_reward);
+    tcase_add_test(learn, test_learning_pebble);
+    suite_add_tcase(s, learn);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(trainer_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
