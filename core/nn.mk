@@ -17,3 +17,6 @@ tests_check_nn_SOURCES = tests/check_nn.c
 tests_check_nn_CFLAGS = $(TEST_CFLAGS)
 tests_check_nn_LDADD = $(TEST_LIBS)
 endif
+
+# `prefrl bench nn`
+prefrl_SOURCES += core/cli/bench_nn.c

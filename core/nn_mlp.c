@@ -57,6 +57,44 @@ static gboolean act_valid(PrefrlActivation act)
     return (int)act >= 0 && (int)act < (int)G_N_ELEMENTS(act_names);
 }
 
+/* The element-wise passes below are written as fixed 8-wide inner loops,
+ * which GCC's -O2 (cheap cost model) turns into SIMD code; plain loops of
+ * unknown length stay scalar there.  ReLU/LeakyReLU multiply by a selected
+ * constant instead of selecting v or slope*v: that form vectorises and still
+ * propagates NaN. */
+#define VW 8
+
+/* r[j] = (r[j] + b[j]) * (r[j] + b[j] > 0 ? 1 : s) */
+static void bias_leaky(float *restrict r, const float *restrict b, int n, float s)
+{
+    int j = 0;
+    for (; j + VW <= n; j += VW) {
+        /* three small loops: the one-loop form is not if-converted */
+        float v[VW], m[VW];
+        for (int k = 0; k < VW; k++)
+            v[k] = r[j + k] + b[j + k];
+        for (int k = 0; k < VW; k++)
+            m[k] = v[k] > 0.0f ? 1.0f : s;
+        for (int k = 0; k < VW; k++)
+            r[j + k] = v[k] * m[k];
+    }
+    for (; j < n; j++) {
+        float v = r[j] + b[j];
+        r[j] = v * (v > 0.0f ? 1.0f : s);
+    }
+}
+
+/* r[j] += b[j] */
+static void add_vec(float *restrict r, const float *restrict b, int n)
+{
+    int j = 0;
+    for (; j + VW <= n; j += VW)
+        for (int k = 0; k < VW; k++)
+            r[j + k] += b[j + k];
+    for (; j < n; j++)
+        r[j] += b[j];
+}
+
 /* z (B, n) <- act(z + b) row by row */
 static void bias_act(float *restrict z, const float *restrict b, int B, int n,
                      PrefrlActivation act, float slope)
@@ -65,20 +103,13 @@ static void bias_act(float *restrict z, const float *restrict b, int B, int n,
         float *restrict r = z + (size_t)i * n;
         switch (act) {
         case PREFRL_ACT_IDENTITY:
-            for (int j = 0; j < n; j++)
-                r[j] += b[j];
+            add_vec(r, b, n);
             break;
         case PREFRL_ACT_RELU:
-            for (int j = 0; j < n; j++) {
-                float v = r[j] + b[j];
-                r[j] = v > 0.0f ? v : 0.0f;
-            }
+            bias_leaky(r, b, n, 0.0f);
             break;
         case PREFRL_ACT_LEAKY_RELU:
-            for (int j = 0; j < n; j++) {
-                float v = r[j] + b[j];
-                r[j] = v > 0.0f ? v : slope * v;
-            }
+            bias_leaky(r, b, n, slope);
             break;
         case PREFRL_ACT_TANH:
             for (int j = 0; j < n; j++)
@@ -105,25 +136,38 @@ static void bias_act(float *restrict z, const float *restrict b, int B, int n,
 static void mul_act_grad(float *restrict d, const float *restrict y, size_t count,
                          PrefrlActivation act, float slope)
 {
+    size_t i = 0;
     switch (act) {
     case PREFRL_ACT_IDENTITY:
-        break;
+        return;
     case PREFRL_ACT_RELU:
-        for (size_t i = 0; i < count; i++)
+        for (; i + VW <= count; i += VW)
+            for (int k = 0; k < VW; k++)
+                d[i + k] = y[i + k] > 0.0f ? d[i + k] : 0.0f;
+        for (; i < count; i++)
             d[i] = y[i] > 0.0f ? d[i] : 0.0f;
-        break;
+        return;
     case PREFRL_ACT_LEAKY_RELU:
-        for (size_t i = 0; i < count; i++)
-            d[i] = y[i] > 0.0f ? d[i] : slope * d[i];
-        break;
+        for (; i + VW <= count; i += VW)
+            for (int k = 0; k < VW; k++)
+                d[i + k] *= y[i + k] > 0.0f ? 1.0f : slope;
+        for (; i < count; i++)
+            d[i] *= y[i] > 0.0f ? 1.0f : slope;
+        return;
     case PREFRL_ACT_TANH:
-        for (size_t i = 0; i < count; i++)
+        for (; i + VW <= count; i += VW)
+            for (int k = 0; k < VW; k++)
+                d[i + k] *= 1.0f - y[i + k] * y[i + k];
+        for (; i < count; i++)
             d[i] *= 1.0f - y[i] * y[i];
-        break;
+        return;
     case PREFRL_ACT_SIGMOID:
-        for (size_t i = 0; i < count; i++)
+        for (; i + VW <= count; i += VW)
+            for (int k = 0; k < VW; k++)
+                d[i + k] *= y[i + k] * (1.0f - y[i + k]);
+        for (; i < count; i++)
             d[i] *= y[i] * (1.0f - y[i]);
-        break;
+        return;
     }
 }
 
@@ -153,7 +197,11 @@ void prefrl_slab_copy(float *dst, const float *src, size_t n)
 void prefrl_slab_polyak(float *restrict target, const float *restrict src, size_t n, float tau)
 {
     const float keep = 1.0f - tau;
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + VW <= n; i += VW)
+        for (int k = 0; k < VW; k++)
+            target[i + k] = tau * src[i + k] + keep * target[i + k];
+    for (; i < n; i++)
         target[i] = tau * src[i] + keep * target[i];
 }
 
@@ -190,7 +238,11 @@ double prefrl_slab_clip_norm(float *g, size_t n, double max_norm)
 
 void prefrl_slab_sgd(float *restrict p, const float *restrict g, size_t n, float lr)
 {
-    for (size_t i = 0; i < n; i++)
+    size_t i = 0;
+    for (; i + VW <= n; i += VW)
+        for (int k = 0; k < VW; k++)
+            p[i + k] -= lr * g[i + k];
+    for (; i < n; i++)
         p[i] -= lr * g[i];
 }
 
@@ -455,12 +507,9 @@ void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
             /* dW (out, in) += delta^T (out, B) h_l (B, in) */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0f, delta, out,
                         m->h[l], in, 1.0f, m->grads + m->w_off[l], in);
-            float *restrict db = m->grads + m->b_off[l];
-            for (int i = 0; i < B; i++) {
-                const float *restrict r = delta + (size_t)i * out;
-                for (int j = 0; j < out; j++)
-                    db[j] += r[j];
-            }
+            float *db = m->grads + m->b_off[l];
+            for (int i = 0; i < B; i++)
+                add_vec(db, delta + (size_t)i * out, out);
         }
         if (l == 0 && !dx)
             break;

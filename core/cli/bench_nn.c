@@ -1,0 +1,454 @@
+/* `prefrl bench nn`: speed of the neural-network core at the reference sizes.
+ *
+ *   prefrl bench nn [--repeats R] [--threads T[,T...]] [--net NAME]
+ *
+ * For each network (the DMC critic 30-1024-1024-1 at batch 1024, the
+ * Meta-world critic 43-256-256-256-1 at batch 512, a reward-ensemble member
+ * 30-256-256-256-1 LeakyReLU/tanh at batch 128 x 50 = 6400) it prints the
+ * median milliseconds of one forward, one forward+backward (parameter
+ * gradients, no input gradient: a critic update) and one JVP, the GFLOP/s
+ * this reaches (2 m n k per sgemm, bias and activation passes not counted),
+ * and the GFLOP/s of the same sequence of bare cblas_sgemm calls on the same
+ * shapes: the roofline the bias/activation passes and bookkeeping are
+ * measured against.  Then the K = 3 reward ensemble on one batch, run member
+ * by member (the library) and with the members' first layers fused into one
+ * sgemm, and an Adam step over each network's slab.  Repeats of the
+ * different variants are interleaved so machine noise hits them alike. */
+#include "config.h"
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#include <prefrl/nn.h>
+
+#include "cli.h"
+
+typedef struct {
+    const char *name;
+    int n_layers;
+    int dims[6];
+    PrefrlActivation hidden, output;
+    float slope;
+    int batch;
+} NetSpec;
+
+static const NetSpec nets[] = {
+    {"dmc-critic", 3, {30, 1024, 1024, 1}, PREFRL_ACT_RELU, PREFRL_ACT_IDENTITY, 0.0f, 1024},
+    {"mw-critic", 4, {43, 256, 256, 256, 1}, PREFRL_ACT_RELU, PREFRL_ACT_IDENTITY, 0.0f, 512},
+    {"reward-member", 4, {30, 256, 256, 256, 1}, PREFRL_ACT_LEAKY_RELU, PREFRL_ACT_TANH, 0.01f,
+     6400},
+};
+
+/* one sgemm of a pass: C (M, N) = op(A) op(B) (+ C) */
+typedef struct {
+    gboolean ta, tb;
+    int M, N, K;
+    float beta;
+} Gemm;
+
+#define MAX_GEMMS 24
+
+typedef struct {
+    Gemm g[MAX_GEMMS];
+    int n;
+    double flops;
+} Pass;
+
+static void pass_add(Pass *p, gboolean ta, gboolean tb, int M, int N, int K, float beta)
+{
+    g_assert(p->n < MAX_GEMMS);
+    p->g[p->n++] = (Gemm){ta, tb, M, N, K, beta};
+    p->flops += 2.0 * M * N * K;
+}
+
+/* the sgemms prefrl_mlp_forward / backward / jvp issue for a shape */
+static void build_passes(const NetSpec *s, Pass *fwd, Pass *fb, Pass *jvp)
+{
+    memset(fwd, 0, sizeof *fwd);
+    memset(fb, 0, sizeof *fb);
+    memset(jvp, 0, sizeof *jvp);
+    const int B = s->batch;
+    for (int l = 0; l < s->n_layers; l++) {
+        int in = s->dims[l], out = s->dims[l + 1];
+        pass_add(fwd, FALSE, TRUE, B, out, in, 0.0f);
+        pass_add(fb, FALSE, TRUE, B, out, in, 0.0f);
+        pass_add(jvp, FALSE, TRUE, B, out, in, 0.0f);
+        pass_add(jvp, FALSE, TRUE, B, out, in, 0.0f);
+        if (l > 0)
+            pass_add(jvp, FALSE, TRUE, B, out, in, 1.0f);
+    }
+    for (int l = s->n_layers - 1; l >= 0; l--) {
+        int in = s->dims[l], out = s->dims[l + 1];
+        pass_add(fb, TRUE, FALSE, out, in, B, 1.0f);
+        if (l > 0)
+            pass_add(fb, FALSE, FALSE, B, in, out, 0.0f);
+    }
+}
+
+/* run a pass's sgemms on scratch buffers big enough for any of them */
+static void run_pass(const Pass *p, const float *a, const float *b, float *c)
+{
+    for (int i = 0; i < p->n; i++) {
+        const Gemm *g = &p->g[i];
+        int lda = g->ta ? g->M : g->K, ldb = g->tb ? g->K : g->N;
+        cblas_sgemm(CblasRowMajor, g->ta ? CblasTrans : CblasNoTrans,
+                    g->tb ? CblasTrans : CblasNoTrans, g->M, g->N, g->K, 1.0f, a, lda, b, ldb,
+                    g->beta, c, g->N);
+    }
+}
+
+static double now_ms(void)
+{
+    return (double)g_get_monotonic_time() / 1000.0;
+}
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, n, sizeof *v, compare_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+static void row(const char *net, int batch, const char *what, double ms, double flops,
+                double roof_ms)
+{
+    double gf = flops / (ms * 1e6);
+    if (roof_ms > 0) {
+        double rf = flops / (roof_ms * 1e6);
+        printf("%-14s %6d  %-17s %9.3f %9.1f %9.1f %7.0f%%\n", net, batch, what, ms, gf, rf,
+               100.0 * gf / rf);
+    } else {
+        printf("%-14s %6d  %-17s %9.3f %9s %9s %8s\n", net, batch, what, ms, "", "", "");
+    }
+}
+
+/* forward, forward+backward, JVP and their bare-sgemm rooflines for one net */
+static gboolean bench_net(const NetSpec *s, int repeats, GError **error)
+{
+    PrefrlMlp *m = prefrl_mlp_new(s->n_layers, s->dims, s->hidden, s->output, s->slope, s->batch,
+                                  error);
+    if (!m)
+        return FALSE;
+    PrefrlRng rng;
+    prefrl_rng_init(&rng, 1, s->name);
+    prefrl_mlp_init_default(m, &rng);
+    const int B = s->batch, in = s->dims[0], out = s->dims[s->n_layers];
+    size_t P = prefrl_mlp_n_params(m);
+    float *x = g_new(float, (size_t)B * in), *dout = g_new(float, (size_t)B * out);
+    float *dir = g_new(float, P);
+    prefrl_rng_normal_fill(&rng, x, (size_t)B * in);
+    prefrl_rng_normal_fill(&rng, dout, (size_t)B * out);
+    prefrl_rng_normal_fill(&rng, dir, P);
+    PrefrlAdam *adam = prefrl_adam_new(P, 3e-4f, 0.9, 0.999, 1e-8);
+
+    Pass fwd, fb, jvp;
+    build_passes(s, &fwd, &fb, &jvp);
+    /* bare-sgemm scratch big enough for every operand of every call */
+    size_t big = 0;
+    for (int l = 0; l < s->n_layers; l++)
+        big = MAX(big, (size_t)MAX(B, s->dims[l + 1]) * MAX(s->dims[l], MAX(B, s->dims[l + 1])));
+    float *ga = g_new(float, big), *gb = g_new(float, big), *gc = g_new(float, big);
+    prefrl_rng_normal_fill(&rng, ga, big);
+    prefrl_rng_normal_fill(&rng, gb, big);
+    memset(gc, 0, sizeof(float) * big);
+
+    enum { T_FWD, T_FB, T_JVP, T_RF, T_RFB, T_RJVP, T_ADAM, N_T };
+    double *t[N_T];
+    for (int k = 0; k < N_T; k++)
+        t[k] = g_new(double, repeats);
+    /* warm up the caches and OpenBLAS's buffers */
+    for (int w = 0; w < 2; w++) {
+        prefrl_mlp_forward(m, x, B);
+        prefrl_mlp_backward(m, dout, NULL, TRUE);
+        prefrl_mlp_jvp(m, x, B, dir);
+        run_pass(&fb, ga, gb, gc);
+    }
+    for (int r = 0; r < repeats; r++) {
+        double t0 = now_ms();
+        prefrl_mlp_forward(m, x, B);
+        double t1 = now_ms();
+        prefrl_mlp_zero_grad(m);
+        double t2 = now_ms();
+        prefrl_mlp_forward(m, x, B);
+        prefrl_mlp_backward(m, dout, NULL, TRUE);
+        double t3 = now_ms();
+        prefrl_mlp_jvp(m, x, B, dir);
+        double t4 = now_ms();
+        run_pass(&fwd, ga, gb, gc);
+        double t5 = now_ms();
+        run_pass(&fb, ga, gb, gc);
+        double t6 = now_ms();
+        run_pass(&jvp, ga, gb, gc);
+        double t7 = now_ms();
+        prefrl_adam_step(adam, prefrl_mlp_params(m), prefrl_mlp_grads(m));
+        double t8 = now_ms();
+        t[T_FWD][r] = t1 - t0;
+        t[T_FB][r] = t3 - t2;
+        t[T_JVP][r] = t4 - t3;
+        t[T_RF][r] = t5 - t4;
+        t[T_RFB][r] = t6 - t5;
+        t[T_RJVP][r] = t7 - t6;
+        t[T_ADAM][r] = t8 - t7;
+    }
+    double med[N_T];
+    for (int k = 0; k < N_T; k++)
+        med[k] = median(t[k], repeats);
+    row(s->name, B, "forward", med[T_FWD], fwd.flops, med[T_RF]);
+    row(s->name, B, "forward+backward", med[T_FB], fb.flops, med[T_RFB]);
+    row(s->name, B, "jvp", med[T_JVP], jvp.flops, med[T_RJVP]);
+    char what[32];
+    g_snprintf(what, sizeof what, "adam (%zu p)", P);
+    row(s->name, B, what, med[T_ADAM], 0, 0);
+
+    for (int k = 0; k < N_T; k++)
+        g_free(t[k]);
+    g_free(ga);
+    g_free(gb);
+    g_free(gc);
+    g_free(x);
+    g_free(dout);
+    g_free(dir);
+    prefrl_adam_free(adam);
+    prefrl_mlp_free(m);
+    return TRUE;
+}
+
+/* bias + activation over (B, n) with row stride ld, as the library's pass */
+static void bias_act_strided(float *z, int ld, const float *b, int B, int n,
+                             PrefrlActivation act, float slope)
+{
+    for (int i = 0; i < B; i++) {
+        float *r = z + (size_t)i * ld;
+        for (int j = 0; j < n; j++) {
+            float v = r[j] + b[j];
+            if (act == PREFRL_ACT_LEAKY_RELU)
+                r[j] = v > 0.0f ? v : slope * v;
+            else if (act == PREFRL_ACT_TANH)
+                r[j] = tanhf(v);
+            else if (act == PREFRL_ACT_RELU)
+                r[j] = v > 0.0f ? v : 0.0f;
+            else
+                r[j] = v;
+        }
+    }
+}
+
+/* reward ensemble on one batch: member by member vs a fused first layer */
+static gboolean bench_ensemble(const NetSpec *s, int K, int repeats, GError **error)
+{
+    PrefrlEnsemble *e = prefrl_ensemble_new(K, s->n_layers, s->dims, s->hidden, s->output,
+                                            s->slope, s->batch, error);
+    if (!e)
+        return FALSE;
+    PrefrlRng rng;
+    prefrl_rng_init(&rng, 2, "ensemble");
+    prefrl_ensemble_init_default(e, &rng);
+    const int B = s->batch, in = s->dims[0], H = s->dims[1], L = s->n_layers;
+    float *x = g_new(float, (size_t)B * in);
+    prefrl_rng_normal_fill(&rng, x, (size_t)B * in);
+
+    /* fused variant: W_0 of all members stacked (K H, in), one (B, K H) sgemm,
+     * then each member's later layers read its column block with lda = K H */
+    float *w0 = g_new(float, (size_t)K * H * in), *b0 = g_new(float, (size_t)K * H);
+    for (int k = 0; k < K; k++) {
+        PrefrlMlp *m = prefrl_ensemble_member(e, k);
+        memcpy(w0 + (size_t)k * H * in, prefrl_mlp_weight(m, 0), sizeof(float) * H * in);
+        memcpy(b0 + (size_t)k * H, prefrl_mlp_bias(m, 0), sizeof(float) * H);
+    }
+    int maxw = 0;
+    for (int l = 1; l <= L; l++)
+        maxw = MAX(maxw, s->dims[l]);
+    float *h0 = g_new(float, (size_t)B * K * H);
+    float *ha = g_new(float, (size_t)B * maxw), *hb = g_new(float, (size_t)B * maxw);
+    float *fused_out = g_new(float, (size_t)K * B * s->dims[L]);
+
+    double *tl = g_new(double, repeats), *tf = g_new(double, repeats);
+    for (int r = -2; r < repeats; r++) {
+        double t0 = now_ms();
+        const float *ref = prefrl_ensemble_forward(e, x, B);
+        double t1 = now_ms();
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, K * H, in, 1.0f, x, in, w0, in,
+                    0.0f, h0, K * H);
+        bias_act_strided(h0, K * H, b0, B, K * H, s->hidden, s->slope);
+        for (int k = 0; k < K; k++) {
+            PrefrlMlp *m = prefrl_ensemble_member(e, k);
+            const float *src = h0 + (size_t)k * H;
+            int lds = K * H;
+            for (int l = 1; l < L; l++) {
+                int li = s->dims[l], lo = s->dims[l + 1];
+                float *dst = l == L - 1 ? fused_out + (size_t)k * B * lo : (l & 1 ? ha : hb);
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, lo, li, 1.0f, src, lds,
+                            prefrl_mlp_weight(m, l), li, 0.0f, dst, lo);
+                bias_act_strided(dst, lo, prefrl_mlp_bias(m, l), B, lo,
+                                 l == L - 1 ? s->output : s->hidden, s->slope);
+                src = dst;
+                lds = lo;
+            }
+        }
+        double t2 = now_ms();
+        if (r == -2) {
+            /* both variants compute the same numbers */
+            double worst = 0;
+            for (size_t i = 0; i < (size_t)K * B * s->dims[L]; i++)
+                worst = MAX(worst, fabs((double)ref[i] - fused_out[i]));
+            if (worst > 1e-4) {
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
+                            "fused ensemble forward differs from the library's by %g", worst);
+                break;
+            }
+        }
+        if (r >= 0) {
+            tl[r] = t1 - t0;
+            tf[r] = t2 - t1;
+        }
+    }
+    gboolean ok = error == NULL || *error == NULL;
+    if (ok) {
+        double flops = 0;
+        for (int l = 0; l < L; l++)
+            flops += 2.0 * B * s->dims[l] * s->dims[l + 1] * K;
+        char what[40];
+        g_snprintf(what, sizeof what, "ensemble K=%d", K);
+        double ml = median(tl, repeats), mf = median(tf, repeats);
+        printf("%-14s %6d  %-17s %9.3f %9.1f\n", what, B, "member by member", ml,
+               flops / (ml * 1e6));
+        printf("%-14s %6d  %-17s %9.3f %9.1f\n", what, B, "fused 1st layer", mf,
+               flops / (mf * 1e6));
+    }
+    g_free(tl);
+    g_free(tf);
+    g_free(w0);
+    g_free(b0);
+    g_free(h0);
+    g_free(ha);
+    g_free(hb);
+    g_free(fused_out);
+    g_free(x);
+    prefrl_ensemble_free(e);
+    return ok;
+}
+
+static void usage(void)
+{
+    fprintf(stderr,
+            "usage: prefrl bench nn [--repeats R] [--threads T[,T...]] [--net NAME]\n"
+            "  --repeats R   timed repetitions per figure, medians reported (default 21)\n"
+            "  --threads L   comma-separated OpenBLAS thread counts to run (default 1,2)\n"
+            "  --net NAME    only dmc-critic, mw-critic or reward-member\n");
+}
+
+/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past the value */
+static gboolean take_option(int argc, char **argv, int *i, const char *name, const char **value)
+{
+    size_t n = strlen(name);
+    if (strncmp(argv[*i], name, n) != 0)
+        return FALSE;
+    if (argv[*i][n] == '=') {
+        *value = argv[*i] + n + 1;
+        return TRUE;
+    }
+    if (argv[*i][n] != '\0')
+        return FALSE;
+    *value = *i + 1 < argc ? argv[++*i] : NULL;
+    return TRUE;
+}
+
+static gboolean parse_int(const char *opt, const char *text, int min, int max, int *out,
+                          GError **error)
+{
+    char *end = NULL;
+    gint64 v = text ? g_ascii_strtoll(text, &end, 10) : 0;
+    if (!text || !*text || *end || v < min || v > max) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s needs an integer in [%d, %d] (got '%s')", opt, min, max,
+                    text ? text : "");
+        return FALSE;
+    }
+    *out = (int)v;
+    return TRUE;
+}
+
+int prefrl_cmd_bench_nn(int argc, char **argv)
+{
+    GError *err = NULL;
+    int repeats = 21;
+    int threads[16] = {1, 2}, n_threads = 2;
+    const char *only = NULL;
+    for (int i = 1; i < argc; i++) {
+        const char *v = NULL;
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            usage();
+            return 0;
+        } else if (take_option(argc, argv, &i, "--repeats", &v)) {
+            if (!parse_int("--repeats", v, 1, 100000, &repeats, &err))
+                return prefrl_cli_fail(err);
+        } else if (take_option(argc, argv, &i, "--threads", &v)) {
+            gchar **parts = g_strsplit(v ? v : "", ",", -1);
+            n_threads = 0;
+            for (int k = 0; parts[k]; k++) {
+                if (n_threads == 16 ||
+                    !parse_int("--threads", parts[k], 1, 256, &threads[n_threads++], &err)) {
+                    if (!err)
+                        g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                                    "--threads takes at most 16 values");
+                    g_strfreev(parts);
+                    return prefrl_cli_fail(err);
+                }
+            }
+            g_strfreev(parts);
+            if (n_threads == 0) {
+                g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "--threads needs a value");
+                return prefrl_cli_fail(err);
+            }
+        } else if (take_option(argc, argv, &i, "--net", &v)) {
+            only = v;
+            gboolean known = FALSE;
+            for (size_t k = 0; k < G_N_ELEMENTS(nets); k++)
+                known = known || (v && !strcmp(v, nets[k].name));
+            if (!known) {
+                g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                            "unknown net '%s' (dmc-critic, mw-critic, reward-member)",
+                            v ? v : "");
+                return prefrl_cli_fail(err);
+            }
+        } else {
+            usage();
+            return 2;
+        }
+    }
+
+    int rc = 0;
+    for (int ti = 0; ti < n_threads; ti++) {
+        prefrl_nn_set_threads(threads[ti]);
+        printf("# prefrl bench nn: OpenBLAS threads %d, median of %d repeats; GFLOP/s counts "
+               "2mnk per sgemm;\n# sgemm = the same sgemm calls alone (roofline); %% = "
+               "achieved / sgemm\n",
+               prefrl_nn_get_threads(), repeats);
+        printf("%-14s %6s  %-17s %9s %9s %9s %8s\n", "net", "batch", "pass", "ms", "GFLOP/s",
+               "sgemm", "%");
+        for (size_t k = 0; k < G_N_ELEMENTS(nets); k++) {
+            if (only && strcmp(only, nets[k].name))
+                continue;
+            if (!bench_net(&nets[k], repeats, &err)) {
+                rc = prefrl_cli_fail(err);
+                g_clear_error(&err);
+            }
+        }
+        if (!only || !strcmp(only, "reward-member")) {
+            if (!bench_ensemble(&nets[2], 3, repeats, &err)) {
+                rc = prefrl_cli_fail(err);
+                g_clear_error(&err);
+            }
+        }
+        if (ti + 1 < n_threads)
+            printf("\n");
+    }
+    return rc;
+}
