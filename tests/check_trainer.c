@@ -215,8 +215,8 @@ static double random_return(void)
     return ret;
 }
 
-static const char *const LONG_RUN[] = {"trainer.num_train_steps=3000",
-                                       "trainer.eval_frequency=3000",
+static const char *const LONG_RUN[] = {"trainer.num_train_steps=8000",
+                                       "trainer.eval_frequency=8000",
                                        "trainer.num_eval_episodes=20",
                                        "trainer.max_feedback=100", NULL};
 
