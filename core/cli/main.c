@@ -259,8 +259,28 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+static int train_in(const PrefrlNode *root, const char *dir, GError **err);
+
 /* train in dir; Ctrl-C (SIGINT) or SIGTERM stop cleanly with outputs flushed */
+/* run-directory status for sweeps: running, done, interrupted or failed */
+static void set_status(const char *dir, const char *status)
+{
+    char *path = g_build_filename(dir, "status", NULL);
+    char *text = g_strconcat(status, "\n", NULL);
+    prefrl_write_file_atomic(path, text, strlen(text), NULL);
+    g_free(text);
+    g_free(path);
+}
+
 static int train(const PrefrlNode *root, const char *dir, GError **err)
+{
+    set_status(dir, "running");
+    int rc = train_in(root, dir, err);
+    set_status(dir, rc == 0 ? "done" : rc == 130 ? "interrupted" : "failed");
+    return rc;
+}
+
+static int train_in(const PrefrlNode *root, const char *dir, GError **err)
 {
     prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
     PrefrlTrainer *t = prefrl_trainer_new(root, prefrl_registry_default(), dir, err);
@@ -282,7 +302,10 @@ static int train(const PrefrlNode *root, const char *dir, GError **err)
         }
         return prefrl_cli_fail(*err);
     }
-    printf("done: last evaluation %.3f (mean true return); results in %s\n", last, dir);
+    if (isnan(last))
+        printf("done (no evaluation ran); results in %s\n", dir);
+    else
+        printf("done: last evaluation %.3f (mean true return); results in %s\n", last, dir);
     return 0;
 }
 
