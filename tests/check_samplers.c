@@ -172,6 +172,13 @@ START_TEST(test_disagreement_picks_largest_std)
     PrefrlCandidates c2 = probs_only(2, 2, p2);
     ck_assert(run_select(s, &c2, 1, chosen, NULL));
     ck_assert_int_eq(chosen[0], 1);
+
+    /* it is the std, not the spread: {0, 0.5, 1} has std 0.408 (range 1),
+     * {0.05, 0.95, 0.95} has std 0.424 (range 0.9) */
+    float p3[3 * 2] = {0.0f, 0.05f, 0.5f, 0.95f, 1.0f, 0.95f};
+    PrefrlCandidates c3 = probs_only(2, 3, p3);
+    ck_assert(run_select(s, &c3, 1, chosen, NULL));
+    ck_assert_int_eq(chosen[0], 1);
     prefrl_instance_free(s);
 }
 END_TEST

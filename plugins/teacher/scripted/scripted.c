@@ -195,7 +195,7 @@ static const PrefrlTeacherOps teacher_ops = {
 
 static const PrefrlParamSpec teacher_params[] = {
     {"beta", PREFRL_PARAM_FLOAT, "inf", 0, 0, NULL,
-     "rationality β: the second segment is preferred with probability "
+     "rationality β: for finite β > 0 the second segment is preferred with probability "
      "exp(βR2)/(exp(βR1)+exp(βR2)); inf or any value ≤ 0 (the reference's -1) = perfectly "
      "rational, the higher return wins and ties go to the first"},
     {"gamma", PREFRL_PARAM_FLOAT, "1", 0, 1, NULL,
@@ -204,11 +204,12 @@ static const PrefrlParamSpec teacher_params[] = {
     {"eps_mistake", PREFRL_PARAM_FLOAT, "0", 0, 1, NULL,
      "probability that each label (first/second) is flipped after it is chosen"},
     {"eps_skip", PREFRL_PARAM_FLOAT, "0", 0, INFINITY, NULL,
-     "skip a pair (SKIP, not stored) when both undiscounted returns are <= margin·eps_skip, "
-     "margin = mean true return of a segment over the last 10 episodes; 0 = never skip"},
+     "skip a pair (SKIP, not stored) when both undiscounted returns are <= margin·eps_skip "
+     "(margin·eps_skip² after the first round, see square_eps_after_first); margin = mean "
+     "true return of a segment over the last 10 episodes; 0 = never skip"},
     {"eps_equal", PREFRL_PARAM_FLOAT, "0", 0, INFINITY, NULL,
-     "label a pair EQUAL when its undiscounted returns differ by less than "
-     "margin·eps_equal; 0 = never"},
+     "label a pair EQUAL when its undiscounted returns differ by less than margin·eps_equal "
+     "(margin·eps_equal² after the first round, see square_eps_after_first); 0 = never"},
     {"square_eps_after_first", PREFRL_PARAM_BOOL, "true", 0, 0, NULL,
      "true: after the first query round the thresholds are margin·eps² (the reference's SAC "
      "trainers apply eps twice); false: margin·eps every round (the evident intent)"},
