@@ -141,4 +141,6 @@ double prefrl_tanh_gaussian_entropy(const PrefrlTanhGaussian *g)
 
 const float *prefrl_tanh_gaussian_std(const PrefrlTanhGaussian *g) { return g->sigma; }
 
+const float *prefrl_tanh_gaussian_log_prob(const PrefrlTanhGaussian *g) { return g->log_prob; }
+
 int prefrl_tanh_gaussian_dim(const PrefrlTanhGaussian *g) { return g->A; }

@@ -651,8 +651,10 @@ START_TEST(test_tanh_gaussian)
     prefrl_tanh_gaussian_sample(g, out, eps, B, act, logp);
     double *od = to_double(out, 24), ref_lp[4];
     ref_policy_loss(od, eps, B, A, -5, 2, ca, cl, ref_lp);
-    for (int b = 0; b < B; b++)
+    for (int b = 0; b < B; b++) {
         assert_close(logp[b], ref_lp[b], 1e-4, 1e-5, "log pi", (size_t)b);
+        ck_assert(prefrl_tanh_gaussian_log_prob(g)[b] == logp[b]);
+    }
     double ent = 0;
     for (int b = 0; b < B; b++)
         ent -= ref_lp[b] / B;

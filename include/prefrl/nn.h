@@ -342,6 +342,9 @@ double prefrl_tanh_gaussian_entropy(const PrefrlTanhGaussian *g);
 /** sigma (B, A) of the last sample, for logging. (transfer none) */
 const float *prefrl_tanh_gaussian_std(const PrefrlTanhGaussian *g);
 
+/** log pi (B) of the last sample. (transfer none) */
+const float *prefrl_tanh_gaussian_log_prob(const PrefrlTanhGaussian *g);
+
 /** Action dimension A. */
 int prefrl_tanh_gaussian_dim(const PrefrlTanhGaussian *g);
 
