@@ -27,6 +27,7 @@
 #define RELABEL_CHUNK 1024
 #define EPISODE_STORE 100   /* episodes kept for queries (reference max_size) */
 #define RECENT_RETURNS 10   /* training episodes behind the teacher's margin */
+#define Q_EPISODES 10       /* evaluation episodes of the Q-accuracy diagnostic (Table 1) */
 
 struct PrefrlTrainer {
     char *run_dir;
@@ -68,6 +69,7 @@ struct PrefrlTrainer {
     int max_query;               /* candidate pairs the buffers hold */
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;
+    float *ep_sa, *ep_r, *ep_q;  /* one evaluation episode for the Q diagnostic */
 };
 
 guint prefrl_trainer_required_kinds(void)
@@ -259,6 +261,11 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
     t->intrinsic = g_new(float, B);
     t->batch_reward = g_new(float, B);
     t->batch_sa = g_new(float, (gsize)B * d);
+    if (t->aops->critic_view && t->aops->critic_view(t->agent->self)) {
+        t->ep_sa = g_new(float, (gsize)t->info.episode_length * d);
+        t->ep_r = g_new(float, t->info.episode_length);
+        t->ep_q = g_new(float, t->info.episode_length);
+    }
     return t;
 fail:
     prefrl_trainer_free(t);
@@ -287,7 +294,7 @@ void prefrl_trainer_free(PrefrlTrainer *t)
     float *bufs[] = {t->obs, t->next_obs, t->act, t->sa, t->chunk_sa, t->chunk_r,
                      t->intrinsic_raw, t->intrinsic, t->batch_reward, t->batch_sa, t->q_seg1,
                      t->q_seg2, t->q_r1, t->q_r2, t->q_probs, t->t_seg1, t->t_seg2, t->t_r1,
-                     t->t_r2};
+                     t->t_r2, t->ep_sa, t->ep_r, t->ep_q};
     for (gsize i = 0; i < G_N_ELEMENTS(bufs); i++)
         g_free(bufs[i]);
     g_free(t->q_chosen);
@@ -506,26 +513,65 @@ static gboolean meta_update(PrefrlTrainer *t, GError **error)
 
 /* ---- evaluation ------------------------------------------------------------------ */
 
-gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
-                                 double *success_rate, GError **error)
+/* Table 1's diagnostic for one episode: Σ_t (Q(s_t,a_t) − G_t)², G_t the
+ * discounted true return from t to the episode's end, Q the minimum over the
+ * critic heads (what SAC's targets and actor use) */
+static double q_squared_error(PrefrlTrainer *t, int T)
 {
-    double total = 0;
+    const PrefrlCriticView *cv = t->aops->critic_view(t->agent->self);
+    for (int i = 0; i < T; i++)
+        t->ep_q[i] = INFINITY;
+    for (int h = 0; h < cv->n_heads; h++) {
+        int chunk = prefrl_mlp_max_batch(cv->heads[h]);
+        for (int i0 = 0; i0 < T; i0 += chunk) {
+            int n = MIN(chunk, T - i0);
+            const float *q = prefrl_mlp_forward(
+                cv->heads[h], t->ep_sa + (gsize)i0 * (t->info.obs_dim + t->info.act_dim), n);
+            for (int i = 0; i < n; i++)
+                t->ep_q[i0 + i] = fminf(t->ep_q[i0 + i], q[i]);
+        }
+    }
+    double G = 0, sq = 0;
+    for (int i = T - 1; i >= 0; i--) {
+        G = t->ep_r[i] + cv->discount * G;
+        sq += (t->ep_q[i] - G) * (t->ep_q[i] - G);
+    }
+    return sq;
+}
+
+gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
+                                 double *success_rate, double *q_mse, GError **error)
+{
+    int ds = t->info.obs_dim, da = t->info.act_dim;
+    double total = 0, q_sq = 0;
     int successes = 0;
+    int64_t q_steps = 0;
     for (int e = 0; e < n; e++) {
         if (!t->eops->reset(t->env->self, t->obs, error))
             return FALSE;
         double ret = 0;
         gboolean success = FALSE;
+        gboolean record = t->ep_sa && e < Q_EPISODES;
+        int T = 0;
         for (;;) {
             PrefrlEnvStep st = {0};
             t->aops->act(t->agent->self, t->obs, TRUE, t->act);
+            if (record && T < t->info.episode_length)
+                concat_sa(t->obs, t->act, ds, da, t->ep_sa + (gsize)T * (ds + da));
             if (!t->eops->step(t->env->self, t->act, t->next_obs, &st, error))
                 return FALSE;
+            if (record && T < t->info.episode_length)
+                t->ep_r[T] = st.reward;
+            T++;
             ret += st.reward;
             success |= st.success != 0;
-            memcpy(t->obs, t->next_obs, sizeof(float) * t->info.obs_dim);
-            if (st.terminal || st.truncated)
+            memcpy(t->obs, t->next_obs, sizeof(float) * ds);
+            if (st.terminal || st.truncated || T >= t->info.episode_length)
                 break;
+        }
+        if (record) {
+            q_sq += q_squared_error(t, T);
+            q_steps += T;
         }
         total += ret;
         successes += success;
@@ -533,13 +579,15 @@ gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
     *mean_return = total / n;
     if (success_rate)
         *success_rate = 100.0 * successes / n;
+    if (q_mse)
+        *q_mse = q_steps ? q_sq / q_steps : NAN;
     return TRUE;
 }
 
 static gboolean evaluate_and_log(PrefrlTrainer *t, GError **error)
 {
-    double ret, success;
-    if (!prefrl_trainer_evaluate(t, t->num_eval_episodes, &ret, &success, error))
+    double ret, success, q_mse;
+    if (!prefrl_trainer_evaluate(t, t->num_eval_episodes, &ret, &success, &q_mse, error))
         return FALSE;
     t->last_eval = ret;
     prefrl_log_scalar(t->log, "eval/episode", (double)t->episode);
@@ -549,7 +597,10 @@ static gboolean evaluate_and_log(PrefrlTrainer *t, GError **error)
         prefrl_log_scalar(t->log, "eval/success_rate", success);
         prefrl_log_scalar(t->log, "eval/true_episode_success", success);
     }
-    say(t, "evaluation: mean true return %.3f%s", ret, t->info.has_success ? "" : "");
+    if (!isnan(q_mse))
+        prefrl_log_scalar(t->log, "eval/q_mse", q_mse);
+    say(t, "evaluation: mean true return %.3f, success rate %.0f%%, Q mse %.4g", ret, success,
+        q_mse);
     return prefrl_log_dump_eval(t->log, t->step, error);
 }
 

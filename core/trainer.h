@@ -28,9 +28,14 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
 /** Mean true return of the last evaluation (NAN before any). */
 double prefrl_trainer_last_eval(const PrefrlTrainer *t);
 
-/** Evaluate now: mean true return over n deterministic episodes. */
+/** Evaluate now over n deterministic episodes: mean true return, success
+ *  rate in % (episodes with success at any step), and for agents with a
+ *  critic view the Q-accuracy diagnostic of the paper's Table 1 — the mean
+ *  over steps of the first 10 episodes of (min_h Q_h(s,a) − G)², G the
+ *  discounted true return to the episode's end (NAN without a critic view).
+ *  Any output pointer may be NULL. */
 gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
-                                 double *success_rate, GError **error);
+                                 double *success_rate, double *q_mse, GError **error);
 
 /** Labels asked / stored so far. */
 int64_t prefrl_trainer_total_feedback(const PrefrlTrainer *t);

@@ -146,7 +146,8 @@ START_TEST(test_outputs_and_schedule)
                                               "total_feedback,true_episode_reward\n"),
                   "%.400s", train_csv);
     char *eval_csv = slurp(dir, "eval.csv");
-    ck_assert_str_eq(strtok(eval_csv, "\n"), "episode,episode_reward,step,true_episode_reward");
+    ck_assert_str_eq(strtok(eval_csv, "\n"),
+                     "episode,episode_reward,q_mse,step,true_episode_reward");
     /* queries: the first (uncapped) at the end of pre-training, then every 200 steps
      * while the budget lasts: 10 at 200, 400, 600, 800 → 40 */
     char *labels = slurp(dir, "labels.csv");
@@ -209,7 +210,7 @@ static double random_return(void)
     PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
     ck_assert(t != NULL);
     double ret;
-    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, &err));
+    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, &err));
     prefrl_trainer_free(t);
     prefrl_node_free(root);
     return ret;
