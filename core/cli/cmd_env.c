@@ -417,9 +417,15 @@ int prefrl_cmd_bench_env(int argc, char **argv)
 
     PrefrlRegistry *reg = prefrl_registry_default();
     if (tasks->len == 0) {
+        /* every env once: aliases share their target's create function */
         GPtrArray *all = prefrl_registry_list(reg, PREFRL_KIND_ENV);
-        for (guint i = 0; i < all->len; i++)
-            g_ptr_array_add(tasks, (gpointer)((const PrefrlComponent *)all->pdata[i])->name);
+        GHashTable *seen = g_hash_table_new(g_direct_hash, g_direct_equal);
+        for (guint i = 0; i < all->len; i++) {
+            const PrefrlComponent *c = all->pdata[i];
+            if (g_hash_table_add(seen, (gpointer)c->create))
+                g_ptr_array_add(tasks, (gpointer)c->name);
+        }
+        g_hash_table_unref(seen);
         g_ptr_array_unref(all);
         if (tasks->len == 0) {
             g_set_error_literal(&err, PREFRL_ERROR, PREFRL_ERROR_PLUGIN,
