@@ -67,31 +67,43 @@ static double median(double *x, int n)
     return n % 2 ? x[n / 2] : 0.5 * (x[n / 2 - 1] + x[n / 2]);
 }
 
-/* GFLOP/s of (B, H) x (H, H)^T, the shape of a hidden layer's forward */
-static double sgemm_rate(int B, int H, int reps)
+/* a bare sgemm of the hidden-layer forward shape (B, H) x (H, H)^T, timed
+ * between the update repetitions so both see the same machine load */
+typedef struct Sgemm {
+    int B, H, iters;
+    float *a, *w, *c;
+} Sgemm;
+
+static void sgemm_init(Sgemm *g, int B, int H, double seconds_hint)
 {
-    float *a = g_new0(float, (size_t)B * H), *w = g_new0(float, (size_t)H * H),
-          *c = g_new0(float, (size_t)B * H);
+    g->B = B;
+    g->H = H;
+    g->a = g_new0(float, (size_t)B * H);
+    g->w = g_new0(float, (size_t)H * H);
+    g->c = g_new0(float, (size_t)B * H);
     for (size_t i = 0; i < (size_t)B * H; i++)
-        a[i] = (float)(i % 7) * 0.01f;
+        g->a[i] = (float)(i % 7) * 0.01f;
     for (size_t i = 0; i < (size_t)H * H; i++)
-        w[i] = (float)(i % 5) * 0.01f;
-    int iters = (int)MAX(3, 2e9 / (2.0 * B * H * H)); /* ~2 GFLOP per repetition */
-    double *rate = g_new(double, reps);
-    for (int r = 0; r < reps; r++) {
-        gint64 t0 = g_get_monotonic_time();
-        for (int i = 0; i < iters; i++)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, H, H, 1.0f, a, H, w, H, 0.0f,
-                        c, H);
-        double sec = (g_get_monotonic_time() - t0) / 1e6;
-        rate[r] = 2.0 * B * H * H * iters / sec / 1e9;
-    }
-    double m = median(rate, reps);
-    g_free(rate);
-    g_free(a);
-    g_free(w);
-    g_free(c);
-    return m;
+        g->w[i] = (float)(i % 5) * 0.01f;
+    /* sized for about seconds_hint at ~30 GFLOP/s */
+    g->iters = (int)MAX(3, seconds_hint * 3e10 / (2.0 * B * H * H));
+}
+
+static double sgemm_rate(Sgemm *g)
+{
+    gint64 t0 = g_get_monotonic_time();
+    for (int i = 0; i < g->iters; i++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->B, g->H, g->H, 1.0f, g->a, g->H,
+                    g->w, g->H, 0.0f, g->c, g->H);
+    double sec = (g_get_monotonic_time() - t0) / 1e6;
+    return 2.0 * g->B * g->H * g->H * g->iters / sec / 1e9;
+}
+
+static void sgemm_clear(Sgemm *g)
+{
+    g_free(g->a);
+    g_free(g->w);
+    g_free(g->c);
 }
 
 static gboolean bench_one(const BenchPreset *p, int reps, int updates, GError **error)
@@ -131,12 +143,17 @@ static gboolean bench_one(const BenchPreset *p, int reps, int updates, GError **
     int64_t step = 1;
     for (int i = 0; ok && i < 3; i++) /* warm-up: pages, caches, BLAS threads */
         ok = ops->update(inst->self, &b, step++, NULL, error);
-    double *ups = g_new(double, reps);
+    const double flops = update_flops(p);
+    Sgemm gemm;
+    sgemm_init(&gemm, B, p->hidden, 0.5);
+    double *ups = g_new(double, reps), *peak = g_new(double, reps), *frac = g_new(double, reps);
     for (int r = 0; ok && r < reps; r++) {
+        peak[r] = sgemm_rate(&gemm);
         gint64 t0 = g_get_monotonic_time();
         for (int i = 0; ok && i < updates; i++)
             ok = ops->update(inst->self, &b, step++, NULL, error);
         ups[r] = updates / ((g_get_monotonic_time() - t0) / 1e6);
+        frac[r] = ups[r] * flops / 1e9 / peak[r];
     }
     if (ok) {
         double min = ups[0], max = ups[0];
@@ -144,15 +161,17 @@ static gboolean bench_one(const BenchPreset *p, int reps, int updates, GError **
             min = MIN(min, ups[r]);
             max = MAX(max, ups[r]);
         }
-        double med = median(ups, reps), flops = update_flops(p);
-        double peak = sgemm_rate(B, p->hidden, reps);
-        double gf = med * flops / 1e9;
-        printf("%-10s obs %2d act %d  %4d x %d  batch %4d  %7.1f upd/s  (min %.1f, max %.1f)  "
-               "%6.2f ms/upd  %6.3f GFLOP/upd  %6.1f GFLOP/s  sgemm %6.1f GFLOP/s  (%3.0f%%)\n",
-               p->name, D, A, p->hidden, p->depth, B, med, min, max, 1e3 / med, flops / 1e9, gf,
-               peak, 100 * gf / peak);
+        double med = median(ups, reps);
+        printf("%-10s obs %2d act %2d  %4d x %d  batch %4d  %8.2f upd/s (min %.2f, max %.2f)  "
+               "%8.1f ms/upd  %6.2f GFLOP/upd  %5.1f GFLOP/s  sgemm %5.1f GFLOP/s  "
+               "ratio %3.0f%%\n",
+               p->name, D, A, p->hidden, p->depth, B, med, min, max, 1e3 / med, flops / 1e9,
+               med * flops / 1e9, median(peak, reps), 100 * median(frac, reps));
         fflush(stdout);
     }
+    sgemm_clear(&gemm);
+    g_free(peak);
+    g_free(frac);
     g_free(ups);
     g_free(obs);
     g_free(next);
@@ -170,7 +189,7 @@ static void usage(void)
             "[--threads N]\n"
             "  SAC updates per second at B-Pref's DMC (obs 24, act 6, 1024x2, batch 1024) and\n"
             "  Meta-world (obs 39, act 4, 256x3, batch 512) sizes; median of N repetitions\n"
-            "  (default 5) of --updates updates each (default: ~2 s per repetition).\n");
+            "  (default 5) of --updates updates each (default: about 2 s per repetition).\n");
 }
 
 int prefrl_cmd_bench_sac(int argc, char **argv)
@@ -200,16 +219,17 @@ int prefrl_cmd_bench_sac(int argc, char **argv)
     }
     if (threads > 0)
         prefrl_nn_set_threads(threads);
-    printf("prefrl bench sac: %d OpenBLAS thread(s), median of %d repetitions; FLOPs count "
-           "matrix products; sgemm = bare (batch, hidden) x (hidden, hidden) product\n",
+    printf("prefrl bench sac: %d OpenBLAS thread(s), medians of %d repetitions.  FLOPs count "
+           "the matrix products;\nsgemm = a bare (batch, hidden) x (hidden, hidden) product timed "
+           "before each repetition; ratio = update GFLOP/s / sgemm GFLOP/s\n",
            prefrl_nn_get_threads(), reps);
     for (guint k = 0; k < G_N_ELEMENTS(presets); k++) {
         const BenchPreset *p = &presets[k];
         if (only && strcmp(only, p->name) != 0)
             continue;
         int n = updates;
-        if (n == 0) /* about 2 s per repetition at ~5 GFLOP/s */
-            n = (int)MAX(5, 1e10 / update_flops(p));
+        if (n == 0) /* about 2 s per repetition at ~30 GFLOP/s */
+            n = (int)MAX(3, 6e10 / update_flops(p));
         GError *err = NULL;
         if (!bench_one(p, reps, n, &err)) {
             int rc = prefrl_cli_fail(err);
