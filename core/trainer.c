@@ -55,7 +55,7 @@ struct PrefrlTrainer {
     PrefrlRng query_rng;         /* segment draws */
 
     PrefrlLog *log, *reward_log;
-    FILE *train_csv, *eval_csv, *reward_csv, *labels_csv, *log_txt;
+    FILE *train_csv, *eval_csv, *reward_csv, *labels_csv, *log_txt, *prefs_bin;
 
     /* counters */
     int64_t step, total_feedback, labeled_feedback, interact_count, episode, rounds;
@@ -186,7 +186,8 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
             !(t->log_txt = open_output(run_dir, "log.txt", error)))
             goto fail;
         if (!t->true_reward && (!(t->reward_csv = open_output(run_dir, "reward.csv", error)) ||
-                                !(t->labels_csv = open_output(run_dir, "labels.csv", error))))
+                                !(t->labels_csv = open_output(run_dir, "labels.csv", error)) ||
+                                !(t->prefs_bin = open_output(run_dir, "prefs.bin", error))))
             goto fail;
     }
     t->log = prefrl_log_new(t->train_csv, t->eval_csv);
@@ -287,7 +288,8 @@ void prefrl_trainer_free(PrefrlTrainer *t)
     prefrl_state_entropy_free(t->entropy);
     prefrl_log_free(t->log);
     prefrl_log_free(t->reward_log);
-    FILE *files[] = {t->train_csv, t->eval_csv, t->reward_csv, t->labels_csv, t->log_txt};
+    FILE *files[] = {t->train_csv, t->eval_csv, t->reward_csv, t->labels_csv, t->log_txt,
+                     t->prefs_bin};
     for (gsize i = 0; i < G_N_ELEMENTS(files); i++)
         if (files[i])
             fclose(files[i]);
@@ -353,6 +355,28 @@ static double teacher_margin(PrefrlTrainer *t)
     for (int i = 0; i < n; i++)
         sum += t->recent[i];
     return sum / n * ((double)t->H / t->info.episode_length);
+}
+
+/* prefs.bin: the labelled pairs, re-usable.  A 32-byte header
+ *   "PRFLPREF" (8 bytes), uint32 version 1, uint32 H, uint32 obs_dim, uint32 act_dim,
+ *   8 reserved bytes,
+ * then per pair: int32 label, float32 seg1[H][obs_dim+act_dim], float32 seg2[...]
+ * (native byte order). */
+static void write_pair(PrefrlTrainer *t, const float *seg1, const float *seg2, int label)
+{
+    if (!t->prefs_bin)
+        return;
+    gsize row = (gsize)t->Lq * (t->info.obs_dim + t->info.act_dim);
+    if (ftell(t->prefs_bin) == 0) {
+        uint32_t head[6] = {1, (uint32_t)t->Lq, (uint32_t)t->info.obs_dim,
+                            (uint32_t)t->info.act_dim, 0, 0};
+        fwrite("PRFLPREF", 1, 8, t->prefs_bin);
+        fwrite(head, sizeof head, 1, t->prefs_bin);
+    }
+    int32_t l = label;
+    fwrite(&l, sizeof l, 1, t->prefs_bin);
+    fwrite(seg1, sizeof(float), row, t->prefs_bin);
+    fwrite(seg2, sizeof(float), row, t->prefs_bin);
 }
 
 static void write_labels(PrefrlTrainer *t, int n, const int *labels)
@@ -427,12 +451,15 @@ static gboolean query_round(PrefrlTrainer *t, gboolean first, GError **error)
         if (t->q_labels[i] == PREFRL_LABEL_SKIP)
             continue;
         prefrl_prefs_add(t->prefs, t->t_seg1 + i * row, t->t_seg2 + i * row, t->q_labels[i]);
+        write_pair(t, t->t_seg1 + i * row, t->t_seg2 + i * row, t->q_labels[i]);
         stored++;
     }
     t->rounds++;
     t->total_feedback += mb;
     t->labeled_feedback += stored;
     write_labels(t, mb, t->q_labels);
+    if (t->prefs_bin)
+        fflush(t->prefs_bin);
     say(t, "query round %lld: %d queries, %d labels (total %lld/%lld)", (long long)t->rounds, mb,
         stored, (long long)t->labeled_feedback, (long long)t->max_feedback);
     if (t->labeled_feedback > 0) {
@@ -604,6 +631,49 @@ static gboolean evaluate_and_log(PrefrlTrainer *t, GError **error)
     return prefrl_log_dump_eval(t->log, t->step, error);
 }
 
+/* each component's state through its save hook: checkpoint/<kind>.bin */
+static gboolean save_checkpoint(PrefrlTrainer *t, GError **error)
+{
+    if (!t->run_dir)
+        return TRUE;
+    char *dir = g_build_filename(t->run_dir, "checkpoint", NULL);
+    g_mkdir_with_parents(dir, 0755);
+    PrefrlInstance *parts[] = {t->env, t->agent, t->reward, t->sampler, t->teacher};
+    gboolean ok = TRUE;
+    for (gsize i = 0; ok && i < G_N_ELEMENTS(parts); i++) {
+        if (!parts[i] || !parts[i]->component->save)
+            continue;
+        const char *kind = prefrl_kind_name(parts[i]->component->kind);
+        char *name = g_strdup_printf("%s.bin", kind);
+        char *path = g_build_filename(dir, name, NULL);
+        char *tmp = g_strconcat(path, ".tmp", NULL);
+        FILE *f = fopen(tmp, "wb");
+        if (!f) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", tmp,
+                        g_strerror(errno));
+            ok = FALSE;
+        } else {
+            ok = parts[i]->component->save(parts[i]->self, f, error);
+            ok = (fflush(f) == 0 && fsync(fileno(f)) == 0) && ok;
+            fclose(f);
+            if (ok && rename(tmp, path) != 0) {
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
+                            g_strerror(errno));
+                ok = FALSE;
+            }
+            if (!ok)
+                g_unlink(tmp);
+        }
+        g_free(tmp);
+        g_free(path);
+        g_free(name);
+    }
+    if (ok)
+        say(t, "checkpoint written to %s", dir);
+    g_free(dir);
+    return ok;
+}
+
 /* ---- the loop ---------------------------------------------------------------------- */
 
 static void progress_line(PrefrlTrainer *t, double elapsed)
@@ -750,6 +820,15 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
         if (t->step % t->eval_frequency == 0 && done)
             ok = evaluate_and_log(t, error);
         say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
+    }
+    /* the state so far, also when interrupted or failed */
+    GError *ckpt_error = NULL;
+    if (!save_checkpoint(t, ok ? error : &ckpt_error)) {
+        ok = FALSE;
+        if (ckpt_error) {
+            say(t, "checkpoint failed: %s", ckpt_error->message);
+            g_error_free(ckpt_error);
+        }
     }
     if (progress) {
         progress_line(t, g_timer_elapsed(timer, NULL));

@@ -165,6 +165,15 @@ START_TEST(test_outputs_and_schedule)
                                 &r1, &r2), 6);
         ck_assert_int_eq(label, r1 < r2 ? 1 : 0);
     }
+    /* the labelled pairs, re-usable: header + 40 × (label + two 10×6 segments) */
+    char *prefs_path = g_build_filename(dir, "prefs.bin", NULL);
+    GStatBuf st;
+    ck_assert_int_eq(g_stat(prefs_path, &st), 0);
+    ck_assert_int_eq(st.st_size, 32 + 40 * (4 + 2 * 10 * 6 * 4));
+    g_free(prefs_path);
+    char *ckpt = g_build_filename(dir, "checkpoint", "agent.bin", NULL);
+    ck_assert(g_file_test(ckpt, G_FILE_TEST_IS_REGULAR));
+    g_free(ckpt);
     char *reward_csv = slurp(dir, "reward.csv");
     ck_assert(g_str_has_prefix(reward_csv, "accuracy,epochs,labeled_feedback,loss,round,step,"
                                            "total_feedback\n"));
@@ -199,6 +208,46 @@ START_TEST(test_determinism)
     g_free(a);
     g_free(b);
     g_free(c);
+}
+END_TEST
+
+static volatile sig_atomic_t stop_flag;
+
+static gpointer press_ctrl_c(gpointer data)
+{
+    g_usleep(300000);
+    stop_flag = 1;
+    return NULL;
+}
+
+START_TEST(test_interrupt)
+{
+    /* a stop request ends the run at the next step with everything flushed */
+    char *dir = make_dir("interrupt");
+    const char *const longer[] = {"trainer.num_train_steps=1000000", "trainer.eval_frequency=100",
+                                  NULL};
+    PrefrlNode *root = recipe(SAC, PEBBLE, longer);
+    GError *err = NULL;
+    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), dir, &err);
+    ck_assert(t != NULL);
+    stop_flag = 0;
+    GThread *th = g_thread_new("ctrl-c", press_ctrl_c, NULL);
+    ck_assert(!prefrl_trainer_run(t, &stop_flag, FALSE, &err));
+    g_thread_join(th);
+    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED));
+    ck_assert(g_str_has_prefix(err->message, "interrupted at step "));
+    g_error_free(err);
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    /* every row written is complete, and the checkpoint is there */
+    char *eval_csv = slurp(dir, "eval.csv");
+    ck_assert(strlen(eval_csv) > 0 && eval_csv[strlen(eval_csv) - 1] == '\n');
+    g_free(eval_csv);
+    char *log = slurp(dir, "log.txt");
+    ck_assert_ptr_nonnull(strstr(log, "interrupted"));
+    ck_assert_ptr_nonnull(strstr(log, "checkpoint written"));
+    g_free(log);
+    g_free(dir);
 }
 END_TEST
 
@@ -281,6 +330,7 @@ static Suite *trainer_suite(void)
     tcase_add_test(tc, test_true_reward_hidden);
     tcase_add_test(tc, test_outputs_and_schedule);
     tcase_add_test(tc, test_determinism);
+    tcase_add_test(tc, test_interrupt);
     suite_add_tcase(s, tc);
     TCase *learn = tcase_create("learning");
     tcase_set_timeout(learn, 900);
