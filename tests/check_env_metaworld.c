@@ -530,10 +530,14 @@ START_TEST(test_scripted_success)
 {
     const char *name = task_names[_i];
     const char *const goal_on[] = {"observe_goal=true", NULL};
+    /* PREFRL_MW_EPISODES=N runs more episodes (for the README's figures) */
+    const char *n_env = g_getenv("PREFRL_MW_EPISODES");
+    int episodes = n_env ? atoi(n_env) : 3;
     PrefrlInstance *inst = make_env(name, 31, goal_on);
     float obs[39], act[4];
     PrefrlEnvStep st;
-    for (int e = 0; e < 3; e++) {
+    GString *report = g_string_new(NULL);
+    for (int e = 0; e < episodes; e++) {
         env_reset(inst, obs);
         Script s = {0, 0};
         int first = -1;
@@ -543,12 +547,15 @@ START_TEST(test_scripted_success)
             env_step(inst, act, obs, &st);
             ret += st.reward;
             if (st.success)
-                first = t;
+                first = t + 1;
         }
-        ck_assert_msg(first >= 0, "%s episode %d: no success in 500 steps (phase %d)", name, e,
+        ck_assert_msg(first > 0, "%s episode %d: no success in 500 steps (phase %d)", name, e,
                       s.phase);
         ck_assert(ret > 0.0);
+        g_string_append_printf(report, " %d", first);
     }
+    printf("scripted %s: first success at step%s\n", name, report->str);
+    g_string_free(report, TRUE);
     prefrl_instance_free(inst);
 }
 END_TEST
@@ -818,6 +825,7 @@ static Suite *metaworld_suite(void)
     tcase_add_test(tc, test_model_errors);
     tcase_add_test(tc, test_model_physics);
     tcase_add_test(tc, test_lt_helpers);
+    tcase_set_timeout(tc, 300);
     suite_add_tcase(s, tc);
 
     TCase *tr = tcase_create("task");
@@ -829,12 +837,15 @@ static Suite *metaworld_suite(void)
     tcase_add_test(tr, test_success_hammer);
     tcase_add_loop_test(tr, test_reward_range, 0, N_TASKS);
     tcase_add_loop_test(tr, test_scripted_success, 0, N_TASKS);
+    tcase_set_timeout(tr, 300);
     suite_add_tcase(s, tr);
     return s;
 }
 
 int main(void)
 {
+    /* scan the plugins once; forked tests inherit the registry */
+    prefrl_registry_default();
     SRunner *sr = srunner_create(metaworld_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
