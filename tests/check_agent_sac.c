@@ -729,6 +729,9 @@ START_TEST(test_errors)
     float c0 = prefrl_ensemble_params(s->nets.critic)[0];
     ck_assert(!ops_of(inst)->update(inst->self, &t.b, 1, NULL, &err));
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_NUMERIC));
+    ck_assert_msg(strstr(err->message, "critic loss is nan") &&
+                      strstr(err->message, "no parameter was changed"),
+                  "%s", err->message);
     ck_assert_float_eq(prefrl_ensemble_params(s->nets.critic)[0], c0);
     g_clear_error(&err);
     batch_clear(&t);

@@ -50,7 +50,10 @@ static double update_flops(const BenchPreset *p)
     double wa, wa0, wc, wc0, B = p->batch;
     weights(p->obs_dim, p->hidden, p->depth, 2 * p->act_dim, &wa, &wa0);
     weights(p->obs_dim + p->act_dim, p->hidden, p->depth, 1, &wc, &wc0);
-    double critic = 2 * B * wa + 2 * 2 * B * wc + 2 * 2 * B * wc + 2 * (2 * B * wc + 2 * B * (wc - wc0));
+    /* actor fwd, 2 target fwd, 2 critic fwd, 2 critic bwd (dW, dx above layer 0) */
+    double critic = 2 * B * wa + 2 * 2 * B * wc + 2 * 2 * B * wc +
+                    2 * (2 * B * wc + 2 * B * (wc - wc0));
+    /* actor fwd, 2 critic fwd, 2 critic bwd (dx only), actor bwd (dW, dx above layer 0) */
     double actor = 2 * B * wa + 2 * 2 * B * wc + 2 * 2 * B * wc + 2 * B * wa + 2 * B * (wa - wa0);
     return critic + actor;
 }

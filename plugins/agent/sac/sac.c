@@ -251,12 +251,14 @@ static gboolean sac_check_batch(const Sac *s, const PrefrlBatch *batch, GError *
     return TRUE;
 }
 
-static gboolean sac_not_finite(const char *what, double value, int64_t step, GError **error)
+/* `applied` says which steps of this update already happened */
+static gboolean sac_not_finite(const char *what, double value, int64_t step, const char *applied,
+                               GError **error)
 {
     g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
-                "agent/sac: the %s is %g at step %" G_GINT64_FORMAT
-                "; no parameter was changed by this step (lower the learning rates?)",
-                what, value, step);
+                "agent/sac: the %s is %g at step %" G_GINT64_FORMAT "; %s (check the rewards "
+                "given to the agent, or lower the learning rates)",
+                what, value, step, applied);
     return FALSE;
 }
 
@@ -305,7 +307,9 @@ static gboolean sac_update_actor_alpha(Sac *s, const PrefrlBatch *batch, int64_t
     }
     loss /= B;
     if (!isfinite(loss))
-        return sac_not_finite("actor loss", loss, step, error);
+        return sac_not_finite("actor loss", loss, step,
+                              "the critic step was applied, actor and temperature were not",
+                              error);
 
     /* dJ/da through both heads without touching the critic's gradients */
     prefrl_mlp_backward(s->heads[0], s->dq, s->dxa, FALSE);
@@ -350,7 +354,8 @@ static gboolean sac_update(void *self, const PrefrlBatch *batch, int64_t step, P
 
     double critic_loss = sac_update_critic(s, batch);
     if (!isfinite(critic_loss))
-        return sac_not_finite("critic loss", critic_loss, step, error);
+        return sac_not_finite("critic loss", critic_loss, step, "no parameter was changed",
+                              error);
     prefrl_log_scalar(log, "train_critic/loss", critic_loss);
 
     if (step % s->actor_freq == 0 && !sac_update_actor_alpha(s, batch, step, log, error))
