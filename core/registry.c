@@ -381,13 +381,20 @@ const PrefrlComponent *prefrl_registry_find(PrefrlRegistry *reg, PrefrlKind kind
     GString *valid = g_string_new(NULL);
     for (guint i = 0; i < names->len; i++)
         g_string_append_printf(valid, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
+    /* a plugin that failed to load may be why the name is missing */
+    char *why = reg->failures->len
+                    ? g_strdup_printf("; %u plugin file(s) failed to load, the first: %s",
+                                      reg->failures->len, (char *)reg->failures->pdata[0])
+                    : g_strdup("");
     if (near)
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN,
-                    "unknown %s '%s'; did you mean '%s'? (available: %s)", prefrl_kind_name(kind),
-                    name, near, valid->str);
+                    "unknown %s '%s'; did you mean '%s'? (available: %s)%s",
+                    prefrl_kind_name(kind), name, near, valid->str, why);
     else
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "unknown %s '%s' (available: %s)",
-                    prefrl_kind_name(kind), name, names->len ? valid->str : "none installed");
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "unknown %s '%s' (available: %s)%s",
+                    prefrl_kind_name(kind), name, names->len ? valid->str : "none installed",
+                    why);
+    g_free(why);
     g_string_free(valid, TRUE);
     g_ptr_array_unref(names);
     g_ptr_array_unref(all);
