@@ -16,5 +16,7 @@ int prefrl_cmd_bench_env(int argc, char **argv);
 int prefrl_cmd_bench_nn(int argc, char **argv);
 /** `prefrl bench sac [--preset dmc|metaworld] [--reps N] [--updates N] [--threads N]` */
 int prefrl_cmd_bench_sac(int argc, char **argv);
+/** `prefrl bench mrn [--reps N] [--steps N] [--threads N]` */
+int prefrl_cmd_bench_mrn(int argc, char **argv);
 
 #endif

@@ -383,6 +383,7 @@ static const Command bench_commands[] = {
     {"env", prefrl_cmd_bench_env, "bench env [TASK ...]", "env steps/s vs raw mj_step on the same model"},
     {"nn", prefrl_cmd_bench_nn, "bench nn [--threads 1,2]", "MLP forward/backward/JVP ms and GFLOP/s vs bare sgemm"},
     {"sac", prefrl_cmd_bench_sac, "bench sac [--preset P] [--threads N]", "SAC updates/s and GFLOP/s at the DMC and Meta-world sizes"},
+    {"mrn", prefrl_cmd_bench_mrn, "bench mrn [--threads N]", "one MRN meta step beside one SAC update at the DMC preset"},
     {NULL, NULL, NULL, NULL},
 };
 

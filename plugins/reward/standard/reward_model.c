@@ -183,3 +183,86 @@ double reward_model_epoch(RewardModel *m, const PrefrlPrefs *prefs, double *loss
     *loss = loss_sum / ((double)n_batches * m->K);
     return correct / ((double)N * m->K);
 }
+
+void reward_model_learn(RewardModel *m, const PrefrlPrefs *prefs, int reward_update,
+                        double stop_accuracy, PrefrlLog *log)
+{
+    double acc = 0, loss = 0;
+    int epochs = 0;
+    while (epochs < reward_update) {
+        acc = reward_model_epoch(m, prefs, &loss);
+        epochs++;
+        if (acc > stop_accuracy)
+            break;
+    }
+    prefrl_log_scalar(log, "accuracy", acc);
+    prefrl_log_scalar(log, "loss", loss);
+    prefrl_log_scalar(log, "epochs", epochs);
+}
+
+void reward_model_backward_mean(RewardModel *m, const float *x, int B, const float *dr)
+{
+    const float inv_k = 1.0f / (float)m->K;
+    for (int i0 = 0; i0 < B; i0 += m->max_rows) {
+        int n = MIN(m->max_rows, B - i0);
+        /* r̂ = (1/K) Σ_k r_k, so every member's output gets dr/K */
+        for (int i = 0; i < n; i++)
+            m->dout[i] = dr[i0 + i] * inv_k;
+        for (int k = 0; k < m->K; k++) {
+            PrefrlMlp *member = prefrl_ensemble_member(m->ens, k);
+            prefrl_mlp_forward(member, x + (gsize)i0 * m->d, n);
+            prefrl_mlp_backward(member, m->dout, NULL, TRUE);
+        }
+    }
+}
+
+void reward_model_window_logits(RewardModel *m, int k, const float *seg1, const float *seg2,
+                                int Lseg, const int *idx, int n, const int *start1,
+                                const int *start2, const int *len, float *z1, float *z2)
+{
+    /* rows: every first window in pair order, then every second window */
+    gsize seg = (gsize)Lseg * m->d;
+    int rows = 0;
+    for (int i = 0; i < n; i++)
+        rows += len[i];
+    g_return_if_fail(2 * rows <= m->max_rows);
+    float *x1 = m->x, *x2 = m->x + (gsize)rows * m->d;
+    for (int i = 0; i < n; i++) {
+        gsize w = (gsize)len[i] * m->d;
+        memcpy(x1, seg1 + idx[i] * seg + (gsize)start1[i] * m->d, sizeof(float) * w);
+        memcpy(x2, seg2 + idx[i] * seg + (gsize)start2[i] * m->d, sizeof(float) * w);
+        x1 += w;
+        x2 += w;
+    }
+    const float *o = prefrl_mlp_forward(prefrl_ensemble_member(m->ens, k), m->x, 2 * rows);
+    const float *o2 = o + rows;
+    for (int i = 0; i < n; i++) {
+        double a = 0, b = 0;
+        for (int h = 0; h < len[i]; h++) {
+            a += o[h];
+            b += o2[h];
+        }
+        z1[i] = (float)a;
+        z2[i] = (float)b;
+        o += len[i];
+        o2 += len[i];
+    }
+}
+
+void reward_model_backward_windows(RewardModel *m, int k, int n, const int *len,
+                                   const float *dz1, const float *dz2)
+{
+    int rows = 0;
+    for (int i = 0; i < n; i++)
+        rows += len[i];
+    float *d1 = m->dout, *d2 = m->dout + rows;
+    for (int i = 0; i < n; i++) {
+        for (int h = 0; h < len[i]; h++) {
+            d1[h] = dz1[i];
+            d2[h] = dz2[i];
+        }
+        d1 += len[i];
+        d2 += len[i];
+    }
+    prefrl_mlp_backward(prefrl_ensemble_member(m->ens, k), m->dout, NULL, TRUE);
+}

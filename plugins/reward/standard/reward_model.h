@@ -71,4 +71,35 @@ void reward_model_backward_pairs(RewardModel *m, int k, int n, int H, const floa
  *  Adam step per minibatch.  Returns the mean accuracy; *loss the mean loss. */
 double reward_model_epoch(RewardModel *m, const PrefrlPrefs *prefs, double *loss);
 
+/** PEBBLE's learn_reward (B-Pref): up to reward_update passes of
+ *  reward_model_epoch() over the labelled pairs, stopping after the first
+ *  pass whose mean accuracy exceeds stop_accuracy; logs accuracy, loss and
+ *  epochs to `log`.  Shared by reward/mrn (its auxiliary loss, eq. 2). */
+void reward_model_learn(RewardModel *m, const PrefrlPrefs *prefs, int reward_update,
+                        double stop_accuracy, PrefrlLog *log);
+
+/** Accumulate into the ensemble's gradient slab dL/dψ of a loss whose
+ *  derivative with respect to the ensemble-mean r̂ of the B rows x
+ *  (B, obs_dim + act_dim) is dr (B): each member's output gets dr/K.  Runs its
+ *  own forward passes (chunked by max_rows), so any B works.  Gradients are
+ *  added, not overwritten: zero them first. */
+void reward_model_backward_mean(RewardModel *m, const float *x, int B, const float *dr);
+
+/** Window logits of member k for n pairs (SURF's temporal crops): pair i
+ *  reads segments idx[i] of seg1 and seg2, each stored as Lseg rows of
+ *  obs‖act ((*, Lseg, obs_dim + act_dim) arrays), and sums the member's r̂
+ *  over rows [start1[i], start1[i] + len[i]) of the first and
+ *  [start2[i], start2[i] + len[i]) of the second into z1[i], z2[i].  Both
+ *  windows of a pair have the same length.  Requires 2·Σ len ≤ max_rows
+ *  (callers chunk).  The member's cache then allows
+ *  reward_model_backward_windows() with the same len. */
+void reward_model_window_logits(RewardModel *m, int k, const float *seg1, const float *seg2,
+                                int Lseg, const int *idx, int n, const int *start1,
+                                const int *start2, const int *len, float *z1, float *z2);
+
+/** Back-propagate dL/dz1, dL/dz2 (n) of the last window_logits of member k
+ *  (same n and len) into its parameter gradients (accumulated). */
+void reward_model_backward_windows(RewardModel *m, int k, int n, const int *len,
+                                   const float *dz1, const float *dz2);
+
 #endif

@@ -2,7 +2,8 @@
  * baselines, sharing one ensemble reward model (reward_model.c). */
 #include "standard.h"
 
-static const PrefrlComponent *const components[] = {&reward_pebble, &reward_true, NULL};
+static const PrefrlComponent *const components[] = {&reward_pebble, &reward_true, &reward_mrn,
+                                                  &reward_surf, NULL};
 
 static const PrefrlPlugin plugin = {
     .abi_version = PREFRL_ABI_VERSION,

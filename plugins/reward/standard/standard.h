@@ -7,5 +7,7 @@
 
 extern const PrefrlComponent reward_pebble;
 extern const PrefrlComponent reward_true;
+extern const PrefrlComponent reward_mrn;
+extern const PrefrlComponent reward_surf;
 
 #endif

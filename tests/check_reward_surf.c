@@ -1,0 +1,472 @@
+/* reward/surf: temporal crops (both segments of a pair cut to one length,
+ * each at its own offset, the label kept), pseudo-labels only above τ, the
+ * unlabelled pool and the round's step count, and learning on a small task. */
+#include <check.h>
+#include <math.h>
+#include <string.h>
+
+#include <prefrl/nn.h>
+#include <prefrl/pbrl.h>
+#include "log.h"
+#include "recipe.h"
+#include "registry.h"
+#include "schema.h"
+#include "surf.h"
+#include "trainer.h"
+
+extern const PrefrlComponent reward_surf;
+
+#define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
+
+/* H = 10 judged steps, w = 5, so segments are stored 20 long; c = 3 */
+enum { DS = 3, DA = 2, D = DS + DA, H = 10, W = 5, LSEG = H + 2 * W, C = 3, NP = 40 };
+
+static PrefrlInstance *make_surf(const char *const *overrides, GError **error)
+{
+    static const PrefrlEnvInfo env = {.struct_size = sizeof env, .obs_dim = DS, .act_dim = DA};
+    GError *err = NULL;
+    PrefrlNode *params = prefrl_node_new_map("<test>", 0, 0);
+    static const char *const small[] = {"hidden_dim=8", "hidden_depth=2", "max_segment=10",
+                                        "dataaug_window=5", "crop_range=3", "train_batch=16",
+                                        "mu=2", NULL};
+    for (const char *const *o = small; *o; o++)
+        ck_assert(prefrl_recipe_override(params, *o, &err));
+    for (const char *const *o = overrides; o && *o; o++)
+        ck_assert(prefrl_recipe_override(params, *o, &err));
+    prefrl_node_set(params, "name", prefrl_node_new_scalar("surf", "<test>", 0, 0));
+    ck_assert_msg(prefrl_schema_apply(reward_surf.params, "reward/surf", params, "name", &err),
+                  "%s", err ? err->message : "");
+    PrefrlContext ctx = {.struct_size = sizeof ctx, .seed = 21, .env = &env};
+    prefrl_rng_init(&ctx.rng, 21, "reward");
+    return prefrl_instance_new_from_params(&reward_surf, params, &ctx, error);
+}
+
+static PrefrlInstance *make_ok(const char *const *overrides)
+{
+    GError *err = NULL;
+    PrefrlInstance *inst = make_surf(overrides, &err);
+    ck_assert_msg(inst != NULL, "%s", err ? err->message : "");
+    return inst;
+}
+
+static float seg1[NP * LSEG * D], seg2[NP * LSEG * D];
+static int labels[NP];
+
+static void fill_pairs(uint64_t seed)
+{
+    PrefrlRng rng;
+    prefrl_rng_init(&rng, seed, "pairs");
+    prefrl_rng_normal_fill(&rng, seg1, NP * LSEG * D);
+    prefrl_rng_normal_fill(&rng, seg2, NP * LSEG * D);
+    for (int i = 0; i < NP; i++)
+        labels[i] = (int)prefrl_rng_below(&rng, 2);
+}
+
+/* Σ of member k's r̂ over rows [start, start + len) of one stored segment */
+static double window_sum(RewardModel *m, int k, const float *seg, int start, int len)
+{
+    const float *o = prefrl_mlp_forward(prefrl_ensemble_member(m->ens, k), seg + start * D, len);
+    double s = 0;
+    for (int i = 0; i < len; i++)
+        s += o[i];
+    return s;
+}
+
+static double bt_ce(double z1, double z2, int label)
+{
+    double mx = fmax(z1, z2), lse = mx + log(exp(z1 - mx) + exp(z2 - mx));
+    return lse - (label == 1 ? z2 : z1);
+}
+
+START_TEST(test_crop_distribution)
+{
+    PrefrlRng rng;
+    prefrl_rng_init(&rng, 3, "crops");
+    enum { N = 4000 };
+    static int s1[N], s2[N], len[N];
+    surf_draw_crops(&rng, N, LSEG, H, C, s1, s2, len);
+    int seen_len[2 * C + 1] = {0}, differ = 0, at_end = 0, at_zero = 0;
+    for (int i = 0; i < N; i++) {
+        ck_assert_int_ge(len[i], H - C);
+        ck_assert_int_le(len[i], H + C);
+        seen_len[len[i] - (H - C)]++;
+        /* both windows of the pair lie inside their stored segments */
+        ck_assert_int_ge(s1[i], 0);
+        ck_assert_int_ge(s2[i], 0);
+        ck_assert_int_le(s1[i] + len[i], LSEG);
+        ck_assert_int_le(s2[i] + len[i], LSEG);
+        differ += s1[i] != s2[i];
+        at_zero += s1[i] == 0;
+        at_end += s2[i] + len[i] == LSEG;
+    }
+    for (int l = 0; l <= 2 * C; l++)
+        ck_assert_msg(seen_len[l] > N / (2 * C + 1) / 2, "length %d drawn %d times", H - C + l,
+                      seen_len[l]);
+    /* independent offsets reaching both ends of the segment */
+    ck_assert_int_gt(differ, N / 2);
+    ck_assert_int_gt(at_zero, 0);
+    ck_assert_int_gt(at_end, 0);
+}
+END_TEST
+
+START_TEST(test_crop_loss_consistent_and_keeps_label)
+{
+    fill_pairs(1);
+    PrefrlInstance *inst = make_ok(NULL);
+    Surf *s = inst->self;
+    RewardModel *m = s->model;
+    ck_assert_int_eq(((const PrefrlRewardOps *)inst->component->ops)->query_length(s, H), LSEG);
+    int idx[NP], st1[NP], st2[NP], len[NP], flipped[NP];
+    for (int i = 0; i < NP; i++) {
+        idx[i] = NP - 1 - i;
+        flipped[i] = 1 - labels[idx[i]];
+    }
+    int lab[NP];
+    for (int i = 0; i < NP; i++)
+        lab[i] = labels[idx[i]];
+    surf_draw_crops(&s->rng, NP, LSEG, H, C, st1, st2, len);
+    for (int k = 0; k < m->K; k++) {
+        /* the loss of the cropped pair with its own label, summed: by hand */
+        double expect = 0, expect_flip = 0;
+        for (int i = 0; i < NP; i++) {
+            double z1 = window_sum(m, k, seg1 + idx[i] * LSEG * D, st1[i], len[i]);
+            double z2 = window_sum(m, k, seg2 + idx[i] * LSEG * D, st2[i], len[i]);
+            expect += bt_ce(z1, z2, lab[i]);
+            expect_flip += bt_ce(z1, z2, 1 - lab[i]);
+        }
+        prefrl_ensemble_zero_grad(m->ens);
+        double got = surf_crop_loss(s, k, seg1, seg2, LSEG, idx, lab, NP, st1, st2, len, 0.0f,
+                                    1.0f, NULL);
+        double got_flip = surf_crop_loss(s, k, seg1, seg2, LSEG, idx, flipped, NP, st1, st2, len,
+                                         0.0f, 1.0f, NULL);
+        ck_assert_double_eq_tol(got, expect, 1e-4 * fabs(expect));
+        ck_assert_double_eq_tol(got_flip, expect_flip, 1e-4 * fabs(expect_flip));
+        ck_assert(fabs(got - got_flip) > 1e-3);
+    }
+
+    /* its gradient: a central difference along the gradient itself */
+    const int k = 1;
+    size_t np = prefrl_ensemble_n_params(m->ens);
+    prefrl_ensemble_zero_grad(m->ens);
+    surf_crop_loss(s, k, seg1, seg2, LSEG, idx, lab, NP, st1, st2, len, 0.0f, 1.0f / NP, NULL);
+    float *g = g_memdup2(prefrl_ensemble_grads(m->ens), sizeof(float) * np);
+    float *p = prefrl_ensemble_params(m->ens);
+    double gg = 0;
+    for (size_t j = 0; j < np; j++)
+        gg += (double)g[j] * g[j];
+    ck_assert(gg > 0);
+    /* other members get nothing */
+    size_t P = np / m->K;
+    for (size_t j = 0; j < np; j++)
+        if (j / P != (size_t)k)
+            ck_assert(g[j] == 0.0f);
+    const double eps = 1e-3 / sqrt(gg);
+    double l[2];
+    for (int sgn = 0; sgn < 2; sgn++) {
+        for (size_t j = 0; j < np; j++)
+            p[j] += (float)((sgn ? -2 : 1) * eps * g[j]);
+        l[sgn] = surf_crop_loss(s, k, seg1, seg2, LSEG, idx, lab, NP, st1, st2, len, 0.0f, 0.0f,
+                                NULL) / NP;
+    }
+    for (size_t j = 0; j < np; j++)
+        p[j] += (float)(eps * g[j]);
+    double fd = (l[0] - l[1]) / (2 * eps);
+    ck_assert_msg(fabs(fd - gg) < 0.02 * gg, "directional derivative %g vs |g|² %g", fd, gg);
+    g_free(g);
+    prefrl_instance_free(inst);
+}
+END_TEST
+
+START_TEST(test_pseudo_labels_above_threshold)
+{
+    fill_pairs(2);
+    PrefrlInstance *inst = make_ok(NULL);
+    Surf *s = inst->self;
+    RewardModel *m = s->model;
+    /* sharpen the members so confidences spread across (0.5, 1) */
+    float *p = prefrl_ensemble_params(m->ens);
+    for (size_t j = 0; j < prefrl_ensemble_n_params(m->ens); j++)
+        p[j] *= 3.0f;
+    surf_pool_add(s, seg1, seg2, NP, LSEG);
+    ck_assert_int_eq(s->u_count, NP);
+    int idx[NP], lab[NP], keep[NP];
+    double conf[NP];
+    int expect_label[NP];
+    for (int i = 0; i < NP; i++)
+        idx[i] = (i * 7) % NP;
+    for (int k = 0; k < m->K; k++) {
+        double sorted[NP];
+        for (int i = 0; i < NP; i++) {
+            double z1 = window_sum(m, k, seg1 + idx[i] * LSEG * D, W, H);
+            double z2 = window_sum(m, k, seg2 + idx[i] * LSEG * D, W, H);
+            conf[i] = 1 / (1 + exp(-fabs(z1 - z2)));
+            expect_label[i] = z2 > z1 ? 1 : 0;
+            sorted[i] = conf[i];
+        }
+        /* τ = the median confidence: about half pass */
+        for (int a = 0; a < NP; a++)
+            for (int b = a + 1; b < NP; b++)
+                if (sorted[b] < sorted[a]) {
+                    double t = sorted[a];
+                    sorted[a] = sorted[b];
+                    sorted[b] = t;
+                }
+        s->tau = (float)(0.5 * (sorted[NP / 2 - 1] + sorted[NP / 2]));
+        ck_assert(sorted[0] < s->tau && s->tau < sorted[NP - 1]);
+        int kept = surf_pseudo_labels(s, k, idx, NP, lab, keep);
+        int count = 0;
+        for (int i = 0; i < NP; i++) {
+            /* away from τ by more than float rounding, the decision is exact */
+            if (fabs(conf[i] - s->tau) > 1e-5)
+                ck_assert_int_eq(keep[i], conf[i] >= s->tau);
+            ck_assert_int_eq(lab[i], expect_label[i]);
+            count += keep[i];
+        }
+        ck_assert_int_eq(kept, count);
+        ck_assert_int_ge(kept, NP / 2 - 2);
+        ck_assert_int_le(kept, NP / 2 + 2);
+    }
+    prefrl_instance_free(inst);
+}
+END_TEST
+
+/* ---- rounds through the component --------------------------------------------------- */
+
+typedef struct {
+    PrefrlRng rng;
+    int calls, drawn;
+} Drawer;
+
+static gboolean fake_draw(void *ctx, int n, float *a, float *b)
+{
+    Drawer *d = ctx;
+    d->calls++;
+    d->drawn += n;
+    prefrl_rng_normal_fill(&d->rng, a, (size_t)n * LSEG * D);
+    prefrl_rng_normal_fill(&d->rng, b, (size_t)n * LSEG * D);
+    return TRUE;
+}
+
+static PrefrlPrefs prefs_of(int count)
+{
+    return (PrefrlPrefs){.count = count, .capacity = NP, .next = count % NP, .total = count,
+                         .H = LSEG, .obs_dim = DS, .act_dim = DA, .seg1 = seg1, .seg2 = seg2,
+                         .labels = labels};
+}
+
+/* one round on `count` labelled pairs after `queries` queries; the params after it */
+static float *round_params(PrefrlInstance *inst, int count, int queries, PrefrlLog *log)
+{
+    Drawer d = {.calls = 0};
+    prefrl_rng_init(&d.rng, 9, "draw");
+    PrefrlPrefs prefs = prefs_of(count);
+    PrefrlRewardData data = {.struct_size = sizeof data, .prefs = &prefs, .n_new = queries,
+                             .queries = queries, .draw_pairs = fake_draw, .draw_ctx = &d};
+    GError *err = NULL;
+    const PrefrlRewardOps *ops = inst->component->ops;
+    ck_assert_msg(ops->train(inst->self, &data, log, &err), "%s", err ? err->message : "");
+    RewardModel *m = ((Surf *)inst->self)->model;
+    return g_memdup2(prefrl_ensemble_params(m->ens), sizeof(float) * prefrl_ensemble_n_params(m->ens));
+}
+
+START_TEST(test_round_pool_and_iters)
+{
+    fill_pairs(3);
+    /* reward_update 20 · 10 labels / train_batch 16 → 13 steps; ratio 3 */
+    const char *const ov[] = {"reward_update=20", "inv_label_ratio=3", NULL};
+    PrefrlInstance *inst = make_ok(ov);
+    Surf *s = inst->self;
+    PrefrlLog *log = prefrl_log_new(NULL, NULL);
+    g_free(round_params(inst, 10, 10, log));
+    ck_assert_int_eq(s->u_count, 30);
+    ck_assert_double_eq(prefrl_log_peek(log, "iters"), 13);
+    ck_assert_int_eq(surf_num_iters(s, 10), 13);
+    ck_assert_int_eq(prefrl_adam_steps(s->model->adam), 13);
+    ck_assert_double_eq(prefrl_log_peek(log, "unlabelled"), 30);
+    prefrl_log_discard_train(log);
+    g_free(round_params(inst, 20, 10, log));
+    ck_assert_int_eq(s->u_count, 60);
+    ck_assert_double_eq(prefrl_log_peek(log, "iters"), 25);
+    ck_assert_int_eq(prefrl_adam_steps(s->model->adam), 13 + 25);
+    prefrl_log_free(log);
+    prefrl_instance_free(inst);
+
+    /* a ring of capacity 50 keeps the newest 50 */
+    const char *const small[] = {"reward_update=1", "inv_label_ratio=3",
+                                 "unlabelled_capacity=50", NULL};
+    inst = make_ok(small);
+    s = inst->self;
+    g_free(round_params(inst, 10, 10, NULL));
+    g_free(round_params(inst, 10, 10, NULL));
+    ck_assert_int_eq(s->u_count, 50);
+    ck_assert_int_eq(s->u_next, 10);
+    prefrl_instance_free(inst);
+}
+END_TEST
+
+START_TEST(test_unconfident_pairs_carry_no_loss)
+{
+    fill_pairs(4);
+    /* τ = 1 keeps no pair, λ = 0 weighs every kept pair by zero: both rounds
+     * must end on the same parameters, bit for bit (same draws, same crops) */
+    const char *const none[] = {"reward_update=5", "inv_label_ratio=3", "threshold_u=1", NULL};
+    const char *const zero[] = {"reward_update=5", "inv_label_ratio=3", "threshold_u=0.5",
+                                "lambda_u=0", NULL};
+    const char *const all[] = {"reward_update=5", "inv_label_ratio=3", "threshold_u=0.5", NULL};
+    PrefrlInstance *a = make_ok(none), *b = make_ok(zero), *c = make_ok(all);
+    size_t np = prefrl_ensemble_n_params(((Surf *)a->self)->model->ens);
+    PrefrlLog *log = prefrl_log_new(NULL, NULL);
+    float *pa = round_params(a, 10, 10, log);
+    ck_assert_double_eq(prefrl_log_peek(log, "pseudo_fraction"), 0.0);
+    prefrl_log_discard_train(log);
+    float *pb = round_params(b, 10, 10, NULL);
+    float *pc = round_params(c, 10, 10, log);
+    /* τ = 0.5: every pair is confident enough */
+    ck_assert_double_eq(prefrl_log_peek(log, "pseudo_fraction"), 1.0);
+    ck_assert(memcmp(pa, pb, sizeof(float) * np) == 0);
+    ck_assert(memcmp(pa, pc, sizeof(float) * np) != 0);
+    g_free(pa);
+    g_free(pb);
+    g_free(pc);
+    prefrl_log_free(log);
+    prefrl_instance_free(a);
+    prefrl_instance_free(b);
+    prefrl_instance_free(c);
+}
+END_TEST
+
+START_TEST(test_bad_crop_range)
+{
+    const char *const wide[] = {"crop_range=11", NULL};
+    GError *err = NULL;
+    ck_assert_ptr_null(make_surf(wide, &err));
+    ck_assert_msg(strstr(err->message, "crop_range 11 must be at most 2·dataaug_window (10)") !=
+                      NULL,
+                  "%s", err->message);
+    g_error_free(err);
+}
+END_TEST
+
+/* ---- learning ------------------------------------------------------------------------- */
+
+static const char base_recipe[] =
+    "seed: 3\n"
+    "trainer:\n"
+    "  num_train_steps: 8000\n"
+    "  num_seed_steps: 100\n"
+    "  num_unsup_steps: 100\n"
+    "  eval_frequency: 8000\n"
+    "  num_eval_episodes: 20\n"
+    "  max_feedback: 100\n"
+    "  reward_batch: 10\n"
+    "  num_interact: 200\n"
+    "  segment: 10\n"
+    "  reset_update: 10\n"
+    "env:\n"
+    "  task: fixture_reach\n"
+    "agent:\n"
+    "  name: sac\n"
+    "  hidden_dim: 64\n"
+    "  hidden_depth: 2\n"
+    "  batch_size: 64\n"
+    "  actor_lr: 0.001\n"
+    "  critic_lr: 0.001\n"
+    "  alpha_lr: 0.001\n"
+    "reward:\n"
+    "  name: surf\n"
+    "  hidden_dim: 32\n"
+    "  reward_update: 50\n"
+    "  inv_label_ratio: 10\n"
+    "  dataaug_window: 2\n"
+    "  crop_range: 2\n"
+    "sampler:\n"
+    "  name: disagreement\n"
+    "teacher:\n"
+    "  name: scripted\n";
+
+static PrefrlRegistry *registry(void)
+{
+    PrefrlRegistry *reg = prefrl_registry_default();
+    static gboolean loaded;
+    if (!loaded) {
+        GError *err = NULL;
+        ck_assert_msg(prefrl_registry_load_file(reg, FIXTURE_PBRL, &err), "%s",
+                      err ? err->message : "");
+        loaded = TRUE;
+    }
+    return reg;
+}
+
+/* the recipe resolved, with the SAC agent or the random fixture_probe */
+static PrefrlNode *parse(gboolean random_agent)
+{
+    GError *err = NULL;
+    PrefrlNode *root =
+        prefrl_recipe_parse_string(base_recipe, strlen(base_recipe), "test.yaml", &err);
+    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    if (random_agent) {
+        prefrl_node_remove(root, "agent");
+        ck_assert(prefrl_recipe_override(root, "agent.name=fixture_probe", &err));
+    }
+    ck_assert_msg(prefrl_recipe_resolve(root, registry(), prefrl_trainer_required_kinds(), &err),
+                  "%s", err ? err->message : "");
+    return root;
+}
+
+static double random_return(void)
+{
+    GError *err = NULL;
+    PrefrlNode *root = parse(TRUE);
+    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    double ret;
+    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, &err));
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    return ret;
+}
+
+START_TEST(test_learning_surf)
+{
+    double rnd = random_return();
+    GError *err = NULL;
+    PrefrlNode *root = parse(FALSE);
+    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    double learned = prefrl_trainer_last_eval(t);
+    ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 100);
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    fprintf(stderr, "SURF 100 labels: random %.2f, learned %.2f\n", rnd, learned);
+    ck_assert_msg(learned > rnd + 10.0, "random %.2f, learned %.2f", rnd, learned);
+}
+END_TEST
+
+static Suite *surf_suite(void)
+{
+    Suite *s = suite_create("reward_surf");
+    TCase *tc = tcase_create("surf");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_crop_distribution);
+    tcase_add_test(tc, test_crop_loss_consistent_and_keeps_label);
+    tcase_add_test(tc, test_pseudo_labels_above_threshold);
+    tcase_add_test(tc, test_round_pool_and_iters);
+    tcase_add_test(tc, test_unconfident_pairs_carry_no_loss);
+    tcase_add_test(tc, test_bad_crop_range);
+    suite_add_tcase(s, tc);
+    TCase *learn = tcase_create("learning");
+    tcase_set_timeout(learn, 600);
+    tcase_add_test(learn, test_learning_surf);
+    suite_add_tcase(s, learn);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(surf_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
