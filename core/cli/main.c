@@ -90,6 +90,8 @@ static void describe_params(const char *title, const PrefrlParamSpec *specs)
         GString *type = g_string_new(prefrl_param_type_name(s->type));
         if (s->type == PREFRL_PARAM_CHOICE)
             g_string_printf(type, "%s", s->choices);
+        else if (s->min != s->max && s->max >= 1e15) /* effectively unbounded above */
+            g_string_append_printf(type, " >= %g", s->min);
         else if (s->min != s->max)
             g_string_append_printf(type, " in [%g, %g]", s->min, s->max);
         printf("  %-24s %-30s default %s\n", s->key, type->str,
@@ -409,6 +411,8 @@ static const Command commands[] = {
      "validate a recipe; --print writes it out resolved"},
     {"run", cmd_run, "run RECIPE [k=v ...] [--force]", "start a run from a recipe"},
     {"env", prefrl_cmd_env, "env TASK [--episodes N] [--seed S] [k=v ...]", "random-policy sanity check of an env"},
+    {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [-j N] [--dry-run]", "run every cell of a grid of recipes"},
+    {"report", prefrl_cmd_report, "report DIR... [-o OUT] [--all]", "learning curves and tables from runs"},
     {"bench", cmd_bench, "bench WHAT [...]", "benchmarks (see 'prefrl bench')"},
     {NULL, NULL, NULL, NULL},
 };
