@@ -18,5 +18,9 @@ int prefrl_cmd_bench_nn(int argc, char **argv);
 int prefrl_cmd_bench_sac(int argc, char **argv);
 /** `prefrl bench mrn [--reps N] [--steps N] [--threads N]` */
 int prefrl_cmd_bench_mrn(int argc, char **argv);
+/** `prefrl sweep GRID.yaml [-j N] [--dry-run] [--dir DIR]` (core/cli/cmd_sweep.c) */
+int prefrl_cmd_sweep(int argc, char **argv);
+/** `prefrl report DIR... [-o OUT] [--all]` (core/cli/cmd_report.c) */
+int prefrl_cmd_report(int argc, char **argv);
 
 #endif

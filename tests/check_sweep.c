@@ -1,0 +1,712 @@
+/* Sweeps and reports: grid expansion and its errors (with locations), the
+ * `prefrl sweep` program end to end on the fixture task (no repeated work,
+ * restarts, a failing cell, Ctrl-C), and `prefrl report`'s numbers and
+ * figures checked against the runs' own CSV files. */
+#include "config.h"
+#include <check.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <cairo.h>
+#include <glib/gstdio.h>
+
+#include "registry.h"
+#include "sweep.h"
+
+#define SWEEPS TEST_SRCDIR "/sweeps"
+#define WORK TEST_BUILDDIR "/sweep-work"
+#define PRG TEST_BUILDDIR "/../prefrl"
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static void remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+        const char *n;
+        while ((n = g_dir_read_name(d))) {
+            char *p = g_build_filename(path, n, NULL);
+            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(p);
+            else
+                g_unlink(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(path);
+}
+
+/* a fresh directory under WORK */
+static char *fresh(const char *name)
+{
+    char *dir = g_build_filename(WORK, name, NULL);
+    remove_tree(dir);
+    g_mkdir_with_parents(WORK, 0755);
+    return dir;
+}
+
+typedef struct {
+    int status; /* exit status, or 128 + signal */
+    char *out, *err;
+} Result;
+
+static void result_clear(Result *r)
+{
+    g_free(r->out);
+    g_free(r->err);
+}
+
+/* run the prefrl program with a NULL-terminated argument list */
+static Result prefrl(const char *first, ...)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, PRG);
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        g_ptr_array_add(argv, (char *)a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    Result r = {0};
+    int wstatus = 0;
+    GError *err = NULL;
+    ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r.out, &r.err, &wstatus, &err),
+                  "%s", err ? err->message : "");
+    g_ptr_array_unref(argv);
+    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    return r;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char *path = g_build_filename(dir, name, NULL), *text = NULL;
+    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
+    g_free(path);
+    return text;
+}
+
+static char *status_of(const char *sweep, const char *cell)
+{
+    char *dir = g_build_filename(sweep, cell, NULL);
+    char *path = g_build_filename(dir, "status", NULL), *s = NULL;
+    if (!g_file_get_contents(path, &s, NULL, NULL))
+        s = g_strdup("(none)");
+    g_free(path);
+    g_free(dir);
+    return g_strstrip(s);
+}
+
+/* modification time of cell/file in ns (0 when absent) */
+static gint64 mtime_ns(const char *sweep, const char *cell, const char *file)
+{
+    char *path = g_build_filename(sweep, cell, file, NULL);
+    struct stat st;
+    gint64 t = stat(path, &st) == 0 ? (gint64)st.st_mtim.tv_sec * 1000000000 + st.st_mtim.tv_nsec
+                                    : 0;
+    g_free(path);
+    return t;
+}
+
+static PrefrlRegistry *registry(void)
+{
+    return prefrl_registry_default(); /* PREFRL_PLUGIN_PATH points at the fixture plugin */
+}
+
+/* ---- grids --------------------------------------------------------------------------- */
+
+START_TEST(test_grid_cells)
+{
+    GError *err = NULL;
+    PrefrlGrid *g = prefrl_grid_load(SWEEPS "/grid.yaml", NULL, registry(), &err);
+    ck_assert_msg(g != NULL, "%s", err ? err->message : "");
+    ck_assert_str_eq(prefrl_grid_sweep_dir(g), "runs/grid"); /* from the file name */
+    ck_assert_uint_eq(prefrl_grid_n_cells(g), 4);
+    const char *names[] = {"pebble-seed1", "pebble-seed2", "true-seed1", "true-seed2"};
+    const char *recipes[] = {"pebble.yaml", "pebble.yaml", "true.yaml", "true.yaml"};
+    for (guint i = 0; i < 4; i++) {
+        const PrefrlGridCell *c = prefrl_grid_cell(g, i);
+        ck_assert_str_eq(c->name, names[i]);
+        ck_assert_msg(g_str_has_suffix(c->recipe, recipes[i]), "%s", c->recipe);
+        /* the template axis picks the recipe and is no override */
+        ck_assert_uint_eq(c->overrides->len, 3);
+        char *seed = g_strdup_printf("seed=%u", i % 2 + 1);
+        ck_assert_str_eq(c->overrides->pdata[0], seed);
+        g_free(seed);
+        ck_assert_str_eq(c->overrides->pdata[1], "out_dir=runs/grid");
+        char *name = g_strdup_printf("name=%s", names[i]);
+        ck_assert_str_eq(c->overrides->pdata[2], name);
+        g_free(name);
+        ck_assert_int_eq(prefrl_param_int(c->resolved, "seed"), i % 2 + 1);
+        const char *reward = prefrl_node_text(
+            prefrl_node_get(prefrl_node_get(c->resolved, "reward"), "name"));
+        ck_assert_str_eq(reward, i < 2 ? "pebble" : "true");
+        /* resolved: defaults written out */
+        ck_assert(prefrl_node_get(prefrl_node_get(c->resolved, "trainer"), "topK") != NULL);
+    }
+    char *cmd = prefrl_grid_cell_command(g, 0, "prefrl");
+    ck_assert_msg(g_str_has_prefix(cmd, "prefrl run ") &&
+                      g_str_has_suffix(cmd, "/pebble.yaml seed=1 out_dir=runs/grid "
+                                            "name=pebble-seed1"),
+                  "%s", cmd);
+    g_free(cmd);
+    prefrl_grid_free(g);
+
+    /* --dir replaces the grid's directory */
+    g = prefrl_grid_load(SWEEPS "/grid.yaml", "/tmp/elsewhere", registry(), &err);
+    ck_assert(g != NULL);
+    ck_assert_str_eq(prefrl_grid_sweep_dir(g), "/tmp/elsewhere");
+    ck_assert_str_eq(prefrl_grid_cell(g, 3)->overrides->pdata[1], "out_dir=/tmp/elsewhere");
+    prefrl_grid_free(g);
+}
+END_TEST
+
+/* write `text` as WORK/<file> and load it as a grid */
+static PrefrlGrid *grid_text(const char *file, const char *text, GError **err)
+{
+    g_mkdir_with_parents(WORK, 0755);
+    char *path = g_build_filename(WORK, file, NULL);
+    ck_assert(g_file_set_contents(path, text, -1, NULL));
+    PrefrlGrid *g = prefrl_grid_load(path, WORK "/unused", registry(), err);
+    g_free(path);
+    return g;
+}
+
+START_TEST(test_grid_values)
+{
+    GError *err = NULL;
+    PrefrlGrid *g = grid_text("values.yaml",
+                              "recipe: " SWEEPS "/pebble.yaml\n"
+                              "sweep_dir: somewhere\n"
+                              "set:\n"
+                              "  trainer:\n"
+                              "    num_train_steps: 300\n"
+                              "  reward.lr: 0.001\n"
+                              "axes:\n"
+                              "  seed: [3..5, 9]\n"
+                              "  env.reward_offset: 0.5\n"
+                              "  sampler.name: [uniform]\n",
+                              &err);
+    ck_assert_msg(g != NULL, "%s", err ? err->message : "");
+    ck_assert_uint_eq(prefrl_grid_n_cells(g), 4);
+    const gint64 seeds[] = {3, 4, 5, 9};
+    for (guint i = 0; i < 4; i++) {
+        const PrefrlGridCell *c = prefrl_grid_cell(g, i);
+        char *name = g_strdup_printf("seed%" G_GINT64_FORMAT "-reward_offset0.5-uniform",
+                                     seeds[i]);
+        ck_assert_str_eq(c->name, name);
+        g_free(name);
+        ck_assert_int_eq(prefrl_param_int(c->resolved, "seed"), seeds[i]);
+        ck_assert_int_eq(prefrl_param_int(prefrl_node_get(c->resolved, "trainer"),
+                                          "num_train_steps"), 300);
+        ck_assert_double_eq_tol(prefrl_param_float(prefrl_node_get(c->resolved, "reward"),
+                                                   "lr"), 0.001, 1e-12);
+        ck_assert_str_eq(c->overrides->pdata[0], "trainer.num_train_steps=300");
+        ck_assert_str_eq(c->overrides->pdata[1], "reward.lr=0.001");
+    }
+    ck_assert_str_eq(prefrl_grid_sweep_dir(g), WORK "/unused");
+    prefrl_grid_free(g);
+
+    /* names collide when joined values coincide: every part then gets its key */
+    const char *files[] = {"p-q-r.yaml", "p-r.yaml", "p-q-q-r.yaml"};
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        char *path = g_build_filename(WORK, files[i], NULL);
+        ck_assert(g_file_set_contents(path, "defaults: " SWEEPS "/pebble.yaml\n", -1, NULL));
+        g_free(path);
+    }
+    g = grid_text("collide.yaml",
+                  "recipe: '{a}-{b}.yaml'\n"
+                  "axes:\n"
+                  "  a: [p, p-q]\n"
+                  "  b: [q-r, r]\n",
+                  &err);
+    ck_assert_msg(g != NULL, "%s", err ? err->message : "");
+    const char *names[] = {"a_p-b_q-r", "a_p-b_r", "a_p-q-b_q-r", "a_p-q-b_r"};
+    for (guint i = 0; i < 4; i++)
+        ck_assert_str_eq(prefrl_grid_cell(g, i)->name, names[i]);
+    ck_assert(g_str_has_suffix(prefrl_grid_cell(g, 3)->recipe, "/p-q-r.yaml"));
+    prefrl_grid_free(g);
+}
+END_TEST
+
+typedef struct {
+    const char *text, *expect;
+} BadGrid;
+
+START_TEST(test_grid_errors)
+{
+    static const BadGrid bad[] = {
+        /* unknown key path: the axis key's location and the component's keys */
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  reward.hidden_dm: [32]\n",
+         "cell hidden_dm32: " WORK "/bad.yaml:3:3: unknown key 'hidden_dm' in reward/pebble; "
+         "did you mean 'hidden_dim'?"},
+        /* bad value: the value's own location */
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed: [1]\n  trainer.max_feedback: [10, -5]\n",
+         WORK "/bad.yaml:4:30: trainer.max_feedback: -5 is out of range"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  sampler.name: [uniform, bogus]\n",
+         WORK "/bad.yaml:3:27: unknown sampler 'bogus'"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed: [5..1]\n",
+         WORK "/bad.yaml:3:10: empty range '5..1'"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed: [x1..3]\n",
+         WORK "/bad.yaml:3:10: 'x1..3' is not an integer range"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed: [1, 1]\n",
+         WORK "/bad.yaml:3:13: axis 'seed' lists '1' twice"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed: []\n",
+         WORK "/bad.yaml:3:3: axis 'seed' has no values"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed: [[1, 2]]\n",
+         WORK "/bad.yaml:3:10: axis values must be single values"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxis:\n  seed: [1]\n",
+         WORK "/bad.yaml:2:1: unknown grid key 'axis'; did you mean 'axes'?"},
+        {"axes:\n  seed: [1]\n", WORK "/bad.yaml:1:1: a grid needs 'recipe: BASE.yaml'"},
+        {"recipe: nowhere.yaml\naxes:\n  seed: [1]\n",
+         WORK "/bad.yaml:1:9: base recipe 'nowhere.yaml' not found"},
+        {"recipe: '" SWEEPS "/{methd}.yaml'\naxes:\n  method: [pebble]\n",
+         "uses {methd} but no axis is named 'methd'; did you mean 'method'?"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  name: [x]\n",
+         WORK "/bad.yaml:3:3: a sweep sets 'name' of each cell itself"},
+        {"recipe: " SWEEPS "/pebble.yaml\nset:\n  out_dir: x\n",
+         WORK "/bad.yaml:3:3: a sweep sets 'out_dir' of each cell itself"},
+        {"recipe: " SWEEPS "/pebble.yaml\nset:\n  seed: 3\naxes:\n  seed: [1]\n",
+         WORK "/bad.yaml:5:3: 'seed' is both an axis and in set:"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  env.task.x: [a]\n",
+         "'env.task.x': 'task' is a value in the base recipe (" SWEEPS "/common.yaml:15:3), "
+         "not a section"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  reward..name: [a]\n",
+         WORK "/bad.yaml:3:3: empty part in key path 'reward..name'"},
+        /* only the trainer knows that a learned reward needs a sampler */
+        {"recipe: " SWEEPS "/true.yaml\naxes:\n  reward.name: [pebble]\n",
+         "cell pebble: " SWEEPS "/true.yaml: a reward learned from preferences needs a "
+         "'sampler:' section"},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        GError *err = NULL;
+        PrefrlGrid *g = grid_text("bad.yaml", bad[i].text, &err);
+        ck_assert_msg(g == NULL, "grid %u loaded:\n%s", i, bad[i].text);
+        ck_assert_msg(strstr(err->message, bad[i].expect) != NULL,
+                      "grid %u:\n%s\nexpected '%s' in:\n%s", i, bad[i].text, bad[i].expect,
+                      err->message);
+        g_error_free(err);
+    }
+    /* the program prints it and runs nothing */
+    char *dir = fresh("bad-run");
+    Result r = prefrl("sweep", WORK "/bad.yaml", "--dir", dir, NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "prefrl: error: cell pebble: ") != NULL, "%s", r.err);
+    ck_assert(!g_file_test(dir, G_FILE_TEST_EXISTS));
+    result_clear(&r);
+    g_free(dir);
+}
+END_TEST
+
+/* ---- sweeps end to end ---------------------------------------------------------------- */
+
+static const char *const CELLS[] = {"pebble-seed1", "pebble-seed2", "true-seed1", "true-seed2"};
+
+/* the last value of `column` in a run's eval.csv, and the trapezoidal area
+ * of its curve over steps divided by the step span */
+static void eval_stats(const char *run, const char *column, double *final, double *auc)
+{
+    char *text = slurp(run, "eval.csv");
+    char **lines = g_strsplit(text, "\n", -1);
+    char **head = g_strsplit(lines[0], ",", -1);
+    int col = -1, step = -1;
+    for (int j = 0; head[j]; j++) {
+        if (!strcmp(head[j], column))
+            col = j;
+        if (!strcmp(head[j], "step"))
+            step = j;
+    }
+    ck_assert_msg(col >= 0 && step >= 0, "%s: no %s column", run, column);
+    double area = 0, x0 = 0, px = 0, py = 0;
+    int n = 0;
+    for (int i = 1; lines[i] && lines[i][0]; i++, n++) {
+        char **f = g_strsplit(lines[i], ",", -1);
+        double x = g_ascii_strtod(f[step], NULL), y = g_ascii_strtod(f[col], NULL);
+        if (n == 0)
+            x0 = x;
+        else
+            area += (x - px) * (y + py) / 2;
+        px = x;
+        py = y;
+        g_strfreev(f);
+    }
+    ck_assert_int_gt(n, 1);
+    *final = py;
+    *auc = area / (px - x0);
+    g_strfreev(head);
+    g_strfreev(lines);
+    g_free(text);
+}
+
+/* the row of summary.csv for `method` (fields split on commas; the test's
+ * methods need no quoting) */
+static char **summary_row(const char *csv, const char *method)
+{
+    char **lines = g_strsplit(csv, "\n", -1);
+    ck_assert_str_eq(lines[0], "task,method,reward,agent,sampler,teacher,max_feedback,metric,n,"
+                               "seeds,final_mean,final_std,auc_mean,auc_std,q_mse_mean,"
+                               "q_mse_std,q_mse_n");
+    char **row = NULL;
+    for (int i = 1; lines[i] && !row; i++) {
+        char **f = g_strsplit(lines[i], ",", -1);
+        if (f[0] && f[1] && !strcmp(f[1], method))
+            row = f;
+        else
+            g_strfreev(f);
+    }
+    g_strfreev(lines);
+    ck_assert_msg(row != NULL, "no row for %s in\n%s", method, csv);
+    return row;
+}
+
+static void assert_close(double got, double want, const char *what)
+{
+    ck_assert_msg(fabs(got - want) <= 1e-6 * MAX(1.0, fabs(want)), "%s: report %.9g, runs %.9g",
+                  what, got, want);
+}
+
+static void check_png(const char *path)
+{
+    char *data = NULL;
+    gsize len = 0;
+    ck_assert_msg(g_file_get_contents(path, &data, &len, NULL), "missing %s", path);
+    ck_assert_msg(len > 8 && !memcmp(data, "\x89PNG\r\n\x1a\n", 8), "%s: no PNG signature", path);
+    g_free(data);
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    ck_assert_msg(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS, "%s: %s", path,
+                  cairo_status_to_string(cairo_surface_status(s)));
+    ck_assert_int_gt(cairo_image_surface_get_width(s), 300);
+    ck_assert_int_gt(cairo_image_surface_get_height(s), 200);
+    /* something was drawn: not every pixel is the background */
+    cairo_surface_flush(s);
+    const unsigned char *px = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s), h = cairo_image_surface_get_height(s);
+    gboolean ink = FALSE;
+    for (int i = 0; i < stride * h && !ink; i++)
+        ink = px[i] != px[0];
+    ck_assert_msg(ink, "%s is blank", path);
+    cairo_surface_destroy(s);
+}
+
+typedef struct {
+    char *root;
+    int elements;
+} SvgSeen;
+
+static void svg_start(GMarkupParseContext *ctx, const char *name, const char **an,
+                      const char **av, gpointer data, GError **error)
+{
+    SvgSeen *s = data;
+    if (!s->root)
+        s->root = g_strdup(name);
+    s->elements++;
+}
+
+static void check_svg(const char *path)
+{
+    char *text = NULL;
+    gsize len = 0;
+    ck_assert_msg(g_file_get_contents(path, &text, &len, NULL), "missing %s", path);
+    ck_assert(g_str_has_prefix(text, "<?xml"));
+    GMarkupParser parser = {.start_element = svg_start};
+    SvgSeen seen = {0};
+    GMarkupParseContext *ctx = g_markup_parse_context_new(&parser, 0, &seen, NULL);
+    GError *err = NULL;
+    gboolean ok = g_markup_parse_context_parse(ctx, text, (gssize)len, &err) &&
+                  g_markup_parse_context_end_parse(ctx, &err);
+    ck_assert_msg(ok, "%s is not well-formed XML: %s", path, err ? err->message : "");
+    ck_assert_str_eq(seen.root, "svg");
+    ck_assert_int_gt(seen.elements, 20);
+    g_markup_parse_context_free(ctx);
+    g_free(seen.root);
+    g_free(text);
+}
+
+START_TEST(test_sweep_and_report)
+{
+    char *dir = fresh("e2e");
+    Result r = prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, "-j", "2", NULL);
+    ck_assert_msg(r.status == 0, "status %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.err, "4 cells, 0 already done, 4 to run, 2 at a time"), "%s", r.err);
+    ck_assert_msg(strstr(r.err, "4/4 done, 0 running, 0 failed, 0 remaining"), "%s", r.err);
+    ck_assert_msg(strstr(r.out, "all 4 cells done (4 by this run)"), "%s", r.out);
+    result_clear(&r);
+    gint64 t[4];
+    for (int i = 0; i < 4; i++) {
+        char *st = status_of(dir, CELLS[i]);
+        ck_assert_str_eq(st, "done");
+        g_free(st);
+        t[i] = mtime_ns(dir, CELLS[i], "eval.csv");
+        ck_assert(t[i] > 0);
+    }
+    /* the program named out_dir and name per cell */
+    char *cell0 = g_build_filename(dir, CELLS[0], NULL);
+    char *cfg = slurp(cell0, "config.yaml");
+    ck_assert_msg(strstr(cfg, "\nname: pebble-seed1\n") && strstr(cfg, "\nseed: 1\n"), "%s", cfg);
+    g_free(cfg);
+    g_free(cell0);
+
+    /* a second run does no work */
+    r = prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(strstr(r.err, "4 cells, 4 already done, 0 to run"), "%s", r.err);
+    ck_assert_msg(strstr(r.out, "(0 by this run)"), "%s", r.out);
+    result_clear(&r);
+    for (int i = 0; i < 4; i++)
+        ck_assert(mtime_ns(dir, CELLS[i], "eval.csv") == t[i]);
+
+    /* the report's numbers are the runs' own */
+    char *out = g_build_filename(dir, "report", NULL);
+    r = prefrl("report", dir, NULL); /* default -o: DIR/report */
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "| fixture_reach | 40 | pebble | 2 |"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true | 2 |"), "%s", r.out);
+    result_clear(&r);
+    char *csv = slurp(out, "summary.csv");
+    const char *methods[] = {"pebble", "true"};
+    for (int m = 0; m < 2; m++) {
+        double fin[2], auc[2], q[2], dummy;
+        for (int s = 0; s < 2; s++) {
+            char *run = g_build_filename(dir, CELLS[2 * m + s], NULL);
+            eval_stats(run, "true_episode_reward", &fin[s], &auc[s]);
+            eval_stats(run, "q_mse", &q[s], &dummy);
+            g_free(run);
+        }
+        char **row = summary_row(csv, methods[m]);
+        ck_assert_str_eq(row[0], "fixture_reach");
+        ck_assert_str_eq(row[2], methods[m]);
+        ck_assert_str_eq(row[3], "sac");
+        ck_assert_str_eq(row[4], m == 0 ? "disagreement" : ""); /* no labels, no sampler */
+        ck_assert_str_eq(row[6], m == 0 ? "40" : "");
+        ck_assert_str_eq(row[7], "true_episode_reward");
+        ck_assert_str_eq(row[8], "2");
+        ck_assert_str_eq(row[9], "1 2");
+        /* mean and sample standard deviation of two values */
+        assert_close(g_ascii_strtod(row[10], NULL), (fin[0] + fin[1]) / 2, "final mean");
+        assert_close(g_ascii_strtod(row[11], NULL), fabs(fin[0] - fin[1]) / sqrt(2.0),
+                     "final std");
+        assert_close(g_ascii_strtod(row[12], NULL), (auc[0] + auc[1]) / 2, "auc mean");
+        assert_close(g_ascii_strtod(row[13], NULL), fabs(auc[0] - auc[1]) / sqrt(2.0),
+                     "auc std");
+        assert_close(g_ascii_strtod(row[14], NULL), (q[0] + q[1]) / 2, "q_mse mean");
+        assert_close(g_ascii_strtod(row[15], NULL), fabs(q[0] - q[1]) / sqrt(2.0), "q_mse std");
+        g_strfreev(row);
+    }
+    g_free(csv);
+    char *qmd = slurp(out, "q_accuracy.md");
+    ck_assert_msg(g_str_has_prefix(qmd, "| task | labels | pebble | true |\n"), "%s", qmd);
+    g_free(qmd);
+    char *md = slurp(out, "report.md");
+    ck_assert(strstr(md, "![learning curves](curves.png)") != NULL);
+    ck_assert(strstr(md, "Q-function accuracy") != NULL);
+    ck_assert(strstr(md, "budget.png") == NULL); /* one budget: no budget figure */
+    g_free(md);
+    char *png = g_build_filename(out, "curves.png", NULL), *svg = g_build_filename(out, "curves.svg", NULL);
+    check_png(png);
+    check_svg(svg);
+    g_free(png);
+    g_free(svg);
+    char *budget = g_build_filename(out, "budget.png", NULL);
+    ck_assert(!g_file_test(budget, G_FILE_TEST_EXISTS));
+    g_free(budget);
+
+    /* an unfinished cell: the report leaves it out (note), the sweep reruns only it */
+    char *c3 = g_build_filename(dir, CELLS[3], "status", NULL);
+    ck_assert(g_file_set_contents(c3, "interrupted\n", -1, NULL));
+    r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(strstr(r.err, "true-seed2: status 'interrupted'"), "%s", r.err);
+    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true | 1 |"), "%s", r.out);
+    result_clear(&r);
+    r = prefrl("report", dir, "-o", out, "--all", NULL);
+    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true | 2 |"), "%s", r.out);
+    result_clear(&r);
+    r = prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(strstr(r.err, "4 cells, 3 already done, 1 to run"), "%s", r.err);
+    result_clear(&r);
+    char *st = status_of(dir, CELLS[3]);
+    ck_assert_str_eq(st, "done");
+    g_free(st);
+    for (int i = 0; i < 3; i++)
+        ck_assert(mtime_ns(dir, CELLS[i], "eval.csv") == t[i]);
+    ck_assert(mtime_ns(dir, CELLS[3], "eval.csv") != t[3]);
+    g_free(c3);
+    g_free(out);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_failing_cell)
+{
+    char *dir = fresh("fail");
+    Result r = prefrl("sweep", SWEEPS "/fail.yaml", "--dir", dir, "-j", "2", NULL);
+    ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
+    ck_assert_msg(strstr(r.err, "cell reward_offset1000 failed (exit status 1); its stderr ends:\n"
+                                "    prefrl: error: probe: batch reward 1000 exceeds 100"),
+                  "%s", r.err);
+    ck_assert_msg(strstr(r.err, "1 of 2 cells failed"), "%s", r.err);
+    result_clear(&r);
+    char *ok = status_of(dir, "reward_offset0"), *bad = status_of(dir, "reward_offset1000");
+    ck_assert_str_eq(ok, "done");
+    ck_assert_str_eq(bad, "failed");
+    char *cell = g_build_filename(dir, "reward_offset1000", NULL);
+    char *err = slurp(cell, "stderr.txt");
+    ck_assert_msg(strstr(err, "exceeds 100") != NULL, "%s", err);
+    /* run again: only the failed cell is retried (and fails again) */
+    r = prefrl("sweep", SWEEPS "/fail.yaml", "--dir", dir, NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "2 cells, 1 already done, 1 to run"), "%s", r.err);
+    result_clear(&r);
+    g_free(err);
+    g_free(cell);
+    g_free(ok);
+    g_free(bad);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_budget_report)
+{
+    char *dir = fresh("budgets");
+    Result r = prefrl("sweep", SWEEPS "/budgets.yaml", "--dir", dir, "-j2", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    char *out = g_build_filename(dir, "out", NULL);
+    r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "| fixture_reach | 20 | pebble | 2 |") &&
+                      strstr(r.out, "| fixture_reach | 40 | pebble | 2 |"),
+                  "%s", r.out);
+    result_clear(&r);
+    char *png = g_build_filename(out, "budget.png", NULL), *svg = g_build_filename(out, "budget.svg", NULL);
+    check_png(png);
+    check_svg(svg);
+    char *md = slurp(out, "report.md");
+    ck_assert(strstr(md, "![final performance against label budget](budget.png)") != NULL);
+    g_free(md);
+    g_free(png);
+    g_free(svg);
+    g_free(out);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_report_errors)
+{
+    char *dir = fresh("empty");
+    g_mkdir_with_parents(dir, 0755);
+    Result r = prefrl("report", dir, NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "no run directories"), "%s", r.err);
+    result_clear(&r);
+    r = prefrl("report", WORK "/does-not-exist", NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "does-not-exist: not a directory"), "%s", r.err);
+    result_clear(&r);
+    /* a run with a damaged eval.csv is left out with a note naming the line */
+    char *run = g_build_filename(dir, "broken", NULL);
+    g_mkdir_with_parents(run, 0755);
+    char *p = g_build_filename(run, "config.yaml", NULL);
+    ck_assert(g_file_set_contents(p, "seed: 1\nenv:\n  task: t\nreward:\n  name: pebble\n", -1,
+                                  NULL));
+    g_free(p);
+    p = g_build_filename(run, "status", NULL);
+    ck_assert(g_file_set_contents(p, "done\n", -1, NULL));
+    g_free(p);
+    p = g_build_filename(run, "eval.csv", NULL);
+    ck_assert(g_file_set_contents(p, "step,true_episode_reward\n100,1.5\n200,oops\n", -1, NULL));
+    g_free(p);
+    r = prefrl("report", dir, NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "eval.csv:3: column 'true_episode_reward': 'oops' is not a "
+                                "number"),
+                  "%s", r.err);
+    result_clear(&r);
+    g_free(run);
+    g_free(dir);
+}
+END_TEST
+
+/* Ctrl-C: no new cells, running ones stop cleanly and stay restartable */
+START_TEST(test_interrupt)
+{
+    char *dir = fresh("interrupt");
+    char *argv[] = {PRG, "sweep", SWEEPS "/long.yaml", "--dir", dir, "-j", "2", NULL};
+    GPid pid;
+    GError *err = NULL;
+    ck_assert_msg(g_spawn_async(NULL, argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                    G_SPAWN_STDERR_TO_DEV_NULL,
+                                NULL, NULL, &pid, &err),
+                  "%s", err ? err->message : "");
+    /* wait until both first cells are inside their training loop */
+    const char *first[] = {"seed1", "seed2"};
+    for (int tries = 0; tries < 600; tries++) {
+        gboolean both = TRUE;
+        for (int i = 0; i < 2; i++) {
+            char *path = g_build_filename(dir, first[i], "train.csv", NULL);
+            struct stat st;
+            both &= stat(path, &st) == 0 && st.st_size > 0;
+            g_free(path);
+        }
+        if (both)
+            break;
+        g_usleep(100000);
+    }
+    kill(pid, SIGINT);
+    int wstatus;
+    ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
+    ck_assert(WIFEXITED(wstatus));
+    ck_assert_int_eq(WEXITSTATUS(wstatus), 130);
+    for (int i = 0; i < 2; i++) {
+        char *st = status_of(dir, first[i]);
+        ck_assert_str_eq(st, "interrupted");
+        g_free(st);
+    }
+    char *later = g_build_filename(dir, "seed3", NULL);
+    ck_assert(!g_file_test(later, G_FILE_TEST_EXISTS));
+    g_free(later);
+    Result r = prefrl("sweep", SWEEPS "/long.yaml", "--dir", dir, "--dry-run", NULL);
+    ck_assert_int_eq(r.status, 0);
+    ck_assert_msg(strstr(r.out, "restart  seed1 (interrupted)") &&
+                      strstr(r.out, "4 cells: 2 to run, 2 to restart, 0 done"),
+                  "%s", r.out);
+    result_clear(&r);
+    g_free(dir);
+}
+END_TEST
+
+static Suite *sweep_suite(void)
+{
+    Suite *s = suite_create("sweep");
+    TCase *tc = tcase_create("grid");
+    tcase_add_test(tc, test_grid_cells);
+    tcase_add_test(tc, test_grid_values);
+    tcase_add_test(tc, test_grid_errors);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("run");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_sweep_and_report);
+    tcase_add_test(tc, test_failing_cell);
+    tcase_add_test(tc, test_budget_report);
+    tcase_add_test(tc, test_report_errors);
+    tcase_add_test(tc, test_interrupt);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs", TRUE);
+    SRunner *sr = srunner_create(sweep_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
