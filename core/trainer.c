@@ -480,17 +480,28 @@ static gboolean query_round(PrefrlTrainer *t, gboolean first, GError **error)
 
 /* ---- agent updates ------------------------------------------------------------ */
 
+/* an agent batch from the replay; batch_reward logs the stored (learned)
+ * reward, also during pre-training when the agent is given another one */
+static void sample_batch(PrefrlTrainer *t, PrefrlBatch *b)
+{
+    prefrl_replay_sample(t->replay, &t->rng, t->aops->batch_size(t->agent->self), b);
+    double sum = 0;
+    for (int i = 0; i < b->size; i++)
+        sum += b->reward[i];
+    prefrl_log_scalar(t->log, "train/batch_reward", sum / b->size);
+}
+
 static gboolean normal_update(PrefrlTrainer *t, int64_t step, GError **error)
 {
     PrefrlBatch b;
-    prefrl_replay_sample(t->replay, &t->rng, t->aops->batch_size(t->agent->self), &b);
+    sample_batch(t, &b);
     return t->aops->update(t->agent->self, &b, step, t->log, error);
 }
 
 static gboolean unsup_update(PrefrlTrainer *t, GError **error)
 {
     PrefrlBatch b;
-    prefrl_replay_sample(t->replay, &t->rng, t->aops->batch_size(t->agent->self), &b);
+    sample_batch(t, &b);
     prefrl_state_entropy_compute(t->entropy, t->replay, b.obs, b.size, t->intrinsic_raw,
                                  t->intrinsic);
     float mn = INFINITY, mx = -INFINITY, nmn = INFINITY, nmx = -INFINITY;
@@ -518,7 +529,7 @@ static gboolean unsup_update(PrefrlTrainer *t, GError **error)
 static gboolean meta_update(PrefrlTrainer *t, GError **error)
 {
     PrefrlBatch b;
-    prefrl_replay_sample(t->replay, &t->rng, t->aops->batch_size(t->agent->self), &b);
+    sample_batch(t, &b);
     PrefrlMetaData md = {.struct_size = sizeof md,
                          .critic = t->aops->critic_view(t->agent->self),
                          .batch = &b,

@@ -347,11 +347,6 @@ static gboolean sac_update(void *self, const PrefrlBatch *batch, int64_t step, P
     Sac *s = self;
     if (!sac_check_batch(s, batch, error))
         return FALSE;
-    double reward = 0.0;
-    for (int b = 0; b < batch->size; b++)
-        reward += batch->reward[b];
-    prefrl_log_scalar(log, "train/batch_reward", reward / batch->size);
-
     double critic_loss = sac_update_critic(s, batch);
     if (!isfinite(critic_loss))
         return sac_not_finite("critic loss", critic_loss, step, "no parameter was changed",
