@@ -181,32 +181,51 @@ static char *resolved_text(const PrefrlNode *root)
 }
 
 
-static int cmd_check(int argc, char **argv)
+/* RECIPE [k=v ...] [FLAG]: the resolved recipe of a command's arguments, or
+ * NULL with the exit status in *rc (usage or recipe error printed) */
+static PrefrlNode *recipe_args(int argc, char **argv, const char *flag, gboolean *flag_set,
+                               const char **recipe, int *rc)
 {
-    gboolean print = FALSE;
-    const char *recipe = NULL;
+    *recipe = NULL;
+    *flag_set = FALSE;
     GPtrArray *ov = g_ptr_array_new();
     for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--print"))
-            print = TRUE;
-        else if (argv[i][0] == '-') {
+        if (!strcmp(argv[i], flag)) {
+            *flag_set = TRUE;
+        } else if (argv[i][0] == '-') {
             g_ptr_array_unref(ov);
-            return usage_error("unknown option '%s' for check", argv[i]);
-        } else if (!recipe)
-            recipe = argv[i];
-        else
+            *rc = usage_error("unknown option '%s'", argv[i]);
+            return NULL;
+        } else if (!*recipe) {
+            *recipe = argv[i];
+        } else {
             g_ptr_array_add(ov, argv[i]);
+        }
     }
-    if (!recipe) {
+    if (!*recipe) {
         g_ptr_array_unref(ov);
-        return usage_error("%s", "usage: prefrl check RECIPE [section.key=value ...] [--print]");
+        fprintf(stderr, "usage: prefrl %s RECIPE [section.key=value ...] [%s]\n", argv[0], flag);
+        *rc = 2;
+        return NULL;
     }
     GError *err = NULL;
-    PrefrlNode *root = load_resolved(recipe, (char **)ov->pdata, (int)ov->len,
+    PrefrlNode *root = load_resolved(*recipe, (char **)ov->pdata, (int)ov->len,
                                      prefrl_trainer_required_kinds(), &err);
     g_ptr_array_unref(ov);
     if (!root)
-        return prefrl_cli_fail(err);
+        *rc = prefrl_cli_fail(err);
+    g_clear_error(&err);
+    return root;
+}
+
+static int cmd_check(int argc, char **argv)
+{
+    gboolean print;
+    const char *recipe;
+    int rc = 0;
+    PrefrlNode *root = recipe_args(argc, argv, "--print", &print, &recipe, &rc);
+    if (!root)
+        return rc;
     if (print) {
         char *text = resolved_text(root);
         fputs(text, stdout);
@@ -313,31 +332,13 @@ static int train_in(const PrefrlNode *root, const char *dir, GError **err)
 
 static int cmd_run(int argc, char **argv)
 {
-    gboolean force = FALSE;
-    const char *recipe = NULL;
-    GPtrArray *ov = g_ptr_array_new();
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--force"))
-            force = TRUE;
-        else if (argv[i][0] == '-') {
-            g_ptr_array_unref(ov);
-            return usage_error("unknown option '%s' for run", argv[i]);
-        } else if (!recipe)
-            recipe = argv[i];
-        else
-            g_ptr_array_add(ov, argv[i]);
-    }
-    if (!recipe) {
-        g_ptr_array_unref(ov);
-        return usage_error("%s", "usage: prefrl run RECIPE [section.key=value ...] [--force]");
-    }
-    GError *err = NULL;
-    PrefrlNode *root = load_resolved(recipe, (char **)ov->pdata, (int)ov->len,
-                                     prefrl_trainer_required_kinds(), &err);
-    g_ptr_array_unref(ov);
-    if (!root)
-        return prefrl_cli_fail(err);
+    gboolean force;
+    const char *recipe;
     int rc = 0;
+    PrefrlNode *root = recipe_args(argc, argv, "--force", &force, &recipe, &rc);
+    if (!root)
+        return rc;
+    GError *err = NULL;
     char *dir = run_dir_of(root);
     if (g_file_test(dir, G_FILE_TEST_EXISTS)) {
         if (!force) {
