@@ -25,11 +25,21 @@
 #define TAIL_LINES 8            /* lines of it shown when the cell fails */
 
 typedef struct {
-    char *key;               /* key path, or template variable name */
+    char *key;               /* as written: "path" or zipped "path1,path2" */
+    char **paths;            /* key paths or template variable names (one unless zipped) */
+    guint n_paths;
+    gboolean *is_var;        /* paths[k] is used as {paths[k]} in the recipe template */
     const PrefrlNode *where; /* the axis in the grid (for locations) */
-    GPtrArray *values;       /* PrefrlNode* scalars (owned), ranges expanded */
-    gboolean is_var;         /* used as {key} in the recipe template */
+    GPtrArray *values;       /* PrefrlNode* (owned): scalars, ranges expanded; for a zipped
+                              * axis, lists of n_paths scalars */
 } Axis;
+
+/* the scalar for paths[k] of value v */
+static const PrefrlNode *part(const Axis *a, guint v, guint k)
+{
+    const PrefrlNode *n = a->values->pdata[v];
+    return a->n_paths == 1 ? n : prefrl_node_at(n, k, NULL);
+}
 
 typedef struct {
     char *key;
@@ -48,6 +58,8 @@ static void axis_free(gpointer p)
 {
     Axis *a = p;
     g_free(a->key);
+    g_strfreev(a->paths);
+    g_free(a->is_var);
     g_ptr_array_unref(a->values);
     g_free(a);
 }
@@ -158,6 +170,29 @@ static gboolean expand_value(const PrefrlNode *n, GPtrArray *out, GError **error
     return TRUE;
 }
 
+/* a zipped axis value: a list of one single value per path */
+static gboolean tuple_value(const Axis *a, const PrefrlNode *n, GError **error)
+{
+    if (prefrl_node_kind(n) != PREFRL_NODE_LIST || prefrl_node_size(n) != a->n_paths)
+        return fail_at(error, n, FALSE, "axis '%s' sets %u keys together: each value is a "
+                       "list of %u values, e.g. [%s]", a->key, a->n_paths, a->n_paths,
+                       a->n_paths == 2 ? "a, b" : "a, b, ...");
+    for (guint k = 0; k < a->n_paths; k++)
+        if (prefrl_node_kind(prefrl_node_at(n, k, NULL)) != PREFRL_NODE_SCALAR)
+            return fail_at(error, prefrl_node_at(n, k, NULL), FALSE,
+                           "values of axis '%s' must be single values", a->key);
+    g_ptr_array_add(a->values, prefrl_node_dup(n));
+    return TRUE;
+}
+
+static char *value_text(const Axis *a, guint v)
+{
+    GString *s = g_string_new(NULL);
+    for (guint k = 0; k < a->n_paths; k++)
+        g_string_append_printf(s, "%s%s", k ? ", " : "", part(a, v, k)->text);
+    return g_string_free(s, FALSE);
+}
+
 static gboolean parse_axes(PrefrlGrid *g, const PrefrlNode *axes, GError **error)
 {
     if (prefrl_node_kind(axes) != PREFRL_NODE_MAP)
@@ -167,17 +202,31 @@ static gboolean parse_axes(PrefrlGrid *g, const PrefrlNode *axes, GError **error
         const PrefrlNode *v = prefrl_node_at(axes, i, &key);
         Axis *a = g_new0(Axis, 1);
         a->key = g_strdup(key);
+        a->paths = g_strsplit(key, ",", -1);
+        a->n_paths = g_strv_length(a->paths);
+        a->is_var = g_new0(gboolean, MAX(a->n_paths, 1u));
         a->where = v;
         a->values = g_ptr_array_new_with_free_func((GDestroyNotify)prefrl_node_free);
         g_ptr_array_add(g->axes, a);
-        if (!strcmp(key, "name") || !strcmp(key, "out_dir"))
-            return fail_at(error, v, TRUE,
-                           "a sweep sets '%s' of each cell itself (cells are named from "
-                           "their axis values; the directory is sweep_dir)", key);
+        for (guint k = 0; k < a->n_paths; k++) {
+            g_strstrip(a->paths[k]);
+            if (!a->paths[k][0])
+                return fail_at(error, v, TRUE, "empty key in axis '%s'", key);
+            if (!strcmp(a->paths[k], "name") || !strcmp(a->paths[k], "out_dir"))
+                return fail_at(error, v, TRUE,
+                               "a sweep sets '%s' of each cell itself (cells are named from "
+                               "their axis values; the directory is sweep_dir)", a->paths[k]);
+        }
+        gboolean zipped = a->n_paths > 1;
         if (prefrl_node_kind(v) == PREFRL_NODE_LIST) {
-            for (guint j = 0; j < prefrl_node_size(v); j++)
-                if (!expand_value(prefrl_node_at(v, j, NULL), a->values, error))
+            for (guint j = 0; j < prefrl_node_size(v); j++) {
+                const PrefrlNode *item = prefrl_node_at(v, j, NULL);
+                if (!(zipped ? tuple_value(a, item, error)
+                             : expand_value(item, a->values, error)))
                     return FALSE;
+            }
+        } else if (zipped) {
+            return fail_at(error, v, FALSE, "axis '%s' takes a list of [%s] values", key, key);
         } else if (!expand_value(v, a->values, error)) {
             return FALSE;
         }
@@ -185,9 +234,15 @@ static gboolean parse_axes(PrefrlGrid *g, const PrefrlNode *axes, GError **error
             return fail_at(error, v, TRUE, "axis '%s' has no values", key);
         for (guint j = 0; j < a->values->len; j++)
             for (guint k = 0; k < j; k++) {
-                const PrefrlNode *x = a->values->pdata[j], *y = a->values->pdata[k];
-                if (!strcmp(x->text, y->text))
-                    return fail_at(error, x, FALSE, "axis '%s' lists '%s' twice", key, x->text);
+                char *x = value_text(a, j), *y = value_text(a, k);
+                gboolean same = !strcmp(x, y);
+                if (same)
+                    fail_at(error, a->values->pdata[j], FALSE, "axis '%s' lists '%s' twice",
+                            key, x);
+                g_free(x);
+                g_free(y);
+                if (same)
+                    return FALSE;
             }
     }
     return TRUE;
@@ -232,14 +287,20 @@ static gboolean parse_template(PrefrlGrid *g, const PrefrlNode *recipe, GError *
         if (!end)
             return fail_at(error, recipe, FALSE, "unclosed '{' in recipe '%s'", t);
         char *var = g_strndup(p + 1, (gsize)(end - p - 1));
-        Axis *found = NULL;
-        for (guint i = 0; i < g->axes->len && !found; i++)
-            if (!strcmp(((Axis *)g->axes->pdata[i])->key, var))
-                found = g->axes->pdata[i];
+        gboolean found = FALSE;
+        for (guint i = 0; i < g->axes->len; i++) {
+            Axis *a = g->axes->pdata[i];
+            for (guint k = 0; k < a->n_paths; k++)
+                if (!strcmp(a->paths[k], var))
+                    found = a->is_var[k] = TRUE;
+        }
         if (!found) {
             GPtrArray *names = g_ptr_array_new();
-            for (guint i = 0; i < g->axes->len; i++)
-                g_ptr_array_add(names, ((Axis *)g->axes->pdata[i])->key);
+            for (guint i = 0; i < g->axes->len; i++) {
+                Axis *a = g->axes->pdata[i];
+                for (guint k = 0; k < a->n_paths; k++)
+                    g_ptr_array_add(names, a->paths[k]);
+            }
             const char *near =
                 prefrl_nearest(var, (const char *const *)names->pdata, names->len);
             fail_at(error, recipe, FALSE, "recipe '%s' uses {%s} but no axis is named '%s'%s%s%s",
@@ -249,7 +310,6 @@ static gboolean parse_template(PrefrlGrid *g, const PrefrlNode *recipe, GError *
             g_free(var);
             return FALSE;
         }
-        found->is_var = TRUE;
         g_free(var);
     }
     return TRUE;
@@ -265,12 +325,12 @@ static gboolean is_number(const char *s)
 }
 
 /* a file-name-safe piece of a cell name */
-static void append_part(GString *name, const Axis *a, const char *value, gboolean with_key)
+static void append_part(GString *name, const char *key, const char *value, gboolean with_key)
 {
     if (name->len)
         g_string_append_c(name, '-');
-    const char *leaf = strrchr(a->key, '.');
-    leaf = leaf ? leaf + 1 : a->key;
+    const char *leaf = strrchr(key, '.');
+    leaf = leaf ? leaf + 1 : key;
     gboolean num = is_number(value);
     if (num || with_key)
         g_string_append_printf(name, "%s%s", leaf, num ? "" : "_");
@@ -295,8 +355,10 @@ static char *expand_template(const char *t, const PrefrlGrid *g, const guint *id
         }
         for (guint i = 0; i < g->axes->len; i++) {
             const Axis *a = g->axes->pdata[i];
-            if (strlen(a->key) == (gsize)(end - p - 1) && !strncmp(a->key, p + 1, end - p - 1))
-                g_string_append(s, ((const PrefrlNode *)a->values->pdata[idx[i]])->text);
+            for (guint k = 0; k < a->n_paths; k++)
+                if (strlen(a->paths[k]) == (gsize)(end - p - 1) &&
+                    !strncmp(a->paths[k], p + 1, end - p - 1))
+                    g_string_append(s, part(a, idx[i], k)->text);
         }
         p = end + 1;
     }
@@ -391,12 +453,14 @@ static PrefrlGridCell *make_cell(PrefrlGrid *g, const guint *idx, const char *na
     }
     for (guint i = 0; ok && i < g->axes->len; i++) {
         const Axis *a = g->axes->pdata[i];
-        if (a->is_var)
-            continue;
-        const PrefrlNode *v = a->values->pdata[idx[i]];
-        ok = apply_at(root, a->key, v, a->where, error);
-        if (ok)
-            g_ptr_array_add(c->overrides, override_text(a->key, v));
+        for (guint k = 0; ok && k < a->n_paths; k++) {
+            if (a->is_var[k])
+                continue;
+            const PrefrlNode *v = part(a, idx[i], k);
+            ok = apply_at(root, a->paths[k], v, a->where, error);
+            if (ok)
+                g_ptr_array_add(c->overrides, override_text(a->paths[k], v));
+        }
     }
     if (ok) {
         PrefrlNode *od = prefrl_node_new_scalar(g->sweep_dir, "<sweep>", 0, 0);
@@ -424,7 +488,8 @@ static char *cell_name(const PrefrlGrid *g, const guint *idx, gboolean with_keys
     GString *s = g_string_new(NULL);
     for (guint i = 0; i < g->axes->len; i++) {
         const Axis *a = g->axes->pdata[i];
-        append_part(s, a, ((const PrefrlNode *)a->values->pdata[idx[i]])->text, with_keys);
+        for (guint k = 0; k < a->n_paths; k++)
+            append_part(s, a->paths[k], part(a, idx[i], k)->text, with_keys);
     }
     if (!s->len)
         g_string_append(s, "run");
@@ -565,11 +630,13 @@ PrefrlGrid *prefrl_grid_load(const char *path, const char *sweep_dir, PrefrlRegi
         goto fail;
     for (guint i = 0; i < g->axes->len; i++) {
         const Axis *a = g->axes->pdata[i];
-        for (guint j = 0; j < g->set->len; j++)
-            if (!a->is_var && !strcmp(a->key, g_array_index(g->set, Setting, j).key)) {
-                fail_at(error, a->where, TRUE, "'%s' is both an axis and in set:", a->key);
-                goto fail;
-            }
+        for (guint k = 0; k < a->n_paths; k++)
+            for (guint j = 0; j < g->set->len; j++)
+                if (!a->is_var[k] && !strcmp(a->paths[k], g_array_index(g->set, Setting, j).key)) {
+                    fail_at(error, a->where, TRUE, "'%s' is both an axis and in set:",
+                            a->paths[k]);
+                    goto fail;
+                }
     }
     const PrefrlNode *sd = prefrl_node_get(g->root, "sweep_dir");
     if (sweep_dir) {

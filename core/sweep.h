@@ -13,6 +13,8 @@
  *     task: [walker_walk, cheetah_run]
  *     method: [pebble, mrn]
  *     seed: [1..5]                   # integer range, inclusive
+ *     trainer.max_feedback,trainer.reward_batch: [[100, 10], [400, 40]]
+ *                                    # zipped: keys set together, value by value
  *
  * A cell's directory name joins its axis values in axis order, numbers
  * prefixed with the key's last part: walker_walk-mrn-seed3. */

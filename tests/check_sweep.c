@@ -212,6 +212,25 @@ START_TEST(test_grid_values)
     ck_assert_str_eq(prefrl_grid_sweep_dir(g), WORK "/unused");
     prefrl_grid_free(g);
 
+    /* zipped axes set keys together; a template variable may be one of them */
+    g = grid_text("zipped.yaml",
+                  "recipe: '" SWEEPS "/{method}.yaml'\n"
+                  "axes:\n"
+                  "  method, trainer.max_feedback: [[pebble, 20], [\"true\", 40]]\n"
+                  "  trainer.reward_batch,trainer.segment: [[5, 10], [10, 5]]\n",
+                  &err);
+    ck_assert_msg(g != NULL, "%s", err ? err->message : "");
+    ck_assert_uint_eq(prefrl_grid_n_cells(g), 4);
+    const PrefrlGridCell *z = prefrl_grid_cell(g, 1);
+    ck_assert_str_eq(z->name, "pebble-max_feedback20-reward_batch10-segment5");
+    ck_assert(g_str_has_suffix(z->recipe, "/pebble.yaml"));
+    ck_assert_str_eq(z->overrides->pdata[0], "trainer.max_feedback=20");
+    ck_assert_str_eq(z->overrides->pdata[1], "trainer.reward_batch=10");
+    ck_assert_str_eq(z->overrides->pdata[2], "trainer.segment=5");
+    ck_assert_int_eq(prefrl_param_int(prefrl_node_get(z->resolved, "trainer"), "segment"), 5);
+    ck_assert(g_str_has_suffix(prefrl_grid_cell(g, 2)->recipe, "/true.yaml"));
+    prefrl_grid_free(g);
+
     /* names collide when joined values coincide: every part then gets its key */
     const char *files[] = {"p-q-r.yaml", "p-r.yaml", "p-q-q-r.yaml"};
     for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
@@ -260,6 +279,11 @@ START_TEST(test_grid_errors)
          WORK "/bad.yaml:3:3: axis 'seed' has no values"},
         {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed: [[1, 2]]\n",
          WORK "/bad.yaml:3:10: axis values must be single values"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed,trainer.segment: [[1, 5], [2]]\n",
+         WORK "/bad.yaml:3:34: axis 'seed,trainer.segment' sets 2 keys together: each value is "
+         "a list of 2 values"},
+        {"recipe: " SWEEPS "/pebble.yaml\naxes:\n  seed,: [[1, 5]]\n",
+         WORK "/bad.yaml:3:3: empty key in axis 'seed,'"},
         {"recipe: " SWEEPS "/pebble.yaml\naxis:\n  seed: [1]\n",
          WORK "/bad.yaml:2:1: unknown grid key 'axis'; did you mean 'axes'?"},
         {"axes:\n  seed: [1]\n", WORK "/bad.yaml:1:1: a grid needs 'recipe: BASE.yaml'"},
