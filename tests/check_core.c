@@ -7,6 +7,7 @@ int main(void)
     SRunner *sr = srunner_create(rng_suite());
     srunner_add_suite(sr, recipe_suite());
     srunner_add_suite(sr, registry_suite());
+    srunner_add_suite(sr, cli_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);

@@ -7,6 +7,7 @@
 Suite *rng_suite(void);
 Suite *recipe_suite(void);
 Suite *registry_suite(void);
+Suite *cli_suite(void);
 
 /* the fixture plugins built with the tests */
 #define FIXTURE_GOOD TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-good.so"

@@ -23,7 +23,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/check_core
 TESTS += tests/check_core
 tests_check_core_SOURCES = tests/check_core.c tests/check_rng.c tests/check_recipe.c \
-	tests/check_registry.c tests/check_suites.h
+	tests/check_registry.c tests/check_cli.c tests/check_suites.h
 tests_check_core_CFLAGS = $(TEST_CFLAGS)
 tests_check_core_LDADD = $(TEST_LIBS)
 endif
