@@ -131,43 +131,63 @@ static void bias_act(float *restrict z, const float *restrict b, int B, int n,
     }
 }
 
-/* d (count) *= act'(z) where y = act(z) is given; relu/leaky use y > 0
- * (slope >= 0 keeps the sign), matching PyTorch's choice at z = 0 */
+/* d[i] *= (y[i] > 0 ? 1 : s): the ReLU (s = 0) and LeakyReLU derivative from
+ * the output (slope >= 0 keeps the sign), matching PyTorch's choice at 0 */
+static void mul_leaky_grad(float *restrict d, const float *restrict y, size_t count, float s)
+{
+    size_t i = 0;
+    for (; i + VW <= count; i += VW) {
+        float m[VW];
+        for (int k = 0; k < VW; k++)
+            m[k] = y[i + k] > 0.0f ? 1.0f : s;
+        for (int k = 0; k < VW; k++)
+            d[i + k] *= m[k];
+    }
+    for (; i < count; i++)
+        d[i] *= y[i] > 0.0f ? 1.0f : s;
+}
+
+/* d[i] *= 1 - y[i]^2 (tanh) */
+static void mul_tanh_grad(float *restrict d, const float *restrict y, size_t count)
+{
+    size_t i = 0;
+    for (; i + VW <= count; i += VW)
+        for (int k = 0; k < VW; k++)
+            d[i + k] *= 1.0f - y[i + k] * y[i + k];
+    for (; i < count; i++)
+        d[i] *= 1.0f - y[i] * y[i];
+}
+
+/* d[i] *= y[i] (1 - y[i]) (sigmoid) */
+static void mul_sigmoid_grad(float *restrict d, const float *restrict y, size_t count)
+{
+    size_t i = 0;
+    for (; i + VW <= count; i += VW)
+        for (int k = 0; k < VW; k++)
+            d[i + k] *= y[i + k] * (1.0f - y[i + k]);
+    for (; i < count; i++)
+        d[i] *= y[i] * (1.0f - y[i]);
+}
+
+/* d (count) *= act'(z) where y = act(z) is given */
 static void mul_act_grad(float *restrict d, const float *restrict y, size_t count,
                          PrefrlActivation act, float slope)
 {
-    size_t i = 0;
     switch (act) {
     case PREFRL_ACT_IDENTITY:
-        return;
+        break;
     case PREFRL_ACT_RELU:
-        for (; i + VW <= count; i += VW)
-            for (int k = 0; k < VW; k++)
-                d[i + k] = y[i + k] > 0.0f ? d[i + k] : 0.0f;
-        for (; i < count; i++)
-            d[i] = y[i] > 0.0f ? d[i] : 0.0f;
-        return;
+        mul_leaky_grad(d, y, count, 0.0f);
+        break;
     case PREFRL_ACT_LEAKY_RELU:
-        for (; i + VW <= count; i += VW)
-            for (int k = 0; k < VW; k++)
-                d[i + k] *= y[i + k] > 0.0f ? 1.0f : slope;
-        for (; i < count; i++)
-            d[i] *= y[i] > 0.0f ? 1.0f : slope;
-        return;
+        mul_leaky_grad(d, y, count, slope);
+        break;
     case PREFRL_ACT_TANH:
-        for (; i + VW <= count; i += VW)
-            for (int k = 0; k < VW; k++)
-                d[i + k] *= 1.0f - y[i + k] * y[i + k];
-        for (; i < count; i++)
-            d[i] *= 1.0f - y[i] * y[i];
-        return;
+        mul_tanh_grad(d, y, count);
+        break;
     case PREFRL_ACT_SIGMOID:
-        for (; i + VW <= count; i += VW)
-            for (int k = 0; k < VW; k++)
-                d[i + k] *= y[i + k] * (1.0f - y[i + k]);
-        for (; i < count; i++)
-            d[i] *= y[i] * (1.0f - y[i]);
-        return;
+        mul_sigmoid_grad(d, y, count);
+        break;
     }
 }
 
@@ -488,18 +508,34 @@ const float *prefrl_mlp_forward(PrefrlMlp *m, const float *x, int B)
     return m->h[m->n_layers];
 }
 
+/* rows of d (B, n) *= act'(y); with db, also db += the column sums of the
+ * result, row by row while the row is in L1: one memory pass, not two */
+static void act_grad_rows(float *d, const float *y, int B, int n, PrefrlActivation act,
+                          float slope, float *db)
+{
+    if (!db) {
+        mul_act_grad(d, y, (size_t)B * n, act, slope);
+        return;
+    }
+    for (int i = 0; i < B; i++) {
+        float *r = d + (size_t)i * n;
+        mul_act_grad(r, y + (size_t)i * n, (size_t)n, act, slope);
+        add_vec(db, r, n);
+    }
+}
+
 void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
                          gboolean accumulate_param_grads)
 {
     const int B = m->batch;
     const int n = m->n_layers;
     g_return_if_fail(B >= 1);
-    /* delta of the last pre-activation */
+    /* delta of the last pre-activation; its column sums are db of the last layer */
     float *delta = m->scratch[0];
     float *next = m->scratch[1];
-    size_t count = (size_t)B * m->dims[n];
-    memmove(delta, dout, sizeof(float) * count);
-    mul_act_grad(delta, m->h[n], count, m->output_act, m->slope);
+    memmove(delta, dout, sizeof(float) * (size_t)B * m->dims[n]);
+    act_grad_rows(delta, m->h[n], B, m->dims[n], m->output_act, m->slope,
+                  accumulate_param_grads ? m->grads + m->b_off[n - 1] : NULL);
 
     for (int l = n - 1; l >= 0; l--) {
         int in = m->dims[l], out = m->dims[l + 1];
@@ -507,9 +543,6 @@ void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
             /* dW (out, in) += delta^T (out, B) h_l (B, in) */
             cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0f, delta, out,
                         m->h[l], in, 1.0f, m->grads + m->w_off[l], in);
-            float *db = m->grads + m->b_off[l];
-            for (int i = 0; i < B; i++)
-                add_vec(db, delta + (size_t)i * out, out);
         }
         if (l == 0 && !dx)
             break;
@@ -518,7 +551,8 @@ void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out, 1.0f, delta, out,
                     m->params + m->w_off[l], in, 0.0f, target, in);
         if (l > 0) {
-            mul_act_grad(target, m->h[l], (size_t)B * in, m->hidden_act, m->slope);
+            act_grad_rows(target, m->h[l], B, in, m->hidden_act, m->slope,
+                          accumulate_param_grads ? m->grads + m->b_off[l - 1] : NULL);
             next = delta;
             delta = target;
         }
