@@ -201,13 +201,16 @@ static gboolean surf_train(void *self, const PrefrlRewardData *data, PrefrlLog *
     Surf *s = self;
     RewardModel *m = s->model;
     const PrefrlPrefs *prefs = data->prefs;
-    if (prefs->H != s->H + 2 * s->window || (s->Lseg && prefs->H != s->Lseg)) {
+    /* the judged centre is what the trainer's segments hold beyond 2w */
+    int H = prefs->H - 2 * s->window;
+    if (H - s->crop < 1 || (s->Lseg && prefs->H != s->Lseg)) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "reward/surf: labelled segments are %d steps long; expected H + 2·window = "
-                    "%d + 2·%d (query_length)",
-                    prefs->H, s->H, s->window);
+                    "reward/surf: labelled segments of %d steps (earlier %d) leave no room for "
+                    "a centre of H = %d steps cropped by ±%d around 2·%d window steps",
+                    prefs->H, s->Lseg, H, s->crop, s->window);
         return FALSE;
     }
+    s->H = H;
     /* the round's unlabelled pairs, drawn like queries but never labelled */
     int n_new = data->queries * s->inv_label_ratio;
     if (n_new > 0 && data->draw_pairs) {
@@ -217,8 +220,9 @@ static gboolean surf_train(void *self, const PrefrlRewardData *data, PrefrlLog *
             g_free(a);
             g_free(b);
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "reward/surf: no memory for %d unlabelled pairs of %d steps; lower inv_label_ratio", n_new,
-                        prefs->H);
+                        "reward/surf: no memory for %d unlabelled pairs of %d steps; lower "
+                        "inv_label_ratio",
+                        n_new, prefs->H);
             return FALSE;
         }
         if (data->draw_pairs(data->draw_ctx, n_new, a, b))
