@@ -117,7 +117,8 @@ int prefrl_cmd_bench_mrn(int argc, char **argv)
     float *obs = g_new(float, (gsize)BATCH * OBS), *next = g_new(float, (gsize)BATCH * OBS);
     float *act = g_new(float, (gsize)BATCH * ACT), *rew = g_new(float, BATCH);
     float *nd = g_new(float, BATCH);
-    float *seg1 = g_new(float, (gsize)PAIRS * SEG * D), *seg2 = g_new(float, (gsize)PAIRS * SEG * D);
+    float *seg1 = g_new(float, (gsize)PAIRS * SEG * D);
+    float *seg2 = g_new(float, (gsize)PAIRS * SEG * D);
     int labels[PAIRS];
     prefrl_rng_normal_fill(&rng, obs, (gsize)BATCH * OBS);
     prefrl_rng_normal_fill(&rng, next, (gsize)BATCH * OBS);
