@@ -97,6 +97,8 @@ int prefrl_cmd_sweep(int argc, char **argv)
 
     GError *err = NULL;
     PrefrlRegistry *reg = prefrl_registry_default();
+    if (isatty(STDERR_FILENO)) /* instantiating large recipes takes seconds */
+        fprintf(stderr, "prefrl sweep: checking the recipes of %s ...\n", grid_path);
     PrefrlGrid *g = prefrl_grid_load(grid_path, dir, reg, &err);
     if (!g) {
         const GPtrArray *f = prefrl_registry_failures(reg);
