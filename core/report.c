@@ -358,7 +358,7 @@ static gboolean varies(const GPtrArray *runs, gsize offset, gboolean labelled_on
 static char *method_label(const Run *r, gboolean agent, gboolean sampler, gboolean teacher)
 {
     GString *extra = g_string_new(NULL);
-    if (agent)
+    if (agent || !r->labels) /* "true (agent sac)": SAC on the true reward */
         g_string_append_printf(extra, "agent %s", r->agent ? r->agent : "none");
     if (sampler && r->labels)
         g_string_append_printf(extra, "%ssampler %s", extra->len ? ", " : "",

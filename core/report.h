@@ -16,7 +16,8 @@
  *  - Q-accuracy: eval.csv `q_mse` at the last evaluation row.
  * A run whose recipe has no labels.csv (a reward that takes no preference
  * labels, e.g. reward/true) has no label budget: it forms one group per
- * task whatever its trainer.max_feedback, drawn in every budget panel.
+ * task whatever its trainer.max_feedback, drawn in every budget panel, and
+ * its method is always labelled with its agent ("true (agent sac)").
  * A group takes one run per seed (the first in directory order); a repeat
  * is left out with a note. */
 #ifndef PREFRL_CORE_REPORT_H

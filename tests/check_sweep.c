@@ -489,10 +489,10 @@ START_TEST(test_sweep_and_report)
     r = prefrl("report", dir, NULL); /* default -o: DIR/report */
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(strstr(r.out, "| fixture_reach | 40 | pebble | 2 |"), "%s", r.out);
-    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true | 2 |"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true (agent sac) | 2 |"), "%s", r.out);
     result_clear(&r);
     char *csv = slurp(out, "summary.csv");
-    const char *methods[] = {"pebble", "true"};
+    const char *methods[] = {"pebble", "true (agent sac)"};
     for (int m = 0; m < 2; m++) {
         double fin[2], auc[2], q[2], dummy;
         for (int s = 0; s < 2; s++) {
@@ -503,7 +503,7 @@ START_TEST(test_sweep_and_report)
         }
         char **row = summary_row(csv, methods[m]);
         ck_assert_str_eq(row[0], "fixture_reach");
-        ck_assert_str_eq(row[2], methods[m]);
+        ck_assert_str_eq(row[2], m == 0 ? "pebble" : "true");
         ck_assert_str_eq(row[3], "sac");
         ck_assert_str_eq(row[4], m == 0 ? "disagreement" : ""); /* no labels, no sampler */
         ck_assert_str_eq(row[6], m == 0 ? "40" : "");
@@ -523,7 +523,7 @@ START_TEST(test_sweep_and_report)
     }
     g_free(csv);
     char *qmd = slurp(out, "q_accuracy.md");
-    ck_assert_msg(g_str_has_prefix(qmd, "| task | labels | pebble | true |\n"), "%s", qmd);
+    ck_assert_msg(g_str_has_prefix(qmd, "| task | labels | pebble | true (agent sac) |\n"), "%s", qmd);
     g_free(qmd);
     char *md = slurp(out, "report.md");
     ck_assert(strstr(md, "![learning curves](curves.png)") != NULL);
@@ -545,10 +545,10 @@ START_TEST(test_sweep_and_report)
     r = prefrl("report", dir, "-o", out, NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_msg(strstr(r.err, "true-seed2: status 'interrupted'"), "%s", r.err);
-    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true | 1 |"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true (agent sac) | 1 |"), "%s", r.out);
     result_clear(&r);
     r = prefrl("report", dir, "-o", out, "--all", NULL);
-    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true | 2 |"), "%s", r.out);
+    ck_assert_msg(strstr(r.out, "| fixture_reach | – | true (agent sac) | 2 |"), "%s", r.out);
     result_clear(&r);
     r = prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, NULL);
     ck_assert_int_eq(r.status, 0);
