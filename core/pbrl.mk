@@ -3,3 +3,4 @@
 pkginclude_HEADERS += include/prefrl/pbrl.h
 libprefrl_la_SOURCES += core/log.c core/log.h core/replay.c core/replay.h \
 	core/trainer.c core/trainer.h
+prefrl_SOURCES += core/cli/bench_trainer.c

@@ -23,4 +23,7 @@ int prefrl_cmd_sweep(int argc, char **argv);
 /** `prefrl report DIR... [-o OUT] [--all]` (core/cli/cmd_report.c) */
 int prefrl_cmd_report(int argc, char **argv);
 
+/** `prefrl bench trainer [RECIPE] [k=v ...]` */
+int prefrl_cmd_bench_trainer(int argc, char **argv);
+
 #endif

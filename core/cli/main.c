@@ -387,6 +387,7 @@ static const Command bench_commands[] = {
     {"nn", prefrl_cmd_bench_nn, "bench nn [--threads 1,2]", "MLP forward/backward/JVP ms and GFLOP/s vs bare sgemm"},
     {"sac", prefrl_cmd_bench_sac, "bench sac [--preset P] [--threads N]", "SAC updates/s and GFLOP/s at the DMC and Meta-world sizes"},
     {"mrn", prefrl_cmd_bench_mrn, "bench mrn [--threads N]", "one MRN meta step beside one SAC update at the DMC preset"},
+    {"trainer", prefrl_cmd_bench_trainer, "bench trainer [RECIPE] [k=v ...]", "env steps/s inside the trainer, with and without learning"},
     {NULL, NULL, NULL, NULL},
 };
 
