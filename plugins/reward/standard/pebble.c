@@ -42,17 +42,7 @@ static gboolean pebble_train(void *self, const PrefrlRewardData *data, PrefrlLog
                              GError **error)
 {
     Pebble *p = self;
-    double acc = 0, loss = 0;
-    int epochs = 0;
-    while (epochs < p->reward_update) {
-        acc = reward_model_epoch(p->model, data->prefs, &loss);
-        epochs++;
-        if (acc > p->stop_accuracy)
-            break;
-    }
-    prefrl_log_scalar(log, "accuracy", acc);
-    prefrl_log_scalar(log, "loss", loss);
-    prefrl_log_scalar(log, "epochs", epochs);
+    reward_model_learn(p->model, data->prefs, p->reward_update, p->stop_accuracy, log);
     return TRUE;
 }
 
