@@ -5,7 +5,6 @@ plugins_agent_sac_prefrl_agent_sac_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_agent_sac_prefrl_agent_sac_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_agent_sac_prefrl_agent_sac_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
 
-EXTRA_DIST += plugins/agent/sac/README-section.md
 
 # `prefrl bench sac`: updates per second at the DMC and Meta-world sizes
 prefrl_SOURCES += core/cli/bench_sac.c

@@ -30,4 +30,3 @@ tests_check_env_metaworld_SOURCES = tests/check_env_metaworld.c $(MW_SOURCES)
 tests_check_env_metaworld_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/plugins/env/metaworld
 tests_check_env_metaworld_LDADD = $(TEST_LIBS)
 endif
-EXTRA_DIST += plugins/env/metaworld/README-section.md

@@ -10,7 +10,6 @@ plugins_reward_standard_prefrl_reward_standard_la_SOURCES = \
 plugins_reward_standard_prefrl_reward_standard_la_CFLAGS = $(PLUGIN_CFLAGS) -include config.h
 plugins_reward_standard_prefrl_reward_standard_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_reward_standard_prefrl_reward_standard_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
-EXTRA_DIST += plugins/reward/standard/README-mrn-surf.md
 
 # `prefrl bench mrn`: one meta step beside one SAC update at the DMC preset
 prefrl_SOURCES += core/cli/bench_mrn.c

@@ -4,7 +4,6 @@ plugins_sampler_standard_prefrl_sampler_standard_la_SOURCES = plugins/sampler/st
 plugins_sampler_standard_prefrl_sampler_standard_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_sampler_standard_prefrl_sampler_standard_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_sampler_standard_prefrl_sampler_standard_la_LIBADD = libprefrl.la $(GLIB_LIBS) $(OPENBLAS_LIBS) -lm
-EXTRA_DIST += plugins/sampler/standard/README-section.md
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_samplers
