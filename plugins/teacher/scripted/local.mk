@@ -5,16 +5,6 @@ plugins_teacher_scripted_prefrl_teacher_scripted_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_teacher_scripted_prefrl_teacher_scripted_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_teacher_scripted_prefrl_teacher_scripted_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
 
-# named teacher presets (B-Pref's irrational teachers), included from recipes
-teacherrecipedir = $(pkgdatadir)/configs/teachers
-dist_teacherrecipe_DATA = \
-	configs/teachers/oracle.yaml \
-	configs/teachers/mistake.yaml \
-	configs/teachers/noisy.yaml \
-	configs/teachers/skip.yaml \
-	configs/teachers/myopic.yaml \
-	configs/teachers/equal.yaml
-
 if HAVE_CHECK
 check_PROGRAMS += tests/check_teacher
 TESTS += tests/check_teacher
