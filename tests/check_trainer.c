@@ -211,6 +211,36 @@ START_TEST(test_determinism)
 }
 END_TEST
 
+START_TEST(test_success_rate)
+{
+    /* a task that reports success: eval.csv gains B-Pref's success columns */
+    char *dir = make_dir("success");
+    const char *const mw[] = {"env.task=door-open", "env.episode_length=100",
+                              "trainer.num_train_steps=400", "trainer.eval_frequency=200",
+                              "trainer.num_eval_episodes=2", "trainer.num_interact=100", NULL};
+    train_ok(recipe(SAC, PEBBLE, mw), dir, NULL);
+    char *eval_csv = slurp(dir, "eval.csv");
+    ck_assert_msg(g_str_has_prefix(eval_csv, "episode,episode_reward,q_mse,step,success_rate,"
+                                             "true_episode_reward,true_episode_success\n"),
+                  "%s", eval_csv);
+    /* two evaluations, success rates in [0, 100] */
+    gchar **lines = g_strsplit(eval_csv, "\n", -1);
+    ck_assert_uint_eq(g_strv_length(lines), 4);
+    for (int i = 1; i <= 2; i++) {
+        gchar **f = g_strsplit(lines[i], ",", -1);
+        double rate = g_ascii_strtod(f[4], NULL);
+        ck_assert(rate >= 0 && rate <= 100);
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    char *train_csv = slurp(dir, "train.csv");
+    ck_assert_ptr_nonnull(strstr(train_csv, "episode_success"));
+    g_free(train_csv);
+    g_free(eval_csv);
+    g_free(dir);
+}
+END_TEST
+
 static volatile sig_atomic_t stop_flag;
 
 static gpointer press_ctrl_c(gpointer data)
@@ -331,6 +361,7 @@ static Suite *trainer_suite(void)
     tcase_add_test(tc, test_outputs_and_schedule);
     tcase_add_test(tc, test_determinism);
     tcase_add_test(tc, test_interrupt);
+    tcase_add_test(tc, test_success_rate);
     suite_add_tcase(s, tc);
     TCase *learn = tcase_create("learning");
     tcase_set_timeout(learn, 900);
