@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <cairo.h>
 #include <cairo-svg.h>
+#include <fontconfig/fontconfig.h>
 #include <glib/gstdio.h>
 
 #include <prefrl/error.h>
@@ -634,4 +635,10 @@ gboolean prefrl_figure_save(const PrefrlFigure *fig, const char *png_path, const
             return FALSE;
     }
     return TRUE;
+}
+
+void prefrl_plot_release_caches(void)
+{
+    cairo_debug_reset_static_data();
+    FcFini(); /* the font configuration cairo's text loaded */
 }

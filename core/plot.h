@@ -49,4 +49,9 @@ gboolean prefrl_figure_save(const PrefrlFigure *fig, const char *png_path, const
 
 void prefrl_figure_free(PrefrlFigure *fig);
 
+/** Release cairo's and fontconfig's process-wide caches; call once no
+ *  figure will be drawn any more, e.g. before exit (keeps leak checkers
+ *  quiet). */
+void prefrl_plot_release_caches(void);
+
 #endif

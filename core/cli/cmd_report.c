@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "plot.h"
 #include "report.h"
 
 static int usage(const char *msg)
@@ -68,6 +69,7 @@ int prefrl_cmd_report(int argc, char **argv)
     }
     g_ptr_array_unref(written);
     prefrl_report_free(r);
+    prefrl_plot_release_caches();
 out:
     g_clear_error(&err);
     g_free(out_dir);
