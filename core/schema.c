@@ -223,6 +223,7 @@ static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlN
         v = (double)i;
         g_free(n->text);
         n->text = g_strdup_printf("%" G_GINT64_FORMAT, i);
+        t = n->text; /* the old text is gone */
         break;
     }
     case PREFRL_PARAM_FLOAT:
@@ -242,6 +243,7 @@ static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlN
         }
         g_free(n->text);
         n->text = g_strdup(b ? "true" : "false");
+        t = n->text;
         break;
     }
     case PREFRL_PARAM_CHOICE:
