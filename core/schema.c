@@ -265,9 +265,14 @@ static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlN
     if (ok && (s->type == PREFRL_PARAM_INT || s->type == PREFRL_PARAM_FLOAT) &&
         s->min != s->max && (v < s->min || v > s->max)) {
         char *lo = format_bound(s->min, s->type), *hi = format_bound(s->max, s->type);
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "%s%s.%s: %s is out of range; allowed values are [%s, %s]", where, label,
-                    s->key, t, lo, hi);
+        if (s->max >= 1e15) /* effectively unbounded above */
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s.%s: %s is out of range; it must be >= %s", where, label, s->key, t,
+                        lo);
+        else
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s.%s: %s is out of range; allowed values are [%s, %s]", where, label,
+                        s->key, t, lo, hi);
         g_free(lo);
         g_free(hi);
         ok = FALSE;
