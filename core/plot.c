@@ -260,18 +260,19 @@ static double py(const Frame *f, double y)
     return f->top + f->h - (y - f->y0) / (f->y1 - f->y0) * f->h;
 }
 
-/* 1500000 → "1.5M", 20000 → "20k", 0.25 → "0.25" */
-static void format_tick(char *buf, gsize len, double v)
+/* compact (x axes, counts of steps or labels): 1500000 → "1.5M", 5000 →
+ * "5k"; otherwise 1000 → "1000"; 0.25 → "0.25" either way */
+static void format_tick(char *buf, gsize len, double v, gboolean compact)
 {
     double a = fabs(v);
     if (a < 1e-12)
         g_snprintf(buf, len, "0");
-    else if (a >= 1e6)
+    else if (a >= 1e6 && compact)
         g_snprintf(buf, len, "%.4gM", v / 1e6);
-    else if (a >= 1e4)
+    else if (a >= 1e3 && compact)
         g_snprintf(buf, len, "%.4gk", v / 1e3);
     else
-        g_snprintf(buf, len, "%.4g", v);
+        g_snprintf(buf, len, "%.6g", v);
 }
 
 /* ---- text ---------------------------------------------------------------------------- */
@@ -322,7 +323,7 @@ static void draw_axes(cairo_t *cr, const PrefrlPanel *p, const Frame *f)
         cairo_line_to(cr, f->left + f->w, yy);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-        format_tick(buf, sizeof buf, fabs(y) < ys * 1e-6 ? 0.0 : y);
+        format_tick(buf, sizeof buf, fabs(y) < ys * 1e-6 ? 0.0 : y, FALSE);
         text_at(cr, f->left - 5, yy, buf, 1.0);
     }
     /* x grid and ticks */
@@ -353,7 +354,7 @@ static void draw_axes(cairo_t *cr, const PrefrlPanel *p, const Frame *f)
         cairo_line_to(cr, xx, f->top + f->h);
         cairo_stroke(cr);
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
-        format_tick(buf, sizeof buf, t);
+        format_tick(buf, sizeof buf, t, TRUE);
         text_at(cr, xx, f->top + f->h + 11, buf, 0.5);
     }
     g_array_unref(ticks);
