@@ -174,8 +174,8 @@ int prefrl_mlp_batch(const PrefrlMlp *m);
  *  ADD dL/dparams into the gradient slab when `accumulate_param_grads` is
  *  TRUE (when FALSE the gradient slab is not touched, e.g. to get dQ/da for
  *  the actor without disturbing the critic), and write dL/dx (B, in_dim)
- *  into `dx` unless it is NULL.  dout may alias nothing owned by m except
- *  prefrl_mlp_output(). */
+ *  into `dx` (overwritten, not accumulated) unless it is NULL.  dout may be
+ *  a buffer of m (prefrl_mlp_output() or the JVP's tangent); dx must not. */
 void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
                          gboolean accumulate_param_grads);
 
