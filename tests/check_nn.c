@@ -241,6 +241,16 @@ START_TEST(test_backward_accumulates)
     prefrl_mlp_forward(m, x, 3);
     prefrl_mlp_backward(m, ycopy, dx, FALSE);
     ck_assert_int_eq(memcmp(dx, dx2, sizeof dx), 0);
+    /* and so may the JVP's tangent */
+    float *dir = g_new(float, P);
+    fill_uniform(&rng, dir, P, -1, 1);
+    const float *t = prefrl_mlp_jvp(m, x, 3, dir);
+    float tcopy[6];
+    memcpy(tcopy, t, sizeof tcopy);
+    prefrl_mlp_backward(m, t, dx2, FALSE);
+    prefrl_mlp_backward(m, tcopy, dx, FALSE);
+    ck_assert_int_eq(memcmp(dx, dx2, sizeof dx), 0);
+    g_free(dir);
     g_free(once);
     prefrl_mlp_free(m);
 }
