@@ -732,5 +732,7 @@ int main(void)
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
+    if (!failed)
+        remove_tree(WORK); /* kept after a failure, for a look */
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
