@@ -10,7 +10,7 @@ core_libprefrl_sweep_la_LIBADD = $(CAIRO_LIBS)
 prefrl_SOURCES += core/cli/cmd_sweep.c core/cli/cmd_report.c
 prefrl_LDADD += core/libprefrl-sweep.la $(CAIRO_LIBS)
 
-EXTRA_DIST += configs/sweeps tests/sweeps
+EXTRA_DIST += tests/sweeps docs
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_sweep
