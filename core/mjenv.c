@@ -454,3 +454,23 @@ gboolean prefrl_mj_instance_physics(const void *self, char **model_path, int *su
     g_mutex_unlock(&described_lock);
     return found;
 }
+
+gboolean prefrl_mj_write_state(FILE *out, const void *p, size_t n, GError **error)
+{
+    if (n > 0 && fwrite(p, 1, n, out) != n) {
+        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                            "cannot write the environment state");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean prefrl_mj_read_state(FILE *in, void *p, size_t n, GError **error)
+{
+    if (n > 0 && fread(p, 1, n, in) != n) {
+        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                            "truncated environment state");
+        return FALSE;
+    }
+    return TRUE;
+}

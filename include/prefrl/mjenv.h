@@ -18,6 +18,7 @@
 
 #include <setjmp.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <glib.h>
 #include <mujoco/mujoco.h>
 
@@ -144,6 +145,13 @@ gboolean prefrl_mj_step(const mjModel *m, mjData *d, int nstep, gboolean step1, 
 /** FALSE with PREFRL_ERROR_MUJOCO when MuJoCo flagged bad qpos/qvel/qacc in
  *  `d` since its last reset (prefrl_mj_step calls this). */
 gboolean prefrl_mj_check_divergence(const mjModel *m, const mjData *d, GError **error);
+
+/** Write n bytes of an environment's checkpoint state to out;
+ *  PREFRL_ERROR_IO on failure. */
+gboolean prefrl_mj_write_state(FILE *out, const void *p, size_t n, GError **error);
+
+/** Read n bytes of checkpoint state; PREFRL_ERROR_FORMAT when truncated. */
+gboolean prefrl_mj_read_state(FILE *in, void *p, size_t n, GError **error);
 
 /** Copy the physics state: nq qpos, nv qvel and the simulation time (s).
  *  Any output pointer may be NULL. */

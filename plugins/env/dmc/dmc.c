@@ -693,26 +693,6 @@ typedef struct {
     char task[32];
 } DmcHeader;
 
-static gboolean write_all(FILE *out, const void *p, size_t n, GError **error)
-{
-    if (n > 0 && fwrite(p, 1, n, out) != n) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                            "cannot write the environment state");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean read_all(FILE *in, void *p, size_t n, GError **error)
-{
-    if (n > 0 && fread(p, 1, n, in) != n) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "truncated environment state");
-        return FALSE;
-    }
-    return TRUE;
-}
-
 /* the state that determines the future: rng, clock, physics state, solver
  * warm start, filter activations, controls, and the reacher's target */
 static gboolean dmc_save(void *self, FILE *out, GError **error)
@@ -732,15 +712,15 @@ static gboolean dmc_save(void *self, FILE *out, GError **error)
     h.t = e->t;
     h.ready = e->ready;
     g_strlcpy(h.task, e->task->name, sizeof h.task);
-    return write_all(out, &h, sizeof h, error) && write_all(out, &e->rng, sizeof e->rng, error) &&
-           write_all(out, &d->time, sizeof d->time, error) &&
-           write_all(out, d->qpos, sizeof(mjtNum) * m->nq, error) &&
-           write_all(out, d->qvel, sizeof(mjtNum) * m->nv, error) &&
-           write_all(out, d->act, sizeof(mjtNum) * m->na, error) &&
-           write_all(out, d->ctrl, sizeof(mjtNum) * m->nu, error) &&
-           write_all(out, d->qacc_warmstart, sizeof(mjtNum) * m->nv, error) &&
-           write_all(out, m->geom_pos, sizeof(mjtNum) * 3 * m->ngeom, error) &&
-           write_all(out, m->geom_size, sizeof(mjtNum) * 3 * m->ngeom, error);
+    return prefrl_mj_write_state(out, &h, sizeof h, error) && prefrl_mj_write_state(out, &e->rng, sizeof e->rng, error) &&
+           prefrl_mj_write_state(out, &d->time, sizeof d->time, error) &&
+           prefrl_mj_write_state(out, d->qpos, sizeof(mjtNum) * m->nq, error) &&
+           prefrl_mj_write_state(out, d->qvel, sizeof(mjtNum) * m->nv, error) &&
+           prefrl_mj_write_state(out, d->act, sizeof(mjtNum) * m->na, error) &&
+           prefrl_mj_write_state(out, d->ctrl, sizeof(mjtNum) * m->nu, error) &&
+           prefrl_mj_write_state(out, d->qacc_warmstart, sizeof(mjtNum) * m->nv, error) &&
+           prefrl_mj_write_state(out, m->geom_pos, sizeof(mjtNum) * 3 * m->ngeom, error) &&
+           prefrl_mj_write_state(out, m->geom_size, sizeof(mjtNum) * 3 * m->ngeom, error);
 }
 
 static gboolean dmc_load(void *self, FILE *in, GError **error)
@@ -749,7 +729,7 @@ static gboolean dmc_load(void *self, FILE *in, GError **error)
     mjModel *m = e->m;
     mjData *d = e->d;
     DmcHeader h;
-    if (!read_all(in, &h, sizeof h, error))
+    if (!prefrl_mj_read_state(in, &h, sizeof h, error))
         return FALSE;
     h.task[sizeof h.task - 1] = '\0';
     if (memcmp(h.magic, DMC_MAGIC, sizeof DMC_MAGIC) != 0 || h.format != DMC_FORMAT) {
@@ -768,15 +748,15 @@ static gboolean dmc_load(void *self, FILE *in, GError **error)
     e->ready = 0;
     if (!prefrl_mj_reset(m, d, error))
         return FALSE;
-    if (!read_all(in, &e->rng, sizeof e->rng, error) ||
-        !read_all(in, &d->time, sizeof d->time, error) ||
-        !read_all(in, d->qpos, sizeof(mjtNum) * m->nq, error) ||
-        !read_all(in, d->qvel, sizeof(mjtNum) * m->nv, error) ||
-        !read_all(in, d->act, sizeof(mjtNum) * m->na, error) ||
-        !read_all(in, d->ctrl, sizeof(mjtNum) * m->nu, error) ||
-        !read_all(in, d->qacc_warmstart, sizeof(mjtNum) * m->nv, error) ||
-        !read_all(in, m->geom_pos, sizeof(mjtNum) * 3 * m->ngeom, error) ||
-        !read_all(in, m->geom_size, sizeof(mjtNum) * 3 * m->ngeom, error))
+    if (!prefrl_mj_read_state(in, &e->rng, sizeof e->rng, error) ||
+        !prefrl_mj_read_state(in, &d->time, sizeof d->time, error) ||
+        !prefrl_mj_read_state(in, d->qpos, sizeof(mjtNum) * m->nq, error) ||
+        !prefrl_mj_read_state(in, d->qvel, sizeof(mjtNum) * m->nv, error) ||
+        !prefrl_mj_read_state(in, d->act, sizeof(mjtNum) * m->na, error) ||
+        !prefrl_mj_read_state(in, d->ctrl, sizeof(mjtNum) * m->nu, error) ||
+        !prefrl_mj_read_state(in, d->qacc_warmstart, sizeof(mjtNum) * m->nv, error) ||
+        !prefrl_mj_read_state(in, m->geom_pos, sizeof(mjtNum) * 3 * m->ngeom, error) ||
+        !prefrl_mj_read_state(in, m->geom_size, sizeof(mjtNum) * 3 * m->ngeom, error))
         return FALSE;
     /* recompute everything derived from the state (step1-current data) */
     if (!prefrl_mj_forward(m, d, FALSE, error))

@@ -330,26 +330,6 @@ typedef struct {
     char task[32];
 } MwHeader;
 
-static gboolean write_all(FILE *out, const void *p, size_t n, GError **error)
-{
-    if (n > 0 && fwrite(p, 1, n, out) != n) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                            "cannot write the environment state");
-        return FALSE;
-    }
-    return TRUE;
-}
-
-static gboolean read_all(FILE *in, void *p, size_t n, GError **error)
-{
-    if (n > 0 && fread(p, 1, n, in) != n) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "truncated environment state");
-        return FALSE;
-    }
-    return TRUE;
-}
-
 static void fill_header(const MwEnv *env, MwHeader *h)
 {
     const mjModel *m = env->m;
@@ -394,10 +374,10 @@ gboolean mw_env_save(const MwEnv *env, FILE *out, GError **error)
     const mjData *d = env->d;
     MwHeader h;
     fill_header(env, &h);
-    if (!write_all(out, &h, sizeof h, error))
+    if (!prefrl_mj_write_state(out, &h, sizeof h, error))
         return FALSE;
 #define MW_WRITE(p, n)                  \
-    if (!write_all(out, (p), (n), error)) \
+    if (!prefrl_mj_write_state(out, (p), (n), error)) \
         return FALSE;
     MW_STATE_ARRAYS(MW_WRITE)
 #undef MW_WRITE
@@ -409,7 +389,7 @@ gboolean mw_env_load(MwEnv *env, FILE *in, GError **error)
     mjModel *m = env->m;
     mjData *d = env->d;
     MwHeader h, want;
-    if (!read_all(in, &h, sizeof h, error))
+    if (!prefrl_mj_read_state(in, &h, sizeof h, error))
         return FALSE;
     h.task[sizeof h.task - 1] = '\0';
     if (memcmp(h.magic, MW_MAGIC, sizeof MW_MAGIC) != 0 || h.format != MW_FORMAT) {
@@ -432,7 +412,7 @@ gboolean mw_env_load(MwEnv *env, FILE *in, GError **error)
     if (!prefrl_mj_reset(m, d, error))
         return FALSE;
 #define MW_READ(p, n)                  \
-    if (!read_all(in, (p), (n), error)) \
+    if (!prefrl_mj_read_state(in, (p), (n), error)) \
         return FALSE;
     MW_STATE_ARRAYS(MW_READ)
 #undef MW_READ
