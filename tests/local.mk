@@ -41,3 +41,7 @@ tests_check_trainer_SOURCES = tests/check_trainer.c
 tests_check_trainer_CFLAGS = $(TEST_CFLAGS)
 tests_check_trainer_LDADD = $(TEST_LIBS)
 endif
+
+# run directories the trainer tests write
+clean-local:
+	rm -rf tests/trainer-runs
