@@ -494,11 +494,11 @@ START_TEST(test_sweep_and_report)
     char *csv = slurp(out, "summary.csv");
     const char *methods[] = {"pebble", "true (agent sac)"};
     for (int m = 0; m < 2; m++) {
-        double fin[2], auc[2], q[2], dummy;
+        double fin[2], auc[2], q[2], q_area_unused;
         for (int s = 0; s < 2; s++) {
             char *run = g_build_filename(dir, CELLS[2 * m + s], NULL);
             eval_stats(run, "true_episode_reward", &fin[s], &auc[s]);
-            eval_stats(run, "q_mse", &q[s], &dummy);
+            eval_stats(run, "q_mse", &q[s], &q_area_unused);
             g_free(run);
         }
         char **row = summary_row(csv, methods[m]);
