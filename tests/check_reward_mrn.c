@@ -15,10 +15,10 @@
 #include "registry.h"
 #include "schema.h"
 #include "trainer.h"
+#include "pbrl_test.h"
 
 extern const PrefrlComponent reward_mrn;
 
-#define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
 
 enum { DS = 3, DA = 2, D = DS + DA, B = 16, HID = 12, SEG = 4, CAP = 6, K = 3 };
 
@@ -528,61 +528,12 @@ END_TEST
 
 /* ---- recipes and the trainer ----------------------------------------------------- */
 
-static const char base_recipe[] =
-    "seed: 3\n"
-    "trainer:\n"
-    "  num_train_steps: 8000\n"
-    "  num_seed_steps: 100\n"
-    "  num_unsup_steps: 100\n"
-    "  eval_frequency: 8000\n"
-    "  num_eval_episodes: 20\n"
-    "  max_feedback: 100\n"
-    "  reward_batch: 10\n"
-    "  num_interact: 200\n"
-    "  segment: 10\n"
-    "  reset_update: 10\n"
-    "env:\n"
-    "  task: fixture_reach\n"
-    "agent:\n"
-    "  name: sac\n"
-    "  hidden_dim: 64\n"
-    "  hidden_depth: 2\n"
-    "  batch_size: 64\n"
-    "  actor_lr: 0.001\n"
-    "  critic_lr: 0.001\n"
-    "  alpha_lr: 0.001\n"
-    "reward:\n"
-    "  name: mrn\n"
-    "  hidden_dim: 32\n"
-    "  reward_update: 50\n"
-    "  num_meta_steps: 100\n"
-    "sampler:\n"
-    "  name: disagreement\n"
-    "teacher:\n"
-    "  name: scripted\n";
-
-static PrefrlRegistry *registry(void)
-{
-    PrefrlRegistry *reg = prefrl_registry_default();
-    static gboolean loaded;
-    if (!loaded) {
-        GError *err = NULL;
-        ck_assert_msg(prefrl_registry_load_file(reg, FIXTURE_PBRL, &err), "%s",
-                      err ? err->message : "");
-        loaded = TRUE;
-    }
-    return reg;
-}
+static const char *const MRN[] = {"reward.name=mrn", "reward.hidden_dim=32",
+                                  "reward.reward_update=50", "reward.num_meta_steps=100", NULL};
 
 static PrefrlNode *parse(const char *const *overrides)
 {
-    GError *err = NULL;
-    PrefrlNode *root =
-        prefrl_recipe_parse_string(base_recipe, strlen(base_recipe), "test.yaml", &err);
-    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
-    for (const char *const *o = overrides; o && *o; o++)
-        ck_assert(prefrl_recipe_override(root, *o, &err));
-    return root;
+    return pbrl_test_recipe(MRN, overrides);
 }
 
 START_TEST(test_recipe_needs_critic_view)
@@ -593,7 +544,8 @@ START_TEST(test_recipe_needs_critic_view)
     prefrl_node_remove(root, "agent");
     GError *err = NULL;
     ck_assert(prefrl_recipe_override(root, probe[0], &err));
-    ck_assert(!prefrl_recipe_resolve(root, registry(), prefrl_trainer_required_kinds(), &err));
+    ck_assert(!prefrl_recipe_resolve(root, pbrl_test_registry(),
+                                     prefrl_trainer_required_kinds(), &err));
     ck_assert_msg(strstr(err->message, "reward/mrn differentiates through the agent's critic, "
                                        "but agent/fixture_probe has no critic view") != NULL,
                   "%s", err->message);
@@ -602,47 +554,10 @@ START_TEST(test_recipe_needs_critic_view)
 
     /* with SAC the same recipe resolves */
     root = parse(NULL);
-    ck_assert_msg(prefrl_recipe_resolve(root, registry(), prefrl_trainer_required_kinds(), &err),
-                  "%s", err ? err->message : "");
+    pbrl_test_resolve(root);
     prefrl_node_free(root);
 }
 END_TEST
-
-static double run_recipe(const char *const *overrides)
-{
-    GError *err = NULL;
-    PrefrlNode *root = parse(overrides);
-    ck_assert_msg(prefrl_recipe_resolve(root, registry(), prefrl_trainer_required_kinds(), &err),
-                  "%s", err ? err->message : "");
-    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
-    double last = prefrl_trainer_last_eval(t);
-    ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 100);
-    prefrl_trainer_free(t);
-    prefrl_node_free(root);
-    return last;
-}
-
-static double random_return(const char *const *overrides)
-{
-    GError *err = NULL;
-    /* the random fixture_probe has no critic view: pair it with reward/pebble */
-    PrefrlNode *root = parse(overrides);
-    prefrl_node_remove(root, "agent");
-    prefrl_node_remove(root, "reward");
-    ck_assert(prefrl_recipe_override(root, "agent.name=fixture_probe", &err));
-    ck_assert(prefrl_recipe_override(root, "reward.name=pebble", &err));
-    ck_assert_msg(prefrl_recipe_resolve(root, registry(), prefrl_trainer_required_kinds(), &err),
-                  "%s", err ? err->message : "");
-    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
-    ck_assert(t != NULL);
-    double ret;
-    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, &err));
-    prefrl_trainer_free(t);
-    prefrl_node_free(root);
-    return ret;
-}
 
 /* Measured with this recipe (prefrl run, seeds 1-7), last evaluation:
  * random policy 8.9, 13.0, 9.9, 8.5, 7.9, 9.8, 9.2 (50 episodes);
@@ -655,8 +570,8 @@ START_TEST(test_learning_mrn)
     static const char *const seeds[2][2] = {{"seed=3", NULL}, {"seed=4", NULL}};
     double rnd = 0, learned = 0;
     for (int i = 0; i < 2; i++) {
-        rnd += random_return(seeds[i]) / 2;
-        learned += run_recipe(seeds[i]) / 2;
+        rnd += pbrl_test_random_return(3 + i) / 2;
+        learned += pbrl_test_learned_return(parse(seeds[i])) / 2;
     }
     fprintf(stderr, "MRN 100 labels, seeds 3 and 4: random %.2f, learned %.2f\n", rnd, learned);
     ck_assert_msg(learned > rnd + 8.0, "random %.2f, learned %.2f", rnd, learned);

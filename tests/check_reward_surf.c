@@ -13,10 +13,10 @@
 #include "schema.h"
 #include "surf.h"
 #include "trainer.h"
+#include "pbrl_test.h"
 
 extern const PrefrlComponent reward_surf;
 
-#define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
 
 /* H = 10 judged steps, w = 5, so segments are stored 20 long; c = 3 */
 enum { DS = 3, DA = 2, D = DS + DA, H = 10, W = 5, LSEG = H + 2 * W, C = 3, NP = 40 };
@@ -350,97 +350,16 @@ END_TEST
 
 /* ---- learning ------------------------------------------------------------------------- */
 
-static const char base_recipe[] =
-    "seed: 3\n"
-    "trainer:\n"
-    "  num_train_steps: 8000\n"
-    "  num_seed_steps: 100\n"
-    "  num_unsup_steps: 100\n"
-    "  eval_frequency: 8000\n"
-    "  num_eval_episodes: 20\n"
-    "  max_feedback: 100\n"
-    "  reward_batch: 10\n"
-    "  num_interact: 200\n"
-    "  segment: 10\n"
-    "  reset_update: 10\n"
-    "env:\n"
-    "  task: fixture_reach\n"
-    "agent:\n"
-    "  name: sac\n"
-    "  hidden_dim: 64\n"
-    "  hidden_depth: 2\n"
-    "  batch_size: 64\n"
-    "  actor_lr: 0.001\n"
-    "  critic_lr: 0.001\n"
-    "  alpha_lr: 0.001\n"
-    "reward:\n"
-    "  name: surf\n"
-    "  hidden_dim: 32\n"
-    "  reward_update: 50\n"
-    "  inv_label_ratio: 10\n"
-    "  dataaug_window: 2\n"
-    "  crop_range: 2\n"
-    "sampler:\n"
-    "  name: disagreement\n"
-    "teacher:\n"
-    "  name: scripted\n";
-
-static PrefrlRegistry *registry(void)
-{
-    PrefrlRegistry *reg = prefrl_registry_default();
-    static gboolean loaded;
-    if (!loaded) {
-        GError *err = NULL;
-        ck_assert_msg(prefrl_registry_load_file(reg, FIXTURE_PBRL, &err), "%s",
-                      err ? err->message : "");
-        loaded = TRUE;
-    }
-    return reg;
-}
-
-/* the recipe at `seed`, resolved, with the SAC agent or the random fixture_probe */
-static PrefrlNode *parse(int seed, gboolean random_agent)
-{
-    GError *err = NULL;
-    PrefrlNode *root =
-        prefrl_recipe_parse_string(base_recipe, strlen(base_recipe), "test.yaml", &err);
-    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
-    char *s = g_strdup_printf("seed=%d", seed);
-    ck_assert(prefrl_recipe_override(root, s, &err));
-    g_free(s);
-    if (random_agent) {
-        prefrl_node_remove(root, "agent");
-        ck_assert(prefrl_recipe_override(root, "agent.name=fixture_probe", &err));
-    }
-    ck_assert_msg(prefrl_recipe_resolve(root, registry(), prefrl_trainer_required_kinds(), &err),
-                  "%s", err ? err->message : "");
-    return root;
-}
-
-static double random_return(int seed)
-{
-    GError *err = NULL;
-    PrefrlNode *root = parse(seed, TRUE);
-    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    double ret;
-    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, &err));
-    prefrl_trainer_free(t);
-    prefrl_node_free(root);
-    return ret;
-}
+static const char *const SURF[] = {"reward.name=surf", "reward.hidden_dim=32",
+                                   "reward.reward_update=50", "reward.inv_label_ratio=10",
+                                   "reward.dataaug_window=2", "reward.crop_range=2", NULL};
 
 static double learned_return(int seed)
 {
-    GError *err = NULL;
-    PrefrlNode *root = parse(seed, FALSE);
-    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
-    double learned = prefrl_trainer_last_eval(t);
-    ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 100);
-    prefrl_trainer_free(t);
-    prefrl_node_free(root);
+    char *s = g_strdup_printf("seed=%d", seed);
+    const char *const extra[] = {s, NULL};
+    double learned = pbrl_test_learned_return(pbrl_test_recipe(SURF, extra));
+    g_free(s);
     return learned;
 }
 
@@ -456,7 +375,7 @@ START_TEST(test_learning_surf)
 {
     double rnd = 0, learned = 0;
     for (int seed = 3; seed <= 4; seed++) {
-        rnd += random_return(seed) / 2;
+        rnd += pbrl_test_random_return(seed) / 2;
         learned += learned_return(seed) / 2;
     }
     fprintf(stderr, "SURF 100 labels, seeds 3 and 4: random %.2f, learned %.2f\n", rnd, learned);

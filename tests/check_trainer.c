@@ -12,8 +12,8 @@
 #include "registry.h"
 #include "schema.h"
 #include "trainer.h"
+#include "pbrl_test.h"
 
-#define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
 
 /* a small problem: 50-step episodes, queries every 200 steps; the agent
  * and reward sections come from the lists below */
@@ -45,15 +45,6 @@ static const char *const PEBBLE[] = {"reward.name=pebble", "reward.hidden_dim=32
                                      "reward.reward_update=50", NULL};
 static const char *const TRUE_REWARD[] = {"reward.name=true", NULL};
 
-static PrefrlRegistry *registry(void)
-{
-    PrefrlRegistry *reg = prefrl_registry_default();
-    GError *err = NULL;
-    ck_assert_msg(prefrl_registry_load_file(reg, FIXTURE_PBRL, &err), "%s",
-                  err ? err->message : "");
-    return reg;
-}
-
 /* base_recipe + agent list + reward list + extra overrides, resolved */
 static PrefrlNode *recipe(const char *const *agent, const char *const *reward,
                           const char *const *extra)
@@ -66,8 +57,7 @@ static PrefrlNode *recipe(const char *const *agent, const char *const *reward,
     for (int l = 0; l < 3; l++)
         for (const char *const *o = lists[l]; o && *o; o++)
             ck_assert(prefrl_recipe_override(root, *o, &err));
-    ck_assert_msg(prefrl_recipe_resolve(root, registry(), prefrl_trainer_required_kinds(), &err),
-                  "%s", err ? err->message : "");
+    pbrl_test_resolve(root);
     return root;
 }
 
@@ -81,7 +71,7 @@ static char *make_dir(const char *name)
 /* train to the end; returns the last evaluation, or NAN with *error set */
 static double train(PrefrlNode *root, const char *dir, PrefrlTrainer **keep, GError **error)
 {
-    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), dir, error);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
     gboolean ok = prefrl_trainer_run(t, NULL, FALSE, error);
     double last = ok ? prefrl_trainer_last_eval(t) : NAN;
@@ -258,7 +248,7 @@ START_TEST(test_interrupt)
                                   NULL};
     PrefrlNode *root = recipe(SAC, PEBBLE, longer);
     GError *err = NULL;
-    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), dir, &err);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
     ck_assert(t != NULL);
     stop_flag = 0;
     GThread *th = g_thread_new("ctrl-c", press_ctrl_c, NULL);
@@ -286,7 +276,7 @@ static double random_return(void)
 {
     GError *err = NULL;
     PrefrlNode *root = recipe(PROBE, PEBBLE, NULL);
-    PrefrlTrainer *t = prefrl_trainer_new(root, registry(), NULL, &err);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
     ck_assert(t != NULL);
     double ret;
     ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, &err));
@@ -341,7 +331,7 @@ START_TEST(test_recipe_errors)
     GError *err = NULL;
     PrefrlNode *root = recipe(SAC, PEBBLE, NULL);
     prefrl_node_remove(root, "teacher");
-    ck_assert_ptr_null(prefrl_trainer_new(root, registry(), NULL, &err));
+    ck_assert_ptr_null(prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err));
     ck_assert_msg(g_str_has_prefix(err->message, "test.yaml: a reward learned from preferences "
                                                  "needs a 'teacher:' section with name: one of "),
                   "%s", err->message);

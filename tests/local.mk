@@ -37,7 +37,7 @@ tests_fixtures_prefrl_fixture_pbrl_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
 if HAVE_CHECK
 check_PROGRAMS += tests/check_trainer
 TESTS += tests/check_trainer
-tests_check_trainer_SOURCES = tests/check_trainer.c
+tests_check_trainer_SOURCES = tests/check_trainer.c tests/pbrl_test.c tests/pbrl_test.h
 tests_check_trainer_CFLAGS = $(TEST_CFLAGS)
 tests_check_trainer_LDADD = $(TEST_LIBS)
 endif

@@ -18,11 +18,11 @@ prefrl_SOURCES += core/cli/bench_mrn.c
 if HAVE_CHECK
 check_PROGRAMS += tests/check_reward_mrn tests/check_reward_surf
 TESTS += tests/check_reward_mrn tests/check_reward_surf
-tests_check_reward_mrn_SOURCES = tests/check_reward_mrn.c \
+tests_check_reward_mrn_SOURCES = tests/check_reward_mrn.c tests/pbrl_test.c tests/pbrl_test.h \
 	plugins/reward/standard/reward_model.c plugins/reward/standard/mrn.c
 tests_check_reward_mrn_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/plugins/reward/standard
 tests_check_reward_mrn_LDADD = $(TEST_LIBS)
-tests_check_reward_surf_SOURCES = tests/check_reward_surf.c \
+tests_check_reward_surf_SOURCES = tests/check_reward_surf.c tests/pbrl_test.c tests/pbrl_test.h \
 	plugins/reward/standard/reward_model.c plugins/reward/standard/surf.c
 tests_check_reward_surf_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/plugins/reward/standard
 tests_check_reward_surf_LDADD = $(TEST_LIBS)

@@ -1,0 +1,101 @@
+/* The small trainer problem the learning tests share; see pbrl_test.h. */
+#include "config.h"
+#include <string.h>
+#include <check.h>
+
+#include "pbrl_test.h"
+#include "schema.h"
+#include "trainer.h"
+
+static const char base_recipe[] =
+    "seed: 3\n"
+    "trainer:\n"
+    "  num_train_steps: 8000\n"
+    "  num_seed_steps: 100\n"
+    "  num_unsup_steps: 100\n"
+    "  eval_frequency: 8000\n"
+    "  num_eval_episodes: 20\n"
+    "  max_feedback: 100\n"
+    "  reward_batch: 10\n"
+    "  num_interact: 200\n"
+    "  segment: 10\n"
+    "  reset_update: 10\n"
+    "env:\n"
+    "  task: fixture_reach\n"
+    "agent:\n"
+    "  name: sac\n"
+    "  hidden_dim: 64\n"
+    "  hidden_depth: 2\n"
+    "  batch_size: 64\n"
+    "  actor_lr: 0.001\n"
+    "  critic_lr: 0.001\n"
+    "  alpha_lr: 0.001\n"
+    "sampler:\n"
+    "  name: disagreement\n"
+    "teacher:\n"
+    "  name: scripted\n";
+
+PrefrlRegistry *pbrl_test_registry(void)
+{
+    PrefrlRegistry *reg = prefrl_registry_default();
+    GError *err = NULL;
+    /* loading a file twice is a no-op */
+    ck_assert_msg(prefrl_registry_load_file(reg, FIXTURE_PBRL, &err), "%s",
+                  err ? err->message : "");
+    return reg;
+}
+
+PrefrlNode *pbrl_test_recipe(const char *const *reward, const char *const *extra)
+{
+    GError *err = NULL;
+    PrefrlNode *root =
+        prefrl_recipe_parse_string(base_recipe, strlen(base_recipe), "test.yaml", &err);
+    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    const char *const *lists[] = {reward, extra};
+    for (int l = 0; l < 2; l++)
+        for (const char *const *o = lists[l]; o && *o; o++)
+            ck_assert_msg(prefrl_recipe_override(root, *o, &err), "%s", err ? err->message : "");
+    return root;
+}
+
+void pbrl_test_resolve(PrefrlNode *root)
+{
+    GError *err = NULL;
+    ck_assert_msg(prefrl_recipe_resolve(root, pbrl_test_registry(),
+                                        prefrl_trainer_required_kinds(), &err),
+                  "%s", err ? err->message : "");
+}
+
+double pbrl_test_random_return(int seed)
+{
+    char *s = g_strdup_printf("seed=%d", seed);
+    const char *const reward[] = {"reward.name=pebble", NULL};
+    const char *const extra[] = {s, NULL};
+    PrefrlNode *root = pbrl_test_recipe(reward, extra);
+    prefrl_node_remove(root, "agent");
+    GError *err = NULL;
+    ck_assert(prefrl_recipe_override(root, "agent.name=fixture_probe", &err));
+    pbrl_test_resolve(root);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    double ret;
+    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, &err));
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    g_free(s);
+    return ret;
+}
+
+double pbrl_test_learned_return(PrefrlNode *root)
+{
+    GError *err = NULL;
+    pbrl_test_resolve(root);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    double learned = prefrl_trainer_last_eval(t);
+    ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 100);
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    return learned;
+}

@@ -1,0 +1,29 @@
+/* The small trainer problem the learning tests share (MRN, SURF): env
+ * fixture_reach, SAC 64×2, 100 oracle labels over 8000 steps. */
+#ifndef PREFRL_PBRL_TEST_H
+#define PREFRL_PBRL_TEST_H
+
+#include "recipe.h"
+#include "registry.h"
+
+#define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
+
+/** The default registry with the fixture plugin loaded. */
+PrefrlRegistry *pbrl_test_registry(void);
+
+/** The shared recipe (no reward section) plus the `reward` and `extra`
+ *  overrides (NULL-terminated lists, either may be NULL), not yet resolved. */
+PrefrlNode *pbrl_test_recipe(const char *const *reward, const char *const *extra);
+
+/** Resolve a recipe for the trainer, failing the test with the message. */
+void pbrl_test_resolve(PrefrlNode *root);
+
+/** Mean return of the random fixture_probe agent over 50 evaluation
+ *  episodes at `seed` (the learners' baseline). */
+double pbrl_test_random_return(int seed);
+
+/** Train the recipe (taken) to the end; assert all 100 labels were given and
+ *  return the last evaluation. */
+double pbrl_test_learned_return(PrefrlNode *root);
+
+#endif
