@@ -2,5 +2,5 @@
 # preference buffer, logger.
 pkginclude_HEADERS += include/prefrl/pbrl.h
 libprefrl_la_SOURCES += core/log.c core/log.h core/replay.c core/replay.h \
-	core/trainer.c core/trainer.h
+	core/trainer.c core/trainer.h core/trainer_private.h
 prefrl_SOURCES += core/cli/bench_trainer.c

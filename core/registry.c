@@ -143,6 +143,10 @@ static gboolean check_ops(const PrefrlComponent *c)
     }
     case PREFRL_KIND_AGENT: {
         const PrefrlAgentOps *o = c->ops;
+        if (c->flags & PREFRL_FLAG_ON_POLICY)
+            return o->struct_size >= sizeof(PrefrlAgentOps) && o->act && o->n_envs &&
+                   o->rollout_length && o->rollout_act && o->rollout_reward &&
+                   o->rollout_update && !(c->flags & PREFRL_FLAG_CRITIC_VIEW);
         return o->struct_size >= offsetof(PrefrlAgentOps, reset_critic) && o->act &&
                o->batch_size && o->update &&
                (!(c->flags & PREFRL_FLAG_CRITIC_VIEW) || o->critic_view);

@@ -22,63 +22,14 @@
 #include "log.h"
 #include "replay.h"
 #include "schema.h"
-#include "trainer.h"
-
-#define RELABEL_CHUNK 1024
-#define EPISODE_STORE 100   /* episodes kept for queries (reference max_size) */
-#define RECENT_RETURNS 10   /* training episodes behind the teacher's margin */
-#define Q_EPISODES 10       /* evaluation episodes of the Q-accuracy diagnostic (Table 1) */
-
-struct PrefrlTrainer {
-    char *run_dir;
-    PrefrlInstance *env, *agent, *reward, *sampler, *teacher;
-    const PrefrlEnvOps *eops;
-    const PrefrlAgentOps *aops;
-    const PrefrlRewardOps *rops;
-    const PrefrlSamplerOps *sops;
-    const PrefrlTeacherOps *tops;
-    PrefrlEnvInfo info;
-    gboolean true_reward;        /* reward/true: no queries, r = task reward */
-
-    /* trainer parameters */
-    int64_t num_train_steps, num_seed_steps, num_unsup_steps, eval_frequency;
-    int num_eval_episodes, reward_batch, num_interact, top_k, reset_update, H, Lq, lo;
-    int64_t max_feedback;
-    const char *schedule;
-    int64_t meta_period;
-
-    PrefrlReplay *replay;
-    PrefrlEpisodes *episodes;
-    PrefrlPrefBuffer *prefs;
-    PrefrlStateEntropy *entropy;
-    PrefrlRng rng;               /* random actions, replay batches */
-    PrefrlRng query_rng;         /* segment draws */
-
-    PrefrlLog *log, *reward_log;
-    FILE *train_csv, *eval_csv, *reward_csv, *labels_csv, *log_txt, *prefs_bin;
-
-    /* counters */
-    int64_t step, total_feedback, labeled_feedback, interact_count, episode, rounds;
-    double recent[RECENT_RETURNS];
-    int n_recent;
-    double last_eval;
-
-    /* workspaces (allocated once) */
-    float *obs, *next_obs, *act, *sa, *chunk_sa, *chunk_r;
-    float *intrinsic_raw, *intrinsic, *batch_reward, *batch_sa;
-    int max_query;               /* candidate pairs the buffers hold */
-    float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
-    int *q_chosen, *q_labels;
-    float *ep_sa, *ep_r, *ep_q;  /* one evaluation episode for the Q diagnostic */
-};
+#include "trainer_private.h"
 
 guint prefrl_trainer_required_kinds(void)
 {
     return (1u << PREFRL_KIND_ENV) | (1u << PREFRL_KIND_AGENT) | (1u << PREFRL_KIND_REWARD);
 }
 
-static void say(PrefrlTrainer *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-static void say(PrefrlTrainer *t, const char *fmt, ...)
+void trainer_say(PrefrlTrainer *t, const char *fmt, ...)
 {
     if (!t->log_txt)
         return;
@@ -97,9 +48,9 @@ static void say(PrefrlTrainer *t, const char *fmt, ...)
 
 /* ---- set-up ------------------------------------------------------------------ */
 
-static PrefrlInstance *make_component(const PrefrlNode *recipe, PrefrlRegistry *reg,
-                                      PrefrlKind kind, const PrefrlEnvInfo *env,
-                                      const char *run_dir, GError **error)
+PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                       PrefrlKind kind, const PrefrlEnvInfo *env,
+                                       const char *run_dir, GError **error)
 {
     const PrefrlComponent *c = prefrl_recipe_component(recipe, reg, kind);
     g_return_val_if_fail(c != NULL, NULL);
@@ -193,20 +144,20 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
     t->log = prefrl_log_new(t->train_csv, t->eval_csv);
     t->reward_log = prefrl_log_new(t->reward_csv, NULL);
 
-    if (!(t->env = make_component(recipe, reg, PREFRL_KIND_ENV, NULL, run_dir, error)))
+    if (!(t->env = trainer_make_component(recipe, reg, PREFRL_KIND_ENV, NULL, run_dir, error)))
         goto fail;
     t->eops = t->env->component->ops;
     memset(&t->info, 0, sizeof t->info);
     t->eops->info(t->env->self, &t->info);
-    if (!(t->agent = make_component(recipe, reg, PREFRL_KIND_AGENT, &t->info, run_dir, error)) ||
-        !(t->reward = make_component(recipe, reg, PREFRL_KIND_REWARD, &t->info, run_dir, error)))
+    if (!(t->agent = trainer_make_component(recipe, reg, PREFRL_KIND_AGENT, &t->info, run_dir, error)) ||
+        !(t->reward = trainer_make_component(recipe, reg, PREFRL_KIND_REWARD, &t->info, run_dir, error)))
         goto fail;
     t->aops = t->agent->component->ops;
     t->rops = t->reward->component->ops;
     if (!t->true_reward) {
-        if (!(t->sampler = make_component(recipe, reg, PREFRL_KIND_SAMPLER, &t->info, run_dir,
+        if (!(t->sampler = trainer_make_component(recipe, reg, PREFRL_KIND_SAMPLER, &t->info, run_dir,
                                           error)) ||
-            !(t->teacher = make_component(recipe, reg, PREFRL_KIND_TEACHER, &t->info, run_dir,
+            !(t->teacher = trainer_make_component(recipe, reg, PREFRL_KIND_TEACHER, &t->info, run_dir,
                                           error)))
             goto fail;
         t->sops = t->sampler->component->ops;
@@ -307,7 +258,7 @@ void prefrl_trainer_free(PrefrlTrainer *t)
 
 /* ---- reward plumbing --------------------------------------------------------- */
 
-static void concat_sa(const float *obs, const float *act, int ds, int da, float *sa)
+void trainer_concat_sa(const float *obs, const float *act, int ds, int da, float *sa)
 {
     memcpy(sa, obs, sizeof(float) * ds);
     memcpy(sa + ds, act, sizeof(float) * da);
@@ -321,7 +272,7 @@ static void relabel(PrefrlTrainer *t)
     for (int64_t i0 = 0; i0 < r->size; i0 += RELABEL_CHUNK) {
         int n = (int)MIN((int64_t)RELABEL_CHUNK, r->size - i0);
         for (int i = 0; i < n; i++)
-            concat_sa(r->obs + (i0 + i) * ds, r->act + (i0 + i) * da, ds, da,
+            trainer_concat_sa(r->obs + (i0 + i) * ds, r->act + (i0 + i) * da, ds, da,
                       t->chunk_sa + (gsize)i * d);
         t->rops->predict(t->reward->self, t->chunk_sa, n, r->reward + i0);
     }
@@ -398,7 +349,7 @@ static void write_labels(PrefrlTrainer *t, int n, const int *labels)
 }
 
 /* one query round: candidates, sampler, teacher, preference buffer, learning */
-static gboolean query_round(PrefrlTrainer *t, gboolean first, GError **error)
+gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
 {
     int mb = schedule_size(t);
     if (!first && mb + t->total_feedback > t->max_feedback)
@@ -407,7 +358,7 @@ static gboolean query_round(PrefrlTrainer *t, gboolean first, GError **error)
     if (mb <= 0)
         return TRUE;
     if (prefrl_episodes_usable(t->episodes, t->Lq) == 0) {
-        say(t, "query round skipped: no complete episode longer than %d steps yet", t->Lq);
+        trainer_say(t, "query round skipped: no complete episode longer than %d steps yet", t->Lq);
         return TRUE;
     }
     int d = t->info.obs_dim + t->info.act_dim;
@@ -460,7 +411,7 @@ static gboolean query_round(PrefrlTrainer *t, gboolean first, GError **error)
     write_labels(t, mb, t->q_labels);
     if (t->prefs_bin)
         fflush(t->prefs_bin);
-    say(t, "query round %lld: %d queries, %d labels (total %lld/%lld)", (long long)t->rounds, mb,
+    trainer_say(t, "query round %lld: %d queries, %d labels (total %lld/%lld)", (long long)t->rounds, mb,
         stored, (long long)t->labeled_feedback, (long long)t->max_feedback);
     if (t->labeled_feedback > 0) {
         PrefrlRewardData data = {.struct_size = sizeof data, .prefs = &t->prefs->view,
@@ -541,7 +492,7 @@ static gboolean meta_update(PrefrlTrainer *t, GError **error)
     relabel(t);
     int ds = b.obs_dim, da = b.act_dim;
     for (int i = 0; i < b.size; i++)
-        concat_sa(b.obs + (gsize)i * ds, b.action + (gsize)i * da, ds, da,
+        trainer_concat_sa(b.obs + (gsize)i * ds, b.action + (gsize)i * da, ds, da,
                   t->batch_sa + (gsize)i * (ds + da));
     t->rops->predict(t->reward->self, t->batch_sa, b.size, t->batch_reward);
     b.reward = t->batch_reward;
@@ -595,7 +546,7 @@ gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
             PrefrlEnvStep st = {0};
             t->aops->act(t->agent->self, t->obs, TRUE, t->act);
             if (record && T < t->info.episode_length)
-                concat_sa(t->obs, t->act, ds, da, t->ep_sa + (gsize)T * (ds + da));
+                trainer_concat_sa(t->obs, t->act, ds, da, t->ep_sa + (gsize)T * (ds + da));
             if (!t->eops->step(t->env->self, t->act, t->next_obs, &st, error))
                 return FALSE;
             if (record && T < t->info.episode_length)
@@ -622,7 +573,7 @@ gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
     return TRUE;
 }
 
-static gboolean evaluate_and_log(PrefrlTrainer *t, GError **error)
+gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error)
 {
     double ret, success, q_mse;
     if (!prefrl_trainer_evaluate(t, t->num_eval_episodes, &ret, &success, &q_mse, error))
@@ -637,13 +588,13 @@ static gboolean evaluate_and_log(PrefrlTrainer *t, GError **error)
     }
     if (!isnan(q_mse))
         prefrl_log_scalar(t->log, "eval/q_mse", q_mse);
-    say(t, "evaluation: mean true return %.3f, success rate %.0f%%, Q mse %.4g", ret, success,
+    trainer_say(t, "evaluation: mean true return %.3f, success rate %.0f%%, Q mse %.4g", ret, success,
         q_mse);
     return prefrl_log_dump_eval(t->log, t->step, error);
 }
 
 /* each component's state through its save hook: checkpoint/<kind>.bin */
-static gboolean save_checkpoint(PrefrlTrainer *t, GError **error)
+gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
 {
     if (!t->run_dir)
         return TRUE;
@@ -680,14 +631,14 @@ static gboolean save_checkpoint(PrefrlTrainer *t, GError **error)
         g_free(name);
     }
     if (ok)
-        say(t, "checkpoint written to %s", dir);
+        trainer_say(t, "checkpoint written to %s", dir);
     g_free(dir);
     return ok;
 }
 
 /* ---- the loop ---------------------------------------------------------------------- */
 
-static void progress_line(PrefrlTrainer *t, double elapsed)
+void trainer_progress_line(PrefrlTrainer *t, double elapsed)
 {
     double rate = t->step / MAX(elapsed, 1e-9);
     double eta = (t->num_train_steps - t->step) / MAX(rate, 1e-9);
@@ -709,14 +660,14 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
     GTimer *timer = g_timer_new(), *ep_timer = g_timer_new();
     double last_progress = -1;
     gboolean ok = TRUE;
-    say(t, "training: env/%s agent/%s reward/%s, %lld steps", t->env->component->name,
+    trainer_say(t, "training: env/%s agent/%s reward/%s, %lld steps", t->env->component->name,
         t->agent->component->name, t->reward->component->name, (long long)t->num_train_steps);
 
     for (t->step = 0; ok && t->step < t->num_train_steps; t->step++) {
         if (stop && *stop) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
                         "interrupted at step %lld", (long long)t->step);
-            say(t, "interrupted");
+            trainer_say(t, "interrupted");
             ok = FALSE;
             break;
         }
@@ -728,7 +679,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
                 else
                     prefrl_log_discard_train(t->log);
                 if (ok && t->step % t->eval_frequency == 0)
-                    ok = evaluate_and_log(t, error);
+                    ok = trainer_evaluate_and_log(t, error);
                 if (!ok)
                     break;
                 /* episode statistics land in the next row (B-Pref's lag) */
@@ -764,7 +715,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
         if (t->step == pretrain_end) {
             if (!t->true_reward) {
                 t->interact_count = 0;
-                ok = query_round(t, TRUE, error);
+                ok = trainer_query_round(t, TRUE, error);
             }
             if (ok && t->aops->reset_critic)
                 t->aops->reset_critic(t->agent->self);
@@ -773,7 +724,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
         } else if (t->step > pretrain_end) {
             if (!t->true_reward && t->total_feedback < t->max_feedback &&
                 t->interact_count == t->num_interact) {
-                ok = query_round(t, FALSE, error);
+                ok = trainer_query_round(t, FALSE, error);
                 t->interact_count = 0;
             }
             if (ok) {
@@ -804,7 +755,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
         if (t->true_reward) {
             r_hat = st.reward;
         } else {
-            concat_sa(t->obs, t->act, ds, da, t->sa);
+            trainer_concat_sa(t->obs, t->act, ds, da, t->sa);
             t->rops->predict(t->reward->self, t->sa, 1, &r_hat);
         }
         ep_step++;
@@ -821,7 +772,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
         if (progress) {
             double now = g_timer_elapsed(timer, NULL);
             if (now - last_progress >= 1.0) {
-                progress_line(t, now);
+                trainer_progress_line(t, now);
                 last_progress = now;
             }
         }
@@ -829,20 +780,20 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
     if (ok) {
         /* the final evaluation (the loop only evaluates at episode starts) */
         if (t->step % t->eval_frequency == 0 && done)
-            ok = evaluate_and_log(t, error);
-        say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
+            ok = trainer_evaluate_and_log(t, error);
+        trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
     }
     /* the state so far, also when interrupted or failed */
     GError *ckpt_error = NULL;
-    if (!save_checkpoint(t, ok ? error : &ckpt_error)) {
+    if (!trainer_save_checkpoint(t, ok ? error : &ckpt_error)) {
         ok = FALSE;
         if (ckpt_error) {
-            say(t, "checkpoint failed: %s", ckpt_error->message);
+            trainer_say(t, "checkpoint failed: %s", ckpt_error->message);
             g_error_free(ckpt_error);
         }
     }
     if (progress) {
-        progress_line(t, g_timer_elapsed(timer, NULL));
+        trainer_progress_line(t, g_timer_elapsed(timer, NULL));
         fputc('\n', stderr);
     }
     g_timer_destroy(timer);

@@ -80,6 +80,33 @@ typedef struct PrefrlAgentOps {
     void (*reset_critic)(void *self);
     /** The critic view, or NULL (optional; required by PREFRL_FLAG_CRITIC_VIEW). */
     const PrefrlCriticView *(*critic_view)(void *self);
+
+    /* ---- on-policy agents (PREFRL_FLAG_ON_POLICY, PPO) ----------------------
+     * Instead of update(), the trainer steps n_envs environments in lockstep
+     * for rollout_length steps, calling rollout_act then rollout_reward at
+     * each step t, then rollout_update.  The agent keeps the rollout itself
+     * (observations, raw actions, values, log-probabilities); the trainer
+     * supplies the rewards to learn from (learned r̂, or the intrinsic reward
+     * during unsupervised pre-training), never the true reward.  reset_critic
+     * re-initialises the value head when pre-training ends.  batch_size and
+     * update are unused (may be NULL). */
+    /** Environments stepped in lockstep (PPO's n_envs). */
+    int (*n_envs)(void *self);
+    /** Steps per environment in one rollout (PPO's n_steps). */
+    int (*rollout_length)(void *self);
+    /** Rollout step t: obs (n_envs, obs_dim) → action (n_envs, act_dim) in
+     *  [-1, 1], sampled from the agent's own stream and recorded. */
+    void (*rollout_act)(void *self, int t, const float *obs, float *action);
+    /** Rollout step t's outcome: reward (n_envs) to learn from, and done
+     *  (n_envs) 1 where the step ended an episode (the next observation is a
+     *  reset's). */
+    void (*rollout_reward)(void *self, int t, const float *reward, const float *done);
+    /** The rollout is complete: last_obs (n_envs, obs_dim) follows its last
+     *  step.  Advantages, then the epochs of minibatch updates.  `progress`
+     *  is the fraction of training done (0..1, for schedules); `pretraining`
+     *  selects the unsupervised phase's settings. */
+    gboolean (*rollout_update)(void *self, const float *last_obs, int64_t step, double progress,
+                               gboolean pretraining, PrefrlLog *log, GError **error);
 } PrefrlAgentOps;
 
 /* ------------------------------------------------------------------------ */

@@ -109,7 +109,8 @@ typedef struct PrefrlContext {
 /** Component flags. */
 enum {
     PREFRL_FLAG_CRITIC_VIEW = 1u << 0,       /* agent: exposes a critic view (SAC) */
-    PREFRL_FLAG_NEEDS_CRITIC_VIEW = 1u << 1  /* reward: requires an agent with one (MRN) */
+    PREFRL_FLAG_NEEDS_CRITIC_VIEW = 1u << 1, /* reward: requires an agent with one (MRN) */
+    PREFRL_FLAG_ON_POLICY = 1u << 2          /* agent: learns from rollouts (PPO), see PrefrlAgentOps */
 };
 
 /** One component of a plugin. */
