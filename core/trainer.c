@@ -52,6 +52,15 @@ PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry 
                                        PrefrlKind kind, const PrefrlEnvInfo *env,
                                        const char *run_dir, GError **error)
 {
+    return trainer_make_component_stream(recipe, reg, kind, prefrl_kind_name(kind), env, run_dir,
+                                         error);
+}
+
+PrefrlInstance *trainer_make_component_stream(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                              PrefrlKind kind, const char *stream,
+                                              const PrefrlEnvInfo *env, const char *run_dir,
+                                              GError **error)
+{
     const PrefrlComponent *c = prefrl_recipe_component(recipe, reg, kind);
     g_return_val_if_fail(c != NULL, NULL);
     PrefrlContext ctx = {.struct_size = sizeof ctx,
@@ -59,7 +68,7 @@ PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry 
                          .env = env,
                          .run_dir = run_dir,
                          .recipe = recipe};
-    prefrl_rng_init(&ctx.rng, ctx.seed, prefrl_kind_name(kind));
+    prefrl_rng_init(&ctx.rng, ctx.seed, stream);
     PrefrlNode *params = prefrl_node_dup(prefrl_node_get(recipe, prefrl_kind_name(kind)));
     PrefrlInstance *inst = prefrl_instance_new_from_params(c, params, &ctx, error);
     if (!inst)
@@ -173,14 +182,17 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
     }
 
     int ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
-    int B = t->aops->batch_size(t->agent->self);
+    /* an on-policy agent (PPO) keeps its own rollout: no replay */
+    const gboolean on_policy = (t->agent->component->flags & PREFRL_FLAG_ON_POLICY) != 0;
+    int B = on_policy ? 1 : t->aops->batch_size(t->agent->self);
     t->Lq = t->rops->query_length ? t->rops->query_length(t->reward->self, t->H) : t->H;
     t->lo = (t->Lq - t->H) / 2;
-    if (!(t->replay = prefrl_replay_new(ds, da, t->num_train_steps + t->reset_update + 1, B,
-                                        error)))
+    if (!on_policy && !(t->replay = prefrl_replay_new(ds, da, t->num_train_steps +
+                                                      t->reset_update + 1, B, error)))
         goto fail;
     t->episodes = prefrl_episodes_new(ds, da, EPISODE_STORE);
-    t->entropy = prefrl_state_entropy_new(t->top_k, B);
+    if (!on_policy)
+        t->entropy = prefrl_state_entropy_new(t->top_k, B);
     if (!t->true_reward) {
         /* labels never exceed the budget plus the uncapped first round */
         int cap = (int)MIN(t->max_feedback + t->reward_batch, 500000);
@@ -218,6 +230,8 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
         t->ep_r = g_new(float, t->info.episode_length);
         t->ep_q = g_new(float, t->info.episode_length);
     }
+    if (on_policy && !trainer_onpolicy_setup(t, recipe, reg, error))
+        goto fail;
     return t;
 fail:
     prefrl_trainer_free(t);
@@ -228,6 +242,7 @@ void prefrl_trainer_free(PrefrlTrainer *t)
 {
     if (!t)
         return;
+    trainer_onpolicy_free(t);
     prefrl_instance_free(t->teacher);
     prefrl_instance_free(t->sampler);
     prefrl_instance_free(t->reward);
@@ -269,6 +284,8 @@ static void relabel(PrefrlTrainer *t)
 {
     int ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
     PrefrlReplay *r = t->replay;
+    if (!r)
+        return; /* on-policy: rewards are predicted as the rollout is collected */
     for (int64_t i0 = 0; i0 < r->size; i0 += RELABEL_CHUNK) {
         int n = (int)MIN((int64_t)RELABEL_CHUNK, r->size - i0);
         for (int i = 0; i < n; i++)
@@ -652,6 +669,8 @@ void trainer_progress_line(PrefrlTrainer *t, double elapsed)
 gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
                             GError **error)
 {
+    if (t->on_policy)
+        return trainer_run_on_policy(t, stop, progress, error);
     int ds = t->info.obs_dim, da = t->info.act_dim;
     const int64_t pretrain_end = t->num_seed_steps + t->num_unsup_steps;
     gboolean done = TRUE, has_success = t->info.has_success;

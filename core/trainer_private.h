@@ -59,6 +59,20 @@ struct PrefrlTrainer {
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;
     float *ep_sa, *ep_r, *ep_q;  /* one evaluation episode for the Q diagnostic */
+
+    /* on-policy (trainer_onpolicy.c, PrefPPO): n_envs rollout environments
+     * stepped in lockstep (t->env only evaluates); the replay is not used */
+    gboolean on_policy;
+    int n_envs, rollout_length;
+    PrefrlInstance **envs;       /* (n_envs), streams "env/1", "env/2", ... */
+    float *op_obs, *op_next;     /* (n_envs, obs_dim) */
+    float *op_act, *op_sa;       /* (n_envs, act_dim), (n_envs, obs_dim + act_dim) */
+    float *op_true;              /* (n_envs) task reward of the step: teacher/true reward only */
+    float *op_rhat, *op_done, *op_int_raw, *op_int; /* (n_envs) */
+    float *op_ep_sa, *op_ep_r;   /* episodes in progress: (n_envs, episode_length, ...) */
+    int *op_ep_len;
+    double *op_ep_reward, *op_ep_true, *op_ep_success;
+    PrefrlReplay *op_unsup;      /* observations of the unsupervised phase (k-NN) */
 };
 
 /* a line to log.txt (and stderr when verbose) */
@@ -68,6 +82,12 @@ void trainer_say(PrefrlTrainer *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry *reg,
                                        PrefrlKind kind, const PrefrlEnvInfo *env,
                                        const char *run_dir, GError **error);
+
+/* the same with the stream named `stream` (several instances of a kind) */
+PrefrlInstance *trainer_make_component_stream(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                              PrefrlKind kind, const char *stream,
+                                              const PrefrlEnvInfo *env, const char *run_dir,
+                                              GError **error);
 
 /* (obs ‖ act) into sa */
 void trainer_concat_sa(const float *obs, const float *act, int ds, int da, float *sa);
@@ -84,5 +104,14 @@ gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error);
 
 /* the one-line progress display on stderr */
 void trainer_progress_line(PrefrlTrainer *t, double elapsed);
+
+/* on-policy (trainer_onpolicy.c): rollout environments and buffers for an
+ * agent with PREFRL_FLAG_ON_POLICY (also sets t->entropy); their release;
+ * the loop prefrl_trainer_run dispatches to */
+gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                GError **error);
+void trainer_onpolicy_free(PrefrlTrainer *t);
+gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
+                               GError **error);
 
 #endif
