@@ -161,3 +161,61 @@ double prefrl_log_peek(PrefrlLog *log, const char *key)
     g_free(col);
     return m && m->n ? m->sum / (double)m->n : NAN;
 }
+
+/* ---- checkpoints: the header and the meters not yet dumped ---- */
+
+static void group_save(const Group *g, PrefrlCkpt *c)
+{
+    prefrl_ckpt_put_i64(c, g->header ? (int64_t)g->header->len : -1);
+    for (guint i = 0; g->header && i < g->header->len; i++)
+        prefrl_ckpt_put_str(c, g->header->pdata[i]);
+    prefrl_ckpt_put_i64(c, g_hash_table_size(g->meters));
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, g->meters);
+    while (g_hash_table_iter_next(&it, &k, &v)) {
+        const Meter *m = v;
+        prefrl_ckpt_put_str(c, k);
+        prefrl_ckpt_put_f64(c, m->sum);
+        prefrl_ckpt_put_i64(c, m->n);
+    }
+}
+
+static void group_load(Group *g, PrefrlCkpt *c)
+{
+    if (g->header)
+        g_clear_pointer(&g->header, g_ptr_array_unref);
+    g_hash_table_remove_all(g->meters);
+    int64_t n = prefrl_ckpt_get_count(c, -1, 100000, "the number of CSV columns");
+    if (n >= 0 && !c->error) {
+        g->header = g_ptr_array_new_with_free_func(g_free);
+        for (int64_t i = 0; i < n && !c->error; i++) {
+            char *col = prefrl_ckpt_get_str(c);
+            if (col)
+                g_ptr_array_add(g->header, col);
+        }
+    }
+    n = prefrl_ckpt_get_count(c, 0, 100000, "the number of pending metrics");
+    for (int64_t i = 0; i < n && !c->error; i++) {
+        char *col = prefrl_ckpt_get_str(c);
+        Meter *m = g_new0(Meter, 1);
+        m->sum = prefrl_ckpt_get_f64(c);
+        m->n = (long)prefrl_ckpt_get_i64(c);
+        if (col)
+            g_hash_table_replace(g->meters, col, m);
+        else
+            g_free(m);
+    }
+}
+
+void prefrl_log_save(const PrefrlLog *log, PrefrlCkpt *c)
+{
+    group_save(&log->train, c);
+    group_save(&log->eval, c);
+}
+
+void prefrl_log_load(PrefrlLog *log, PrefrlCkpt *c)
+{
+    group_load(&log->train, c);
+    group_load(&log->eval, c);
+}

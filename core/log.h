@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <prefrl/pbrl.h>
 
+#include "checkpoint.h"
+
 /** A log writing train rows to `train_csv` and eval rows to `eval_csv`
  *  (either may be NULL: rows are then only kept in memory for the caller). */
 PrefrlLog *prefrl_log_new(FILE *train_csv, FILE *eval_csv);
@@ -30,5 +32,10 @@ void prefrl_log_discard_train(PrefrlLog *log);
 
 /** Average of `key` since the last dump, or NAN if not logged. */
 double prefrl_log_peek(PrefrlLog *log, const char *key);
+
+/** Checkpoint the CSV headers and the values logged since the last dumps,
+ *  so a resumed run writes the same rows as an uninterrupted one. */
+void prefrl_log_save(const PrefrlLog *log, PrefrlCkpt *c);
+void prefrl_log_load(PrefrlLog *log, PrefrlCkpt *c);
 
 #endif

@@ -706,3 +706,23 @@ gboolean prefrl_write_file_atomic(const char *path, const char *text, gsize len,
     g_free(tmp);
     return ok;
 }
+
+gboolean prefrl_remove_tree(const char *path)
+{
+    if (g_file_test(path, G_FILE_TEST_IS_DIR) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK)) {
+        GDir *d = g_dir_open(path, 0, NULL);
+        if (d) {
+            const char *n;
+            while ((n = g_dir_read_name(d))) {
+                char *p = g_build_filename(path, n, NULL);
+                prefrl_remove_tree(p);
+                g_free(p);
+            }
+            g_dir_close(d);
+        }
+        g_rmdir(path);
+    } else {
+        g_unlink(path);
+    }
+    return !g_file_test(path, G_FILE_TEST_EXISTS) && !g_file_test(path, G_FILE_TEST_IS_SYMLINK);
+}

@@ -67,4 +67,8 @@ char *prefrl_recipe_to_yaml(const PrefrlNode *root);
 /** Write `text` to `path` atomically (temp file, fsync, rename). */
 gboolean prefrl_write_file_atomic(const char *path, const char *text, gsize len, GError **error);
 
+/** Remove a file or a directory tree (symbolic links are removed, not
+ *  followed).  TRUE when `path` is gone afterwards. */
+gboolean prefrl_remove_tree(const char *path);
+
 #endif

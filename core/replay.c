@@ -358,3 +358,129 @@ void prefrl_state_entropy_compute(PrefrlStateEntropy *s, const PrefrlReplay *r, 
     for (int b = 0; b < B; b++)
         normalised[b] = raw[b] / sd;
 }
+
+/* ---- checkpoints ----------------------------------------------------------------- */
+
+/* the replay's columns and their floats per transition, for save and load */
+#define REPLAY_COLUMNS 7
+static void replay_columns(const PrefrlReplay *r, float **col, int *width)
+{
+    float *c[REPLAY_COLUMNS] = {r->obs, r->act, r->next_obs, r->reward, r->true_reward,
+                                r->not_done, r->not_done_no_max};
+    int w[REPLAY_COLUMNS] = {r->obs_dim, r->act_dim, r->obs_dim, 1, 1, 1, 1};
+    memcpy(col, c, sizeof c);
+    memcpy(width, w, sizeof w);
+}
+
+void prefrl_replay_save(const PrefrlReplay *r, PrefrlCkpt *c)
+{
+    float *col[REPLAY_COLUMNS];
+    int width[REPLAY_COLUMNS];
+    replay_columns(r, col, width);
+    prefrl_ckpt_put_i64(c, r->size);
+    for (int k = 0; k < REPLAY_COLUMNS; k++)
+        prefrl_ckpt_put(c, col[k], sizeof(float) * (gsize)r->size * width[k]);
+}
+
+void prefrl_replay_load(PrefrlReplay *r, PrefrlCkpt *c)
+{
+    float *col[REPLAY_COLUMNS];
+    int width[REPLAY_COLUMNS];
+    replay_columns(r, col, width);
+    r->size = prefrl_ckpt_get_count(c, 0, r->capacity, "the replay size");
+    for (int k = 0; k < REPLAY_COLUMNS; k++)
+        prefrl_ckpt_get(c, col[k], sizeof(float) * (gsize)r->size * width[k]);
+    if (c->error)
+        r->size = 0;
+}
+
+static void episode_save(const Episode *ep, int d, PrefrlCkpt *c)
+{
+    prefrl_ckpt_put_i64(c, ep->len);
+    prefrl_ckpt_put(c, ep->sa, sizeof(float) * (gsize)ep->len * d);
+    prefrl_ckpt_put(c, ep->r, sizeof(float) * (gsize)ep->len);
+}
+
+static Episode *episode_load(int d, PrefrlCkpt *c)
+{
+    Episode *ep = g_new0(Episode, 1);
+    ep->len = (int)prefrl_ckpt_get_count(c, 0, 1 << 24, "an episode length");
+    ep->cap = MAX(ep->len, 1);
+    ep->sa = g_new(float, (gsize)ep->cap * d);
+    ep->r = g_new(float, ep->cap);
+    prefrl_ckpt_get(c, ep->sa, sizeof(float) * (gsize)ep->len * d);
+    prefrl_ckpt_get(c, ep->r, sizeof(float) * (gsize)ep->len);
+    return ep;
+}
+
+void prefrl_episodes_save(const PrefrlEpisodes *e, PrefrlCkpt *c)
+{
+    int d = e->obs_dim + e->act_dim;
+    prefrl_ckpt_put_i64(c, e->episodes->len);
+    for (guint i = 0; i < e->episodes->len; i++)
+        episode_save(g_ptr_array_index(e->episodes, i), d, c);
+    prefrl_ckpt_put_i64(c, e->open != NULL);
+    if (e->open)
+        episode_save(e->open, d, c);
+}
+
+void prefrl_episodes_load(PrefrlEpisodes *e, PrefrlCkpt *c)
+{
+    int d = e->obs_dim + e->act_dim;
+    g_ptr_array_set_size(e->episodes, 0);
+    g_clear_pointer(&e->open, episode_free);
+    int64_t n = prefrl_ckpt_get_count(c, 0, e->max_episodes, "the number of stored episodes");
+    for (int64_t i = 0; i < n && !c->error; i++)
+        g_ptr_array_add(e->episodes, episode_load(d, c));
+    if (prefrl_ckpt_get_count(c, 0, 1, "the open-episode flag") && !c->error)
+        e->open = episode_load(d, c);
+}
+
+void prefrl_prefs_save(const PrefrlPrefBuffer *p, PrefrlCkpt *c)
+{
+    const PrefrlPrefs *v = &p->view;
+    gsize row = (gsize)v->H * (v->obs_dim + v->act_dim);
+    prefrl_ckpt_put_i64(c, v->H);
+    prefrl_ckpt_put_i64(c, v->count);
+    prefrl_ckpt_put_i64(c, v->next);
+    prefrl_ckpt_put_i64(c, v->total);
+    prefrl_ckpt_put(c, p->seg1, sizeof(float) * row * v->count);
+    prefrl_ckpt_put(c, p->seg2, sizeof(float) * row * v->count);
+    prefrl_ckpt_put(c, p->labels, sizeof(int) * v->count);
+}
+
+void prefrl_prefs_load(PrefrlPrefBuffer *p, PrefrlCkpt *c)
+{
+    PrefrlPrefs *v = &p->view;
+    gsize row = (gsize)v->H * (v->obs_dim + v->act_dim);
+    prefrl_ckpt_get_count(c, v->H, v->H, "the segment length");
+    int count = (int)prefrl_ckpt_get_count(c, 0, v->capacity, "the number of labelled pairs");
+    int next = (int)prefrl_ckpt_get_count(c, 0, v->capacity - 1, "the preference ring index");
+    int64_t total = prefrl_ckpt_get_count(c, count, G_MAXINT64, "the pairs ever labelled");
+    prefrl_ckpt_get(c, p->seg1, sizeof(float) * row * count);
+    prefrl_ckpt_get(c, p->seg2, sizeof(float) * row * count);
+    prefrl_ckpt_get(c, p->labels, sizeof(int) * count);
+    if (!c->error) {
+        v->count = count;
+        v->next = next;
+        v->total = total;
+    }
+}
+
+void prefrl_state_entropy_save(const PrefrlStateEntropy *s, PrefrlCkpt *c)
+{
+    prefrl_ckpt_put_f64(c, s->mean);
+    prefrl_ckpt_put_f64(c, s->var);
+    prefrl_ckpt_put_f64(c, s->count);
+}
+
+void prefrl_state_entropy_load(PrefrlStateEntropy *s, PrefrlCkpt *c)
+{
+    double mean = prefrl_ckpt_get_f64(c), var = prefrl_ckpt_get_f64(c),
+           count = prefrl_ckpt_get_f64(c);
+    if (!c->error) {
+        s->mean = mean;
+        s->var = var;
+        s->count = count;
+    }
+}

@@ -8,6 +8,8 @@
 #include <prefrl/pbrl.h>
 #include <prefrl/rng.h>
 
+#include "checkpoint.h"
+
 /** Transitions (never wraps: capacity = training steps, as the reference). */
 typedef struct {
     int obs_dim, act_dim;
@@ -81,5 +83,17 @@ void prefrl_state_entropy_free(PrefrlStateEntropy *s);
  *  replay's observations: raw (B) and normalised (B). */
 void prefrl_state_entropy_compute(PrefrlStateEntropy *s, const PrefrlReplay *r, const float *obs,
                                   int B, float *raw, float *normalised);
+
+/* Checkpoint the buffers' contents and statistics (workspaces excepted).
+ * Loading into buffers created for the same recipe restores them exactly;
+ * a size that does not fit is a format error in the stream. */
+void prefrl_replay_save(const PrefrlReplay *r, PrefrlCkpt *c);
+void prefrl_replay_load(PrefrlReplay *r, PrefrlCkpt *c);
+void prefrl_episodes_save(const PrefrlEpisodes *e, PrefrlCkpt *c);
+void prefrl_episodes_load(PrefrlEpisodes *e, PrefrlCkpt *c);
+void prefrl_prefs_save(const PrefrlPrefBuffer *p, PrefrlCkpt *c);
+void prefrl_prefs_load(PrefrlPrefBuffer *p, PrefrlCkpt *c);
+void prefrl_state_entropy_save(const PrefrlStateEntropy *s, PrefrlCkpt *c);
+void prefrl_state_entropy_load(PrefrlStateEntropy *s, PrefrlCkpt *c);
 
 #endif

@@ -3,6 +3,7 @@
 #include "config.h"
 #include <math.h>
 #include <string.h>
+#include <prefrl/plugin.h>
 #include <prefrl/rng.h>
 
 static uint64_t splitmix64(uint64_t *x)
@@ -124,4 +125,35 @@ void prefrl_rng_permutation(PrefrlRng *rng, size_t *perm, size_t n)
         perm[i - 1] = perm[j];
         perm[j] = t;
     }
+}
+
+/* ---- checkpoint records: an 8-byte tag, then the state ---- */
+
+gboolean prefrl_rng_save(const PrefrlRng *rng, const char *tag, FILE *out, GError **error)
+{
+    char head[8] = {0};
+    g_strlcpy(head, tag, sizeof head);
+    if (fwrite(head, sizeof head, 1, out) != 1 || fwrite(rng, sizeof *rng, 1, out) != 1) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s: cannot write its random stream",
+                    tag);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean prefrl_rng_load(PrefrlRng *rng, const char *tag, FILE *in, GError **error)
+{
+    char want[8] = {0}, head[8];
+    PrefrlRng r;
+    g_strlcpy(want, tag, sizeof want);
+    if (fread(head, sizeof head, 1, in) != 1 || memcmp(head, want, sizeof head) != 0 ||
+        fread(&r, sizeof r, 1, in) != 1) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                    "%s: the checkpoint holds no %s random stream here (truncated, or another "
+                    "component's or version's data)",
+                    tag, tag);
+        return FALSE;
+    }
+    *rng = r;
+    return TRUE;
 }

@@ -34,6 +34,9 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
      "evaluate every this many environment steps"},
     {"num_eval_episodes", PREFRL_PARAM_INT, "10", 1, 100000, NULL,
      "deterministic episodes per evaluation"},
+    {"checkpoint_frequency", PREFRL_PARAM_INT, "10000", 0, INT_MAXF, NULL,
+     "write a resumable checkpoint every this many environment steps (0: only when the "
+     "run stops); `prefrl resume` continues from the latest"},
     {"max_feedback", PREFRL_PARAM_INT, "1400", 0, INT_MAXF, NULL,
      "total preference queries allowed (the label budget)"},
     {"reward_batch", PREFRL_PARAM_INT, "128", 1, INT_MAXF, NULL,

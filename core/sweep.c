@@ -674,15 +674,36 @@ static void append_word(GString *s, const char *w)
     g_free(q);
 }
 
-char *prefrl_grid_cell_command(const PrefrlGrid *g, guint i, const char *exe)
+/* the words of cell i's command line, by what is on disk: `resume DIR` for a
+ * resumable cell, else `run RECIPE overrides`, with --force to replace an
+ * unfinished run directory (owns its strings) */
+static GPtrArray *cell_words(const PrefrlGrid *g, guint i, const char *exe)
 {
     const PrefrlGridCell *c = prefrl_grid_cell(g, i);
-    GString *s = g_string_new(NULL);
-    append_word(s, exe);
-    append_word(s, "run");
-    append_word(s, c->recipe);
+    PrefrlCellState st = prefrl_grid_cell_state(g, i, NULL);
+    GPtrArray *w = g_ptr_array_new_with_free_func(g_free);
+    g_ptr_array_add(w, g_strdup(exe));
+    if (st == PREFRL_CELL_RESUMABLE) {
+        g_ptr_array_add(w, g_strdup("resume"));
+        g_ptr_array_add(w, g_build_filename(g->sweep_dir, c->name, NULL));
+        return w;
+    }
+    g_ptr_array_add(w, g_strdup("run"));
+    g_ptr_array_add(w, g_strdup(c->recipe));
     for (guint k = 0; k < c->overrides->len; k++)
-        append_word(s, c->overrides->pdata[k]);
+        g_ptr_array_add(w, g_strdup(c->overrides->pdata[k]));
+    if (st != PREFRL_CELL_NEW)
+        g_ptr_array_add(w, g_strdup("--force")); /* restart: replace what is there */
+    return w;
+}
+
+char *prefrl_grid_cell_command(const PrefrlGrid *g, guint i, const char *exe)
+{
+    GPtrArray *w = cell_words(g, i, exe);
+    GString *s = g_string_new(NULL);
+    for (guint k = 0; k < w->len; k++)
+        append_word(s, w->pdata[k]);
+    g_ptr_array_unref(w);
     return g_string_free(s, FALSE);
 }
 
@@ -759,21 +780,32 @@ PrefrlCellState prefrl_grid_cell_state(const PrefrlGrid *g, guint i, char **deta
     g_strstrip(status);
     g_free(path);
     PrefrlCellState st = PREFRL_CELL_UNFINISHED;
+    path = g_build_filename(dir, "config.yaml", NULL);
+    PrefrlNode *cfg = prefrl_recipe_parse_file(path, NULL);
+    g_free(path);
+    GString *diff = g_string_new(NULL);
+    if (!cfg)
+        g_string_assign(diff, "config.yaml is missing or unreadable");
+    gboolean same = cfg && same_tree(cfg, c->resolved, "", diff);
     if (!strcmp(status, "done")) {
-        path = g_build_filename(dir, "config.yaml", NULL);
-        PrefrlNode *cfg = prefrl_recipe_parse_file(path, NULL);
-        GString *diff = g_string_new(NULL);
-        if (!cfg)
-            g_string_assign(diff, "config.yaml is missing or unreadable");
-        st = cfg && same_tree(cfg, c->resolved, "", diff) ? PREFRL_CELL_DONE : PREFRL_CELL_STALE;
+        st = same ? PREFRL_CELL_DONE : PREFRL_CELL_STALE;
         if (detail && st == PREFRL_CELL_STALE)
             *detail = g_strdup(diff->str);
-        g_string_free(diff, TRUE);
-        prefrl_node_free(cfg);
-        g_free(path);
-    } else if (detail) {
-        *detail = g_strdup(status);
+    } else {
+        /* stopped (or killed: status still `running`) under this recipe, with a
+         * checkpoint: continue it */
+        char *ck = g_build_filename(dir, "checkpoint", "trainer.bin", NULL);
+        char *old = g_build_filename(dir, "checkpoint.old", "trainer.bin", NULL);
+        if (same && (!strcmp(status, "interrupted") || !strcmp(status, "running")) &&
+            (g_file_test(ck, G_FILE_TEST_EXISTS) || g_file_test(old, G_FILE_TEST_EXISTS)))
+            st = PREFRL_CELL_RESUMABLE;
+        g_free(ck);
+        g_free(old);
+        if (detail)
+            *detail = g_strdup(status);
     }
+    g_string_free(diff, TRUE);
+    prefrl_node_free(cfg);
     g_free(status);
     g_free(dir);
     return st;
@@ -908,15 +940,7 @@ static gboolean launch(Sweep *s, guint cell, GError **error)
 {
     const PrefrlGrid *g = s->g;
     const PrefrlGridCell *c = prefrl_grid_cell(g, cell);
-    PrefrlCellState st = prefrl_grid_cell_state(g, cell, NULL);
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, (char *)s->opt->exe);
-    g_ptr_array_add(argv, "run");
-    g_ptr_array_add(argv, c->recipe);
-    for (guint k = 0; k < c->overrides->len; k++)
-        g_ptr_array_add(argv, c->overrides->pdata[k]);
-    if (st != PREFRL_CELL_NEW)
-        g_ptr_array_add(argv, "--force"); /* restart: replace what is there */
+    GPtrArray *argv = cell_words(g, cell, s->opt->exe);
     g_ptr_array_add(argv, NULL);
 
     int p[2];

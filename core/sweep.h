@@ -65,11 +65,13 @@ typedef enum {
     PREFRL_CELL_NEW = 1,   /* no run directory yet */
     PREFRL_CELL_DONE,      /* status `done` and config.yaml matches the grid */
     PREFRL_CELL_STALE,     /* status `done` but config.yaml differs from the grid's recipe */
-    PREFRL_CELL_UNFINISHED /* any other status (running, interrupted, failed, none) */
+    PREFRL_CELL_UNFINISHED, /* any other status (running, interrupted, failed, none): restart */
+    PREFRL_CELL_RESUMABLE  /* interrupted (or killed while running) under the grid's recipe,
+                              with a checkpoint: `prefrl resume` continues it */
 } PrefrlCellState;
 
 /** What is on disk for cell i.  With `detail` != NULL it receives (newly
- *  allocated) the status word for UNFINISHED, or for STALE the first
+ *  allocated) the status word for UNFINISHED and RESUMABLE, or for STALE the first
  *  difference ("trainer.num_train_steps: 1000 in config.yaml, 2000 in the
  *  grid"); NULL otherwise.  out_dir and name are not compared. */
 PrefrlCellState prefrl_grid_cell_state(const PrefrlGrid *g, guint i, char **detail);

@@ -96,10 +96,12 @@ static gboolean need_section(const PrefrlNode *recipe, PrefrlRegistry *reg, Pref
     return FALSE;
 }
 
-static FILE *open_output(const char *dir, const char *name, GError **error)
+/* an output file of the run: created empty, or (resuming) opened for appending
+ * after the checkpoint's length is restored */
+static FILE *open_output(const char *dir, const char *name, gboolean resume, GError **error)
 {
     char *path = g_build_filename(dir, name, NULL);
-    FILE *f = fopen(path, "w");
+    FILE *f = fopen(path, resume ? "a" : "w");
     if (!f)
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", path,
                     g_strerror(errno));
@@ -107,18 +109,21 @@ static FILE *open_output(const char *dir, const char *name, GError **error)
     return f;
 }
 
-PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
-                                  const char *run_dir, GError **error)
+static PrefrlTrainer *trainer_create(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                     const char *run_dir, gboolean resume, GError **error)
 {
     PrefrlTrainer *t = g_new0(PrefrlTrainer, 1);
     t->run_dir = g_strdup(run_dir);
     t->last_eval = NAN;
+    t->done = TRUE;
+    t->resumed_at = -1;
     const PrefrlNode *tp = prefrl_node_get(recipe, "trainer");
     t->num_train_steps = prefrl_param_int(tp, "num_train_steps");
     t->num_seed_steps = prefrl_param_int(tp, "num_seed_steps");
     t->num_unsup_steps = prefrl_param_int(tp, "num_unsup_steps");
     t->eval_frequency = prefrl_param_int(tp, "eval_frequency");
     t->num_eval_episodes = (int)prefrl_param_int(tp, "num_eval_episodes");
+    t->checkpoint_frequency = prefrl_param_int(tp, "checkpoint_frequency");
     t->max_feedback = prefrl_param_int(tp, "max_feedback");
     t->reward_batch = (int)prefrl_param_int(tp, "reward_batch");
     t->num_interact = (int)prefrl_param_int(tp, "num_interact");
@@ -141,13 +146,13 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
         goto fail;
 
     if (run_dir) {
-        if (!(t->train_csv = open_output(run_dir, "train.csv", error)) ||
-            !(t->eval_csv = open_output(run_dir, "eval.csv", error)) ||
-            !(t->log_txt = open_output(run_dir, "log.txt", error)))
+        if (!(t->train_csv = open_output(run_dir, "train.csv", resume, error)) ||
+            !(t->eval_csv = open_output(run_dir, "eval.csv", resume, error)) ||
+            !(t->log_txt = open_output(run_dir, "log.txt", resume, error)))
             goto fail;
-        if (!t->true_reward && (!(t->reward_csv = open_output(run_dir, "reward.csv", error)) ||
-                                !(t->labels_csv = open_output(run_dir, "labels.csv", error)) ||
-                                !(t->prefs_bin = open_output(run_dir, "prefs.bin", error))))
+        if (!t->true_reward && (!(t->reward_csv = open_output(run_dir, "reward.csv", resume, error)) ||
+                                !(t->labels_csv = open_output(run_dir, "labels.csv", resume, error)) ||
+                                !(t->prefs_bin = open_output(run_dir, "prefs.bin", resume, error))))
             goto fail;
     }
     t->log = prefrl_log_new(t->train_csv, t->eval_csv);
@@ -224,6 +229,7 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
     t->intrinsic_raw = g_new(float, B);
     t->intrinsic = g_new(float, B);
     t->batch_reward = g_new(float, B);
+    t->batch_value = g_new(float, B);
     t->batch_sa = g_new(float, (gsize)B * d);
     if (t->aops->critic_view && t->aops->critic_view(t->agent->self)) {
         t->ep_sa = g_new(float, (gsize)t->info.episode_length * d);
@@ -236,6 +242,12 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
 fail:
     prefrl_trainer_free(t);
     return NULL;
+}
+
+PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                  const char *run_dir, GError **error)
+{
+    return trainer_create(recipe, reg, run_dir, FALSE, error);
 }
 
 void prefrl_trainer_free(PrefrlTrainer *t)
@@ -260,7 +272,8 @@ void prefrl_trainer_free(PrefrlTrainer *t)
         if (files[i])
             fclose(files[i]);
     float *bufs[] = {t->obs, t->next_obs, t->act, t->sa, t->chunk_sa, t->chunk_r,
-                     t->intrinsic_raw, t->intrinsic, t->batch_reward, t->batch_sa, t->q_seg1,
+                     t->intrinsic_raw, t->intrinsic, t->batch_reward, t->batch_value,
+                     t->batch_sa, t->q_seg1,
                      t->q_seg2, t->q_r1, t->q_r2, t->q_probs, t->t_seg1, t->t_seg2, t->t_r1,
                      t->t_r2, t->ep_sa, t->ep_r, t->ep_q};
     for (gsize i = 0; i < G_N_ELEMENTS(bufs); i++)
@@ -498,12 +511,16 @@ static gboolean meta_update(PrefrlTrainer *t, GError **error)
 {
     PrefrlBatch b;
     sample_batch(t, &b);
+    /* one V̄(s') for the meta step and the critic update after it (§7 step 9) */
+    const PrefrlCriticView *cv = t->aops->critic_view(t->agent->self);
+    cv->target_value(cv->agent, b.next_obs, b.size, t->batch_value);
     PrefrlMetaData md = {.struct_size = sizeof md,
-                         .critic = t->aops->critic_view(t->agent->self),
+                         .critic = cv,
                          .batch = &b,
                          .prefs = &t->prefs->view,
                          .reward_batch = t->reward_batch,
-                         .step = t->step};
+                         .step = t->step,
+                         .next_value = t->batch_value};
     if (!t->rops->meta_step(t->reward->self, &md, t->log, error))
         return FALSE;
     relabel(t);
@@ -514,6 +531,7 @@ static gboolean meta_update(PrefrlTrainer *t, GError **error)
     t->rops->predict(t->reward->self, t->batch_sa, b.size, t->batch_reward);
     b.reward = t->batch_reward;
     b.not_done_no_max = b.not_done;
+    b.next_value = t->batch_value;
     return t->aops->update(t->agent->self, &b, t->step, t->log, error);
 }
 
@@ -610,54 +628,304 @@ gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error)
     return prefrl_log_dump_eval(t->log, t->step, error);
 }
 
-/* each component's state through its save hook: checkpoint/<kind>.bin */
+/* ---- checkpoints -------------------------------------------------------------------
+ * run_dir/checkpoint/ holds one file per component (<kind>.bin, its save hook)
+ * and trainer.bin (the trainer's counters, streams, episode in progress,
+ * buffers, pending metrics and the lengths of its output files).  A new
+ * checkpoint is written to checkpoint.new/ and swapped in by renames, so a
+ * crash at any moment leaves a complete checkpoint, or checkpoint.old/. */
+
+#define TRAINER_MAGIC "PRFTRN01"
+
+/* the output files, in a fixed order (NULL ones are absent) */
+static void output_files(PrefrlTrainer *t, FILE **files)
+{
+    FILE *f[] = {t->train_csv, t->eval_csv, t->reward_csv, t->labels_csv, t->log_txt,
+                 t->prefs_bin};
+    memcpy(files, f, sizeof f);
+}
+#define N_OUTPUTS 6
+
+static void trainer_state_save(PrefrlTrainer *t, PrefrlCkpt *c)
+{
+    prefrl_ckpt_put(c, TRAINER_MAGIC, 8);
+    int64_t ints[] = {t->step, t->episode, t->total_feedback, t->labeled_feedback,
+                      t->interact_count, t->rounds, t->n_recent, t->done, t->ep_step,
+                      t->info.obs_dim, t->info.act_dim};
+    prefrl_ckpt_put(c, ints, sizeof ints);
+    double reals[] = {t->last_eval, t->ep_reward, t->ep_true, t->ep_success};
+    prefrl_ckpt_put(c, reals, sizeof reals);
+    prefrl_ckpt_put(c, t->recent, sizeof t->recent);
+    prefrl_ckpt_put(c, &t->rng, sizeof t->rng);
+    prefrl_ckpt_put(c, &t->query_rng, sizeof t->query_rng);
+    prefrl_ckpt_put(c, t->obs, sizeof(float) * t->info.obs_dim);
+    FILE *files[N_OUTPUTS];
+    output_files(t, files);
+    for (int i = 0; i < N_OUTPUTS; i++) {
+        if (files[i])
+            fflush(files[i]);
+        prefrl_ckpt_put_i64(c, files[i] ? (int64_t)ftello(files[i]) : -1);
+    }
+    prefrl_log_save(t->log, c);
+    prefrl_log_save(t->reward_log, c);
+    prefrl_ckpt_put_i64(c, t->replay != NULL);
+    if (t->replay)
+        prefrl_replay_save(t->replay, c);
+    prefrl_episodes_save(t->episodes, c);
+    prefrl_ckpt_put_i64(c, t->prefs != NULL);
+    if (t->prefs)
+        prefrl_prefs_save(t->prefs, c);
+    prefrl_state_entropy_save(t->entropy, c);
+}
+
+/* the inverse of trainer_state_save, into a trainer made from the same recipe;
+ * lengths (N_OUTPUTS) receives the output files' lengths at the checkpoint */
+static void trainer_state_load(PrefrlTrainer *t, PrefrlCkpt *c, int64_t *lengths)
+{
+    char magic[8];
+    prefrl_ckpt_get(c, magic, sizeof magic);
+    if (!c->error && memcmp(magic, TRAINER_MAGIC, sizeof magic) != 0) {
+        prefrl_ckpt_fail(c, "not a prefrl trainer checkpoint (or another format version)");
+        return;
+    }
+    int64_t ints[11];
+    prefrl_ckpt_get(c, ints, sizeof ints);
+    if (!c->error && (ints[9] != t->info.obs_dim || ints[10] != t->info.act_dim)) {
+        prefrl_ckpt_fail(c, "written for observations of %lld and actions of %lld, but this "
+                            "recipe's environment has %d and %d",
+                         (long long)ints[9], (long long)ints[10], t->info.obs_dim,
+                         t->info.act_dim);
+        return;
+    }
+    if (!c->error && (ints[0] < 0 || ints[0] > t->num_train_steps))
+        prefrl_ckpt_fail(c, "step %lld is outside this recipe's %lld training steps",
+                         (long long)ints[0], (long long)t->num_train_steps);
+    double reals[4];
+    prefrl_ckpt_get(c, reals, sizeof reals);
+    prefrl_ckpt_get(c, t->recent, sizeof t->recent);
+    prefrl_ckpt_get(c, &t->rng, sizeof t->rng);
+    prefrl_ckpt_get(c, &t->query_rng, sizeof t->query_rng);
+    prefrl_ckpt_get(c, t->obs, sizeof(float) * t->info.obs_dim);
+    for (int i = 0; i < N_OUTPUTS; i++)
+        lengths[i] = prefrl_ckpt_get_i64(c);
+    prefrl_log_load(t->log, c);
+    prefrl_log_load(t->reward_log, c);
+    if (prefrl_ckpt_get_count(c, t->replay != NULL, t->replay != NULL, "the replay flag"))
+        prefrl_replay_load(t->replay, c);
+    prefrl_episodes_load(t->episodes, c);
+    if (prefrl_ckpt_get_count(c, t->prefs != NULL, t->prefs != NULL, "the preference flag"))
+        prefrl_prefs_load(t->prefs, c);
+    prefrl_state_entropy_load(t->entropy, c);
+    if (c->error)
+        return;
+    t->step = ints[0];
+    t->episode = ints[1];
+    t->total_feedback = ints[2];
+    t->labeled_feedback = ints[3];
+    t->interact_count = ints[4];
+    t->rounds = ints[5];
+    t->n_recent = (int)ints[6];
+    t->done = ints[7] != 0;
+    t->ep_step = (int)ints[8];
+    t->last_eval = reals[0];
+    t->ep_reward = reals[1];
+    t->ep_true = reals[2];
+    t->ep_success = reals[3];
+}
+
+/* write `path` through `write` (a component's save hook, or the trainer's
+ * state), flushed to disk */
+static gboolean write_state(const char *path, gboolean (*write)(void *self, FILE *out,
+                                                                GError **error),
+                            void *self, GError **error)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", path,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    gboolean ok = write(self, f, error);
+    if (ok && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
+                    g_strerror(errno));
+        ok = FALSE;
+    }
+    fclose(f);
+    return ok;
+}
+
+static gboolean write_trainer_state(void *self, FILE *out, GError **error)
+{
+    PrefrlCkpt c;
+    prefrl_ckpt_init(&c, out, "checkpoint/trainer.bin");
+    trainer_state_save(self, &c);
+    return prefrl_ckpt_finish_write(&c, error);
+}
+
 gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
 {
     if (!t->run_dir)
         return TRUE;
     char *dir = g_build_filename(t->run_dir, "checkpoint", NULL);
-    g_mkdir_with_parents(dir, 0755);
+    char *fresh = g_strconcat(dir, ".new", NULL), *old = g_strconcat(dir, ".old", NULL);
+    prefrl_remove_tree(fresh);
+    gboolean ok = g_mkdir_with_parents(fresh, 0755) == 0;
+    if (!ok)
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", fresh,
+                    g_strerror(errno));
     PrefrlInstance *parts[] = {t->env, t->agent, t->reward, t->sampler, t->teacher};
-    gboolean ok = TRUE;
     for (gsize i = 0; ok && i < G_N_ELEMENTS(parts); i++) {
         if (!parts[i] || !parts[i]->component->save)
             continue;
-        const char *kind = prefrl_kind_name(parts[i]->component->kind);
-        char *name = g_strdup_printf("%s.bin", kind);
-        char *path = g_build_filename(dir, name, NULL);
-        char *tmp = g_strconcat(path, ".tmp", NULL);
-        FILE *f = fopen(tmp, "wb");
-        if (!f) {
-            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", tmp,
-                        g_strerror(errno));
-            ok = FALSE;
-        } else {
-            ok = parts[i]->component->save(parts[i]->self, f, error);
-            ok = (fflush(f) == 0 && fsync(fileno(f)) == 0) && ok;
-            fclose(f);
-            if (ok && rename(tmp, path) != 0) {
-                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
-                            g_strerror(errno));
-                ok = FALSE;
-            }
-            if (!ok)
-                g_unlink(tmp);
-        }
-        g_free(tmp);
+        char *name = g_strdup_printf("%s.bin", prefrl_kind_name(parts[i]->component->kind));
+        char *path = g_build_filename(fresh, name, NULL);
+        ok = write_state(path, parts[i]->component->save, parts[i]->self, error);
         g_free(path);
         g_free(name);
     }
-    if (ok)
+    if (ok && !t->on_policy) { /* on-policy runs cannot resume yet: no trainer state */
+        char *path = g_build_filename(fresh, "trainer.bin", NULL);
+        ok = write_state(path, write_trainer_state, t, error);
+        g_free(path);
+    }
+    /* swap: checkpoint → checkpoint.old, checkpoint.new → checkpoint */
+    prefrl_remove_tree(old);
+    if (ok && g_file_test(dir, G_FILE_TEST_EXISTS) && rename(dir, old) != 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot rename %s: %s", dir,
+                    g_strerror(errno));
+        ok = FALSE;
+    }
+    if (ok && rename(fresh, dir) != 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot rename %s: %s", fresh,
+                    g_strerror(errno));
+        ok = FALSE;
+    }
+    if (ok) {
+        prefrl_remove_tree(old);
         trainer_say(t, "checkpoint written to %s", dir);
+    } else {
+        prefrl_remove_tree(fresh);
+    }
+    g_free(old);
+    g_free(fresh);
     g_free(dir);
     return ok;
+}
+
+/* read `path` through a component's load hook */
+static gboolean read_state(const char *path, gboolean (*read)(void *self, FILE *in,
+                                                              GError **error),
+                           void *self, GError **error)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot open %s: %s", path,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    gboolean ok = read(self, f, error);
+    fclose(f);
+    if (!ok)
+        g_prefix_error(error, "%s: ", path);
+    return ok;
+}
+
+typedef struct {
+    PrefrlTrainer *t;
+    int64_t lengths[N_OUTPUTS];
+} TrainerLoad;
+
+static gboolean read_trainer_state(void *self, FILE *in, GError **error)
+{
+    TrainerLoad *tl = self;
+    PrefrlCkpt c;
+    prefrl_ckpt_init(&c, in, "trainer.bin");
+    trainer_state_load(tl->t, &c, tl->lengths);
+    return prefrl_ckpt_finish_read(&c, error);
+}
+
+/* cut the output files back to their lengths at the checkpoint, so the rows
+ * written after it are written again exactly once */
+static gboolean restore_outputs(PrefrlTrainer *t, const int64_t *lengths, GError **error)
+{
+    FILE *files[N_OUTPUTS];
+    output_files(t, files);
+    for (int i = 0; i < N_OUTPUTS; i++) {
+        if (!files[i])
+            continue;
+        if (lengths[i] < 0 || ftruncate(fileno(files[i]), (off_t)lengths[i]) != 0 ||
+            fseeko(files[i], 0, SEEK_END) != 0 || ftello(files[i]) != lengths[i]) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "%s: cannot restore an output file to its %lld bytes at the checkpoint",
+                        t->run_dir, (long long)lengths[i]);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
+PrefrlTrainer *prefrl_trainer_resume(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                     const char *run_dir, GError **error)
+{
+    g_return_val_if_fail(run_dir != NULL, NULL);
+    /* a crash between the two renames leaves only checkpoint.old */
+    char *dir = g_build_filename(run_dir, "checkpoint", NULL);
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        char *old = g_strconcat(dir, ".old", NULL);
+        if (g_file_test(old, G_FILE_TEST_IS_DIR) && rename(old, dir) != 0)
+            g_warning("cannot rename %s: %s", old, g_strerror(errno));
+        g_free(old);
+    }
+    char *state = g_build_filename(dir, "trainer.bin", NULL);
+    PrefrlTrainer *t = NULL;
+    if (!g_file_test(state, G_FILE_TEST_EXISTS)) {
+        const PrefrlComponent *agent = prefrl_recipe_component(recipe, reg, PREFRL_KIND_AGENT);
+        if (agent && (agent->flags & PREFRL_FLAG_ON_POLICY))
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "agent/%s learns on-policy; resuming such runs is not supported yet",
+                        agent->name);
+        else
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "%s has no checkpoint to resume from (%s is missing)", run_dir, state);
+        goto out;
+    }
+    if (!(t = trainer_create(recipe, reg, run_dir, TRUE, error)))
+        goto out;
+    TrainerLoad tl = {.t = t};
+    if (!read_state(state, read_trainer_state, &tl, error))
+        goto fail;
+    PrefrlInstance *parts[] = {t->env, t->agent, t->reward, t->sampler, t->teacher};
+    for (gsize i = 0; i < G_N_ELEMENTS(parts); i++) {
+        if (!parts[i] || !parts[i]->component->load)
+            continue;
+        char *name = g_strdup_printf("%s.bin", prefrl_kind_name(parts[i]->component->kind));
+        char *path = g_build_filename(dir, name, NULL);
+        gboolean ok = read_state(path, parts[i]->component->load, parts[i]->self, error);
+        g_free(path);
+        g_free(name);
+        if (!ok)
+            goto fail;
+    }
+    if (!restore_outputs(t, tl.lengths, error))
+        goto fail;
+    t->resumed_at = t->step;
+    trainer_say(t, "resumed from %s at step %lld", dir, (long long)t->step);
+    goto out;
+fail:
+    prefrl_trainer_free(t);
+    t = NULL;
+out:
+    g_free(state);
+    g_free(dir);
+    return t;
 }
 
 /* ---- the loop ---------------------------------------------------------------------- */
 
 void trainer_progress_line(PrefrlTrainer *t, double elapsed)
 {
-    double rate = t->step / MAX(elapsed, 1e-9);
+    double rate = (t->step - MAX(t->resumed_at, 0)) / MAX(elapsed, 1e-9);
     double eta = (t->num_train_steps - t->step) / MAX(rate, 1e-9);
     fprintf(stderr, "\rstep %lld/%lld  %.0f steps/s  ETA %02d:%02d:%02d  eval %.1f  labels %lld/%lld  ",
             (long long)t->step, (long long)t->num_train_steps, rate, (int)(eta / 3600),
@@ -673,16 +941,18 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
         return trainer_run_on_policy(t, stop, progress, error);
     int ds = t->info.obs_dim, da = t->info.act_dim;
     const int64_t pretrain_end = t->num_seed_steps + t->num_unsup_steps;
-    gboolean done = TRUE, has_success = t->info.has_success;
-    double ep_reward = 0, ep_true = 0, ep_success = 0;
-    int ep_step = 0;
+    gboolean has_success = t->info.has_success;
     GTimer *timer = g_timer_new(), *ep_timer = g_timer_new();
     double last_progress = -1;
     gboolean ok = TRUE;
     trainer_say(t, "training: env/%s agent/%s reward/%s, %lld steps", t->env->component->name,
         t->agent->component->name, t->reward->component->name, (long long)t->num_train_steps);
 
-    for (t->step = 0; ok && t->step < t->num_train_steps; t->step++) {
+    for (; ok && t->step < t->num_train_steps; t->step++) {
+        if (t->checkpoint_frequency > 0 && t->step > 0 &&
+            t->step % t->checkpoint_frequency == 0 && t->step != t->resumed_at &&
+            !(ok = trainer_save_checkpoint(t, error)))
+            break;
         if (stop && *stop) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
                         "interrupted at step %lld", (long long)t->step);
@@ -690,7 +960,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
             ok = FALSE;
             break;
         }
-        if (done) {
+        if (t->done) {
             if (t->step > 0) {
                 prefrl_log_scalar(t->log, "train/duration", g_timer_elapsed(ep_timer, NULL));
                 if (t->step > t->num_seed_steps)
@@ -702,22 +972,22 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
                 if (!ok)
                     break;
                 /* episode statistics land in the next row (B-Pref's lag) */
-                prefrl_log_scalar(t->log, "train/episode_reward", ep_reward);
-                prefrl_log_scalar(t->log, "train/true_episode_reward", ep_true);
+                prefrl_log_scalar(t->log, "train/episode_reward", t->ep_reward);
+                prefrl_log_scalar(t->log, "train/true_episode_reward", t->ep_true);
                 prefrl_log_scalar(t->log, "train/total_feedback", (double)t->total_feedback);
                 prefrl_log_scalar(t->log, "train/labeled_feedback", (double)t->labeled_feedback);
                 if (has_success) {
-                    prefrl_log_scalar(t->log, "train/episode_success", ep_success);
-                    prefrl_log_scalar(t->log, "train/true_episode_success", ep_success);
+                    prefrl_log_scalar(t->log, "train/episode_success", t->ep_success);
+                    prefrl_log_scalar(t->log, "train/true_episode_success", t->ep_success);
                 }
-                t->recent[t->n_recent++ % RECENT_RETURNS] = ep_true;
+                t->recent[t->n_recent++ % RECENT_RETURNS] = t->ep_true;
             }
             prefrl_log_scalar(t->log, "train/episode", (double)t->episode + 1);
             if (!(ok = t->eops->reset(t->env->self, t->obs, error)))
                 break;
-            done = FALSE;
-            ep_reward = ep_true = ep_success = 0;
-            ep_step = 0;
+            t->done = FALSE;
+            t->ep_reward = t->ep_true = t->ep_success = 0;
+            t->ep_step = 0;
             t->episode++;
             g_timer_start(ep_timer);
         }
@@ -777,14 +1047,14 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
             trainer_concat_sa(t->obs, t->act, ds, da, t->sa);
             t->rops->predict(t->reward->self, t->sa, 1, &r_hat);
         }
-        ep_step++;
-        done = st.terminal || st.truncated || ep_step >= t->info.episode_length;
-        prefrl_replay_add(t->replay, t->obs, t->act, r_hat, st.reward, t->next_obs, done,
+        t->ep_step++;
+        t->done = st.terminal || st.truncated || t->ep_step >= t->info.episode_length;
+        prefrl_replay_add(t->replay, t->obs, t->act, r_hat, st.reward, t->next_obs, t->done,
                           st.terminal);
-        prefrl_episodes_add(t->episodes, t->obs, t->act, st.reward, done);
-        ep_reward += r_hat;
-        ep_true += st.reward;
-        ep_success = MAX(ep_success, st.success ? 1.0 : 0.0);
+        prefrl_episodes_add(t->episodes, t->obs, t->act, st.reward, t->done);
+        t->ep_reward += r_hat;
+        t->ep_true += st.reward;
+        t->ep_success = MAX(t->ep_success, st.success ? 1.0 : 0.0);
         memcpy(t->obs, t->next_obs, sizeof(float) * ds);
         t->interact_count++;
 
@@ -798,7 +1068,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
     }
     if (ok) {
         /* the final evaluation (the loop only evaluates at episode starts) */
-        if (t->step % t->eval_frequency == 0 && done)
+        if (t->step % t->eval_frequency == 0 && t->done && t->step != t->resumed_at)
             ok = trainer_evaluate_and_log(t, error);
         trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
     }

@@ -15,11 +15,23 @@ guint prefrl_trainer_required_kinds(void);
 
 /** Create the components of a resolved recipe and the trainer's buffers.
  *  With run_dir, outputs (train.csv, eval.csv, reward.csv, labels.csv,
- *  log.txt, checkpoints) go there; with NULL nothing is written. */
+ *  log.txt, checkpoint/) go there; with NULL nothing is written. */
 PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
                                   const char *run_dir, GError **error);
 
-/** Train to trainer.num_train_steps.  Stops early, with outputs flushed and
+/** Re-create the trainer of an earlier run in run_dir from its latest
+ *  checkpoint (written every trainer.checkpoint_frequency steps and when a
+ *  run stops): components, streams, buffers, the episode in progress and
+ *  the output files as they were at that step, so that running it on
+ *  writes what the uninterrupted run would have written.  `recipe` must be
+ *  the run's own (run_dir/config.yaml).  Errors: no checkpoint, or a
+ *  damaged or mismatched one.  A checkpoint at the last step (the run
+ *  finished, e.g. killed before its status was written) resumes to a run
+ *  that has nothing left to do. */
+PrefrlTrainer *prefrl_trainer_resume(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                     const char *run_dir, GError **error);
+
+/** Train to trainer.num_train_steps (from where a resumed trainer stopped).  Stops early, with outputs flushed and
  *  PREFRL_ERROR_INTERRUPTED, when *stop becomes non-zero (may be NULL).
  *  `progress`: print a progress line to stderr. */
 gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,

@@ -52,9 +52,17 @@ struct PrefrlTrainer {
     int n_recent;
     double last_eval;
 
+    /* the episode in progress and the checkpoint schedule (all checkpointed,
+     * so a resumed run continues mid-episode exactly where it stopped) */
+    gboolean done;               /* the next step starts an episode */
+    double ep_reward, ep_true, ep_success;
+    int ep_step;
+    int64_t checkpoint_frequency;
+    int64_t resumed_at;          /* the step a resumed run started at, else -1 */
+
     /* workspaces (allocated once) */
     float *obs, *next_obs, *act, *sa, *chunk_sa, *chunk_r;
-    float *intrinsic_raw, *intrinsic, *batch_reward, *batch_sa;
+    float *intrinsic_raw, *intrinsic, *batch_reward, *batch_value, *batch_sa;
     int max_query;               /* candidate pairs the buffers hold */
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;

@@ -466,6 +466,41 @@ START_TEST(test_determinism)
 }
 END_TEST
 
+/* a batch carrying V̄(s') (MRN's shared value) uses it instead of drawing a':
+ * drawing it through the view first, then updating with it, is the same as
+ * the update drawing it itself; a different V̄ gives a different critic */
+START_TEST(test_shared_next_value)
+{
+    PrefrlInstance *a = new_agent(4, 2, 15, NULL), *b = new_agent(4, 2, 15, NULL),
+                   *c = new_agent(4, 2, 15, NULL);
+    PrefrlRng data;
+    prefrl_rng_init(&data, 6, "data");
+    TestBatch t;
+    batch_init(&t, &data, 8, 4, 2);
+    float v[8];
+    const PrefrlCriticView *cv = ops_of(a)->critic_view(a->self);
+    cv->target_value(cv->agent, t.next_obs, 8, v);
+    PrefrlBatch shared = t.b;
+    shared.next_value = v;
+    update(a, &shared, 1);
+    update(b, &t.b, 1);
+    assert_same_state(sac_of(a), sac_of(b), TRUE);
+    /* c: the same stream position, but another V̄ */
+    const PrefrlCriticView *cc = ops_of(c)->critic_view(c->self);
+    float w[8];
+    cc->target_value(cc->agent, t.next_obs, 8, w);
+    for (int i = 0; i < 8; i++)
+        w[i] += 1.0f;
+    shared.next_value = w;
+    update(c, &shared, 1);
+    assert_same_state(sac_of(a), sac_of(c), FALSE);
+    batch_clear(&t);
+    prefrl_instance_free(a);
+    prefrl_instance_free(b);
+    prefrl_instance_free(c);
+}
+END_TEST
+
 START_TEST(test_reset_critic)
 {
     PrefrlInstance *inst = new_agent(4, 2, 17, NULL);
@@ -823,6 +858,7 @@ static Suite *sac_suite(void)
     tc = tcase_create("core");
     tcase_add_test(tc, test_target_polyak);
     tcase_add_test(tc, test_determinism);
+    tcase_add_test(tc, test_shared_next_value);
     tcase_add_test(tc, test_reset_critic);
     tcase_add_test(tc, test_critic_view);
     tcase_add_test(tc, test_act);

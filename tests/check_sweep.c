@@ -698,10 +698,54 @@ START_TEST(test_interrupt)
     g_free(later);
     Result r = prefrl("sweep", SWEEPS "/long.yaml", "--dir", dir, "--dry-run", NULL);
     ck_assert_int_eq(r.status, 0);
-    ck_assert_msg(strstr(r.out, "restart  seed1 (interrupted)") &&
-                      strstr(r.out, "4 cells: 2 to run, 2 to restart, 0 done"),
+    /* they stopped with checkpoints: the next sweep continues them */
+    char *resume = g_strdup_printf("resume %s/seed1\n", dir);
+    ck_assert_msg(strstr(r.out, "resume   seed1 (interrupted)") && strstr(r.out, resume) &&
+                      strstr(r.out, "4 cells: 2 to run, 2 to resume, 0 to restart, 0 done"),
                   "%s", r.out);
+    g_free(resume);
     result_clear(&r);
+    g_free(dir);
+}
+END_TEST
+
+/* a cell stopped mid-run (here by its own env) is resumed, not restarted */
+START_TEST(test_resume_cells)
+{
+    char *dir = fresh("resume");
+    Result r = prefrl("sweep", SWEEPS "/resume.yaml", "--dir", dir, "-j2", NULL);
+    ck_assert_int_ne(r.status, 0);
+    result_clear(&r);
+    for (int i = 1; i <= 2; i++) {
+        char *cell = g_strdup_printf("seed%d", i), *st = status_of(dir, cell);
+        ck_assert_str_eq(st, "interrupted");
+        g_free(st);
+        g_free(cell);
+    }
+    r = prefrl("sweep", SWEEPS "/resume.yaml", "--dir", dir, "-j2", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    for (int i = 1; i <= 2; i++) {
+        char *cell = g_strdup_printf("seed%d", i), *st = status_of(dir, cell);
+        ck_assert_str_eq(st, "done");
+        char *run = g_build_filename(dir, cell, NULL);
+        char *log = slurp(run, "log.txt"), *eval = slurp(run, "eval.csv");
+        ck_assert_msg(strstr(log, "resumed from") != NULL, "%s", log);
+        /* every evaluation once: header + steps 100, 200, 300, 400 */
+        gchar **lines = g_strsplit(eval, "\n", -1);
+        ck_assert_uint_eq(g_strv_length(lines), 6);
+        for (int k = 1; k <= 4; k++) {
+            char *want = g_strdup_printf(",%d,", 100 * k);
+            ck_assert_msg(strstr(lines[k], want) != NULL, "%s", eval);
+            g_free(want);
+        }
+        g_strfreev(lines);
+        g_free(log);
+        g_free(eval);
+        g_free(run);
+        g_free(st);
+        g_free(cell);
+    }
     g_free(dir);
 }
 END_TEST
@@ -721,6 +765,7 @@ static Suite *sweep_suite(void)
     tcase_add_test(tc, test_budget_report);
     tcase_add_test(tc, test_report_errors);
     tcase_add_test(tc, test_interrupt);
+    tcase_add_test(tc, test_resume_cells);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -3,6 +3,7 @@
  * outputs, and learning: SAC with the true reward and PEBBLE with a small
  * label budget beat a random policy by a clear margin. */
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 #include <check.h>
 #include <glib/gstdio.h>
@@ -61,9 +62,11 @@ static PrefrlNode *recipe(const char *const *agent, const char *const *reward,
     return root;
 }
 
+/* an empty run directory (what an earlier test run left is removed) */
 static char *make_dir(const char *name)
 {
     char *dir = g_build_filename(TEST_BUILDDIR, "trainer-runs", name, NULL);
+    prefrl_remove_tree(dir);
     g_mkdir_with_parents(dir, 0755);
     return dir;
 }
@@ -271,6 +274,186 @@ START_TEST(test_interrupt)
 }
 END_TEST
 
+static void on_sigint(int sig)
+{
+    (void)sig;
+    stop_flag = 1;
+}
+
+/* the file's text with the column `drop` removed from every row (train.csv's
+ * episode wall time differs between runs) */
+static char *without_column(const char *text, const char *drop)
+{
+    gchar **lines = g_strsplit(text, "\n", -1);
+    gchar **head = g_strsplit(lines[0], ",", -1);
+    int skip = -1;
+    for (int i = 0; head[i]; i++)
+        if (!strcmp(head[i], drop))
+            skip = i;
+    GString *out = g_string_new(NULL);
+    for (int l = 0; lines[l]; l++) {
+        gchar **f = g_strsplit(lines[l], ",", -1);
+        for (int i = 0; f[i]; i++)
+            if (i != skip)
+                g_string_append_printf(out, "%s,", f[i]);
+        g_string_append_c(out, '\n');
+        g_strfreev(f);
+    }
+    g_strfreev(head);
+    g_strfreev(lines);
+    return g_string_free(out, FALSE);
+}
+
+/* run `reward` uninterrupted, and again interrupted (Ctrl-C raised by the env
+ * mid-episode, after periodic checkpoints) then resumed: the outputs match */
+static void check_resume_matches(const char *name, const char *const *reward)
+{
+    char *na = g_strdup_printf("resume-%s-a", name), *nb = g_strdup_printf("resume-%s-b", name);
+    char *a = make_dir(na), *b = make_dir(nb);
+    const char *const periodic[] = {"trainer.checkpoint_frequency=300", NULL};
+    const char *const stopped[] = {"trainer.checkpoint_frequency=300", "env.interrupt_at=923",
+                                   NULL};
+    train_ok(recipe(SAC, reward, periodic), a, NULL);
+
+    struct sigaction sa = {.sa_handler = on_sigint}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    stop_flag = 0;
+    GError *err = NULL;
+    PrefrlNode *root = recipe(SAC, reward, stopped);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
+    ck_assert(t != NULL);
+    ck_assert(!prefrl_trainer_run(t, &stop_flag, FALSE, &err));
+    sigaction(SIGINT, &old, NULL);
+    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
+                  err->message);
+    /* env step 923 = training step 722 (+ 200 evaluation steps): stopped mid-episode */
+    ck_assert_str_eq(err->message, "interrupted at step 723");
+    g_clear_error(&err);
+    prefrl_trainer_free(t);
+
+    t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
+    prefrl_trainer_free(t);
+
+    const char *files[] = {"eval.csv", "labels.csv", "reward.csv", "prefs.bin", "train.csv"};
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        gsize nx, ny;
+        char *px = g_build_filename(a, files[i], NULL), *py = g_build_filename(b, files[i], NULL);
+        char *x, *y;
+        ck_assert(g_file_get_contents(px, &x, &nx, NULL) && g_file_get_contents(py, &y, &ny, NULL));
+        if (!strcmp(files[i], "train.csv")) {
+            char *x2 = without_column(x, "duration"), *y2 = without_column(y, "duration");
+            g_free(x);
+            g_free(y);
+            x = x2;
+            y = y2;
+            nx = strlen(x);
+            ny = strlen(y);
+        }
+        ck_assert_msg(nx == ny && !memcmp(x, y, nx), "%s: %s differs after resuming", name,
+                      files[i]);
+        g_free(x);
+        g_free(y);
+        g_free(px);
+        g_free(py);
+    }
+
+    /* resuming a finished run does nothing and changes no output */
+    char *before = slurp(b, "eval.csv");
+    t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
+    prefrl_trainer_free(t);
+    char *after = slurp(b, "eval.csv");
+    ck_assert_str_eq(before, after);
+    g_free(before);
+    g_free(after);
+    prefrl_node_free(root);
+    g_free(a);
+    g_free(b);
+    g_free(na);
+    g_free(nb);
+}
+
+START_TEST(test_resume_pebble)
+{
+    check_resume_matches("pebble", PEBBLE);
+}
+END_TEST
+
+START_TEST(test_resume_surf)
+{
+    const char *const surf[] = {"reward.name=surf", "reward.hidden_dim=32",
+                                "reward.reward_update=20", "reward.inv_label_ratio=3", NULL};
+    check_resume_matches("surf", surf);
+}
+END_TEST
+
+START_TEST(test_resume_mrn)
+{
+    const char *const mrn[] = {"reward.name=mrn", "reward.hidden_dim=32",
+                               "reward.reward_update=50", "reward.num_meta_steps=100", NULL};
+    check_resume_matches("mrn", mrn);
+}
+END_TEST
+
+START_TEST(test_resume_errors)
+{
+    char *dir = make_dir("resume-errors");
+    PrefrlNode *root = recipe(SAC, PEBBLE, NULL);
+    GError *err = NULL;
+    /* no checkpoint */
+    ck_assert_ptr_null(prefrl_trainer_resume(root, pbrl_test_registry(), dir, &err));
+    ck_assert_msg(strstr(err->message, "has no checkpoint to resume from"), "%s", err->message);
+    g_clear_error(&err);
+
+    /* a damaged trainer state is refused and leaves the outputs alone */
+    const char *const shorter[] = {"trainer.num_train_steps=400", "trainer.eval_frequency=200",
+                                   NULL};
+    PrefrlNode *small = recipe(SAC, PEBBLE, shorter);
+    PrefrlTrainer *t = prefrl_trainer_new(small, pbrl_test_registry(), dir, &err);
+    ck_assert(t != NULL);
+    stop_flag = 1;   /* stop at once: a checkpoint at step 0 */
+    ck_assert(!prefrl_trainer_run(t, &stop_flag, FALSE, &err));
+    g_clear_error(&err);
+    prefrl_trainer_free(t);
+    char *state = g_build_filename(dir, "checkpoint", "trainer.bin", NULL), *bytes;
+    gsize n;
+    ck_assert(g_file_get_contents(state, &bytes, &n, NULL));
+    bytes[n / 2] ^= 0x10;
+    ck_assert(g_file_set_contents(state, bytes, (gssize)n, NULL));
+    ck_assert_ptr_null(prefrl_trainer_resume(small, pbrl_test_registry(), dir, &err));
+    ck_assert_msg(strstr(err->message, "checksum mismatch"), "%s", err->message);
+    g_clear_error(&err);
+    /* truncated */
+    ck_assert(g_file_set_contents(state, bytes, (gssize)(n / 3), NULL));
+    ck_assert_ptr_null(prefrl_trainer_resume(small, pbrl_test_registry(), dir, &err));
+    ck_assert_msg(strstr(err->message, "truncated"), "%s", err->message);
+    g_clear_error(&err);
+    /* another recipe: a different replay size does not fit */
+    bytes[n / 2] ^= 0x10;
+    ck_assert(g_file_set_contents(state, bytes, (gssize)n, NULL));
+    const char *const other_env[] = {"trainer.num_train_steps=400", "env.task=door-open", NULL};
+    PrefrlNode *mw = recipe(SAC, PEBBLE, other_env);
+    ck_assert_ptr_null(prefrl_trainer_resume(mw, pbrl_test_registry(), dir, &err));
+    ck_assert_msg(strstr(err->message, "this recipe's environment has"), "%s", err->message);
+    g_clear_error(&err);
+    prefrl_node_free(mw);
+    /* the untouched checkpoint resumes and finishes */
+    t = prefrl_trainer_resume(small, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
+    prefrl_trainer_free(t);
+    g_free(bytes);
+    g_free(state);
+    prefrl_node_free(small);
+    prefrl_node_free(root);
+    g_free(dir);
+}
+END_TEST
+
 /* mean return of the random policy on fixture_reach, from the probe agent */
 static double random_return(void)
 {
@@ -352,6 +535,10 @@ static Suite *trainer_suite(void)
     tcase_add_test(tc, test_determinism);
     tcase_add_test(tc, test_interrupt);
     tcase_add_test(tc, test_success_rate);
+    tcase_add_test(tc, test_resume_pebble);
+    tcase_add_test(tc, test_resume_surf);
+    tcase_add_test(tc, test_resume_mrn);
+    tcase_add_test(tc, test_resume_errors);
     suite_add_tcase(s, tc);
     TCase *learn = tcase_create("learning");
     tcase_set_timeout(learn, 900);

@@ -37,13 +37,14 @@ static const char *state_word(PrefrlCellState st)
     case PREFRL_CELL_NEW: return "run";
     case PREFRL_CELL_DONE: return "done";
     case PREFRL_CELL_STALE: return "stale";
+    case PREFRL_CELL_RESUMABLE: return "resume";
     default: return "restart";
     }
 }
 
 static int dry_run(const PrefrlGrid *g, const char *exe)
 {
-    guint counts[5] = {0};
+    guint counts[PREFRL_CELL_RESUMABLE + 1] = {0};
     for (guint i = 0; i < prefrl_grid_n_cells(g); i++) {
         char *detail = NULL;
         PrefrlCellState st = prefrl_grid_cell_state(g, i, &detail);
@@ -54,10 +55,11 @@ static int dry_run(const PrefrlGrid *g, const char *exe)
         g_free(cmd);
         g_free(detail);
     }
-    printf("sweep %s: %u cells: %u to run, %u to restart, %u done, %u done under another "
-           "recipe (kept)\n",
+    printf("sweep %s: %u cells: %u to run, %u to resume, %u to restart, %u done, %u done "
+           "under another recipe (kept)\n",
            prefrl_grid_sweep_dir(g), prefrl_grid_n_cells(g), counts[PREFRL_CELL_NEW],
-           counts[PREFRL_CELL_UNFINISHED], counts[PREFRL_CELL_DONE], counts[PREFRL_CELL_STALE]);
+           counts[PREFRL_CELL_RESUMABLE], counts[PREFRL_CELL_UNFINISHED],
+           counts[PREFRL_CELL_DONE], counts[PREFRL_CELL_STALE]);
     return 0;
 }
 

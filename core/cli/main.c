@@ -254,24 +254,6 @@ static char *run_dir_of(const PrefrlNode *root)
     return dir;
 }
 
-static gboolean remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *n;
-        while ((n = g_dir_read_name(d))) {
-            char *p = g_build_filename(path, n, NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(p);
-            else
-                g_unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    return g_rmdir(path) == 0;
-}
-
 static volatile sig_atomic_t stop_requested = 0;
 
 static void on_signal(int sig)
@@ -280,7 +262,7 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-static int train_in(const PrefrlNode *root, const char *dir, GError **err);
+static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GError **err);
 
 /* train in dir; Ctrl-C (SIGINT) or SIGTERM stop cleanly with outputs flushed */
 /* run-directory status for sweeps: running, done, interrupted or failed */
@@ -293,18 +275,19 @@ static void set_status(const char *dir, const char *status)
     g_free(path);
 }
 
-static int train(const PrefrlNode *root, const char *dir, GError **err)
+static int train(const PrefrlNode *root, const char *dir, gboolean resume, GError **err)
 {
     set_status(dir, "running");
-    int rc = train_in(root, dir, err);
+    int rc = train_in(root, dir, resume, err);
     set_status(dir, rc == 0 ? "done" : rc == 130 ? "interrupted" : "failed");
     return rc;
 }
 
-static int train_in(const PrefrlNode *root, const char *dir, GError **err)
+static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GError **err)
 {
     prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
-    PrefrlTrainer *t = prefrl_trainer_new(root, prefrl_registry_default(), dir, err);
+    PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, prefrl_registry_default(), dir, err)
+                              : prefrl_trainer_new(root, prefrl_registry_default(), dir, err);
     if (!t)
         return prefrl_cli_fail(*err);
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
@@ -318,7 +301,9 @@ static int train_in(const PrefrlNode *root, const char *dir, GError **err)
     prefrl_trainer_free(t);
     if (!ok) {
         if (g_error_matches(*err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED)) {
-            fprintf(stderr, "prefrl: %s; outputs so far are in %s\n", (*err)->message, dir);
+            fprintf(stderr, "prefrl: %s; outputs so far are in %s (continue with: prefrl "
+                            "resume %s)\n",
+                    (*err)->message, dir, dir);
             return 130;
         }
         return prefrl_cli_fail(*err);
@@ -349,7 +334,7 @@ static int cmd_run(int argc, char **argv)
             rc = 1;
             goto out;
         }
-        if (!remove_tree(dir)) {
+        if (!prefrl_remove_tree(dir)) {
             fprintf(stderr, "prefrl: error: cannot remove %s: %s\n", dir, g_strerror(errno));
             rc = 1;
             goto out;
@@ -371,10 +356,53 @@ static int cmd_run(int argc, char **argv)
     }
     printf("run directory: %s\n", dir);
     fflush(stdout);
-    rc = train(root, dir, &err);
+    rc = train(root, dir, FALSE, &err);
 out:
     g_clear_error(&err);
     g_free(dir);
+    prefrl_node_free(root);
+    return rc;
+}
+
+/* prefrl resume RUN_DIR: continue from the run's checkpoint with its own
+ * resolved recipe (config.yaml), appending to its outputs */
+static int cmd_resume(int argc, char **argv)
+{
+    if (argc != 2 || argv[1][0] == '-') {
+        fprintf(stderr, "usage: prefrl resume RUN_DIR\n");
+        return 2;
+    }
+    const char *dir = argv[1];
+    char *cfg = g_build_filename(dir, "config.yaml", NULL);
+    GError *err = NULL;
+    int rc;
+    if (!g_file_test(cfg, G_FILE_TEST_IS_REGULAR)) {
+        fprintf(stderr, "prefrl: error: %s is not a run directory (no config.yaml)\n", dir);
+        g_free(cfg);
+        return 1;
+    }
+    char *status_path = g_build_filename(dir, "status", NULL), *status = NULL;
+    gboolean finished = g_file_get_contents(status_path, &status, NULL, NULL) &&
+                        !strcmp(g_strstrip(status), "done");
+    g_free(status_path);
+    g_free(status);
+    if (finished) {
+        fprintf(stderr, "prefrl: error: %s finished already (status: done); nothing to resume\n",
+                dir);
+        g_free(cfg);
+        return 1;
+    }
+    PrefrlNode *root = load_resolved(cfg, NULL, 0, prefrl_trainer_required_kinds(), &err);
+    g_free(cfg);
+    if (!root) {
+        rc = prefrl_cli_fail(err);
+        g_clear_error(&err);
+        return rc;
+    }
+    printf("resuming run directory: %s\n", dir);
+    fflush(stdout);
+    rc = train(root, dir, TRUE, &err);
+    g_clear_error(&err);
     prefrl_node_free(root);
     return rc;
 }
@@ -412,6 +440,7 @@ static const Command commands[] = {
     {"check", cmd_check, "check RECIPE [k=v ...] [--print]",
      "validate a recipe; --print writes it out resolved"},
     {"run", cmd_run, "run RECIPE [k=v ...] [--force]", "start a run from a recipe"},
+    {"resume", cmd_resume, "resume RUN_DIR", "continue an interrupted run from its checkpoint"},
     {"env", prefrl_cmd_env, "env TASK [--episodes N] [--seed S] [k=v ...]", "random-policy sanity check of an env"},
     {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [-j N] [--dry-run]", "run every cell of a grid of recipes"},
     {"report", prefrl_cmd_report, "report DIR... [-o OUT] [--all]", "learning curves and tables from runs"},

@@ -45,6 +45,11 @@ typedef struct PrefrlBatch {
     const float *next_obs;        /* (B, obs_dim) */
     const float *not_done;        /* (B) 0 where the episode ended (also time limits) */
     const float *not_done_no_max; /* (B) 0 only at true terminations: the bootstrap mask */
+    /** (B) or NULL: the bootstrapped value V̄(s') already drawn for this batch
+     *  through the critic view (MRN's meta step and the update after it share
+     *  one V̄, algorithms.md §7 step 9); an agent with a critic view uses it
+     *  instead of drawing a' again. */
+    const float *next_value;
 } PrefrlBatch;
 
 /** What SAC-like agents expose for MRN's bi-level step: the critic heads,
@@ -153,6 +158,10 @@ typedef struct PrefrlMetaData {
     const PrefrlPrefs *prefs;
     int reward_batch;             /* the trainer's reward_batch (newest pairs) */
     int64_t step;
+    /** (B) V̄(s') of the batch from critic->target_value, drawn once by the
+     *  trainer and shared with the agent's update that follows (or NULL: the
+     *  reward learner draws it). */
+    const float *next_value;
 } PrefrlMetaData;
 
 /** Function table of a reward component (PREFRL_KIND_REWARD). */

@@ -153,6 +153,19 @@ const char *prefrl_kind_name(PrefrlKind kind);
  *  otherwise. */
 const char *prefrl_kind_selector(PrefrlKind kind);
 
+/* ------------------------------------------------------------------------ */
+/* checkpoint helpers for save/load hooks */
+
+/** Append a random stream to a checkpoint as `tag` (up to 7 characters, the
+ *  owner's name) followed by the stream's state.  PREFRL_ERROR_IO on a
+ *  write failure. */
+gboolean prefrl_rng_save(const PrefrlRng *rng, const char *tag, FILE *out, GError **error);
+
+/** Read a stream written by prefrl_rng_save with the same tag; a missing or
+ *  different tag or a short read is PREFRL_ERROR_FORMAT and leaves *rng
+ *  unchanged. */
+gboolean prefrl_rng_load(PrefrlRng *rng, const char *tag, FILE *in, GError **error);
+
 G_END_DECLS
 
 #endif

@@ -266,7 +266,10 @@ static gboolean sac_not_finite(const char *what, double value, int64_t step, con
 static double sac_update_critic(Sac *s, const PrefrlBatch *batch)
 {
     const int B = batch->size;
-    sac_target_chunk(s, batch->next_obs, B, s->v);
+    if (batch->next_value)
+        memcpy(s->v, batch->next_value, sizeof(float) * B); /* drawn for MRN's meta step */
+    else
+        sac_target_chunk(s, batch->next_obs, B, s->v);
     for (int b = 0; b < B; b++)
         s->y[b] = batch->reward[b] + batch->not_done_no_max[b] * s->discount * s->v[b];
 

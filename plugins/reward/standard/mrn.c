@@ -223,7 +223,10 @@ gboolean mrn_meta_gradient(MrnMeta *mm, RewardModel *m, const PrefrlMetaData *da
         memcpy(mm->xa + (gsize)i * d + ds, b->action + (gsize)i * da, sizeof(float) * da);
     }
     reward_model_predict(m, mm->xa, B, mm->r);
-    cv->target_value(cv->agent, b->next_obs, B, mm->v);
+    if (data->next_value)
+        memcpy(mm->v, data->next_value, sizeof(float) * B); /* shared with the critic update */
+    else
+        cv->target_value(cv->agent, b->next_obs, B, mm->v);
     for (int i = 0; i < B; i++) {
         float bootstrap = mask == MRN_MASK_NOT_DONE ? b->not_done[i]
                           : mask == MRN_MASK_NO_MAX ? b->not_done_no_max[i]
@@ -385,18 +388,37 @@ static void mrn_probs(void *self, const float *s1, const float *s2, int n, int H
     reward_model_member_probs(((Mrn *)self)->model, s1, s2, n, H, p);
 }
 
+/* the model and the meta-loss summary of the round in progress */
 static gboolean mrn_save(void *self, FILE *out, GError **error)
 {
     Mrn *p = self;
-    return prefrl_ensemble_save(p->model->ens, out, error) &&
-           prefrl_adam_save(p->model->adam, out, error);
+    if (!reward_model_save(p->model, out, error))
+        return FALSE;
+    double sum = p->meta_loss_sum;
+    int64_t count = p->meta_count;
+    if (fwrite(&sum, sizeof sum, 1, out) != 1 || fwrite(&count, sizeof count, 1, out) != 1) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "reward/mrn: cannot write its state");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean mrn_load(void *self, FILE *in, GError **error)
 {
     Mrn *p = self;
-    return prefrl_ensemble_load(p->model->ens, in, error) &&
-           prefrl_adam_load(p->model->adam, in, error);
+    double sum;
+    int64_t count;
+    if (!reward_model_load(p->model, in, error))
+        return FALSE;
+    if (fread(&sum, sizeof sum, 1, in) != 1 || fread(&count, sizeof count, 1, in) != 1 ||
+        count < 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                    "reward/mrn: truncated meta-step summary in the checkpoint");
+        return FALSE;
+    }
+    p->meta_loss_sum = sum;
+    p->meta_count = count;
+    return TRUE;
 }
 
 static const PrefrlRewardOps mrn_ops = {

@@ -63,16 +63,12 @@ static void pebble_probs(void *self, const float *s1, const float *s2, int n, in
 
 static gboolean pebble_save(void *self, FILE *out, GError **error)
 {
-    Pebble *p = self;
-    return prefrl_ensemble_save(p->model->ens, out, error) &&
-           prefrl_adam_save(p->model->adam, out, error);
+    return reward_model_save(((Pebble *)self)->model, out, error);
 }
 
 static gboolean pebble_load(void *self, FILE *in, GError **error)
 {
-    Pebble *p = self;
-    return prefrl_ensemble_load(p->model->ens, in, error) &&
-           prefrl_adam_load(p->model->adam, in, error);
+    return reward_model_load(((Pebble *)self)->model, in, error);
 }
 
 static const PrefrlRewardOps pebble_ops = {

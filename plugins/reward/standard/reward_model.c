@@ -266,3 +266,17 @@ void reward_model_backward_windows(RewardModel *m, int k, int n, const int *len,
     }
     prefrl_mlp_backward(prefrl_ensemble_member(m->ens, k), m->dout, NULL, TRUE);
 }
+
+/* ---- checkpoints ---- */
+
+gboolean reward_model_save(const RewardModel *m, FILE *out, GError **error)
+{
+    return prefrl_ensemble_save(m->ens, out, error) && prefrl_adam_save(m->adam, out, error) &&
+           prefrl_rng_save(&m->rng, "PRFRWR1", out, error);
+}
+
+gboolean reward_model_load(RewardModel *m, FILE *in, GError **error)
+{
+    return prefrl_ensemble_load(m->ens, in, error) && prefrl_adam_load(m->adam, in, error) &&
+           prefrl_rng_load(&m->rng, "PRFRWR1", in, error);
+}

@@ -102,4 +102,8 @@ void reward_model_window_logits(RewardModel *m, int k, const float *seg1, const 
 void reward_model_backward_windows(RewardModel *m, int k, int n, const int *len,
                                    const float *dz1, const float *dz2);
 
+/** Checkpoint the ensemble, its optimiser and the model's stream. */
+gboolean reward_model_save(const RewardModel *m, FILE *out, GError **error);
+gboolean reward_model_load(RewardModel *m, FILE *in, GError **error);
+
 #endif

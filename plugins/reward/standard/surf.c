@@ -350,18 +350,56 @@ static void surf_probs(void *self, const float *s1, const float *s2, int n, int 
     reward_model_member_probs(((Surf *)self)->model, s1, s2, n, H, p);
 }
 
+/* the model, SURF's own stream, and the unlabelled pool (it carries over
+ * between query rounds) */
 static gboolean surf_save(void *self, FILE *out, GError **error)
 {
     Surf *s = self;
-    return prefrl_ensemble_save(s->model->ens, out, error) &&
-           prefrl_adam_save(s->model->adam, out, error);
+    if (!reward_model_save(s->model, out, error) || !prefrl_rng_save(&s->rng, "PRFSURF", out, error))
+        return FALSE;
+    int32_t head[3] = {s->Lseg, s->u_count, s->u_next};
+    gsize n = (gsize)s->u_count * s->Lseg * s->model->d;
+    if (fwrite(head, sizeof head, 1, out) != 1 ||
+        (n && (fwrite(s->u1, sizeof(float), n, out) != n ||
+               fwrite(s->u2, sizeof(float), n, out) != n))) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "reward/surf: cannot write its pool");
+        return FALSE;
+    }
+    return TRUE;
 }
 
 static gboolean surf_load(void *self, FILE *in, GError **error)
 {
     Surf *s = self;
-    return prefrl_ensemble_load(s->model->ens, in, error) &&
-           prefrl_adam_load(s->model->adam, in, error);
+    int32_t head[3];
+    if (!reward_model_load(s->model, in, error) || !prefrl_rng_load(&s->rng, "PRFSURF", in, error))
+        return FALSE;
+    if (fread(head, sizeof head, 1, in) != 1 || head[0] < 0 || head[0] > 1000000 ||
+        head[1] < 0 || head[1] > s->pool_capacity || head[2] < 0 ||
+        head[2] >= MAX(s->pool_capacity, 1) || (head[1] > 0 && head[0] == 0)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                    "reward/surf: the checkpoint's unlabelled pool does not fit this recipe");
+        return FALSE;
+    }
+    gsize n = (gsize)head[1] * head[0] * s->model->d;
+    float *u1 = g_try_new(float, MAX(n, 1)), *u2 = g_try_new(float, MAX(n, 1));
+    if (!u1 || !u2 || (n && (fread(u1, sizeof(float), n, in) != n ||
+                             fread(u2, sizeof(float), n, in) != n))) {
+        g_free(u1);
+        g_free(u2);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                    "reward/surf: truncated unlabelled pool in the checkpoint");
+        return FALSE;
+    }
+    g_free(s->u1);
+    g_free(s->u2);
+    s->u1 = u1;
+    s->u2 = u2;
+    s->u_alloc = head[1];
+    s->Lseg = head[0];
+    s->u_count = head[1];
+    s->u_next = head[2];
+    return TRUE;
 }
 
 static const PrefrlRewardOps surf_ops = {

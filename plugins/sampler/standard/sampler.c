@@ -407,34 +407,15 @@ static void sampler_destroy(void *self)
     g_free(s);
 }
 
-static const char sampler_magic[8] = "PRFSMP1";
-
 /* the state worth keeping is the random stream (uniform's draws) */
 static gboolean sampler_save(void *self, FILE *out, GError **error)
 {
-    const Sampler *s = self;
-    if (fwrite(sampler_magic, sizeof sampler_magic, 1, out) != 1 ||
-        fwrite(&s->rng, sizeof s->rng, 1, out) != 1) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "sampler: cannot write its state");
-        return FALSE;
-    }
-    return TRUE;
+    return prefrl_rng_save(&((const Sampler *)self)->rng, "PRFSMP1", out, error);
 }
 
 static gboolean sampler_load(void *self, FILE *in, GError **error)
 {
-    Sampler *s = self;
-    char magic[sizeof sampler_magic];
-    PrefrlRng rng;
-    if (fread(magic, sizeof magic, 1, in) != 1 || memcmp(magic, sampler_magic, sizeof magic) ||
-        fread(&rng, sizeof rng, 1, in) != 1) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "sampler: the checkpoint holds no sampler state (truncated or another "
-                    "component's data)");
-        return FALSE;
-    }
-    s->rng = rng;
-    return TRUE;
+    return prefrl_rng_load(&((Sampler *)self)->rng, "PRFSMP1", in, error);
 }
 
 /* ---- descriptors -------------------------------------------------------- */

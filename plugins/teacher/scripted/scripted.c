@@ -158,34 +158,15 @@ static gboolean teacher_label(void *self, const PrefrlTeacherQuery *q, int *labe
     return TRUE;
 }
 
-static const char teacher_magic[8] = "PRFTCH1";
-
 /* the state worth keeping is the random stream */
 static gboolean teacher_save(void *self, FILE *out, GError **error)
 {
-    const Teacher *t = self;
-    if (fwrite(teacher_magic, sizeof teacher_magic, 1, out) != 1 ||
-        fwrite(&t->rng, sizeof t->rng, 1, out) != 1) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "teacher: cannot write its state");
-        return FALSE;
-    }
-    return TRUE;
+    return prefrl_rng_save(&((const Teacher *)self)->rng, "PRFTCH1", out, error);
 }
 
 static gboolean teacher_load(void *self, FILE *in, GError **error)
 {
-    Teacher *t = self;
-    char magic[sizeof teacher_magic];
-    PrefrlRng rng;
-    if (fread(magic, sizeof magic, 1, in) != 1 || memcmp(magic, teacher_magic, sizeof magic) ||
-        fread(&rng, sizeof rng, 1, in) != 1) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "teacher: the checkpoint holds no scripted-teacher state (truncated or "
-                    "another component's data)");
-        return FALSE;
-    }
-    t->rng = rng;
-    return TRUE;
+    return prefrl_rng_load(&((Teacher *)self)->rng, "PRFTCH1", in, error);
 }
 
 static const PrefrlTeacherOps teacher_ops = {
