@@ -101,8 +101,10 @@ typedef struct {
     gboolean labels;     /* the reward learner took preference labels */
     const char *metric;  /* eval.csv column the report reads */
     int n;               /* evaluation rows */
-    double *step, *value, *q; /* q is NULL without a q_mse column */
-    double final, auc, q_final;
+    double *step, *value;
+    double final, auc;
+    double q_mse, q_nmse;  /* last evaluation's Q diagnostics (NAN when not logged) */
+    gboolean has_nmse;     /* eval.csv has a q_nmse column */
 } Run;
 
 static void run_free(gpointer p)
@@ -117,7 +119,6 @@ static void run_free(gpointer p)
     g_free(r->status);
     g_free(r->step);
     g_free(r->value);
-    g_free(r->q);
     g_free(r);
 }
 
@@ -196,7 +197,7 @@ static Run *run_load(const char *dir, GError **error)
     for (guint i = 0; i < G_N_ELEMENTS(metrics) && mc < 0; i++)
         if ((mc = csv_col(c, metrics[i])) >= 0)
             r->metric = metrics[i];
-    int sc = csv_col(c, "step"), qc = csv_col(c, "q_mse");
+    int sc = csv_col(c, "step"), qc = csv_col(c, "q_mse"), nqc = csv_col(c, "q_nmse");
     if (mc < 0 || sc < 0 || c->n_rows == 0) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
                     "%s/eval.csv: %s", dir,
@@ -210,14 +211,15 @@ static Run *run_load(const char *dir, GError **error)
     r->n = c->n_rows;
     r->step = g_new(double, r->n);
     r->value = g_new(double, r->n);
-    r->q = qc >= 0 ? g_new(double, r->n) : NULL;
     for (int i = 0; i < r->n; i++) {
         const double *row = c->data + (gsize)i * c->n_cols;
         r->step[i] = row[sc];
         r->value[i] = row[mc];
-        if (r->q)
-            r->q[i] = row[qc];
     }
+    const double *last = c->data + (gsize)(r->n - 1) * c->n_cols;
+    r->q_mse = qc >= 0 ? last[qc] : NAN;
+    r->q_nmse = nqc >= 0 ? last[nqc] : NAN;
+    r->has_nmse = nqc >= 0;
     csv_free(c);
     for (int i = 1; i < r->n; i++)
         if (!(r->step[i] > r->step[i - 1])) {
@@ -228,7 +230,6 @@ static Run *run_load(const char *dir, GError **error)
         }
     r->final = r->value[r->n - 1];
     r->auc = mean_height(r->step, r->value, r->n);
-    r->q_final = r->q ? r->q[r->n - 1] : NAN;
     return r;
 }
 
@@ -284,6 +285,9 @@ struct PrefrlReport {
     GPtrArray *warnings; /* char* */
     GPtrArray *dirs;     /* char*: the directories asked for */
     gboolean has_q, budgets_vary;
+    /* the Q diagnostic of the tables: the scale-free q_nmse when every run
+     * with a Q column logged it, else the raw q_mse (older runs) */
+    gboolean q_scaled;
 };
 
 static void group_free(gpointer p)
@@ -385,6 +389,12 @@ static int group_cmp(gconstpointer a, gconstpointer b)
 
 static void build_groups(PrefrlReport *rep)
 {
+    rep->q_scaled = TRUE;
+    for (guint i = 0; i < rep->runs->len; i++) {
+        const Run *r = rep->runs->pdata[i];
+        if (!isnan(r->q_mse) && !r->has_nmse)
+            rep->q_scaled = FALSE;
+    }
     gboolean va = varies(rep->runs, G_STRUCT_OFFSET(Run, agent), FALSE);
     gboolean vs = varies(rep->runs, G_STRUCT_OFFSET(Run, sampler), TRUE);
     gboolean vt = varies(rep->runs, G_STRUCT_OFFSET(Run, teacher), TRUE);
@@ -438,7 +448,7 @@ static void build_groups(PrefrlReport *rep)
             const Run *r = g->runs->pdata[j];
             f[j] = r->final;
             a[j] = r->auc;
-            q[j] = r->q_final;
+            q[j] = rep->q_scaled ? r->q_nmse : r->q_mse;
         }
         mean_std(f, n, &g->final_mean, &g->final_std, NULL);
         mean_std(a, n, &g->auc_mean, &g->auc_std, NULL);
@@ -558,8 +568,11 @@ static void fmt_budget(GString *s, gint64 b)
 char *prefrl_report_summary_markdown(const PrefrlReport *r)
 {
     GString *s = g_string_new("| task | labels | method | n | final | AUC |");
-    g_string_append(s, r->has_q ? " Q mse |\n|---|---|---|---|---|---|---|\n"
-                                : "\n|---|---|---|---|---|---|\n");
+    if (r->has_q)
+        g_string_append_printf(s, " %s |\n|---|---|---|---|---|---|---|\n",
+                               r->q_scaled ? "Q nmse" : "Q mse");
+    else
+        g_string_append(s, "\n|---|---|---|---|---|---|\n");
     for (guint i = 0; i < r->groups->len; i++) {
         const Group *g = r->groups->pdata[i];
         g_string_append_printf(s, "| %s | ", g->task);
@@ -616,8 +629,8 @@ static char *seeds_of(const Group *g)
 static char *summary_csv(const PrefrlReport *r)
 {
     GString *s = g_string_new("task,method,reward,agent,sampler,teacher,max_feedback,metric,n,"
-                              "seeds,final_mean,final_std,auc_mean,auc_std,q_mse_mean,"
-                              "q_mse_std,q_mse_n\n");
+                              "seeds,final_mean,final_std,auc_mean,auc_std,q_metric,q_mean,"
+                              "q_std,q_n\n");
     for (guint i = 0; i < r->groups->len; i++) {
         const Group *g = r->groups->pdata[i];
         const Run *r0 = g->runs->pdata[0];
@@ -639,6 +652,7 @@ static char *summary_csv(const PrefrlReport *r)
         csv_num(s, g->final_std, FALSE);
         csv_num(s, g->auc_mean, FALSE);
         csv_num(s, g->auc_std, FALSE);
+        csv_field(s, g->q_n ? (r->q_scaled ? "q_nmse" : "q_mse") : NULL, FALSE);
         csv_num(s, g->q_mean, FALSE);
         csv_num(s, g->q_std, FALSE);
         g_string_append_printf(s, "%d\n", g->q_n);
@@ -666,7 +680,9 @@ static void q_tables(const PrefrlReport *r, char **md, char **csv)
     for (guint j = 0; j < methods->len; j++)
         g_string_append(m, "---|");
     g_string_append_c(m, '\n');
-    GString *c = g_string_new("task,max_feedback,method,n,q_mse_mean,q_mse_std\n");
+    GString *c = g_string_new(NULL);
+    g_string_printf(c, "task,max_feedback,method,n,%s_mean,%s_std\n",
+                    r->q_scaled ? "q_nmse" : "q_mse", r->q_scaled ? "q_nmse" : "q_mse");
     /* one row per task and labelled budget; label-free methods repeat in each */
     for (guint i = 0; i < r->groups->len; i++) {
         const Group *row = r->groups->pdata[i];
@@ -1002,10 +1018,20 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
                                 "across seeds) per label budget; dashed: methods without "
                                 "labels.\n");
         if (r->has_q) {
-            g_string_append(md, "\n## Q-function accuracy (the paper's Table 1)\n\nMean "
-                                "squared error between the critic's Q(s, a) and the "
-                                "discounted true return over evaluation episodes, at the "
-                                "last evaluation; mean ± std (n runs).\n\n");
+            g_string_append(md, "\n## Q-function accuracy (the paper's Table 1)\n\n");
+            g_string_append(md,
+                            r->q_scaled
+                                ? "`q_nmse`: mean squared error between the critic's Q(s, a) "
+                                  "and the discounted true return G over the evaluation "
+                                  "episodes, both standardised over those steps (= 2(1 − "
+                                  "Pearson r)), so a learned reward's arbitrary scale and "
+                                  "offset do not count; at the last evaluation; mean ± std "
+                                  "(n runs).\n\n"
+                                : "`q_mse`: mean squared error between the critic's Q(s, a) "
+                                  "and the discounted true return over the evaluation "
+                                  "episodes, at the last evaluation, on each reward's own "
+                                  "scale (these runs predate the scale-free q_nmse); mean ± "
+                                  "std (n runs).\n\n");
             g_string_append(md, q_md);
         }
         if (r->warnings->len) {

@@ -234,7 +234,8 @@ static PrefrlTrainer *trainer_create(const PrefrlNode *recipe, PrefrlRegistry *r
     if (t->aops->critic_view && t->aops->critic_view(t->agent->self)) {
         t->ep_sa = g_new(float, (gsize)t->info.episode_length * d);
         t->ep_r = g_new(float, t->info.episode_length);
-        t->ep_q = g_new(float, t->info.episode_length);
+        t->ep_q = g_new(float, (gsize)Q_EPISODES * t->info.episode_length);
+        t->ep_g = g_new(float, (gsize)Q_EPISODES * t->info.episode_length);
     }
     if (on_policy && !trainer_onpolicy_setup(t, recipe, reg, error))
         goto fail;
@@ -275,7 +276,7 @@ void prefrl_trainer_free(PrefrlTrainer *t)
                      t->intrinsic_raw, t->intrinsic, t->batch_reward, t->batch_value,
                      t->batch_sa, t->q_seg1,
                      t->q_seg2, t->q_r1, t->q_r2, t->q_probs, t->t_seg1, t->t_seg2, t->t_r1,
-                     t->t_r2, t->ep_sa, t->ep_r, t->ep_q};
+                     t->t_r2, t->ep_sa, t->ep_r, t->ep_q, t->ep_g};
     for (gsize i = 0; i < G_N_ELEMENTS(bufs); i++)
         g_free(bufs[i]);
     g_free(t->q_chosen);
@@ -537,37 +538,57 @@ static gboolean meta_update(PrefrlTrainer *t, GError **error)
 
 /* ---- evaluation ------------------------------------------------------------------ */
 
-/* Table 1's diagnostic for one episode: Σ_t (Q(s_t,a_t) − G_t)², G_t the
- * discounted true return from t to the episode's end, Q the minimum over the
- * critic heads (what SAC's targets and actor use) */
-static double q_squared_error(PrefrlTrainer *t, int T)
+/* Table 1's diagnostic, one recorded episode of T steps: q = min over the
+ * critic heads of Q(s_t, a_t) (what SAC's targets and actor use), g = the
+ * discounted true return from t to the episode's end */
+static void q_and_return(PrefrlTrainer *t, int T, float *q, float *g)
 {
     const PrefrlCriticView *cv = t->aops->critic_view(t->agent->self);
     for (int i = 0; i < T; i++)
-        t->ep_q[i] = INFINITY;
+        q[i] = INFINITY;
     for (int h = 0; h < cv->n_heads; h++) {
         int chunk = prefrl_mlp_max_batch(cv->heads[h]);
         for (int i0 = 0; i0 < T; i0 += chunk) {
             int n = MIN(chunk, T - i0);
-            const float *q = prefrl_mlp_forward(
+            const float *out = prefrl_mlp_forward(
                 cv->heads[h], t->ep_sa + (gsize)i0 * (t->info.obs_dim + t->info.act_dim), n);
             for (int i = 0; i < n; i++)
-                t->ep_q[i0 + i] = fminf(t->ep_q[i0 + i], q[i]);
+                q[i0 + i] = fminf(q[i0 + i], out[i]);
         }
     }
-    double G = 0, sq = 0;
+    double G = 0;
     for (int i = T - 1; i >= 0; i--) {
         G = t->ep_r[i] + cv->discount * G;
-        sq += (t->ep_q[i] - G) * (t->ep_q[i] - G);
+        g[i] = (float)G;
     }
-    return sq;
+}
+
+void prefrl_q_errors(const float *q, const float *g, int64_t n, double *mse, double *nmse)
+{
+    double sq = 0, mq = 0, mg = 0;
+    for (int64_t i = 0; i < n; i++) {
+        sq += ((double)q[i] - g[i]) * ((double)q[i] - g[i]);
+        mq += q[i];
+        mg += g[i];
+    }
+    mq /= MAX(n, 1);
+    mg /= MAX(n, 1);
+    double vq = 0, vg = 0, cov = 0;
+    for (int64_t i = 0; i < n; i++) {
+        vq += (q[i] - mq) * (q[i] - mq);
+        vg += (g[i] - mg) * (g[i] - mg);
+        cov += (q[i] - mq) * (g[i] - mg);
+    }
+    *mse = n ? sq / n : NAN;
+    *nmse = n && vq > 0 && vg > 0 ? 2.0 * (1.0 - cov / sqrt(vq * vg)) : NAN;
 }
 
 gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
-                                 double *success_rate, double *q_mse, GError **error)
+                                 double *success_rate, double *q_mse, double *q_nmse,
+                                 GError **error)
 {
     int ds = t->info.obs_dim, da = t->info.act_dim;
-    double total = 0, q_sq = 0;
+    double total = 0;
     int successes = 0;
     int64_t q_steps = 0;
     for (int e = 0; e < n; e++) {
@@ -594,7 +615,7 @@ gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
                 break;
         }
         if (record) {
-            q_sq += q_squared_error(t, T);
+            q_and_return(t, T, t->ep_q + q_steps, t->ep_g + q_steps);
             q_steps += T;
         }
         total += ret;
@@ -603,15 +624,20 @@ gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
     *mean_return = total / n;
     if (success_rate)
         *success_rate = 100.0 * successes / n;
+    double mse, nmse;
+    prefrl_q_errors(t->ep_q, t->ep_g, q_steps, &mse, &nmse);
     if (q_mse)
-        *q_mse = q_steps ? q_sq / q_steps : NAN;
+        *q_mse = mse;
+    if (q_nmse)
+        *q_nmse = nmse;
     return TRUE;
 }
 
 gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error)
 {
-    double ret, success, q_mse;
-    if (!prefrl_trainer_evaluate(t, t->num_eval_episodes, &ret, &success, &q_mse, error))
+    double ret, success, q_mse, q_nmse;
+    if (!prefrl_trainer_evaluate(t, t->num_eval_episodes, &ret, &success, &q_mse, &q_nmse,
+                                 error))
         return FALSE;
     t->last_eval = ret;
     prefrl_log_scalar(t->log, "eval/episode", (double)t->episode);
@@ -621,10 +647,15 @@ gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error)
         prefrl_log_scalar(t->log, "eval/success_rate", success);
         prefrl_log_scalar(t->log, "eval/true_episode_success", success);
     }
-    if (!isnan(q_mse))
+    if (!isnan(q_mse)) {
+        /* both columns from the first row on (eval.csv's header is fixed by it);
+         * a constant Q or return has no scale-free error: "nan" */
         prefrl_log_scalar(t->log, "eval/q_mse", q_mse);
-    trainer_say(t, "evaluation: mean true return %.3f, success rate %.0f%%, Q mse %.4g", ret, success,
-        q_mse);
+        prefrl_log_scalar(t->log, "eval/q_nmse", q_nmse);
+    }
+    trainer_say(t, "evaluation: mean true return %.3f, success rate %.0f%%, Q mse %.4g, Q nmse "
+                   "%.4g",
+                ret, success, q_mse, q_nmse);
     return prefrl_log_dump_eval(t->log, t->step, error);
 }
 

@@ -42,12 +42,21 @@ double prefrl_trainer_last_eval(const PrefrlTrainer *t);
 
 /** Evaluate now over n deterministic episodes: mean true return, success
  *  rate in % (episodes with success at any step), and for agents with a
- *  critic view the Q-accuracy diagnostic of the paper's Table 1 — the mean
- *  over steps of the first 10 episodes of (min_h Q_h(s,a) − G)², G the
- *  discounted true return to the episode's end (NAN without a critic view).
- *  Any output pointer may be NULL. */
+ *  critic view the Q-accuracy diagnostic of the paper's Table 1 over the
+ *  steps of the first 10 episodes: q_mse, the mean of (min_h Q_h(s,a) − G)²,
+ *  G the discounted true return to the episode's end; q_nmse, the same with
+ *  Q and G standardised over those steps (= 2(1 − Pearson r); blind to the
+ *  scale and offset of a learned reward).  NAN without a critic view (q_nmse
+ *  also when Q or G is constant).  Any output pointer may be NULL. */
 gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
-                                 double *success_rate, double *q_mse, GError **error);
+                                 double *success_rate, double *q_mse, double *q_nmse,
+                                 GError **error);
+
+/** The two Q diagnostics of n steps: mean of (q − g)², and the same after
+ *  standardising q and g over the n steps (= 2(1 − Pearson r), blind to the
+ *  scale and offset of a learned reward, which preferences do not pin
+ *  down); NAN when n = 0 (nmse also when q or g is constant). */
+void prefrl_q_errors(const float *q, const float *g, int64_t n, double *mse, double *nmse);
 
 /** Labels asked / stored so far. */
 int64_t prefrl_trainer_total_feedback(const PrefrlTrainer *t);

@@ -66,7 +66,8 @@ struct PrefrlTrainer {
     int max_query;               /* candidate pairs the buffers hold */
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;
-    float *ep_sa, *ep_r, *ep_q;  /* one evaluation episode for the Q diagnostic */
+    float *ep_sa, *ep_r;         /* one evaluation episode for the Q diagnostic */
+    float *ep_q, *ep_g;          /* Q and G over its Q_EPISODES episodes */
 
     /* on-policy (trainer_onpolicy.c, PrefPPO): n_envs rollout environments
      * stepped in lockstep (t->env only evaluates); the replay is not used */

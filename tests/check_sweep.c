@@ -373,8 +373,8 @@ static char **summary_row(const char *csv, const char *method)
 {
     char **lines = g_strsplit(csv, "\n", -1);
     ck_assert_str_eq(lines[0], "task,method,reward,agent,sampler,teacher,max_feedback,metric,n,"
-                               "seeds,final_mean,final_std,auc_mean,auc_std,q_mse_mean,"
-                               "q_mse_std,q_mse_n");
+                               "seeds,final_mean,final_std,auc_mean,auc_std,q_metric,q_mean,"
+                               "q_std,q_n");
     char **row = NULL;
     for (int i = 1; lines[i] && !row; i++) {
         char **f = g_strsplit(lines[i], ",", -1);
@@ -498,7 +498,7 @@ START_TEST(test_sweep_and_report)
         for (int s = 0; s < 2; s++) {
             char *run = g_build_filename(dir, CELLS[2 * m + s], NULL);
             eval_stats(run, "true_episode_reward", &fin[s], &auc[s]);
-            eval_stats(run, "q_mse", &q[s], &q_area_unused);
+            eval_stats(run, "q_nmse", &q[s], &q_area_unused);
             g_free(run);
         }
         char **row = summary_row(csv, methods[m]);
@@ -517,8 +517,10 @@ START_TEST(test_sweep_and_report)
         assert_close(g_ascii_strtod(row[12], NULL), (auc[0] + auc[1]) / 2, "auc mean");
         assert_close(g_ascii_strtod(row[13], NULL), fabs(auc[0] - auc[1]) / sqrt(2.0),
                      "auc std");
-        assert_close(g_ascii_strtod(row[14], NULL), (q[0] + q[1]) / 2, "q_mse mean");
-        assert_close(g_ascii_strtod(row[15], NULL), fabs(q[0] - q[1]) / sqrt(2.0), "q_mse std");
+        /* the scale-free Q diagnostic: these runs logged it */
+        ck_assert_str_eq(row[14], "q_nmse");
+        assert_close(g_ascii_strtod(row[15], NULL), (q[0] + q[1]) / 2, "q_nmse mean");
+        assert_close(g_ascii_strtod(row[16], NULL), fabs(q[0] - q[1]) / sqrt(2.0), "q_nmse std");
         g_strfreev(row);
     }
     g_free(csv);

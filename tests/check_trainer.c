@@ -140,7 +140,7 @@ START_TEST(test_outputs_and_schedule)
                   "%.400s", train_csv);
     char *eval_csv = slurp(dir, "eval.csv");
     ck_assert_str_eq(strtok(eval_csv, "\n"),
-                     "episode,episode_reward,q_mse,step,true_episode_reward");
+                     "episode,episode_reward,q_mse,q_nmse,step,true_episode_reward");
     /* queries: the first (uncapped) at the end of pre-training, then every 200 steps
      * while the budget lasts: 10 at 200, 400, 600, 800 → 40 */
     char *labels = slurp(dir, "labels.csv");
@@ -213,7 +213,7 @@ START_TEST(test_success_rate)
                               "trainer.num_eval_episodes=2", "trainer.num_interact=100", NULL};
     train_ok(recipe(SAC, PEBBLE, mw), dir, NULL);
     char *eval_csv = slurp(dir, "eval.csv");
-    ck_assert_msg(g_str_has_prefix(eval_csv, "episode,episode_reward,q_mse,step,success_rate,"
+    ck_assert_msg(g_str_has_prefix(eval_csv, "episode,episode_reward,q_mse,q_nmse,step,success_rate,"
                                              "true_episode_reward,true_episode_success\n"),
                   "%s", eval_csv);
     /* two evaluations, success rates in [0, 100] */
@@ -221,7 +221,7 @@ START_TEST(test_success_rate)
     ck_assert_uint_eq(g_strv_length(lines), 4);
     for (int i = 1; i <= 2; i++) {
         gchar **f = g_strsplit(lines[i], ",", -1);
-        double rate = g_ascii_strtod(f[4], NULL);
+        double rate = g_ascii_strtod(f[5], NULL);
         ck_assert(rate >= 0 && rate <= 100);
         g_strfreev(f);
     }
@@ -462,7 +462,7 @@ static double random_return(void)
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
     ck_assert(t != NULL);
     double ret;
-    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, &err));
+    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, NULL, &err));
     prefrl_trainer_free(t);
     prefrl_node_free(root);
     return ret;
@@ -488,6 +488,29 @@ START_TEST(test_learning_pebble)
     double learned = train_ok(recipe(SAC, PEBBLE, LONG_RUN), NULL, NULL);
     fprintf(stderr, "PEBBLE 100 labels: random %.2f, learned %.2f\n", rnd, learned);
     ck_assert_msg(learned > rnd + 10.0, "random %.2f, learned %.2f", rnd, learned);
+}
+END_TEST
+
+START_TEST(test_q_errors)
+{
+    const float q[] = {1, 2, 3, 4}, up[] = {12, 14, 16, 18}, down[] = {4, 3, 2, 1},
+                flat[] = {5, 5, 5, 5}, g[] = {1, 3, 2, 4};
+    double mse, nmse;
+    /* an affine image of the return is a perfect Q up to scale: nmse 0 */
+    prefrl_q_errors(q, up, 4, &mse, &nmse);
+    ck_assert(fabs(mse - (121 + 144 + 169 + 196) / 4.0) < 1e-9);
+    ck_assert(fabs(nmse) < 1e-9);
+    /* reversed order: r = −1, nmse 4 */
+    prefrl_q_errors(q, down, 4, &mse, &nmse);
+    ck_assert(fabs(mse - 5.0) < 1e-9 && fabs(nmse - 4.0) < 1e-9);
+    /* r = 0.8: nmse 0.4 */
+    prefrl_q_errors(q, g, 4, &mse, &nmse);
+    ck_assert(fabs(mse - 0.5) < 1e-9 && fabs(nmse - 0.4) < 1e-9);
+    /* a constant critic has no correlation to speak of */
+    prefrl_q_errors(flat, g, 4, &mse, &nmse);
+    ck_assert(isnan(nmse) && fabs(mse - (16 + 4 + 9 + 1) / 4.0) < 1e-9);
+    prefrl_q_errors(q, g, 0, &mse, &nmse);
+    ck_assert(isnan(mse) && isnan(nmse));
 }
 END_TEST
 
@@ -529,6 +552,7 @@ static Suite *trainer_suite(void)
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_log_columns);
+    tcase_add_test(tc, test_q_errors);
     tcase_add_test(tc, test_recipe_errors);
     tcase_add_test(tc, test_true_reward_hidden);
     tcase_add_test(tc, test_outputs_and_schedule);

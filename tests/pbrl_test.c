@@ -79,7 +79,7 @@ double pbrl_test_random_return(int seed)
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     double ret;
-    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, &err));
+    ck_assert(prefrl_trainer_evaluate(t, 50, &ret, NULL, NULL, NULL, &err));
     prefrl_trainer_free(t);
     prefrl_node_free(root);
     g_free(s);
