@@ -659,6 +659,62 @@ START_TEST(test_report_errors)
 }
 END_TEST
 
+/* a fake finished run: config, status and eval.csv */
+static void fake_run(const char *dir, const char *name, int seed, const char *eval)
+{
+    char *run = g_build_filename(dir, name, NULL);
+    g_mkdir_with_parents(run, 0755);
+    char *cfg = g_strdup_printf("seed: %d\nenv:\n  task: t\nreward:\n  name: pebble\n", seed);
+    const char *files[][2] = {{"config.yaml", cfg}, {"status", "done\n"}, {"eval.csv", eval}};
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        char *p = g_build_filename(run, files[i][0], NULL);
+        ck_assert(g_file_set_contents(p, files[i][1], -1, NULL));
+        g_free(p);
+    }
+    g_free(cfg);
+    g_free(run);
+}
+
+/* Table 1 uses the scale-free q_nmse when every run logged it, else q_mse */
+START_TEST(test_report_q_metric)
+{
+    char *dir = fresh("qmetric");
+    fake_run(dir, "a", 1, "step,true_episode_reward,q_mse,q_nmse\n100,1,10,0.5\n200,2,20,0.4\n");
+    fake_run(dir, "b", 2, "step,true_episode_reward,q_mse\n100,1,30\n200,3,40\n");
+    char *out = g_build_filename(dir, "out", NULL);
+    Result r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    char *csv = slurp(out, "summary.csv");
+    char **row = summary_row(csv, "pebble (agent none)");
+    ck_assert_str_eq(row[14], "q_mse");
+    assert_close(g_ascii_strtod(row[15], NULL), 30.0, "q_mse mean");
+    assert_close(g_ascii_strtod(row[16], NULL), sqrt(200.0), "q_mse std");
+    g_strfreev(row);
+    g_free(csv);
+    char *md = slurp(out, "report.md");
+    ck_assert(strstr(md, "predate the scale-free q_nmse") != NULL);
+    g_free(md);
+
+    fake_run(dir, "b", 2, "step,true_episode_reward,q_mse,q_nmse\n100,1,30,1\n200,3,40,0.6\n");
+    r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    csv = slurp(out, "summary.csv");
+    row = summary_row(csv, "pebble (agent none)");
+    ck_assert_str_eq(row[14], "q_nmse");
+    assert_close(g_ascii_strtod(row[15], NULL), 0.5, "q_nmse mean");
+    g_strfreev(row);
+    g_free(csv);
+    char *q = slurp(out, "q_accuracy.csv");
+    ck_assert_msg(g_str_has_prefix(q, "task,max_feedback,method,n,q_nmse_mean,q_nmse_std\n"), "%s",
+                  q);
+    g_free(q);
+    g_free(out);
+    g_free(dir);
+}
+END_TEST
+
 /* Ctrl-C: no new cells, running ones stop cleanly and stay restartable */
 START_TEST(test_interrupt)
 {
@@ -766,6 +822,7 @@ static Suite *sweep_suite(void)
     tcase_add_test(tc, test_failing_cell);
     tcase_add_test(tc, test_budget_report);
     tcase_add_test(tc, test_report_errors);
+    tcase_add_test(tc, test_report_q_metric);
     tcase_add_test(tc, test_interrupt);
     tcase_add_test(tc, test_resume_cells);
     suite_add_tcase(s, tc);
