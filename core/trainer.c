@@ -867,6 +867,16 @@ typedef struct {
     int64_t lengths[N_OUTPUTS];
 } TrainerLoad;
 
+gboolean prefrl_trainer_load_agent(PrefrlTrainer *t, const char *path, GError **error)
+{
+    if (!t->agent->component->load) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "agent/%s cannot load checkpoints",
+                    t->agent->component->name);
+        return FALSE;
+    }
+    return read_state(path, t->agent->component->load, t->agent->self, error);
+}
+
 static gboolean read_trainer_state(void *self, FILE *in, GError **error)
 {
     TrainerLoad *tl = self;

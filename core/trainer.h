@@ -31,6 +31,10 @@ PrefrlTrainer *prefrl_trainer_new(const PrefrlNode *recipe, PrefrlRegistry *reg,
 PrefrlTrainer *prefrl_trainer_resume(const PrefrlNode *recipe, PrefrlRegistry *reg,
                                      const char *run_dir, GError **error);
 
+/** Load an agent checkpoint (a run's checkpoint/agent.bin) into the
+ *  trainer's agent, e.g. to evaluate a finished run again. */
+gboolean prefrl_trainer_load_agent(PrefrlTrainer *t, const char *path, GError **error);
+
 /** Train to trainer.num_train_steps (from where a resumed trainer stopped).  Stops early, with outputs flushed and
  *  PREFRL_ERROR_INTERRUPTED, when *stop becomes non-zero (may be NULL).
  *  `progress`: print a progress line to stderr. */

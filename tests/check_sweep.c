@@ -715,6 +715,48 @@ START_TEST(test_report_q_metric)
 }
 END_TEST
 
+/* prefrl evaluate: a run's saved agent over fresh episodes, as CSV */
+START_TEST(test_evaluate)
+{
+    char *dir = fresh("evaluate");
+    char *out_dir = g_strdup_printf("out_dir=%s", dir);
+    Result r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=one", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    char *run = g_build_filename(dir, "one", NULL);
+    r = prefrl("evaluate", run, "--episodes", "4", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    gchar **lines = g_strsplit(r.out, "\n", -1);
+    ck_assert_str_eq(lines[0], "run,episodes,return,success_rate,q_mse,q_nmse");
+    gchar **f = g_strsplit(lines[1], ",", -1);
+    ck_assert_str_eq(f[0], run);
+    ck_assert_str_eq(f[1], "4");
+    double ret = g_ascii_strtod(f[2], NULL), mse = g_ascii_strtod(f[4], NULL),
+           nmse = g_ascii_strtod(f[5], NULL);
+    /* fixture_reach: reward in [0, 1] per step over 50 steps */
+    ck_assert(ret >= 0 && ret <= 50);
+    ck_assert(mse >= 0 && nmse >= 0 && nmse <= 4);
+    g_strfreev(f);
+    g_strfreev(lines);
+    result_clear(&r);
+    /* no checkpoint, no run directory */
+    char *ckpt = g_build_filename(run, "checkpoint", NULL);
+    ck_assert(prefrl_remove_tree(ckpt));
+    r = prefrl("evaluate", run, NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "checkpoint/agent.bin"), "%s", r.err);
+    result_clear(&r);
+    r = prefrl("evaluate", dir, NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "is not a run directory (no config.yaml)"), "%s", r.err);
+    result_clear(&r);
+    g_free(ckpt);
+    g_free(run);
+    g_free(out_dir);
+    g_free(dir);
+}
+END_TEST
+
 /* Ctrl-C: no new cells, running ones stop cleanly and stay restartable */
 START_TEST(test_interrupt)
 {
@@ -823,6 +865,7 @@ static Suite *sweep_suite(void)
     tcase_add_test(tc, test_budget_report);
     tcase_add_test(tc, test_report_errors);
     tcase_add_test(tc, test_report_q_metric);
+    tcase_add_test(tc, test_evaluate);
     tcase_add_test(tc, test_interrupt);
     tcase_add_test(tc, test_resume_cells);
     suite_add_tcase(s, tc);

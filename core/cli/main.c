@@ -407,6 +407,67 @@ static int cmd_resume(int argc, char **argv)
     return rc;
 }
 
+/* prefrl evaluate RUN_DIR...: each run's saved agent over fresh deterministic
+ * episodes of its own task, one CSV row per run (return, success, the Q
+ * diagnostics) */
+static int cmd_evaluate(int argc, char **argv)
+{
+    int episodes = 10;
+    GPtrArray *dirs = g_ptr_array_new();
+    int rc = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--episodes") && i + 1 < argc) {
+            char *end;
+            long v = strtol(argv[++i], &end, 10);
+            if (*end || v < 1 || v > 100000) {
+                rc = usage_error("--episodes takes a count from 1 to 100000, not '%s'", argv[i]);
+                goto out;
+            }
+            episodes = (int)v;
+        } else if (argv[i][0] == '-') {
+            rc = usage_error("unknown option '%s'", argv[i]);
+            goto out;
+        } else {
+            g_ptr_array_add(dirs, argv[i]);
+        }
+    }
+    if (dirs->len == 0) {
+        fprintf(stderr, "usage: prefrl evaluate RUN_DIR... [--episodes N]\n");
+        rc = 2;
+        goto out;
+    }
+    printf("run,episodes,return,success_rate,q_mse,q_nmse\n");
+    for (guint i = 0; i < dirs->len; i++) {
+        const char *dir = dirs->pdata[i];
+        char *cfg = g_build_filename(dir, "config.yaml", NULL);
+        char *agent = g_build_filename(dir, "checkpoint", "agent.bin", NULL);
+        GError *err = NULL;
+        PrefrlNode *root = NULL;
+        PrefrlTrainer *t = NULL;
+        double ret, success, q_mse, q_nmse;
+        if (!g_file_test(cfg, G_FILE_TEST_IS_REGULAR))
+            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "%s is not a run directory (no config.yaml)", dir);
+        else if ((root = load_resolved(cfg, NULL, 0, prefrl_trainer_required_kinds(), &err)) &&
+                 (t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, &err)) &&
+                 prefrl_trainer_load_agent(t, agent, &err) &&
+                 prefrl_trainer_evaluate(t, episodes, &ret, &success, &q_mse, &q_nmse, &err))
+            printf("%s,%d,%.9g,%.9g,%.9g,%.9g\n", dir, episodes, ret, success, q_mse, q_nmse);
+        if (err) {
+            fflush(stdout);
+            rc = prefrl_cli_fail(err);
+            g_error_free(err);
+        }
+        prefrl_trainer_free(t);
+        prefrl_node_free(root);
+        g_free(agent);
+        g_free(cfg);
+    }
+out:
+    g_ptr_array_unref(dirs);
+    return rc;
+}
+
 /* ---- bench ---------------------------------------------------------------- */
 
 /* one line per benchmark; helpers add theirs here */
@@ -441,6 +502,8 @@ static const Command commands[] = {
      "validate a recipe; --print writes it out resolved"},
     {"run", cmd_run, "run RECIPE [k=v ...] [--force]", "start a run from a recipe"},
     {"resume", cmd_resume, "resume RUN_DIR", "continue an interrupted run from its checkpoint"},
+    {"evaluate", cmd_evaluate, "evaluate RUN_DIR... [--episodes N]",
+     "evaluate runs' saved agents again: return, success, Q diagnostics (CSV)"},
     {"env", prefrl_cmd_env, "env TASK [--episodes N] [--seed S] [k=v ...]", "random-policy sanity check of an env"},
     {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [-j N] [--dry-run]", "run every cell of a grid of recipes"},
     {"report", prefrl_cmd_report, "report DIR... [-o OUT] [--all]", "learning curves and tables from runs"},
