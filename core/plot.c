@@ -38,6 +38,7 @@ struct PrefrlPanel {
     PrefrlFigure *fig; /* owner: colours are per figure */
     char *title, *xlabel, *ylabel;
     gboolean log_x, blank;
+    double y_lo, y_hi; /* bounds the values cannot leave (bands are cut there) */
     GArray *xticks; /* double; empty: automatic */
     GPtrArray *series;
 };
@@ -100,6 +101,8 @@ void prefrl_figure_free(PrefrlFigure *fig)
 static PrefrlPanel *panel_new(PrefrlFigure *fig)
 {
     PrefrlPanel *p = g_new0(PrefrlPanel, 1);
+    p->y_lo = -INFINITY;
+    p->y_hi = INFINITY;
     p->fig = fig;
     p->xticks = g_array_new(FALSE, FALSE, sizeof(double));
     p->series = g_ptr_array_new_with_free_func(series_free);
@@ -120,6 +123,12 @@ PrefrlPanel *prefrl_figure_add_panel(PrefrlFigure *fig, const char *title, const
 void prefrl_figure_skip_panel(PrefrlFigure *fig)
 {
     panel_new(fig)->blank = TRUE;
+}
+
+void prefrl_panel_set_y_limits(PrefrlPanel *panel, double lo, double hi)
+{
+    panel->y_lo = lo;
+    panel->y_hi = hi;
 }
 
 void prefrl_panel_set_log_x(PrefrlPanel *panel, gboolean log_x)
@@ -174,6 +183,17 @@ static double sd_at(const Series *s, int i)
     return s->std && isfinite(s->std[i]) ? s->std[i] : 0.0;
 }
 
+/* the band's edges, mean ∓ std cut to the panel's limits */
+static double band_lo(const PrefrlPanel *p, const Series *s, int i)
+{
+    return MAX(s->mean[i] - sd_at(s, i), p->y_lo);
+}
+
+static double band_hi(const PrefrlPanel *p, const Series *s, int i)
+{
+    return MIN(s->mean[i] + sd_at(s, i), p->y_hi);
+}
+
 /* 1, 2 or 5 × 10^k close to range / target */
 static double nice_step(double range, int target)
 {
@@ -196,8 +216,8 @@ static void data_range(const PrefrlPanel *p, Frame *fr)
                 xlo = MIN(xlo, x);
                 xhi = MAX(xhi, x);
             }
-            ylo = MIN(ylo, s->mean[i] - sd_at(s, i));
-            yhi = MAX(yhi, s->mean[i] + sd_at(s, i));
+            ylo = MIN(ylo, band_lo(p, s, i));
+            yhi = MAX(yhi, band_hi(p, s, i));
             if (s->style == PREFRL_SERIES_HLINE)
                 break; /* one value */
         }
@@ -393,7 +413,7 @@ static void draw_series(cairo_t *cr, const PrefrlPanel *p, const Frame *f)
         set_color(cr, s->color, s->style == PREFRL_SERIES_HLINE ? 0.12 : 0.2);
         if (s->style == PREFRL_SERIES_HLINE) {
             if (s->n > 0 && isfinite(s->mean[0])) {
-                double y0 = py(f, s->mean[0] + sd_at(s, 0)), y1 = py(f, s->mean[0] - sd_at(s, 0));
+                double y0 = py(f, band_hi(p, s, 0)), y1 = py(f, band_lo(p, s, 0));
                 cairo_rectangle(cr, f->left, y0, f->w, y1 - y0);
                 cairo_fill(cr);
             }
@@ -412,9 +432,9 @@ static void draw_series(cairo_t *cr, const PrefrlPanel *p, const Frame *f)
             if (i - a < 1)
                 continue;
             for (int j = a; j < i; j++)
-                cairo_line_to(cr, px(f, s->x[j]), py(f, s->mean[j] + sd_at(s, j)));
+                cairo_line_to(cr, px(f, s->x[j]), py(f, band_hi(p, s, j)));
             for (int j = i - 1; j >= a; j--)
-                cairo_line_to(cr, px(f, s->x[j]), py(f, s->mean[j] - sd_at(s, j)));
+                cairo_line_to(cr, px(f, s->x[j]), py(f, band_lo(p, s, j)));
             cairo_close_path(cr);
             cairo_fill(cr);
         }
@@ -458,7 +478,7 @@ static void draw_series(cairo_t *cr, const PrefrlPanel *p, const Frame *f)
                 continue;
             double x = px(f, s->x[i]), y = py(f, s->mean[i]);
             if (s->std && s->style == PREFRL_SERIES_POINTS) {
-                double y0 = py(f, s->mean[i] - sd_at(s, i)), y1 = py(f, s->mean[i] + sd_at(s, i));
+                double y0 = py(f, band_lo(p, s, i)), y1 = py(f, band_hi(p, s, i));
                 cairo_move_to(cr, x, y0);
                 cairo_line_to(cr, x, y1);
                 cairo_move_to(cr, x - 4, y0);

@@ -27,6 +27,11 @@ PrefrlPanel *prefrl_figure_add_panel(PrefrlFigure *fig, const char *title, const
 /** Leave the next grid position empty (to align rows). */
 void prefrl_figure_skip_panel(PrefrlFigure *fig);
 
+/** Bounds the plotted quantity cannot leave (a success rate's 0 and 100):
+ *  ± std bands and error bars are cut there, so the axis stays inside.
+ *  Default: none (−INFINITY, INFINITY). */
+void prefrl_panel_set_y_limits(PrefrlPanel *panel, double lo, double hi);
+
 /** Logarithmic x axis (non-positive x values are not drawn). */
 void prefrl_panel_set_log_x(PrefrlPanel *panel, gboolean log_x);
 

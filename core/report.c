@@ -557,6 +557,19 @@ static const char *metric_title(const char *metric)
     return !strcmp(metric, "success_rate") ? "success rate (%)" : "episode return";
 }
 
+/* a panel plotting `metric` (y label `prefix` + its title); a success rate's
+ * bands stay within 0-100 % */
+static PrefrlPanel *metric_panel(PrefrlFigure *fig, const char *title, const char *xlabel,
+                                 const char *prefix, const char *metric)
+{
+    char *ylabel = g_strconcat(prefix, metric_title(metric), NULL);
+    PrefrlPanel *p = prefrl_figure_add_panel(fig, title, xlabel, ylabel);
+    g_free(ylabel);
+    if (!strcmp(metric, "success_rate"))
+        prefrl_panel_set_y_limits(p, 0.0, 100.0);
+    return p;
+}
+
 static void fmt_budget(GString *s, gint64 b)
 {
     if (b < 0)
@@ -851,8 +864,7 @@ static PrefrlFigure *curves_figure(const PrefrlReport *r)
                     continue;
                 if (!p) {
                     metric = g->metric;
-                    p = prefrl_figure_add_panel(fig, title->str, "environment steps",
-                                                metric_title(metric));
+                    p = metric_panel(fig, title->str, "environment steps", "", metric);
                 }
                 add_curve(p, g);
             }
@@ -890,10 +902,8 @@ static PrefrlFigure *budget_figure(const PrefrlReport *r)
         for (guint i = 0; i < r->groups->len && !first; i++)
             if (!strcmp(((const Group *)r->groups->pdata[i])->task, task))
                 first = r->groups->pdata[i];
-        char *ylabel = g_strdup_printf("final %s", metric_title(first->metric));
-        PrefrlPanel *p = prefrl_figure_add_panel(fig, task, "preference labels (max_feedback)",
-                                                 ylabel);
-        g_free(ylabel);
+        PrefrlPanel *p = metric_panel(fig, task, "preference labels (max_feedback)", "final ",
+                                      first->metric);
         double *ticks = g_new(double, b->len);
         for (guint k = 0; k < b->len; k++)
             ticks[k] = (double)g_array_index(b, gint64, k);
