@@ -964,6 +964,27 @@ out:
 
 /* ---- the loop ---------------------------------------------------------------------- */
 
+gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer *timer,
+                        GError **error)
+{
+    if (ok)
+        trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
+    /* the state so far, also when interrupted or failed */
+    GError *ckpt_error = NULL;
+    if (!trainer_save_checkpoint(t, ok ? error : &ckpt_error)) {
+        ok = FALSE;
+        if (ckpt_error) {
+            trainer_say(t, "checkpoint failed: %s", ckpt_error->message);
+            g_error_free(ckpt_error);
+        }
+    }
+    if (progress) {
+        trainer_progress_line(t, g_timer_elapsed(timer, NULL));
+        fputc('\n', stderr);
+    }
+    return ok;
+}
+
 void trainer_progress_line(PrefrlTrainer *t, double elapsed)
 {
     double rate = (t->step - MAX(t->resumed_at, 0)) / MAX(elapsed, 1e-9);
@@ -1107,25 +1128,10 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
             }
         }
     }
-    if (ok) {
-        /* the final evaluation (the loop only evaluates at episode starts) */
-        if (t->step % t->eval_frequency == 0 && t->done && t->step != t->resumed_at)
-            ok = trainer_evaluate_and_log(t, error);
-        trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
-    }
-    /* the state so far, also when interrupted or failed */
-    GError *ckpt_error = NULL;
-    if (!trainer_save_checkpoint(t, ok ? error : &ckpt_error)) {
-        ok = FALSE;
-        if (ckpt_error) {
-            trainer_say(t, "checkpoint failed: %s", ckpt_error->message);
-            g_error_free(ckpt_error);
-        }
-    }
-    if (progress) {
-        trainer_progress_line(t, g_timer_elapsed(timer, NULL));
-        fputc('\n', stderr);
-    }
+    /* the final evaluation (the loop only evaluates at episode starts) */
+    if (ok && t->step % t->eval_frequency == 0 && t->done && t->step != t->resumed_at)
+        ok = trainer_evaluate_and_log(t, error);
+    ok = trainer_finish(t, ok, progress, timer, error);
     g_timer_destroy(timer);
     g_timer_destroy(ep_timer);
     return ok;

@@ -323,21 +323,7 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
                 next_eval += t->eval_frequency;
         }
     }
-    if (ok)
-        trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
-    /* the state so far, also when interrupted or failed */
-    GError *ckpt_error = NULL;
-    if (!trainer_save_checkpoint(t, ok ? error : &ckpt_error)) {
-        ok = FALSE;
-        if (ckpt_error) {
-            trainer_say(t, "checkpoint failed: %s", ckpt_error->message);
-            g_error_free(ckpt_error);
-        }
-    }
-    if (progress) {
-        trainer_progress_line(t, g_timer_elapsed(timer, NULL));
-        fputc('\n', stderr);
-    }
+    ok = trainer_finish(t, ok, progress, timer, error);
     g_timer_destroy(timer);
     g_timer_destroy(roll_timer);
     return ok;

@@ -114,6 +114,12 @@ gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error);
 /* the one-line progress display on stderr */
 void trainer_progress_line(PrefrlTrainer *t, double elapsed);
 
+/* the end of either loop, `ok` its outcome so far: "finished" in the log,
+ * the checkpoint (also after an interruption or failure, whose error stays
+ * the one reported), the last progress line; returns the final outcome */
+gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer *timer,
+                        GError **error);
+
 /* on-policy (trainer_onpolicy.c): rollout environments and buffers for an
  * agent with PREFRL_FLAG_ON_POLICY (also sets t->entropy); their release;
  * the loop prefrl_trainer_run dispatches to */
