@@ -30,22 +30,9 @@
 
 static PrefrlInstance *new_agent(int D, int A, uint64_t seed, const char *const *extra)
 {
-    const char *base[] = {"hidden_dim=8", "hidden_depth=2", "batch_size=6", "n_envs=2",
-                          "n_steps=5"};
-    const char *ov[32];
-    int n = 0;
-    for (guint i = 0; i < G_N_ELEMENTS(base); i++)
-        ov[n++] = base[i];
-    for (const char *const *e = extra; e && *e; e++)
-        ov[n++] = *e;
-    ov[n] = NULL;
-    PrefrlEnvInfo env = {.struct_size = sizeof env, .obs_dim = D, .act_dim = A,
-                         .episode_length = 100};
-    GError *err = NULL;
-    PrefrlInstance *inst = prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_AGENT,
-                                               "ppo", ov, seed, &env, &err);
-    ck_assert_msg(inst != NULL, "cannot create agent/ppo: %s", err ? err->message : "?");
-    return inst;
+    static const char *const base[] = {"hidden_dim=8", "hidden_depth=2", "batch_size=6",
+                                       "n_envs=2", "n_steps=5", NULL};
+    return pbrl_test_agent("ppo", D, A, seed, base, extra);
 }
 
 static Ppo *ppo_of(PrefrlInstance *inst)

@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "registry.h"
+#include "pbrl_test.h"
 
 #include "../plugins/agent/sac/sac.c"
 
@@ -22,21 +23,8 @@
 
 static PrefrlInstance *new_agent(int D, int A, uint64_t seed, const char *const *extra)
 {
-    const char *base[] = {"hidden_dim=16", "hidden_depth=2", "batch_size=8"};
-    const char *ov[32];
-    int n = 0;
-    for (guint i = 0; i < G_N_ELEMENTS(base); i++)
-        ov[n++] = base[i];
-    for (const char *const *e = extra; e && *e; e++)
-        ov[n++] = *e;
-    ov[n] = NULL;
-    PrefrlEnvInfo env = {.struct_size = sizeof env, .obs_dim = D, .act_dim = A,
-                         .episode_length = 100};
-    GError *err = NULL;
-    PrefrlInstance *inst = prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_AGENT,
-                                               "sac", ov, seed, &env, &err);
-    ck_assert_msg(inst != NULL, "cannot create agent/sac: %s", err ? err->message : "?");
-    return inst;
+    static const char *const base[] = {"hidden_dim=16", "hidden_depth=2", "batch_size=8", NULL};
+    return pbrl_test_agent("sac", D, A, seed, base, extra);
 }
 
 static Sac *sac_of(PrefrlInstance *inst)

@@ -99,3 +99,24 @@ double pbrl_test_learned_return(PrefrlNode *root)
     prefrl_node_free(root);
     return learned;
 }
+
+PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
+                                const char *const *base, const char *const *extra)
+{
+    const char *ov[64];
+    int n = 0;
+    const char *const *lists[] = {base, extra};
+    for (int l = 0; l < 2; l++)
+        for (const char *const *o = lists[l]; o && *o; o++) {
+            ck_assert_int_lt(n, 63);
+            ov[n++] = *o;
+        }
+    ov[n] = NULL;
+    PrefrlEnvInfo env = {.struct_size = sizeof env, .obs_dim = D, .act_dim = A,
+                         .episode_length = 100};
+    GError *err = NULL;
+    PrefrlInstance *inst = prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_AGENT,
+                                               name, ov, seed, &env, &err);
+    ck_assert_msg(inst != NULL, "cannot create agent/%s: %s", name, err ? err->message : "?");
+    return inst;
+}

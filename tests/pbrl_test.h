@@ -26,4 +26,10 @@ double pbrl_test_random_return(int seed);
  *  return the last evaluation. */
 double pbrl_test_learned_return(PrefrlNode *root);
 
+/** agent/`name` for an env with D observations, A actions and 100-step
+ *  episodes, with the overrides `base` then `extra` (NULL-terminated, either
+ *  may be NULL); fails the test when it cannot be created. */
+PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
+                                const char *const *base, const char *const *extra);
+
 #endif

@@ -12,7 +12,7 @@ prefrl_SOURCES += core/cli/bench_sac.c
 if HAVE_CHECK
 check_PROGRAMS += tests/check_agent_sac
 TESTS += tests/check_agent_sac
-tests_check_agent_sac_SOURCES = tests/check_agent_sac.c
+tests_check_agent_sac_SOURCES = tests/check_agent_sac.c tests/pbrl_test.c tests/pbrl_test.h
 tests_check_agent_sac_CFLAGS = $(TEST_CFLAGS)
 tests_check_agent_sac_LDADD = $(TEST_LIBS)
 endif
