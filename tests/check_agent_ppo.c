@@ -507,21 +507,6 @@ static const char *const LEARN[] = {"trainer.num_train_steps=24000",
                                     "trainer.num_seed_steps=0", "trainer.num_unsup_steps=800",
                                     "trainer.num_interact=400", NULL};
 
-static char *make_dir(const char *name)
-{
-    char *dir = g_build_filename(TEST_BUILDDIR, "trainer-runs", name, NULL);
-    g_mkdir_with_parents(dir, 0755);
-    return dir;
-}
-
-static char *slurp(const char *dir, const char *file)
-{
-    char *path = g_build_filename(dir, file, NULL), *text = NULL;
-    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
-    g_free(path);
-    return text;
-}
-
 /* train to the end (or an error); returns the last evaluation */
 static double train(PrefrlNode *root, const char *dir, PrefrlTrainer **keep, GError **error)
 {
@@ -577,7 +562,7 @@ END_TEST
 START_TEST(test_learning_prefppo)
 {
     double rnd = pbrl_test_random_return(3);
-    char *dir = make_dir("prefppo");
+    char *dir = pbrl_test_run_dir("prefppo");
     PrefrlTrainer *t = NULL;
     GError *err = NULL;
     double learned = train(ppo_recipe(PEBBLE, LEARN), dir, &t, &err);
@@ -590,7 +575,7 @@ START_TEST(test_learning_prefppo)
     /* outputs: one train row per rollout of 400 steps with SB3's PPO keys
      * and B-Pref's episode columns; the first query at the end of
      * pre-training (800), later ones at episode ends 400 steps apart */
-    char *train_csv = slurp(dir, "train.csv");
+    char *train_csv = pbrl_test_slurp(dir, "train.csv");
     ck_assert_msg(g_str_has_prefix(train_csv,
                                    "approx_kl,batch_reward,clip_fraction,clip_range,"
                                    "critic_entropy,critic_entropy_max,critic_entropy_min,"
@@ -603,13 +588,13 @@ START_TEST(test_learning_prefppo)
     int rows;
     column_mean(train_csv, "loss", &rows, NULL);
     ck_assert_int_eq(rows, 24000 / 400);
-    char *labels = slurp(dir, "labels.csv");
+    char *labels = pbrl_test_slurp(dir, "labels.csv");
     gchar **lines = g_strsplit(labels, "\n", -1);
     ck_assert(g_str_has_prefix(lines[1], "1,800,0,"));
     ck_assert(g_str_has_prefix(lines[11], "2,1200,0,"));
     ck_assert(g_str_has_prefix(lines[21], "3,1600,0,"));
     g_strfreev(lines);
-    char *eval_csv = slurp(dir, "eval.csv");
+    char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
     ck_assert(g_str_has_prefix(eval_csv, "episode,episode_reward,step,true_episode_reward\n"));
     g_free(eval_csv);
     g_free(labels);
@@ -629,7 +614,7 @@ START_TEST(test_true_reward_hidden)
                                   "trainer.max_feedback=40", NULL};
     const char *names[2] = {"hidden-pebble", "hidden-true"};
     for (int pass = 0; pass < 2; pass++) {
-        char *dir = make_dir(names[pass]);
+        char *dir = pbrl_test_run_dir(names[pass]);
         PrefrlTrainer *t = NULL;
         GError *err = NULL;
         train(ppo_recipe(pass ? TRUE_REWARD : PEBBLE, offset), dir, &t, &err);
@@ -637,7 +622,7 @@ START_TEST(test_true_reward_hidden)
         if (pass == 0)
             ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 40);
         prefrl_trainer_free(t);
-        char *csv = slurp(dir, "train.csv");
+        char *csv = pbrl_test_slurp(dir, "train.csv");
         int rows;
         double last, mean = column_mean(csv, "batch_reward", &rows, &last);
         ck_assert_int_eq(rows, 8);
@@ -652,18 +637,9 @@ START_TEST(test_true_reward_hidden)
 }
 END_TEST
 
-static volatile sig_atomic_t stop_flag;
-
-static gpointer press_ctrl_c(gpointer data)
-{
-    g_usleep(300000);
-    stop_flag = 1;
-    return NULL;
-}
-
 START_TEST(test_interrupt)
 {
-    char *dir = make_dir("ppo-interrupt");
+    char *dir = pbrl_test_run_dir("ppo-interrupt");
     char *ckpt = g_build_filename(dir, "checkpoint", "agent.bin", NULL);
     g_unlink(ckpt);
     const char *const longer[] = {"trainer.num_train_steps=100000000", "trainer.eval_frequency=400",
@@ -672,19 +648,18 @@ START_TEST(test_interrupt)
     GError *err = NULL;
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    stop_flag = 0;
-    GThread *th = g_thread_new("ctrl-c", press_ctrl_c, NULL);
-    ck_assert(!prefrl_trainer_run(t, &stop_flag, FALSE, &err));
+    GThread *th = pbrl_test_press_ctrl_c();
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
     g_thread_join(th);
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED));
     ck_assert(g_str_has_prefix(err->message, "interrupted at step "));
     g_error_free(err);
     prefrl_trainer_free(t);
     prefrl_node_free(root);
-    char *train_csv = slurp(dir, "train.csv");
+    char *train_csv = pbrl_test_slurp(dir, "train.csv");
     ck_assert(strlen(train_csv) > 0 && train_csv[strlen(train_csv) - 1] == '\n');
     g_free(train_csv);
-    char *log = slurp(dir, "log.txt");
+    char *log = pbrl_test_slurp(dir, "log.txt");
     ck_assert_ptr_nonnull(strstr(log, "interrupted"));
     ck_assert_ptr_nonnull(strstr(log, "checkpoint written"));
     g_free(log);

@@ -62,15 +62,6 @@ static PrefrlNode *recipe(const char *const *agent, const char *const *reward,
     return root;
 }
 
-/* an empty run directory (what an earlier test run left is removed) */
-static char *make_dir(const char *name)
-{
-    char *dir = g_build_filename(TEST_BUILDDIR, "trainer-runs", name, NULL);
-    prefrl_remove_tree(dir);
-    g_mkdir_with_parents(dir, 0755);
-    return dir;
-}
-
 /* train to the end; returns the last evaluation, or NAN with *error set */
 static double train(PrefrlNode *root, const char *dir, PrefrlTrainer **keep, GError **error)
 {
@@ -93,14 +84,6 @@ static double train_ok(PrefrlNode *root, const char *dir, PrefrlTrainer **keep)
     double last = train(root, dir, keep, &err);
     ck_assert_msg(err == NULL, "%s", err ? err->message : "");
     return last;
-}
-
-static char *slurp(const char *dir, const char *file)
-{
-    char *path = g_build_filename(dir, file, NULL), *text = NULL;
-    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
-    g_free(path);
-    return text;
 }
 
 START_TEST(test_true_reward_hidden)
@@ -126,10 +109,10 @@ END_TEST
 
 START_TEST(test_outputs_and_schedule)
 {
-    char *dir = make_dir("schedule");
+    char *dir = pbrl_test_run_dir("schedule");
     train_ok(recipe(SAC, PEBBLE, NULL), dir, NULL);
     /* B-Pref's columns, sorted */
-    char *train_csv = slurp(dir, "train.csv");
+    char *train_csv = pbrl_test_slurp(dir, "train.csv");
     ck_assert_msg(g_str_has_prefix(train_csv, "actor_entropy,actor_loss,actor_target_entropy,"
                                               "alpha_loss,alpha_value,batch_reward,critic_entropy,"
                                               "critic_entropy_max,critic_entropy_min,critic_loss,"
@@ -138,12 +121,12 @@ START_TEST(test_outputs_and_schedule)
                                               "episode_reward,labeled_feedback,step,"
                                               "total_feedback,true_episode_reward\n"),
                   "%.400s", train_csv);
-    char *eval_csv = slurp(dir, "eval.csv");
+    char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
     ck_assert_str_eq(strtok(eval_csv, "\n"),
                      "episode,episode_reward,q_mse,q_nmse,step,true_episode_reward");
     /* queries: the first (uncapped) at the end of pre-training, then every 200 steps
      * while the budget lasts: 10 at 200, 400, 600, 800 → 40 */
-    char *labels = slurp(dir, "labels.csv");
+    char *labels = pbrl_test_slurp(dir, "labels.csv");
     gchar **lines = g_strsplit(labels, "\n", -1);
     ck_assert_str_eq(lines[0], "round,step,pair,label,true_return1,true_return2");
     ck_assert_uint_eq(g_strv_length(lines), 1 + 40 + 1);
@@ -167,7 +150,7 @@ START_TEST(test_outputs_and_schedule)
     char *ckpt = g_build_filename(dir, "checkpoint", "agent.bin", NULL);
     ck_assert(g_file_test(ckpt, G_FILE_TEST_IS_REGULAR));
     g_free(ckpt);
-    char *reward_csv = slurp(dir, "reward.csv");
+    char *reward_csv = pbrl_test_slurp(dir, "reward.csv");
     ck_assert(g_str_has_prefix(reward_csv, "accuracy,epochs,labeled_feedback,loss,round,step,"
                                            "total_feedback\n"));
     g_strfreev(lines);
@@ -181,12 +164,12 @@ END_TEST
 
 START_TEST(test_determinism)
 {
-    char *a = make_dir("det-a"), *b = make_dir("det-b"), *c = make_dir("det-c");
+    char *a = pbrl_test_run_dir("det-a"), *b = pbrl_test_run_dir("det-b"), *c = pbrl_test_run_dir("det-c");
     train_ok(recipe(SAC, PEBBLE, NULL), a, NULL);
     train_ok(recipe(SAC, PEBBLE, NULL), b, NULL);
     const char *files[] = {"eval.csv", "labels.csv", "reward.csv"};
     for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
-        char *x = slurp(a, files[i]), *y = slurp(b, files[i]);
+        char *x = pbrl_test_slurp(a, files[i]), *y = pbrl_test_slurp(b, files[i]);
         ck_assert_msg(!strcmp(x, y), "%s differs between two runs of one seed", files[i]);
         g_free(x);
         g_free(y);
@@ -194,7 +177,7 @@ START_TEST(test_determinism)
     /* another seed gives other labels */
     const char *const seed4[] = {"seed=4", NULL};
     train_ok(recipe(SAC, PEBBLE, seed4), c, NULL);
-    char *x = slurp(a, "labels.csv"), *y = slurp(c, "labels.csv");
+    char *x = pbrl_test_slurp(a, "labels.csv"), *y = pbrl_test_slurp(c, "labels.csv");
     ck_assert(strcmp(x, y) != 0);
     g_free(x);
     g_free(y);
@@ -207,12 +190,12 @@ END_TEST
 START_TEST(test_success_rate)
 {
     /* a task that reports success: eval.csv gains B-Pref's success columns */
-    char *dir = make_dir("success");
+    char *dir = pbrl_test_run_dir("success");
     const char *const mw[] = {"env.task=door-open", "env.episode_length=100",
                               "trainer.num_train_steps=400", "trainer.eval_frequency=200",
                               "trainer.num_eval_episodes=2", "trainer.num_interact=100", NULL};
     train_ok(recipe(SAC, PEBBLE, mw), dir, NULL);
-    char *eval_csv = slurp(dir, "eval.csv");
+    char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
     ck_assert_msg(g_str_has_prefix(eval_csv, "episode,episode_reward,q_mse,q_nmse,step,success_rate,"
                                              "true_episode_reward,true_episode_success\n"),
                   "%s", eval_csv);
@@ -226,7 +209,7 @@ START_TEST(test_success_rate)
         g_strfreev(f);
     }
     g_strfreev(lines);
-    char *train_csv = slurp(dir, "train.csv");
+    char *train_csv = pbrl_test_slurp(dir, "train.csv");
     ck_assert_ptr_nonnull(strstr(train_csv, "episode_success"));
     g_free(train_csv);
     g_free(eval_csv);
@@ -234,28 +217,18 @@ START_TEST(test_success_rate)
 }
 END_TEST
 
-static volatile sig_atomic_t stop_flag;
-
-static gpointer press_ctrl_c(gpointer data)
-{
-    g_usleep(300000);
-    stop_flag = 1;
-    return NULL;
-}
-
 START_TEST(test_interrupt)
 {
     /* a stop request ends the run at the next step with everything flushed */
-    char *dir = make_dir("interrupt");
+    char *dir = pbrl_test_run_dir("interrupt");
     const char *const longer[] = {"trainer.num_train_steps=1000000", "trainer.eval_frequency=100",
                                   NULL};
     PrefrlNode *root = recipe(SAC, PEBBLE, longer);
     GError *err = NULL;
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
     ck_assert(t != NULL);
-    stop_flag = 0;
-    GThread *th = g_thread_new("ctrl-c", press_ctrl_c, NULL);
-    ck_assert(!prefrl_trainer_run(t, &stop_flag, FALSE, &err));
+    GThread *th = pbrl_test_press_ctrl_c();
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
     g_thread_join(th);
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED));
     ck_assert(g_str_has_prefix(err->message, "interrupted at step "));
@@ -263,10 +236,10 @@ START_TEST(test_interrupt)
     prefrl_trainer_free(t);
     prefrl_node_free(root);
     /* every row written is complete, and the checkpoint is there */
-    char *eval_csv = slurp(dir, "eval.csv");
+    char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
     ck_assert(strlen(eval_csv) > 0 && eval_csv[strlen(eval_csv) - 1] == '\n');
     g_free(eval_csv);
-    char *log = slurp(dir, "log.txt");
+    char *log = pbrl_test_slurp(dir, "log.txt");
     ck_assert_ptr_nonnull(strstr(log, "interrupted"));
     ck_assert_ptr_nonnull(strstr(log, "checkpoint written"));
     g_free(log);
@@ -277,7 +250,7 @@ END_TEST
 static void on_sigint(int sig)
 {
     (void)sig;
-    stop_flag = 1;
+    pbrl_test_stop = 1;
 }
 
 /* the file's text with the column `drop` removed from every row (train.csv's
@@ -309,7 +282,7 @@ static char *without_column(const char *text, const char *drop)
 static void check_resume_matches(const char *name, const char *const *reward)
 {
     char *na = g_strdup_printf("resume-%s-a", name), *nb = g_strdup_printf("resume-%s-b", name);
-    char *a = make_dir(na), *b = make_dir(nb);
+    char *a = pbrl_test_run_dir(na), *b = pbrl_test_run_dir(nb);
     const char *const periodic[] = {"trainer.checkpoint_frequency=300", NULL};
     const char *const stopped[] = {"trainer.checkpoint_frequency=300", "env.interrupt_at=923",
                                    NULL};
@@ -318,12 +291,12 @@ static void check_resume_matches(const char *name, const char *const *reward)
     struct sigaction sa = {.sa_handler = on_sigint}, old;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old);
-    stop_flag = 0;
+    pbrl_test_stop = 0;
     GError *err = NULL;
     PrefrlNode *root = recipe(SAC, reward, stopped);
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
     ck_assert(t != NULL);
-    ck_assert(!prefrl_trainer_run(t, &stop_flag, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
     sigaction(SIGINT, &old, NULL);
     ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
                   err->message);
@@ -361,12 +334,12 @@ static void check_resume_matches(const char *name, const char *const *reward)
     }
 
     /* resuming a finished run does nothing and changes no output */
-    char *before = slurp(b, "eval.csv");
+    char *before = pbrl_test_slurp(b, "eval.csv");
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
     prefrl_trainer_free(t);
-    char *after = slurp(b, "eval.csv");
+    char *after = pbrl_test_slurp(b, "eval.csv");
     ck_assert_str_eq(before, after);
     g_free(before);
     g_free(after);
@@ -401,7 +374,7 @@ END_TEST
 
 START_TEST(test_resume_errors)
 {
-    char *dir = make_dir("resume-errors");
+    char *dir = pbrl_test_run_dir("resume-errors");
     PrefrlNode *root = recipe(SAC, PEBBLE, NULL);
     GError *err = NULL;
     /* no checkpoint */
@@ -415,8 +388,8 @@ START_TEST(test_resume_errors)
     PrefrlNode *small = recipe(SAC, PEBBLE, shorter);
     PrefrlTrainer *t = prefrl_trainer_new(small, pbrl_test_registry(), dir, &err);
     ck_assert(t != NULL);
-    stop_flag = 1;   /* stop at once: a checkpoint at step 0 */
-    ck_assert(!prefrl_trainer_run(t, &stop_flag, FALSE, &err));
+    pbrl_test_stop = 1;   /* stop at once: a checkpoint at step 0 */
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
     g_clear_error(&err);
     prefrl_trainer_free(t);
     char *state = g_build_filename(dir, "checkpoint", "trainer.bin", NULL), *bytes;

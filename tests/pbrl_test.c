@@ -120,3 +120,35 @@ PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
     ck_assert_msg(inst != NULL, "cannot create agent/%s: %s", name, err ? err->message : "?");
     return inst;
 }
+
+char *pbrl_test_run_dir(const char *name)
+{
+    char *dir = g_build_filename(TEST_BUILDDIR, "trainer-runs", name, NULL);
+    prefrl_remove_tree(dir);
+    g_mkdir_with_parents(dir, 0755);
+    return dir;
+}
+
+char *pbrl_test_slurp(const char *dir, const char *file)
+{
+    char *path = g_build_filename(dir, file, NULL), *text = NULL;
+    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
+    g_free(path);
+    return text;
+}
+
+volatile sig_atomic_t pbrl_test_stop;
+
+static gpointer press_ctrl_c(gpointer data)
+{
+    (void)data;
+    g_usleep(300000);
+    pbrl_test_stop = 1;
+    return NULL;
+}
+
+GThread *pbrl_test_press_ctrl_c(void)
+{
+    pbrl_test_stop = 0;
+    return g_thread_new("ctrl-c", press_ctrl_c, NULL);
+}

@@ -3,6 +3,7 @@
 #ifndef PREFRL_PBRL_TEST_H
 #define PREFRL_PBRL_TEST_H
 
+#include <signal.h>
 #include "recipe.h"
 #include "registry.h"
 
@@ -31,5 +32,19 @@ double pbrl_test_learned_return(PrefrlNode *root);
  *  may be NULL); fails the test when it cannot be created. */
 PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
                                 const char *const *base, const char *const *extra);
+
+/** An empty directory TEST_BUILDDIR/trainer-runs/<name> (what an earlier
+ *  test run left there is removed).  (transfer full) */
+char *pbrl_test_run_dir(const char *name);
+
+/** The text of dir/file; fails the test when it is missing.  (transfer full) */
+char *pbrl_test_slurp(const char *dir, const char *file);
+
+/** The stop flag the tests hand to prefrl_trainer_run. */
+extern volatile sig_atomic_t pbrl_test_stop;
+
+/** Clear pbrl_test_stop and start a thread that sets it after 0.3 s: a
+ *  Ctrl-C from outside the run.  Join the thread when the run returned. */
+GThread *pbrl_test_press_ctrl_c(void);
 
 #endif
