@@ -641,33 +641,15 @@ START_TEST(test_interrupt)
 {
     char *dir = pbrl_test_run_dir("ppo-interrupt");
     char *ckpt = g_build_filename(dir, "checkpoint", "agent.bin", NULL);
-    g_unlink(ckpt);
     const char *const longer[] = {"trainer.num_train_steps=100000000", "trainer.eval_frequency=400",
                                   "trainer.num_unsup_steps=400", NULL};
-    PrefrlNode *root = ppo_recipe(PEBBLE, longer);
-    GError *err = NULL;
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    GThread *th = pbrl_test_press_ctrl_c();
-    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
-    g_thread_join(th);
-    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED));
-    ck_assert(g_str_has_prefix(err->message, "interrupted at step "));
-    g_error_free(err);
-    prefrl_trainer_free(t);
-    prefrl_node_free(root);
-    char *train_csv = pbrl_test_slurp(dir, "train.csv");
-    ck_assert(strlen(train_csv) > 0 && train_csv[strlen(train_csv) - 1] == '\n');
-    g_free(train_csv);
-    char *log = pbrl_test_slurp(dir, "log.txt");
-    ck_assert_ptr_nonnull(strstr(log, "interrupted"));
-    ck_assert_ptr_nonnull(strstr(log, "checkpoint written"));
-    g_free(log);
+    pbrl_test_interrupt(ppo_recipe(PEBBLE, longer), dir, "train.csv");
     ck_assert(g_file_test(ckpt, G_FILE_TEST_IS_REGULAR));
 
     /* the agent's checkpoint loads into a fresh agent of the recipe */
-    root = ppo_recipe(PEBBLE, longer);
-    t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
+    GError *err = NULL;
+    PrefrlNode *root = ppo_recipe(PEBBLE, longer);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
     ck_assert(t != NULL);
     FILE *f = fopen(ckpt, "rb");
     ck_assert_ptr_nonnull(f);

@@ -223,26 +223,8 @@ START_TEST(test_interrupt)
     char *dir = pbrl_test_run_dir("interrupt");
     const char *const longer[] = {"trainer.num_train_steps=1000000", "trainer.eval_frequency=100",
                                   NULL};
-    PrefrlNode *root = recipe(SAC, PEBBLE, longer);
-    GError *err = NULL;
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-    ck_assert(t != NULL);
-    GThread *th = pbrl_test_press_ctrl_c();
-    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
-    g_thread_join(th);
-    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED));
-    ck_assert(g_str_has_prefix(err->message, "interrupted at step "));
-    g_error_free(err);
-    prefrl_trainer_free(t);
-    prefrl_node_free(root);
     /* every row written is complete, and the checkpoint is there */
-    char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
-    ck_assert(strlen(eval_csv) > 0 && eval_csv[strlen(eval_csv) - 1] == '\n');
-    g_free(eval_csv);
-    char *log = pbrl_test_slurp(dir, "log.txt");
-    ck_assert_ptr_nonnull(strstr(log, "interrupted"));
-    ck_assert_ptr_nonnull(strstr(log, "checkpoint written"));
-    g_free(log);
+    pbrl_test_interrupt(recipe(SAC, PEBBLE, longer), dir, "eval.csv");
     g_free(dir);
 }
 END_TEST

@@ -152,3 +152,25 @@ GThread *pbrl_test_press_ctrl_c(void)
     pbrl_test_stop = 0;
     return g_thread_new("ctrl-c", press_ctrl_c, NULL);
 }
+
+void pbrl_test_interrupt(PrefrlNode *root, const char *dir, const char *csv)
+{
+    GError *err = NULL;
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    GThread *th = pbrl_test_press_ctrl_c();
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    g_thread_join(th);
+    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED));
+    ck_assert(g_str_has_prefix(err->message, "interrupted at step "));
+    g_error_free(err);
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    char *text = pbrl_test_slurp(dir, csv);
+    ck_assert(strlen(text) > 0 && text[strlen(text) - 1] == '\n');
+    g_free(text);
+    char *log = pbrl_test_slurp(dir, "log.txt");
+    ck_assert_ptr_nonnull(strstr(log, "interrupted"));
+    ck_assert_ptr_nonnull(strstr(log, "checkpoint written"));
+    g_free(log);
+}

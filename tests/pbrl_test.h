@@ -47,4 +47,9 @@ extern volatile sig_atomic_t pbrl_test_stop;
  *  Ctrl-C from outside the run.  Join the thread when the run returned. */
 GThread *pbrl_test_press_ctrl_c(void);
 
+/** Train `root` (taken) in `dir` and stop it from outside after 0.3 s:
+ *  asserts the run reports the interruption, `csv` (a file of dir) ends in a
+ *  complete row, and log.txt records the interruption and the checkpoint. */
+void pbrl_test_interrupt(PrefrlNode *root, const char *dir, const char *csv);
+
 #endif
