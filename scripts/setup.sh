@@ -24,7 +24,7 @@ if [ -n "$missing" ]; then
         { apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null; }
 fi
 
-[ -x configure ] && [ configure -nt configure.ac ] || autoreconf -fi >/dev/null
+scripts/autogen.sh
 mkdir -p _build
 cd _build
 if [ ! -f Makefile ] || [ ../configure -nt Makefile ]; then

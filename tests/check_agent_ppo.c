@@ -17,10 +17,10 @@
 #include <check.h>
 #include <glib/gstdio.h>
 
-#include "registry.h"
-#include "schema.h"
-#include "trainer.h"
-#include "trainer_private.h"
+#include "host/registry.h"
+#include "host/schema.h"
+#include "pbrl/trainer.h"
+#include "pbrl/trainer_private.h"
 #include "pbrl_test.h"
 
 #include "../plugins/agent/ppo/ppo.c"

@@ -11,7 +11,7 @@
 #include <string.h>
 #include <check.h>
 
-#include "registry.h"
+#include "host/registry.h"
 #include "pbrl_test.h"
 
 #include "../plugins/agent/sac/sac.c"

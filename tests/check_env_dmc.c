@@ -14,7 +14,7 @@
 #include <glib/gstdio.h>
 #include <check.h>
 
-#include "registry.h"
+#include "host/registry.h"
 #include "../plugins/env/dmc/dmc.c"
 
 #define DATA TEST_SRCDIR "/data/"

@@ -13,7 +13,7 @@
 #include <prefrl/mjenv.h>
 #include <prefrl/plugin.h>
 
-#include "registry.h"
+#include "host/registry.h"
 #include "mw_env.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",

@@ -3,9 +3,9 @@
  * hostile input ending in an error. */
 #include <string.h>
 #include <glib/gstdio.h>
-#include "recipe.h"
-#include "registry.h"
-#include "schema.h"
+#include "host/recipe.h"
+#include "host/registry.h"
+#include "host/schema.h"
 #include "check_suites.h"
 
 static PrefrlRegistry *reg;

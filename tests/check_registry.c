@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <glib/gstdio.h>
-#include "registry.h"
+#include "host/registry.h"
 #include "check_suites.h"
 
 START_TEST(test_good_plugin)

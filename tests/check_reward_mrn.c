@@ -11,10 +11,10 @@
 #include <prefrl/nn.h>
 #include <prefrl/pbrl.h>
 #include "mrn.h"
-#include "recipe.h"
-#include "registry.h"
-#include "schema.h"
-#include "trainer.h"
+#include "host/recipe.h"
+#include "host/registry.h"
+#include "host/schema.h"
+#include "pbrl/trainer.h"
 #include "pbrl_test.h"
 
 extern const PrefrlComponent reward_mrn;

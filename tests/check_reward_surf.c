@@ -7,12 +7,12 @@
 
 #include <prefrl/nn.h>
 #include <prefrl/pbrl.h>
-#include "log.h"
-#include "recipe.h"
-#include "registry.h"
-#include "schema.h"
+#include "pbrl/log.h"
+#include "host/recipe.h"
+#include "host/registry.h"
+#include "host/schema.h"
 #include "surf.h"
-#include "trainer.h"
+#include "pbrl/trainer.h"
 #include "pbrl_test.h"
 
 extern const PrefrlComponent reward_surf;

@@ -11,7 +11,7 @@
 
 #include <prefrl/pbrl.h>
 #include <prefrl/plugin.h>
-#include "registry.h"
+#include "host/registry.h"
 
 static PrefrlInstance *make(const char *name, uint64_t seed, const char *const *overrides)
 {

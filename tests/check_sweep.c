@@ -14,8 +14,8 @@
 #include <cairo.h>
 #include <glib/gstdio.h>
 
-#include "registry.h"
-#include "sweep.h"
+#include "host/registry.h"
+#include "lab/sweep.h"
 
 #define SWEEPS TEST_SRCDIR "/sweeps"
 #define WORK TEST_BUILDDIR "/sweep-work"

@@ -10,9 +10,9 @@
 
 #include <prefrl/pbrl.h>
 #include <prefrl/plugin.h>
-#include "recipe.h"
-#include "registry.h"
-#include "schema.h"
+#include "host/recipe.h"
+#include "host/registry.h"
+#include "host/schema.h"
 
 static PrefrlInstance *make(uint64_t seed, const char *const *overrides)
 {

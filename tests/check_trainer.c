@@ -8,11 +8,11 @@
 #include <check.h>
 #include <glib/gstdio.h>
 
-#include "log.h"
-#include "recipe.h"
-#include "registry.h"
-#include "schema.h"
-#include "trainer.h"
+#include "pbrl/log.h"
+#include "host/recipe.h"
+#include "host/registry.h"
+#include "host/schema.h"
+#include "pbrl/trainer.h"
 #include "pbrl_test.h"
 
 

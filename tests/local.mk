@@ -45,3 +45,22 @@ endif
 # run directories the trainer tests write
 clean-local:
 	rm -rf tests/trainer-runs
+
+# the NN library
+if HAVE_CHECK
+check_PROGRAMS += tests/check_nn
+TESTS += tests/check_nn
+tests_check_nn_SOURCES = tests/check_nn.c
+tests_check_nn_CFLAGS = $(TEST_CFLAGS)
+tests_check_nn_LDADD = $(TEST_LIBS)
+endif
+
+# sweeps and reports (the lab layer)
+EXTRA_DIST += tests/sweeps
+if HAVE_CHECK
+check_PROGRAMS += tests/check_sweep
+TESTS += tests/check_sweep
+tests_check_sweep_SOURCES = tests/check_sweep.c
+tests_check_sweep_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
+tests_check_sweep_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
+endif

@@ -4,8 +4,8 @@
 #include <check.h>
 
 #include "pbrl_test.h"
-#include "schema.h"
-#include "trainer.h"
+#include "host/schema.h"
+#include "pbrl/trainer.h"
 
 static const char base_recipe[] =
     "seed: 3\n"

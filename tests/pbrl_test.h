@@ -4,8 +4,8 @@
 #define PREFRL_PBRL_TEST_H
 
 #include <signal.h>
-#include "recipe.h"
-#include "registry.h"
+#include "host/recipe.h"
+#include "host/registry.h"
 
 #define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
 

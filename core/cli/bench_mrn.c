@@ -23,7 +23,7 @@
 #include <prefrl/pbrl.h>
 
 #include "cli.h"
-#include "registry.h"
+#include "host/registry.h"
 
 enum { OBS = 24, ACT = 6, HIDDEN = 1024, DEPTH = 2, BATCH = 1024, PAIRS = 10, SEG = 50 };
 

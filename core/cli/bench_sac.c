@@ -25,7 +25,7 @@
 #include <prefrl/pbrl.h>
 
 #include "cli.h"
-#include "registry.h"
+#include "host/registry.h"
 
 typedef struct BenchPreset {
     const char *name;

@@ -7,10 +7,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "recipe.h"
-#include "registry.h"
-#include "schema.h"
-#include "trainer.h"
+#include "host/recipe.h"
+#include "host/registry.h"
+#include "host/schema.h"
+#include "pbrl/trainer.h"
 #include <prefrl/nn.h>
 
 #define DEFAULT_RECIPE PREFRL_SRCDIR "/configs/quickstart.yaml"

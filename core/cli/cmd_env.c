@@ -18,7 +18,7 @@
 #include <prefrl/mjenv.h>
 
 #include "cli.h"
-#include "registry.h"
+#include "host/registry.h"
 
 /* ---- shared ------------------------------------------------------------- */
 

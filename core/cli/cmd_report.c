@@ -5,8 +5,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "plot.h"
-#include "report.h"
+#include "lab/plot.h"
+#include "lab/report.h"
 
 static int usage(const char *msg)
 {

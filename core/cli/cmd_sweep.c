@@ -8,8 +8,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "registry.h"
-#include "sweep.h"
+#include "host/registry.h"
+#include "lab/sweep.h"
 
 static volatile sig_atomic_t stop_requests = 0;
 

@@ -18,10 +18,10 @@
 
 #include "cli.h"
 #include <prefrl/nn.h>
-#include "recipe.h"
-#include "registry.h"
-#include "schema.h"
-#include "trainer.h"
+#include "host/recipe.h"
+#include "host/registry.h"
+#include "host/schema.h"
+#include "pbrl/trainer.h"
 
 typedef struct {
     const char *name;

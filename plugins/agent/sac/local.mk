@@ -5,10 +5,6 @@ plugins_agent_sac_prefrl_agent_sac_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_agent_sac_prefrl_agent_sac_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_agent_sac_prefrl_agent_sac_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
 
-
-# `prefrl bench sac`: updates per second at the DMC and Meta-world sizes
-prefrl_SOURCES += core/cli/bench_sac.c
-
 if HAVE_CHECK
 check_PROGRAMS += tests/check_agent_sac
 TESTS += tests/check_agent_sac

@@ -1,15 +1,11 @@
 # DeepMind Control Suite tasks (issue 4): prefrl-env-dmc.so and its MJCF models.
 
-# MuJoCo helpers shared by every MuJoCo env plugin (DMC, Meta-world)
-pkginclude_HEADERS += include/prefrl/mjenv.h
-libprefrl_la_SOURCES += core/mjenv.c
-
 # the plugin: one component per task
 plugin_LTLIBRARIES += plugins/env/dmc/prefrl-env-dmc.la
 plugins_env_dmc_prefrl_env_dmc_la_SOURCES = plugins/env/dmc/dmc.c
-plugins_env_dmc_prefrl_env_dmc_la_CFLAGS = $(PLUGIN_CFLAGS)
+plugins_env_dmc_prefrl_env_dmc_la_CFLAGS = $(PLUGIN_CFLAGS) $(MUJOCO_CFLAGS)
 plugins_env_dmc_prefrl_env_dmc_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_env_dmc_prefrl_env_dmc_la_LIBADD = libprefrl.la $(GLIB_LIBS) $(MUJOCO_LIBS) -lm
+plugins_env_dmc_prefrl_env_dmc_la_LIBADD = libprefrl-mujoco.la libprefrl.la $(GLIB_LIBS) $(MUJOCO_LIBS) -lm
 
 # bundled models (installed flat into $(modeldir); found in the source tree first)
 dist_model_DATA += \
@@ -19,9 +15,6 @@ dist_model_DATA += \
 	plugins/env/dmc/models/cartpole.xml \
 	plugins/env/dmc/models/reacher.xml
 
-# `prefrl env` and `prefrl bench env` (work with any env component)
-prefrl_SOURCES += core/cli/cmd_env.c
-
 # tests: tasks through the registry, rewards at constructed states, errors
 EXTRA_DIST += tests/data/dmc_missing_names.xml tests/data/dmc_unstable_cartpole.xml \
 	tests/data/dmc_malformed.xml
@@ -29,7 +22,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/check_env_dmc
 TESTS += tests/check_env_dmc
 tests_check_env_dmc_SOURCES = tests/check_env_dmc.c
-tests_check_env_dmc_CFLAGS = $(TEST_CFLAGS)
-tests_check_env_dmc_LDADD = $(TEST_LIBS)
+tests_check_env_dmc_CFLAGS = $(TEST_CFLAGS) $(MUJOCO_CFLAGS)
+tests_check_env_dmc_LDADD = libprefrl-mujoco.la $(TEST_LIBS) $(MUJOCO_LIBS)
 EXTRA_tests_check_env_dmc_DEPENDENCIES = plugins/env/dmc/prefrl-env-dmc.la
 endif

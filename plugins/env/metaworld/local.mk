@@ -6,9 +6,9 @@ MW_SOURCES = plugins/env/metaworld/mw_env.c plugins/env/metaworld/mw_env.h \
 plugin_LTLIBRARIES += plugins/env/metaworld/prefrl-env-metaworld.la
 plugins_env_metaworld_prefrl_env_metaworld_la_SOURCES = plugins/env/metaworld/metaworld.c \
 	$(MW_SOURCES)
-plugins_env_metaworld_prefrl_env_metaworld_la_CFLAGS = $(PLUGIN_CFLAGS)
+plugins_env_metaworld_prefrl_env_metaworld_la_CFLAGS = $(PLUGIN_CFLAGS) $(MUJOCO_CFLAGS)
 plugins_env_metaworld_prefrl_env_metaworld_la_LDFLAGS = $(PLUGIN_LDFLAGS)
-plugins_env_metaworld_prefrl_env_metaworld_la_LIBADD = libprefrl.la $(GLIB_LIBS) $(MUJOCO_LIBS) -lm
+plugins_env_metaworld_prefrl_env_metaworld_la_LIBADD = libprefrl-mujoco.la libprefrl.la $(GLIB_LIBS) $(MUJOCO_LIBS) -lm
 
 # bundled models (installed flat into $(modeldir), where the includes resolve)
 dist_model_DATA += \
@@ -27,6 +27,6 @@ if HAVE_CHECK
 check_PROGRAMS += tests/check_env_metaworld
 TESTS += tests/check_env_metaworld
 tests_check_env_metaworld_SOURCES = tests/check_env_metaworld.c $(MW_SOURCES)
-tests_check_env_metaworld_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/plugins/env/metaworld
-tests_check_env_metaworld_LDADD = $(TEST_LIBS)
+tests_check_env_metaworld_CFLAGS = $(TEST_CFLAGS) $(MUJOCO_CFLAGS) -I$(top_srcdir)/plugins/env/metaworld
+tests_check_env_metaworld_LDADD = libprefrl-mujoco.la $(TEST_LIBS) $(MUJOCO_LIBS)
 endif

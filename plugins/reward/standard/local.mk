@@ -11,9 +11,6 @@ plugins_reward_standard_prefrl_reward_standard_la_CFLAGS = $(PLUGIN_CFLAGS) -inc
 plugins_reward_standard_prefrl_reward_standard_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_reward_standard_prefrl_reward_standard_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
 
-# `prefrl bench mrn`: one meta step beside one SAC update at the DMC preset
-prefrl_SOURCES += core/cli/bench_mrn.c
-
 # MRN and SURF tests compile the learners' sources to reach their internals
 if HAVE_CHECK
 check_PROGRAMS += tests/check_reward_mrn tests/check_reward_surf

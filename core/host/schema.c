@@ -1,0 +1,538 @@
+/* Recipe validation: every key of a recipe is checked against the schema of
+ * the core (top level, trainer) or of the plugin component its section names;
+ * unknown keys get a "did you mean" hint, bad values the allowed ones; then
+ * every default is written out so the saved recipe is complete. */
+#include "config.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "host/schema.h"
+
+#define INT_MAXF 9007199254740992.0 /* 2^53: integers beyond lose precision as doubles */
+
+const PrefrlParamSpec prefrl_run_params[] = {
+    {"seed", PREFRL_PARAM_INT, "1", 0, INT_MAXF, NULL,
+     "master seed; every component draws from its own stream derived from it"},
+    {"name", PREFRL_PARAM_STRING, "", 0, 0, NULL,
+     "run name (directory under out_dir); empty = <task>-<reward>-s<seed>"},
+    {"out_dir", PREFRL_PARAM_STRING, "runs", 0, 0, NULL,
+     "directory that holds run directories"},
+    {"threads", PREFRL_PARAM_INT, "1", 1, 64, NULL, "OpenBLAS threads"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const PrefrlParamSpec prefrl_trainer_params[] = {
+    {"num_train_steps", PREFRL_PARAM_INT, "1000000", 1, INT_MAXF, NULL,
+     "environment steps of training"},
+    {"num_seed_steps", PREFRL_PARAM_INT, "1000", 0, INT_MAXF, NULL,
+     "initial steps with uniformly random actions"},
+    {"num_unsup_steps", PREFRL_PARAM_INT, "9000", 0, INT_MAXF, NULL,
+     "steps of unsupervised pre-training with the state-entropy intrinsic reward"},
+    {"eval_frequency", PREFRL_PARAM_INT, "10000", 1, INT_MAXF, NULL,
+     "evaluate every this many environment steps"},
+    {"num_eval_episodes", PREFRL_PARAM_INT, "10", 1, 100000, NULL,
+     "deterministic episodes per evaluation"},
+    {"checkpoint_frequency", PREFRL_PARAM_INT, "10000", 0, INT_MAXF, NULL,
+     "write a resumable checkpoint every this many environment steps (0: only when the "
+     "run stops); `prefrl resume` continues from the latest"},
+    {"max_feedback", PREFRL_PARAM_INT, "1400", 0, INT_MAXF, NULL,
+     "total preference queries allowed (the label budget)"},
+    {"reward_batch", PREFRL_PARAM_INT, "128", 1, INT_MAXF, NULL,
+     "queries per feedback session"},
+    {"num_interact", PREFRL_PARAM_INT, "5000", 1, INT_MAXF, NULL,
+     "environment steps between feedback sessions"},
+    {"reward_schedule", PREFRL_PARAM_CHOICE, "constant", 0, 0, "constant|decay|increase",
+     "queries per session: constant, decaying (T-t)/T, or increasing T/(T-t+1)"},
+    {"topK", PREFRL_PARAM_INT, "5", 1, 1000, NULL,
+     "k of the k-nearest-neighbour state-entropy estimate"},
+    {"reset_update", PREFRL_PARAM_INT, "100", 0, INT_MAXF, NULL,
+     "agent updates right after the critic reset that ends pre-training"},
+    {"segment", PREFRL_PARAM_INT, "50", 1, 100000, NULL,
+     "length H of the queried segments (steps)"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+/* ---- hints -------------------------------------------------------------- */
+
+guint prefrl_edit_distance(const char *a, const char *b)
+{
+    gsize la = strlen(a), lb = strlen(b);
+    guint *row = g_new(guint, lb + 1);
+    for (gsize j = 0; j <= lb; j++)
+        row[j] = (guint)j;
+    for (gsize i = 1; i <= la; i++) {
+        guint diag = row[0];
+        row[0] = (guint)i;
+        for (gsize j = 1; j <= lb; j++) {
+            guint up = row[j];
+            guint cost = g_ascii_tolower(a[i - 1]) == g_ascii_tolower(b[j - 1]) ? 0 : 1;
+            guint best = MIN(MIN(row[j] + 1, row[j - 1] + 1), diag + cost);
+            row[j] = best;
+            diag = up;
+        }
+    }
+    guint d = row[lb];
+    g_free(row);
+    return d;
+}
+
+const char *prefrl_nearest(const char *word, const char *const *candidates, guint n)
+{
+    const char *best = NULL;
+    guint best_d = G_MAXUINT;
+    for (guint i = 0; i < n; i++) {
+        guint d = prefrl_edit_distance(word, candidates[i]);
+        if (d < best_d) {
+            best_d = d;
+            best = candidates[i];
+        }
+    }
+    guint limit = MAX(2, (guint)strlen(word) / 3);
+    return best && best_d <= limit ? best : NULL;
+}
+
+const char *prefrl_param_type_name(PrefrlParamType type)
+{
+    switch (type) {
+    case PREFRL_PARAM_INT: return "int";
+    case PREFRL_PARAM_FLOAT: return "float";
+    case PREFRL_PARAM_BOOL: return "bool";
+    case PREFRL_PARAM_STRING: return "string";
+    case PREFRL_PARAM_CHOICE: return "choice";
+    }
+    return "?";
+}
+
+static GPtrArray *spec_keys(const PrefrlParamSpec *specs, const char *extra)
+{
+    GPtrArray *keys = g_ptr_array_new();
+    for (const PrefrlParamSpec *s = specs; s && s->key; s++)
+        g_ptr_array_add(keys, (gpointer)s->key);
+    if (extra)
+        g_ptr_array_add(keys, (gpointer)extra);
+    return keys;
+}
+
+static char *join_words(GPtrArray *words)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < words->len; i++)
+        g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(words, i));
+    return g_string_free(s, FALSE);
+}
+
+/* ---- values ------------------------------------------------------------- */
+
+static gboolean parse_float(const char *t, double *out)
+{
+    const char *s = t;
+    int sign = 1;
+    if (*s == '+' || *s == '-')
+        sign = *s++ == '-' ? -1 : 1;
+    if (*s == '.')
+        s++; /* YAML spells infinity .inf */
+    if (!g_ascii_strcasecmp(s, "inf") || !g_ascii_strcasecmp(s, "infinity")) {
+        *out = sign * INFINITY;
+        return TRUE;
+    }
+    char *end;
+    errno = 0;
+    double v = g_ascii_strtod(t, &end);
+    if (end == t || *end || errno == ERANGE || isnan(v))
+        return FALSE;
+    *out = v;
+    return TRUE;
+}
+
+static gboolean parse_int(const char *t, gint64 *out)
+{
+    char *end;
+    errno = 0;
+    gint64 v = g_ascii_strtoll(t, &end, 10);
+    if (end != t && !*end && errno == 0) {
+        *out = v;
+        return TRUE;
+    }
+    /* 1e6 is a common way to write step counts: accept integral floats */
+    double d;
+    if (parse_float(t, &d) && isfinite(d) && d == floor(d) && fabs(d) <= INT_MAXF) {
+        *out = (gint64)d;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean parse_bool(const char *t, gboolean *out)
+{
+    static const char *const yes[] = {"true", "yes", "on", "1"};
+    static const char *const no[] = {"false", "no", "off", "0"};
+    for (int i = 0; i < 4; i++) {
+        if (!g_ascii_strcasecmp(t, yes[i])) {
+            *out = TRUE;
+            return TRUE;
+        }
+        if (!g_ascii_strcasecmp(t, no[i])) {
+            *out = FALSE;
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static gboolean choice_ok(const char *choices, const char *t)
+{
+    char **words = g_strsplit(choices, "|", -1);
+    gboolean ok = g_strv_contains((const char *const *)words, t);
+    g_strfreev(words);
+    return ok;
+}
+
+static char *format_bound(double v, PrefrlParamType type)
+{
+    if (isinf(v))
+        return g_strdup(v > 0 ? "inf" : "-inf");
+    if (type == PREFRL_PARAM_INT)
+        return g_strdup_printf("%lld", (long long)v);
+    return g_strdup_printf("%g", v);
+}
+
+/* check node against spec and normalise its text; error names label.key */
+static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlNode *n,
+                            GError **error)
+{
+    char *where = prefrl_node_where(n, FALSE);
+    gboolean ok = TRUE;
+    if (n->kind != PREFRL_NODE_SCALAR) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s%s.%s: expected a single %s value, not a %s", where, label, s->key,
+                    prefrl_param_type_name(s->type),
+                    n->kind == PREFRL_NODE_MAP ? "map" : "list");
+        g_free(where);
+        return FALSE;
+    }
+    const char *t = n->text;
+    double v = 0;
+    switch (s->type) {
+    case PREFRL_PARAM_INT: {
+        gint64 i;
+        if (!parse_int(t, &i) || n->quoted) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s.%s: expected an integer, got '%s'", where, label, s->key, t);
+            ok = FALSE;
+            break;
+        }
+        v = (double)i;
+        g_free(n->text);
+        n->text = g_strdup_printf("%" G_GINT64_FORMAT, i);
+        t = n->text; /* the old text is gone */
+        break;
+    }
+    case PREFRL_PARAM_FLOAT:
+        if (!parse_float(t, &v) || n->quoted) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s.%s: expected a number, got '%s'", where, label, s->key, t);
+            ok = FALSE;
+        }
+        break;
+    case PREFRL_PARAM_BOOL: {
+        gboolean b;
+        if (!parse_bool(t, &b) || n->quoted) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s.%s: expected true or false, got '%s'", where, label, s->key, t);
+            ok = FALSE;
+            break;
+        }
+        g_free(n->text);
+        n->text = g_strdup(b ? "true" : "false");
+        t = n->text;
+        break;
+    }
+    case PREFRL_PARAM_CHOICE:
+        if (!choice_ok(s->choices, t)) {
+            char **words = g_strsplit(s->choices, "|", -1);
+            char *valid = g_strjoinv(", ", words);
+            const char *near = prefrl_nearest(t, (const char *const *)words, g_strv_length(words));
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s.%s: '%s' is not one of: %s%s%s%s", where, label, s->key, t, valid,
+                        near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
+            g_free(valid);
+            g_strfreev(words);
+            ok = FALSE;
+        }
+        break;
+    case PREFRL_PARAM_STRING:
+        break;
+    }
+    if (ok && (s->type == PREFRL_PARAM_INT || s->type == PREFRL_PARAM_FLOAT) &&
+        s->min != s->max && (v < s->min || v > s->max)) {
+        char *lo = format_bound(s->min, s->type), *hi = format_bound(s->max, s->type);
+        if (s->max >= 1e15) /* effectively unbounded above */
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s.%s: %s is out of range; it must be >= %s", where, label, s->key, t,
+                        lo);
+        else
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s.%s: %s is out of range; allowed values are [%s, %s]", where, label,
+                        s->key, t, lo, hi);
+        g_free(lo);
+        g_free(hi);
+        ok = FALSE;
+    }
+    g_free(where);
+    return ok;
+}
+
+PrefrlNode *prefrl_schema_defaults(const PrefrlParamSpec *specs)
+{
+    PrefrlNode *sec = prefrl_node_new_map("<defaults>", 0, 0);
+    for (const PrefrlParamSpec *s = specs; s && s->key; s++)
+        if (s->dflt)
+            prefrl_node_set(sec, s->key, prefrl_node_new_scalar(s->dflt, "<defaults>", 0, 0));
+    return sec;
+}
+
+gboolean prefrl_schema_apply(const PrefrlParamSpec *specs, const char *label,
+                             PrefrlNode *section, const char *selector, GError **error)
+{
+    /* unknown keys first: a typo is the likeliest mistake */
+    for (guint i = 0; i < section->items->len; i++) {
+        PrefrlNode *n = g_ptr_array_index(section->items, i);
+        if (selector && !strcmp(n->key, selector))
+            continue;
+        const PrefrlParamSpec *s = specs;
+        while (s && s->key && strcmp(s->key, n->key))
+            s++;
+        if (!s || !s->key) {
+            GPtrArray *keys = spec_keys(specs, NULL);
+            const char *near = prefrl_nearest(n->key, (const char *const *)keys->pdata, keys->len);
+            char *where = prefrl_node_where(n, TRUE);
+            if (near) {
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                            "%sunknown key '%s' in %s; did you mean '%s'?", where, n->key, label,
+                            near);
+            } else {
+                char *valid = keys->len ? join_words(keys) : g_strdup("(none)");
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                            "%sunknown key '%s' in %s; valid keys: %s", where, n->key, label,
+                            valid);
+                g_free(valid);
+            }
+            g_free(where);
+            g_ptr_array_unref(keys);
+            return FALSE;
+        }
+        if (!check_value(s, label, n, error))
+            return FALSE;
+    }
+    /* then write out every default */
+    for (const PrefrlParamSpec *s = specs; s && s->key; s++) {
+        if (prefrl_node_get(section, s->key))
+            continue;
+        if (!s->dflt) {
+            char *where = prefrl_node_where(section, TRUE);
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%s%s: missing required key '%s' (%s)", where, label, s->key, s->doc);
+            g_free(where);
+            return FALSE;
+        }
+        PrefrlNode *d = prefrl_node_new_scalar(s->dflt, "<defaults>", 0, 0);
+        prefrl_node_set(section, s->key, d);
+        if (!check_value(s, label, d, error)) /* a bad default is the plugin's bug */
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- whole recipes -------------------------------------------------------- */
+
+static const char *const core_sections[] = {"trainer"};
+
+static gboolean check_section_map(PrefrlNode *n, const char *name, GError **error)
+{
+    if (n->kind == PREFRL_NODE_MAP)
+        return TRUE;
+    char *where = prefrl_node_where(n, FALSE);
+    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s'%s' must be a map of settings",
+                where, name);
+    g_free(where);
+    return FALSE;
+}
+
+static gboolean resolve_component(PrefrlNode *root, PrefrlRegistry *reg, PrefrlKind kind,
+                                  gboolean required, GError **error)
+{
+    const char *kname = prefrl_kind_name(kind), *sel = prefrl_kind_selector(kind);
+    PrefrlNode *sec = prefrl_node_lookup(root, kname);
+    if (!sec) {
+        if (!required)
+            return TRUE;
+        GPtrArray *all = prefrl_registry_list(reg, kind);
+        GPtrArray *names = g_ptr_array_new();
+        for (guint i = 0; i < all->len; i++)
+            g_ptr_array_add(names, (gpointer)((const PrefrlComponent *)all->pdata[i])->name);
+        char *valid = names->len ? join_words(names) : g_strdup("none installed");
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s: missing section '%s:' with '%s:' (one of: %s)", root->file, kname, sel,
+                    valid);
+        g_free(valid);
+        g_ptr_array_unref(names);
+        g_ptr_array_unref(all);
+        return FALSE;
+    }
+    if (!check_section_map(sec, kname, error))
+        return FALSE;
+    const PrefrlNode *which = prefrl_node_get(sec, sel);
+    if (!which || which->kind != PREFRL_NODE_SCALAR) {
+        char *where = prefrl_node_where(which ? which : sec, which != NULL);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%ssection '%s' needs '%s: <name>'; see `prefrl plugins`", where, kname, sel);
+        g_free(where);
+        return FALSE;
+    }
+    GError *err = NULL;
+    const PrefrlComponent *c = prefrl_registry_find(reg, kind, which->text, &err);
+    if (!c) {
+        char *where = prefrl_node_where(which, FALSE);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s%s", where, err->message);
+        g_free(where);
+        g_error_free(err);
+        return FALSE;
+    }
+    char *label = g_strdup_printf("%s/%s", kname, c->name);
+    gboolean ok = prefrl_schema_apply(c->params, label, sec, sel, error);
+    g_free(label);
+    return ok;
+}
+
+const PrefrlComponent *prefrl_recipe_component(const PrefrlNode *root, PrefrlRegistry *reg,
+                                               PrefrlKind kind)
+{
+    const PrefrlNode *sec = prefrl_node_get(root, prefrl_kind_name(kind));
+    const char *name = prefrl_node_text(prefrl_node_get(sec, prefrl_kind_selector(kind)));
+    return name ? prefrl_registry_find(reg, kind, name, NULL) : NULL;
+}
+
+gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint required,
+                               GError **error)
+{
+    /* top level: run keys, core sections and one section per kind */
+    GPtrArray *top = spec_keys(prefrl_run_params, NULL);
+    for (guint i = 0; i < G_N_ELEMENTS(core_sections); i++)
+        g_ptr_array_add(top, (gpointer)core_sections[i]);
+    for (int k = 1; k <= PREFRL_N_KINDS; k++)
+        g_ptr_array_add(top, (gpointer)prefrl_kind_name(k));
+    for (guint i = 0; i < root->items->len; i++) {
+        PrefrlNode *n = g_ptr_array_index(root->items, i);
+        gboolean known = FALSE;
+        for (guint j = 0; j < top->len && !known; j++)
+            known = !strcmp(n->key, top->pdata[j]);
+        if (known)
+            continue;
+        const char *near = prefrl_nearest(n->key, (const char *const *)top->pdata, top->len);
+        char *where = prefrl_node_where(n, TRUE);
+        char *valid = join_words(top);
+        if (near)
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%sunknown key '%s' at the top of the recipe; did you mean '%s'?", where,
+                        n->key, near);
+        else
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "%sunknown key '%s' at the top of the recipe; valid keys: %s", where,
+                        n->key, valid);
+        g_free(valid);
+        g_free(where);
+        g_ptr_array_unref(top);
+        return FALSE;
+    }
+    g_ptr_array_unref(top);
+
+    /* the top-level scalars are validated as a section of their own */
+    PrefrlNode *run = prefrl_node_new_map(root->file, root->line, root->col);
+    for (const PrefrlParamSpec *s = prefrl_run_params; s->key; s++) {
+        PrefrlNode *n = prefrl_node_lookup(root, s->key);
+        if (n)
+            prefrl_node_set(run, s->key, prefrl_node_dup(n));
+    }
+    gboolean ok = prefrl_schema_apply(prefrl_run_params, "recipe", run, NULL, error);
+    for (guint i = 0; ok && i < run->items->len; i++) {
+        PrefrlNode *n = g_ptr_array_index(run->items, i);
+        prefrl_node_set(root, n->key, prefrl_node_dup(n));
+    }
+    prefrl_node_free(run);
+    if (!ok)
+        return FALSE;
+
+    PrefrlNode *trainer = prefrl_node_lookup(root, "trainer");
+    if (!trainer) {
+        trainer = prefrl_node_new_map(root->file, 0, 0);
+        prefrl_node_set(root, "trainer", trainer);
+    }
+    if (!check_section_map(trainer, "trainer", error) ||
+        !prefrl_schema_apply(prefrl_trainer_params, "trainer", trainer, NULL, error))
+        return FALSE;
+
+    for (int k = 1; k <= PREFRL_N_KINDS; k++)
+        if (!resolve_component(root, reg, k, (required >> k) & 1u, error))
+            return FALSE;
+
+    /* cross-component requirements */
+    const PrefrlComponent *reward = prefrl_recipe_component(root, reg, PREFRL_KIND_REWARD);
+    const PrefrlComponent *agent = prefrl_recipe_component(root, reg, PREFRL_KIND_AGENT);
+    if (reward && (reward->flags & PREFRL_FLAG_NEEDS_CRITIC_VIEW) &&
+        !(agent && (agent->flags & PREFRL_FLAG_CRITIC_VIEW))) {
+        const PrefrlNode *at = prefrl_node_get(prefrl_node_get(root, "reward"), "name");
+        char *where = prefrl_node_where(at, FALSE);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%sreward/%s differentiates through the agent's critic, but %s%s has no "
+                    "critic view; use an agent that has one (e.g. agent: {name: sac})",
+                    where, reward->name, agent ? "agent/" : "the recipe names no agent",
+                    agent ? agent->name : "");
+        g_free(where);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- typed getters for plugins ---------------------------------------------- */
+
+static const char *param_text(const PrefrlNode *params, const char *key)
+{
+    const char *t = prefrl_node_text(prefrl_node_get(params, key));
+    if (!t)
+        g_critical("prefrl: parameter '%s' is not in the validated section", key);
+    return t;
+}
+
+gint64 prefrl_param_int(const PrefrlNode *params, const char *key)
+{
+    const char *t = param_text(params, key);
+    gint64 v = 0;
+    if (t && !parse_int(t, &v))
+        g_critical("prefrl: parameter '%s' = '%s' is not an integer", key, t);
+    return v;
+}
+
+double prefrl_param_float(const PrefrlNode *params, const char *key)
+{
+    const char *t = param_text(params, key);
+    double v = 0;
+    if (t && !parse_float(t, &v))
+        g_critical("prefrl: parameter '%s' = '%s' is not a number", key, t);
+    return v;
+}
+
+gboolean prefrl_param_bool(const PrefrlNode *params, const char *key)
+{
+    const char *t = param_text(params, key);
+    gboolean v = FALSE;
+    if (t && !parse_bool(t, &v))
+        g_critical("prefrl: parameter '%s' = '%s' is not a boolean", key, t);
+    return v;
+}
+
+const char *prefrl_param_string(const PrefrlNode *params, const char *key)
+{
+    return param_text(params, key);
+}

@@ -1,0 +1,1060 @@
+/* `prefrl report`: run directories → grouped statistics, figures and tables.
+ * Definitions of every number are in report.h. */
+#include "config.h"
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <glib/gstdio.h>
+
+#include "lab/plot.h"
+#include "host/recipe.h"
+#include "lab/report.h"
+
+#define MAX_DEPTH 16 /* directory levels searched below each DIR */
+
+/* ---- CSV ----------------------------------------------------------------------------- */
+
+typedef struct {
+    char **names;  /* header */
+    int n_cols, n_rows;
+    double *data;  /* row-major n_rows × n_cols; empty fields are NAN */
+} Csv;
+
+static void csv_free(Csv *c)
+{
+    if (!c)
+        return;
+    g_strfreev(c->names);
+    g_free(c->data);
+    g_free(c);
+}
+
+static int csv_col(const Csv *c, const char *name)
+{
+    for (int i = 0; i < c->n_cols; i++)
+        if (!strcmp(c->names[i], name))
+            return i;
+    return -1;
+}
+
+/* A B-Pref CSV: a header line, then numeric rows.  A last line without its
+ * newline is a row still being written by a live run and is ignored. */
+static Csv *csv_read(const char *path, GError **error)
+{
+    char *text = NULL;
+    if (!g_file_get_contents(path, &text, NULL, error))
+        return NULL;
+    Csv *c = g_new0(Csv, 1);
+    char **lines = g_strsplit(text, "\n", -1);
+    guint n_lines = g_strv_length(lines);
+    g_free(text);
+    if (n_lines == 0 || !lines[0][0]) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT, "%s: empty (no header line)", path);
+        goto fail;
+    }
+    c->names = g_strsplit(g_strstrip(lines[0]), ",", -1);
+    c->n_cols = (int)g_strv_length(c->names);
+    /* lines[n_lines-1] is "" after a final newline, or the unfinished row */
+    guint last = n_lines - 1;
+    c->data = g_new(double, (gsize)c->n_cols * MAX(last, 1u));
+    for (guint l = 1; l < last; l++) {
+        char *line = g_strstrip(lines[l]);
+        if (!*line)
+            continue;
+        char **f = g_strsplit(line, ",", -1);
+        if ((int)g_strv_length(f) != c->n_cols) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                        "%s:%u: %u fields where the header has %d", path, l + 1,
+                        g_strv_length(f), c->n_cols);
+            g_strfreev(f);
+            goto fail;
+        }
+        for (int j = 0; j < c->n_cols; j++) {
+            char *end = NULL;
+            double v = f[j][0] ? g_ascii_strtod(f[j], &end) : NAN;
+            if (f[j][0] && (end == f[j] || *end)) {
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                            "%s:%u: column '%s': '%s' is not a number", path, l + 1,
+                            c->names[j], f[j]);
+                g_strfreev(f);
+                goto fail;
+            }
+            c->data[(gsize)c->n_rows * c->n_cols + j] = v;
+        }
+        c->n_rows++;
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    return c;
+fail:
+    g_strfreev(lines);
+    csv_free(c);
+    return NULL;
+}
+
+/* ---- runs ---------------------------------------------------------------------------- */
+
+typedef struct {
+    char *dir, *task, *reward, *agent, *sampler, *teacher, *status;
+    gint64 seed, max_feedback;
+    gboolean labels;     /* the reward learner took preference labels */
+    const char *metric;  /* eval.csv column the report reads */
+    int n;               /* evaluation rows */
+    double *step, *value;
+    double final, auc;
+    double q_mse, q_nmse;  /* last evaluation's Q diagnostics (NAN when not logged) */
+    gboolean has_nmse;     /* eval.csv has a q_nmse column */
+} Run;
+
+static void run_free(gpointer p)
+{
+    Run *r = p;
+    g_free(r->dir);
+    g_free(r->task);
+    g_free(r->reward);
+    g_free(r->agent);
+    g_free(r->sampler);
+    g_free(r->teacher);
+    g_free(r->status);
+    g_free(r->step);
+    g_free(r->value);
+    g_free(r);
+}
+
+static char *section_name(const PrefrlNode *root, const char *section, const char *selector)
+{
+    const char *t = prefrl_node_text(prefrl_node_get(prefrl_node_get(root, section), selector));
+    return t ? g_strdup(t) : NULL;
+}
+
+static gint64 int_at(const PrefrlNode *map, const char *key, gint64 dflt)
+{
+    const char *t = prefrl_node_text(prefrl_node_get(map, key));
+    if (!t)
+        return dflt;
+    char *end = NULL;
+    double v = g_ascii_strtod(t, &end);
+    return end != t && !*end ? (gint64)v : dflt;
+}
+
+/* trapezoidal area under (x, y) divided by the x span */
+static double mean_height(const double *x, const double *y, int n)
+{
+    if (n == 1)
+        return y[0];
+    double area = 0;
+    for (int i = 1; i < n; i++)
+        area += 0.5 * (y[i] + y[i - 1]) * (x[i] - x[i - 1]);
+    return area / (x[n - 1] - x[0]);
+}
+
+static Run *run_load(const char *dir, GError **error)
+{
+    char *cfg = g_build_filename(dir, "config.yaml", NULL);
+    PrefrlNode *root = prefrl_recipe_parse_file(cfg, error);
+    g_free(cfg);
+    if (!root)
+        return NULL;
+    Run *r = g_new0(Run, 1);
+    r->dir = g_strdup(dir);
+    r->task = section_name(root, "env", "task");
+    r->reward = section_name(root, "reward", "name");
+    r->agent = section_name(root, "agent", "name");
+    r->sampler = section_name(root, "sampler", "name");
+    r->teacher = section_name(root, "teacher", "name");
+    r->seed = int_at(root, "seed", 0);
+    r->max_feedback = int_at(prefrl_node_get(root, "trainer"), "max_feedback", 0);
+    prefrl_node_free(root);
+    if (!r->task) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT, "%s/config.yaml names no env.task",
+                    dir);
+        run_free(r);
+        return NULL;
+    }
+    if (!r->reward)
+        r->reward = g_strdup("none");
+
+    char *status = g_build_filename(dir, "status", NULL);
+    if (g_file_get_contents(status, &r->status, NULL, NULL))
+        g_strstrip(r->status);
+    else
+        r->status = g_strdup("unknown");
+    g_free(status);
+    char *labels = g_build_filename(dir, "labels.csv", NULL);
+    r->labels = g_file_test(labels, G_FILE_TEST_EXISTS);
+    g_free(labels);
+
+    char *eval = g_build_filename(dir, "eval.csv", NULL);
+    Csv *c = csv_read(eval, error);
+    g_free(eval);
+    if (!c) {
+        run_free(r);
+        return NULL;
+    }
+    static const char *const metrics[] = {"success_rate", "true_episode_reward", "episode_reward"};
+    int mc = -1;
+    for (guint i = 0; i < G_N_ELEMENTS(metrics) && mc < 0; i++)
+        if ((mc = csv_col(c, metrics[i])) >= 0)
+            r->metric = metrics[i];
+    int sc = csv_col(c, "step"), qc = csv_col(c, "q_mse"), nqc = csv_col(c, "q_nmse");
+    if (mc < 0 || sc < 0 || c->n_rows == 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                    "%s/eval.csv: %s", dir,
+                    sc < 0   ? "no 'step' column"
+                    : mc < 0 ? "no success_rate, true_episode_reward or episode_reward column"
+                             : "no evaluation yet");
+        csv_free(c);
+        run_free(r);
+        return NULL;
+    }
+    r->n = c->n_rows;
+    r->step = g_new(double, r->n);
+    r->value = g_new(double, r->n);
+    for (int i = 0; i < r->n; i++) {
+        const double *row = c->data + (gsize)i * c->n_cols;
+        r->step[i] = row[sc];
+        r->value[i] = row[mc];
+    }
+    const double *last = c->data + (gsize)(r->n - 1) * c->n_cols;
+    r->q_mse = qc >= 0 ? last[qc] : NAN;
+    r->q_nmse = nqc >= 0 ? last[nqc] : NAN;
+    r->has_nmse = nqc >= 0;
+    csv_free(c);
+    for (int i = 1; i < r->n; i++)
+        if (!(r->step[i] > r->step[i - 1])) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
+                        "%s/eval.csv:%d: steps do not increase", dir, i + 2);
+            run_free(r);
+            return NULL;
+        }
+    r->final = r->value[r->n - 1];
+    r->auc = mean_height(r->step, r->value, r->n);
+    return r;
+}
+
+static int str_ptr_cmp(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static void find_runs(const char *dir, int depth, GPtrArray *found)
+{
+    char *cfg = g_build_filename(dir, "config.yaml", NULL);
+    gboolean is_run = g_file_test(cfg, G_FILE_TEST_IS_REGULAR);
+    g_free(cfg);
+    if (is_run) {
+        g_ptr_array_add(found, g_strdup(dir));
+        return;
+    }
+    if (depth >= MAX_DEPTH)
+        return;
+    GDir *d = g_dir_open(dir, 0, NULL);
+    if (!d)
+        return;
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    const char *n;
+    while ((n = g_dir_read_name(d)))
+        if (n[0] != '.')
+            g_ptr_array_add(names, g_strdup(n));
+    g_dir_close(d);
+    g_ptr_array_sort(names, str_ptr_cmp);
+    for (guint i = 0; i < names->len; i++) {
+        char *p = g_build_filename(dir, names->pdata[i], NULL);
+        if (g_file_test(p, G_FILE_TEST_IS_DIR))
+            find_runs(p, depth + 1, found);
+        g_free(p);
+    }
+    g_ptr_array_unref(names);
+}
+
+/* ---- groups -------------------------------------------------------------------------- */
+
+typedef struct {
+    char *task, *method;
+    gint64 budget;       /* -1: the method takes no labels */
+    const char *metric;
+    GPtrArray *runs;     /* Run*, not owned */
+    double final_mean, final_std, auc_mean, auc_std, q_mean, q_std;
+    int q_n;
+} Group;
+
+struct PrefrlReport {
+    GPtrArray *runs;     /* Run* */
+    GPtrArray *groups;   /* Group*, sorted by task, budget, method */
+    GPtrArray *warnings; /* char* */
+    GPtrArray *dirs;     /* char*: the directories asked for */
+    gboolean has_q, budgets_vary;
+    /* the Q diagnostic of the tables: the scale-free q_nmse when every run
+     * with a Q column logged it, else the raw q_mse (older runs) */
+    gboolean q_scaled;
+};
+
+static void group_free(gpointer p)
+{
+    Group *g = p;
+    g_free(g->task);
+    g_free(g->method);
+    g_ptr_array_unref(g->runs);
+    g_free(g);
+}
+
+void prefrl_report_free(PrefrlReport *r)
+{
+    if (!r)
+        return;
+    g_ptr_array_unref(r->groups);
+    g_ptr_array_unref(r->runs);
+    g_ptr_array_unref(r->warnings);
+    g_ptr_array_unref(r->dirs);
+    g_free(r);
+}
+
+guint prefrl_report_n_runs(const PrefrlReport *r)
+{
+    return r->runs->len;
+}
+
+const GPtrArray *prefrl_report_warnings(const PrefrlReport *r)
+{
+    return r->warnings;
+}
+
+/* mean and sample std of the finite values; std NAN below two values */
+static void mean_std(const double *v, int n, double *mean, double *std, int *count)
+{
+    double s = 0;
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i])) {
+            s += v[i];
+            k++;
+        }
+    *mean = k ? s / k : NAN;
+    double ss = 0;
+    for (int i = 0; i < n; i++)
+        if (isfinite(v[i]))
+            ss += (v[i] - *mean) * (v[i] - *mean);
+    *std = k > 1 ? sqrt(ss / (k - 1)) : NAN;
+    if (count)
+        *count = k;
+}
+
+static gboolean varies(const GPtrArray *runs, gsize offset, gboolean labelled_only)
+{
+    const char *first = NULL;
+    gboolean seen = FALSE;
+    for (guint i = 0; i < runs->len; i++) {
+        const Run *r = runs->pdata[i];
+        if (labelled_only && !r->labels)
+            continue;
+        const char *v = G_STRUCT_MEMBER(const char *, r, offset);
+        if (!seen) {
+            first = v;
+            seen = TRUE;
+        } else if (g_strcmp0(first, v)) {
+            return TRUE;
+        }
+    }
+    return FALSE;
+}
+
+static char *method_label(const Run *r, gboolean agent, gboolean sampler, gboolean teacher)
+{
+    GString *extra = g_string_new(NULL);
+    if (agent || !r->labels) /* "true (agent sac)": SAC on the true reward */
+        g_string_append_printf(extra, "agent %s", r->agent ? r->agent : "none");
+    if (sampler && r->labels)
+        g_string_append_printf(extra, "%ssampler %s", extra->len ? ", " : "",
+                               r->sampler ? r->sampler : "none");
+    if (teacher && r->labels)
+        g_string_append_printf(extra, "%steacher %s", extra->len ? ", " : "",
+                               r->teacher ? r->teacher : "none");
+    char *label = extra->len ? g_strdup_printf("%s (%s)", r->reward, extra->str)
+                             : g_strdup(r->reward);
+    g_string_free(extra, TRUE);
+    return label;
+}
+
+static int group_cmp(gconstpointer a, gconstpointer b)
+{
+    const Group *x = *(Group *const *)a, *y = *(Group *const *)b;
+    int c = strcmp(x->task, y->task);
+    if (c)
+        return c;
+    if (x->budget != y->budget)
+        return x->budget < y->budget ? -1 : 1;
+    return strcmp(x->method, y->method);
+}
+
+static void build_groups(PrefrlReport *rep)
+{
+    rep->q_scaled = TRUE;
+    for (guint i = 0; i < rep->runs->len; i++) {
+        const Run *r = rep->runs->pdata[i];
+        if (!isnan(r->q_mse) && !r->has_nmse)
+            rep->q_scaled = FALSE;
+    }
+    gboolean va = varies(rep->runs, G_STRUCT_OFFSET(Run, agent), FALSE);
+    gboolean vs = varies(rep->runs, G_STRUCT_OFFSET(Run, sampler), TRUE);
+    gboolean vt = varies(rep->runs, G_STRUCT_OFFSET(Run, teacher), TRUE);
+    GHashTable *index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < rep->runs->len; i++) {
+        Run *r = rep->runs->pdata[i];
+        char *method = method_label(r, va, vs, vt);
+        gint64 budget = r->labels ? r->max_feedback : -1;
+        char *key = g_strdup_printf("%s\x1f%" G_GINT64_FORMAT "\x1f%s", r->task, budget, method);
+        Group *g = g_hash_table_lookup(index, key);
+        if (!g) {
+            g = g_new0(Group, 1);
+            g->task = g_strdup(r->task);
+            g->method = method;
+            g->budget = budget;
+            g->metric = r->metric;
+            g->runs = g_ptr_array_new();
+            g_ptr_array_add(rep->groups, g);
+            g_hash_table_insert(index, key, g);
+        } else {
+            g_free(method);
+            g_free(key);
+        }
+        if (strcmp(g->metric, r->metric))
+            g_ptr_array_add(rep->warnings,
+                            g_strdup_printf("%s logs %s where other runs of %s log %s; pooled",
+                                            r->dir, r->metric, g->task, g->metric));
+        /* one run per seed: a second one is a repeat (e.g. a label-free method
+         * swept over budgets) and would shrink the std */
+        const Run *twin = NULL;
+        for (guint j = 0; j < g->runs->len && !twin; j++)
+            if (((const Run *)g->runs->pdata[j])->seed == r->seed)
+                twin = g->runs->pdata[j];
+        if (twin)
+            g_ptr_array_add(rep->warnings,
+                            g_strdup_printf("%s repeats seed %" G_GINT64_FORMAT " of %s / %s "
+                                            "(%s); only the first is used",
+                                            r->dir, r->seed, g->task, g->method, twin->dir));
+        else
+            g_ptr_array_add(g->runs, r);
+    }
+    g_hash_table_unref(index);
+    g_ptr_array_sort(rep->groups, group_cmp);
+
+    GHashTable *budgets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    for (guint i = 0; i < rep->groups->len; i++) {
+        Group *g = rep->groups->pdata[i];
+        int n = (int)g->runs->len;
+        double *f = g_new(double, n), *a = g_new(double, n), *q = g_new(double, n);
+        for (int j = 0; j < n; j++) {
+            const Run *r = g->runs->pdata[j];
+            f[j] = r->final;
+            a[j] = r->auc;
+            q[j] = rep->q_scaled ? r->q_nmse : r->q_mse;
+        }
+        mean_std(f, n, &g->final_mean, &g->final_std, NULL);
+        mean_std(a, n, &g->auc_mean, &g->auc_std, NULL);
+        mean_std(q, n, &g->q_mean, &g->q_std, &g->q_n);
+        rep->has_q |= g->q_n > 0;
+        g_free(f);
+        g_free(a);
+        g_free(q);
+        if (g->budget >= 0) {
+            /* a task whose labelled groups have two budgets varies them */
+            gint64 *seen = g_hash_table_lookup(budgets, g->task);
+            if (!seen)
+                g_hash_table_insert(budgets, g_strdup(g->task), g_memdup2(&g->budget, sizeof g->budget));
+            else if (*seen != g->budget)
+                rep->budgets_vary = TRUE;
+        }
+    }
+    GHashTableIter it;
+    gpointer k, v;
+    g_hash_table_iter_init(&it, budgets);
+    while (g_hash_table_iter_next(&it, &k, &v))
+        g_free(v);
+    g_hash_table_unref(budgets);
+}
+
+PrefrlReport *prefrl_report_load(const char *const *dirs, int n_dirs, gboolean include_unfinished,
+                                 GError **error)
+{
+    PrefrlReport *rep = g_new0(PrefrlReport, 1);
+    rep->runs = g_ptr_array_new_with_free_func(run_free);
+    rep->groups = g_ptr_array_new_with_free_func(group_free);
+    rep->warnings = g_ptr_array_new_with_free_func(g_free);
+    rep->dirs = g_ptr_array_new_with_free_func(g_free);
+    GPtrArray *found = g_ptr_array_new_with_free_func(g_free);
+    for (int i = 0; i < n_dirs; i++) {
+        if (!g_file_test(dirs[i], G_FILE_TEST_IS_DIR)) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s: not a directory", dirs[i]);
+            g_ptr_array_unref(found);
+            prefrl_report_free(rep);
+            return NULL;
+        }
+        g_ptr_array_add(rep->dirs, g_strdup(dirs[i]));
+        find_runs(dirs[i], 0, found);
+    }
+    int unfinished = 0;
+    for (guint i = 0; i < found->len; i++) {
+        GError *err = NULL;
+        Run *r = run_load(found->pdata[i], &err);
+        if (!r) {
+            g_ptr_array_add(rep->warnings, g_strdup_printf("left out %s: %s",
+                                                           (char *)found->pdata[i], err->message));
+            g_error_free(err);
+            continue;
+        }
+        if (strcmp(r->status, "done") && !include_unfinished) {
+            unfinished++;
+            g_ptr_array_add(rep->warnings,
+                            g_strdup_printf("left out %s: status '%s' (pass --all to include "
+                                            "unfinished runs)", r->dir, r->status));
+            run_free(r);
+            continue;
+        }
+        g_ptr_array_add(rep->runs, r);
+    }
+    if (!rep->runs->len) {
+        GString *why = g_string_new(NULL);
+        for (guint i = 0; i < rep->warnings->len; i++)
+            g_string_append_printf(why, "\n  %s", (char *)rep->warnings->pdata[i]);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "no %srun directories (with config.yaml and eval.csv) found under %s%s%s",
+                    unfinished ? "finished " : "", dirs[0], n_dirs > 1 ? " ..." : "", why->str);
+        g_string_free(why, TRUE);
+        g_ptr_array_unref(found);
+        prefrl_report_free(rep);
+        return NULL;
+    }
+    g_ptr_array_unref(found);
+    build_groups(rep);
+    return rep;
+}
+
+/* ---- tables -------------------------------------------------------------------------- */
+
+/* digits that suit the magnitude: returns 512.3, 0.834, 12.05 */
+static void fmt_num(GString *s, double v)
+{
+    if (!isfinite(v))
+        g_string_append(s, "–");
+    else if (fabs(v) >= 100)
+        g_string_append_printf(s, "%.1f", v);
+    else if (fabs(v) >= 1)
+        g_string_append_printf(s, "%.2f", v);
+    else
+        g_string_append_printf(s, "%.3g", v);
+}
+
+static void fmt_mean_std(GString *s, double mean, double std)
+{
+    fmt_num(s, mean);
+    g_string_append(s, " ± ");
+    fmt_num(s, std);
+}
+
+static const char *metric_title(const char *metric)
+{
+    return !strcmp(metric, "success_rate") ? "success rate (%)" : "episode return";
+}
+
+/* a panel plotting `metric` (y label `prefix` + its title); a success rate's
+ * bands stay within 0-100 % */
+static PrefrlPanel *metric_panel(PrefrlFigure *fig, const char *title, const char *xlabel,
+                                 const char *prefix, const char *metric)
+{
+    char *ylabel = g_strconcat(prefix, metric_title(metric), NULL);
+    PrefrlPanel *p = prefrl_figure_add_panel(fig, title, xlabel, ylabel);
+    g_free(ylabel);
+    if (!strcmp(metric, "success_rate"))
+        prefrl_panel_set_y_limits(p, 0.0, 100.0);
+    return p;
+}
+
+static void fmt_budget(GString *s, gint64 b)
+{
+    if (b < 0)
+        g_string_append(s, "–");
+    else
+        g_string_append_printf(s, "%" G_GINT64_FORMAT, b);
+}
+
+char *prefrl_report_summary_markdown(const PrefrlReport *r)
+{
+    GString *s = g_string_new("| task | labels | method | n | final | AUC |");
+    if (r->has_q)
+        g_string_append_printf(s, " %s |\n|---|---|---|---|---|---|---|\n",
+                               r->q_scaled ? "Q nmse" : "Q mse");
+    else
+        g_string_append(s, "\n|---|---|---|---|---|---|\n");
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        g_string_append_printf(s, "| %s | ", g->task);
+        fmt_budget(s, g->budget);
+        g_string_append_printf(s, " | %s | %u | ", g->method, g->runs->len);
+        fmt_mean_std(s, g->final_mean, g->final_std);
+        g_string_append(s, " | ");
+        fmt_mean_std(s, g->auc_mean, g->auc_std);
+        if (r->has_q) {
+            g_string_append(s, " | ");
+            if (g->q_n)
+                fmt_mean_std(s, g->q_mean, g->q_std);
+            else
+                g_string_append(s, "–");
+        }
+        g_string_append(s, " |\n");
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* RFC 4180 field */
+static void csv_field(GString *s, const char *v, gboolean last)
+{
+    if (v && strpbrk(v, ",\"\n")) {
+        g_string_append_c(s, '"');
+        for (const char *c = v; *c; c++) {
+            if (*c == '"')
+                g_string_append_c(s, '"');
+            g_string_append_c(s, *c);
+        }
+        g_string_append_c(s, '"');
+    } else if (v) {
+        g_string_append(s, v);
+    }
+    g_string_append_c(s, last ? '\n' : ',');
+}
+
+static void csv_num(GString *s, double v, gboolean last)
+{
+    if (isfinite(v))
+        g_string_append_printf(s, "%.9g", v);
+    g_string_append_c(s, last ? '\n' : ',');
+}
+
+static char *seeds_of(const Group *g)
+{
+    GString *s = g_string_new(NULL);
+    for (guint j = 0; j < g->runs->len; j++)
+        g_string_append_printf(s, "%s%" G_GINT64_FORMAT, j ? " " : "",
+                               ((const Run *)g->runs->pdata[j])->seed);
+    return g_string_free(s, FALSE);
+}
+
+static char *summary_csv(const PrefrlReport *r)
+{
+    GString *s = g_string_new("task,method,reward,agent,sampler,teacher,max_feedback,metric,n,"
+                              "seeds,final_mean,final_std,auc_mean,auc_std,q_metric,q_mean,"
+                              "q_std,q_n\n");
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        const Run *r0 = g->runs->pdata[0];
+        csv_field(s, g->task, FALSE);
+        csv_field(s, g->method, FALSE);
+        csv_field(s, r0->reward, FALSE);
+        csv_field(s, r0->agent, FALSE);
+        csv_field(s, r0->labels ? r0->sampler : NULL, FALSE);
+        csv_field(s, r0->labels ? r0->teacher : NULL, FALSE);
+        if (g->budget >= 0)
+            g_string_append_printf(s, "%" G_GINT64_FORMAT, g->budget);
+        g_string_append_c(s, ',');
+        csv_field(s, g->metric, FALSE);
+        g_string_append_printf(s, "%u,", g->runs->len);
+        char *seeds = seeds_of(g);
+        csv_field(s, seeds, FALSE);
+        g_free(seeds);
+        csv_num(s, g->final_mean, FALSE);
+        csv_num(s, g->final_std, FALSE);
+        csv_num(s, g->auc_mean, FALSE);
+        csv_num(s, g->auc_std, FALSE);
+        csv_field(s, g->q_n ? (r->q_scaled ? "q_nmse" : "q_mse") : NULL, FALSE);
+        csv_num(s, g->q_mean, FALSE);
+        csv_num(s, g->q_std, FALSE);
+        g_string_append_printf(s, "%d\n", g->q_n);
+    }
+    return g_string_free(s, FALSE);
+}
+
+/* rows (task, budget when it varies) × method columns, as in the paper's Table 1 */
+static void q_tables(const PrefrlReport *r, char **md, char **csv)
+{
+    GPtrArray *methods = g_ptr_array_new();
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        gboolean seen = FALSE;
+        for (guint j = 0; j < methods->len && !seen; j++)
+            seen = !strcmp(methods->pdata[j], g->method);
+        if (g->q_n && !seen)
+            g_ptr_array_add(methods, g->method);
+    }
+    g_ptr_array_sort(methods, str_ptr_cmp);
+    GString *m = g_string_new("| task | labels |");
+    for (guint j = 0; j < methods->len; j++)
+        g_string_append_printf(m, " %s |", (char *)methods->pdata[j]);
+    g_string_append(m, "\n|---|---|");
+    for (guint j = 0; j < methods->len; j++)
+        g_string_append(m, "---|");
+    g_string_append_c(m, '\n');
+    GString *c = g_string_new(NULL);
+    g_string_printf(c, "task,max_feedback,method,n,%s_mean,%s_std\n",
+                    r->q_scaled ? "q_nmse" : "q_mse", r->q_scaled ? "q_nmse" : "q_mse");
+    /* one row per task and labelled budget; label-free methods repeat in each */
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *row = r->groups->pdata[i];
+        if (i > 0) {
+            const Group *prev = r->groups->pdata[i - 1];
+            if (!strcmp(prev->task, row->task) && prev->budget == row->budget)
+                continue;
+        }
+        gboolean labelled_exists = FALSE;
+        for (guint k = 0; k < r->groups->len && !labelled_exists; k++) {
+            const Group *g = r->groups->pdata[k];
+            labelled_exists = !strcmp(g->task, row->task) && g->budget >= 0 && g->q_n;
+        }
+        if (row->budget < 0 && labelled_exists)
+            continue; /* shown in the labelled rows */
+        g_string_append_printf(m, "| %s | ", row->task);
+        fmt_budget(m, row->budget);
+        g_string_append(m, " |");
+        for (guint j = 0; j < methods->len; j++) {
+            const Group *cell = NULL;
+            for (guint k = 0; k < r->groups->len && !cell; k++) {
+                const Group *g = r->groups->pdata[k];
+                if (!strcmp(g->task, row->task) && !strcmp(g->method, methods->pdata[j]) &&
+                    (g->budget == row->budget || g->budget < 0) && g->q_n)
+                    cell = g;
+            }
+            g_string_append_c(m, ' ');
+            if (cell) {
+                fmt_mean_std(m, cell->q_mean, cell->q_std);
+                g_string_append_printf(m, " (%d)", cell->q_n);
+                csv_field(c, cell->task, FALSE);
+                if (cell->budget >= 0)
+                    g_string_append_printf(c, "%" G_GINT64_FORMAT, cell->budget);
+                g_string_append_c(c, ',');
+                csv_field(c, cell->method, FALSE);
+                g_string_append_printf(c, "%d,", cell->q_n);
+                csv_num(c, cell->q_mean, FALSE);
+                csv_num(c, cell->q_std, TRUE);
+            } else {
+                g_string_append(m, "–");
+            }
+            g_string_append(m, " |");
+        }
+        g_string_append_c(m, '\n');
+    }
+    g_ptr_array_unref(methods);
+    *md = g_string_free(m, FALSE);
+    *csv = g_string_free(c, FALSE);
+}
+
+/* ---- figures ------------------------------------------------------------------------- */
+
+static int double_cmp(gconstpointer a, gconstpointer b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* the mean curve of a group: at each step any run logged, mean and sample
+ * std (0 with one run) over the runs that logged it; arrays newly allocated */
+static int group_curve(const Group *g, double **x, double **mean, double **std)
+{
+    GArray *steps = g_array_new(FALSE, FALSE, sizeof(double));
+    for (guint j = 0; j < g->runs->len; j++) {
+        const Run *r = g->runs->pdata[j];
+        g_array_append_vals(steps, r->step, (guint)r->n);
+    }
+    g_array_sort(steps, double_cmp);
+    *x = g_new(double, MAX(steps->len, 1u));
+    *mean = g_new(double, MAX(steps->len, 1u));
+    *std = g_new(double, MAX(steps->len, 1u));
+    double *vals = g_new(double, g->runs->len);
+    guint *at = g_new0(guint, g->runs->len); /* each run's next row: steps increase */
+    int n = 0;
+    for (guint i = 0; i < steps->len; i++) {
+        double s = g_array_index(steps, double, i);
+        if (n > 0 && (*x)[n - 1] == s)
+            continue;
+        int k = 0;
+        for (guint j = 0; j < g->runs->len; j++) {
+            const Run *r = g->runs->pdata[j];
+            while (at[j] < (guint)r->n && r->step[at[j]] < s)
+                at[j]++;
+            if (at[j] < (guint)r->n && r->step[at[j]] == s)
+                vals[k++] = r->value[at[j]];
+        }
+        double m, sd;
+        mean_std(vals, k, &m, &sd, NULL);
+        (*x)[n] = s;
+        (*mean)[n] = m;
+        (*std)[n] = isfinite(sd) ? sd : 0.0;
+        n++;
+    }
+    g_free(at);
+    g_free(vals);
+    g_array_unref(steps);
+    return n;
+}
+
+static void add_curve(PrefrlPanel *p, const Group *g)
+{
+    double *x, *m, *sd;
+    int n = group_curve(g, &x, &m, &sd);
+    prefrl_panel_add_series(p, g->method, PREFRL_SERIES_BAND, n, x, m, sd);
+    g_free(x);
+    g_free(m);
+    g_free(sd);
+}
+
+/* tasks in order, and each task's labelled budgets in increasing order */
+static GPtrArray *task_list(const PrefrlReport *r)
+{
+    GPtrArray *tasks = g_ptr_array_new();
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        if (!tasks->len || strcmp(g_ptr_array_index(tasks, tasks->len - 1), g->task))
+            g_ptr_array_add(tasks, g->task);
+    }
+    return tasks;
+}
+
+static GArray *budgets_of(const PrefrlReport *r, const char *task)
+{
+    GArray *b = g_array_new(FALSE, FALSE, sizeof(gint64));
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        if (strcmp(g->task, task) || g->budget < 0)
+            continue;
+        if (!b->len || g_array_index(b, gint64, b->len - 1) != g->budget)
+            g_array_append_val(b, g->budget);
+    }
+    return b;
+}
+
+static PrefrlFigure *curves_figure(const PrefrlReport *r)
+{
+    GPtrArray *tasks = task_list(r);
+    int cols = 1;
+    if (r->budgets_vary) {
+        for (guint t = 0; t < tasks->len; t++) {
+            GArray *b = budgets_of(r, tasks->pdata[t]);
+            cols = MAX(cols, (int)b->len);
+            g_array_unref(b);
+        }
+    } else {
+        cols = MIN((int)tasks->len, 3);
+    }
+    PrefrlFigure *fig = prefrl_figure_new(NULL, cols);
+    for (guint t = 0; t < tasks->len; t++) {
+        const char *task = tasks->pdata[t];
+        GArray *b = budgets_of(r, task);
+        int panels = r->budgets_vary ? MAX((int)b->len, 1) : 1;
+        for (int k = 0; k < panels; k++) {
+            GString *title = g_string_new(task);
+            if (b->len == 1 || (r->budgets_vary && b->len))
+                g_string_append_printf(title, " · %" G_GINT64_FORMAT " labels",
+                                       g_array_index(b, gint64, r->budgets_vary ? k : 0));
+            const char *metric = NULL;
+            PrefrlPanel *p = NULL;
+            for (guint i = 0; i < r->groups->len; i++) {
+                const Group *g = r->groups->pdata[i];
+                if (strcmp(g->task, task))
+                    continue;
+                if (r->budgets_vary && b->len && g->budget >= 0 &&
+                    g->budget != g_array_index(b, gint64, k))
+                    continue;
+                if (!p) {
+                    metric = g->metric;
+                    p = metric_panel(fig, title->str, "environment steps", "", metric);
+                }
+                add_curve(p, g);
+            }
+            g_string_free(title, TRUE);
+        }
+        if (r->budgets_vary)
+            for (int k = panels; k < cols; k++)
+                prefrl_figure_skip_panel(fig);
+        g_array_unref(b);
+    }
+    g_ptr_array_unref(tasks);
+    return fig;
+}
+
+/* final performance against the label budget, one panel per task whose
+ * budgets vary; label-free methods as dashed references */
+static PrefrlFigure *budget_figure(const PrefrlReport *r)
+{
+    GPtrArray *tasks = task_list(r);
+    int n_panels = 0;
+    for (guint t = 0; t < tasks->len; t++) {
+        GArray *b = budgets_of(r, tasks->pdata[t]);
+        n_panels += b->len > 1;
+        g_array_unref(b);
+    }
+    PrefrlFigure *fig = prefrl_figure_new(NULL, MIN(n_panels, 3));
+    for (guint t = 0; t < tasks->len; t++) {
+        const char *task = tasks->pdata[t];
+        GArray *b = budgets_of(r, task);
+        if (b->len < 2) {
+            g_array_unref(b);
+            continue;
+        }
+        const Group *first = NULL;
+        for (guint i = 0; i < r->groups->len && !first; i++)
+            if (!strcmp(((const Group *)r->groups->pdata[i])->task, task))
+                first = r->groups->pdata[i];
+        PrefrlPanel *p = metric_panel(fig, task, "preference labels (max_feedback)", "final ",
+                                      first->metric);
+        double *ticks = g_new(double, b->len);
+        for (guint k = 0; k < b->len; k++)
+            ticks[k] = (double)g_array_index(b, gint64, k);
+        gint64 lo = g_array_index(b, gint64, 0), hi = g_array_index(b, gint64, b->len - 1);
+        prefrl_panel_set_log_x(p, lo > 0 && hi >= 10 * lo);
+        prefrl_panel_set_x_ticks(p, ticks, (int)b->len);
+        g_free(ticks);
+        /* one series per method over the budgets it has */
+        GPtrArray *done = g_ptr_array_new();
+        for (guint i = 0; i < r->groups->len; i++) {
+            const Group *g = r->groups->pdata[i];
+            gboolean seen = FALSE;
+            for (guint j = 0; j < done->len && !seen; j++)
+                seen = !strcmp(done->pdata[j], g->method);
+            if (strcmp(g->task, task) || seen)
+                continue;
+            g_ptr_array_add(done, g->method);
+            if (g->budget < 0) {
+                double sd = isfinite(g->final_std) ? g->final_std : 0.0;
+                double x0 = (double)lo;
+                prefrl_panel_add_series(p, g->method, PREFRL_SERIES_HLINE, 1, &x0,
+                                        &g->final_mean, &sd);
+                continue;
+            }
+            GArray *x = g_array_new(FALSE, FALSE, sizeof(double));
+            GArray *m = g_array_new(FALSE, FALSE, sizeof(double));
+            GArray *sd = g_array_new(FALSE, FALSE, sizeof(double));
+            for (guint k = i; k < r->groups->len; k++) {
+                const Group *h = r->groups->pdata[k];
+                if (strcmp(h->task, task) || strcmp(h->method, g->method))
+                    continue;
+                double bx = (double)h->budget, s = isfinite(h->final_std) ? h->final_std : 0.0;
+                g_array_append_val(x, bx);
+                g_array_append_val(m, h->final_mean);
+                g_array_append_val(sd, s);
+            }
+            prefrl_panel_add_series(p, g->method, PREFRL_SERIES_POINTS, (int)x->len,
+                                    (double *)x->data, (double *)m->data, (double *)sd->data);
+            g_array_unref(x);
+            g_array_unref(m);
+            g_array_unref(sd);
+        }
+        g_ptr_array_unref(done);
+        g_array_unref(b);
+    }
+    g_ptr_array_unref(tasks);
+    return fig;
+}
+
+/* ---- output -------------------------------------------------------------------------- */
+
+static gboolean put(const char *dir, const char *name, const char *text, GPtrArray *written,
+                    GError **error)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    gboolean ok = prefrl_write_file_atomic(path, text, strlen(text), error);
+    g_free(path);
+    if (ok && written)
+        g_ptr_array_add(written, g_strdup(name));
+    return ok;
+}
+
+static gboolean save_figure(PrefrlFigure *fig, const char *dir, const char *stem,
+                            GPtrArray *written, GError **error)
+{
+    char *png_name = g_strconcat(stem, ".png", NULL), *svg_name = g_strconcat(stem, ".svg", NULL);
+    char *png = g_build_filename(dir, png_name, NULL), *svg = g_build_filename(dir, svg_name, NULL);
+    gboolean ok = prefrl_figure_save(fig, png, svg, error);
+    if (ok && written) {
+        g_ptr_array_add(written, png_name);
+        g_ptr_array_add(written, svg_name);
+    } else {
+        g_free(png_name);
+        g_free(svg_name);
+    }
+    g_free(png);
+    g_free(svg);
+    prefrl_figure_free(fig);
+    return ok;
+}
+
+gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArray *written,
+                             GError **error)
+{
+    if (g_mkdir_with_parents(out_dir, 0755) != 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", out_dir,
+                    g_strerror(errno));
+        return FALSE;
+    }
+    char *summary = prefrl_report_summary_markdown(r);
+    char *csv = summary_csv(r);
+    char *q_md = NULL, *q_csv = NULL;
+    if (r->has_q)
+        q_tables(r, &q_md, &q_csv);
+    gboolean ok = put(out_dir, "summary.md", summary, written, error) &&
+                  put(out_dir, "summary.csv", csv, written, error) &&
+                  (!r->has_q || (put(out_dir, "q_accuracy.md", q_md, written, error) &&
+                                 put(out_dir, "q_accuracy.csv", q_csv, written, error))) &&
+                  save_figure(curves_figure(r), out_dir, "curves", written, error) &&
+                  (!r->budgets_vary ||
+                   save_figure(budget_figure(r), out_dir, "budget", written, error));
+    if (ok) {
+        GString *md = g_string_new("# prefrl report\n\n");
+        g_string_append_printf(md, "%u runs from", r->runs->len);
+        for (guint i = 0; i < r->dirs->len; i++)
+            g_string_append_printf(md, " `%s`", (char *)r->dirs->pdata[i]);
+        g_string_append(md, ", seeds pooled per method, task and label budget.\n\n"
+                            "## Learning curves\n\n![learning curves](curves.png)\n\n"
+                            "Mean across seeds, shaded ± one standard deviation; x: environment "
+                            "steps, y: the true episode return (DMC) or success rate in % "
+                            "(Meta-world) of the deterministic evaluation episodes.\n\n"
+                            "## Summary\n\n");
+        g_string_append(md, summary);
+        g_string_append(md, "\n*final*: the last evaluation of each run; *AUC*: area under "
+                            "its evaluation curve divided by the step span (its average "
+                            "height); mean ± sample std (n − 1) over the n runs; *labels*: "
+                            "trainer.max_feedback (– for a reward that takes no labels). "
+                            "The same numbers at full precision are in summary.csv.\n");
+        if (r->budgets_vary)
+            g_string_append(md, "\n## Label budgets\n\n![final performance against label "
+                                "budget](budget.png)\n\nFinal performance (mean ± std "
+                                "across seeds) per label budget; dashed: methods without "
+                                "labels.\n");
+        if (r->has_q) {
+            g_string_append(md, "\n## Q-function accuracy (the paper's Table 1)\n\n");
+            g_string_append(md,
+                            r->q_scaled
+                                ? "`q_nmse`: mean squared error between the critic's Q(s, a) "
+                                  "and the discounted true return G over the evaluation "
+                                  "episodes, both standardised over those steps (= 2(1 − "
+                                  "Pearson r)), so a learned reward's arbitrary scale and "
+                                  "offset do not count; at the last evaluation; mean ± std "
+                                  "(n runs).\n\n"
+                                : "`q_mse`: mean squared error between the critic's Q(s, a) "
+                                  "and the discounted true return over the evaluation "
+                                  "episodes, at the last evaluation, on each reward's own "
+                                  "scale (these runs predate the scale-free q_nmse); mean ± "
+                                  "std (n runs).\n\n");
+            g_string_append(md, q_md);
+        }
+        if (r->warnings->len) {
+            g_string_append(md, "\n## Notes\n\n");
+            for (guint i = 0; i < r->warnings->len; i++)
+                g_string_append_printf(md, "- %s\n", (char *)r->warnings->pdata[i]);
+        }
+        ok = put(out_dir, "report.md", md->str, written, error);
+        g_string_free(md, TRUE);
+    }
+    g_free(summary);
+    g_free(csv);
+    g_free(q_md);
+    g_free(q_csv);
+    return ok;
+}
