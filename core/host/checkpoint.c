@@ -1,6 +1,8 @@
-/* The trainer's checkpoint stream: see checkpoint.h. */
+/* The checkpoint stream (include/prefrl/ckpt.h): raw little-endian fields
+ * with a running CRC-32, closed by the checksum; the first error sticks. */
 #include "config.h"
 #include <errno.h>
+#include <unistd.h>
 #include <string.h>
 #include <prefrl/error.h>
 
@@ -32,12 +34,64 @@ uint32_t prefrl_crc32(uint32_t crc, const void *data, size_t n)
     return ~crc;
 }
 
-
-void prefrl_ckpt_init(PrefrlCkpt *c, FILE *f, const char *path)
+static PrefrlCkpt *ckpt_open(const char *path, gboolean writing, GError **error)
 {
-    memset(c, 0, sizeof *c);
+    FILE *f = fopen(path, writing ? "wb" : "rb");
+    if (!f) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot %s %s: %s",
+                    writing ? "create" : "open", path, g_strerror(errno));
+        return NULL;
+    }
+    PrefrlCkpt *c = g_new0(PrefrlCkpt, 1);
     c->f = f;
-    c->path = path;
+    c->path = g_strdup(path);
+    c->writing = writing;
+    c->owns_file = TRUE;
+    return c;
+}
+
+PrefrlCkpt *prefrl_ckpt_open_write(const char *path, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    return ckpt_open(path, TRUE, error);
+}
+
+PrefrlCkpt *prefrl_ckpt_open_read(const char *path, GError **error)
+{
+    g_return_val_if_fail(path != NULL, NULL);
+    return ckpt_open(path, FALSE, error);
+}
+
+void prefrl_ckpt_abort(PrefrlCkpt *c)
+{
+    if (!c)
+        return;
+    if (c->owns_file && c->f)
+        fclose(c->f);
+    g_clear_error(&c->error);
+    g_free(c->path);
+    g_free(c);
+}
+
+gboolean prefrl_ckpt_ok(const PrefrlCkpt *c)
+{
+    return c->error == NULL;
+}
+
+const char *prefrl_ckpt_path(const PrefrlCkpt *c)
+{
+    return c->path;
+}
+
+gboolean prefrl_ckpt_check(PrefrlCkpt *c, GError **error)
+{
+    if (!c->error)
+        return TRUE;
+    g_propagate_error(error, c->error);
+    c->error = NULL;
+    /* keep the stream failed: a later close must not succeed */
+    c->error = g_error_new_literal(PREFRL_ERROR, PREFRL_ERROR_FORMAT, "already reported");
+    return FALSE;
 }
 
 void prefrl_ckpt_fail(PrefrlCkpt *c, const char *fmt, ...)
@@ -134,10 +188,59 @@ char *prefrl_ckpt_get_str(PrefrlCkpt *c)
     return s;
 }
 
-gboolean prefrl_ckpt_finish_write(PrefrlCkpt *c, GError **error)
+void prefrl_ckpt_put_floats(PrefrlCkpt *c, const float *p, size_t n)
+{
+    prefrl_ckpt_put_i64(c, (int64_t)n);
+    prefrl_ckpt_put(c, p, n * sizeof *p);
+}
+
+void prefrl_ckpt_put_doubles(PrefrlCkpt *c, const double *p, size_t n)
+{
+    prefrl_ckpt_put_i64(c, (int64_t)n);
+    prefrl_ckpt_put(c, p, n * sizeof *p);
+}
+
+void prefrl_ckpt_get_floats(PrefrlCkpt *c, float *p, size_t n, const char *what)
+{
+    prefrl_ckpt_get_count(c, (int64_t)n, (int64_t)n, what);
+    prefrl_ckpt_get(c, p, c->error ? 0 : n * sizeof *p);
+    if (c->error)
+        memset(p, 0, n * sizeof *p);
+}
+
+void prefrl_ckpt_get_doubles(PrefrlCkpt *c, double *p, size_t n, const char *what)
+{
+    prefrl_ckpt_get_count(c, (int64_t)n, (int64_t)n, what);
+    prefrl_ckpt_get(c, p, c->error ? 0 : n * sizeof *p);
+    if (c->error)
+        memset(p, 0, n * sizeof *p);
+}
+
+void prefrl_ckpt_put_tag(PrefrlCkpt *c, const char *tag, int version)
+{
+    prefrl_ckpt_put_str(c, tag);
+    prefrl_ckpt_put_i64(c, version);
+}
+
+void prefrl_ckpt_expect_tag(PrefrlCkpt *c, const char *tag, int version)
+{
+    char *got = prefrl_ckpt_get_str(c);
+    int64_t v = prefrl_ckpt_get_i64(c);
+    if (!c->error && (!got || strcmp(got, tag) != 0 || v != version))
+        prefrl_ckpt_fail(c, "holds %s version %lld where %s version %d was expected (another "
+                            "component's or version's checkpoint)",
+                         got ? got : "(nothing)", (long long)v, tag, version);
+    g_free(got);
+}
+
+/* append the checksum; FALSE with the first error */
+static gboolean finish_write(PrefrlCkpt *c, GError **error)
 {
     uint32_t crc = c->crc;
     prefrl_ckpt_put(c, &crc, sizeof crc);
+    if (!c->error && (fflush(c->f) != 0 || fsync(fileno(c->f)) != 0))
+        c->error = g_error_new(PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", c->path,
+                               g_strerror(errno));
     if (c->error) {
         g_propagate_error(error, c->error);
         c->error = NULL;
@@ -146,7 +249,8 @@ gboolean prefrl_ckpt_finish_write(PrefrlCkpt *c, GError **error)
     return TRUE;
 }
 
-gboolean prefrl_ckpt_finish_read(PrefrlCkpt *c, GError **error)
+/* read and compare the checksum; FALSE with the first error */
+static gboolean finish_read(PrefrlCkpt *c, GError **error)
 {
     uint32_t want = c->crc, got = 0;
     prefrl_ckpt_get(c, &got, sizeof got);
@@ -160,4 +264,20 @@ gboolean prefrl_ckpt_finish_read(PrefrlCkpt *c, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+gboolean prefrl_ckpt_close(PrefrlCkpt *c, GError **error)
+{
+    g_return_val_if_fail(c != NULL, FALSE);
+    gboolean ok = c->writing ? finish_write(c, error) : finish_read(c, error);
+    if (c->owns_file) {
+        if (fclose(c->f) != 0 && ok) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot close %s: %s", c->path,
+                        g_strerror(errno));
+            ok = FALSE;
+        }
+        c->f = NULL;
+    }
+    prefrl_ckpt_abort(c);
+    return ok;
 }

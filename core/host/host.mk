@@ -4,6 +4,8 @@
 pkginclude_HEADERS += \
 	include/prefrl/prefrl.h \
 	include/prefrl/error.h \
+	include/prefrl/export.h \
+	include/prefrl/ckpt.h \
 	include/prefrl/rng.h \
 	include/prefrl/recipe.h \
 	include/prefrl/plugin.h

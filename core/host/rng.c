@@ -127,33 +127,19 @@ void prefrl_rng_permutation(PrefrlRng *rng, size_t *perm, size_t n)
     }
 }
 
-/* ---- checkpoint records: an 8-byte tag, then the state ---- */
+/* ---- checkpoint records: the owner's tag, then the state ---- */
 
-gboolean prefrl_rng_save(const PrefrlRng *rng, const char *tag, FILE *out, GError **error)
+void prefrl_rng_save(const PrefrlRng *rng, const char *tag, PrefrlCkpt *out)
 {
-    char head[8] = {0};
-    g_strlcpy(head, tag, sizeof head);
-    if (fwrite(head, sizeof head, 1, out) != 1 || fwrite(rng, sizeof *rng, 1, out) != 1) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s: cannot write its random stream",
-                    tag);
-        return FALSE;
-    }
-    return TRUE;
+    prefrl_ckpt_put_tag(out, tag, 1);
+    prefrl_ckpt_put(out, rng, sizeof *rng);
 }
 
-gboolean prefrl_rng_load(PrefrlRng *rng, const char *tag, FILE *in, GError **error)
+void prefrl_rng_load(PrefrlRng *rng, const char *tag, PrefrlCkpt *in)
 {
-    char want[8] = {0}, head[8];
     PrefrlRng r;
-    g_strlcpy(want, tag, sizeof want);
-    if (fread(head, sizeof head, 1, in) != 1 || memcmp(head, want, sizeof head) != 0 ||
-        fread(&r, sizeof r, 1, in) != 1) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "%s: the checkpoint holds no %s random stream here (truncated, or another "
-                    "component's or version's data)",
-                    tag, tag);
-        return FALSE;
-    }
-    *rng = r;
-    return TRUE;
+    prefrl_ckpt_expect_tag(in, tag, 1);
+    prefrl_ckpt_get(in, &r, sizeof r);
+    if (prefrl_ckpt_ok(in))
+        *rng = r;
 }

@@ -67,7 +67,9 @@ PrefrlInstance *trainer_make_component_stream(const PrefrlNode *recipe, PrefrlRe
                          .seed = (uint64_t)prefrl_param_int(recipe, "seed"),
                          .env = env,
                          .run_dir = run_dir,
-                         .recipe = recipe};
+                         .recipe = recipe,
+                         .total_steps = prefrl_param_int(prefrl_node_get(recipe, "trainer"),
+                                                         "num_train_steps")};
     prefrl_rng_init(&ctx.rng, ctx.seed, stream);
     PrefrlNode *params = prefrl_node_dup(prefrl_node_get(recipe, prefrl_kind_name(kind)));
     PrefrlInstance *inst = prefrl_instance_new_from_params(c, params, &ctx, error);
@@ -305,7 +307,7 @@ static void relabel(PrefrlTrainer *t)
         for (int i = 0; i < n; i++)
             trainer_concat_sa(r->obs + (i0 + i) * ds, r->act + (i0 + i) * da, ds, da,
                       t->chunk_sa + (gsize)i * d);
-        t->rops->predict(t->reward->self, t->chunk_sa, n, r->reward + i0);
+        t->rops->predict(t->reward->self, t->step, t->chunk_sa, n, r->reward + i0);
     }
 }
 
@@ -404,7 +406,7 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
     } else {
         int K = t->rops->n_members ? t->rops->n_members(t->reward->self) : 0;
         if (K > 0)
-            t->rops->member_probs(t->reward->self, t->q_seg1, t->q_seg2, n_cand, t->Lq,
+            t->rops->member_probs(t->reward->self, t->step, t->q_seg1, t->q_seg2, n_cand, t->Lq,
                                   t->q_probs);
         PrefrlCandidates c = {.n = n_cand, .H = t->Lq, .obs_dim = t->info.obs_dim,
                               .act_dim = t->info.act_dim, .seg1 = t->q_seg1, .seg2 = t->q_seg2,
@@ -445,7 +447,7 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
     trainer_say(t, "query round %lld: %d queries, %d labels (total %lld/%lld)", (long long)t->rounds, mb,
         stored, (long long)t->labeled_feedback, (long long)t->max_feedback);
     if (t->labeled_feedback > 0) {
-        PrefrlRewardData data = {.struct_size = sizeof data, .prefs = &t->prefs->view,
+        PrefrlRewardData data = {.struct_size = sizeof data, .step = t->step, .prefs = &t->prefs->view,
                                  .n_new = stored, .queries = mb,
                                  .draw_pairs = draw_unlabelled, .draw_ctx = t};
         prefrl_log_scalar(t->reward_log, "round", (double)t->rounds);
@@ -477,6 +479,13 @@ static gboolean normal_update(PrefrlTrainer *t, int64_t step, GError **error)
 {
     PrefrlBatch b;
     sample_batch(t, &b);
+    /* the reward learner's update-time transform (RUNE's bonus) on a copy */
+    if (t->rops && t->rops->batch_reward) {
+        memcpy(t->batch_reward, b.reward, (gsize)b.size * sizeof *t->batch_reward);
+        b.reward = t->batch_reward;
+        if (!t->rops->batch_reward(t->reward->self, step, &b, t->batch_reward, t->log, error))
+            return FALSE;
+    }
     return t->aops->update(t->agent->self, &b, step, t->log, error);
 }
 
@@ -529,7 +538,7 @@ static gboolean meta_update(PrefrlTrainer *t, GError **error)
     for (int i = 0; i < b.size; i++)
         trainer_concat_sa(b.obs + (gsize)i * ds, b.action + (gsize)i * da, ds, da,
                   t->batch_sa + (gsize)i * (ds + da));
-    t->rops->predict(t->reward->self, t->batch_sa, b.size, t->batch_reward);
+    t->rops->predict(t->reward->self, t->step, t->batch_sa, b.size, t->batch_reward);
     b.reward = t->batch_reward;
     b.not_done_no_max = b.not_done;
     b.next_value = t->batch_value;
@@ -764,34 +773,26 @@ static void trainer_state_load(PrefrlTrainer *t, PrefrlCkpt *c, int64_t *lengths
     t->ep_success = reals[3];
 }
 
-/* write `path` through `write` (a component's save hook, or the trainer's
- * state), flushed to disk */
-static gboolean write_state(const char *path, gboolean (*write)(void *self, FILE *out,
-                                                                GError **error),
+/* write `path` as a checkpoint stream through `write` (a component's save
+ * hook, or the trainer's state), checksummed and flushed to disk */
+static gboolean write_state(const char *path,
+                            gboolean (*write)(void *self, PrefrlCkpt *out, GError **error),
                             void *self, GError **error)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", path,
-                    g_strerror(errno));
+    PrefrlCkpt *c = prefrl_ckpt_open_write(path, error);
+    if (!c)
+        return FALSE;
+    if (!write(self, c, error)) {
+        prefrl_ckpt_abort(c);
         return FALSE;
     }
-    gboolean ok = write(self, f, error);
-    if (ok && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
-                    g_strerror(errno));
-        ok = FALSE;
-    }
-    fclose(f);
-    return ok;
+    return prefrl_ckpt_close(c, error);
 }
 
-static gboolean write_trainer_state(void *self, FILE *out, GError **error)
+static gboolean write_trainer_state(void *self, PrefrlCkpt *out, GError **error)
 {
-    PrefrlCkpt c;
-    prefrl_ckpt_init(&c, out, "checkpoint/trainer.bin");
-    trainer_state_save(self, &c);
-    return prefrl_ckpt_finish_write(&c, error);
+    trainer_state_save(self, out);
+    return prefrl_ckpt_check(out, error);
 }
 
 gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
@@ -844,22 +845,24 @@ gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
     return ok;
 }
 
-/* read `path` through a component's load hook */
-static gboolean read_state(const char *path, gboolean (*read)(void *self, FILE *in,
-                                                              GError **error),
+/* read the checkpoint stream `path` through a component's load hook (or the
+ * trainer's state); every error names the file */
+static gboolean read_state(const char *path,
+                           gboolean (*read)(void *self, PrefrlCkpt *in, GError **error),
                            void *self, GError **error)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot open %s: %s", path,
-                    g_strerror(errno));
+    PrefrlCkpt *c = prefrl_ckpt_open_read(path, error);
+    if (!c)
         return FALSE;
-    }
-    gboolean ok = read(self, f, error);
-    fclose(f);
-    if (!ok)
-        g_prefix_error(error, "%s: ", path);
-    return ok;
+    GError *err = NULL;
+    gboolean ok = read(self, c, &err) && prefrl_ckpt_check(c, &err);
+    if (ok)
+        return prefrl_ckpt_close(c, error);
+    prefrl_ckpt_abort(c);
+    if (!g_str_has_prefix(err->message, path))
+        g_prefix_error(&err, "%s: ", path);
+    g_propagate_error(error, err);
+    return FALSE;
 }
 
 typedef struct {
@@ -877,13 +880,11 @@ gboolean prefrl_trainer_load_agent(PrefrlTrainer *t, const char *path, GError **
     return read_state(path, t->agent->component->load, t->agent->self, error);
 }
 
-static gboolean read_trainer_state(void *self, FILE *in, GError **error)
+static gboolean read_trainer_state(void *self, PrefrlCkpt *in, GError **error)
 {
     TrainerLoad *tl = self;
-    PrefrlCkpt c;
-    prefrl_ckpt_init(&c, in, "trainer.bin");
-    trainer_state_load(tl->t, &c, tl->lengths);
-    return prefrl_ckpt_finish_read(&c, error);
+    trainer_state_load(tl->t, in, tl->lengths);
+    return prefrl_ckpt_check(in, error);
 }
 
 /* cut the output files back to their lengths at the checkpoint, so the rows
@@ -1107,7 +1108,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
             r_hat = st.reward;
         } else {
             trainer_concat_sa(t->obs, t->act, ds, da, t->sa);
-            t->rops->predict(t->reward->self, t->sa, 1, &r_hat);
+            t->rops->predict(t->reward->self, t->step, t->sa, 1, &r_hat);
         }
         t->ep_step++;
         t->done = st.terminal || st.truncated || t->ep_step >= t->info.episode_length;

@@ -200,7 +200,7 @@ static gboolean rollout_step(PrefrlTrainer *t, int k, gboolean pretraining, Epis
         for (int i = 0; i < n; i++)
             trainer_concat_sa(t->op_obs + (gsize)i * ds, t->op_act + (gsize)i * da, ds, da,
                               t->op_sa + (gsize)i * d);
-        t->rops->predict(t->reward->self, t->op_sa, n, t->op_rhat);
+        t->rops->predict(t->reward->self, t->step, t->op_sa, n, t->op_rhat);
         reward = t->op_rhat;
     }
     for (int i = 0; i < n; i++)

@@ -140,6 +140,7 @@ typedef struct PrefrlPrefs {
 /** What a reward learner's train() receives. */
 typedef struct PrefrlRewardData {
     uint32_t struct_size;
+    int64_t step;                 /* the trainer's step counter */
     const PrefrlPrefs *prefs;
     int n_new;                    /* pairs added by the query round just finished */
     int queries;                  /* pairs asked in that round (mb) */
@@ -168,14 +169,16 @@ typedef struct PrefrlMetaData {
 typedef struct PrefrlRewardOps {
     uint32_t struct_size;
     /** r̂ for B rows of obs‖act (B, obs_dim + act_dim) into r (B): the
-     *  ensemble mean.  B may be anything; implementations chunk internally. */
-    void (*predict)(void *self, const float *obs_act, int B, float *r);
+     *  ensemble mean.  B may be anything; implementations chunk internally.
+     *  `step` is the trainer's step counter (every reward op receives it;
+     *  the run's total is PrefrlContext.total_steps). */
+    void (*predict)(void *self, int64_t step, const float *obs_act, int B, float *r);
     /** Ensemble size K (0 for a reward without members). */
     int (*n_members)(void *self);
     /** Per-member P_k(seg2 ≻ seg1) for n pairs of H-step segments (n, H,
      *  obs_dim + act_dim) into probs (K, n). */
-    void (*member_probs)(void *self, const float *seg1, const float *seg2, int n, int H,
-                         float *probs);
+    void (*member_probs)(void *self, int64_t step, const float *seg1, const float *seg2, int n,
+                         int H, float *probs);
     /** Segment length the learner wants queried (SURF: H + 2·window), given
      *  the trainer's H. */
     int (*query_length)(void *self, int H);
@@ -186,6 +189,14 @@ typedef struct PrefrlRewardOps {
     /** The bi-level step (MRN); optional, required when meta_period > 0. */
     gboolean (*meta_step)(void *self, const PrefrlMetaData *data, PrefrlLog *log,
                           GError **error);
+    /** Optional: transform the rewards of an agent's batch at update time,
+     *  just before the agent learns from it.  reward (B) holds what the
+     *  replay stored for the batch's transitions (r̂ at insertion or at the
+     *  last relabelling) and is rewritten in place; RUNE adds its
+     *  exploration bonus here with the coefficient of the current step.
+     *  The batch's own reward pointer is that same array. */
+    gboolean (*batch_reward)(void *self, int64_t step, const PrefrlBatch *batch, float *reward,
+                             PrefrlLog *log, GError **error);
 } PrefrlRewardOps;
 
 /** Component flag of reward/true: the trainer stores the environment's own

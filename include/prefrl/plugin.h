@@ -6,10 +6,13 @@
  * query sampler, a teacher); each has a kind, a name, a parameter schema and
  * a table of functions for its kind.
  *
+ * Write a plugin's descriptor and entry symbol with PREFRL_PLUGIN_DEFINE.
+ *
  * Compatibility: the core refuses a plugin whose abi_version differs from
  * PREFRL_ABI_VERSION.  Structs carry their struct_size and only ever grow at
- * the end, so a newer core reads an older plugin's shorter tables and treats
- * the missing tail as NULL. */
+ * the end: the loader copies each component and ops table into a zeroed
+ * table of the core's full size, so an older plugin's shorter table reads
+ * with its missing tail as NULL (tested with a truncated fixture plugin). */
 #ifndef PREFRL_PLUGIN_H
 #define PREFRL_PLUGIN_H
 
@@ -17,14 +20,19 @@
 #include <stdio.h>
 #include <glib.h>
 
+#include <prefrl/ckpt.h>
 #include <prefrl/error.h>
+#include <prefrl/export.h>
 #include <prefrl/recipe.h>
 #include <prefrl/rng.h>
+#include <prefrl/version.h>
 
 G_BEGIN_DECLS
 
-/** Bumped on any incompatible change of the structs in this header. */
-#define PREFRL_ABI_VERSION 1u
+/** Bumped on any incompatible change of the structs in this header or in
+ *  pbrl.h.  2: save/load hooks write a PrefrlCkpt stream; reward ops
+ *  receive the training step; PrefrlContext.total_steps. */
+#define PREFRL_ABI_VERSION 2u
 
 /** The name of the one symbol every plugin exports. */
 #define PREFRL_PLUGIN_ENTRY_SYMBOL "prefrl_plugin_entry"
@@ -104,6 +112,7 @@ typedef struct PrefrlContext {
     const PrefrlEnvInfo *env;    /* the run's environment; NULL when creating it */
     const char *run_dir;         /* run directory, NULL outside a run */
     const PrefrlNode *recipe;    /* the whole validated recipe (transfer none) */
+    int64_t total_steps;         /* the run's trainer.num_train_steps; 0 outside a run */
 } PrefrlContext;
 
 /** Component flags. */
@@ -125,9 +134,11 @@ typedef struct PrefrlComponent {
     void *(*create)(const PrefrlNode *params, const PrefrlContext *ctx, GError **error);
     /** Free an instance and everything it owns (required). */
     void (*destroy)(void *self);
-    /** Write / read the instance state for checkpoints (optional). */
-    gboolean (*save)(void *self, FILE *out, GError **error);
-    gboolean (*load)(void *self, FILE *in, GError **error);
+    /** Write / read the instance state for checkpoints and resume
+     *  (optional).  The core opens the stream and checks its checksum;
+     *  load reads the fields in the order save wrote them. */
+    gboolean (*save)(void *self, PrefrlCkpt *out, GError **error);
+    gboolean (*load)(void *self, PrefrlCkpt *in, GError **error);
     /** Kind-specific function table: PrefrlEnvOps for PREFRL_KIND_ENV, ... */
     const void *ops;
     void *reserved[4];           /* must be NULL */
@@ -146,25 +157,44 @@ typedef struct PrefrlPlugin {
 /** Signature of the entry symbol. */
 typedef const PrefrlPlugin *(*PrefrlPluginEntryFunc)(void);
 
+/** Write a plugin's descriptor and its exported entry symbol:
+ *
+ *      PREFRL_PLUGIN_DEFINE("rune", "1.0", &reward_rune);
+ *
+ *  name and version are string literals (in-tree plugins pass
+ *  PREFRL_VERSION), then one or more `const PrefrlComponent *`. */
+#define PREFRL_PLUGIN_DEFINE(plugin_name, plugin_version, ...)                                  \
+    static const PrefrlComponent *const prefrl_plugin_components_[] = {__VA_ARGS__, NULL};   \
+    static const PrefrlPlugin prefrl_plugin_descriptor_ = {                                   \
+        .abi_version = PREFRL_ABI_VERSION,                                                    \
+        .struct_size = sizeof(PrefrlPlugin),                                                  \
+        .name = plugin_name,                                                                  \
+        .version = plugin_version,                                                            \
+        .components = prefrl_plugin_components_,                                             \
+    };                                                                                        \
+    PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void);                       \
+    const PrefrlPlugin *prefrl_plugin_entry(void)                                             \
+    {                                                                                         \
+        return &prefrl_plugin_descriptor_;                                                    \
+    }
+
 /** Name of a kind as used in recipes and on the command line ("env", ...). */
-const char *prefrl_kind_name(PrefrlKind kind);
+PREFRL_API const char *prefrl_kind_name(PrefrlKind kind);
 
 /** Recipe key that selects the component of a kind: "task" for env, "name"
  *  otherwise. */
-const char *prefrl_kind_selector(PrefrlKind kind);
+PREFRL_API const char *prefrl_kind_selector(PrefrlKind kind);
 
 /* ------------------------------------------------------------------------ */
 /* checkpoint helpers for save/load hooks */
 
-/** Append a random stream to a checkpoint as `tag` (up to 7 characters, the
- *  owner's name) followed by the stream's state.  PREFRL_ERROR_IO on a
- *  write failure. */
-gboolean prefrl_rng_save(const PrefrlRng *rng, const char *tag, FILE *out, GError **error);
+/** Append a random stream to a checkpoint under `tag` (the owner's name). */
+PREFRL_API void prefrl_rng_save(const PrefrlRng *rng, const char *tag, PrefrlCkpt *out);
 
-/** Read a stream written by prefrl_rng_save with the same tag; a missing or
- *  different tag or a short read is PREFRL_ERROR_FORMAT and leaves *rng
+/** Read a stream written by prefrl_rng_save with the same tag; a different
+ *  tag or a short read is the stream's format error and leaves *rng
  *  unchanged. */
-gboolean prefrl_rng_load(PrefrlRng *rng, const char *tag, FILE *in, GError **error);
+PREFRL_API void prefrl_rng_load(PrefrlRng *rng, const char *tag, PrefrlCkpt *in);
 
 G_END_DECLS
 
