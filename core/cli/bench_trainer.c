@@ -13,7 +13,13 @@
 #include "pbrl/trainer.h"
 #include <prefrl/nn.h>
 
-#define DEFAULT_RECIPE PREFRL_SRCDIR "/configs/quickstart.yaml"
+/* the quickstart recipe: in $PREFRL_CONFIG_DIR (the build tree's wrapper
+ * sets it to the source tree's configs/), else in the installed recipes */
+static char *default_recipe(void)
+{
+    const char *dir = g_getenv("PREFRL_CONFIG_DIR");
+    return g_build_filename(dir && *dir ? dir : PREFRL_CONFIGDIR, "quickstart.yaml", NULL);
+}
 
 /* seconds for one trainer run of the recipe with extra overrides */
 static gboolean time_run(const char *path, char **ov, int n_ov, const char *const *extra,
@@ -52,7 +58,8 @@ static int cmp_double(const void *a, const void *b)
 
 int prefrl_cmd_bench_trainer(int argc, char **argv)
 {
-    const char *path = DEFAULT_RECIPE;
+    g_autofree char *fallback = default_recipe();
+    const char *path = fallback;
     int first_ov = 1, reps = 3;
     if (argc > 1 && !strchr(argv[1], '=')) {
         path = argv[1];

@@ -518,7 +518,7 @@ static void print_help(void)
     for (const Command *c = commands; c->name; c++)
         printf("  %-38s %s\n", c->usage, c->summary);
     printf("\noverrides: section.key=value, e.g. trainer.max_feedback=200 agent.batch_size=512 "
-           "seed=3\nplugin search path: build tree, install dir, $PREFRL_PLUGIN_PATH\n");
+           "seed=3\nplugin search path: $PREFRL_PLUGIN_PATH, then the install dir\n");
 }
 
 int main(int argc, char **argv)

@@ -8,6 +8,7 @@ pkginclude_HEADERS += \
 	include/prefrl/ckpt.h \
 	include/prefrl/rng.h \
 	include/prefrl/recipe.h \
+	include/prefrl/schema.h \
 	include/prefrl/plugin.h
 libprefrl_la_SOURCES += \
 	core/host/error.c \

@@ -1,7 +1,7 @@
 # The preference-based RL runtime: the trainer (off- and on-policy loops),
 # replay, episode store and preference buffer, the metrics log.  Uses the
 # NN library and the host layer.
-pkginclude_HEADERS += include/prefrl/pbrl.h
+pkginclude_HEADERS += include/prefrl/pbrl.h include/prefrl/log.h
 libprefrl_la_SOURCES += \
 	core/pbrl/log.c core/pbrl/log.h \
 	core/pbrl/replay.c core/pbrl/replay.h \
