@@ -9,6 +9,7 @@
 #include <prefrl/component.h>
 #include <prefrl/plugin.h>
 #include "host/recipe.h"
+#include "host/schema.h"
 
 typedef struct PrefrlRegistry PrefrlRegistry;
 
@@ -51,12 +52,13 @@ PrefrlKind prefrl_kind_from_name(const char *name);
 
 /* ---- recipe resolution (resolve.c) ---------------------------------------- */
 
-/** Validate and complete a whole recipe in place: the run keys and the
- *  trainer section against their specs, each component section against the
- *  schema of the component it names.  `required` is a bit mask of
- *  (1 << kind) for the component sections that must be present. */
-gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint required,
-                               GError **error);
+/** Validate and complete a whole recipe in place: the core's keys against
+ *  `core` (the layer that runs recipes supplies them), each component
+ *  section against the schema of the component it names.  `required` is a
+ *  bit mask of (1 << kind) for the component sections that must be
+ *  present. */
+gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, const PrefrlRecipeKeys *core,
+                               guint required, GError **error);
 
 /** The component a resolved recipe names for `kind`, or NULL if the section
  *  is absent. */

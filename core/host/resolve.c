@@ -1,10 +1,11 @@
 /* Recipe resolution: binds each component section of a recipe to the
- * component it names in the registry and validates the whole recipe, the
- * run keys and the trainer section against the core's specs and every
- * component section against its component's schema (host/schema.h does the
- * checking; this file decides which schema applies where).  The cross-
- * component requirements (a reward that needs the agent's critic view) are
- * checked here too, so a recipe that resolves can be run. */
+ * component it names in the registry and validates the whole recipe: the
+ * core's keys (top-level scalars, core sections) against the specs the
+ * caller supplies, every component section against its component's schema
+ * (host/schema.h does the checking; this file decides which schema applies
+ * where).  The cross-component requirements (a reward that needs the
+ * agent's critic view) are checked here too, so a recipe that resolves can
+ * be run. */
 #include "config.h"
 #include <string.h>
 
@@ -20,8 +21,6 @@ static char *join_words(GPtrArray *words)
         g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)g_ptr_array_index(words, i));
     return g_string_free(s, FALSE);
 }
-
-static const char *const core_sections[] = {"trainer"};
 
 static gboolean check_section_map(PrefrlNode *n, const char *name, GError **error)
 {
@@ -88,15 +87,15 @@ const PrefrlComponent *prefrl_recipe_component(const PrefrlNode *root, PrefrlReg
     return name ? prefrl_registry_find(reg, kind, name, NULL) : NULL;
 }
 
-gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint required,
-                               GError **error)
+gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, const PrefrlRecipeKeys *core,
+                               guint required, GError **error)
 {
     /* top level: run keys, core sections and one section per kind */
     GPtrArray *top = g_ptr_array_new();
-    for (const PrefrlParamSpec *s = prefrl_run_params; s->key; s++)
+    for (const PrefrlParamSpec *s = core->top; s && s->key; s++)
         g_ptr_array_add(top, (gpointer)s->key);
-    for (guint i = 0; i < G_N_ELEMENTS(core_sections); i++)
-        g_ptr_array_add(top, (gpointer)core_sections[i]);
+    for (const PrefrlRecipeSection *cs = core->sections; cs && cs->name; cs++)
+        g_ptr_array_add(top, (gpointer)cs->name);
     for (int k = 1; k <= PREFRL_N_KINDS; k++)
         g_ptr_array_add(top, (gpointer)prefrl_kind_name(k));
     for (guint i = 0; i < root->items->len; i++) {
@@ -126,12 +125,12 @@ gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint requ
 
     /* the top-level scalars are validated as a section of their own */
     PrefrlNode *run = prefrl_node_new_map(root->file, root->line, root->col);
-    for (const PrefrlParamSpec *s = prefrl_run_params; s->key; s++) {
+    for (const PrefrlParamSpec *s = core->top; s && s->key; s++) {
         PrefrlNode *n = prefrl_node_lookup(root, s->key);
         if (n)
             prefrl_node_set(run, s->key, prefrl_node_dup(n));
     }
-    gboolean ok = prefrl_schema_apply(prefrl_run_params, "recipe", run, NULL, error);
+    gboolean ok = prefrl_schema_apply(core->top, "recipe", run, NULL, error);
     for (guint i = 0; ok && i < run->items->len; i++) {
         PrefrlNode *n = g_ptr_array_index(run->items, i);
         prefrl_node_set(root, n->key, prefrl_node_dup(n));
@@ -140,14 +139,16 @@ gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint requ
     if (!ok)
         return FALSE;
 
-    PrefrlNode *trainer = prefrl_node_lookup(root, "trainer");
-    if (!trainer) {
-        trainer = prefrl_node_new_map(root->file, 0, 0);
-        prefrl_node_set(root, "trainer", trainer);
+    for (const PrefrlRecipeSection *cs = core->sections; cs && cs->name; cs++) {
+        PrefrlNode *sec = prefrl_node_lookup(root, cs->name);
+        if (!sec) {
+            sec = prefrl_node_new_map(root->file, 0, 0);
+            prefrl_node_set(root, cs->name, sec);
+        }
+        if (!check_section_map(sec, cs->name, error) ||
+            !prefrl_schema_apply(cs->specs, cs->name, sec, NULL, error))
+            return FALSE;
     }
-    if (!check_section_map(trainer, "trainer", error) ||
-        !prefrl_schema_apply(prefrl_trainer_params, "trainer", trainer, NULL, error))
-        return FALSE;
 
     for (int k = 1; k <= PREFRL_N_KINDS; k++)
         if (!resolve_component(root, reg, k, (required >> k) & 1u, error))
