@@ -21,6 +21,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
 
 typedef struct {
@@ -155,7 +156,7 @@ static PrefrlNode *load_resolved(const char *path, char **overrides, int n_overr
         }
     }
     PrefrlRegistry *reg = prefrl_registry_default();
-    if (!prefrl_recipe_resolve(root, reg, required, error)) {
+    if (!prefrl_recipe_resolve(root, reg, &prefrl_run_keys, required, error)) {
         print_failures(reg);
         prefrl_node_free(root);
         return NULL;

@@ -6,6 +6,7 @@
 #include <prefrl/error.h>
 #include <prefrl/log.h>
 #include <prefrl/plugin.h>
+#include <prefrl/component.h>
 #include <prefrl/recipe.h>
 #include <prefrl/rng.h>
 #include <prefrl/schema.h>
