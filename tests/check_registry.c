@@ -3,6 +3,7 @@
  * runs; a plugin with a newer, longer table, an ABI mismatch, a shared
  * object without the entry symbol and a corrupt file each give their
  * precise error; the ABI structs keep their layout. */
+#include "config.h"
 #include <math.h>
 #include <stddef.h>
 #include <string.h>

@@ -3,6 +3,7 @@
  * Control Suite (dm_control/utils/rewards.py) and Meta-world
  * (metaworld/envs/reward_utils.py), re-implemented from their maths
  * (shared/reference/environments.md §1). */
+#include "config.h"
 #include <math.h>
 #include <string.h>
 
