@@ -28,12 +28,14 @@ gboolean trainer_update(PrefrlTrainer *t, int64_t step, GError **error)
     TrainerWork *w = &t->work;
     PrefrlBatch b;
     sample_batch(t, &b);
-    /* the reward learner's update-time transform, on a copy */
+    /* the reward learner's update-time transform, on a copy; it gets the
+     * trainer's step even in the reset updates, whose `step` is the update
+     * index for the agent's update frequencies */
     if (t->rops && t->rops->batch_reward) {
         memcpy(w->batch_reward, b.reward, (gsize)b.size * sizeof *w->batch_reward);
         b.reward = w->batch_reward;
-        if (!t->rops->batch_reward(t->reward->self, step, &b, w->batch_reward, t->state.log,
-                                   error))
+        if (!t->rops->batch_reward(t->reward->self, t->state.step, &b, w->batch_reward,
+                                   t->state.log, error))
             return FALSE;
     }
     return t->aops->update(t->agent->self, &b, step, t->state.log, error);
