@@ -10,6 +10,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
 #include <prefrl/nn.h>
 
@@ -28,7 +29,8 @@ static gboolean time_run(const char *path, char **ov, int n_ov, const char *cons
     for (const char *const *e = extra; ok && *e; e++)
         ok = prefrl_recipe_override(root, *e, error);
     PrefrlRegistry *reg = prefrl_registry_default();
-    ok = ok && prefrl_recipe_resolve(root, reg, prefrl_trainer_required_kinds(), error);
+    ok = ok && prefrl_recipe_resolve(root, reg, &prefrl_run_keys, prefrl_trainer_required_kinds(),
+                                     error);
     PrefrlTrainer *t = ok ? prefrl_trainer_new(root, reg, NULL, error) : NULL;
     if (t) {
         prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));

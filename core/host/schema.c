@@ -1,7 +1,8 @@
 /* Recipe validation: every key of a recipe is checked against the schema of
- * the core (top level, trainer) or of the plugin component its section names;
- * unknown keys get a "did you mean" hint, bad values the allowed ones; then
- * every default is written out so the saved recipe is complete. */
+ * the core (whose keys the caller gives: top level, trainer) or of the plugin
+ * component its section names; unknown keys get a "did you mean" hint, bad
+ * values the allowed ones; then every default is written out so the saved
+ * recipe is complete. */
 #include "config.h"
 #include <errno.h>
 #include <math.h>
@@ -11,48 +12,6 @@
 #include "host/schema.h"
 
 #define INT_MAXF 9007199254740992.0 /* 2^53: integers beyond lose precision as doubles */
-
-const PrefrlParamSpec prefrl_run_params[] = {
-    {"seed", PREFRL_PARAM_INT, "1", 0, INT_MAXF, NULL,
-     "master seed; every component draws from its own stream derived from it"},
-    {"name", PREFRL_PARAM_STRING, "", 0, 0, NULL,
-     "run name (directory under out_dir); empty = <task>-<reward>-s<seed>"},
-    {"out_dir", PREFRL_PARAM_STRING, "runs", 0, 0, NULL,
-     "directory that holds run directories"},
-    {"threads", PREFRL_PARAM_INT, "1", 1, 64, NULL, "OpenBLAS threads"},
-    {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
-
-const PrefrlParamSpec prefrl_trainer_params[] = {
-    {"num_train_steps", PREFRL_PARAM_INT, "1000000", 1, INT_MAXF, NULL,
-     "environment steps of training"},
-    {"num_seed_steps", PREFRL_PARAM_INT, "1000", 0, INT_MAXF, NULL,
-     "initial steps with uniformly random actions"},
-    {"num_unsup_steps", PREFRL_PARAM_INT, "9000", 0, INT_MAXF, NULL,
-     "steps of unsupervised pre-training with the state-entropy intrinsic reward"},
-    {"eval_frequency", PREFRL_PARAM_INT, "10000", 1, INT_MAXF, NULL,
-     "evaluate every this many environment steps"},
-    {"num_eval_episodes", PREFRL_PARAM_INT, "10", 1, 100000, NULL,
-     "deterministic episodes per evaluation"},
-    {"checkpoint_frequency", PREFRL_PARAM_INT, "10000", 0, INT_MAXF, NULL,
-     "write a resumable checkpoint every this many environment steps (0: only when the "
-     "run stops); `prefrl resume` continues from the latest"},
-    {"max_feedback", PREFRL_PARAM_INT, "1400", 0, INT_MAXF, NULL,
-     "total preference queries allowed (the label budget)"},
-    {"reward_batch", PREFRL_PARAM_INT, "128", 1, INT_MAXF, NULL,
-     "queries per feedback session"},
-    {"num_interact", PREFRL_PARAM_INT, "5000", 1, INT_MAXF, NULL,
-     "environment steps between feedback sessions"},
-    {"reward_schedule", PREFRL_PARAM_CHOICE, "constant", 0, 0, "constant|decay|increase",
-     "queries per session: constant, decaying (T-t)/T, or increasing T/(T-t+1)"},
-    {"topK", PREFRL_PARAM_INT, "5", 1, 1000, NULL,
-     "k of the k-nearest-neighbour state-entropy estimate"},
-    {"reset_update", PREFRL_PARAM_INT, "100", 0, INT_MAXF, NULL,
-     "agent updates right after the critic reset that ends pre-training"},
-    {"segment", PREFRL_PARAM_INT, "50", 1, 100000, NULL,
-     "length H of the queried segments (steps)"},
-    {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
 
 /* ---- hints -------------------------------------------------------------- */
 
@@ -347,8 +306,6 @@ gboolean prefrl_schema_apply(const PrefrlParamSpec *specs, const char *label,
 
 /* ---- whole recipes -------------------------------------------------------- */
 
-static const char *const core_sections[] = {"trainer"};
-
 static gboolean check_section_map(PrefrlNode *n, const char *name, GError **error)
 {
     if (n->kind == PREFRL_NODE_MAP)
@@ -414,13 +371,13 @@ const PrefrlComponent *prefrl_recipe_component(const PrefrlNode *root, PrefrlReg
     return name ? prefrl_registry_find(reg, kind, name, NULL) : NULL;
 }
 
-gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint required,
-                               GError **error)
+gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, const PrefrlRecipeKeys *core,
+                               guint required, GError **error)
 {
     /* top level: run keys, core sections and one section per kind */
-    GPtrArray *top = spec_keys(prefrl_run_params, NULL);
-    for (guint i = 0; i < G_N_ELEMENTS(core_sections); i++)
-        g_ptr_array_add(top, (gpointer)core_sections[i]);
+    GPtrArray *top = spec_keys(core->top, NULL);
+    for (const PrefrlRecipeSection *cs = core->sections; cs && cs->name; cs++)
+        g_ptr_array_add(top, (gpointer)cs->name);
     for (int k = 1; k <= PREFRL_N_KINDS; k++)
         g_ptr_array_add(top, (gpointer)prefrl_kind_name(k));
     for (guint i = 0; i < root->items->len; i++) {
@@ -450,12 +407,12 @@ gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint requ
 
     /* the top-level scalars are validated as a section of their own */
     PrefrlNode *run = prefrl_node_new_map(root->file, root->line, root->col);
-    for (const PrefrlParamSpec *s = prefrl_run_params; s->key; s++) {
+    for (const PrefrlParamSpec *s = core->top; s && s->key; s++) {
         PrefrlNode *n = prefrl_node_lookup(root, s->key);
         if (n)
             prefrl_node_set(run, s->key, prefrl_node_dup(n));
     }
-    gboolean ok = prefrl_schema_apply(prefrl_run_params, "recipe", run, NULL, error);
+    gboolean ok = prefrl_schema_apply(core->top, "recipe", run, NULL, error);
     for (guint i = 0; ok && i < run->items->len; i++) {
         PrefrlNode *n = g_ptr_array_index(run->items, i);
         prefrl_node_set(root, n->key, prefrl_node_dup(n));
@@ -464,14 +421,16 @@ gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint requ
     if (!ok)
         return FALSE;
 
-    PrefrlNode *trainer = prefrl_node_lookup(root, "trainer");
-    if (!trainer) {
-        trainer = prefrl_node_new_map(root->file, 0, 0);
-        prefrl_node_set(root, "trainer", trainer);
+    for (const PrefrlRecipeSection *cs = core->sections; cs && cs->name; cs++) {
+        PrefrlNode *sec = prefrl_node_lookup(root, cs->name);
+        if (!sec) {
+            sec = prefrl_node_new_map(root->file, 0, 0);
+            prefrl_node_set(root, cs->name, sec);
+        }
+        if (!check_section_map(sec, cs->name, error) ||
+            !prefrl_schema_apply(cs->specs, cs->name, sec, NULL, error))
+            return FALSE;
     }
-    if (!check_section_map(trainer, "trainer", error) ||
-        !prefrl_schema_apply(prefrl_trainer_params, "trainer", trainer, NULL, error))
-        return FALSE;
 
     for (int k = 1; k <= PREFRL_N_KINDS; k++)
         if (!resolve_component(root, reg, k, (required >> k) & 1u, error))

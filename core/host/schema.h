@@ -6,10 +6,21 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 
-/** Schema of the top-level scalar keys (seed, name, out_dir, threads). */
-extern const PrefrlParamSpec prefrl_run_params[];
-/** Schema of the `trainer:` section. */
-extern const PrefrlParamSpec prefrl_trainer_params[];
+/** A section of the recipe that the core reads itself (not a component's),
+ *  with its schema. */
+typedef struct {
+    const char *name;                /* the key, e.g. "trainer"; NULL ends a list */
+    const PrefrlParamSpec *specs;
+} PrefrlRecipeSection;
+
+/** The keys of a recipe that belong to the core rather than to a plugin
+ *  component: the top-level scalars and the core's own sections.  The host
+ *  validates them without knowing them; the layer that runs recipes
+ *  supplies them (pbrl/run_params.h). */
+typedef struct {
+    const PrefrlParamSpec *top;          /* top-level scalar keys */
+    const PrefrlRecipeSection *sections; /* ended by a NULL name */
+} PrefrlRecipeKeys;
 
 /** Check `section` against `specs`: every key known (or equal to `selector`,
  *  which may be NULL), every value of the right type and in range; then write
@@ -21,10 +32,12 @@ gboolean prefrl_schema_apply(const PrefrlParamSpec *specs, const char *label,
 /** A section holding just the defaults of `specs`. */
 PrefrlNode *prefrl_schema_defaults(const PrefrlParamSpec *specs);
 
-/** Validate and complete a whole recipe in place.  `required` is a bit mask
- *  of (1 << kind) for the component sections that must be present. */
-gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint required,
-                               GError **error);
+/** Validate and complete a whole recipe in place: the core's keys against
+ *  `core`, each component section against its component's schema.
+ *  `required` is a bit mask of (1 << kind) for the component sections that
+ *  must be present. */
+gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, const PrefrlRecipeKeys *core,
+                               guint required, GError **error);
 
 /** The component a resolved recipe names for `kind`, or NULL if the section
  *  is absent. */
