@@ -1,10 +1,11 @@
-/* Validation of recipes against parameter schemas (core-internal). */
+/* Validation of recipe sections against parameter schemas, and the "did you
+ * mean" hints (core-internal).  Knows nothing of plugins: the registry
+ * passes it each component's schema. */
 #ifndef PREFRL_CORE_SCHEMA_H
 #define PREFRL_CORE_SCHEMA_H
 
 #include <prefrl/plugin.h>
 #include "host/recipe.h"
-#include "host/registry.h"
 
 /** A section of the recipe that the core reads itself (not a component's),
  *  with its schema. */
@@ -31,18 +32,6 @@ gboolean prefrl_schema_apply(const PrefrlParamSpec *specs, const char *label,
 
 /** A section holding just the defaults of `specs`. */
 PrefrlNode *prefrl_schema_defaults(const PrefrlParamSpec *specs);
-
-/** Validate and complete a whole recipe in place: the core's keys against
- *  `core`, each component section against its component's schema.
- *  `required` is a bit mask of (1 << kind) for the component sections that
- *  must be present. */
-gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, const PrefrlRecipeKeys *core,
-                               guint required, GError **error);
-
-/** The component a resolved recipe names for `kind`, or NULL if the section
- *  is absent. */
-const PrefrlComponent *prefrl_recipe_component(const PrefrlNode *root, PrefrlRegistry *reg,
-                                               PrefrlKind kind);
 
 /** The edit distance used for "did you mean" hints. */
 guint prefrl_edit_distance(const char *a, const char *b);
