@@ -77,3 +77,8 @@ tests_check_sweep_SOURCES = tests/check_sweep.c
 tests_check_sweep_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
 tests_check_sweep_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
 endif
+
+# a reward learner built out of tree (docs/examples/my_reward.c) against an
+# installed prefix through pkg-config, trained with the installed prefrl
+TESTS += tests/plugins/reward/outoftree.sh
+EXTRA_DIST += tests/plugins/reward/outoftree.sh
