@@ -1,5 +1,5 @@
 /* `prefrl bench sac`: SAC gradient updates per second at B-Pref's two
- * network sizes (docs/agents.md, presets), with the FLOPs of one update and the
+ * network sizes (algorithms.md §1.1), with the FLOPs of one update and the
  * rate of a bare sgemm of the hidden-layer shape for comparison.
  *
  *   DMC preset        obs 24, act 6, hidden 1024 x 2, batch 1024 (walker)

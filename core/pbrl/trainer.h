@@ -1,5 +1,5 @@
 /* The PbRL trainer (core-internal): PEBBLE's loop around the components a
- * resolved recipe names (docs/training-loop.md). */
+ * resolved recipe names (DESIGN.md "The trainer", algorithms.md §6). */
 #ifndef PREFRL_CORE_TRAINER_H
 #define PREFRL_CORE_TRAINER_H
 
