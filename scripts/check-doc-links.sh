@@ -15,10 +15,10 @@ LC_ALL=C
 export LC_ALL
 top=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 cd "$top" || exit 2
-[ -f README.md ] && [ -d docs ] || {
+if [ ! -f README.md ] || [ ! -d docs ]; then
     echo "check-doc-links: $top has no README.md and docs/" >&2
     exit 2
-}
+fi
 
 problems=$(mktemp)
 trap 'rm -f "$problems"' EXIT
@@ -94,7 +94,7 @@ done
 
 # 2. names of notes that are not in the repository, and issue tags, in every
 # text file of the source tree (build trees and generated files left out)
-find . \( -name .git -o -name '_build*' -o -name autom4te.cache -o -name build-aux \) -prune -o \
+find . \( -name .git -o -name '_build*' -o -name '_inst' -o -name autom4te.cache -o -name build-aux \) -prune -o \
     -type f \( -name '*.[ch]' -o -name '*.md' -o -name '*.mk' -o -name '*.am' -o -name '*.ac' \
     -o -name '*.in' -o -name '*.m4' -o -name '*.sh' -o -name '*.yaml' -o -name '*.yml' \
     -o -name '*.xml' -o -name '*.txt' \) -print |
