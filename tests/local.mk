@@ -46,6 +46,11 @@ endif
 clean-local:
 	rm -rf tests/trainer-runs
 
+# the docs' relative links resolve, and no file names a note outside the
+# repository (scripts/check-doc-links.sh; docs/testing.md)
+TESTS += scripts/check-doc-links.sh
+EXTRA_DIST += scripts/check-doc-links.sh
+
 # the NN library
 if HAVE_CHECK
 check_PROGRAMS += tests/check_nn
@@ -64,8 +69,3 @@ tests_check_sweep_SOURCES = tests/check_sweep.c
 tests_check_sweep_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
 tests_check_sweep_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
 endif
-
-# the docs' relative links resolve, and no file names a note outside the
-# repository (scripts/check-doc-links.sh; docs/testing.md)
-TESTS += scripts/check-doc-links.sh
-EXTRA_DIST += scripts/check-doc-links.sh
