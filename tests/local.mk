@@ -59,6 +59,11 @@ endif
 clean-local:
 	rm -rf tests/trainer-runs
 
+# the docs' relative links resolve, and no file names a note outside the
+# repository (scripts/check-doc-links.sh; docs/testing.md)
+TESTS += scripts/check-doc-links.sh
+EXTRA_DIST += scripts/check-doc-links.sh
+
 # the NN library
 if HAVE_CHECK
 check_PROGRAMS += tests/check_nn
