@@ -11,7 +11,7 @@
 #include <prefrl/nn.h>
 #include <prefrl/pbrl.h>
 #include <prefrl/reward_model.h>
-#include "host/registry.h"
+#include <prefrl/component.h>
 #include "pbrl/log.h"
 #include "pbrl_test.h"
 #include "plugins/reward/reward_test.h"
@@ -68,10 +68,10 @@ static void bonus_at(PrefrlInstance *inst, Batch *b, int64_t step, const float *
                      float *out, PrefrlLog *log)
 {
     memcpy(out, base, sizeof(float) * B);
-    const PrefrlRewardOps *ops = inst->component->ops;
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
     GError *err = NULL;
-    ck_assert_msg(ops->batch_reward(inst->self, step, &b->batch, out, log, &err), "%s",
-                  err ? err->message : "");
+    ck_assert_msg(ops->batch_reward(prefrl_instance_self(inst), step, &b->batch, out, log, &err),
+                  "%s", err ? err->message : "");
 }
 
 START_TEST(test_bonus_is_beta_times_member_std)
@@ -103,11 +103,11 @@ START_TEST(test_bonus_is_beta_times_member_std)
 
     /* r̂ itself is the ensemble mean, as PEBBLE's */
     float r[B], twin[B];
-    const PrefrlRewardOps *ops = inst->component->ops;
-    ops->predict(inst->self, 0, b.x, B, r);
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
+    ops->predict(prefrl_instance_self(inst), 0, b.x, B, r);
     prefrl_reward_model_predict(m, b.x, B, twin);
     ck_assert(memcmp(r, twin, sizeof r) == 0);
-    ck_assert_int_eq(ops->n_members(inst->self), 3);
+    ck_assert_int_eq(ops->n_members(prefrl_instance_self(inst)), 3);
     prefrl_reward_model_free(m);
     prefrl_instance_free(inst);
 }
@@ -139,8 +139,8 @@ START_TEST(test_bonus_decays)
     PrefrlPrefs none = {.capacity = 1, .H = SEG, .obs_dim = DS, .act_dim = DA};
     PrefrlRewardData data = {.struct_size = sizeof data, .step = 2000, .prefs = &none};
     PrefrlLog *log = prefrl_log_new(NULL, NULL);
-    const PrefrlRewardOps *ops = inst->component->ops;
-    ck_assert(ops->train(inst->self, &data, log, NULL));
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
+    ck_assert(ops->train(prefrl_instance_self(inst), &data, log, NULL));
     ck_assert_double_eq_tol(prefrl_log_peek(log, "beta"), 0.05 * pow(0.999, 2000), 1e-12);
     prefrl_log_free(log);
     prefrl_instance_free(inst);
@@ -167,12 +167,8 @@ START_TEST(test_save_load)
     char *dir = g_dir_make_tmp("prefrl-rune-XXXXXX", NULL);
     char *path = g_build_filename(dir, "rune.bin", NULL);
     GError *err = NULL;
-    PrefrlCkpt *out = prefrl_ckpt_open_write(path, &err);
-    ck_assert_msg(out && a->component->save(a->self, out, &err) && prefrl_ckpt_close(out, &err),
-                  "%s", err ? err->message : "");
-    PrefrlCkpt *in = prefrl_ckpt_open_read(path, &err);
-    ck_assert_msg(in && c->component->load(c->self, in, &err) && prefrl_ckpt_close(in, &err),
-                  "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_instance_save(a, path, &err) && prefrl_instance_load(c, path, &err), "%s",
+                  err ? err->message : "");
     bonus_at(c, &b, 10, zero, rc, NULL);
     ck_assert(memcmp(ra, rc, sizeof ra) == 0);
     g_remove(path);
