@@ -19,8 +19,7 @@ PrefrlInstance *reward_test_new(const char *name, int ds, int da, uint64_t seed,
     ov[n] = NULL;
     PrefrlEnvInfo env = {.struct_size = sizeof env, .obs_dim = ds, .act_dim = da,
                          .episode_length = 100};
-    return prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_REWARD, name, ov, seed,
-                               &env, error);
+    return prefrl_instance_create(PREFRL_KIND_REWARD, name, ov, seed, &env, error);
 }
 
 PrefrlInstance *reward_test_new_ok(const char *name, int ds, int da, uint64_t seed,
@@ -32,7 +31,7 @@ PrefrlInstance *reward_test_new_ok(const char *name, int ds, int da, uint64_t se
     return inst;
 }
 
-PrefrlRewardModel *reward_test_twin(const PrefrlInstance *inst, int ds, int da, uint64_t seed,
+PrefrlRewardModel *reward_test_twin(PrefrlInstance *inst, int ds, int da, uint64_t seed,
                                     int H)
 {
     PrefrlEnvInfo env = {.struct_size = sizeof env, .obs_dim = ds, .act_dim = da,
@@ -40,21 +39,19 @@ PrefrlRewardModel *reward_test_twin(const PrefrlInstance *inst, int ds, int da, 
     PrefrlContext ctx = {.struct_size = sizeof ctx, .seed = seed, .env = &env};
     prefrl_rng_init(&ctx.rng, seed, "reward");
     GError *err = NULL;
-    PrefrlRewardModel *m = prefrl_reward_model_new(inst->params, &ctx, H, &err);
+    PrefrlRewardModel *m = prefrl_reward_model_new(prefrl_instance_params(inst), &ctx, H, &err);
     ck_assert_msg(m != NULL, "%s", err ? err->message : "");
     return m;
 }
 
-void reward_test_saved_model(const PrefrlInstance *inst, PrefrlRewardModel *into)
+void reward_test_saved_model(PrefrlInstance *inst, PrefrlRewardModel *into)
 {
     GError *err = NULL;
     char *dir = g_dir_make_tmp("prefrl-reward-XXXXXX", &err);
     ck_assert_msg(dir != NULL, "%s", err ? err->message : "");
     char *path = g_build_filename(dir, "reward.bin", NULL);
-    PrefrlCkpt *out = prefrl_ckpt_open_write(path, &err);
-    ck_assert_msg(out != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(inst->component->save(inst->self, out, &err) && prefrl_ckpt_close(out, &err),
-                  "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_instance_save(inst, path, &err), "%s",
+                  err ? err->message : "");
     PrefrlCkpt *in = prefrl_ckpt_open_read(path, &err);
     ck_assert_msg(in != NULL, "%s", err ? err->message : "");
     prefrl_reward_model_load(into, in);

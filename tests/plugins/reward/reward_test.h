@@ -1,11 +1,12 @@
 /* Helpers the reward-learner tests share: a reward component created by
- * name through the registry (as any program linked against libprefrl can),
- * the SDK model it starts from, and the model its save hook writes. */
+ * name through the public component API (as any program linked against
+ * libprefrl can), the SDK model it starts from, and the model its save hook
+ * writes. */
 #ifndef PREFRL_REWARD_TEST_H
 #define PREFRL_REWARD_TEST_H
 
 #include <prefrl/reward_model.h>
-#include "host/registry.h"
+#include <prefrl/component.h>
 
 /** reward/`name` for an environment of ds observations and da actions
  *  (100-step episodes), seeded with `seed`, with the overrides `base` then
@@ -22,11 +23,11 @@ PrefrlInstance *reward_test_new_ok(const char *name, int ds, int da, uint64_t se
 /** The SDK model a component built on it starts from: created from the
  *  instance's parameter section with the context reward_test_new gave it
  *  (same seed and stream), its workspaces sized for H-step segments. */
-PrefrlRewardModel *reward_test_twin(const PrefrlInstance *inst, int ds, int da, uint64_t seed,
+PrefrlRewardModel *reward_test_twin(PrefrlInstance *inst, int ds, int da, uint64_t seed,
                                     int H);
 
 /** Run the instance's save hook into a scratch file and read the reward
  *  model it writes first into `into` (a model of the same parameters). */
-void reward_test_saved_model(const PrefrlInstance *inst, PrefrlRewardModel *into);
+void reward_test_saved_model(PrefrlInstance *inst, PrefrlRewardModel *into);
 
 #endif

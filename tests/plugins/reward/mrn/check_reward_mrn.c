@@ -13,7 +13,7 @@
 #include <prefrl/reward_meta.h>
 #include <prefrl/reward_model.h>
 #include "host/recipe.h"
-#include "host/registry.h"
+#include <prefrl/component.h>
 #include "host/schema.h"
 #include "pbrl/log.h"
 #include "pbrl/run_params.h"
@@ -33,13 +33,13 @@ static PrefrlInstance *make_mrn(const char *const *overrides)
 }
 
 /* the SDK model reward/mrn starts from (same section, seed and stream) */
-static PrefrlRewardModel *twin_of(const PrefrlInstance *inst)
+static PrefrlRewardModel *twin_of(PrefrlInstance *inst)
 {
     return reward_test_twin(inst, DS, DA, 11, SEG);
 }
 
 /* the parameters the instance's save hook writes (transfer full) */
-static float *saved_params(const PrefrlInstance *inst, int64_t *adam_steps)
+static float *saved_params(PrefrlInstance *inst, int64_t *adam_steps)
 {
     PrefrlRewardModel *m = twin_of(inst);
     reward_test_saved_model(inst, m);
@@ -267,7 +267,8 @@ static double ref_meta_loss(const Ref *r, const double *psi)
     return total;
 }
 
-static void ref_init(Ref *r, const Problem *p, PrefrlMetaPairs pairs, PrefrlMetaMask mask, double weight)
+static void ref_init(Ref *r, const Problem *p, PrefrlMetaPairs pairs, PrefrlMetaMask mask,
+                     double weight)
 {
     memset(r, 0, sizeof *r);
     r->p = p;
@@ -418,8 +419,8 @@ START_TEST(test_zero_inner_lr_gives_zero_gradient)
     prefrl_instance_free(inst);
     const char *const sgd[] = {"outer_optimizer=sgd", "outer_lr=1", NULL};
     inst = make_mrn(sgd);
-    const PrefrlRewardOps *ops = inst->component->ops;
-    ck_assert(ops->meta_step(inst->self, &p.md, NULL, NULL));
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
+    ck_assert(ops->meta_step(prefrl_instance_self(inst), &p.md, NULL, NULL));
     float *after = saved_params(inst, NULL);
     ck_assert(memcmp(prefrl_ensemble_params(ens), after, sizeof(float) * np) == 0);
     g_free(after);
@@ -436,9 +437,10 @@ static void round_summary(PrefrlInstance *inst, const PrefrlPrefs *prefs, double
 {
     PrefrlLog *log = prefrl_log_new(NULL, NULL);
     PrefrlRewardData data = {.struct_size = sizeof data, .step = 1000, .prefs = prefs};
-    const PrefrlRewardOps *ops = inst->component->ops;
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
     GError *err = NULL;
-    ck_assert_msg(ops->train(inst->self, &data, log, &err), "%s", err ? err->message : "");
+    ck_assert_msg(ops->train(prefrl_instance_self(inst), &data, log, &err), "%s",
+                  err ? err->message : "");
     *steps = prefrl_log_peek(log, "meta_steps");
     *mean = prefrl_log_peek(log, "meta_loss");
     prefrl_log_free(log);
@@ -455,9 +457,9 @@ START_TEST(test_no_labels_skips)
     PrefrlRewardModel *m = twin_of(inst);
     PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
     size_t np = prefrl_ensemble_n_params(ens);
-    const PrefrlRewardOps *ops = inst->component->ops;
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
     GError *err = NULL;
-    ck_assert(ops->meta_step(inst->self, &p.md, NULL, &err));
+    ck_assert(ops->meta_step(prefrl_instance_self(inst), &p.md, NULL, &err));
     ck_assert_ptr_null(err);
     int64_t adam_steps;
     float *after = saved_params(inst, &adam_steps);
@@ -491,9 +493,9 @@ START_TEST(test_outer_steps)
                                           NULL));
     float *expect = g_memdup2(prefrl_ensemble_params(ens), sizeof(float) * np);
     prefrl_slab_sgd(expect, prefrl_ensemble_grads(ens), np, 0.5f);
-    const PrefrlRewardOps *ops = inst->component->ops;
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
     PrefrlLog *log = prefrl_log_new(NULL, NULL);
-    ck_assert(ops->meta_step(inst->self, &p.md, log, NULL));
+    ck_assert(ops->meta_step(prefrl_instance_self(inst), &p.md, log, NULL));
     ck_assert_double_eq_tol(prefrl_log_peek(log, "train_meta/loss"), loss, 1e-12);
     prefrl_log_free(log);
     float *after = saved_params(inst, NULL);
@@ -509,7 +511,7 @@ START_TEST(test_outer_steps)
 
     /* the default: one step of the reward's own Adam, moving every member */
     inst = make_mrn(NULL);
-    ck_assert(ops->meta_step(inst->self, &p.md, NULL, NULL));
+    ck_assert(ops->meta_step(prefrl_instance_self(inst), &p.md, NULL, NULL));
     int64_t adam_steps;
     after = saved_params(inst, &adam_steps);
     ck_assert_int_eq(adam_steps, 1);
@@ -557,9 +559,9 @@ START_TEST(test_view_mismatch)
     PrefrlMlp *keep = p.heads[1];
     p.heads[1] = wrong;
     PrefrlInstance *inst = make_mrn(NULL);
-    const PrefrlRewardOps *ops = inst->component->ops;
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
     GError *err = NULL;
-    ck_assert(!ops->meta_step(inst->self, &p.md, NULL, &err));
+    ck_assert(!ops->meta_step(prefrl_instance_self(inst), &p.md, NULL, &err));
     ck_assert_int_eq(err->code, PREFRL_ERROR_CONFIG);
     ck_assert_msg(strstr(err->message, "critic head 1 maps 6 inputs to 1 outputs") != NULL, "%s",
                   err->message);

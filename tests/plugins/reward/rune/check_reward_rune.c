@@ -1,18 +1,21 @@
 /* reward/rune: the exploration bonus added at update time is β_t times the
  * population standard deviation of the members' r̂, with β_t = β₀ (1 − ρ)^t
  * at the trainer's step t (and β₀ under the constant schedule); predictions
- * are PEBBLE's ensemble mean; save/load round trip; and learning on the
- * small trainer problem. */
+ * are PEBBLE's ensemble mean; save/load round trip; a resumed run writes
+ * what an uninterrupted one does; and learning on the small trainer
+ * problem. */
 #include <check.h>
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 #include <glib/gstdio.h>
 
 #include <prefrl/nn.h>
 #include <prefrl/pbrl.h>
 #include <prefrl/reward_model.h>
-#include "host/registry.h"
+#include <prefrl/component.h>
 #include "pbrl/log.h"
+#include "pbrl/trainer.h"
 #include "pbrl_test.h"
 #include "plugins/reward/reward_test.h"
 
@@ -68,10 +71,10 @@ static void bonus_at(PrefrlInstance *inst, Batch *b, int64_t step, const float *
                      float *out, PrefrlLog *log)
 {
     memcpy(out, base, sizeof(float) * B);
-    const PrefrlRewardOps *ops = inst->component->ops;
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
     GError *err = NULL;
-    ck_assert_msg(ops->batch_reward(inst->self, step, &b->batch, out, log, &err), "%s",
-                  err ? err->message : "");
+    ck_assert_msg(ops->batch_reward(prefrl_instance_self(inst), step, &b->batch, out, log, &err),
+                  "%s", err ? err->message : "");
 }
 
 START_TEST(test_bonus_is_beta_times_member_std)
@@ -103,11 +106,11 @@ START_TEST(test_bonus_is_beta_times_member_std)
 
     /* r̂ itself is the ensemble mean, as PEBBLE's */
     float r[B], twin[B];
-    const PrefrlRewardOps *ops = inst->component->ops;
-    ops->predict(inst->self, 0, b.x, B, r);
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
+    ops->predict(prefrl_instance_self(inst), 0, b.x, B, r);
     prefrl_reward_model_predict(m, b.x, B, twin);
     ck_assert(memcmp(r, twin, sizeof r) == 0);
-    ck_assert_int_eq(ops->n_members(inst->self), 3);
+    ck_assert_int_eq(ops->n_members(prefrl_instance_self(inst)), 3);
     prefrl_reward_model_free(m);
     prefrl_instance_free(inst);
 }
@@ -139,8 +142,8 @@ START_TEST(test_bonus_decays)
     PrefrlPrefs none = {.capacity = 1, .H = SEG, .obs_dim = DS, .act_dim = DA};
     PrefrlRewardData data = {.struct_size = sizeof data, .step = 2000, .prefs = &none};
     PrefrlLog *log = prefrl_log_new(NULL, NULL);
-    const PrefrlRewardOps *ops = inst->component->ops;
-    ck_assert(ops->train(inst->self, &data, log, NULL));
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
+    ck_assert(ops->train(prefrl_instance_self(inst), &data, log, NULL));
     ck_assert_double_eq_tol(prefrl_log_peek(log, "beta"), 0.05 * pow(0.999, 2000), 1e-12);
     prefrl_log_free(log);
     prefrl_instance_free(inst);
@@ -167,12 +170,8 @@ START_TEST(test_save_load)
     char *dir = g_dir_make_tmp("prefrl-rune-XXXXXX", NULL);
     char *path = g_build_filename(dir, "rune.bin", NULL);
     GError *err = NULL;
-    PrefrlCkpt *out = prefrl_ckpt_open_write(path, &err);
-    ck_assert_msg(out && a->component->save(a->self, out, &err) && prefrl_ckpt_close(out, &err),
-                  "%s", err ? err->message : "");
-    PrefrlCkpt *in = prefrl_ckpt_open_read(path, &err);
-    ck_assert_msg(in && c->component->load(c->self, in, &err) && prefrl_ckpt_close(in, &err),
-                  "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_instance_save(a, path, &err) && prefrl_instance_load(c, path, &err), "%s",
+                  err ? err->message : "");
     bonus_at(c, &b, 10, zero, rc, NULL);
     ck_assert(memcmp(ra, rc, sizeof ra) == 0);
     g_remove(path);
@@ -181,6 +180,104 @@ START_TEST(test_save_load)
     g_free(dir);
     prefrl_instance_free(a);
     prefrl_instance_free(c);
+}
+END_TEST
+
+/* ---- resuming ------------------------------------------------------------------------ */
+
+static void on_sigint(int sig)
+{
+    (void)sig;
+    pbrl_test_stop = 1;
+}
+
+/* `text` without its "duration" column (an episode's wall time) */
+static char *without_duration(const char *text)
+{
+    gchar **lines = g_strsplit(text, "\n", -1);
+    gchar **head = g_strsplit(lines[0], ",", -1);
+    int skip = -1;
+    for (int i = 0; head[i]; i++)
+        if (!strcmp(head[i], "duration"))
+            skip = i;
+    GString *out = g_string_new(NULL);
+    for (int l = 0; lines[l]; l++) {
+        gchar **f = g_strsplit(lines[l], ",", -1);
+        for (int i = 0, first = 1; f[i]; i++)
+            if (i != skip) {
+                g_string_append_printf(out, "%s%s", first ? "" : ",", f[i]);
+                first = 0;
+            }
+        g_string_append_c(out, '\n');
+        g_strfreev(f);
+    }
+    g_strfreev(head);
+    g_strfreev(lines);
+    return g_string_free(out, FALSE);
+}
+
+static const char *const RUNE_SHORT[] = {"reward.name=rune", "reward.hidden_dim=32",
+                                         "reward.reward_update=50", "reward.beta_decay=0.001",
+                                         NULL};
+
+/* the bonus depends on the step: a run interrupted mid-episode (the fixture
+ * raises Ctrl-C at env step 923) and resumed from its checkpoint writes the
+ * same outputs as one that ran through */
+START_TEST(test_resume_matches)
+{
+    char *a = pbrl_test_run_dir("rune-resume-a"), *b = pbrl_test_run_dir("rune-resume-b");
+    const char *const periodic[] = {"trainer.num_train_steps=2000", "trainer.eval_frequency=1000",
+                                    "trainer.checkpoint_frequency=300", NULL};
+    const char *const stopped[] = {"trainer.num_train_steps=2000", "trainer.eval_frequency=1000",
+                                   "trainer.checkpoint_frequency=300", "env.interrupt_at=923",
+                                   NULL};
+    GError *err = NULL;
+    PrefrlNode *root = pbrl_test_recipe(RUNE_SHORT, periodic);
+    pbrl_test_resolve(root);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), a, &err);
+    ck_assert_msg(t && prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+
+    struct sigaction sa = {.sa_handler = on_sigint}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    pbrl_test_stop = 0;
+    root = pbrl_test_recipe(RUNE_SHORT, stopped);
+    pbrl_test_resolve(root);
+    t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    sigaction(SIGINT, &old, NULL);
+    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
+                  err->message);
+    g_clear_error(&err);
+    prefrl_trainer_free(t);
+    t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
+    ck_assert_msg(t && prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+
+    const char *files[] = {"eval.csv", "labels.csv", "reward.csv", "train.csv"};
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        char *x = pbrl_test_slurp(a, files[i]), *y = pbrl_test_slurp(b, files[i]);
+        if (!strcmp(files[i], "train.csv")) {
+            char *x2 = without_duration(x), *y2 = without_duration(y);
+            g_free(x);
+            g_free(y);
+            x = x2;
+            y = y2;
+        }
+        ck_assert_msg(!strcmp(x, y), "%s differs after resuming", files[i]);
+        g_free(x);
+        g_free(y);
+    }
+    /* the bonus was applied: reward.csv has β per round */
+    char *rounds = pbrl_test_slurp(a, "reward.csv");
+    ck_assert_ptr_nonnull(strstr(rounds, "beta"));
+    g_free(rounds);
+    g_free(a);
+    g_free(b);
 }
 END_TEST
 
@@ -217,6 +314,7 @@ static Suite *rune_suite(void)
     tcase_add_test(tc, test_bonus_is_beta_times_member_std);
     tcase_add_test(tc, test_bonus_decays);
     tcase_add_test(tc, test_save_load);
+    tcase_add_test(tc, test_resume_matches);
     suite_add_tcase(s, tc);
     TCase *learn = tcase_create("learning");
     tcase_set_timeout(learn, 600);

@@ -10,7 +10,7 @@
 #include <prefrl/pbrl.h>
 #include <prefrl/reward_model.h>
 #include "host/recipe.h"
-#include "host/registry.h"
+#include <prefrl/component.h>
 #include "pbrl/log.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
@@ -35,7 +35,7 @@ static PrefrlInstance *make_ok(const char *const *overrides)
 }
 
 /* the SDK model reward/surf starts from: its workspaces hold H + 2w steps */
-static PrefrlRewardModel *twin_of(const PrefrlInstance *inst)
+static PrefrlRewardModel *twin_of(PrefrlInstance *inst)
 {
     return reward_test_twin(inst, DS, DA, 21, LSEG);
 }
@@ -47,7 +47,7 @@ static int chunk_for(const PrefrlRewardModel *m, int maxlen)
 }
 
 /* the model the instance's save hook writes; *adam_steps its step count */
-static float *saved_params(const PrefrlInstance *inst, int64_t *adam_steps)
+static float *saved_params(PrefrlInstance *inst, int64_t *adam_steps)
 {
     PrefrlRewardModel *m = twin_of(inst);
     reward_test_saved_model(inst, m);
@@ -124,8 +124,8 @@ START_TEST(test_crop_loss_consistent_and_keeps_label)
 {
     fill_pairs(1);
     PrefrlInstance *inst = make_ok(NULL);
-    ck_assert_int_eq(((const PrefrlRewardOps *)inst->component->ops)->query_length(inst->self, H),
-                     LSEG);
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
+    ck_assert_int_eq(ops->query_length(prefrl_instance_self(inst), H), LSEG);
     /* SURF's loss is the SDK's windowed loss on the model it starts from */
     PrefrlRewardModel *m = twin_of(inst);
     PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
@@ -284,8 +284,9 @@ static void run_round(PrefrlInstance *inst, int count, int queries, PrefrlLog *l
     PrefrlRewardData data = {.struct_size = sizeof data, .prefs = &prefs, .n_new = queries,
                              .queries = queries, .draw_pairs = fake_draw, .draw_ctx = &d};
     GError *err = NULL;
-    const PrefrlRewardOps *ops = inst->component->ops;
-    ck_assert_msg(ops->train(inst->self, &data, log, &err), "%s", err ? err->message : "");
+    const PrefrlRewardOps *ops = prefrl_instance_ops(inst);
+    ck_assert_msg(ops->train(prefrl_instance_self(inst), &data, log, &err), "%s",
+                  err ? err->message : "");
 }
 
 /* one round; the parameters after it */
@@ -297,16 +298,14 @@ static float *round_params(PrefrlInstance *inst, int count, int queries, PrefrlL
 
 /* the unlabelled pool's size and ring index in the instance's checkpoint:
  * they follow the model and SURF's stream */
-static void saved_pool(const PrefrlInstance *inst, int64_t *count, int64_t *next)
+static void saved_pool(PrefrlInstance *inst, int64_t *count, int64_t *next)
 {
     char *dir = g_dir_make_tmp("prefrl-surf-XXXXXX", NULL);
     ck_assert_ptr_nonnull(dir);
     char *path = g_build_filename(dir, "surf.bin", NULL);
     GError *err = NULL;
-    PrefrlCkpt *out = prefrl_ckpt_open_write(path, &err);
-    ck_assert_msg(out && inst->component->save(inst->self, out, &err) &&
-                      prefrl_ckpt_close(out, &err),
-                  "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_instance_save(inst, path, &err), "%s",
+                  err ? err->message : "");
     PrefrlCkpt *in = prefrl_ckpt_open_read(path, &err);
     ck_assert_msg(in != NULL, "%s", err ? err->message : "");
     PrefrlRewardModel *m = twin_of(inst);
