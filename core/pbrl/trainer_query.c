@@ -1,4 +1,4 @@
-/* A query round (PEBBLE, Lee et al. 2021, Algorithm 1 lines 7-12): draw
+/* A query round (PEBBLE, Lee et al., ICML 2021, Algorithm 1): draw
  * candidate segment pairs from recent episodes, let the sampler choose the
  * round's queries, let the teacher label them, store the labels, train the
  * reward learner and relabel the replay with the new reward.  Every round
