@@ -21,6 +21,7 @@
 #include "host/schema.h"
 #include "pbrl/trainer.h"
 #include "pbrl/trainer_private.h"
+#include "ckpt_test.h"
 #include "pbrl_test.h"
 
 #include "../plugins/agent/ppo/ppo.c"
@@ -399,13 +400,12 @@ START_TEST(test_save_load)
     prefrl_rng_init(&data, 9, "data");
     run_rollout(a, &data, NULL);
     run_rollout(a, &data, NULL);
-    FILE *f = tmpfile();
+    char *dir = ckpt_test_tmpdir();
+    char *path = g_build_filename(dir, "agent.bin", NULL);
+    char *bad = g_build_filename(dir, "bad.bin", NULL);
     GError *err = NULL;
-    ck_assert(c->save(a->self, f, &err));
-    long size = ftell(f);
-    rewind(f);
-    ck_assert_msg(c->load(b->self, f, &err), "load: %s", err ? err->message : "?");
-    ck_assert_int_eq(ftell(f), size);
+    ck_assert_msg(ckpt_test_save(c, a->self, path, &err), "save: %s", err ? err->message : "?");
+    ck_assert_msg(ckpt_test_load(c, b->self, path, &err), "load: %s", err ? err->message : "?");
 
     /* identical actions, deterministic and sampled */
     float obs[3] = {0.1f, -0.7f, 1.3f}, xa[2], xb[2];
@@ -427,26 +427,41 @@ START_TEST(test_save_load)
     ck_assert_int_eq(memcmp(prefrl_mlp_params(pa->nets.vf), prefrl_mlp_params(pb->nets.vf),
                             sizeof(float) * prefrl_mlp_n_params(pa->nets.vf)), 0);
 
-    /* truncated or damaged checkpoints are refused */
-    rewind(f);
-    char *bytes = g_malloc(size);
-    ck_assert_int_eq(fread(bytes, 1, size, f), size);
-    fclose(f);
-    for (int damage = 0; damage < 2; damage++) {
-        f = tmpfile();
+    /* truncated or damaged checkpoints, or another agent's, are refused
+     * naming the file, and leave the agent as it was */
+    gsize size;
+    char *bytes = ckpt_test_read(path, &size);
+    size_t n_vf = prefrl_mlp_n_params(pb->nets.vf);
+    float *vf = g_memdup2(prefrl_mlp_params(pb->nets.vf), sizeof(float) * n_vf);
+    PrefrlRng rng_b = pb->rng;
+    for (int damage = 0; damage < 3; damage++) {
         if (damage == 0) {
-            fwrite(bytes, 1, size - 20, f);
-        } else {
+            ckpt_test_write(bad, bytes, size - 20);
+        } else if (damage == 1) {
             bytes[size - 30] ^= 0x10;
-            fwrite(bytes, 1, size, f);
+            ckpt_test_write(bad, bytes, size);
+            bytes[size - 30] ^= 0x10;
+        } else {
+            PrefrlCkpt *k = prefrl_ckpt_open_write(bad, NULL);
+            prefrl_ckpt_put_tag(k, "agent/sac", 2);
+            ck_assert(prefrl_ckpt_close(k, NULL));
         }
-        rewind(f);
-        ck_assert(!c->load(b->self, f, &err));
-        ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_FORMAT));
-        ck_assert_msg(strstr(err->message, "agent/ppo") != NULL, "%s", err->message);
-        g_clear_error(&err);
-        fclose(f);
+        ck_assert(!ckpt_test_load(c, b->self, bad, &err));
+        ckpt_test_refused(&err, bad, damage == 2 ? "holds agent/sac" : NULL);
+        ck_assert_int_eq(memcmp(vf, prefrl_mlp_params(pb->nets.vf), sizeof(float) * n_vf), 0);
+        ck_assert_int_eq(memcmp(&rng_b, &pb->rng, sizeof rng_b), 0);
     }
+    /* another shape is refused with both shapes named */
+    const char *wide[] = {"hidden_dim=24", NULL};
+    PrefrlInstance *w = new_agent(3, 2, 23, wide);
+    ck_assert(!ckpt_test_load(c, w->self, path, &err));
+    ck_assert_msg(err && strstr(err->message, "hidden 24 x"), "%s", err ? err->message : "");
+    ckpt_test_refused(&err, path, "agent/ppo: checkpoint is for obs 3");
+    prefrl_instance_free(w);
+    g_free(vf);
+    g_free(bad);
+    g_free(path);
+    ckpt_test_rmdir(dir);
     g_free(bytes);
     prefrl_instance_free(a);
     prefrl_instance_free(b);
@@ -651,11 +666,9 @@ START_TEST(test_interrupt)
     PrefrlNode *root = ppo_recipe(PEBBLE, longer);
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
     ck_assert(t != NULL);
-    FILE *f = fopen(ckpt, "rb");
-    ck_assert_ptr_nonnull(f);
     PrefrlInstance *agent = t->agent;
-    ck_assert_msg(agent->component->load(agent->self, f, &err), "%s", err ? err->message : "");
-    fclose(f);
+    ck_assert_msg(ckpt_test_load(agent->component, agent->self, ckpt, &err), "%s",
+                  err ? err->message : "");
     prefrl_trainer_free(t);
     prefrl_node_free(root);
     g_free(ckpt);

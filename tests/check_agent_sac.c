@@ -12,6 +12,7 @@
 #include <check.h>
 
 #include "host/registry.h"
+#include "ckpt_test.h"
 #include "pbrl_test.h"
 
 #include "../plugins/agent/sac/sac.c"
@@ -641,14 +642,12 @@ START_TEST(test_save_load)
         update(a, &t.b, step);
         batch_clear(&t);
     }
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
+    char *dir = ckpt_test_tmpdir();
+    char *path = g_build_filename(dir, "agent.bin", NULL);
+    char *bad = g_build_filename(dir, "bad.bin", NULL);
     GError *err = NULL;
-    ck_assert(c->save(a->self, f, &err));
-    long size = ftell(f);
-    rewind(f);
-    ck_assert_msg(c->load(b->self, f, &err), "load: %s", err ? err->message : "?");
-    ck_assert_int_eq(ftell(f), size);
+    ck_assert_msg(ckpt_test_save(c, a->self, path, &err), "save: %s", err ? err->message : "?");
+    ck_assert_msg(ckpt_test_load(c, b->self, path, &err), "load: %s", err ? err->message : "?");
     assert_same_state(sac_of(a), sac_of(b), TRUE);
 
     /* identical actions (the sample too: the stream is restored) */
@@ -668,46 +667,41 @@ START_TEST(test_save_load)
     ck_assert_ptr_eq(prefrl_mlp_params(sac_of(b)->heads[0]),
                      prefrl_ensemble_params(sac_of(b)->nets.critic));
 
-    /* a truncated checkpoint fails and leaves the agent as it was */
-    rewind(f);
-    char *bytes = g_malloc(size);
-    ck_assert_int_eq(fread(bytes, 1, size, f), size);
-    fclose(f);
-    f = tmpfile();
-    fwrite(bytes, 1, size - 100, f);
-    rewind(f);
+    /* a truncated or damaged checkpoint is refused, naming the file, and
+     * leaves the agent as it was */
+    gsize size;
+    char *bytes = ckpt_test_read(path, &size);
     PrefrlInstance *d = new_agent(4, 2, 22, NULL), *e = new_agent(4, 2, 22, NULL);
-    ck_assert(!c->load(d->self, f, &err));
-    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_FORMAT));
-    ck_assert_msg(strstr(err->message, "agent/sac") != NULL, "%s", err->message);
-    g_clear_error(&err);
+    ckpt_test_write(bad, bytes, size - 100);
+    ck_assert(!ckpt_test_load(c, d->self, bad, &err));
+    ckpt_test_refused(&err, bad, "truncated");
     assert_same_state(sac_of(d), sac_of(e), TRUE);
-    fclose(f);
-
-    /* a flipped byte in the header is caught */
     bytes[40] ^= 0x10;
-    f = tmpfile();
-    fwrite(bytes, 1, size, f);
-    rewind(f);
-    ck_assert(!c->load(d->self, f, &err));
-    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_FORMAT));
-    g_clear_error(&err);
+    ckpt_test_write(bad, bytes, size);
+    bytes[40] ^= 0x10;
+    ck_assert(!ckpt_test_load(c, d->self, bad, &err));
+    ckpt_test_refused(&err, bad, "checksum mismatch");
     assert_same_state(sac_of(d), sac_of(e), TRUE);
-    fclose(f);
+
+    /* another component's checkpoint is refused by name */
+    PrefrlCkpt *k = prefrl_ckpt_open_write(bad, NULL);
+    prefrl_ckpt_put_tag(k, "agent/ppo", 2);
+    ck_assert(prefrl_ckpt_close(k, NULL));
+    ck_assert(!ckpt_test_load(c, d->self, bad, &err));
+    ckpt_test_refused(&err, bad, "holds agent/ppo version 2 where agent/sac version 2");
+    assert_same_state(sac_of(d), sac_of(e), TRUE);
 
     /* another network size is refused with both shapes named */
-    bytes[40] ^= 0x10;
     const char *wide[] = {"hidden_dim=24", NULL};
     PrefrlInstance *w = new_agent(4, 2, 23, wide);
-    f = tmpfile();
-    fwrite(bytes, 1, size, f);
-    rewind(f);
-    ck_assert(!w->component->load(w->self, f, &err));
-    ck_assert_msg(strstr(err->message, "hidden 16 x 2") && strstr(err->message, "hidden 24 x 2"),
-                  "%s", err->message);
-    g_clear_error(&err);
-    fclose(f);
+    ck_assert(!ckpt_test_load(w->component, w->self, path, &err));
+    ckpt_test_refused(&err, path, "hidden 16 x 2");
+    ck_assert(!ckpt_test_load(w->component, w->self, path, &err));
+    ckpt_test_refused(&err, path, "hidden 24 x 2");
     g_free(bytes);
+    g_free(bad);
+    g_free(path);
+    ckpt_test_rmdir(dir);
     prefrl_instance_free(a);
     prefrl_instance_free(b);
     prefrl_instance_free(d);

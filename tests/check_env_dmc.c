@@ -15,6 +15,7 @@
 #include <check.h>
 
 #include "host/registry.h"
+#include "ckpt_test.h"
 #include "../plugins/env/dmc/dmc.c"
 
 #define DATA TEST_SRCDIR "/data/"
@@ -601,12 +602,13 @@ START_TEST(test_save_load)
         step_ok(a, act, oa);
     }
     GError *err = NULL;
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
-    ck_assert(a->component->save(a->self, f, &err));
-    rewind(f);
-    ck_assert_msg(b->component->load(b->self, f, &err), "%s", err ? err->message : "");
-    fclose(f);
+    char *dir = ckpt_test_tmpdir();
+    char *path = g_build_filename(dir, "env.bin", NULL);
+    char *bad = g_build_filename(dir, "bad.bin", NULL);
+    ck_assert_msg(ckpt_test_save(a->component, a->self, path, &err), "%s",
+                  err ? err->message : "");
+    ck_assert_msg(ckpt_test_load(b->component, b->self, path, &err), "%s",
+                  err ? err->message : "");
     PrefrlRng rng_b = rng;
     for (int s = 0; s < 30; s++) {
         random_action(&rng, act, info.act_dim);
@@ -621,24 +623,41 @@ START_TEST(test_save_load)
     reset_ok(b, ob);
     ck_assert_int_eq(memcmp(oa, ob, sizeof(float) * info.obs_dim), 0);
 
-    /* a state of another task, and garbage, are refused */
+    /* a state of another task, another component's, a truncated or damaged
+     * one, and garbage are refused naming the file, and leave b as it was */
     PrefrlInstance *other = make_env(strcmp(task, "cheetah_run") ? "cheetah_run" : "walker_walk",
                                      1, NULL);
-    f = tmpfile();
-    ck_assert(other->component->save(other->self, f, &err));
-    rewind(f);
-    ck_assert(!b->component->load(b->self, f, &err));
-    ck_assert_int_eq(err->code, PREFRL_ERROR_FORMAT);
-    ck_assert_ptr_nonnull(strstr(err->message, task));
-    g_clear_error(&err);
-    fclose(f);
-    f = tmpfile();
-    fputs("not a state", f);
-    rewind(f);
-    ck_assert(!b->component->load(b->self, f, &err));
-    ck_assert_int_eq(err->code, PREFRL_ERROR_FORMAT);
-    g_clear_error(&err);
-    fclose(f);
+    ck_assert(ckpt_test_save(other->component, other->self, bad, &err));
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, task);
+    PrefrlCkpt *k = prefrl_ckpt_open_write(bad, NULL);
+    prefrl_ckpt_put_tag(k, "env/metaworld", 2);
+    ck_assert(prefrl_ckpt_close(k, NULL));
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, "holds env/metaworld version 2 where env/dmc version 2");
+    gsize size;
+    char *bytes = ckpt_test_read(path, &size);
+    ckpt_test_write(bad, bytes, size - 8);
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, "truncated");
+    bytes[size / 2] ^= 0x04;
+    ckpt_test_write(bad, bytes, size);
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, "checksum mismatch");
+    ckpt_test_write(bad, "not a state", 11);
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, NULL);
+    for (int s = 0; s < 5; s++) {
+        random_action(&rng, act, info.act_dim);
+        step_ok(a, act, oa);
+        random_action(&rng_b, act, info.act_dim);
+        step_ok(b, act, ob);
+        ck_assert_int_eq(memcmp(oa, ob, sizeof(float) * info.obs_dim), 0);
+    }
+    g_free(bytes);
+    g_free(bad);
+    g_free(path);
+    ckpt_test_rmdir(dir);
     prefrl_instance_free(other);
     prefrl_instance_free(a);
     prefrl_instance_free(b);

@@ -14,6 +14,7 @@
 #include <prefrl/plugin.h>
 
 #include "host/registry.h"
+#include "ckpt_test.h"
 #include "mw_env.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
@@ -660,13 +661,14 @@ START_TEST(test_save_load)
         pseudo_action(&arng, act);
         env_step(a, act, oa, &sa);
     }
-    FILE *f = tmpfile();
-    ck_assert_ptr_nonnull(f);
     GError *err = NULL;
-    ck_assert(a->component->save(a->self, f, &err));
-    rewind(f);
-    ck_assert_msg(b->component->load(b->self, f, &err), "%s", err ? err->message : "?");
-    fclose(f);
+    char *dir = ckpt_test_tmpdir();
+    char *path = g_build_filename(dir, "env.bin", NULL);
+    char *bad = g_build_filename(dir, "bad.bin", NULL);
+    ck_assert_msg(ckpt_test_save(a->component, a->self, path, &err), "%s",
+                  err ? err->message : "?");
+    ck_assert_msg(ckpt_test_load(b->component, b->self, path, &err), "%s",
+                  err ? err->message : "?");
     /* both continue identically, across an episode boundary */
     for (int t = 0; t < 500; t++) {
         pseudo_action(&arng, act);
@@ -681,15 +683,36 @@ START_TEST(test_save_load)
             ck_assert(memcmp(oa, ob, sizeof oa) == 0);
         }
     }
-    /* a foreign state is refused */
-    f = tmpfile();
+    /* a state of another task, another component's, a truncated or damaged
+     * one are refused naming the file, and leave b as it was */
     PrefrlInstance *other = make_env(strcmp(name, "hammer") ? "hammer" : "door-open", 1, NULL);
-    ck_assert(other->component->save(other->self, f, &err));
-    rewind(f);
-    ck_assert(!b->component->load(b->self, f, &err));
-    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_FORMAT));
-    g_clear_error(&err);
-    fclose(f);
+    ck_assert(ckpt_test_save(other->component, other->self, bad, &err));
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, name);
+    PrefrlCkpt *k = prefrl_ckpt_open_write(bad, NULL);
+    prefrl_ckpt_put_tag(k, "env/dmc", 2);
+    ck_assert(prefrl_ckpt_close(k, NULL));
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, "holds env/dmc version 2 where env/metaworld version 2");
+    gsize size;
+    char *bytes = ckpt_test_read(path, &size);
+    ckpt_test_write(bad, bytes, size / 3);
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, "truncated");
+    bytes[size - 40] ^= 0x01;
+    ckpt_test_write(bad, bytes, size);
+    ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
+    ckpt_test_refused(&err, bad, "checksum mismatch");
+    for (int t = 0; t < 5; t++) {
+        pseudo_action(&arng, act);
+        env_step(a, act, oa, &sa);
+        env_step(b, act, ob, &sb);
+        ck_assert(memcmp(oa, ob, sizeof oa) == 0);
+    }
+    g_free(bytes);
+    g_free(bad);
+    g_free(path);
+    ckpt_test_rmdir(dir);
     prefrl_instance_free(other);
     prefrl_instance_free(a);
     prefrl_instance_free(b);

@@ -10,6 +10,7 @@
 #include <check.h>
 
 #include <prefrl/nn.h>
+#include "ckpt_test.h"
 
 #define FD_H 1e-6
 
@@ -857,28 +858,32 @@ static void free_objects(Objects *o)
     prefrl_adam_free(o->adam);
 }
 
-/* the three records of `o` as bytes */
-static char *save_objects(const Objects *o, size_t *len)
+/* the three records of `o` in a new checkpoint `path` */
+static void save_objects(const Objects *o, const char *path)
 {
-    char *buf = NULL;
-    FILE *f = open_memstream(&buf, len);
     GError *err = NULL;
-    ck_assert(prefrl_mlp_save(o->mlp, f, &err));
-    ck_assert(prefrl_ensemble_save(o->ens, f, &err));
-    ck_assert(prefrl_adam_save(o->adam, f, &err));
-    fclose(f);
-    return buf;
+    PrefrlCkpt *c = prefrl_ckpt_open_write(path, &err);
+    ck_assert_msg(c != NULL, "%s", err ? err->message : "");
+    prefrl_mlp_save(o->mlp, c);
+    prefrl_ensemble_save(o->ens, c);
+    prefrl_adam_save(o->adam, c);
+    ck_assert_msg(prefrl_ckpt_close(c, &err), "%s", err ? err->message : "");
 }
 
-/* load the three records of buf[0..len) into o; FALSE + error on the first failure */
-static gboolean load_objects(Objects *o, const char *buf, size_t len, GError **error)
+/* load the three records of checkpoint `path` into o; FALSE + error on the
+ * first failure (the stream's, or its close) */
+static gboolean load_objects(Objects *o, const char *path, GError **error)
 {
-    FILE *f = fmemopen((void *)buf, len, "rb");
-    ck_assert_ptr_nonnull(f);
-    gboolean ok = prefrl_mlp_load(o->mlp, f, error) && prefrl_ensemble_load(o->ens, f, error) &&
-                  prefrl_adam_load(o->adam, f, error);
-    fclose(f);
-    return ok;
+    PrefrlCkpt *c = prefrl_ckpt_open_read(path, error);
+    ck_assert_ptr_nonnull(c);
+    prefrl_mlp_load(o->mlp, c);
+    prefrl_ensemble_load(o->ens, c);
+    prefrl_adam_load(o->adam, c);
+    if (!prefrl_ckpt_check(c, error)) {
+        prefrl_ckpt_abort(c);
+        return FALSE;
+    }
+    return prefrl_ckpt_close(c, error);
 }
 
 static gboolean objects_equal(Objects *a, Objects *b)
@@ -902,10 +907,10 @@ START_TEST(test_save_load_roundtrip)
     make_objects(&b, 2);
     prefrl_adam_set_lr(b.adam, 1.0f);
     ck_assert(!objects_equal(&a, &b));
-    size_t len;
-    char *buf = save_objects(&a, &len);
+    char *dir = ckpt_test_tmpdir(), *path = g_build_filename(dir, "nn.bin", NULL);
+    save_objects(&a, path);
     GError *err = NULL;
-    ck_assert_msg(load_objects(&b, buf, len, &err), "%s", err ? err->message : "");
+    ck_assert_msg(load_objects(&b, path, &err), "%s", err ? err->message : "");
     ck_assert(objects_equal(&a, &b));
     /* a loaded Adam continues exactly as the saved one */
     size_t n = prefrl_adam_size(a.adam);
@@ -915,38 +920,71 @@ START_TEST(test_save_load_roundtrip)
     prefrl_adam_step(a.adam, prefrl_ensemble_params(a.ens), g);
     prefrl_adam_step(b.adam, prefrl_ensemble_params(b.ens), g);
     ck_assert(objects_equal(&a, &b));
-    /* read into a new network */
-    FILE *f = fmemopen(buf, len, "rb");
-    PrefrlMlp *m = prefrl_mlp_read(f, 7, &err);
-    fclose(f);
-    ck_assert_msg(m != NULL, "%s", err ? err->message : "");
+    /* read into a new network (the rest of the file left unread) */
+    PrefrlCkpt *c = prefrl_ckpt_open_read(path, &err);
+    ck_assert_ptr_nonnull(c);
+    PrefrlMlp *m = prefrl_mlp_read(c, 7);
+    ck_assert_msg(m != NULL, "%s", prefrl_ckpt_check(c, &err) ? "" : err->message);
+    prefrl_ckpt_abort(c);
     ck_assert(prefrl_mlp_same_shape(m, a.mlp));
     ck_assert_int_eq(prefrl_mlp_max_batch(m), 7);
     ck_assert(same_floats(prefrl_mlp_params(m), prefrl_mlp_params(a.mlp), prefrl_mlp_n_params(m)));
     prefrl_mlp_free(m);
     g_free(g);
-    free(buf);
+    g_free(path);
+    ckpt_test_rmdir(dir);
     free_objects(&a);
     free_objects(&b);
 }
 END_TEST
 
-static void expect_format_error(Objects *o, const char *buf, size_t len, const char *needle)
+/* loading `path` into o fails with a format error naming the file and
+ * containing `needle`, and changes nothing */
+static void expect_format_error(Objects *o, const char *path, const char *needle)
 {
     Objects before;
     make_objects(&before, 2);
     ck_assert(objects_equal(o, &before));
     GError *err = NULL;
-    ck_assert(!load_objects(o, buf, len, &err));
-    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_FORMAT), "code %d: %s",
-                  err ? err->code : -1, err ? err->message : "");
-    ck_assert_msg(strstr(err->message, needle) != NULL, "'%s' lacks '%s'", err->message, needle);
-    g_error_free(err);
-    /* a failed load changes nothing */
-    free_objects(&before);
-    make_objects(&before, 2);
+    ck_assert(!load_objects(o, path, &err));
+    ckpt_test_refused(&err, path, needle);
     ck_assert(objects_equal(o, &before));
     free_objects(&before);
+}
+
+/* a checkpoint `path` holding what `write` writes */
+static void write_stream(const char *path, void (*write)(PrefrlCkpt *c, const void *arg),
+                         const void *arg)
+{
+    PrefrlCkpt *c = prefrl_ckpt_open_write(path, NULL);
+    ck_assert_ptr_nonnull(c);
+    write(c, arg);
+    ck_assert(prefrl_ckpt_close(c, NULL));
+}
+
+static void write_mlp(PrefrlCkpt *c, const void *m)
+{
+    prefrl_mlp_save(m, c);
+}
+
+static void write_ensemble(PrefrlCkpt *c, const void *e)
+{
+    prefrl_ensemble_save(e, c);
+}
+
+static void write_future_mlp(PrefrlCkpt *c, const void *m)
+{
+    prefrl_ckpt_put_tag(c, "nn-mlp", 9);
+    (void)m;
+}
+
+static void write_with_tail(PrefrlCkpt *c, const void *o)
+{
+    const Objects *x = o;
+    prefrl_mlp_save(x->mlp, c);
+    prefrl_ensemble_save(x->ens, c);
+    prefrl_adam_save(x->adam, c);
+    prefrl_ckpt_put_i64(c, 42);
 }
 
 START_TEST(test_load_errors)
@@ -954,103 +992,94 @@ START_TEST(test_load_errors)
     Objects a, b;
     make_objects(&a, 1);
     make_objects(&b, 2);
-    size_t len;
-    char *buf = save_objects(&a, &len);
-    /* magic, version/kind/n_shape, 8 shape words, length, head crc, payload, crc */
-    size_t mlp_len = 8 + 4 * 3 + 4 * 8 + 8 + 4 + 4 * prefrl_mlp_n_params(a.mlp) + 4;
+    char *dir = ckpt_test_tmpdir();
+    char *path = g_build_filename(dir, "nn.bin", NULL);
+    char *bad = g_build_filename(dir, "bad.bin", NULL);
+    save_objects(&a, path);
+    gsize len;
+    char *buf = ckpt_test_read(path, &len);
 
-    /* truncated everywhere inside the first record */
-    const size_t cuts[] = {0, 5, 12, 30, 60, mlp_len / 2, mlp_len - 1};
-    for (size_t i = 0; i < G_N_ELEMENTS(cuts); i++)
-        expect_format_error(&b, buf, cuts[i], "truncated");
-    /* truncated in the last record: the first two load, Adam fails */
-    {
-        GError *err = NULL;
-        ck_assert(!load_objects(&b, buf, len - 3, &err));
-        ck_assert_msg(strstr(err->message, "truncated") != NULL, "%s", err->message);
-        g_error_free(err);
-        free_objects(&b);
-        make_objects(&b, 2);
+    /* truncated anywhere, the last record included: refused before any
+     * record is read */
+    const size_t cuts[] = {0, 3, 5, 30, 60, len / 2, len - 5, len - 1};
+    for (size_t i = 0; i < G_N_ELEMENTS(cuts); i++) {
+        ckpt_test_write(bad, buf, cuts[i]);
+        expect_format_error(&b, bad, "truncated");
     }
-    /* one flipped bit in a payload */
-    char *bad = g_memdup2(buf, len);
-    bad[mlp_len - 20] ^= 0x10;
-    expect_format_error(&b, bad, len, "checksum");
-    /* in a header size field: caught by the header checksum */
-    memcpy(bad, buf, len);
-    bad[8 + 12 + 4 * 3] ^= 0x01;
-    expect_format_error(&b, bad, len, "header");
-    /* bad magic, future version */
-    memcpy(bad, buf, len);
-    bad[0] = 'X';
-    expect_format_error(&b, bad, len, "magic");
-    memcpy(bad, buf, len);
-    bad[8] = 9;
-    expect_format_error(&b, bad, len, "version 9");
-    g_free(bad);
-
-    /* a record of another kind */
+    /* one flipped bit in a payload, in a shape field, in the checksum */
+    const size_t flips[] = {len / 2, 20, len - 2};
+    for (size_t i = 0; i < G_N_ELEMENTS(flips); i++) {
+        buf[flips[i]] ^= 0x10;
+        ckpt_test_write(bad, buf, len);
+        buf[flips[i]] ^= 0x10;
+        expect_format_error(&b, bad, "checksum mismatch");
+    }
+    /* a record of another kind, another format version */
+    write_stream(bad, write_ensemble, a.ens);
+    expect_format_error(&b, bad, "holds nn-ensemble version 2 where nn-mlp version 2 was expected");
+    write_stream(bad, write_future_mlp, a.mlp);
+    expect_format_error(&b, bad, "holds nn-mlp version 9");
+    /* fields nobody reads: found at the close, after the records loaded */
     {
-        char *eb = NULL;
-        size_t elen;
-        FILE *f = open_memstream(&eb, &elen);
-        ck_assert(prefrl_ensemble_save(a.ens, f, NULL));
-        fclose(f);
-        expect_format_error(&b, eb, elen, "expected MLP record, found ensemble record");
-        free(eb);
+        Objects c;
+        make_objects(&c, 2);
+        write_stream(bad, write_with_tail, &a);
+        GError *err = NULL;
+        ck_assert(!load_objects(&c, bad, &err));
+        ckpt_test_refused(&err, bad, "8 bytes follow the last field read");
+        free_objects(&c);
     }
     /* mismatched shapes */
     {
         int d[] = {6, 16, 17, 2};
         PrefrlMlp *other = prefrl_mlp_new(3, d, PREFRL_ACT_RELU, PREFRL_ACT_IDENTITY, 0, 1, NULL);
-        char *mb = NULL;
-        size_t mlen;
-        FILE *f = open_memstream(&mb, &mlen);
-        ck_assert(prefrl_mlp_save(other, f, NULL));
-        fclose(f);
-        expect_format_error(&b, mb, mlen, "file has 6-16-17-2 relu/identity slope 0, expected "
-                                          "6-16-16-2 relu/identity slope 0");
-        free(mb);
+        write_stream(bad, write_mlp, other);
+        expect_format_error(&b, bad, "MLP shape mismatch: file has 6-16-17-2 relu/identity "
+                                     "slope 0, expected 6-16-16-2 relu/identity slope 0");
         prefrl_mlp_free(other);
 
         int e[] = {5, 8, 1};
         PrefrlEnsemble *e2 = prefrl_ensemble_new(2, 2, e, PREFRL_ACT_LEAKY_RELU, PREFRL_ACT_TANH,
                                                  0.01f, 1, NULL);
-        f = fmemopen(NULL, 1 << 16, "w+b");
-        ck_assert(prefrl_ensemble_save(e2, f, NULL));
-        rewind(f);
+        write_stream(bad, write_ensemble, e2);
         GError *err = NULL;
-        ck_assert(!prefrl_ensemble_load(b.ens, f, &err));
-        ck_assert_msg(strstr(err->message, "file has 2 members, expected 3") != NULL, "%s",
-                      err->message);
-        g_clear_error(&err);
-        fclose(f);
+        PrefrlCkpt *c = prefrl_ckpt_open_read(bad, &err);
+        prefrl_ensemble_load(b.ens, c);
+        ck_assert(!prefrl_ckpt_close(c, &err));
+        ckpt_test_refused(&err, bad, "ensemble shape mismatch: file has 2 members, expected 3");
         prefrl_ensemble_free(e2);
 
         PrefrlAdam *small = prefrl_adam_new(10, 1e-3f, 0.9, 0.999, 1e-8);
-        f = fmemopen(NULL, 1 << 16, "w+b");
-        ck_assert(prefrl_adam_save(small, f, NULL));
-        rewind(f);
-        ck_assert(!prefrl_adam_load(b.adam, f, &err));
-        ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_FORMAT));
-        ck_assert_msg(strstr(err->message, "file has 10 parameters") != NULL, "%s", err->message);
-        g_clear_error(&err);
-        fclose(f);
+        c = prefrl_ckpt_open_write(bad, NULL);
+        prefrl_adam_save(small, c);
+        ck_assert(prefrl_ckpt_close(c, NULL));
+        c = prefrl_ckpt_open_read(bad, NULL);
+        prefrl_adam_load(b.adam, c);
+        ck_assert(!prefrl_ckpt_close(c, &err));
+        ckpt_test_refused(&err, bad, "Adam shape mismatch: file has 10 parameters");
         prefrl_adam_free(small);
     }
-    /* a write error is an IO error */
+    /* nothing above touched b */
     {
-        FILE *ro = fopen("/dev/full", "wb");
-        if (ro) {
-            GError *err = NULL;
-            setvbuf(ro, NULL, _IONBF, 0);
-            ck_assert(!prefrl_mlp_save(a.mlp, ro, &err));
-            ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_IO));
-            g_clear_error(&err);
-            fclose(ro);
-        }
+        Objects before;
+        make_objects(&before, 2);
+        ck_assert(objects_equal(&b, &before));
+        free_objects(&before);
     }
-    free(buf);
+    /* a write error is an IO error */
+    if (g_file_test("/dev/full", G_FILE_TEST_EXISTS)) {
+        GError *err = NULL;
+        PrefrlCkpt *c = prefrl_ckpt_open_write("/dev/full", &err);
+        ck_assert_ptr_nonnull(c);
+        prefrl_mlp_save(a.mlp, c);
+        ck_assert(!prefrl_ckpt_close(c, &err));
+        ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_IO));
+        g_clear_error(&err);
+    }
+    g_free(buf);
+    g_free(bad);
+    g_free(path);
+    ckpt_test_rmdir(dir);
     free_objects(&a);
     free_objects(&b);
 }

@@ -12,6 +12,7 @@
 #include <prefrl/pbrl.h>
 #include <prefrl/plugin.h>
 #include "host/registry.h"
+#include "ckpt_test.h"
 
 static PrefrlInstance *make(const char *name, uint64_t seed, const char *const *overrides)
 {
@@ -120,24 +121,41 @@ START_TEST(test_uniform_save_load)
 {
     PrefrlCandidates c = probs_only(30, 0, NULL);
     PrefrlInstance *s = make("uniform", 3, NULL);
-    FILE *f = tmpfile();
-    ck_assert(s->component->save(s->self, f, NULL));
+    char *dir = ckpt_test_tmpdir();
+    char *path = g_build_filename(dir, "sampler.bin", NULL);
+    char *bad = g_build_filename(dir, "bad.bin", NULL);
+    GError *err = NULL;
+    ck_assert(ckpt_test_save(s->component, s->self, path, NULL));
     int a[4], b[4];
     ck_assert(run_select(s, &c, 4, a, NULL));
-    rewind(f);
-    ck_assert(s->component->load(s->self, f, NULL));
+    ck_assert_msg(ckpt_test_load(s->component, s->self, path, &err), "%s",
+                  err ? err->message : "");
     ck_assert(run_select(s, &c, 4, b, NULL));
     for (int i = 0; i < 4; i++)
         ck_assert_int_eq(a[i], b[i]);
-    /* garbage is refused with a format error */
-    rewind(f);
-    fwrite("garbage!garbage!", 16, 1, f);
-    rewind(f);
-    GError *err = NULL;
-    ck_assert(!s->component->load(s->self, f, &err));
-    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_FORMAT));
-    g_clear_error(&err);
-    fclose(f);
+    /* garbage, a damaged or truncated state and another sampler's are
+     * refused naming the file, and leave the stream as it was */
+    ck_assert(ckpt_test_load(s->component, s->self, path, NULL));
+    ckpt_test_write(bad, "garbage!garbage!", 16);
+    ck_assert(!ckpt_test_load(s->component, s->self, bad, &err));
+    ckpt_test_refused(&err, bad, "checksum mismatch");
+    gsize size;
+    char *bytes = ckpt_test_read(path, &size);
+    ckpt_test_write(bad, bytes, size - 1);
+    ck_assert(!ckpt_test_load(s->component, s->self, bad, &err));
+    ckpt_test_refused(&err, bad, "truncated");
+    PrefrlInstance *e = make("entropy", 3, NULL);
+    ck_assert(ckpt_test_save(e->component, e->self, bad, NULL));
+    ck_assert(!ckpt_test_load(s->component, s->self, bad, &err));
+    ckpt_test_refused(&err, bad, "holds sampler/entropy version 2 where sampler/uniform");
+    ck_assert(run_select(s, &c, 4, b, NULL));
+    for (int i = 0; i < 4; i++)
+        ck_assert_int_eq(a[i], b[i]);
+    prefrl_instance_free(e);
+    g_free(bytes);
+    g_free(bad);
+    g_free(path);
+    ckpt_test_rmdir(dir);
     prefrl_instance_free(s);
 }
 END_TEST

@@ -13,6 +13,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "ckpt_test.h"
 
 static PrefrlInstance *make(uint64_t seed, const char *const *overrides)
 {
@@ -219,14 +220,40 @@ START_TEST(test_seeded_stream)
     ck_assert(!memcmp(a, b, sizeof a));
     ck_assert(memcmp(a, c, sizeof a));
     /* save, label, load, label again: the same draws */
-    FILE *f = tmpfile();
-    ck_assert(t1->component->save(t1->self, f, NULL));
+    char *dir = ckpt_test_tmpdir();
+    char *path = g_build_filename(dir, "teacher.bin", NULL);
+    char *bad = g_build_filename(dir, "bad.bin", NULL);
+    GError *err = NULL;
+    ck_assert(ckpt_test_save(t1->component, t1->self, path, NULL));
     ck_assert(label(t1, &q, a, NULL));
-    rewind(f);
-    ck_assert(t1->component->load(t1->self, f, NULL));
+    ck_assert_msg(ckpt_test_load(t1->component, t1->self, path, &err), "%s",
+                  err ? err->message : "");
     ck_assert(label(t1, &q, b, NULL));
     ck_assert(!memcmp(a, b, sizeof a));
-    fclose(f);
+    /* a damaged or truncated state, or another component's, is refused
+     * naming the file, and the stream goes on as it was */
+    gsize size;
+    char *bytes = ckpt_test_read(path, &size);
+    ckpt_test_write(bad, bytes, size - 4);
+    ck_assert(!ckpt_test_load(t1->component, t1->self, bad, &err));
+    ckpt_test_refused(&err, bad, "truncated");
+    bytes[size - 10] ^= 0x20;
+    ckpt_test_write(bad, bytes, size);
+    ck_assert(!ckpt_test_load(t1->component, t1->self, bad, &err));
+    ckpt_test_refused(&err, bad, "checksum mismatch");
+    PrefrlCkpt *k = prefrl_ckpt_open_write(bad, NULL);
+    prefrl_ckpt_put_tag(k, "sampler/uniform", 2);
+    ck_assert(prefrl_ckpt_close(k, NULL));
+    ck_assert(!ckpt_test_load(t1->component, t1->self, bad, &err));
+    ckpt_test_refused(&err, bad, "holds sampler/uniform version 2 where teacher/scripted");
+    ck_assert(label(t1, &q, c, NULL));
+    ck_assert(label(t2, &q, b, NULL));
+    ck_assert(label(t2, &q, b, NULL));
+    ck_assert(!memcmp(c, b, sizeof c));
+    g_free(bytes);
+    g_free(bad);
+    g_free(path);
+    ckpt_test_rmdir(dir);
     prefrl_instance_free(t1);
     prefrl_instance_free(t2);
     prefrl_instance_free(t3);

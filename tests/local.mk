@@ -1,6 +1,8 @@
 # Core tests: RNG, recipes (with the bad-recipe fixtures), plugin loader
 # (with fixture plugins), ABI layout.
 EXTRA_DIST += tests/recipes
+# checkpoint-stream helpers of the component tests (header-only)
+EXTRA_DIST += tests/ckpt_test.h
 
 # fixture plugins for the loader tests (built, never installed)
 check_LTLIBRARIES += tests/fixtures/prefrl-fixture-good.la \

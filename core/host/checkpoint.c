@@ -1,5 +1,12 @@
 /* The checkpoint stream (include/prefrl/ckpt.h): raw little-endian fields
- * with a running CRC-32, closed by the checksum; the first error sticks. */
+ * with a running CRC-32, closed by the checksum; the first error sticks.
+ *
+ * A reader verifies the checksum of the whole file when it opens it, before
+ * any field reaches a load hook: a damaged or truncated file then fails every
+ * read (zeros), so a hook that commits its state only while the stream is
+ * still ok leaves the component as it was, and no size read from a damaged
+ * file is ever used.  Reading past the last field, or closing with fields
+ * left unread, means the file was written by another component or format. */
 #include "config.h"
 #include <errno.h>
 #include <unistd.h>
@@ -34,6 +41,46 @@ uint32_t prefrl_crc32(uint32_t crc, const void *data, size_t n)
     return ~crc;
 }
 
+/* the checksum of the first c->size bytes of a reader's file against the
+ * stored one; the first error sticks */
+static void verify_file(PrefrlCkpt *c)
+{
+    if (fseeko(c->f, 0, SEEK_END) != 0 || (c->size = ftello(c->f)) < 0 ||
+        fseeko(c->f, 0, SEEK_SET) != 0) {
+        c->size = 0;
+        c->error = g_error_new(PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read %s: %s", c->path,
+                               g_strerror(errno));
+        return;
+    }
+    if (c->size < (int64_t)sizeof(uint32_t)) {
+        prefrl_ckpt_fail(c, "truncated checkpoint (%" G_GINT64_FORMAT " bytes, shorter than "
+                            "its checksum)", c->size);
+        c->size = 0;
+        return;
+    }
+    c->size -= sizeof(uint32_t);
+    enum { CHUNK = 1 << 16 };
+    unsigned char *buf = g_malloc(CHUNK);
+    uint32_t crc = 0, stored = 0;
+    gboolean read_ok = TRUE;
+    for (int64_t left = c->size; read_ok && left > 0;) {
+        size_t n = (size_t)MIN(left, (int64_t)CHUNK);
+        read_ok = fread(buf, 1, n, c->f) == n;
+        crc = prefrl_crc32(crc, buf, n);
+        left -= (int64_t)n;
+    }
+    read_ok = read_ok && fread(&stored, 1, sizeof stored, c->f) == sizeof stored &&
+              fseeko(c->f, 0, SEEK_SET) == 0;
+    g_free(buf);
+    if (!read_ok)
+        c->error = g_error_new(PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read %s: %s", c->path,
+                               ferror(c->f) ? g_strerror(errno) : "the file changed while read");
+    else if (GUINT32_FROM_LE(stored) != crc)
+        prefrl_ckpt_fail(c, "checksum mismatch (the file is damaged or truncated)");
+    if (c->error)
+        c->size = 0;
+}
+
 static PrefrlCkpt *ckpt_open(const char *path, gboolean writing, GError **error)
 {
     FILE *f = fopen(path, writing ? "wb" : "rb");
@@ -47,6 +94,8 @@ static PrefrlCkpt *ckpt_open(const char *path, gboolean writing, GError **error)
     c->path = g_strdup(path);
     c->writing = writing;
     c->owns_file = TRUE;
+    if (!writing)
+        verify_file(c);
     return c;
 }
 
@@ -141,12 +190,24 @@ void prefrl_ckpt_get(PrefrlCkpt *c, void *p, size_t n)
         memset(p, 0, n);
         return;
     }
-    if (n && fread(p, 1, n, c->f) != n) {
+    if ((uint64_t)n > (uint64_t)(c->size - c->pos)) {
         memset(p, 0, n);
-        prefrl_ckpt_fail(c, "truncated checkpoint");
+        prefrl_ckpt_fail(c, "truncated checkpoint (it ends before the fields read from it: "
+                            "written by another component or format version?)");
         return;
     }
-    c->crc = prefrl_crc32(c->crc, p, n);
+    if (n && fread(p, 1, n, c->f) != n) {
+        memset(p, 0, n);
+        c->error = g_error_new(PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read %s: %s", c->path,
+                               ferror(c->f) ? g_strerror(errno) : "the file changed while read");
+        return;
+    }
+    c->pos += (int64_t)n;
+}
+
+int64_t prefrl_ckpt_remaining(const PrefrlCkpt *c)
+{
+    return c->error || c->writing ? 0 : c->size - c->pos;
 }
 
 int64_t prefrl_ckpt_get_i64(PrefrlCkpt *c)
@@ -236,7 +297,7 @@ void prefrl_ckpt_expect_tag(PrefrlCkpt *c, const char *tag, int version)
 /* append the checksum; FALSE with the first error */
 static gboolean finish_write(PrefrlCkpt *c, GError **error)
 {
-    uint32_t crc = c->crc;
+    uint32_t crc = GUINT32_TO_LE(c->crc);
     prefrl_ckpt_put(c, &crc, sizeof crc);
     if (!c->error && (fflush(c->f) != 0 || fsync(fileno(c->f)) != 0))
         c->error = g_error_new(PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", c->path,
@@ -249,15 +310,13 @@ static gboolean finish_write(PrefrlCkpt *c, GError **error)
     return TRUE;
 }
 
-/* read and compare the checksum; FALSE with the first error */
+/* the checksum was verified at opening: require every field to be read;
+ * FALSE with the first error */
 static gboolean finish_read(PrefrlCkpt *c, GError **error)
 {
-    uint32_t want = c->crc, got = 0;
-    prefrl_ckpt_get(c, &got, sizeof got);
-    if (!c->error && got != want)
-        prefrl_ckpt_fail(c, "checksum mismatch (the file is damaged)");
-    if (!c->error && fgetc(c->f) != EOF)
-        prefrl_ckpt_fail(c, "unexpected data after the checksum");
+    if (!c->error && c->pos != c->size)
+        prefrl_ckpt_fail(c, "%" G_GINT64_FORMAT " bytes follow the last field read (written by "
+                            "another component or format version?)", c->size - c->pos);
     if (c->error) {
         g_propagate_error(error, c->error);
         c->error = NULL;

@@ -455,22 +455,59 @@ gboolean prefrl_mj_instance_physics(const void *self, char **model_path, int *su
     return found;
 }
 
-gboolean prefrl_mj_write_state(FILE *out, const void *p, size_t n, GError **error)
+/* ---- physics-state checkpoints ------------------------------------------ */
+
+G_STATIC_ASSERT(sizeof(mjtNum) == sizeof(double));
+
+/* the sizes a state depends on */
+static void state_sizes(const mjModel *m, int64_t *n)
 {
-    if (n > 0 && fwrite(p, 1, n, out) != n) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                            "cannot write the environment state");
-        return FALSE;
-    }
-    return TRUE;
+    n[0] = m->nq;
+    n[1] = m->nv;
+    n[2] = m->na;
+    n[3] = m->nu;
+    n[4] = m->nmocap;
+}
+#define N_SIZES 5
+
+void prefrl_mj_write_state(PrefrlCkpt *out, const mjModel *m, const mjData *d)
+{
+    int64_t n[N_SIZES];
+    state_sizes(m, n);
+    for (int i = 0; i < N_SIZES; i++)
+        prefrl_ckpt_put_i64(out, n[i]);
+    prefrl_ckpt_put_f64(out, d->time);
+    prefrl_ckpt_put_doubles(out, d->qpos, (size_t)m->nq);
+    prefrl_ckpt_put_doubles(out, d->qvel, (size_t)m->nv);
+    prefrl_ckpt_put_doubles(out, d->act, (size_t)m->na);
+    prefrl_ckpt_put_doubles(out, d->ctrl, (size_t)m->nu);
+    prefrl_ckpt_put_doubles(out, d->qacc_warmstart, (size_t)m->nv);
+    prefrl_ckpt_put_doubles(out, d->mocap_pos, 3 * (size_t)m->nmocap);
+    prefrl_ckpt_put_doubles(out, d->mocap_quat, 4 * (size_t)m->nmocap);
 }
 
-gboolean prefrl_mj_read_state(FILE *in, void *p, size_t n, GError **error)
+gboolean prefrl_mj_read_state(PrefrlCkpt *in, const mjModel *m, mjData *d, GError **error)
 {
-    if (n > 0 && fread(p, 1, n, in) != n) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "truncated environment state");
+    int64_t want[N_SIZES], got[N_SIZES];
+    state_sizes(m, want);
+    for (int i = 0; i < N_SIZES; i++)
+        got[i] = prefrl_ckpt_get_i64(in);
+    if (prefrl_ckpt_ok(in) && memcmp(got, want, sizeof got) != 0)
+        prefrl_ckpt_fail(in, "a physics state of nq %" G_GINT64_FORMAT ", nv %" G_GINT64_FORMAT
+                             ", na %" G_GINT64_FORMAT ", nu %" G_GINT64_FORMAT
+                             ", nmocap %" G_GINT64_FORMAT " does not fit this model's nq %d, "
+                             "nv %d, na %d, nu %d, nmocap %d",
+                         got[0], got[1], got[2], got[3], got[4], m->nq, m->nv, m->na, m->nu,
+                         m->nmocap);
+    if (!prefrl_ckpt_check(in, error) || !prefrl_mj_reset(m, d, error))
         return FALSE;
-    }
-    return TRUE;
+    d->time = prefrl_ckpt_get_f64(in);
+    prefrl_ckpt_get_doubles(in, d->qpos, (size_t)m->nq, "the qpos length");
+    prefrl_ckpt_get_doubles(in, d->qvel, (size_t)m->nv, "the qvel length");
+    prefrl_ckpt_get_doubles(in, d->act, (size_t)m->na, "the act length");
+    prefrl_ckpt_get_doubles(in, d->ctrl, (size_t)m->nu, "the ctrl length");
+    prefrl_ckpt_get_doubles(in, d->qacc_warmstart, (size_t)m->nv, "the qacc_warmstart length");
+    prefrl_ckpt_get_doubles(in, d->mocap_pos, 3 * (size_t)m->nmocap, "the mocap_pos length");
+    prefrl_ckpt_get_doubles(in, d->mocap_quat, 4 * (size_t)m->nmocap, "the mocap_quat length");
+    return prefrl_ckpt_check(in, error);
 }

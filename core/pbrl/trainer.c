@@ -479,11 +479,13 @@ static gboolean normal_update(PrefrlTrainer *t, int64_t step, GError **error)
 {
     PrefrlBatch b;
     sample_batch(t, &b);
-    /* the reward learner's update-time transform (RUNE's bonus) on a copy */
+    /* the reward learner's update-time transform (RUNE's bonus) on a copy;
+     * it gets the trainer's step even in the reset updates, whose `step` is
+     * the update index for the agent's update frequencies */
     if (t->rops && t->rops->batch_reward) {
         memcpy(t->batch_reward, b.reward, (gsize)b.size * sizeof *t->batch_reward);
         b.reward = t->batch_reward;
-        if (!t->rops->batch_reward(t->reward->self, step, &b, t->batch_reward, t->log, error))
+        if (!t->rops->batch_reward(t->reward->self, t->step, &b, t->batch_reward, t->log, error))
             return FALSE;
     }
     return t->aops->update(t->agent->self, &b, step, t->log, error);

@@ -10,7 +10,7 @@
  *
  * Also here: the version check, model-path resolution for bundled models,
  * name lookups that report every missing name at once, the [-1, 1] -> ctrlrange
- * action map, the physics snapshot, and the reward-shaping functions of the
+ * action map, the physics snapshot and its checkpoint, and the reward-shaping functions of the
  * DeepMind Control Suite (`tolerance` with all its sigmoids) and Meta-world
  * (the same `tolerance`, plus the Hamacher product). */
 #ifndef PREFRL_MJENV_H
@@ -22,7 +22,9 @@
 #include <glib.h>
 #include <mujoco/mujoco.h>
 
+#include <prefrl/ckpt.h>
 #include <prefrl/error.h>
+#include <prefrl/export.h>
 
 G_BEGIN_DECLS
 
@@ -146,12 +148,22 @@ gboolean prefrl_mj_step(const mjModel *m, mjData *d, int nstep, gboolean step1, 
  *  `d` since its last reset (prefrl_mj_step calls this). */
 gboolean prefrl_mj_check_divergence(const mjModel *m, const mjData *d, GError **error);
 
-/** Write n bytes of an environment's checkpoint state to out;
- *  PREFRL_ERROR_IO on failure. */
-gboolean prefrl_mj_write_state(FILE *out, const void *p, size_t n, GError **error);
+/** Write the simulation state of d that determines its future to a
+ *  checkpoint stream: m's sizes (nq, nv, na, nu, nmocap), then time, qpos,
+ *  qvel, act, ctrl, qacc_warmstart (the solver's warm start), mocap_pos and
+ *  mocap_quat.  Model arrays an environment edits (fixture positions, geom
+ *  sizes) are the environment's to write. */
+PREFRL_API void prefrl_mj_write_state(PrefrlCkpt *out, const mjModel *m, const mjData *d);
 
-/** Read n bytes of checkpoint state; PREFRL_ERROR_FORMAT when truncated. */
-gboolean prefrl_mj_read_state(FILE *in, void *p, size_t n, GError **error);
+/** Read a state written by prefrl_mj_write_state.  Sizes that differ from
+ *  m's are the stream's format error naming both, and leave d untouched;
+ *  otherwise d is reset (prefrl_mj_reset) and the state read into it.
+ *  FALSE with the stream's error or MuJoCo's; after a failure past the
+ *  sizes d must be reset before use.  Call prefrl_mj_forward afterwards
+ *  (once any model arrays are read too) so that every quantity derived
+ *  from the state is recomputed. */
+PREFRL_API gboolean prefrl_mj_read_state(PrefrlCkpt *in, const mjModel *m, mjData *d,
+                                         GError **error);
 
 /** Copy the physics state: nq qpos, nv qvel and the simulation time (s).
  *  Any output pointer may be NULL. */

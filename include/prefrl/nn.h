@@ -1,5 +1,5 @@
 /* The neural-network core: dense MLPs on OpenBLAS, ensembles, Adam/SGD, the
- * SAC tanh-squashed Gaussian, losses and a binary checkpoint format.
+ * SAC tanh-squashed Gaussian, losses and save/load on the checkpoint stream.
  *
  * Conventions
  *  - float32, batch-major, row-major: a batch of B vectors of width n is a
@@ -26,7 +26,9 @@
 #include <stdio.h>
 #include <glib.h>
 
+#include <prefrl/ckpt.h>
 #include <prefrl/error.h>
+#include <prefrl/export.h>
 #include <prefrl/rng.h>
 
 G_BEGIN_DECLS
@@ -380,55 +382,47 @@ double prefrl_bt_accuracy(const float *z1, const float *z2, const int *labels, s
 /* ------------------------------------------------------------------------ */
 /* save / load
  *
- * Every object is one self-delimiting record, so several can be streamed
- * into one FILE (a component's checkpoint).  Record layout (little endian):
- *   char     magic[8]   "PREFRLNN"
- *   uint32   version    PREFRL_NN_FORMAT_VERSION
- *   uint32   kind       1 = MLP, 2 = ensemble, 3 = Adam
- *   uint32   n_shape    number of shape words that follow (<= 1024)
- *   uint32   shape[n_shape]
- *              MLP:      n_layers, dims[0..n_layers], hidden_act, output_act,
- *                        bits of the float leaky_slope
- *              ensemble: K, then the MLP words of a member
- *              Adam:     n (low 32 bits), n (high 32 bits), step count (low,
- *                        high), bits of the float lr, then the double bits
- *                        of beta1, beta2, eps (low word, high word each)
- *   uint64   n_floats   payload length
- *   uint32   head_crc   CRC-32 of the bytes above (checked before any size
- *                       read from the file is trusted)
- *   float32  payload[n_floats]
- *              MLP / ensemble: the parameter slab; Adam: m then v
- *   uint32   crc        CRC-32 (IEEE 802.3) of every preceding byte of the record
- * Loading checks magic, version, kind, shapes (against the object loaded
- * into), length and both checksums; any mismatch, truncation or corruption
- * is PREFRL_ERROR_FORMAT and leaves the object unchanged; a failed write is
- * PREFRL_ERROR_IO.  Gradients and workspaces are not saved. */
+ * Each object is one record on a checkpoint stream (prefrl/ckpt.h), so a
+ * component writes its networks and optimisers one after the other in its
+ * save hook.  A record is a tag (prefrl_ckpt_put_tag: "nn-mlp", "nn-ensemble"
+ * or "nn-adam" at PREFRL_NN_FORMAT_VERSION), the shape as 64-bit integers,
+ * then the floats (prefrl_ckpt_put_floats):
+ *   MLP:      n_layers, dims[0..n_layers], hidden_act, output_act, the
+ *             leaky slope (f64); the parameter slab
+ *   ensemble: K, then the MLP shape of a member; the parameter slab
+ *   Adam:     n, step count, lr, beta1, beta2, eps (f64 each); m, then v
+ * Loading checks the tag and the shape against the object loaded into (a
+ * mismatch is the stream's format error naming both shapes) and copies
+ * into the object only while the stream is ok: with the file's checksum
+ * verified when the stream was opened, a failed load leaves the object as
+ * it was.  Errors stick to the stream (prefrl_ckpt_ok, prefrl_ckpt_check).
+ * Gradients and workspaces are not saved. */
 
 /** Version written into records; readers refuse others. */
-#define PREFRL_NN_FORMAT_VERSION 1u
+#define PREFRL_NN_FORMAT_VERSION 2
 
-/** Append m's shape and parameters to f.  PREFRL_ERROR_IO on write failure. */
-gboolean prefrl_mlp_save(const PrefrlMlp *m, FILE *f, GError **error);
+/** Write m's shape and parameters to the stream. */
+PREFRL_API void prefrl_mlp_save(const PrefrlMlp *m, PrefrlCkpt *out);
 
-/** Read one MLP record from f into m, which must have the recorded shape. */
-gboolean prefrl_mlp_load(PrefrlMlp *m, FILE *f, GError **error);
+/** Read one MLP record into m, which must have the recorded shape. */
+PREFRL_API void prefrl_mlp_load(PrefrlMlp *m, PrefrlCkpt *in);
 
-/** Read one MLP record from f into a new MLP with workspaces for max_batch.
- *  (transfer full) */
-PrefrlMlp *prefrl_mlp_read(FILE *f, int max_batch, GError **error);
+/** Read one MLP record into a new MLP with workspaces for max_batch; NULL
+ *  after any error (the stream's).  (transfer full) */
+PREFRL_API PrefrlMlp *prefrl_mlp_read(PrefrlCkpt *in, int max_batch);
 
-/** Append the ensemble (all members) to f. */
-gboolean prefrl_ensemble_save(const PrefrlEnsemble *e, FILE *f, GError **error);
+/** Write the ensemble (all members) to the stream. */
+PREFRL_API void prefrl_ensemble_save(const PrefrlEnsemble *e, PrefrlCkpt *out);
 
-/** Read one ensemble record from f into e (same K and member shape). */
-gboolean prefrl_ensemble_load(PrefrlEnsemble *e, FILE *f, GError **error);
+/** Read one ensemble record into e (same K and member shape). */
+PREFRL_API void prefrl_ensemble_load(PrefrlEnsemble *e, PrefrlCkpt *in);
 
-/** Append Adam's hyper-parameters, step count and moments to f. */
-gboolean prefrl_adam_save(const PrefrlAdam *a, FILE *f, GError **error);
+/** Write Adam's hyper-parameters, step count and moments to the stream. */
+PREFRL_API void prefrl_adam_save(const PrefrlAdam *a, PrefrlCkpt *out);
 
 /** Read an Adam record into a (same slab size n); restores lr, betas, eps,
  *  step count and moments. */
-gboolean prefrl_adam_load(PrefrlAdam *a, FILE *f, GError **error);
+PREFRL_API void prefrl_adam_load(PrefrlAdam *a, PrefrlCkpt *in);
 
 G_END_DECLS
 

@@ -47,8 +47,9 @@
 #include <prefrl/pbrl.h>
 #include <prefrl/plugin.h>
 
-#define PPO_MAGIC "PRFLPPO"
-#define PPO_FORMAT 1u
+/* the checkpoint's tag and format version */
+#define PPO_TAG "agent/ppo"
+#define PPO_FORMAT 2
 #define PPO_BETA1 0.9
 #define PPO_BETA2 0.999
 #define PPO_ADAM_EPS 1e-5   /* SB3 PPO's optimizer_kwargs eps */
@@ -755,171 +756,120 @@ static void *ppo_create(const PrefrlNode *params, const PrefrlContext *ctx, GErr
 }
 
 /* ---- save / load ----------------------------------------------------------
- * A header (magic, format, shapes, normaliser count, the rng state, FNV-1a
- * hash of the preceding bytes); nn records pi, mu, vf and the four Adam
- * states; then log σ, the normaliser's mean and var (double), the
- * exploration matrices and the observation after the last rollout (raw and
- * normalised: the next rollout starts from it), followed by their FNV-1a
- * hash.  Loading reads into
- * fresh objects and swaps them in only when everything checked out.  A
- * half-collected rollout is not saved (checkpoints are taken between
- * rollouts or when a run stops). */
+ * The tag, the shapes, the normaliser count and the rng state; nn records
+ * pi, mu, vf and the four Adam states; then log σ, the normaliser's mean and
+ * var, the exploration matrices and the observation after the last rollout
+ * (raw and normalised: the next rollout starts from it).  Loading reads into
+ * fresh objects and swaps them in only when the stream is still ok (it
+ * verified the file's checksum when it was opened).  A half-collected
+ * rollout is not saved (checkpoints are taken between rollouts or when a run
+ * stops). */
 
-typedef struct PpoHeader {
-    char magic[8];
-    uint32_t format;
-    uint32_t obs_dim, act_dim, hidden_dim, hidden_depth, std_cols, n_envs, have_last;
-    double obs_count;
-    PrefrlRng rng;
-    uint64_t hash;
-} PpoHeader;
+#define PPO_N_SHAPE 6
 
-static uint64_t ppo_fnv1a(uint64_t h, const void *data, size_t n)
+static void ppo_shape(const Ppo *p, int64_t *shape)
 {
-    const unsigned char *c = data;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ c[i]) * 1099511628211ull;
-    return h;
+    const int64_t s[PPO_N_SHAPE] = {p->D, p->A, p->H, p->depth, p->S, p->n_envs};
+    memcpy(shape, s, sizeof s);
 }
-#define FNV_START 14695981039346656037ull
 
-static gboolean ppo_save(void *self, FILE *out, GError **error)
+static gboolean ppo_save(void *self, PrefrlCkpt *out, GError **error)
 {
     Ppo *p = self;
-    PpoHeader h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, PPO_MAGIC, sizeof PPO_MAGIC);
-    h.format = PPO_FORMAT;
-    h.obs_dim = (uint32_t)p->D;
-    h.act_dim = (uint32_t)p->A;
-    h.hidden_dim = (uint32_t)p->H;
-    h.hidden_depth = (uint32_t)p->depth;
-    h.std_cols = (uint32_t)p->S;
-    h.n_envs = (uint32_t)p->n_envs;
-    h.have_last = (uint32_t)p->have_last;
-    h.obs_count = p->obs_count;
-    h.rng = p->rng;
-    h.hash = ppo_fnv1a(FNV_START, &h, offsetof(PpoHeader, hash));
-    if (fwrite(&h, sizeof h, 1, out) != 1)
-        goto io;
     const PpoNets *n = &p->nets;
-    if (!prefrl_mlp_save(n->pi, out, error) || !prefrl_mlp_save(n->mu, out, error) ||
-        !prefrl_mlp_save(n->vf, out, error) || !prefrl_adam_save(n->pi_opt, out, error) ||
-        !prefrl_adam_save(n->mu_opt, out, error) || !prefrl_adam_save(n->vf_opt, out, error) ||
-        !prefrl_adam_save(n->std_opt, out, error))
-        return FALSE;
+    int64_t shape[PPO_N_SHAPE];
+    ppo_shape(p, shape);
+    prefrl_ckpt_put_tag(out, PPO_TAG, PPO_FORMAT);
+    for (int i = 0; i < PPO_N_SHAPE; i++)
+        prefrl_ckpt_put_i64(out, shape[i]);
+    prefrl_ckpt_put_i64(out, p->have_last);
+    prefrl_ckpt_put_f64(out, p->obs_count);
+    prefrl_rng_save(&p->rng, PPO_TAG " rng", out);
+    prefrl_mlp_save(n->pi, out);
+    prefrl_mlp_save(n->mu, out);
+    prefrl_mlp_save(n->vf, out);
+    prefrl_adam_save(n->pi_opt, out);
+    prefrl_adam_save(n->mu_opt, out);
+    prefrl_adam_save(n->vf_opt, out);
+    prefrl_adam_save(n->std_opt, out);
     size_t ns = (size_t)p->H * p->S, nn = (size_t)p->n_envs * p->H * p->A;
     size_t nl = (size_t)p->n_envs * p->D;
-    uint64_t hash = FNV_START;
-    hash = ppo_fnv1a(hash, n->log_std, sizeof(float) * ns);
-    hash = ppo_fnv1a(hash, p->obs_mean, sizeof(double) * p->D);
-    hash = ppo_fnv1a(hash, p->obs_var, sizeof(double) * p->D);
-    hash = ppo_fnv1a(hash, p->noise, sizeof(float) * nn);
-    hash = ppo_fnv1a(hash, p->last_raw, sizeof(float) * nl);
-    hash = ppo_fnv1a(hash, p->last_norm, sizeof(float) * nl);
-    if (fwrite(n->log_std, sizeof(float), ns, out) != ns ||
-        fwrite(p->obs_mean, sizeof(double), p->D, out) != (size_t)p->D ||
-        fwrite(p->obs_var, sizeof(double), p->D, out) != (size_t)p->D ||
-        fwrite(p->noise, sizeof(float), nn, out) != nn ||
-        fwrite(p->last_raw, sizeof(float), nl, out) != nl ||
-        fwrite(p->last_norm, sizeof(float), nl, out) != nl ||
-        fwrite(&hash, sizeof hash, 1, out) != 1)
-        goto io;
-    return TRUE;
-io:
-    g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                        "agent/ppo: cannot write the checkpoint");
-    return FALSE;
+    prefrl_ckpt_put_floats(out, n->log_std, ns);
+    prefrl_ckpt_put_doubles(out, p->obs_mean, p->D);
+    prefrl_ckpt_put_doubles(out, p->obs_var, p->D);
+    prefrl_ckpt_put_floats(out, p->noise, nn);
+    prefrl_ckpt_put_floats(out, p->last_raw, nl);
+    prefrl_ckpt_put_floats(out, p->last_norm, nl);
+    return prefrl_ckpt_check(out, error);
 }
 
-static gboolean ppo_load(void *self, FILE *in, GError **error)
+static gboolean ppo_load(void *self, PrefrlCkpt *in, GError **error)
 {
     Ppo *p = self;
-    PpoHeader h;
-    if (fread(&h, sizeof h, 1, in) != 1) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "agent/ppo: truncated checkpoint header");
-        return FALSE;
-    }
-    if (memcmp(h.magic, PPO_MAGIC, sizeof PPO_MAGIC) != 0 || h.format != PPO_FORMAT ||
-        h.hash != ppo_fnv1a(FNV_START, &h, offsetof(PpoHeader, hash))) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "agent/ppo: not a PPO agent checkpoint of this format, or corrupt");
-        return FALSE;
-    }
-    if (h.obs_dim != (uint32_t)p->D || h.act_dim != (uint32_t)p->A ||
-        h.hidden_dim != (uint32_t)p->H || h.hidden_depth != (uint32_t)p->depth ||
-        h.std_cols != (uint32_t)p->S || h.n_envs != (uint32_t)p->n_envs) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "agent/ppo: checkpoint is for obs %u, act %u, hidden %u x %u, sigma columns "
-                    "%u, %u envs; this agent has obs %d, act %d, hidden %d x %d, sigma columns "
-                    "%d, %d envs",
-                    h.obs_dim, h.act_dim, h.hidden_dim, h.hidden_depth, h.std_cols, h.n_envs,
-                    p->D, p->A, p->H, p->depth, p->S, p->n_envs);
-        return FALSE;
-    }
+    int64_t want[PPO_N_SHAPE], got[PPO_N_SHAPE];
+    ppo_shape(p, want);
+    prefrl_ckpt_expect_tag(in, PPO_TAG, PPO_FORMAT);
+    for (int i = 0; i < PPO_N_SHAPE; i++)
+        got[i] = prefrl_ckpt_get_i64(in);
+    if (prefrl_ckpt_ok(in) && memcmp(got, want, sizeof got) != 0)
+        prefrl_ckpt_fail(in, "agent/ppo: checkpoint is for obs %" G_GINT64_FORMAT
+                             ", act %" G_GINT64_FORMAT ", hidden %" G_GINT64_FORMAT
+                             " x %" G_GINT64_FORMAT ", sigma columns %" G_GINT64_FORMAT
+                             ", %" G_GINT64_FORMAT " envs; this agent has obs %d, act %d, "
+                             "hidden %d x %d, sigma columns %d, %d envs",
+                         got[0], got[1], got[2], got[3], got[4], got[5], p->D, p->A, p->H,
+                         p->depth, p->S, p->n_envs);
+    gboolean have_last = prefrl_ckpt_get_count(in, 0, 1, "agent/ppo: the last-observation flag");
+    double obs_count = prefrl_ckpt_get_f64(in);
+    PrefrlRng rng = p->rng;
+    prefrl_rng_load(&rng, PPO_TAG " rng", in);
+    /* fresh networks only for a checkpoint that fits */
     PpoNets n;
+    if (!prefrl_ckpt_check(in, error))
+        return FALSE;
     if (!ppo_nets_init(&n, p, error)) {
         g_prefix_error(error, "agent/ppo: ");
         return FALSE;
     }
+    prefrl_mlp_load(n.pi, in);
+    prefrl_mlp_load(n.mu, in);
+    prefrl_mlp_load(n.vf, in);
+    prefrl_adam_load(n.pi_opt, in);
+    prefrl_adam_load(n.mu_opt, in);
+    prefrl_adam_load(n.vf_opt, in);
+    prefrl_adam_load(n.std_opt, in);
     size_t ns = (size_t)p->H * p->S, nn = (size_t)p->n_envs * p->H * p->A;
     size_t nl = (size_t)p->n_envs * p->D;
     double *mean = g_new(double, p->D), *var = g_new(double, p->D);
     float *noise = g_new(float, nn), *lraw = g_new(float, nl), *lnorm = g_new(float, nl);
-    gboolean ok = prefrl_mlp_load(n.pi, in, error) && prefrl_mlp_load(n.mu, in, error) &&
-                  prefrl_mlp_load(n.vf, in, error) && prefrl_adam_load(n.pi_opt, in, error) &&
-                  prefrl_adam_load(n.mu_opt, in, error) && prefrl_adam_load(n.vf_opt, in, error) &&
-                  prefrl_adam_load(n.std_opt, in, error);
-    if (!ok) {
-        g_prefix_error(error, "agent/ppo: ");
+    prefrl_ckpt_get_floats(in, n.log_std, ns, "agent/ppo: the log sigma matrix");
+    prefrl_ckpt_get_doubles(in, mean, p->D, "agent/ppo: the normaliser mean");
+    prefrl_ckpt_get_doubles(in, var, p->D, "agent/ppo: the normaliser variance");
+    prefrl_ckpt_get_floats(in, noise, nn, "agent/ppo: the exploration matrices");
+    prefrl_ckpt_get_floats(in, lraw, nl, "agent/ppo: the last observations");
+    prefrl_ckpt_get_floats(in, lnorm, nl, "agent/ppo: the last normalised observations");
+    gboolean ok = prefrl_ckpt_check(in, error);
+    if (ok) {
+        ppo_nets_clear(&p->nets);
+        p->nets = n;
+        memcpy(p->obs_mean, mean, sizeof(double) * p->D);
+        memcpy(p->obs_var, var, sizeof(double) * p->D);
+        memcpy(p->noise, noise, sizeof(float) * nn);
+        memcpy(p->last_raw, lraw, sizeof(float) * nl);
+        memcpy(p->last_norm, lnorm, sizeof(float) * nl);
+        p->obs_count = obs_count;
+        p->rng = rng;
+        p->have_last = have_last;
+        p->recorded = 0;
     } else {
-        uint64_t hash = 0, want = FNV_START;
-        ok = fread(n.log_std, sizeof(float), ns, in) == ns &&
-             fread(mean, sizeof(double), p->D, in) == (size_t)p->D &&
-             fread(var, sizeof(double), p->D, in) == (size_t)p->D &&
-             fread(noise, sizeof(float), nn, in) == nn &&
-             fread(lraw, sizeof(float), nl, in) == nl &&
-             fread(lnorm, sizeof(float), nl, in) == nl && fread(&hash, sizeof hash, 1, in) == 1;
-        want = ppo_fnv1a(want, n.log_std, sizeof(float) * ns);
-        want = ppo_fnv1a(want, mean, sizeof(double) * p->D);
-        want = ppo_fnv1a(want, var, sizeof(double) * p->D);
-        want = ppo_fnv1a(want, noise, sizeof(float) * nn);
-        want = ppo_fnv1a(want, lraw, sizeof(float) * nl);
-        want = ppo_fnv1a(want, lnorm, sizeof(float) * nl);
-        if (!ok || hash != want) {
-            ok = FALSE;
-            g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                                "agent/ppo: the checkpoint's sigma, normaliser or noise block is "
-                                "truncated or corrupt");
-        }
-    }
-    if (!ok) {
         ppo_nets_clear(&n);
-        g_free(mean);
-        g_free(var);
-        g_free(noise);
-        g_free(lraw);
-        g_free(lnorm);
-        return FALSE;
     }
-    ppo_nets_clear(&p->nets);
-    p->nets = n;
-    memcpy(p->obs_mean, mean, sizeof(double) * p->D);
-    memcpy(p->obs_var, var, sizeof(double) * p->D);
-    memcpy(p->noise, noise, sizeof(float) * nn);
-    memcpy(p->last_raw, lraw, sizeof(float) * nl);
-    memcpy(p->last_norm, lnorm, sizeof(float) * nl);
-    p->obs_count = h.obs_count;
-    p->rng = h.rng;
-    p->have_last = h.have_last != 0;
-    p->recorded = 0;
     g_free(mean);
     g_free(var);
     g_free(noise);
     g_free(lraw);
     g_free(lnorm);
-    return TRUE;
+    return ok;
 }
 
 /* ---- plugin ---------------------------------------------------------------- */

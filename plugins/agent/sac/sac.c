@@ -28,8 +28,9 @@
 #include <prefrl/pbrl.h>
 #include <prefrl/plugin.h>
 
-#define SAC_MAGIC "PRFLSAC"
-#define SAC_FORMAT 1u
+/* the checkpoint's tag and format version */
+#define SAC_TAG "agent/sac"
+#define SAC_FORMAT 2
 
 /* Adam hyper-parameters of B-Pref's actor, critic and alpha optimisers */
 #define SAC_BETA1 0.9f
@@ -461,99 +462,68 @@ static void *sac_create(const PrefrlNode *params, const PrefrlContext *ctx, GErr
 }
 
 /* ---- save / load ----------------------------------------------------------
- * A header (magic, format, shapes, log α, the rng state, FNV-1a hash of the
- * preceding bytes), then nn records: actor, critic, target, then the Adam
- * states of actor, critic and log α.  Loading reads everything into fresh
- * objects and swaps them in only when all of it checked out. */
+ * The tag, the shapes, log α and the rng state, then the nn records: actor,
+ * critic, target, then the Adam states of actor, critic and log α.  Loading
+ * reads everything into fresh objects and swaps them in only when the stream
+ * is still ok (it verified the file's checksum when it was opened). */
 
-typedef struct SacHeader {
-    char magic[8];
-    uint32_t format;
-    uint32_t obs_dim, act_dim, hidden_dim, hidden_depth;
-    float log_alpha;
-    PrefrlRng rng;
-    uint64_t hash;
-} SacHeader;
-
-static uint64_t sac_fnv1a(const void *data, size_t n)
-{
-    const unsigned char *p = data;
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
-
-static gboolean sac_save(void *self, FILE *out, GError **error)
+static gboolean sac_save(void *self, PrefrlCkpt *out, GError **error)
 {
     Sac *s = self;
-    SacHeader h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, SAC_MAGIC, sizeof SAC_MAGIC);
-    h.format = SAC_FORMAT;
-    h.obs_dim = (uint32_t)s->D;
-    h.act_dim = (uint32_t)s->A;
-    h.hidden_dim = (uint32_t)s->hidden_dim;
-    h.hidden_depth = (uint32_t)s->hidden_depth;
-    h.log_alpha = s->log_alpha;
-    h.rng = s->rng;
-    h.hash = sac_fnv1a(&h, offsetof(SacHeader, hash));
-    if (fwrite(&h, sizeof h, 1, out) != 1) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                            "agent/sac: cannot write the checkpoint header");
-        return FALSE;
-    }
     const SacNets *n = &s->nets;
-    return prefrl_mlp_save(n->actor, out, error) && prefrl_ensemble_save(n->critic, out, error) &&
-           prefrl_ensemble_save(n->target, out, error) &&
-           prefrl_adam_save(n->actor_opt, out, error) &&
-           prefrl_adam_save(n->critic_opt, out, error) &&
-           prefrl_adam_save(n->alpha_opt, out, error);
+    prefrl_ckpt_put_tag(out, SAC_TAG, SAC_FORMAT);
+    const int64_t shape[4] = {s->D, s->A, s->hidden_dim, s->hidden_depth};
+    for (int i = 0; i < 4; i++)
+        prefrl_ckpt_put_i64(out, shape[i]);
+    prefrl_ckpt_put_f64(out, s->log_alpha);
+    prefrl_rng_save(&s->rng, SAC_TAG " rng", out);
+    prefrl_mlp_save(n->actor, out);
+    prefrl_ensemble_save(n->critic, out);
+    prefrl_ensemble_save(n->target, out);
+    prefrl_adam_save(n->actor_opt, out);
+    prefrl_adam_save(n->critic_opt, out);
+    prefrl_adam_save(n->alpha_opt, out);
+    return prefrl_ckpt_check(out, error);
 }
 
-static gboolean sac_load(void *self, FILE *in, GError **error)
+static gboolean sac_load(void *self, PrefrlCkpt *in, GError **error)
 {
     Sac *s = self;
-    SacHeader h;
-    if (fread(&h, sizeof h, 1, in) != 1) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "agent/sac: truncated checkpoint header");
-        return FALSE;
-    }
-    if (memcmp(h.magic, SAC_MAGIC, sizeof SAC_MAGIC) != 0 || h.format != SAC_FORMAT ||
-        h.hash != sac_fnv1a(&h, offsetof(SacHeader, hash))) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "agent/sac: not a SAC agent checkpoint of this format, or corrupt");
-        return FALSE;
-    }
-    if (h.obs_dim != (uint32_t)s->D || h.act_dim != (uint32_t)s->A ||
-        h.hidden_dim != (uint32_t)s->hidden_dim || h.hidden_depth != (uint32_t)s->hidden_depth) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "agent/sac: checkpoint is for obs %u, act %u, hidden %u x %u; this agent "
-                    "has obs %d, act %d, hidden %d x %d",
-                    h.obs_dim, h.act_dim, h.hidden_dim, h.hidden_depth, s->D, s->A,
-                    s->hidden_dim, s->hidden_depth);
-        return FALSE;
-    }
-    if (!isfinite(h.log_alpha)) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "agent/sac: checkpoint holds a non-finite log alpha");
-        return FALSE;
-    }
+    prefrl_ckpt_expect_tag(in, SAC_TAG, SAC_FORMAT);
+    int64_t shape[4];
+    for (int i = 0; i < 4; i++)
+        shape[i] = prefrl_ckpt_get_i64(in);
+    if (prefrl_ckpt_ok(in) && (shape[0] != s->D || shape[1] != s->A ||
+                               shape[2] != s->hidden_dim || shape[3] != s->hidden_depth))
+        prefrl_ckpt_fail(in, "agent/sac: checkpoint is for obs %" G_GINT64_FORMAT
+                             ", act %" G_GINT64_FORMAT ", hidden %" G_GINT64_FORMAT
+                             " x %" G_GINT64_FORMAT "; this agent has obs %d, act %d, "
+                             "hidden %d x %d",
+                         shape[0], shape[1], shape[2], shape[3], s->D, s->A, s->hidden_dim,
+                         s->hidden_depth);
+    double log_alpha = prefrl_ckpt_get_f64(in);
+    if (prefrl_ckpt_ok(in) && !isfinite((float)log_alpha))
+        prefrl_ckpt_fail(in, "agent/sac: checkpoint holds a non-finite log alpha");
+    PrefrlRng rng = s->rng;
+    prefrl_rng_load(&rng, SAC_TAG " rng", in);
+    /* fresh networks only for a checkpoint that fits */
     SacNets n;
-    if (!sac_nets_init(&n, s, error))
+    if (!prefrl_ckpt_check(in, error) || !sac_nets_init(&n, s, error))
         return FALSE;
-    if (!prefrl_mlp_load(n.actor, in, error) || !prefrl_ensemble_load(n.critic, in, error) ||
-        !prefrl_ensemble_load(n.target, in, error) || !prefrl_adam_load(n.actor_opt, in, error) ||
-        !prefrl_adam_load(n.critic_opt, in, error) || !prefrl_adam_load(n.alpha_opt, in, error)) {
-        g_prefix_error(error, "agent/sac: ");
+    prefrl_mlp_load(n.actor, in);
+    prefrl_ensemble_load(n.critic, in);
+    prefrl_ensemble_load(n.target, in);
+    prefrl_adam_load(n.actor_opt, in);
+    prefrl_adam_load(n.critic_opt, in);
+    prefrl_adam_load(n.alpha_opt, in);
+    if (!prefrl_ckpt_check(in, error)) {
         sac_nets_clear(&n);
         return FALSE;
     }
     sac_nets_clear(&s->nets);
     s->nets = n;
-    s->log_alpha = h.log_alpha;
-    s->rng = h.rng;
+    s->log_alpha = (float)log_alpha;
+    s->rng = rng;
     sac_bind_view(s);
     return TRUE;
 }

@@ -682,87 +682,60 @@ static void dmc_snapshot(void *self, double *qpos, double *qvel, double *time)
 
 /* ---- checkpoints -------------------------------------------------------- */
 
-#define DMC_MAGIC "PRFLDMC"
-#define DMC_FORMAT 1u
+/* the checkpoint's tag and format version */
+#define DMC_TAG "env/dmc"
+#define DMC_FORMAT 2
 
-typedef struct {
-    char magic[8];
-    uint32_t format;
-    int32_t nq, nv, na, nu, ngeom;
-    int32_t t, ready;
-    char task[32];
-} DmcHeader;
-
-/* the state that determines the future: rng, clock, physics state, solver
- * warm start, filter activations, controls, and the reacher's target */
-static gboolean dmc_save(void *self, FILE *out, GError **error)
+/* the state that determines the future: the task, the episode clock, the
+ * rng, the physics state (with the solver's warm start, filter activations
+ * and controls), and the geoms a task moves (the reacher's target) */
+static gboolean dmc_save(void *self, PrefrlCkpt *out, GError **error)
 {
     const DmcEnv *e = self;
     const mjModel *m = e->m;
-    const mjData *d = e->d;
-    DmcHeader h;
-    memset(&h, 0, sizeof h);
-    memcpy(h.magic, DMC_MAGIC, sizeof DMC_MAGIC);
-    h.format = DMC_FORMAT;
-    h.nq = m->nq;
-    h.nv = m->nv;
-    h.na = m->na;
-    h.nu = m->nu;
-    h.ngeom = m->ngeom;
-    h.t = e->t;
-    h.ready = e->ready;
-    g_strlcpy(h.task, e->task->name, sizeof h.task);
-    return prefrl_mj_write_state(out, &h, sizeof h, error) && prefrl_mj_write_state(out, &e->rng, sizeof e->rng, error) &&
-           prefrl_mj_write_state(out, &d->time, sizeof d->time, error) &&
-           prefrl_mj_write_state(out, d->qpos, sizeof(mjtNum) * m->nq, error) &&
-           prefrl_mj_write_state(out, d->qvel, sizeof(mjtNum) * m->nv, error) &&
-           prefrl_mj_write_state(out, d->act, sizeof(mjtNum) * m->na, error) &&
-           prefrl_mj_write_state(out, d->ctrl, sizeof(mjtNum) * m->nu, error) &&
-           prefrl_mj_write_state(out, d->qacc_warmstart, sizeof(mjtNum) * m->nv, error) &&
-           prefrl_mj_write_state(out, m->geom_pos, sizeof(mjtNum) * 3 * m->ngeom, error) &&
-           prefrl_mj_write_state(out, m->geom_size, sizeof(mjtNum) * 3 * m->ngeom, error);
+    prefrl_ckpt_put_tag(out, DMC_TAG, DMC_FORMAT);
+    prefrl_ckpt_put_str(out, e->task->name);
+    prefrl_ckpt_put_i64(out, m->ngeom);
+    prefrl_ckpt_put_i64(out, e->t);
+    prefrl_ckpt_put_i64(out, e->ready);
+    prefrl_rng_save(&e->rng, DMC_TAG " rng", out);
+    prefrl_mj_write_state(out, m, e->d);
+    prefrl_ckpt_put_doubles(out, m->geom_pos, 3 * (size_t)m->ngeom);
+    prefrl_ckpt_put_doubles(out, m->geom_size, 3 * (size_t)m->ngeom);
+    return prefrl_ckpt_check(out, error);
 }
 
-static gboolean dmc_load(void *self, FILE *in, GError **error)
+static gboolean dmc_load(void *self, PrefrlCkpt *in, GError **error)
 {
     DmcEnv *e = self;
     mjModel *m = e->m;
     mjData *d = e->d;
-    DmcHeader h;
-    if (!prefrl_mj_read_state(in, &h, sizeof h, error))
+    prefrl_ckpt_expect_tag(in, DMC_TAG, DMC_FORMAT);
+    char *task = prefrl_ckpt_get_str(in);
+    if (prefrl_ckpt_ok(in) && g_strcmp0(task, e->task->name) != 0)
+        prefrl_ckpt_fail(in, "env/dmc: the state of task %s does not fit task %s",
+                         task ? task : "(none)", e->task->name);
+    g_free(task);
+    prefrl_ckpt_get_count(in, m->ngeom, m->ngeom, "env/dmc: the number of geoms");
+    int t = (int)prefrl_ckpt_get_count(in, 0, G_MAXINT, "env/dmc: the episode step");
+    int ready = (int)prefrl_ckpt_get_count(in, 0, 1, "env/dmc: the ready flag");
+    PrefrlRng rng = e->rng;
+    prefrl_rng_load(&rng, DMC_TAG " rng", in);
+    if (!prefrl_ckpt_check(in, error))
         return FALSE;
-    h.task[sizeof h.task - 1] = '\0';
-    if (memcmp(h.magic, DMC_MAGIC, sizeof DMC_MAGIC) != 0 || h.format != DMC_FORMAT) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "not a prefrl DMC environment state (or another format version)");
-        return FALSE;
-    }
-    if (strcmp(h.task, e->task->name) != 0 || h.nq != m->nq || h.nv != m->nv || h.na != m->na ||
-        h.nu != m->nu || h.ngeom != m->ngeom) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "environment state of %s (nq %d, nv %d, na %d, nu %d) does not fit %s "
-                    "(nq %d, nv %d, na %d, nu %d)", h.task, h.nq, h.nv, h.na, h.nu,
-                    e->task->name, m->nq, m->nv, m->na, m->nu);
-        return FALSE;
-    }
+    /* the physics is overwritten from here on: a failure leaves the env
+     * needing a reset */
     e->ready = 0;
-    if (!prefrl_mj_reset(m, d, error))
+    if (!prefrl_mj_read_state(in, m, d, error))
         return FALSE;
-    if (!prefrl_mj_read_state(in, &e->rng, sizeof e->rng, error) ||
-        !prefrl_mj_read_state(in, &d->time, sizeof d->time, error) ||
-        !prefrl_mj_read_state(in, d->qpos, sizeof(mjtNum) * m->nq, error) ||
-        !prefrl_mj_read_state(in, d->qvel, sizeof(mjtNum) * m->nv, error) ||
-        !prefrl_mj_read_state(in, d->act, sizeof(mjtNum) * m->na, error) ||
-        !prefrl_mj_read_state(in, d->ctrl, sizeof(mjtNum) * m->nu, error) ||
-        !prefrl_mj_read_state(in, d->qacc_warmstart, sizeof(mjtNum) * m->nv, error) ||
-        !prefrl_mj_read_state(in, m->geom_pos, sizeof(mjtNum) * 3 * m->ngeom, error) ||
-        !prefrl_mj_read_state(in, m->geom_size, sizeof(mjtNum) * 3 * m->ngeom, error))
-        return FALSE;
+    prefrl_ckpt_get_doubles(in, m->geom_pos, 3 * (size_t)m->ngeom, "env/dmc: the geom count");
+    prefrl_ckpt_get_doubles(in, m->geom_size, 3 * (size_t)m->ngeom, "env/dmc: the geom count");
     /* recompute everything derived from the state (step1-current data) */
-    if (!prefrl_mj_forward(m, d, FALSE, error))
+    if (!prefrl_ckpt_check(in, error) || !prefrl_mj_forward(m, d, FALSE, error))
         return FALSE;
-    e->t = h.t;
-    e->ready = h.ready;
+    e->rng = rng;
+    e->t = t;
+    e->ready = ready;
     return TRUE;
 }
 

@@ -74,12 +74,12 @@ static void mw_snapshot(void *self, double *qpos, double *qvel, double *time)
     mw_env_snapshot(self, qpos, qvel, time);
 }
 
-static gboolean mw_save(void *self, FILE *out, GError **error)
+static gboolean mw_save(void *self, PrefrlCkpt *out, GError **error)
 {
     return mw_env_save(self, out, error);
 }
 
-static gboolean mw_load(void *self, FILE *in, GError **error)
+static gboolean mw_load(void *self, PrefrlCkpt *in, GError **error)
 {
     return mw_env_load(self, in, error);
 }

@@ -319,106 +319,67 @@ gboolean mw_env_evaluate(MwEnv *env, double grip, MwEval *ev, GError **error)
 
 /* ---- checkpoints -------------------------------------------------------- */
 
-#define MW_MAGIC "PRFLMW"
-#define MW_FORMAT 1u
+/* the checkpoint's tag and format version */
+#define MW_TAG "env/metaworld"
+#define MW_FORMAT 2
 
-typedef struct {
-    char magic[8];
-    uint32_t format;
-    int32_t nq, nv, na, nu, nbody, nsite, nmocap;
-    int32_t t, need_reset;
-    char task[32];
-} MwHeader;
-
-static void fill_header(const MwEnv *env, MwHeader *h)
-{
-    const mjModel *m = env->m;
-    memset(h, 0, sizeof *h);
-    memcpy(h->magic, MW_MAGIC, sizeof MW_MAGIC);
-    h->format = MW_FORMAT;
-    h->nq = m->nq;
-    h->nv = m->nv;
-    h->na = m->na;
-    h->nu = m->nu;
-    h->nbody = m->nbody;
-    h->nsite = m->nsite;
-    h->nmocap = m->nmocap;
-    h->t = env->t;
-    h->need_reset = env->need_reset;
-    g_strlcpy(h->task, env->task->name, sizeof h->task);
-}
-
-/* the data and model arrays that carry episode state: fixtures are placed
- * by editing body and site positions in the model */
+/* the model arrays that carry episode state (fixtures are placed by editing
+ * body and site positions in the model) and the env's own episode state */
 #define MW_STATE_ARRAYS(X)                                                    \
-    X(&d->time, sizeof d->time)                                               \
-    X(d->qpos, sizeof(mjtNum) * m->nq)                                        \
-    X(d->qvel, sizeof(mjtNum) * m->nv)                                        \
-    X(d->act, sizeof(mjtNum) * m->na)                                         \
-    X(d->ctrl, sizeof(mjtNum) * m->nu)                                        \
-    X(d->qacc_warmstart, sizeof(mjtNum) * m->nv)                              \
-    X(d->mocap_pos, sizeof(mjtNum) * 3 * m->nmocap)                           \
-    X(d->mocap_quat, sizeof(mjtNum) * 4 * m->nmocap)                          \
-    X(m->body_pos, sizeof(mjtNum) * 3 * m->nbody)                             \
-    X(m->site_pos, sizeof(mjtNum) * 3 * m->nsite)                             \
-    X(&env->rng, sizeof env->rng)                                             \
-    X(env->init_tcp, sizeof env->init_tcp)                                    \
-    X(env->obj_init, sizeof env->obj_init)                                    \
-    X(env->target, sizeof env->target)                                        \
-    X(env->margin, sizeof env->margin)                                        \
-    X(env->obs, sizeof env->obs)
+    X(m->body_pos, 3 * (size_t)m->nbody, "the body_pos length")               \
+    X(m->site_pos, 3 * (size_t)m->nsite, "the site_pos length")               \
+    X(env->init_tcp, G_N_ELEMENTS(env->init_tcp), "the initial tcp")          \
+    X(env->obj_init, G_N_ELEMENTS(env->obj_init), "the initial object")       \
+    X(env->target, G_N_ELEMENTS(env->target), "the target")                   \
+    X(env->margin, G_N_ELEMENTS(env->margin), "the margins")                  \
+    X(env->obs, G_N_ELEMENTS(env->obs), "the observation")
 
-gboolean mw_env_save(const MwEnv *env, FILE *out, GError **error)
+gboolean mw_env_save(const MwEnv *env, PrefrlCkpt *out, GError **error)
 {
     const mjModel *m = env->m;
-    const mjData *d = env->d;
-    MwHeader h;
-    fill_header(env, &h);
-    if (!prefrl_mj_write_state(out, &h, sizeof h, error))
-        return FALSE;
-#define MW_WRITE(p, n)                  \
-    if (!prefrl_mj_write_state(out, (p), (n), error)) \
-        return FALSE;
+    prefrl_ckpt_put_tag(out, MW_TAG, MW_FORMAT);
+    prefrl_ckpt_put_str(out, env->task->name);
+    prefrl_ckpt_put_i64(out, m->nbody);
+    prefrl_ckpt_put_i64(out, m->nsite);
+    prefrl_ckpt_put_i64(out, env->t);
+    prefrl_ckpt_put_i64(out, env->need_reset);
+    prefrl_rng_save(&env->rng, MW_TAG " rng", out);
+    prefrl_mj_write_state(out, m, env->d);
+#define MW_WRITE(p, n, what) prefrl_ckpt_put_doubles(out, (p), (n));
     MW_STATE_ARRAYS(MW_WRITE)
 #undef MW_WRITE
-    return TRUE;
+    return prefrl_ckpt_check(out, error);
 }
 
-gboolean mw_env_load(MwEnv *env, FILE *in, GError **error)
+gboolean mw_env_load(MwEnv *env, PrefrlCkpt *in, GError **error)
 {
     mjModel *m = env->m;
-    mjData *d = env->d;
-    MwHeader h, want;
-    if (!prefrl_mj_read_state(in, &h, sizeof h, error))
+    prefrl_ckpt_expect_tag(in, MW_TAG, MW_FORMAT);
+    char *task = prefrl_ckpt_get_str(in);
+    if (prefrl_ckpt_ok(in) && g_strcmp0(task, env->task->name) != 0)
+        prefrl_ckpt_fail(in, "env/metaworld: the state of task %s does not fit task %s",
+                         task ? task : "(none)", env->task->name);
+    g_free(task);
+    prefrl_ckpt_get_count(in, m->nbody, m->nbody, "env/metaworld: the number of bodies");
+    prefrl_ckpt_get_count(in, m->nsite, m->nsite, "env/metaworld: the number of sites");
+    int t = (int)prefrl_ckpt_get_count(in, 0, G_MAXINT, "env/metaworld: the episode step");
+    gboolean need_reset = prefrl_ckpt_get_count(in, 0, 1, "env/metaworld: the reset flag") != 0;
+    PrefrlRng rng = env->rng;
+    prefrl_rng_load(&rng, MW_TAG " rng", in);
+    if (!prefrl_ckpt_check(in, error))
         return FALSE;
-    h.task[sizeof h.task - 1] = '\0';
-    if (memcmp(h.magic, MW_MAGIC, sizeof MW_MAGIC) != 0 || h.format != MW_FORMAT) {
-        g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                            "not a prefrl Meta-world environment state (or another format "
-                            "version)");
-        return FALSE;
-    }
-    fill_header(env, &want);
-    if (strcmp(h.task, want.task) != 0 || h.nq != want.nq || h.nv != want.nv ||
-        h.na != want.na || h.nu != want.nu || h.nbody != want.nbody || h.nsite != want.nsite ||
-        h.nmocap != want.nmocap) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "environment state of %s (nq %d, nv %d, nbody %d, nsite %d) does not fit "
-                    "%s (nq %d, nv %d, nbody %d, nsite %d)", h.task, h.nq, h.nv, h.nbody,
-                    h.nsite, want.task, want.nq, want.nv, want.nbody, want.nsite);
-        return FALSE;
-    }
+    /* the physics is overwritten from here on: a failure leaves the env
+     * needing a reset */
     env->need_reset = TRUE;
-    if (!prefrl_mj_reset(m, d, error))
+    if (!prefrl_mj_read_state(in, m, env->d, error))
         return FALSE;
-#define MW_READ(p, n)                  \
-    if (!prefrl_mj_read_state(in, (p), (n), error)) \
-        return FALSE;
+#define MW_READ(p, n, what) prefrl_ckpt_get_doubles(in, (p), (n), "env/metaworld: " what);
     MW_STATE_ARRAYS(MW_READ)
 #undef MW_READ
-    if (!prefrl_mj_forward(m, d, FALSE, error))
+    if (!prefrl_ckpt_check(in, error) || !prefrl_mj_forward(m, env->d, FALSE, error))
         return FALSE;
-    env->t = h.t;
-    env->need_reset = h.need_reset != 0;
+    env->rng = rng;
+    env->t = t;
+    env->need_reset = need_reset;
     return TRUE;
 }

@@ -126,13 +126,14 @@ gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep 
 void mw_env_snapshot(const MwEnv *env, double *qpos, double *qvel, double *time);
 
 /** Write the state that determines the future (physics, fixture placement,
- *  rng, episode constants, frame stack) to out. */
-gboolean mw_env_save(const MwEnv *env, FILE *out, GError **error);
+ *  rng, episode constants, frame stack) to a checkpoint stream. */
+gboolean mw_env_save(const MwEnv *env, PrefrlCkpt *out, GError **error);
 
-/** Restore a state written by mw_env_save for the same task and model;
- *  PREFRL_ERROR_FORMAT on a foreign or truncated state (the env then needs
- *  a reset). */
-gboolean mw_env_load(MwEnv *env, FILE *in, GError **error);
+/** Restore a state written by mw_env_save for the same task and model.  A
+ *  state of another task, model or component is the stream's format error
+ *  and leaves the env as it was; a failure while reading the physics
+ *  leaves it needing a reset. */
+gboolean mw_env_load(MwEnv *env, PrefrlCkpt *in, GError **error);
 
 /** Recompute kinematics, the current half observation and the reward terms
  *  of the present state, without stepping (for tests after editing qpos).

@@ -407,15 +407,37 @@ static void sampler_destroy(void *self)
     g_free(s);
 }
 
-/* the state worth keeping is the random stream (uniform's draws) */
-static gboolean sampler_save(void *self, FILE *out, GError **error)
+/* the state worth keeping is the random stream (uniform's draws), under a
+ * tag naming the component, so another sampler's state is refused */
+#define SAMPLER_FORMAT 2
+
+static const char *sampler_tag(const Sampler *s)
 {
-    return prefrl_rng_save(&((const Sampler *)self)->rng, "PRFSMP1", out, error);
+    static const char *const tags[] = {
+        [MODE_UNIFORM] = "sampler/uniform",
+        [MODE_DISAGREEMENT] = "sampler/disagreement",
+        [MODE_ENTROPY] = "sampler/entropy",
+        [MODE_KCENTER] = "sampler/kcenter",
+        [MODE_KCENTER_DISAGREEMENT] = "sampler/kcenter_disagreement",
+        [MODE_KCENTER_ENTROPY] = "sampler/kcenter_entropy",
+    };
+    return tags[s->mode];
 }
 
-static gboolean sampler_load(void *self, FILE *in, GError **error)
+static gboolean sampler_save(void *self, PrefrlCkpt *out, GError **error)
 {
-    return prefrl_rng_load(&((Sampler *)self)->rng, "PRFSMP1", in, error);
+    const Sampler *s = self;
+    prefrl_ckpt_put_tag(out, sampler_tag(s), SAMPLER_FORMAT);
+    prefrl_rng_save(&s->rng, "sampler rng", out);
+    return prefrl_ckpt_check(out, error);
+}
+
+static gboolean sampler_load(void *self, PrefrlCkpt *in, GError **error)
+{
+    Sampler *s = self;
+    prefrl_ckpt_expect_tag(in, sampler_tag(s), SAMPLER_FORMAT);
+    prefrl_rng_load(&s->rng, "sampler rng", in);
+    return prefrl_ckpt_check(in, error);
 }
 
 /* ---- descriptors -------------------------------------------------------- */

@@ -159,14 +159,21 @@ static gboolean teacher_label(void *self, const PrefrlTeacherQuery *q, int *labe
 }
 
 /* the state worth keeping is the random stream */
-static gboolean teacher_save(void *self, FILE *out, GError **error)
+#define TEACHER_TAG "teacher/scripted"
+#define TEACHER_FORMAT 2
+
+static gboolean teacher_save(void *self, PrefrlCkpt *out, GError **error)
 {
-    return prefrl_rng_save(&((const Teacher *)self)->rng, "PRFTCH1", out, error);
+    prefrl_ckpt_put_tag(out, TEACHER_TAG, TEACHER_FORMAT);
+    prefrl_rng_save(&((const Teacher *)self)->rng, TEACHER_TAG " rng", out);
+    return prefrl_ckpt_check(out, error);
 }
 
-static gboolean teacher_load(void *self, FILE *in, GError **error)
+static gboolean teacher_load(void *self, PrefrlCkpt *in, GError **error)
 {
-    return prefrl_rng_load(&((Teacher *)self)->rng, "PRFTCH1", in, error);
+    prefrl_ckpt_expect_tag(in, TEACHER_TAG, TEACHER_FORMAT);
+    prefrl_rng_load(&((Teacher *)self)->rng, TEACHER_TAG " rng", in);
+    return prefrl_ckpt_check(in, error);
 }
 
 static const PrefrlTeacherOps teacher_ops = {

@@ -1,5 +1,5 @@
-/* reward/surf: SURF (Park et al. 2022; algorithms.md §8), semi-supervised
- * reward learning with data augmentation on PEBBLE's ensemble.
+/* reward/surf: SURF (Park et al. 2022), semi-supervised reward learning
+ * with data augmentation on PEBBLE's ensemble (the SDK's reward model).
  *
  * Segments are queried H + 2w long (query_length); the teacher judges the
  * central H.  After every query round mb · inv_label_ratio unlabelled pairs
@@ -16,22 +16,40 @@
  * segments, it never reorders them. */
 #include <math.h>
 #include <string.h>
-#include "standard.h"
-#include "surf.h"
 
-void surf_draw_crops(PrefrlRng *rng, int n, int Lseg, int H, int c, int *start1, int *start2,
-                     int *len)
-{
-    for (int i = 0; i < n; i++) {
-        len[i] = H - c + (int)prefrl_rng_below(rng, (uint64_t)(2 * c + 1));
-        start1[i] = (int)prefrl_rng_below(rng, (uint64_t)(Lseg - len[i] + 1));
-        start2[i] = (int)prefrl_rng_below(rng, (uint64_t)(Lseg - len[i] + 1));
-    }
-}
+#include <prefrl/plugin.h>
+#include <prefrl/pbrl.h>
+#include <prefrl/reward_model.h>
 
-void surf_pool_add(Surf *s, const float *seg1, const float *seg2, int n, int Lseg)
+typedef struct {
+    PrefrlRewardModel *model;
+    int d, K, train_batch;
+    int H;                      /* central segment length the teacher judges */
+    int window, crop;           /* w (segments are stored H + 2w long), c */
+    int reward_update, mu, inv_label_ratio;
+    float tau, lambda;
+    int64_t pool_capacity;
+    PrefrlRng rng;              /* crops and index permutations */
+
+    /* the unlabelled pool: a ring of pairs of Lseg-step segments, grown on demand */
+    float *u1, *u2;             /* (u_alloc, Lseg, d) */
+    int u_count, u_next, u_alloc, Lseg;
+
+    /* per-member index streams (permutations walked by a cursor) */
+    size_t *perm_l, *perm_u;    /* (K, cap_l), (K, cap_u) */
+    int cap_l, cap_u, *cur_l, *cur_u;
+
+    /* minibatch workspaces (sized for max(train_batch, mu · train_batch) pairs) */
+    int mb_cap;
+    int *idx, *labels, *keep, *start1, *start2, *len, *kidx, *kstart1, *kstart2, *klen,
+        *klabels;
+} Surf;
+
+/* append n unlabelled pairs (n, Lseg, d) to the pool (a ring that grows up
+ * to pool_capacity) */
+static void surf_pool_add(Surf *s, const float *seg1, const float *seg2, int n, int Lseg)
 {
-    const int d = s->model->d;
+    const int d = s->d;
     if (s->Lseg == 0)
         s->Lseg = Lseg;
     g_return_if_fail(Lseg == s->Lseg);
@@ -52,67 +70,23 @@ void surf_pool_add(Surf *s, const float *seg1, const float *seg2, int n, int Lse
     }
 }
 
-/* pairs whose windows of up to maxlen rows fit the model's workspaces */
+/* pairs per forward pass whose windows of up to maxlen rows fit the model's
+ * workspaces and SURF's minibatch */
 static int chunk_pairs(const Surf *s, int maxlen)
 {
-    return MAX(1, s->model->max_rows / (2 * maxlen));
+    return MIN(MAX(1, prefrl_reward_model_max_rows(s->model) / (2 * maxlen)), s->mb_cap);
 }
 
-int surf_pseudo_labels(Surf *s, int k, const int *idx, int n, int *labels, int *keep)
+/* the cropped Bradley-Terry loss of member k (SDK window loss, chunked for
+ * crops up to H + c long) */
+static double surf_crop_loss(Surf *s, int k, const float *seg1, const float *seg2, int Lseg,
+                             const int *idx, const int *labels, int n, const int *start1,
+                             const int *start2, const int *len, float margin, float scale,
+                             double *correct)
 {
-    RewardModel *m = s->model;
-    const int pc = MIN(chunk_pairs(s, s->H), s->mb_cap);
-    int kept = 0;
-    /* the central window of every pair; kstart/klen are free scratch here */
-    for (int i = 0; i < pc; i++) {
-        s->kstart1[i] = s->kstart2[i] = s->window;
-        s->klen[i] = s->H;
-    }
-    for (int p0 = 0; p0 < n; p0 += pc) {
-        int c = MIN(pc, n - p0);
-        reward_model_window_logits(m, k, s->u1, s->u2, s->Lseg, idx + p0, c, s->kstart1,
-                                   s->kstart2, s->klen, s->z1, s->z2);
-        for (int i = 0; i < c; i++) {
-            /* max softmax probability = σ(|z1 − z2|) */
-            double conf = 1.0 / (1.0 + exp(-fabs((double)s->z1[i] - s->z2[i])));
-            labels[p0 + i] = s->z2[i] > s->z1[i] ? PREFRL_LABEL_SECOND : PREFRL_LABEL_FIRST;
-            keep[p0 + i] = conf >= s->tau;
-            kept += keep[p0 + i];
-        }
-    }
-    return kept;
-}
-
-double surf_crop_loss(Surf *s, int k, const float *seg1, const float *seg2, int Lseg,
-                      const int *idx, const int *labels, int n, const int *start1,
-                      const int *start2, const int *len, float margin, float scale,
-                      double *correct)
-{
-    RewardModel *m = s->model;
-    const int pc = MIN(chunk_pairs(s, s->H + s->crop), s->mb_cap);
-    double sum = 0, right = 0;
-    for (int p0 = 0; p0 < n; p0 += pc) {
-        int c = MIN(pc, n - p0);
-        reward_model_window_logits(m, k, seg1, seg2, Lseg, idx + p0, c, start1 + p0,
-                                   start2 + p0, len + p0, s->z1, s->z2);
-        double mean = prefrl_loss_bt(s->z1, s->z2, labels + p0, c, margin, s->dz1, s->dz2);
-        right += prefrl_bt_accuracy(s->z1, s->z2, labels + p0, c) * c;
-        /* prefrl_loss_bt gives d(mean)/dz; the sum's is c times that */
-        for (int i = 0; i < c; i++) {
-            s->dz1[i] *= (float)c * scale;
-            s->dz2[i] *= (float)c * scale;
-        }
-        reward_model_backward_windows(m, k, c, len + p0, s->dz1, s->dz2);
-        sum += mean * c;
-    }
-    if (correct)
-        *correct = right;
-    return sum;
-}
-
-int surf_num_iters(const Surf *s, int n_labelled)
-{
-    return (int)ceil((double)s->reward_update * n_labelled / s->model->train_batch);
+    return prefrl_reward_model_window_loss(s->model, k, seg1, seg2, Lseg, idx, labels, n, start1,
+                                           start2, len, chunk_pairs(s, s->H + s->crop), margin,
+                                           scale, correct);
 }
 
 /* the next n indices of a member's stream over N items, reshuffled when it runs out */
@@ -131,18 +105,20 @@ static void next_indices(Surf *s, size_t *perm, int *cursor, int N, int n, int *
 static void surf_step(Surf *s, const PrefrlPrefs *prefs, double *loss, double *correct,
                       double *kept, int *n_lab, int *n_unl)
 {
-    RewardModel *m = s->model;
     const int N = prefs->count, U = s->u_count;
-    const int nl = MIN(m->train_batch, N), nu = MIN(s->mu * m->train_batch, U);
-    prefrl_ensemble_zero_grad(m->ens);
-    for (int k = 0; k < m->K; k++) {
+    const int nl = MIN(s->train_batch, N), nu = MIN(s->mu * s->train_batch, U);
+    const float margin = prefrl_reward_model_label_margin(s->model);
+    PrefrlEnsemble *ens = prefrl_reward_model_ensemble(s->model);
+    prefrl_ensemble_zero_grad(ens);
+    for (int k = 0; k < s->K; k++) {
         next_indices(s, s->perm_l + (gsize)k * s->cap_l, &s->cur_l[k], N, nl, s->idx);
         for (int i = 0; i < nl; i++)
             s->labels[i] = prefs->labels[s->idx[i]];
-        surf_draw_crops(&s->rng, nl, prefs->H, s->H, s->crop, s->start1, s->start2, s->len);
+        prefrl_reward_model_draw_crops(&s->rng, nl, prefs->H, s->H, s->crop, s->start1,
+                                       s->start2, s->len);
         double right;
         double ce = surf_crop_loss(s, k, prefs->seg1, prefs->seg2, prefs->H, s->idx, s->labels,
-                                   nl, s->start1, s->start2, s->len, m->margin, 1.0f / nl,
+                                   nl, s->start1, s->start2, s->len, margin, 1.0f / nl,
                                    &right);
         *loss += ce / nl;
         *correct += right;
@@ -150,8 +126,11 @@ static void surf_step(Surf *s, const PrefrlPrefs *prefs, double *loss, double *c
         if (nu == 0)
             continue;
         next_indices(s, s->perm_u + (gsize)k * s->cap_u, &s->cur_u[k], U, nu, s->idx);
-        surf_pseudo_labels(s, k, s->idx, nu, s->labels, s->keep);
-        surf_draw_crops(&s->rng, nu, s->Lseg, s->H, s->crop, s->start1, s->start2, s->len);
+        prefrl_reward_model_pseudo_labels(s->model, k, s->u1, s->u2, s->Lseg, s->idx, nu,
+                                          s->window, s->H, chunk_pairs(s, s->H), s->tau,
+                                          s->labels, s->keep);
+        prefrl_reward_model_draw_crops(&s->rng, nu, s->Lseg, s->H, s->crop, s->start1,
+                                       s->start2, s->len);
         /* only confident pairs carry a loss; the mean still divides by nu */
         int nk = 0;
         for (int i = 0; i < nu; i++)
@@ -164,20 +143,21 @@ static void surf_step(Surf *s, const PrefrlPrefs *prefs, double *loss, double *c
                 nk++;
             }
         double ceu = nk ? surf_crop_loss(s, k, s->u1, s->u2, s->Lseg, s->kidx, s->klabels, nk,
-                                         s->kstart1, s->kstart2, s->klen, m->margin,
+                                         s->kstart1, s->kstart2, s->klen, margin,
                                          s->lambda / nu, NULL)
                         : 0.0;
         *loss += s->lambda * ceu / nu;
         *kept += nk;
         *n_unl += nu;
     }
-    prefrl_adam_step(m->adam, prefrl_ensemble_params(m->ens), prefrl_ensemble_grads(m->ens));
+    prefrl_adam_step(prefrl_reward_model_adam(s->model), prefrl_ensemble_params(ens),
+                     prefrl_ensemble_grads(ens));
 }
 
 /* fresh per-member permutations for this round's N labelled and U unlabelled pairs */
 static void start_streams(Surf *s, int N, int U)
 {
-    const int K = s->model->K;
+    const int K = s->K;
     if (N > s->cap_l) {
         s->cap_l = N;
         s->perm_l = g_renew(size_t, s->perm_l, (gsize)K * N);
@@ -195,11 +175,16 @@ static void start_streams(Surf *s, int N, int U)
     }
 }
 
+/* gradient steps of one round: ceil(reward_update · labelled / train_batch) */
+static int surf_num_iters(const Surf *s, int n_labelled)
+{
+    return (int)ceil((double)s->reward_update * n_labelled / s->train_batch);
+}
+
 static gboolean surf_train(void *self, const PrefrlRewardData *data, PrefrlLog *log,
                            GError **error)
 {
     Surf *s = self;
-    RewardModel *m = s->model;
     const PrefrlPrefs *prefs = data->prefs;
     /* the judged centre is what the trainer's segments hold beyond 2w */
     int H = prefs->H - 2 * s->window;
@@ -214,7 +199,7 @@ static gboolean surf_train(void *self, const PrefrlRewardData *data, PrefrlLog *
     /* the round's unlabelled pairs, drawn like queries but never labelled */
     int n_new = data->queries * s->inv_label_ratio;
     if (n_new > 0 && data->draw_pairs) {
-        gsize row = (gsize)prefs->H * m->d;
+        gsize row = (gsize)prefs->H * s->d;
         float *a = g_try_new(float, (gsize)n_new * row), *b = g_try_new(float, (gsize)n_new * row);
         if (!a || !b) {
             g_free(a);
@@ -237,7 +222,7 @@ static gboolean surf_train(void *self, const PrefrlRewardData *data, PrefrlLog *
     for (int it = 0; it < iters && N > 0; it++)
         surf_step(s, prefs, &loss, &correct, &kept, &n_lab, &n_unl);
     prefrl_log_scalar(log, "accuracy", n_lab ? correct / n_lab : 0.0);
-    prefrl_log_scalar(log, "loss", iters ? loss / ((double)iters * m->K) : 0.0);
+    prefrl_log_scalar(log, "loss", iters ? loss / ((double)iters * s->K) : 0.0);
     prefrl_log_scalar(log, "iters", iters);
     prefrl_log_scalar(log, "pseudo_fraction", n_unl ? kept / n_unl : 0.0);
     prefrl_log_scalar(log, "unlabelled", s->u_count);
@@ -247,7 +232,7 @@ static gboolean surf_train(void *self, const PrefrlRewardData *data, PrefrlLog *
 /* ---- the component ---------------------------------------------------------- */
 
 static const PrefrlParamSpec surf_params[] = {
-    REWARD_MODEL_PARAMS,
+    PREFRL_REWARD_MODEL_PARAMS,
     {"reward_update", PREFRL_PARAM_INT, "200", 1, 1000000, NULL,
      "gradient steps per round = ceil(reward_update · labelled pairs / train_batch)"},
     {"threshold_u", PREFRL_PARAM_FLOAT, "0.99", 0.5, 1, NULL,
@@ -271,27 +256,23 @@ static void surf_destroy(void *self)
     Surf *s = self;
     if (!s)
         return;
-    reward_model_free(s->model);
+    prefrl_reward_model_free(s->model);
     g_free(s->u1);
     g_free(s->u2);
     g_free(s->perm_l);
     g_free(s->perm_u);
     g_free(s->cur_l);
     g_free(s->cur_u);
-    int *ibufs[] = {s->idx,    s->labels, s->keep,    s->start1,  s->start2, s->len,
-                    s->kidx,   s->kstart1, s->kstart2, s->klen,   s->klabels};
+    int *ibufs[] = {s->idx,  s->labels,  s->keep,    s->start1, s->start2, s->len,
+                    s->kidx, s->kstart1, s->kstart2, s->klen,   s->klabels};
     for (gsize i = 0; i < G_N_ELEMENTS(ibufs); i++)
         g_free(ibufs[i]);
-    g_free(s->z1);
-    g_free(s->z2);
-    g_free(s->dz1);
-    g_free(s->dz2);
     g_free(s);
 }
 
 static void *surf_create(const PrefrlNode *params, const PrefrlContext *ctx, GError **error)
 {
-    int H = reward_model_segment(params, ctx);
+    int H = prefrl_reward_model_segment(params, ctx);
     int w = (int)prefrl_param_int(params, "dataaug_window");
     int c = (int)prefrl_param_int(params, "crop_range");
     if (c > 2 * w || c >= H) {
@@ -301,11 +282,14 @@ static void *surf_create(const PrefrlNode *params, const PrefrlContext *ctx, GEr
                     c, 2 * w, H);
         return NULL;
     }
-    RewardModel *m = reward_model_new(params, ctx, H + 2 * w, error);
+    PrefrlRewardModel *m = prefrl_reward_model_new(params, ctx, H + 2 * w, error);
     if (!m)
         return NULL;
     Surf *s = g_new0(Surf, 1);
     s->model = m;
+    s->d = prefrl_reward_model_input_dim(m);
+    s->K = prefrl_reward_model_n_members(m);
+    s->train_batch = prefrl_reward_model_train_batch(m);
     s->H = H;
     s->window = w;
     s->crop = c;
@@ -316,17 +300,13 @@ static void *surf_create(const PrefrlNode *params, const PrefrlContext *ctx, GEr
     s->inv_label_ratio = (int)prefrl_param_int(params, "inv_label_ratio");
     s->pool_capacity = prefrl_param_int(params, "unlabelled_capacity");
     prefrl_rng_derive(&ctx->rng, "surf", &s->rng);
-    s->cur_l = g_new0(int, m->K);
-    s->cur_u = g_new0(int, m->K);
-    s->mb_cap = MAX(m->train_batch, s->mu * m->train_batch);
+    s->cur_l = g_new0(int, s->K);
+    s->cur_u = g_new0(int, s->K);
+    s->mb_cap = MAX(s->train_batch, s->mu * s->train_batch);
     int **ibufs[] = {&s->idx,  &s->labels,  &s->keep,    &s->start1, &s->start2, &s->len,
                      &s->kidx, &s->kstart1, &s->kstart2, &s->klen,   &s->klabels};
     for (gsize i = 0; i < G_N_ELEMENTS(ibufs); i++)
         *ibufs[i] = g_new0(int, s->mb_cap);
-    s->z1 = g_new(float, s->mb_cap);
-    s->z2 = g_new(float, s->mb_cap);
-    s->dz1 = g_new(float, s->mb_cap);
-    s->dz2 = g_new(float, s->mb_cap);
     return s;
 }
 
@@ -335,70 +315,77 @@ static int surf_query_length(void *self, int H)
     return H + 2 * ((Surf *)self)->window;
 }
 
-static void surf_predict(void *self, const float *x, int B, float *r)
+static void surf_predict(void *self, int64_t step, const float *x, int B, float *r)
 {
-    reward_model_predict(((Surf *)self)->model, x, B, r);
+    prefrl_reward_model_predict(((Surf *)self)->model, x, B, r);
 }
 
 static int surf_members(void *self)
 {
-    return ((Surf *)self)->model->K;
+    return ((Surf *)self)->K;
 }
 
-static void surf_probs(void *self, const float *s1, const float *s2, int n, int H, float *p)
+static void surf_probs(void *self, int64_t step, const float *s1, const float *s2, int n, int H,
+                       float *p)
 {
-    reward_model_member_probs(((Surf *)self)->model, s1, s2, n, H, p);
+    prefrl_reward_model_member_probs(((Surf *)self)->model, s1, s2, n, H, p);
 }
 
 /* the model, SURF's own stream, and the unlabelled pool (it carries over
  * between query rounds) */
-static gboolean surf_save(void *self, FILE *out, GError **error)
+static gboolean surf_save(void *self, PrefrlCkpt *out, GError **error)
 {
     Surf *s = self;
-    if (!reward_model_save(s->model, out, error) || !prefrl_rng_save(&s->rng, "PRFSURF", out, error))
-        return FALSE;
-    int32_t head[3] = {s->Lseg, s->u_count, s->u_next};
-    gsize n = (gsize)s->u_count * s->Lseg * s->model->d;
-    if (fwrite(head, sizeof head, 1, out) != 1 ||
-        (n && (fwrite(s->u1, sizeof(float), n, out) != n ||
-               fwrite(s->u2, sizeof(float), n, out) != n))) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "reward/surf: cannot write its pool");
-        return FALSE;
-    }
+    prefrl_reward_model_save(s->model, out);
+    prefrl_rng_save(&s->rng, "surf", out);
+    prefrl_ckpt_put_tag(out, "surf_pool", 1);
+    prefrl_ckpt_put_i64(out, s->Lseg);
+    prefrl_ckpt_put_i64(out, s->u_count);
+    prefrl_ckpt_put_i64(out, s->u_next);
+    gsize n = (gsize)s->u_count * s->Lseg * s->d;
+    prefrl_ckpt_put_floats(out, s->u1, n);
+    prefrl_ckpt_put_floats(out, s->u2, n);
     return TRUE;
 }
 
-static gboolean surf_load(void *self, FILE *in, GError **error)
+static gboolean surf_load(void *self, PrefrlCkpt *in, GError **error)
 {
     Surf *s = self;
-    int32_t head[3];
-    if (!reward_model_load(s->model, in, error) || !prefrl_rng_load(&s->rng, "PRFSURF", in, error))
+    prefrl_reward_model_load(s->model, in);
+    prefrl_rng_load(&s->rng, "surf", in);
+    prefrl_ckpt_expect_tag(in, "surf_pool", 1);
+    int Lseg = (int)prefrl_ckpt_get_count(in, 0, 1000000, "reward/surf's pool segment length");
+    int count = (int)prefrl_ckpt_get_count(in, 0, s->pool_capacity, "reward/surf's pool size");
+    int next = (int)prefrl_ckpt_get_count(in, 0, MAX(s->pool_capacity, 1) - 1,
+                                          "reward/surf's pool index");
+    if (count > 0 && Lseg == 0)
+        prefrl_ckpt_fail(in, "reward/surf: a pool of %d pairs without a segment length", count);
+    if (!prefrl_ckpt_check(in, error))
         return FALSE;
-    if (fread(head, sizeof head, 1, in) != 1 || head[0] < 0 || head[0] > 1000000 ||
-        head[1] < 0 || head[1] > s->pool_capacity || head[2] < 0 ||
-        head[2] >= MAX(s->pool_capacity, 1) || (head[1] > 0 && head[0] == 0)) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "reward/surf: the checkpoint's unlabelled pool does not fit this recipe");
-        return FALSE;
-    }
-    gsize n = (gsize)head[1] * head[0] * s->model->d;
+    gsize n = (gsize)count * Lseg * s->d;
     float *u1 = g_try_new(float, MAX(n, 1)), *u2 = g_try_new(float, MAX(n, 1));
-    if (!u1 || !u2 || (n && (fread(u1, sizeof(float), n, in) != n ||
-                             fread(u2, sizeof(float), n, in) != n))) {
+    if (!u1 || !u2) {
         g_free(u1);
         g_free(u2);
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "reward/surf: truncated unlabelled pool in the checkpoint");
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "reward/surf: no memory for the checkpoint's pool of %d pairs", count);
         return FALSE;
+    }
+    prefrl_ckpt_get_floats(in, u1, n, "reward/surf's pool (first segments)");
+    prefrl_ckpt_get_floats(in, u2, n, "reward/surf's pool (second segments)");
+    if (!prefrl_ckpt_ok(in)) {
+        g_free(u1);
+        g_free(u2);
+        return TRUE; /* the stream reports its error */
     }
     g_free(s->u1);
     g_free(s->u2);
     s->u1 = u1;
     s->u2 = u2;
-    s->u_alloc = head[1];
-    s->Lseg = head[0];
-    s->u_count = head[1];
-    s->u_next = head[2];
+    s->u_alloc = count;
+    s->Lseg = Lseg;
+    s->u_count = count;
+    s->u_next = next;
     return TRUE;
 }
 
@@ -411,7 +398,7 @@ static const PrefrlRewardOps surf_ops = {
     .train = surf_train,
 };
 
-const PrefrlComponent reward_surf = {
+static const PrefrlComponent reward_surf = {
     .struct_size = sizeof(PrefrlComponent),
     .kind = PREFRL_KIND_REWARD,
     .name = "surf",
@@ -423,3 +410,5 @@ const PrefrlComponent reward_surf = {
     .load = surf_load,
     .ops = &surf_ops,
 };
+
+PREFRL_PLUGIN_DEFINE("surf", PREFRL_VERSION, &reward_surf)

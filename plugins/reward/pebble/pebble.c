@@ -1,17 +1,19 @@
-/* reward/pebble: PEBBLE's reward learner (B-Pref learn_reward): after each
- * query round, up to reward_update passes over all labelled pairs, stopping
- * early once the ensemble's training accuracy exceeds stop_accuracy. */
-#include "reward_model.h"
-#include "standard.h"
+/* reward/pebble: PEBBLE's reward learner (Lee et al. 2021; B-Pref's
+ * learn_reward) on the SDK's ensemble reward model: after each query round,
+ * up to reward_update passes over all labelled pairs, stopping early once
+ * the ensemble's training accuracy exceeds stop_accuracy. */
+#include <prefrl/plugin.h>
+#include <prefrl/pbrl.h>
+#include <prefrl/reward_model.h>
 
 typedef struct {
-    RewardModel *model;
+    PrefrlRewardModel *model;
     int reward_update;
     double stop_accuracy;
 } Pebble;
 
 static const PrefrlParamSpec pebble_params[] = {
-    REWARD_MODEL_PARAMS,
+    PREFRL_REWARD_MODEL_PARAMS,
     {"reward_update", PREFRL_PARAM_INT, "200", 1, 1000000, NULL,
      "most training passes over the labelled pairs per query round"},
     {"stop_accuracy", PREFRL_PARAM_FLOAT, "0.97", 0, 1.01, NULL,
@@ -21,7 +23,8 @@ static const PrefrlParamSpec pebble_params[] = {
 
 static void *pebble_create(const PrefrlNode *params, const PrefrlContext *ctx, GError **error)
 {
-    RewardModel *m = reward_model_new(params, ctx, reward_model_segment(params, ctx), error);
+    PrefrlRewardModel *m =
+        prefrl_reward_model_new(params, ctx, prefrl_reward_model_segment(params, ctx), error);
     if (!m)
         return NULL;
     Pebble *p = g_new0(Pebble, 1);
@@ -34,7 +37,7 @@ static void *pebble_create(const PrefrlNode *params, const PrefrlContext *ctx, G
 static void pebble_destroy(void *self)
 {
     Pebble *p = self;
-    reward_model_free(p->model);
+    prefrl_reward_model_free(p->model);
     g_free(p);
 }
 
@@ -42,33 +45,36 @@ static gboolean pebble_train(void *self, const PrefrlRewardData *data, PrefrlLog
                              GError **error)
 {
     Pebble *p = self;
-    reward_model_learn(p->model, data->prefs, p->reward_update, p->stop_accuracy, log);
+    prefrl_reward_model_learn(p->model, data->prefs, p->reward_update, p->stop_accuracy, log);
     return TRUE;
 }
 
-static void pebble_predict(void *self, const float *x, int B, float *r)
+static void pebble_predict(void *self, int64_t step, const float *x, int B, float *r)
 {
-    reward_model_predict(((Pebble *)self)->model, x, B, r);
+    prefrl_reward_model_predict(((Pebble *)self)->model, x, B, r);
 }
 
 static int pebble_members(void *self)
 {
-    return ((Pebble *)self)->model->K;
+    return prefrl_reward_model_n_members(((Pebble *)self)->model);
 }
 
-static void pebble_probs(void *self, const float *s1, const float *s2, int n, int H, float *p)
+static void pebble_probs(void *self, int64_t step, const float *s1, const float *s2, int n,
+                         int H, float *p)
 {
-    reward_model_member_probs(((Pebble *)self)->model, s1, s2, n, H, p);
+    prefrl_reward_model_member_probs(((Pebble *)self)->model, s1, s2, n, H, p);
 }
 
-static gboolean pebble_save(void *self, FILE *out, GError **error)
+static gboolean pebble_save(void *self, PrefrlCkpt *out, GError **error)
 {
-    return reward_model_save(((Pebble *)self)->model, out, error);
+    prefrl_reward_model_save(((Pebble *)self)->model, out);
+    return TRUE;
 }
 
-static gboolean pebble_load(void *self, FILE *in, GError **error)
+static gboolean pebble_load(void *self, PrefrlCkpt *in, GError **error)
 {
-    return reward_model_load(((Pebble *)self)->model, in, error);
+    prefrl_reward_model_load(((Pebble *)self)->model, in);
+    return TRUE;
 }
 
 static const PrefrlRewardOps pebble_ops = {
@@ -79,7 +85,7 @@ static const PrefrlRewardOps pebble_ops = {
     .train = pebble_train,
 };
 
-const PrefrlComponent reward_pebble = {
+static const PrefrlComponent reward_pebble = {
     .struct_size = sizeof(PrefrlComponent),
     .kind = PREFRL_KIND_REWARD,
     .name = "pebble",
@@ -91,3 +97,5 @@ const PrefrlComponent reward_pebble = {
     .load = pebble_load,
     .ops = &pebble_ops,
 };
+
+PREFRL_PLUGIN_DEFINE("pebble", PREFRL_VERSION, &reward_pebble)

@@ -1,7 +1,8 @@
 /* reward/true: the environment's own reward — the SAC upper bound.  The
  * trainer sees PREFRL_FLAG_TRUE_REWARD, stores the task reward in the replay
  * and asks no queries, so this component has nothing to compute. */
-#include "standard.h"
+#include <prefrl/plugin.h>
+#include <prefrl/pbrl.h>
 
 static const PrefrlParamSpec true_params[] = {
     {NULL, 0, NULL, 0, 0, NULL, NULL},
@@ -16,7 +17,7 @@ static const PrefrlRewardOps true_ops = {
     .struct_size = sizeof(PrefrlRewardOps),
 };
 
-const PrefrlComponent reward_true = {
+static const PrefrlComponent reward_true = {
     .struct_size = sizeof(PrefrlComponent),
     .kind = PREFRL_KIND_REWARD,
     .name = "true",
@@ -27,3 +28,5 @@ const PrefrlComponent reward_true = {
     .destroy = g_free,
     .ops = &true_ops,
 };
+
+PREFRL_PLUGIN_DEFINE("true", PREFRL_VERSION, &reward_true)
