@@ -225,28 +225,12 @@ GPtrArray *prefrl_bench_default_recipes(const char *prefix, GError **error)
     return paths;
 }
 
-PrefrlNode *prefrl_bench_recipe_load(const char *recipe, char **overrides, guint required,
-                                     GError **error)
+PrefrlNode *prefrl_bench_recipe_load(const char *recipe, const char *const *overrides,
+                                     guint required, GError **error)
 {
     char *path = prefrl_bench_recipe_path(recipe);
-    PrefrlNode *root = prefrl_recipe_load(path, error);
+    PrefrlNode *root = prefrl_cli_load_recipe(path, overrides, required, error);
     g_free(path);
-    if (!root)
-        return NULL;
-    for (char **o = overrides; o && *o; o++) {
-        if (!prefrl_recipe_override(root, *o, error)) {
-            prefrl_node_free(root);
-            return NULL;
-        }
-    }
-    PrefrlRegistry *reg = prefrl_registry_default();
-    if (!prefrl_recipe_resolve(root, reg, required, error)) {
-        const GPtrArray *f = prefrl_registry_failures(reg);
-        for (guint i = 0; i < f->len; i++)
-            fprintf(stderr, "prefrl: warning: %s\n", (const char *)f->pdata[i]);
-        prefrl_node_free(root);
-        return NULL;
-    }
     return root;
 }
 

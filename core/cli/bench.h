@@ -92,8 +92,8 @@ GPtrArray *prefrl_bench_default_recipes(const char *prefix, GError **error);
  *  `overrides` ("section.key=value", NULL-terminated, may be NULL) applied,
  *  then validated against the installed components; `required` is a bit
  *  mask of (1 << kind) for the sections that must be present. */
-PrefrlNode *prefrl_bench_recipe_load(const char *recipe, char **overrides, guint required,
-                                     GError **error);
+PrefrlNode *prefrl_bench_recipe_load(const char *recipe, const char *const *overrides,
+                                     guint required, GError **error);
 
 /** The component the resolved recipe names for `kind`, created as a run
  *  creates it (the recipe's seed and the kind's stream, the recipe in its

@@ -39,8 +39,8 @@ static gboolean critic_shape(PrefrlInstance *agent, int *hidden, int *depth)
     return TRUE;
 }
 
-static gboolean bench_recipe(const char *recipe, char **overrides, const Options *o,
-                             PrefrlBenchTable *table, GError **error)
+static gboolean bench_recipe(const char *recipe, const char *const *overrides,
+                             const Options *o, PrefrlBenchTable *table, GError **error)
 {
     PrefrlNode *root = prefrl_bench_recipe_load(
         recipe, overrides, (1u << PREFRL_KIND_ENV) | (1u << PREFRL_KIND_AGENT), error);
@@ -198,7 +198,8 @@ int prefrl_cmd_bench_agent(int argc, char **argv)
     GPtrArray *list = defaults ? defaults : recipes;
     rc = 0;
     for (guint i = 0; i < list->len; i++) {
-        if (!bench_recipe(list->pdata[i], (char **)overrides->pdata, &o, &table, &err)) {
+        const char *const *ov = (const char *const *)overrides->pdata;
+        if (!bench_recipe(list->pdata[i], ov, &o, &table, &err)) {
             rc = prefrl_cli_fail(err);
             g_clear_error(&err);
         }

@@ -46,8 +46,8 @@ static void print_recipe(const char *recipe, const PrefrlNode *root, const Prefr
     g_string_free(critic, TRUE);
 }
 
-static gboolean bench_recipe(const char *recipe, char **overrides, const Options *o,
-                             GError **error)
+static gboolean bench_recipe(const char *recipe, const char *const *overrides,
+                             const Options *o, GError **error)
 {
     PrefrlNode *root = prefrl_bench_recipe_load(recipe, overrides,
                                                 (1u << PREFRL_KIND_ENV) |
@@ -202,7 +202,8 @@ int prefrl_cmd_bench_meta(int argc, char **argv)
     GPtrArray *list = defaults ? defaults : recipes;
     rc = 0;
     for (guint i = 0; i < list->len; i++) {
-        if (!bench_recipe(list->pdata[i], (char **)overrides->pdata, &o, &err)) {
+        const char *const *ov = (const char *const *)overrides->pdata;
+        if (!bench_recipe(list->pdata[i], ov, &o, &err)) {
             rc = prefrl_cli_fail(err);
             g_clear_error(&err);
         }

@@ -15,21 +15,24 @@
 
 #define DEFAULT_RECIPE PREFRL_SRCDIR "/configs/quickstart.yaml"
 
-/* seconds for one trainer run of the recipe with extra overrides */
-static gboolean time_run(const char *path, char **ov, int n_ov, const char *const *extra,
+/* seconds for one trainer run of the recipe with the user's overrides,
+ * then the mode's */
+static gboolean time_run(const char *path, char **ov, const char *const *extra,
                          double *seconds, int64_t *steps, GError **error)
 {
-    PrefrlNode *root = prefrl_recipe_load(path, error);
+    GPtrArray *all = g_ptr_array_new();
+    for (char **o = ov; *o; o++)
+        g_ptr_array_add(all, *o);
+    for (const char *const *e = extra; *e; e++)
+        g_ptr_array_add(all, (gpointer)*e);
+    g_ptr_array_add(all, NULL);
+    PrefrlNode *root = prefrl_cli_load_recipe(path, (const char *const *)all->pdata,
+                                              prefrl_trainer_required_kinds(), error);
+    g_ptr_array_unref(all);
     if (!root)
         return FALSE;
-    gboolean ok = TRUE;
-    for (int i = 0; ok && i < n_ov; i++)
-        ok = prefrl_recipe_override(root, ov[i], error);
-    for (const char *const *e = extra; ok && *e; e++)
-        ok = prefrl_recipe_override(root, *e, error);
-    PrefrlRegistry *reg = prefrl_registry_default();
-    ok = ok && prefrl_recipe_resolve(root, reg, prefrl_trainer_required_kinds(), error);
-    PrefrlTrainer *t = ok ? prefrl_trainer_new(root, reg, NULL, error) : NULL;
+    gboolean ok = FALSE;
+    PrefrlTrainer *t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, error);
     if (t) {
         prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
         *steps = prefrl_param_int(prefrl_node_get(root, "trainer"), "num_train_steps");
@@ -37,8 +40,6 @@ static gboolean time_run(const char *path, char **ov, int n_ov, const char *cons
         ok = prefrl_trainer_run(t, NULL, FALSE, error);
         *seconds = prefrl_bench_seconds() - t0;
         prefrl_trainer_free(t);
-    } else {
-        ok = FALSE;
     }
     prefrl_node_free(root);
     return ok;
@@ -65,7 +66,6 @@ int prefrl_cmd_bench_trainer(int argc, char **argv)
         path = args[0];
         first_ov = 1;
     }
-    int n_ov = (int)g_strv_length(args) - first_ov;
     const char *steps = "trainer.num_train_steps=3000";
     /* no learning: every step is a seed step (random action, no update) */
     const char *const env_only[] = {steps, "trainer.num_seed_steps=1000000000",
@@ -84,7 +84,7 @@ int prefrl_cmd_bench_trainer(int argc, char **argv)
             GError *err = NULL;
             double sec = 0;
             int64_t n = 0;
-            if (!time_run(path, args + first_ov, n_ov, modes[m], &sec, &n, &err)) {
+            if (!time_run(path, args + first_ov, modes[m], &sec, &n, &err)) {
                 rc = prefrl_cli_fail(err);
                 g_error_free(err);
             }

@@ -1,13 +1,17 @@
 /* What every `prefrl` command shares: its arguments parsed by one GLib
  * GOptionContext (options anywhere, positional arguments in order, `--`
  * ends the options, -h/--help prints the usage and exits 0), usage errors
- * as one line with exit status 2, other errors as "prefrl: error: ...". */
+ * as one line with exit status 2, other errors as "prefrl: error: ...";
+ * and recipes loaded, overridden and validated the same way everywhere. */
 #include "config.h"
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cli.h"
+#include "host/recipe.h"
+#include "host/registry.h"
+#include "host/schema.h"
 
 int prefrl_cli_fail(const GError *error)
 {
@@ -104,4 +108,32 @@ int prefrl_cli_parse(const PrefrlCliUsage *usage, const GOptionEntry *entries, i
     g_free(view);
     g_ptr_array_unref(av);
     return status;
+}
+
+void prefrl_cli_print_failures(void)
+{
+    const GPtrArray *f = prefrl_registry_failures(prefrl_registry_default());
+    for (guint i = 0; i < f->len; i++)
+        fprintf(stderr, "prefrl: warning: %s\n", (const char *)f->pdata[i]);
+}
+
+PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *overrides,
+                                   guint required, GError **error)
+{
+    PrefrlNode *root = prefrl_recipe_load(path, error);
+    if (!root)
+        return NULL;
+    for (const char *const *o = overrides; o && *o; o++) {
+        if (!prefrl_recipe_override(root, *o, error)) {
+            prefrl_node_free(root);
+            return NULL;
+        }
+    }
+    PrefrlRegistry *reg = prefrl_registry_default();
+    if (!prefrl_recipe_resolve(root, reg, required, error)) {
+        prefrl_cli_print_failures(); /* a missing component may be a plugin that failed */
+        prefrl_node_free(root);
+        return NULL;
+    }
+    return root;
 }

@@ -6,6 +6,7 @@
 #define PREFRL_CLI_H
 
 #include <glib.h>
+#include <prefrl/recipe.h>
 
 /** What a command's --help shows. */
 typedef struct PrefrlCliUsage {
@@ -33,6 +34,16 @@ int prefrl_cli_usage_error(const PrefrlCliUsage *usage, const char *fmt, ...)
  *  2 after a usage error (printed). */
 int prefrl_cli_parse(const PrefrlCliUsage *usage, const GOptionEntry *entries, int argc,
                      char **argv, char ***args);
+
+/** Print the plugin files that failed to load as "prefrl: warning: ...". */
+void prefrl_cli_print_failures(void);
+
+/** Load the recipe at `path` with its includes, apply `overrides`
+ *  ("section.key=value", NULL-terminated, may be NULL) in order, and
+ *  validate it against the installed components; `required` is a bit mask
+ *  of (1 << kind) for the sections that must be present.  (transfer full) */
+PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *overrides,
+                                   guint required, GError **error);
 
 /** `prefrl env TASK [--episodes N] [--seed S] [key=value ...]` (cmd_env.c) */
 int prefrl_cmd_env(int argc, char **argv);

@@ -29,13 +29,6 @@ typedef struct {
 
 /* ---- plugins / describe ------------------------------------------------- */
 
-static void print_failures(PrefrlRegistry *reg)
-{
-    const GPtrArray *f = prefrl_registry_failures(reg);
-    for (guint i = 0; i < f->len; i++)
-        fprintf(stderr, "prefrl: warning: %s\n", (const char *)f->pdata[i]);
-}
-
 static const PrefrlCliUsage plugins_usage = {
     "plugins", NULL, "List the installed components by kind, with their one-line summaries.",
     "Components come from the plugin files found on the search path: the build tree or the\n"
@@ -61,7 +54,7 @@ static int cmd_plugins(int argc, char **argv)
     }
     g_strfreev(args);
     PrefrlRegistry *reg = prefrl_registry_default();
-    print_failures(reg);
+    prefrl_cli_print_failures();
     for (int k = 1; k <= PREFRL_N_KINDS; k++) {
         GPtrArray *list = prefrl_registry_list(reg, k);
         printf("%s (%s: NAME):\n", prefrl_kind_name(k), prefrl_kind_selector(k));
@@ -168,28 +161,6 @@ static int describe(const char *what)
 
 /* ---- recipes ------------------------------------------------------------- */
 
-/* RECIPE [k=v ...] → a resolved tree, or NULL with the error printed */
-static PrefrlNode *load_resolved(const char *path, char **overrides, int n_overrides,
-                                 guint required, GError **error)
-{
-    PrefrlNode *root = prefrl_recipe_load(path, error);
-    if (!root)
-        return NULL;
-    for (int i = 0; i < n_overrides; i++) {
-        if (!prefrl_recipe_override(root, overrides[i], error)) {
-            prefrl_node_free(root);
-            return NULL;
-        }
-    }
-    PrefrlRegistry *reg = prefrl_registry_default();
-    if (!prefrl_recipe_resolve(root, reg, required, error)) {
-        print_failures(reg);
-        prefrl_node_free(root);
-        return NULL;
-    }
-    return root;
-}
-
 /* the resolved recipe as saved: which plugins provided it, then the YAML */
 static char *resolved_text(const PrefrlNode *root)
 {
@@ -218,8 +189,8 @@ static PrefrlNode *recipe_args(const PrefrlCliUsage *usage, char **args, int *rc
         return NULL;
     }
     GError *err = NULL;
-    PrefrlNode *root = load_resolved(args[0], args + 1, (int)g_strv_length(args + 1),
-                                     prefrl_trainer_required_kinds(), &err);
+    PrefrlNode *root = prefrl_cli_load_recipe(args[0], (const char *const *)args + 1,
+                                              prefrl_trainer_required_kinds(), &err);
     if (!root)
         *rc = prefrl_cli_fail(err);
     g_clear_error(&err);
@@ -452,7 +423,7 @@ static int resume(const char *dir)
         g_free(cfg);
         return 1;
     }
-    PrefrlNode *root = load_resolved(cfg, NULL, 0, prefrl_trainer_required_kinds(), &err);
+    PrefrlNode *root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(), &err);
     g_free(cfg);
     if (!root) {
         rc = prefrl_cli_fail(err);
@@ -511,7 +482,7 @@ static int cmd_evaluate(int argc, char **argv)
         if (!g_file_test(cfg, G_FILE_TEST_IS_REGULAR))
             g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_IO,
                         "%s is not a run directory (no config.yaml)", dir);
-        else if ((root = load_resolved(cfg, NULL, 0, prefrl_trainer_required_kinds(), &err)) &&
+        else if ((root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(), &err)) &&
                  (t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, &err)) &&
                  prefrl_trainer_load_agent(t, agent, &err) &&
                  prefrl_trainer_evaluate(t, episodes, &ret, &success, &q_mse, &q_nmse, &err))
