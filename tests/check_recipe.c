@@ -6,6 +6,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "check_suites.h"
 
 static PrefrlRegistry *reg;
@@ -34,7 +35,7 @@ static char *resolve_error(const char *name, const char *const *overrides)
             prefrl_node_free(root);
             root = NULL;
         }
-    if (root && !prefrl_recipe_resolve(root, reg, 1u << PREFRL_KIND_ENV, &err)) {
+    if (root && !prefrl_recipe_resolve(root, reg, &prefrl_run_keys, 1u << PREFRL_KIND_ENV, &err)) {
         prefrl_node_free(root);
         root = NULL;
     }
@@ -120,8 +121,8 @@ START_TEST(test_compose_override_defaults)
     ck_assert(prefrl_recipe_override(root, "env.gain=0.75", &err));
     ck_assert(prefrl_recipe_override(root, "trainer.max_feedback=1e3", &err));
     ck_assert(prefrl_recipe_override(root, "seed=11", &err));
-    ck_assert_msg(prefrl_recipe_resolve(root, reg, 1u << PREFRL_KIND_ENV, &err), "%s",
-                  err ? err->message : "");
+    ck_assert_msg(prefrl_recipe_resolve(root, reg, &prefrl_run_keys, 1u << PREFRL_KIND_ENV, &err),
+                  "%s", err ? err->message : "");
     const PrefrlNode *env = prefrl_node_get(root, "env");
     const PrefrlNode *trainer = prefrl_node_get(root, "trainer");
     /* base value, own value, override, default */
@@ -149,7 +150,7 @@ START_TEST(test_compose_override_defaults)
     ck_assert_ptr_nonnull(strstr(yaml, "  label: \"\"\n"));
     PrefrlNode *again = prefrl_recipe_parse_string(yaml, strlen(yaml), "resolved", &err);
     ck_assert_msg(again != NULL, "%s", err ? err->message : "");
-    ck_assert(prefrl_recipe_resolve(again, reg, 1u << PREFRL_KIND_ENV, &err));
+    ck_assert(prefrl_recipe_resolve(again, reg, &prefrl_run_keys, 1u << PREFRL_KIND_ENV, &err));
     char *yaml2 = prefrl_recipe_to_yaml(again);
     ck_assert_str_eq(yaml, yaml2);
     g_free(yaml);

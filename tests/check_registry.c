@@ -1,9 +1,12 @@
-/* Plugin loader: a good fixture loads and its components work; an ABI
- * mismatch, a shared object without the entry symbol and a corrupt file each
- * give their precise error; the ABI structs keep their layout. */
+/* Plugin loader: a good fixture loads and its components work; a plugin
+ * built with older, shorter tables loads with their tails read as NULL and
+ * runs; a plugin with a newer, longer table, an ABI mismatch, a shared
+ * object without the entry symbol and a corrupt file each give their
+ * precise error; the ABI structs keep their layout. */
 #include <stddef.h>
 #include <string.h>
 #include <glib/gstdio.h>
+#include <prefrl/pbrl.h>
 #include "host/registry.h"
 #include "check_suites.h"
 
@@ -49,6 +52,93 @@ START_TEST(test_good_plugin)
     ck_assert_ptr_null(prefrl_registry_find(reg, PREFRL_KIND_AGENT, "sac", &err));
     ck_assert_str_eq(err->message, "unknown agent 'sac' (available: none installed)");
     g_clear_error(&err);
+    prefrl_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_older_plugin)
+{
+    PrefrlRegistry *reg = prefrl_registry_new();
+    GError *err = NULL;
+    ck_assert_msg(prefrl_registry_load_file(reg, FIXTURE_OLD, &err), "%s",
+                  err ? err->message : "");
+
+    /* the core sees full-size copies: what the plugin did not know reads as NULL */
+    const PrefrlComponent *ec = prefrl_registry_find(reg, PREFRL_KIND_ENV, "fixture_old_counter",
+                                                     &err);
+    const PrefrlComponent *rc = prefrl_registry_find(reg, PREFRL_KIND_REWARD,
+                                                     "fixture_old_linear", &err);
+    ck_assert_ptr_nonnull(ec);
+    ck_assert_ptr_nonnull(rc);
+    ck_assert_uint_eq(ec->struct_size, sizeof(PrefrlComponent));
+    ck_assert_uint_eq(rc->struct_size, sizeof(PrefrlComponent));
+    for (int i = 0; i < 4; i++)
+        ck_assert_ptr_null(rc->reserved[i]);
+    ck_assert_ptr_null(ec->save);
+    ck_assert_ptr_nonnull(rc->save);
+    const PrefrlEnvOps *eops = ec->ops;
+    ck_assert_uint_eq(eops->struct_size, sizeof(PrefrlEnvOps));
+    ck_assert_ptr_nonnull(eops->step);
+    ck_assert_ptr_null(eops->snapshot);
+    const PrefrlRewardOps *rops = rc->ops;
+    ck_assert_uint_eq(rops->struct_size, sizeof(PrefrlRewardOps));
+    ck_assert_ptr_nonnull(rops->train);
+    ck_assert_ptr_null(rops->meta_step);
+    ck_assert_ptr_null(rops->batch_reward);
+
+    /* and both run: an episode of the env, then r̂ before and after a train() */
+    PrefrlInstance *env = prefrl_instance_new(reg, PREFRL_KIND_ENV, "fixture_old_counter", NULL, 1,
+                                              NULL, &err);
+    ck_assert_msg(env != NULL, "%s", err ? err->message : "");
+    PrefrlEnvInfo info;
+    eops->info(env->self, &info);
+    ck_assert_int_eq(info.episode_length, 4);
+    float obs[1], act[1] = {0.25f};
+    PrefrlEnvStep st = {0};
+    ck_assert(eops->reset(env->self, obs, &err));
+    int steps = 0;
+    while (!st.truncated && steps < 10) {
+        ck_assert(eops->step(env->self, act, obs, &st, &err));
+        steps++;
+    }
+    ck_assert_int_eq(steps, 4);
+    ck_assert_float_eq(obs[0], 4.0f);
+
+    PrefrlInstance *reward = prefrl_instance_new(reg, PREFRL_KIND_REWARD, "fixture_old_linear",
+                                                 NULL, 1, &info, &err);
+    ck_assert_msg(reward != NULL, "%s", err ? err->message : "");
+    const float sa[4] = {1.0f, 2.0f, 0.5f, 0.5f}; /* two rows of obs‖act */
+    float r[2];
+    rops->predict(reward->self, 0, sa, 2, r);
+    ck_assert_float_eq(r[0], 3.0f);
+    ck_assert_float_eq(r[1], 1.0f);
+    PrefrlRewardData data = {.struct_size = sizeof data, .step = 10};
+    ck_assert(rops->train(reward->self, &data, NULL, &err));
+    rops->predict(reward->self, 10, sa, 2, r);
+    ck_assert_float_eq(r[0], 4.5f);
+    prefrl_instance_free(reward);
+    prefrl_instance_free(env);
+    prefrl_registry_free(reg);
+}
+END_TEST
+
+START_TEST(test_newer_plugin)
+{
+    PrefrlRegistry *reg = prefrl_registry_new();
+    GError *err = NULL;
+    ck_assert(!prefrl_registry_load_file(reg, FIXTURE_NEWER, &err));
+    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_ABI));
+    char *want = g_strdup_printf("plugin %s: the ops table of sampler/fixture_newer_first is %zu "
+                                 "bytes, larger than the %zu bytes this prefrl knows: the plugin "
+                                 "was built against a newer prefrl; rebuild it against this one",
+                                 FIXTURE_NEWER, sizeof(PrefrlSamplerOps) + sizeof(void *),
+                                 sizeof(PrefrlSamplerOps));
+    ck_assert_str_eq(err->message, want);
+    g_free(want);
+    g_error_free(err);
+    GPtrArray *samplers = prefrl_registry_list(reg, PREFRL_KIND_SAMPLER);
+    ck_assert_uint_eq(samplers->len, 0);
+    g_ptr_array_unref(samplers);
     prefrl_registry_free(reg);
 }
 END_TEST
@@ -123,7 +213,7 @@ START_TEST(test_scan_path)
     ck_assert_str_eq(dirs[n - 2], TEST_BUILDDIR "/fixtures/.libs");
     ck_assert_str_eq(dirs[n - 1], "/nonexistent");
     g_strfreev(dirs);
-    /* a non-strict scan loads the good fixture and records the two bad ones */
+    /* a non-strict scan loads the good fixtures and records the three bad ones */
     PrefrlRegistry *reg = prefrl_registry_new();
     ck_assert(prefrl_registry_scan(reg, FALSE, NULL));
     ck_assert_ptr_nonnull(prefrl_registry_find(reg, PREFRL_KIND_ENV, "fixture_line", NULL));
@@ -131,7 +221,9 @@ START_TEST(test_scan_path)
     guint fixture_failures = 0;
     for (guint i = 0; i < f->len; i++)
         fixture_failures += strstr(f->pdata[i], "prefrl-fixture-") != NULL;
-    ck_assert_uint_eq(fixture_failures, 2);
+    ck_assert_uint_eq(fixture_failures, 3);
+    ck_assert_ptr_nonnull(
+        prefrl_registry_find(reg, PREFRL_KIND_REWARD, "fixture_old_linear", NULL));
     prefrl_registry_free(reg);
     /* a strict scan stops at the first bad one */
     reg = prefrl_registry_new();
@@ -156,6 +248,10 @@ START_TEST(test_abi_layout)
     ck_assert_uint_eq(offsetof(PrefrlComponent, params), 24);
     ck_assert_uint_eq(offsetof(PrefrlComponent, create), 40);
     ck_assert_uint_eq(offsetof(PrefrlComponent, ops), 72);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, reserved), 80);
+    ck_assert_uint_eq(offsetof(PrefrlRewardOps, meta_step), 56);
+    ck_assert_uint_eq(offsetof(PrefrlRewardOps, batch_reward), 64);
+    ck_assert_uint_eq(offsetof(PrefrlContext, total_steps), 88);
     ck_assert_uint_eq(offsetof(PrefrlEnvOps, reset), 16);
     ck_assert_uint_eq(offsetof(PrefrlEnvStep, success), 12);
     ck_assert_uint_eq(sizeof(PrefrlRng), 48);
@@ -168,10 +264,12 @@ Suite *registry_suite(void)
     Suite *s = suite_create("registry");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_good_plugin);
+    tcase_add_test(tc, test_older_plugin);
     tcase_add_test(tc, test_abi_layout);
     tcase_add_test(tc, test_scan_path);
     suite_add_tcase(s, tc);
     TCase *errs = tcase_create("errors");
+    tcase_add_test(errs, test_newer_plugin);
     tcase_add_test(errs, test_abi_mismatch);
     tcase_add_test(errs, test_no_entry_symbol);
     tcase_add_test(errs, test_corrupt_file);

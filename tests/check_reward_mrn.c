@@ -14,6 +14,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
 
@@ -544,7 +545,7 @@ START_TEST(test_recipe_needs_critic_view)
     prefrl_node_remove(root, "agent");
     GError *err = NULL;
     ck_assert(prefrl_recipe_override(root, probe[0], &err));
-    ck_assert(!prefrl_recipe_resolve(root, pbrl_test_registry(),
+    ck_assert(!prefrl_recipe_resolve(root, pbrl_test_registry(), &prefrl_run_keys,
                                      prefrl_trainer_required_kinds(), &err));
     ck_assert_msg(strstr(err->message, "reward/mrn differentiates through the agent's critic, "
                                        "but agent/fixture_probe has no critic view") != NULL,

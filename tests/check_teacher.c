@@ -13,6 +13,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "ckpt_test.h"
 
 static PrefrlInstance *make(uint64_t seed, const char *const *overrides)
@@ -464,7 +465,7 @@ START_TEST(test_presets)
         GError *err = NULL;
         PrefrlNode *root = prefrl_recipe_load(path, &err);
         ck_assert_msg(root != NULL, "%s: %s", path, err ? err->message : "");
-        ck_assert_msg(prefrl_recipe_resolve(root, prefrl_registry_default(),
+        ck_assert_msg(prefrl_recipe_resolve(root, prefrl_registry_default(), &prefrl_run_keys,
                                             1u << PREFRL_KIND_TEACHER, &err),
                       "%s: %s", path, err ? err->message : "");
         const PrefrlNode *sec = prefrl_node_get(root, "teacher");

@@ -4,28 +4,39 @@ EXTRA_DIST += tests/recipes
 # checkpoint-stream helpers of the component tests (header-only)
 EXTRA_DIST += tests/ckpt_test.h
 
-# fixture plugins for the loader tests (built, never installed)
+# fixture plugins for the loader tests (built, never installed): a good one,
+# one of another ABI version, a shared object without the entry symbol, one
+# built with older (shorter) tables, one built with a newer (longer) table
 check_LTLIBRARIES += tests/fixtures/prefrl-fixture-good.la \
 	tests/fixtures/prefrl-fixture-abi.la \
-	tests/fixtures/prefrl-fixture-nosym.la
+	tests/fixtures/prefrl-fixture-nosym.la \
+	tests/fixtures/prefrl-fixture-old.la \
+	tests/fixtures/prefrl-fixture-newer.la
 FIXTURE_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
 tests_fixtures_prefrl_fixture_good_la_SOURCES = tests/fixtures/good.c
 tests_fixtures_prefrl_fixture_good_la_CFLAGS = $(PLUGIN_CFLAGS)
 tests_fixtures_prefrl_fixture_good_la_LDFLAGS = $(FIXTURE_LDFLAGS)
 tests_fixtures_prefrl_fixture_good_la_LIBADD = libprefrl.la $(GLIB_LIBS)
-tests_fixtures_prefrl_fixture_abi_la_SOURCES = tests/fixtures/good.c
-tests_fixtures_prefrl_fixture_abi_la_CFLAGS = $(PLUGIN_CFLAGS) -DFIXTURE_ABI=99
+tests_fixtures_prefrl_fixture_abi_la_SOURCES = tests/fixtures/abi.c
+tests_fixtures_prefrl_fixture_abi_la_CFLAGS = $(PLUGIN_CFLAGS)
 tests_fixtures_prefrl_fixture_abi_la_LDFLAGS = $(FIXTURE_LDFLAGS)
-tests_fixtures_prefrl_fixture_abi_la_LIBADD = libprefrl.la $(GLIB_LIBS)
 tests_fixtures_prefrl_fixture_nosym_la_SOURCES = tests/fixtures/nosym.c
 tests_fixtures_prefrl_fixture_nosym_la_CFLAGS = $(PLUGIN_CFLAGS)
 tests_fixtures_prefrl_fixture_nosym_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_fixtures_prefrl_fixture_old_la_SOURCES = tests/fixtures/old.c
+tests_fixtures_prefrl_fixture_old_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_fixtures_prefrl_fixture_old_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_fixtures_prefrl_fixture_old_la_LIBADD = libprefrl.la $(GLIB_LIBS)
+tests_fixtures_prefrl_fixture_newer_la_SOURCES = tests/fixtures/newer.c
+tests_fixtures_prefrl_fixture_newer_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_fixtures_prefrl_fixture_newer_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_fixtures_prefrl_fixture_newer_la_LIBADD = libprefrl.la $(GLIB_LIBS)
 
 if HAVE_CHECK
 check_PROGRAMS += tests/check_core
 TESTS += tests/check_core
 tests_check_core_SOURCES = tests/check_core.c tests/check_rng.c tests/check_recipe.c \
-	tests/check_registry.c tests/check_cli.c tests/check_suites.h
+	tests/check_registry.c tests/check_component.c tests/check_cli.c tests/check_suites.h
 tests_check_core_CFLAGS = $(TEST_CFLAGS)
 tests_check_core_LDADD = $(TEST_LIBS)
 endif

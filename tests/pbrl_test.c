@@ -5,6 +5,7 @@
 
 #include "pbrl_test.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
 
 static const char base_recipe[] =
@@ -61,7 +62,7 @@ PrefrlNode *pbrl_test_recipe(const char *const *reward, const char *const *extra
 void pbrl_test_resolve(PrefrlNode *root)
 {
     GError *err = NULL;
-    ck_assert_msg(prefrl_recipe_resolve(root, pbrl_test_registry(),
+    ck_assert_msg(prefrl_recipe_resolve(root, pbrl_test_registry(), &prefrl_run_keys,
                                         prefrl_trainer_required_kinds(), &err),
                   "%s", err ? err->message : "");
 }

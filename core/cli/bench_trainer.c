@@ -10,6 +10,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
 #include <prefrl/nn.h>
 

@@ -12,6 +12,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 
 int prefrl_cli_fail(const GError *error)
 {
@@ -130,7 +131,7 @@ PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *override
         }
     }
     PrefrlRegistry *reg = prefrl_registry_default();
-    if (!prefrl_recipe_resolve(root, reg, required, error)) {
+    if (!prefrl_recipe_resolve(root, reg, &prefrl_run_keys, required, error)) {
         prefrl_cli_print_failures(); /* a missing component may be a plugin that failed */
         prefrl_node_free(root);
         return NULL;

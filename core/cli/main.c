@@ -18,6 +18,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
 
 typedef struct {

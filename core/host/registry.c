@@ -2,7 +2,12 @@
  * opens each with GModule (local binding), checks the descriptor its
  * `prefrl_plugin_entry` returns (ABI version, struct sizes, required
  * functions, reserved fields, duplicate names) and indexes the components.
- * Modules are made resident: a component's code is never unloaded mid-run. */
+ *
+ * The ABI lets structs grow at the end (plugin.h): each component and its
+ * ops table are copied into zeroed tables of the core's full size, so the
+ * fields an older plugin does not know read as NULL, and the rest of the
+ * core only ever sees those copies.  Modules are made resident: the copies
+ * point into them, and a component's code is never unloaded mid-run. */
 #include "config.h"
 #include <gmodule.h>
 #include <string.h>
@@ -12,10 +17,12 @@
 #include "host/registry.h"
 #include "host/schema.h"
 
+/* A component as the core sees it: copies at the core's full struct sizes,
+ * whatever size the plugin was built with. */
 typedef struct {
-    const PrefrlComponent *component;
-    const PrefrlPlugin *plugin;
-    char *path;
+    PrefrlComponent component; /* ops points at `ops` below */
+    void *ops;                 /* the kind's ops table (owned) */
+    char *path;                /* the plugin file */
 } Entry;
 
 struct PrefrlRegistry {
@@ -46,6 +53,7 @@ PrefrlKind prefrl_kind_from_name(const char *name)
 
 static void entry_free(Entry *e)
 {
+    g_free(e->ops);
     g_free(e->path);
     g_free(e);
 }
@@ -86,7 +94,7 @@ char **prefrl_registry_search_path(void)
     return (char **)g_ptr_array_free(dirs, FALSE);
 }
 
-/* ---- checking a descriptor ---------------------------------------------- */
+/* ---- checking and normalising a descriptor ------------------------------- */
 
 static gboolean fail(GError **error, int code, const char *path, const char *fmt, ...)
     G_GNUC_PRINTF(4, 5);
@@ -101,6 +109,28 @@ static gboolean fail(GError **error, int code, const char *path, const char *fmt
     return FALSE;
 }
 
+/* Copy a plugin's table of `size` bytes into `dst`, a zeroed table of the
+ * core's `full` size, so the fields an older plugin does not know read as
+ * NULL.  A table larger than the core's comes from a newer prefrl: reading
+ * only its head would silently drop functions it relies on, so it is
+ * refused.  `what` names the table in messages. */
+static gboolean copy_table(void *dst, size_t full, const void *src, uint32_t size, size_t min,
+                           const char *what, const char *path, GError **error)
+{
+    if (size > full)
+        return fail(error, PREFRL_ERROR_ABI, path,
+                    "%s is %u bytes, larger than the %zu bytes this prefrl knows: the plugin "
+                    "was built against a newer prefrl; rebuild it against this one",
+                    what, size, full);
+    if (size < min || size % sizeof(void *))
+        return fail(error, PREFRL_ERROR_ABI, path, "%s is %u bytes, too small or not whole fields "
+                    "(at least %zu)", what, size, min);
+    memset(dst, 0, full);
+    memcpy(dst, src, size);
+    return TRUE;
+}
+
+/* the first parameter the schema cannot hold, or a default that does not validate */
 static gboolean check_params(const PrefrlComponent *c, const char *path, GError **error)
 {
     for (const PrefrlParamSpec *s = c->params; s && s->key; s++) {
@@ -108,8 +138,9 @@ static gboolean check_params(const PrefrlComponent *c, const char *path, GError 
             return fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s: parameter '%s' has no valid type",
                         prefrl_kind_name(c->kind), c->name, s->key);
         if (s->type == PREFRL_PARAM_CHOICE && (!s->choices || !*s->choices))
-            return fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s: choice parameter '%s' lists no choices",
-                        prefrl_kind_name(c->kind), c->name, s->key);
+            return fail(error, PREFRL_ERROR_PLUGIN, path,
+                        "%s/%s: choice parameter '%s' lists no choices", prefrl_kind_name(c->kind),
+                        c->name, s->key);
         if (!s->doc)
             return fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s: parameter '%s' has no doc line",
                         prefrl_kind_name(c->kind), c->name, s->key);
@@ -132,73 +163,208 @@ static gboolean check_params(const PrefrlComponent *c, const char *path, GError 
     return ok;
 }
 
-/* the functions the trainer calls without checking, per kind */
-static gboolean check_ops(const PrefrlComponent *c)
+/* the core's size of each kind's ops table */
+static size_t ops_size(PrefrlKind kind)
+{
+    switch (kind) {
+    case PREFRL_KIND_ENV: return sizeof(PrefrlEnvOps);
+    case PREFRL_KIND_AGENT: return sizeof(PrefrlAgentOps);
+    case PREFRL_KIND_REWARD: return sizeof(PrefrlRewardOps);
+    case PREFRL_KIND_SAMPLER: return sizeof(PrefrlSamplerOps);
+    case PREFRL_KIND_TEACHER: return sizeof(PrefrlTeacherOps);
+    }
+    return 0;
+}
+
+#define NEED(op) if (!o->op) return "lacks the required function '" #op "'"
+
+/* What is wrong with a normalised ops table, or NULL: the functions the
+ * trainer calls without checking must be there (a table too short to hold
+ * one reads it as NULL). */
+static const char *ops_problem(const PrefrlComponent *c)
 {
     switch (c->kind) {
     case PREFRL_KIND_ENV: {
         const PrefrlEnvOps *o = c->ops;
-        return o->struct_size >= offsetof(PrefrlEnvOps, snapshot) && o->info && o->reset &&
-               o->step;
+        NEED(info);
+        NEED(reset);
+        NEED(step);
+        return NULL;
     }
     case PREFRL_KIND_AGENT: {
         const PrefrlAgentOps *o = c->ops;
-        if (c->flags & PREFRL_FLAG_ON_POLICY)
-            return o->struct_size >= sizeof(PrefrlAgentOps) && o->act && o->n_envs &&
-                   o->rollout_length && o->rollout_act && o->rollout_reward &&
-                   o->rollout_update && !(c->flags & PREFRL_FLAG_CRITIC_VIEW);
-        return o->struct_size >= offsetof(PrefrlAgentOps, reset_critic) && o->act &&
-               o->batch_size && o->update &&
-               (!(c->flags & PREFRL_FLAG_CRITIC_VIEW) || o->critic_view);
+        NEED(act);
+        if (c->flags & PREFRL_FLAG_ON_POLICY) {
+            NEED(n_envs);
+            NEED(rollout_length);
+            NEED(rollout_act);
+            NEED(rollout_reward);
+            NEED(rollout_update);
+            if (c->flags & PREFRL_FLAG_CRITIC_VIEW)
+                return "declares a critic view, which an on-policy agent cannot give";
+            return NULL;
+        }
+        NEED(batch_size);
+        NEED(update);
+        if (c->flags & PREFRL_FLAG_CRITIC_VIEW)
+            NEED(critic_view);
+        return NULL;
     }
     case PREFRL_KIND_REWARD: {
         const PrefrlRewardOps *o = c->ops;
         if (c->flags & PREFRL_FLAG_TRUE_REWARD)
-            return o->struct_size >= offsetof(PrefrlRewardOps, predict);
-        return o->struct_size >= offsetof(PrefrlRewardOps, query_length) && o->predict &&
-               o->train && (!o->n_members || o->member_probs);
+            return NULL; /* the trainer calls none of them */
+        NEED(predict);
+        NEED(train);
+        if (o->n_members)
+            NEED(member_probs);
+        if (o->meta_period)
+            NEED(meta_step);
+        return NULL;
     }
     case PREFRL_KIND_SAMPLER: {
         const PrefrlSamplerOps *o = c->ops;
-        return o->struct_size >= sizeof(PrefrlSamplerOps) && o->n_candidates && o->select;
+        NEED(n_candidates);
+        NEED(select);
+        return NULL;
     }
     case PREFRL_KIND_TEACHER: {
         const PrefrlTeacherOps *o = c->ops;
-        return o->struct_size >= sizeof(PrefrlTeacherOps) && o->label;
+        NEED(label);
+        return NULL;
     }
     }
-    return FALSE;
+    return "is of no known kind";
 }
 
-static gboolean check_component(PrefrlRegistry *reg, const PrefrlComponent *c, const char *path,
-                                GError **error)
+#undef NEED
+
+/* A registry entry from a plugin's component: the descriptor and its ops
+ * table copied at the core's full sizes, then checked on the copies (NULL
+ * and an error naming the file when anything is wrong).  Only the first
+ * field of the plugin's own descriptor, its struct_size, is read before
+ * its size is known. */
+static Entry *entry_new(const PrefrlComponent *raw, const char *path, GError **error)
 {
-    if (c->struct_size < offsetof(PrefrlComponent, reserved))
-        return fail(error, PREFRL_ERROR_ABI, path, "component descriptor too small (%u bytes)",
-                    c->struct_size);
-    if (c->kind < 1 || c->kind > PREFRL_N_KINDS)
-        return fail(error, PREFRL_ERROR_PLUGIN, path, "component of unknown kind %d", (int)c->kind);
-    if (!c->name || !*c->name || !c->summary)
-        return fail(error, PREFRL_ERROR_PLUGIN, path, "component without a name or summary");
-    if (!c->create || !c->destroy || !c->ops)
-        return fail(error, PREFRL_ERROR_PLUGIN, path,
-                    "%s/%s lacks a required function (create, destroy or ops)",
-                    prefrl_kind_name(c->kind), c->name);
+    Entry *e = g_new0(Entry, 1);
+    PrefrlComponent *c = &e->component;
+    /* the component must reach its ops pointer; save, load and reserved may be absent */
+    if (!copy_table(c, sizeof *c, raw, raw->struct_size,
+                    offsetof(PrefrlComponent, ops) + sizeof(void *), "its component descriptor",
+                    path, error))
+        goto fail;
+    c->struct_size = sizeof *c;
+    if (c->kind < 1 || c->kind > PREFRL_N_KINDS) {
+        fail(error, PREFRL_ERROR_PLUGIN, path, "component of unknown kind %d", (int)c->kind);
+        goto fail;
+    }
+    if (!c->name || !*c->name || !c->summary) {
+        fail(error, PREFRL_ERROR_PLUGIN, path, "component without a name or summary");
+        goto fail;
+    }
+    const char *kind = prefrl_kind_name(c->kind);
+    if (!c->create || !c->destroy || !c->ops) {
+        fail(error, PREFRL_ERROR_PLUGIN, path,
+             "%s/%s lacks a required function (create, destroy or ops)", kind, c->name);
+        goto fail;
+    }
+    for (int i = 0; i < 4; i++) {
+        if (c->reserved[i]) {
+            fail(error, PREFRL_ERROR_ABI, path, "%s/%s: reserved fields must be NULL", kind,
+                 c->name);
+            goto fail;
+        }
+    }
+    /* the ops table: the same, at its kind's size */
+    size_t full = ops_size(c->kind);
+    uint32_t size;
+    memcpy(&size, c->ops, sizeof size);
+    char *what = g_strdup_printf("the ops table of %s/%s", kind, c->name);
+    e->ops = g_malloc0(full);
+    gboolean ok = copy_table(e->ops, full, c->ops, size, sizeof(void *), what, path, error);
+    g_free(what);
+    if (!ok)
+        goto fail;
+    *(uint32_t *)e->ops = (uint32_t)full; /* every ops table starts with its struct_size */
+    c->ops = e->ops;
+    const char *problem = ops_problem(c);
+    if (problem) {
+        fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s: its ops table %s", kind, c->name, problem);
+        goto fail;
+    }
+    e->path = g_strdup(path);
+    return e;
+fail:
+    entry_free(e);
+    return NULL;
+}
+
+/* an entry of the same kind and name among `entries`, or NULL */
+static Entry *find_entry(GPtrArray *entries, PrefrlKind kind, const char *name)
+{
+    for (guint i = 0; i < entries->len; i++) {
+        Entry *e = g_ptr_array_index(entries, i);
+        if (e->component.kind == kind && !strcmp(e->component.name, name))
+            return e;
+    }
+    return NULL;
+}
+
+/* the normalised entries of every component of plugin `pl` (transfer full),
+ * or NULL and an error: nothing of a plugin is registered unless all of it
+ * checks */
+static GPtrArray *plugin_entries(PrefrlRegistry *reg, const PrefrlPlugin *pl, const char *path,
+                                 GError **error)
+{
+    if (!pl) {
+        fail(error, PREFRL_ERROR_PLUGIN, path, "its entry returned no descriptor");
+        return NULL;
+    }
+    if (pl->abi_version != PREFRL_ABI_VERSION) {
+        fail(error, PREFRL_ERROR_ABI, path,
+             "built for plugin ABI version %u, but this prefrl has ABI version %u; "
+             "rebuild the plugin against this prefrl",
+             pl->abi_version, PREFRL_ABI_VERSION);
+        return NULL;
+    }
+    PrefrlPlugin desc;
+    if (!copy_table(&desc, sizeof desc, pl, pl->struct_size,
+                    offsetof(PrefrlPlugin, components) + sizeof(void *), "its plugin descriptor",
+                    path, error))
+        return NULL;
+    gboolean reserved = FALSE;
     for (int i = 0; i < 4; i++)
-        if (c->reserved[i])
-            return fail(error, PREFRL_ERROR_ABI, path, "%s/%s: reserved fields must be NULL",
-                        prefrl_kind_name(c->kind), c->name);
-    if (!check_ops(c)) {
-        return fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s: its ops table lacks a required function",
-                    prefrl_kind_name(c->kind), c->name);
+        reserved = reserved || desc.reserved[i];
+    if (!desc.name || !desc.components || reserved) {
+        fail(error, PREFRL_ERROR_PLUGIN, path, "malformed plugin descriptor");
+        return NULL;
     }
-    for (guint i = 0; i < reg->entries->len; i++) {
-        Entry *e = g_ptr_array_index(reg->entries, i);
-        if (e->component->kind == c->kind && !strcmp(e->component->name, c->name))
-            return fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s is already provided by %s",
-                        prefrl_kind_name(c->kind), c->name, e->path);
+    GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)entry_free);
+    for (guint n = 0; desc.components[n]; n++) {
+        Entry *e = entry_new(desc.components[n], path, error);
+        if (!e)
+            goto fail;
+        const PrefrlComponent *c = &e->component;
+        const Entry *twin = find_entry(out, c->kind, c->name);
+        const Entry *other = find_entry(reg->entries, c->kind, c->name);
+        if (twin || other) {
+            if (twin)
+                fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s is listed twice",
+                     prefrl_kind_name(c->kind), c->name);
+            else
+                fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s is already provided by %s",
+                     prefrl_kind_name(c->kind), c->name, other->path);
+            entry_free(e);
+            goto fail;
+        }
+        g_ptr_array_add(out, e);
+        if (!check_params(c, path, error))
+            goto fail;
     }
-    return check_params(c, path, error);
+    return out;
+fail:
+    g_ptr_array_unref(out);
+    return NULL;
 }
 
 gboolean prefrl_registry_load_file(PrefrlRegistry *reg, const char *path, GError **error)
@@ -224,42 +390,20 @@ gboolean prefrl_registry_load_file(PrefrlRegistry *reg, const char *path, GError
         g_free(canon);
         return FALSE;
     }
-    const PrefrlPlugin *pl = ((PrefrlPluginEntryFunc)sym)();
-    gboolean ok = TRUE;
-    if (!pl) {
-        ok = fail(error, PREFRL_ERROR_PLUGIN, path, "its entry returned no descriptor");
-    } else if (pl->abi_version != PREFRL_ABI_VERSION) {
-        ok = fail(error, PREFRL_ERROR_ABI, path,
-                  "built for plugin ABI version %u, but this prefrl has ABI version %u; "
-                  "rebuild the plugin against this prefrl",
-                  pl->abi_version, PREFRL_ABI_VERSION);
-    } else if (pl->struct_size < offsetof(PrefrlPlugin, reserved) || !pl->name ||
-               !pl->components) {
-        ok = fail(error, PREFRL_ERROR_PLUGIN, path, "malformed plugin descriptor");
-    }
-    /* check every component before registering any */
-    guint n = 0;
-    for (; ok && pl->components[n]; n++) {
-        const PrefrlComponent *c = pl->components[n];
-        ok = check_component(reg, c, path, error);
-        for (guint j = 0; ok && j < n; j++)
-            if (pl->components[j]->kind == c->kind && !strcmp(pl->components[j]->name, c->name))
-                ok = fail(error, PREFRL_ERROR_PLUGIN, path, "%s/%s is listed twice",
-                          prefrl_kind_name(c->kind), c->name);
-    }
-    if (!ok) {
+    GPtrArray *entries = plugin_entries(reg, ((PrefrlPluginEntryFunc)sym)(), path, error);
+    if (!entries) {
         g_module_close(mod);
         g_free(canon);
         return FALSE;
     }
+    /* the copies keep pointers into the module (names, schema, functions) */
     g_module_make_resident(mod);
-    for (guint i = 0; i < n; i++) {
-        Entry *e = g_new0(Entry, 1);
-        e->component = pl->components[i];
-        e->plugin = pl;
-        e->path = g_strdup(path);
-        g_ptr_array_add(reg->entries, e);
-    }
+    gsize n = 0;
+    Entry **taken = (Entry **)g_ptr_array_steal(entries, &n);
+    for (gsize i = 0; i < n; i++)
+        g_ptr_array_add(reg->entries, taken[i]);
+    g_free(taken);
+    g_ptr_array_unref(entries);
     g_hash_table_add(reg->loaded, canon);
     return TRUE;
 }
@@ -362,8 +506,8 @@ GPtrArray *prefrl_registry_list(PrefrlRegistry *reg, PrefrlKind kind)
     GPtrArray *out = g_ptr_array_new();
     for (guint i = 0; i < reg->entries->len; i++) {
         Entry *e = g_ptr_array_index(reg->entries, i);
-        if (e->component->kind == kind)
-            g_ptr_array_add(out, (gpointer)e->component);
+        if (e->component.kind == kind)
+            g_ptr_array_add(out, (gpointer)&e->component);
     }
     g_ptr_array_sort(out, compare_by_name);
     return out;
@@ -372,11 +516,9 @@ GPtrArray *prefrl_registry_list(PrefrlRegistry *reg, PrefrlKind kind)
 const PrefrlComponent *prefrl_registry_find(PrefrlRegistry *reg, PrefrlKind kind,
                                             const char *name, GError **error)
 {
-    for (guint i = 0; i < reg->entries->len; i++) {
-        Entry *e = g_ptr_array_index(reg->entries, i);
-        if (e->component->kind == kind && !strcmp(e->component->name, name))
-            return e->component;
-    }
+    const Entry *e = find_entry(reg->entries, kind, name);
+    if (e)
+        return &e->component;
     GPtrArray *all = prefrl_registry_list(reg, kind);
     GPtrArray *names = g_ptr_array_new();
     for (guint i = 0; i < all->len; i++)
@@ -409,7 +551,7 @@ const char *prefrl_registry_component_path(PrefrlRegistry *reg, const PrefrlComp
 {
     for (guint i = 0; i < reg->entries->len; i++) {
         Entry *e = g_ptr_array_index(reg->entries, i);
-        if (e->component == c)
+        if (&e->component == c)
             return e->path;
     }
     return NULL;
@@ -418,58 +560,4 @@ const char *prefrl_registry_component_path(PrefrlRegistry *reg, const PrefrlComp
 const GPtrArray *prefrl_registry_failures(PrefrlRegistry *reg)
 {
     return reg->failures;
-}
-
-/* ---- instances ---------------------------------------------------------- */
-
-PrefrlInstance *prefrl_instance_new_from_params(const PrefrlComponent *c, PrefrlNode *params,
-                                                const PrefrlContext *ctx, GError **error)
-{
-    void *self = c->create(params, ctx, error);
-    if (!self) {
-        prefrl_node_free(params);
-        return NULL;
-    }
-    PrefrlInstance *inst = g_new0(PrefrlInstance, 1);
-    inst->component = c;
-    inst->params = params;
-    inst->self = self;
-    return inst;
-}
-
-PrefrlInstance *prefrl_instance_new(PrefrlRegistry *reg, PrefrlKind kind, const char *name,
-                                    const char *const *overrides, uint64_t seed,
-                                    const PrefrlEnvInfo *env, GError **error)
-{
-    const PrefrlComponent *c = prefrl_registry_find(reg, kind, name, error);
-    if (!c)
-        return NULL;
-    PrefrlNode *params = prefrl_node_new_map("<command line>", 0, 0);
-    for (const char *const *o = overrides; o && *o; o++) {
-        if (!prefrl_recipe_override(params, *o, error)) {
-            prefrl_node_free(params);
-            return NULL;
-        }
-    }
-    prefrl_node_set(params, prefrl_kind_selector(kind),
-                    prefrl_node_new_scalar(c->name, "<command line>", 0, 0));
-    char *label = g_strdup_printf("%s/%s", prefrl_kind_name(kind), c->name);
-    gboolean ok = prefrl_schema_apply(c->params, label, params, prefrl_kind_selector(kind), error);
-    g_free(label);
-    if (!ok) {
-        prefrl_node_free(params);
-        return NULL;
-    }
-    PrefrlContext ctx = {.struct_size = sizeof ctx, .seed = seed, .env = env};
-    prefrl_rng_init(&ctx.rng, seed, prefrl_kind_name(kind));
-    return prefrl_instance_new_from_params(c, params, &ctx, error);
-}
-
-void prefrl_instance_free(PrefrlInstance *inst)
-{
-    if (!inst)
-        return;
-    inst->component->destroy(inst->self);
-    prefrl_node_free(inst->params);
-    g_free(inst);
 }

@@ -1,9 +1,15 @@
 /* The plugin registry: finds plugin shared objects, checks their ABI and
- * descriptors, and looks components up by kind and name.  Core-internal. */
+ * descriptors, and looks components up by kind and name (registry.c);
+ * resolves a recipe's sections to the components they name (resolve.c);
+ * creates components (instance.c).  Core-internal; it validates through
+ * host/schema.h, which knows nothing of plugins. */
 #ifndef PREFRL_CORE_REGISTRY_H
 #define PREFRL_CORE_REGISTRY_H
 
+#include <prefrl/component.h>
 #include <prefrl/plugin.h>
+#include "host/recipe.h"
+#include "host/schema.h"
 
 typedef struct PrefrlRegistry PrefrlRegistry;
 
@@ -44,24 +50,44 @@ const GPtrArray *prefrl_registry_failures(PrefrlRegistry *reg);
 /** Kind from its recipe name ("env", "agent", ...); 0 if unknown. */
 PrefrlKind prefrl_kind_from_name(const char *name);
 
-/** A live component: its descriptor, validated parameters and handle. */
-typedef struct PrefrlInstance {
+/* ---- recipe resolution (resolve.c) ---------------------------------------- */
+
+/** Validate and complete a whole recipe in place: the core's keys against
+ *  `core` (the layer that runs recipes supplies them), each component
+ *  section against the schema of the component it names.  `required` is a
+ *  bit mask of (1 << kind) for the component sections that must be
+ *  present. */
+gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, const PrefrlRecipeKeys *core,
+                               guint required, GError **error);
+
+/** The component a resolved recipe names for `kind`, or NULL if the section
+ *  is absent. */
+const PrefrlComponent *prefrl_recipe_component(const PrefrlNode *root, PrefrlRegistry *reg,
+                                               PrefrlKind kind);
+
+/* ---- instances (instance.c; public face: prefrl/component.h) --------------- */
+
+/** A live component: its descriptor, validated parameters and handle.  The
+ *  core reads the fields; programs outside it use the accessors. */
+struct PrefrlInstance {
     const PrefrlComponent *component;
     PrefrlNode *params;   /* owned */
     void *self;           /* owned via component->destroy */
-} PrefrlInstance;
+    PrefrlEnvInfo env;    /* the sizes create() was given (struct_size 0: none) */
+};
 
-/** Create component `name` of `kind` with its defaults plus "key=value"
- *  overrides (NULL-terminated, may be NULL), seeded from `seed` with stream
- *  named after the kind.  For tools and tests that need one component
- *  outside a recipe (`prefrl env`, benchmarks). */
+/** Create component `name` of `kind` from `reg` with its defaults plus
+ *  "key=value" overrides (NULL-terminated, may be NULL), seeded from `seed`
+ *  with the stream named after the kind; errors name the values as given on
+ *  the command line.  For tools and tests that need one component outside
+ *  a recipe (`prefrl env`, benchmarks). */
 PrefrlInstance *prefrl_instance_new(PrefrlRegistry *reg, PrefrlKind kind, const char *name,
                                     const char *const *overrides, uint64_t seed,
                                     const PrefrlEnvInfo *env, GError **error);
 
-/** Create an instance from an already validated parameter section (taken). */
+/** Create an instance from an already validated parameter section (taken,
+ *  also on failure). */
 PrefrlInstance *prefrl_instance_new_from_params(const PrefrlComponent *c, PrefrlNode *params,
                                                 const PrefrlContext *ctx, GError **error);
-void prefrl_instance_free(PrefrlInstance *inst);
 
 #endif

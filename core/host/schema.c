@@ -1,7 +1,9 @@
-/* Recipe validation: every key of a recipe is checked against the schema of
- * the core (top level, trainer) or of the plugin component its section names;
+/* Section validation: every key of a recipe section is checked against a
+ * parameter schema (the core's keys, which the layer running recipes
+ * supplies, or a component's for its section: resolve.c picks which);
  * unknown keys get a "did you mean" hint, bad values the allowed ones; then
- * every default is written out so the saved recipe is complete. */
+ * every default is written out so the saved recipe is complete.  Also the
+ * typed getters plugins read their validated sections with. */
 #include "config.h"
 #include <errno.h>
 #include <math.h>
@@ -11,48 +13,6 @@
 #include "host/schema.h"
 
 #define INT_MAXF 9007199254740992.0 /* 2^53: integers beyond lose precision as doubles */
-
-const PrefrlParamSpec prefrl_run_params[] = {
-    {"seed", PREFRL_PARAM_INT, "1", 0, INT_MAXF, NULL,
-     "master seed; every component draws from its own stream derived from it"},
-    {"name", PREFRL_PARAM_STRING, "", 0, 0, NULL,
-     "run name (directory under out_dir); empty = <task>-<reward>-s<seed>"},
-    {"out_dir", PREFRL_PARAM_STRING, "runs", 0, 0, NULL,
-     "directory that holds run directories"},
-    {"threads", PREFRL_PARAM_INT, "1", 1, 64, NULL, "OpenBLAS threads"},
-    {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
-
-const PrefrlParamSpec prefrl_trainer_params[] = {
-    {"num_train_steps", PREFRL_PARAM_INT, "1000000", 1, INT_MAXF, NULL,
-     "environment steps of training"},
-    {"num_seed_steps", PREFRL_PARAM_INT, "1000", 0, INT_MAXF, NULL,
-     "initial steps with uniformly random actions"},
-    {"num_unsup_steps", PREFRL_PARAM_INT, "9000", 0, INT_MAXF, NULL,
-     "steps of unsupervised pre-training with the state-entropy intrinsic reward"},
-    {"eval_frequency", PREFRL_PARAM_INT, "10000", 1, INT_MAXF, NULL,
-     "evaluate every this many environment steps"},
-    {"num_eval_episodes", PREFRL_PARAM_INT, "10", 1, 100000, NULL,
-     "deterministic episodes per evaluation"},
-    {"checkpoint_frequency", PREFRL_PARAM_INT, "10000", 0, INT_MAXF, NULL,
-     "write a resumable checkpoint every this many environment steps (0: only when the "
-     "run stops); `prefrl resume` continues from the latest"},
-    {"max_feedback", PREFRL_PARAM_INT, "1400", 0, INT_MAXF, NULL,
-     "total preference queries allowed (the label budget)"},
-    {"reward_batch", PREFRL_PARAM_INT, "128", 1, INT_MAXF, NULL,
-     "queries per feedback session"},
-    {"num_interact", PREFRL_PARAM_INT, "5000", 1, INT_MAXF, NULL,
-     "environment steps between feedback sessions"},
-    {"reward_schedule", PREFRL_PARAM_CHOICE, "constant", 0, 0, "constant|decay|increase",
-     "queries per session: constant, decaying (T-t)/T, or increasing T/(T-t+1)"},
-    {"topK", PREFRL_PARAM_INT, "5", 1, 1000, NULL,
-     "k of the k-nearest-neighbour state-entropy estimate"},
-    {"reset_update", PREFRL_PARAM_INT, "100", 0, INT_MAXF, NULL,
-     "agent updates right after the critic reset that ends pre-training"},
-    {"segment", PREFRL_PARAM_INT, "50", 1, 100000, NULL,
-     "length H of the queried segments (steps)"},
-    {NULL, 0, NULL, 0, 0, NULL, NULL},
-};
 
 /* ---- hints -------------------------------------------------------------- */
 
@@ -105,13 +65,11 @@ const char *prefrl_param_type_name(PrefrlParamType type)
     return "?";
 }
 
-static GPtrArray *spec_keys(const PrefrlParamSpec *specs, const char *extra)
+static GPtrArray *spec_keys(const PrefrlParamSpec *specs)
 {
     GPtrArray *keys = g_ptr_array_new();
     for (const PrefrlParamSpec *s = specs; s && s->key; s++)
         g_ptr_array_add(keys, (gpointer)s->key);
-    if (extra)
-        g_ptr_array_add(keys, (gpointer)extra);
     return keys;
 }
 
@@ -305,7 +263,7 @@ gboolean prefrl_schema_apply(const PrefrlParamSpec *specs, const char *label,
         while (s && s->key && strcmp(s->key, n->key))
             s++;
         if (!s || !s->key) {
-            GPtrArray *keys = spec_keys(specs, NULL);
+            GPtrArray *keys = spec_keys(specs);
             const char *near = prefrl_nearest(n->key, (const char *const *)keys->pdata, keys->len);
             char *where = prefrl_node_where(n, TRUE);
             if (near) {
@@ -341,156 +299,6 @@ gboolean prefrl_schema_apply(const PrefrlParamSpec *specs, const char *label,
         prefrl_node_set(section, s->key, d);
         if (!check_value(s, label, d, error)) /* a bad default is the plugin's bug */
             return FALSE;
-    }
-    return TRUE;
-}
-
-/* ---- whole recipes -------------------------------------------------------- */
-
-static const char *const core_sections[] = {"trainer"};
-
-static gboolean check_section_map(PrefrlNode *n, const char *name, GError **error)
-{
-    if (n->kind == PREFRL_NODE_MAP)
-        return TRUE;
-    char *where = prefrl_node_where(n, FALSE);
-    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s'%s' must be a map of settings",
-                where, name);
-    g_free(where);
-    return FALSE;
-}
-
-static gboolean resolve_component(PrefrlNode *root, PrefrlRegistry *reg, PrefrlKind kind,
-                                  gboolean required, GError **error)
-{
-    const char *kname = prefrl_kind_name(kind), *sel = prefrl_kind_selector(kind);
-    PrefrlNode *sec = prefrl_node_lookup(root, kname);
-    if (!sec) {
-        if (!required)
-            return TRUE;
-        GPtrArray *all = prefrl_registry_list(reg, kind);
-        GPtrArray *names = g_ptr_array_new();
-        for (guint i = 0; i < all->len; i++)
-            g_ptr_array_add(names, (gpointer)((const PrefrlComponent *)all->pdata[i])->name);
-        char *valid = names->len ? join_words(names) : g_strdup("none installed");
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "%s: missing section '%s:' with '%s:' (one of: %s)", root->file, kname, sel,
-                    valid);
-        g_free(valid);
-        g_ptr_array_unref(names);
-        g_ptr_array_unref(all);
-        return FALSE;
-    }
-    if (!check_section_map(sec, kname, error))
-        return FALSE;
-    const PrefrlNode *which = prefrl_node_get(sec, sel);
-    if (!which || which->kind != PREFRL_NODE_SCALAR) {
-        char *where = prefrl_node_where(which ? which : sec, which != NULL);
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "%ssection '%s' needs '%s: <name>'; see `prefrl plugins`", where, kname, sel);
-        g_free(where);
-        return FALSE;
-    }
-    GError *err = NULL;
-    const PrefrlComponent *c = prefrl_registry_find(reg, kind, which->text, &err);
-    if (!c) {
-        char *where = prefrl_node_where(which, FALSE);
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s%s", where, err->message);
-        g_free(where);
-        g_error_free(err);
-        return FALSE;
-    }
-    char *label = g_strdup_printf("%s/%s", kname, c->name);
-    gboolean ok = prefrl_schema_apply(c->params, label, sec, sel, error);
-    g_free(label);
-    return ok;
-}
-
-const PrefrlComponent *prefrl_recipe_component(const PrefrlNode *root, PrefrlRegistry *reg,
-                                               PrefrlKind kind)
-{
-    const PrefrlNode *sec = prefrl_node_get(root, prefrl_kind_name(kind));
-    const char *name = prefrl_node_text(prefrl_node_get(sec, prefrl_kind_selector(kind)));
-    return name ? prefrl_registry_find(reg, kind, name, NULL) : NULL;
-}
-
-gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint required,
-                               GError **error)
-{
-    /* top level: run keys, core sections and one section per kind */
-    GPtrArray *top = spec_keys(prefrl_run_params, NULL);
-    for (guint i = 0; i < G_N_ELEMENTS(core_sections); i++)
-        g_ptr_array_add(top, (gpointer)core_sections[i]);
-    for (int k = 1; k <= PREFRL_N_KINDS; k++)
-        g_ptr_array_add(top, (gpointer)prefrl_kind_name(k));
-    for (guint i = 0; i < root->items->len; i++) {
-        PrefrlNode *n = g_ptr_array_index(root->items, i);
-        gboolean known = FALSE;
-        for (guint j = 0; j < top->len && !known; j++)
-            known = !strcmp(n->key, top->pdata[j]);
-        if (known)
-            continue;
-        const char *near = prefrl_nearest(n->key, (const char *const *)top->pdata, top->len);
-        char *where = prefrl_node_where(n, TRUE);
-        char *valid = join_words(top);
-        if (near)
-            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "%sunknown key '%s' at the top of the recipe; did you mean '%s'?", where,
-                        n->key, near);
-        else
-            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "%sunknown key '%s' at the top of the recipe; valid keys: %s", where,
-                        n->key, valid);
-        g_free(valid);
-        g_free(where);
-        g_ptr_array_unref(top);
-        return FALSE;
-    }
-    g_ptr_array_unref(top);
-
-    /* the top-level scalars are validated as a section of their own */
-    PrefrlNode *run = prefrl_node_new_map(root->file, root->line, root->col);
-    for (const PrefrlParamSpec *s = prefrl_run_params; s->key; s++) {
-        PrefrlNode *n = prefrl_node_lookup(root, s->key);
-        if (n)
-            prefrl_node_set(run, s->key, prefrl_node_dup(n));
-    }
-    gboolean ok = prefrl_schema_apply(prefrl_run_params, "recipe", run, NULL, error);
-    for (guint i = 0; ok && i < run->items->len; i++) {
-        PrefrlNode *n = g_ptr_array_index(run->items, i);
-        prefrl_node_set(root, n->key, prefrl_node_dup(n));
-    }
-    prefrl_node_free(run);
-    if (!ok)
-        return FALSE;
-
-    PrefrlNode *trainer = prefrl_node_lookup(root, "trainer");
-    if (!trainer) {
-        trainer = prefrl_node_new_map(root->file, 0, 0);
-        prefrl_node_set(root, "trainer", trainer);
-    }
-    if (!check_section_map(trainer, "trainer", error) ||
-        !prefrl_schema_apply(prefrl_trainer_params, "trainer", trainer, NULL, error))
-        return FALSE;
-
-    for (int k = 1; k <= PREFRL_N_KINDS; k++)
-        if (!resolve_component(root, reg, k, (required >> k) & 1u, error))
-            return FALSE;
-
-    /* cross-component requirements */
-    const PrefrlComponent *reward = prefrl_recipe_component(root, reg, PREFRL_KIND_REWARD);
-    const PrefrlComponent *agent = prefrl_recipe_component(root, reg, PREFRL_KIND_AGENT);
-    if (reward && (reward->flags & PREFRL_FLAG_NEEDS_CRITIC_VIEW) &&
-        !(agent && (agent->flags & PREFRL_FLAG_CRITIC_VIEW))) {
-        const PrefrlNode *at = prefrl_node_get(prefrl_node_get(root, "reward"), "name");
-        char *where = prefrl_node_where(at, FALSE);
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "%sreward/%s differentiates through the agent's critic, but %s%s has no "
-                    "critic view; use an agent that has one (e.g. agent: {name: sac})",
-                    where, reward->name, agent ? "agent/" : "the recipe names no agent",
-                    agent ? agent->name : "");
-        g_free(where);
-        return FALSE;
     }
     return TRUE;
 }

@@ -1,15 +1,27 @@
-/* Validation of recipes against parameter schemas (core-internal). */
+/* Validation of recipe sections against parameter schemas, and the "did you
+ * mean" hints (core-internal).  Knows nothing of plugins: the registry
+ * passes it each component's schema. */
 #ifndef PREFRL_CORE_SCHEMA_H
 #define PREFRL_CORE_SCHEMA_H
 
 #include <prefrl/plugin.h>
 #include "host/recipe.h"
-#include "host/registry.h"
 
-/** Schema of the top-level scalar keys (seed, name, out_dir, threads). */
-extern const PrefrlParamSpec prefrl_run_params[];
-/** Schema of the `trainer:` section. */
-extern const PrefrlParamSpec prefrl_trainer_params[];
+/** A section of the recipe that the core reads itself (not a component's),
+ *  with its schema. */
+typedef struct {
+    const char *name;                /* the key, e.g. "trainer"; NULL ends a list */
+    const PrefrlParamSpec *specs;
+} PrefrlRecipeSection;
+
+/** The keys of a recipe that belong to the core rather than to a plugin
+ *  component: the top-level scalars and the core's own sections.  The host
+ *  validates them without knowing them; the layer that runs recipes
+ *  supplies them (pbrl/run_params.h). */
+typedef struct {
+    const PrefrlParamSpec *top;          /* top-level scalar keys */
+    const PrefrlRecipeSection *sections; /* ended by a NULL name */
+} PrefrlRecipeKeys;
 
 /** Check `section` against `specs`: every key known (or equal to `selector`,
  *  which may be NULL), every value of the right type and in range; then write
@@ -20,16 +32,6 @@ gboolean prefrl_schema_apply(const PrefrlParamSpec *specs, const char *label,
 
 /** A section holding just the defaults of `specs`. */
 PrefrlNode *prefrl_schema_defaults(const PrefrlParamSpec *specs);
-
-/** Validate and complete a whole recipe in place.  `required` is a bit mask
- *  of (1 << kind) for the component sections that must be present. */
-gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, guint required,
-                               GError **error);
-
-/** The component a resolved recipe names for `kind`, or NULL if the section
- *  is absent. */
-const PrefrlComponent *prefrl_recipe_component(const PrefrlNode *root, PrefrlRegistry *reg,
-                                               PrefrlKind kind);
 
 /** The edit distance used for "did you mean" hints. */
 guint prefrl_edit_distance(const char *a, const char *b);

@@ -17,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "lab/sweep.h"
 #include "pbrl/trainer.h"
 
@@ -470,7 +471,8 @@ static PrefrlGridCell *make_cell(PrefrlGrid *g, const guint *idx, const char *na
         prefrl_node_set(root, "name", nm);
         g_ptr_array_add(c->overrides, g_strdup_printf("out_dir=%s", g->sweep_dir));
         g_ptr_array_add(c->overrides, g_strdup_printf("name=%s", name));
-        ok = prefrl_recipe_resolve(root, reg, prefrl_trainer_required_kinds(), error);
+        ok = prefrl_recipe_resolve(root, reg, &prefrl_run_keys, prefrl_trainer_required_kinds(),
+                                   error);
         if (!ok)
             g_prefix_error(error, "cell %s: ", name);
     }

@@ -4,6 +4,7 @@
 
 #include <prefrl/error.h>
 #include <prefrl/plugin.h>
+#include <prefrl/component.h>
 #include <prefrl/recipe.h>
 #include <prefrl/rng.h>
 #include <prefrl/nn.h>

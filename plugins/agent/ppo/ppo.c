@@ -900,19 +900,4 @@ static const PrefrlComponent ppo_component = {
     .ops = &ppo_ops,
 };
 
-static const PrefrlComponent *const ppo_components[] = {&ppo_component, NULL};
-
-static const PrefrlPlugin ppo_plugin = {
-    .abi_version = PREFRL_ABI_VERSION,
-    .struct_size = sizeof(PrefrlPlugin),
-    .name = "ppo",
-    .version = "0.1.0",
-    .components = ppo_components,
-};
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void);
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void)
-{
-    return &ppo_plugin;
-}
+PREFRL_PLUGIN_DEFINE("ppo", PREFRL_VERSION, &ppo_component);

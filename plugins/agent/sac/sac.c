@@ -554,19 +554,4 @@ static const PrefrlComponent sac_component = {
     .ops = &sac_ops,
 };
 
-static const PrefrlComponent *const sac_components[] = {&sac_component, NULL};
-
-static const PrefrlPlugin sac_plugin = {
-    .abi_version = PREFRL_ABI_VERSION,
-    .struct_size = sizeof(PrefrlPlugin),
-    .name = "sac",
-    .version = "0.1.0",
-    .components = sac_components,
-};
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void);
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void)
-{
-    return &sac_plugin;
-}
+PREFRL_PLUGIN_DEFINE("sac", PREFRL_VERSION, &sac_component);

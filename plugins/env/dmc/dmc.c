@@ -790,23 +790,7 @@ DMC_COMPONENT(cartpole_balance, "DMC cart-pole: keep a near-upright pole balance
 DMC_COMPONENT(reacher_easy, "DMC two-link reacher: touch a 5 cm target (obs 6, act 2)")
 DMC_COMPONENT(reacher_hard, "DMC two-link reacher: touch a 1.5 cm target (obs 6, act 2)")
 
-static const PrefrlComponent *const dmc_components[] = {
-    &component_walker_stand,   &component_walker_walk,     &component_walker_run,
-    &component_cheetah_run,    &component_quadruped_walk,  &component_quadruped_run,
-    &component_cartpole_swingup, &component_cartpole_balance, &component_reacher_easy,
-    &component_reacher_hard,   NULL};
-
-static const PrefrlPlugin dmc_plugin = {
-    .abi_version = PREFRL_ABI_VERSION,
-    .struct_size = sizeof(PrefrlPlugin),
-    .name = "dmc",
-    .version = "0.1.0",
-    .components = dmc_components,
-};
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void);
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void)
-{
-    return &dmc_plugin;
-}
+PREFRL_PLUGIN_DEFINE("dmc", PREFRL_VERSION, &component_walker_stand, &component_walker_walk,
+                     &component_walker_run, &component_cheetah_run, &component_quadruped_walk,
+                     &component_quadruped_run, &component_cartpole_swingup,
+                     &component_cartpole_balance, &component_reacher_easy, &component_reacher_hard);

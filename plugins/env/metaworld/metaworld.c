@@ -136,25 +136,8 @@ MW_COMPONENTS(sweep_into, "sweep-into",
 MW_COMPONENTS(hammer, "hammer",
               "Meta-world v2: grasp a hammer and drive a nail in (obs 39, act 4)")
 
-static const PrefrlComponent *const mw_components[] = {
-    &component_door_open,    &component_door_open_v2,    &component_button_press,
-    &component_button_press_v2, &component_drawer_open,  &component_drawer_open_v2,
-    &component_window_open,  &component_window_open_v2,  &component_sweep_into,
-    &component_sweep_into_v2, &component_hammer,         &component_hammer_v2,
-    NULL,
-};
-
-static const PrefrlPlugin mw_plugin = {
-    .abi_version = PREFRL_ABI_VERSION,
-    .struct_size = sizeof(PrefrlPlugin),
-    .name = "metaworld",
-    .version = PACKAGE_VERSION,
-    .components = mw_components,
-};
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void);
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void)
-{
-    return &mw_plugin;
-}
+PREFRL_PLUGIN_DEFINE("metaworld", PREFRL_VERSION, &component_door_open, &component_door_open_v2,
+                     &component_button_press, &component_button_press_v2, &component_drawer_open,
+                     &component_drawer_open_v2, &component_window_open, &component_window_open_v2,
+                     &component_sweep_into, &component_sweep_into_v2, &component_hammer,
+                     &component_hammer_v2);

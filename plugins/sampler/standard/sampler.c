@@ -500,22 +500,6 @@ SAMPLER_COMPONENT(kcenter_entropy, MODE_KCENTER_ENTROPY, combined_params,
                   "of mb·L uniform pairs, keep the half with the largest mean entropy, then "
                   "k-center picks mb (feed_type 5)")
 
-static const PrefrlComponent *const sampler_components[] = {
-    &component_uniform, &component_disagreement,         &component_entropy,
-    &component_kcenter, &component_kcenter_disagreement, &component_kcenter_entropy,
-    NULL};
-
-static const PrefrlPlugin sampler_plugin = {
-    .abi_version = PREFRL_ABI_VERSION,
-    .struct_size = sizeof(PrefrlPlugin),
-    .name = "sampler-standard",
-    .version = "0.1.0",
-    .components = sampler_components,
-};
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void);
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void)
-{
-    return &sampler_plugin;
-}
+PREFRL_PLUGIN_DEFINE("sampler-standard", PREFRL_VERSION, &component_uniform,
+                     &component_disagreement, &component_entropy, &component_kcenter,
+                     &component_kcenter_disagreement, &component_kcenter_entropy);

@@ -218,19 +218,4 @@ static const PrefrlComponent teacher_component = {
     .ops = &teacher_ops,
 };
 
-static const PrefrlComponent *const teacher_components[] = {&teacher_component, NULL};
-
-static const PrefrlPlugin teacher_plugin = {
-    .abi_version = PREFRL_ABI_VERSION,
-    .struct_size = sizeof(PrefrlPlugin),
-    .name = "teacher-scripted",
-    .version = "0.1.0",
-    .components = teacher_components,
-};
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void);
-
-PREFRL_PLUGIN_EXPORT const PrefrlPlugin *prefrl_plugin_entry(void)
-{
-    return &teacher_plugin;
-}
+PREFRL_PLUGIN_DEFINE("teacher-scripted", PREFRL_VERSION, &teacher_component);

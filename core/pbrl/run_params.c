@@ -1,0 +1,57 @@
+/* The recipe keys of a run: the top-level scalars and the trainer's
+ * settings, with their defaults, ranges and documentation (what `prefrl
+ * describe recipe` prints). */
+#include "config.h"
+
+#include "pbrl/run_params.h"
+
+#define INT_MAXF 9007199254740992.0 /* 2^53: integers beyond lose precision as doubles */
+
+const PrefrlParamSpec prefrl_run_params[] = {
+    {"seed", PREFRL_PARAM_INT, "1", 0, INT_MAXF, NULL,
+     "master seed; every component draws from its own stream derived from it"},
+    {"name", PREFRL_PARAM_STRING, "", 0, 0, NULL,
+     "run name (directory under out_dir); empty = <task>-<reward>-s<seed>"},
+    {"out_dir", PREFRL_PARAM_STRING, "runs", 0, 0, NULL,
+     "directory that holds run directories"},
+    {"threads", PREFRL_PARAM_INT, "1", 1, 64, NULL, "OpenBLAS threads"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+const PrefrlParamSpec prefrl_trainer_params[] = {
+    {"num_train_steps", PREFRL_PARAM_INT, "1000000", 1, INT_MAXF, NULL,
+     "environment steps of training"},
+    {"num_seed_steps", PREFRL_PARAM_INT, "1000", 0, INT_MAXF, NULL,
+     "initial steps with uniformly random actions"},
+    {"num_unsup_steps", PREFRL_PARAM_INT, "9000", 0, INT_MAXF, NULL,
+     "steps of unsupervised pre-training with the state-entropy intrinsic reward"},
+    {"eval_frequency", PREFRL_PARAM_INT, "10000", 1, INT_MAXF, NULL,
+     "evaluate every this many environment steps"},
+    {"num_eval_episodes", PREFRL_PARAM_INT, "10", 1, 100000, NULL,
+     "deterministic episodes per evaluation"},
+    {"checkpoint_frequency", PREFRL_PARAM_INT, "10000", 0, INT_MAXF, NULL,
+     "write a resumable checkpoint every this many environment steps (0: only when the "
+     "run stops); `prefrl resume` continues from the latest"},
+    {"max_feedback", PREFRL_PARAM_INT, "1400", 0, INT_MAXF, NULL,
+     "total preference queries allowed (the label budget)"},
+    {"reward_batch", PREFRL_PARAM_INT, "128", 1, INT_MAXF, NULL,
+     "queries per feedback session"},
+    {"num_interact", PREFRL_PARAM_INT, "5000", 1, INT_MAXF, NULL,
+     "environment steps between feedback sessions"},
+    {"reward_schedule", PREFRL_PARAM_CHOICE, "constant", 0, 0, "constant|decay|increase",
+     "queries per session: constant, decaying (T-t)/T, or increasing T/(T-t+1)"},
+    {"topK", PREFRL_PARAM_INT, "5", 1, 1000, NULL,
+     "k of the k-nearest-neighbour state-entropy estimate"},
+    {"reset_update", PREFRL_PARAM_INT, "100", 0, INT_MAXF, NULL,
+     "agent updates right after the critic reset that ends pre-training"},
+    {"segment", PREFRL_PARAM_INT, "50", 1, 100000, NULL,
+     "length H of the queried segments (steps)"},
+    {NULL, 0, NULL, 0, 0, NULL, NULL},
+};
+
+static const PrefrlRecipeSection run_sections[] = {
+    {"trainer", prefrl_trainer_params},
+    {NULL, NULL},
+};
+
+const PrefrlRecipeKeys prefrl_run_keys = {prefrl_run_params, run_sections};
