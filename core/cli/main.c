@@ -19,6 +19,7 @@
 #include "host/registry.h"
 #include "host/schema.h"
 #include "pbrl/run_params.h"
+#include "pbrl/rundir.h"
 #include "pbrl/trainer.h"
 
 typedef struct {
@@ -165,18 +166,7 @@ static int describe(const char *what)
 /* the resolved recipe as saved: which plugins provided it, then the YAML */
 static char *resolved_text(const PrefrlNode *root)
 {
-    PrefrlRegistry *reg = prefrl_registry_default();
-    GString *s = g_string_new("# resolved by prefrl " PACKAGE_VERSION "; every default written out\n");
-    for (int k = 1; k <= PREFRL_N_KINDS; k++) {
-        const PrefrlComponent *c = prefrl_recipe_component(root, reg, k);
-        if (c)
-            g_string_append_printf(s, "# %s/%s from %s\n", prefrl_kind_name(k), c->name,
-                                   prefrl_registry_component_path(reg, c));
-    }
-    char *yaml = prefrl_recipe_to_yaml(root);
-    g_string_append(s, yaml);
-    g_free(yaml);
-    return g_string_free(s, FALSE);
+    return prefrl_rundir_config_text(root, prefrl_registry_default());
 }
 
 
@@ -265,22 +255,16 @@ static void on_signal(int sig)
 
 static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GError **err);
 
-/* train in dir; Ctrl-C (SIGINT) or SIGTERM stop cleanly with outputs flushed */
-/* run-directory status for sweeps: running, done, interrupted or failed */
-static void set_status(const char *dir, const char *status)
-{
-    char *path = g_build_filename(dir, "status", NULL);
-    char *text = g_strconcat(status, "\n", NULL);
-    prefrl_write_file_atomic(path, text, strlen(text), NULL);
-    g_free(text);
-    g_free(path);
-}
-
+/* train in dir; Ctrl-C (SIGINT) or SIGTERM stop cleanly with outputs flushed.
+ * The run's status (for sweeps): running, then done, interrupted or failed */
 static int train(const PrefrlNode *root, const char *dir, gboolean resume, GError **err)
 {
-    set_status(dir, "running");
+    prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, NULL);
     int rc = train_in(root, dir, resume, err);
-    set_status(dir, rc == 0 ? "done" : rc == 130 ? "interrupted" : "failed");
+    prefrl_rundir_set_status(dir, rc == 0     ? PREFRL_STATUS_DONE
+                                  : rc == 130 ? PREFRL_STATUS_INTERRUPTED
+                                              : PREFRL_STATUS_FAILED,
+                             NULL);
     return rc;
 }
 
@@ -360,12 +344,7 @@ static int cmd_run(int argc, char **argv)
         rc = 1;
         goto out;
     }
-    char *text = resolved_text(root);
-    char *cfg = g_build_filename(dir, "config.yaml", NULL);
-    gboolean ok = prefrl_write_file_atomic(cfg, text, strlen(text), &err);
-    g_free(cfg);
-    g_free(text);
-    if (!ok) {
+    if (!prefrl_rundir_write_config(dir, root, prefrl_registry_default(), &err)) {
         rc = prefrl_cli_fail(err);
         goto out;
     }
@@ -405,20 +384,16 @@ static int cmd_resume(int argc, char **argv)
 
 static int resume(const char *dir)
 {
-    char *cfg = g_build_filename(dir, "config.yaml", NULL);
+    char *cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
     GError *err = NULL;
     int rc;
-    if (!g_file_test(cfg, G_FILE_TEST_IS_REGULAR)) {
-        fprintf(stderr, "prefrl: error: %s is not a run directory (no config.yaml)\n", dir);
+    if (!prefrl_rundir_is_run(dir)) {
+        fprintf(stderr, "prefrl: error: %s is not a run directory (no %s)\n", dir,
+                prefrl_rundir_name(PREFRL_RUN_CONFIG));
         g_free(cfg);
         return 1;
     }
-    char *status_path = g_build_filename(dir, "status", NULL), *status = NULL;
-    gboolean finished = g_file_get_contents(status_path, &status, NULL, NULL) &&
-                        !strcmp(g_strstrip(status), "done");
-    g_free(status_path);
-    g_free(status);
-    if (finished) {
+    if (prefrl_rundir_status(dir, NULL) == PREFRL_STATUS_DONE) {
         fprintf(stderr, "prefrl: error: %s finished already (status: done); nothing to resume\n",
                 dir);
         g_free(cfg);
@@ -474,16 +449,18 @@ static int cmd_evaluate(int argc, char **argv)
     printf("run,episodes,return,success_rate,q_mse,q_nmse\n");
     for (char **d = dirs; *d; d++) {
         const char *dir = *d;
-        char *cfg = g_build_filename(dir, "config.yaml", NULL);
-        char *agent = g_build_filename(dir, "checkpoint", "agent.bin", NULL);
+        char *cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
+        char *agent =
+            prefrl_rundir_checkpoint_file(dir, prefrl_kind_name(PREFRL_KIND_AGENT));
         GError *err = NULL;
         PrefrlNode *root = NULL;
         PrefrlTrainer *t = NULL;
         double ret, success, q_mse, q_nmse;
-        if (!g_file_test(cfg, G_FILE_TEST_IS_REGULAR))
-            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_IO,
-                        "%s is not a run directory (no config.yaml)", dir);
-        else if ((root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(), &err)) &&
+        if (!prefrl_rundir_is_run(dir))
+            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_IO, "%s is not a run directory (no %s)",
+                        dir, prefrl_rundir_name(PREFRL_RUN_CONFIG));
+        else if ((root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(),
+                                                &err)) &&
                  (t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, &err)) &&
                  prefrl_trainer_load_agent(t, agent, &err) &&
                  prefrl_trainer_evaluate(t, episodes, &ret, &success, &q_mse, &q_nmse, &err))

@@ -10,6 +10,7 @@
 #include "lab/plot.h"
 #include "host/recipe.h"
 #include "lab/report.h"
+#include "pbrl/rundir.h"
 
 #define MAX_DEPTH 16 /* directory levels searched below each DIR */
 
@@ -151,9 +152,7 @@ static double mean_height(const double *x, const double *y, int n)
 
 static Run *run_load(const char *dir, GError **error)
 {
-    char *cfg = g_build_filename(dir, "config.yaml", NULL);
-    PrefrlNode *root = prefrl_recipe_parse_file(cfg, error);
-    g_free(cfg);
+    PrefrlNode *root = prefrl_rundir_read_config(dir, error);
     if (!root)
         return NULL;
     Run *r = g_new0(Run, 1);
@@ -167,28 +166,25 @@ static Run *run_load(const char *dir, GError **error)
     r->max_feedback = int_at(prefrl_node_get(root, "trainer"), "max_feedback", 0);
     prefrl_node_free(root);
     if (!r->task) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT, "%s/config.yaml names no env.task",
-                    dir);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT, "%s/%s names no env.task", dir,
+                    prefrl_rundir_name(PREFRL_RUN_CONFIG));
         run_free(r);
         return NULL;
     }
     if (!r->reward)
         r->reward = g_strdup("none");
 
-    char *status = g_build_filename(dir, "status", NULL);
-    if (g_file_get_contents(status, &r->status, NULL, NULL))
-        g_strstrip(r->status);
-    else
+    prefrl_rundir_status(dir, &r->status);
+    if (!r->status)
         r->status = g_strdup("unknown");
-    g_free(status);
-    char *labels = g_build_filename(dir, "labels.csv", NULL);
+    char *labels = prefrl_rundir_path(dir, PREFRL_RUN_LABELS_CSV);
     r->labels = g_file_test(labels, G_FILE_TEST_EXISTS);
     g_free(labels);
 
-    char *eval = g_build_filename(dir, "eval.csv", NULL);
+    char *eval = prefrl_rundir_path(dir, PREFRL_RUN_EVAL_CSV);
     Csv *c = csv_read(eval, error);
-    g_free(eval);
     if (!c) {
+        g_free(eval);
         run_free(r);
         return NULL;
     }
@@ -199,11 +195,11 @@ static Run *run_load(const char *dir, GError **error)
             r->metric = metrics[i];
     int sc = csv_col(c, "step"), qc = csv_col(c, "q_mse"), nqc = csv_col(c, "q_nmse");
     if (mc < 0 || sc < 0 || c->n_rows == 0) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                    "%s/eval.csv: %s", dir,
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT, "%s: %s", eval,
                     sc < 0   ? "no 'step' column"
                     : mc < 0 ? "no success_rate, true_episode_reward or episode_reward column"
                              : "no evaluation yet");
+        g_free(eval);
         csv_free(c);
         run_free(r);
         return NULL;
@@ -224,10 +220,12 @@ static Run *run_load(const char *dir, GError **error)
     for (int i = 1; i < r->n; i++)
         if (!(r->step[i] > r->step[i - 1])) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT,
-                        "%s/eval.csv:%d: steps do not increase", dir, i + 2);
+                        "%s:%d: steps do not increase", eval, i + 2);
+            g_free(eval);
             run_free(r);
             return NULL;
         }
+    g_free(eval);
     r->final = r->value[r->n - 1];
     r->auc = mean_height(r->step, r->value, r->n);
     return r;
@@ -240,10 +238,7 @@ static int str_ptr_cmp(gconstpointer a, gconstpointer b)
 
 static void find_runs(const char *dir, int depth, GPtrArray *found)
 {
-    char *cfg = g_build_filename(dir, "config.yaml", NULL);
-    gboolean is_run = g_file_test(cfg, G_FILE_TEST_IS_REGULAR);
-    g_free(cfg);
-    if (is_run) {
+    if (prefrl_rundir_is_run(dir)) {
         g_ptr_array_add(found, g_strdup(dir));
         return;
     }
@@ -503,7 +498,7 @@ PrefrlReport *prefrl_report_load(const char *const *dirs, int n_dirs, gboolean i
             g_error_free(err);
             continue;
         }
-        if (strcmp(r->status, "done") && !include_unfinished) {
+        if (strcmp(r->status, prefrl_run_status_name(PREFRL_STATUS_DONE)) && !include_unfinished) {
             unfinished++;
             g_ptr_array_add(rep->warnings,
                             g_strdup_printf("left out %s: status '%s' (pass --all to include "
@@ -518,8 +513,10 @@ PrefrlReport *prefrl_report_load(const char *const *dirs, int n_dirs, gboolean i
         for (guint i = 0; i < rep->warnings->len; i++)
             g_string_append_printf(why, "\n  %s", (char *)rep->warnings->pdata[i]);
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                    "no %srun directories (with config.yaml and eval.csv) found under %s%s%s",
-                    unfinished ? "finished " : "", dirs[0], n_dirs > 1 ? " ..." : "", why->str);
+                    "no %srun directories (with %s and %s) found under %s%s%s",
+                    unfinished ? "finished " : "", prefrl_rundir_name(PREFRL_RUN_CONFIG),
+                    prefrl_rundir_name(PREFRL_RUN_EVAL_CSV), dirs[0], n_dirs > 1 ? " ..." : "",
+                    why->str);
         g_string_free(why, TRUE);
         g_ptr_array_unref(found);
         prefrl_report_free(rep);

@@ -18,6 +18,7 @@
 
 #include "host/schema.h"
 #include "pbrl/run_params.h"
+#include "pbrl/rundir.h"
 #include "lab/sweep.h"
 #include "pbrl/trainer.h"
 
@@ -711,10 +712,12 @@ char *prefrl_grid_cell_command(const PrefrlGrid *g, guint i, const char *exe)
 
 /* ---- state on disk ------------------------------------------------------------------- */
 
-/* FALSE at the first difference, described in `diff` */
+/* FALSE at the first difference, described in `diff` (a: the run's
+ * config.yaml, b: the grid's cell) */
 static gboolean same_tree(const PrefrlNode *a, const PrefrlNode *b, const char *path,
                           GString *diff)
 {
+    const char *config = prefrl_rundir_name(PREFRL_RUN_CONFIG);
     if (a->kind != b->kind) {
         g_string_printf(diff, "%s differs in shape", path);
         return FALSE;
@@ -722,15 +725,15 @@ static gboolean same_tree(const PrefrlNode *a, const PrefrlNode *b, const char *
     if (a->kind == PREFRL_NODE_SCALAR) {
         if (!strcmp(a->text, b->text))
             return TRUE;
-        g_string_printf(diff, "%s: %s in config.yaml, %s in the grid", path, a->text, b->text);
+        g_string_printf(diff, "%s: %s in %s, %s in the grid", path, a->text, config, b->text);
         return FALSE;
     }
     guint n = MAX(a->items->len, b->items->len);
     for (guint i = 0; i < n; i++) {
         if (a->kind == PREFRL_NODE_LIST) {
             if (i >= a->items->len || i >= b->items->len) {
-                g_string_printf(diff, "%s has %u items in config.yaml, %u in the grid", path,
-                                a->items->len, b->items->len);
+                g_string_printf(diff, "%s has %u items in %s, %u in the grid", path,
+                                a->items->len, config, b->items->len);
                 return FALSE;
             }
             char *p = g_strdup_printf("%s[%u]", path, i);
@@ -753,7 +756,7 @@ static gboolean same_tree(const PrefrlNode *a, const PrefrlNode *b, const char *
             char *p = *path ? g_strdup_printf("%s.%s", path, k->key) : g_strdup(k->key);
             gboolean same = TRUE;
             if (!other) {
-                g_string_printf(diff, "%s is only in %s", p, side ? "the grid" : "config.yaml");
+                g_string_printf(diff, "%s is only in %s", p, side ? "the grid" : config);
                 same = FALSE;
             } else if (!side) {
                 same = same_tree(k, other, p, diff);
@@ -776,33 +779,27 @@ PrefrlCellState prefrl_grid_cell_state(const PrefrlGrid *g, guint i, char **deta
         g_free(dir);
         return PREFRL_CELL_NEW;
     }
-    char *path = g_build_filename(dir, "status", NULL), *status = NULL;
-    if (!g_file_get_contents(path, &status, NULL, NULL))
+    char *status = NULL;
+    PrefrlRunStatus run_status = prefrl_rundir_status(dir, &status);
+    if (!status)
         status = g_strdup("no status");
-    g_strstrip(status);
-    g_free(path);
     PrefrlCellState st = PREFRL_CELL_UNFINISHED;
-    path = g_build_filename(dir, "config.yaml", NULL);
-    PrefrlNode *cfg = prefrl_recipe_parse_file(path, NULL);
-    g_free(path);
+    PrefrlNode *cfg = prefrl_rundir_read_config(dir, NULL);
     GString *diff = g_string_new(NULL);
     if (!cfg)
-        g_string_assign(diff, "config.yaml is missing or unreadable");
+        g_string_printf(diff, "%s is missing or unreadable", prefrl_rundir_name(PREFRL_RUN_CONFIG));
     gboolean same = cfg && same_tree(cfg, c->resolved, "", diff);
-    if (!strcmp(status, "done")) {
+    if (run_status == PREFRL_STATUS_DONE) {
         st = same ? PREFRL_CELL_DONE : PREFRL_CELL_STALE;
         if (detail && st == PREFRL_CELL_STALE)
             *detail = g_strdup(diff->str);
     } else {
         /* stopped (or killed: status still `running`) under this recipe, with a
          * checkpoint: continue it */
-        char *ck = g_build_filename(dir, "checkpoint", "trainer.bin", NULL);
-        char *old = g_build_filename(dir, "checkpoint.old", "trainer.bin", NULL);
-        if (same && (!strcmp(status, "interrupted") || !strcmp(status, "running")) &&
-            (g_file_test(ck, G_FILE_TEST_EXISTS) || g_file_test(old, G_FILE_TEST_EXISTS)))
+        if (same &&
+            (run_status == PREFRL_STATUS_INTERRUPTED || run_status == PREFRL_STATUS_RUNNING) &&
+            prefrl_rundir_has_checkpoint(dir))
             st = PREFRL_CELL_RESUMABLE;
-        g_free(ck);
-        g_free(old);
         if (detail)
             *detail = g_strdup(status);
     }
@@ -1011,15 +1008,13 @@ static void finish(Sweep *s, Job *j, int wstatus)
     const PrefrlGridCell *c = prefrl_grid_cell(s->g, j->cell);
     double dur = (g_get_monotonic_time() - j->t0) / 1e6;
     char *dir = g_build_filename(s->g->sweep_dir, c->name, NULL);
-    char *status = NULL, *spath = g_build_filename(dir, "status", NULL);
-    if (g_file_get_contents(spath, &status, NULL, NULL))
-        g_strstrip(status);
-    g_free(spath);
+    char *status = NULL;
+    PrefrlRunStatus run_status = prefrl_rundir_status(dir, &status);
 
     gboolean exited = WIFEXITED(wstatus);
     int code = exited ? WEXITSTATUS(wstatus) : WTERMSIG(wstatus);
     enum { OK, FAILED, INTERRUPTED } what;
-    if (exited && code == 0 && !g_strcmp0(status, "done"))
+    if (exited && code == 0 && run_status == PREFRL_STATUS_DONE)
         what = OK;
     else if (s->stopping && ((exited && code == 130) ||
                              (!exited && (code == SIGINT || code == SIGTERM || code == SIGKILL))))
@@ -1029,7 +1024,7 @@ static void finish(Sweep *s, Job *j, int wstatus)
 
     if (j->err->len || what == FAILED) {
         g_mkdir_with_parents(dir, 0755);
-        char *path = g_build_filename(dir, "stderr.txt", NULL);
+        char *path = prefrl_rundir_path(dir, PREFRL_RUN_STDERR);
         prefrl_write_file_atomic(path, j->err->str, j->err->len, NULL);
         g_free(path);
     }

@@ -1,5 +1,6 @@
-/* The PbRL trainer (core-internal): PEBBLE's loop around the components a
- * resolved recipe names (DESIGN.md "The trainer", algorithms.md §6). */
+/* The PbRL trainer (core-internal): PEBBLE's loop (or PrefPPO's, for an
+ * on-policy agent) around the components a resolved recipe names, writing
+ * its outputs into a run directory (pbrl/rundir.h). */
 #ifndef PREFRL_CORE_TRAINER_H
 #define PREFRL_CORE_TRAINER_H
 
@@ -35,7 +36,8 @@ PrefrlTrainer *prefrl_trainer_resume(const PrefrlNode *recipe, PrefrlRegistry *r
  *  trainer's agent, e.g. to evaluate a finished run again. */
 gboolean prefrl_trainer_load_agent(PrefrlTrainer *t, const char *path, GError **error);
 
-/** Train to trainer.num_train_steps (from where a resumed trainer stopped).  Stops early, with outputs flushed and
+/** Train to trainer.num_train_steps (from where a resumed trainer
+ *  stopped).  Stops early, with outputs flushed, a checkpoint written and
  *  PREFRL_ERROR_INTERRUPTED, when *stop becomes non-zero (may be NULL).
  *  `progress`: print a progress line to stderr. */
 gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
@@ -66,6 +68,7 @@ void prefrl_q_errors(const float *q, const float *g, int64_t n, double *mse, dou
 int64_t prefrl_trainer_total_feedback(const PrefrlTrainer *t);
 int64_t prefrl_trainer_labeled_feedback(const PrefrlTrainer *t);
 
+/** Free the trainer, its components and buffers; close its outputs. */
 void prefrl_trainer_free(PrefrlTrainer *t);
 
 #endif

@@ -1,5 +1,5 @@
-/* The on-policy loop: PrefPPO (algorithms.md §9; paper §5) around an agent
- * with PREFRL_FLAG_ON_POLICY.
+/* The on-policy loop: PrefPPO (Lee et al., "B-Pref", NeurIPS 2021 Datasets
+ * and Benchmarks) around an agent with PREFRL_FLAG_ON_POLICY.
  *
  *   repeat until num_train_steps environment steps (summed over all envs):
  *     one rollout: n_envs environments stepped in lockstep for
@@ -16,10 +16,12 @@
  *   (uniform) query round and, after pre-training, the agent's value head
  *   reset.
  *
- * Intrinsic reward (§9): the distance of each raw observation to its k-th
+ * Intrinsic reward: the distance of each raw observation to its k-th
  * nearest neighbour (k = topK) among the observations of the unsupervised
  * phase so far, divided by a running std (PrefrlStateEntropy, as PEBBLE).
  *
+ * It uses the shared pieces of trainer_private.h (set-up, query rounds,
+ * evaluation, the end of a loop) and keeps its own parts in TrainerOnPolicy.
  * t->env is the evaluation environment only (stream "env"); rollout
  * environment i has its own stream "env/<i+1>", so evaluation never
  * disturbs a rollout and draws other initial states.  trainer.num_seed_steps
@@ -36,85 +38,92 @@ gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, Pref
 {
     const int ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
     const int L = t->info.episode_length;
-    t->on_policy = TRUE;
-    t->n_envs = t->aops->n_envs(t->agent->self);
-    t->rollout_length = t->aops->rollout_length(t->agent->self);
-    if (t->n_envs < 1 || t->rollout_length < 1 || L < 1) {
+    TrainerOnPolicy *op = t->op = g_new0(TrainerOnPolicy, 1);
+    op->n_envs = t->aops->n_envs(t->agent->self);
+    op->rollout_length = t->aops->rollout_length(t->agent->self);
+    if (op->n_envs < 1 || op->rollout_length < 1 || L < 1) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "agent/%s asks for %d environments and rollouts of %d steps; both must be "
                     ">= 1 (and the episode length %d too)",
-                    t->agent->component->name, t->n_envs, t->rollout_length, L);
+                    t->agent->component->name, op->n_envs, op->rollout_length, L);
+        op->n_envs = 0;
         return FALSE;
     }
-    const int n = t->n_envs;
-    t->envs = g_new0(PrefrlInstance *, n);
+    const int n = op->n_envs;
+    op->envs = g_new0(PrefrlInstance *, n);
     for (int i = 0; i < n; i++) {
         char *stream = g_strdup_printf("env/%d", i + 1);
-        t->envs[i] = trainer_make_component_stream(recipe, reg, PREFRL_KIND_ENV, stream, NULL,
-                                                   t->run_dir, error);
+        op->envs[i] = trainer_make_component(recipe, reg, PREFRL_KIND_ENV, stream, NULL,
+                                             t->run_dir, error);
         g_free(stream);
-        if (!t->envs[i])
+        if (!op->envs[i])
             return FALSE;
     }
-    t->op_obs = g_new0(float, (gsize)n * ds);
-    t->op_next = g_new0(float, (gsize)n * ds);
-    t->op_act = g_new0(float, (gsize)n * da);
-    t->op_sa = g_new0(float, (gsize)n * d);
-    t->op_true = g_new0(float, n);
-    t->op_rhat = g_new0(float, n);
-    t->op_done = g_new0(float, n);
-    t->op_int_raw = g_new0(float, n);
-    t->op_int = g_new0(float, n);
-    t->op_ep_sa = g_try_new(float, (gsize)n * L * d);
-    t->op_ep_r = g_try_new(float, (gsize)n * L);
-    if (!t->op_ep_sa || !t->op_ep_r) {
+    op->obs = g_new0(float, (gsize)n * ds);
+    op->next = g_new0(float, (gsize)n * ds);
+    op->act = g_new0(float, (gsize)n * da);
+    op->sa = g_new0(float, (gsize)n * d);
+    op->true_r = g_new0(float, n);
+    op->rhat = g_new0(float, n);
+    op->done = g_new0(float, n);
+    op->int_raw = g_new0(float, n);
+    op->intr = g_new0(float, n);
+    op->ep_sa = g_try_new(float, (gsize)n * L * d);
+    op->ep_r = g_try_new(float, (gsize)n * L);
+    if (!op->ep_sa || !op->ep_r) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
                     "cannot allocate the episodes in progress of %d environments", n);
         return FALSE;
     }
-    t->op_ep_len = g_new0(int, n);
-    t->op_ep_reward = g_new0(double, n);
-    t->op_ep_true = g_new0(double, n);
-    t->op_ep_success = g_new0(double, n);
-    if (t->num_unsup_steps > 0) {
+    op->ep_len = g_new0(int, n);
+    op->ep_reward = g_new0(double, n);
+    op->ep_true = g_new0(double, n);
+    op->ep_success = g_new0(double, n);
+    if (t->cfg.num_unsup_steps > 0) {
         /* every observation of the unsupervised phase, which runs whole rollouts */
-        int64_t per = (int64_t)n * t->rollout_length;
-        int64_t seen = (t->num_unsup_steps + per - 1) / per * per;
-        if (!(t->op_unsup = prefrl_replay_new(ds, da, seen + 100, 1, error)))
+        int64_t per = (int64_t)n * op->rollout_length;
+        int64_t seen = (t->cfg.num_unsup_steps + per - 1) / per * per;
+        if (!(op->unsup = prefrl_replay_new(ds, da, seen + 100, 1, error)))
             return FALSE;
     }
-    t->entropy = prefrl_state_entropy_new(t->top_k, n);
+    t->state.entropy = prefrl_state_entropy_new(t->cfg.top_k, n);
     return TRUE;
 }
 
 void trainer_onpolicy_free(PrefrlTrainer *t)
 {
-    if (t->envs)
-        for (int i = 0; i < t->n_envs; i++)
-            prefrl_instance_free(t->envs[i]);
-    g_free(t->envs);
-    float *bufs[] = {t->op_obs, t->op_next, t->op_act, t->op_sa, t->op_true, t->op_rhat,
-                     t->op_done, t->op_int_raw, t->op_int, t->op_ep_sa, t->op_ep_r};
+    TrainerOnPolicy *op = t->op;
+    if (!op)
+        return;
+    if (op->envs)
+        for (int i = 0; i < op->n_envs; i++)
+            prefrl_instance_free(op->envs[i]);
+    g_free(op->envs);
+    float *bufs[] = {op->obs,     op->next, op->act,     op->sa,   op->true_r, op->rhat,
+                     op->done,    op->int_raw, op->intr, op->ep_sa, op->ep_r};
     for (gsize i = 0; i < G_N_ELEMENTS(bufs); i++)
         g_free(bufs[i]);
-    g_free(t->op_ep_len);
-    g_free(t->op_ep_reward);
-    g_free(t->op_ep_true);
-    g_free(t->op_ep_success);
-    prefrl_replay_free(t->op_unsup);
+    g_free(op->ep_len);
+    g_free(op->ep_reward);
+    g_free(op->ep_true);
+    g_free(op->ep_success);
+    prefrl_replay_free(op->unsup);
+    g_free(op);
+    t->op = NULL;
 }
 
 static const PrefrlEnvOps *env_ops(PrefrlTrainer *t, int i)
 {
-    return t->envs[i]->component->ops;
+    return t->op->envs[i]->component->ops;
 }
 
 static gboolean reset_env(PrefrlTrainer *t, int i, GError **error)
 {
-    t->op_ep_len[i] = 0;
-    t->op_ep_reward[i] = t->op_ep_true[i] = t->op_ep_success[i] = 0;
-    t->episode++;
-    return env_ops(t, i)->reset(t->envs[i]->self, t->op_obs + (gsize)i * t->info.obs_dim, error);
+    TrainerOnPolicy *op = t->op;
+    op->ep_len[i] = 0;
+    op->ep_reward[i] = op->ep_true[i] = op->ep_success[i] = 0;
+    t->state.episode++;
+    return env_ops(t, i)->reset(op->envs[i]->self, op->obs + (gsize)i * t->info.obs_dim, error);
 }
 
 /* per-rollout means of the finished episodes' statistics */
@@ -126,16 +135,18 @@ typedef struct {
 /* env i's episode has ended: to the episode store and the teacher's margin */
 static void finish_episode(PrefrlTrainer *t, int i, EpisodeStats *acc)
 {
+    TrainerOnPolicy *op = t->op;
+    TrainerState *s = &t->state;
     const int ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
-    const int L = t->info.episode_length, len = t->op_ep_len[i];
-    const float *sa = t->op_ep_sa + (gsize)i * L * d;
+    const int L = t->info.episode_length, len = op->ep_len[i];
+    const float *sa = op->ep_sa + (gsize)i * L * d;
     for (int k = 0; k < len; k++)
-        prefrl_episodes_add(t->episodes, sa + (gsize)k * d, sa + (gsize)k * d + ds,
-                            t->op_ep_r[(gsize)i * L + k], k == len - 1);
-    t->recent[t->n_recent++ % RECENT_RETURNS] = t->op_ep_true[i];
-    acc->reward += t->op_ep_reward[i];
-    acc->true_reward += t->op_ep_true[i];
-    acc->success += t->op_ep_success[i];
+        prefrl_episodes_add(s->episodes, sa + (gsize)k * d, sa + (gsize)k * d + ds,
+                            op->ep_r[(gsize)i * L + k], k == len - 1);
+    s->recent[s->n_recent++ % RECENT_RETURNS] = op->ep_true[i];
+    acc->reward += op->ep_reward[i];
+    acc->true_reward += op->ep_true[i];
+    acc->success += op->ep_success[i];
     acc->n++;
 }
 
@@ -143,85 +154,89 @@ static void finish_episode(PrefrlTrainer *t, int i, EpisodeStats *acc)
  * observation of the unsupervised phase including them */
 static void intrinsic_reward(PrefrlTrainer *t)
 {
-    const int n = t->n_envs, ds = t->info.obs_dim;
+    TrainerOnPolicy *op = t->op;
+    PrefrlLog *log = t->state.log;
+    const int n = op->n_envs, ds = t->info.obs_dim;
     for (int i = 0; i < n; i++)
-        if (t->op_unsup->size < t->op_unsup->capacity)
-            prefrl_replay_add(t->op_unsup, t->op_obs + (gsize)i * ds, t->op_act, 0.0f, 0.0f,
-                              t->op_obs + (gsize)i * ds, 0, 0);
-    prefrl_state_entropy_compute(t->entropy, t->op_unsup, t->op_obs, n, t->op_int_raw, t->op_int);
+        if (op->unsup->size < op->unsup->capacity)
+            prefrl_replay_add(op->unsup, op->obs + (gsize)i * ds, op->act, 0.0f, 0.0f,
+                              op->obs + (gsize)i * ds, 0, 0);
+    prefrl_state_entropy_compute(t->state.entropy, op->unsup, op->obs, n, op->int_raw, op->intr);
     double m = 0, nm = 0;
     float mn = INFINITY, mx = -INFINITY, nmn = INFINITY, nmx = -INFINITY;
     for (int i = 0; i < n; i++) {
-        m += t->op_int_raw[i];
-        nm += t->op_int[i];
-        mn = fminf(mn, t->op_int_raw[i]);
-        mx = fmaxf(mx, t->op_int_raw[i]);
-        nmn = fminf(nmn, t->op_int[i]);
-        nmx = fmaxf(nmx, t->op_int[i]);
+        m += op->int_raw[i];
+        nm += op->intr[i];
+        mn = fminf(mn, op->int_raw[i]);
+        mx = fmaxf(mx, op->int_raw[i]);
+        nmn = fminf(nmn, op->intr[i]);
+        nmx = fmaxf(nmx, op->intr[i]);
     }
-    prefrl_log_scalar(t->log, "train_critic/entropy", m / n);
-    prefrl_log_scalar(t->log, "train_critic/entropy_max", mx);
-    prefrl_log_scalar(t->log, "train_critic/entropy_min", mn);
-    prefrl_log_scalar(t->log, "train_critic/norm_entropy", nm / n);
-    prefrl_log_scalar(t->log, "train_critic/norm_entropy_max", nmx);
-    prefrl_log_scalar(t->log, "train_critic/norm_entropy_min", nmn);
+    prefrl_log_scalar(log, "train_critic/entropy", m / n);
+    prefrl_log_scalar(log, "train_critic/entropy_max", mx);
+    prefrl_log_scalar(log, "train_critic/entropy_min", mn);
+    prefrl_log_scalar(log, "train_critic/norm_entropy", nm / n);
+    prefrl_log_scalar(log, "train_critic/norm_entropy_max", nmx);
+    prefrl_log_scalar(log, "train_critic/norm_entropy_min", nmn);
 }
 
 /* one lockstep step of every rollout environment; *ended: an episode ended */
 static gboolean rollout_step(PrefrlTrainer *t, int k, gboolean pretraining, EpisodeStats *acc,
                              gboolean *ended, GError **error)
 {
-    const int n = t->n_envs, ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
+    TrainerOnPolicy *op = t->op;
+    TrainerState *s = &t->state;
+    const int n = op->n_envs, ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
     const int L = t->info.episode_length;
-    t->aops->rollout_act(t->agent->self, k, t->op_obs, t->op_act);
+    t->aops->rollout_act(t->agent->self, k, op->obs, op->act);
     for (int i = 0; i < n; i++) {
         PrefrlEnvStep st = {0};
-        if (!env_ops(t, i)->step(t->envs[i]->self, t->op_act + (gsize)i * da,
-                                 t->op_next + (gsize)i * ds, &st, error))
+        if (!env_ops(t, i)->step(op->envs[i]->self, op->act + (gsize)i * da,
+                                 op->next + (gsize)i * ds, &st, error))
             return FALSE;
         if (!isfinite(st.reward)) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
                         "env/%s returned a non-finite reward at step %lld",
-                        t->envs[i]->component->name, (long long)t->step);
+                        op->envs[i]->component->name, (long long)s->step);
             return FALSE;
         }
-        int len = t->op_ep_len[i]++;
-        trainer_concat_sa(t->op_obs + (gsize)i * ds, t->op_act + (gsize)i * da, ds, da,
-                          t->op_ep_sa + ((gsize)i * L + len) * d);
-        t->op_ep_r[(gsize)i * L + len] = st.reward;
-        t->op_true[i] = st.reward;
-        t->op_done[i] = st.terminal || st.truncated || t->op_ep_len[i] >= L;
-        t->op_ep_true[i] += st.reward;
-        t->op_ep_success[i] = MAX(t->op_ep_success[i], st.success ? 1.0 : 0.0);
+        int len = op->ep_len[i]++;
+        trainer_concat_sa(op->obs + (gsize)i * ds, op->act + (gsize)i * da, ds, da,
+                          op->ep_sa + ((gsize)i * L + len) * d);
+        op->ep_r[(gsize)i * L + len] = st.reward;
+        op->true_r[i] = st.reward;
+        op->done[i] = st.terminal || st.truncated || op->ep_len[i] >= L;
+        op->ep_true[i] += st.reward;
+        op->ep_success[i] = MAX(op->ep_success[i], st.success ? 1.0 : 0.0);
     }
     /* what the agent learns from; the task reward only with reward/true */
-    const float *reward = t->op_true;
-    if (!t->true_reward) {
+    const float *reward = op->true_r;
+    if (!t->cfg.true_reward) {
         for (int i = 0; i < n; i++)
-            trainer_concat_sa(t->op_obs + (gsize)i * ds, t->op_act + (gsize)i * da, ds, da,
-                              t->op_sa + (gsize)i * d);
-        t->rops->predict(t->reward->self, t->step, t->op_sa, n, t->op_rhat);
-        reward = t->op_rhat;
+            trainer_concat_sa(op->obs + (gsize)i * ds, op->act + (gsize)i * da, ds, da,
+                              op->sa + (gsize)i * d);
+        t->rops->predict(t->reward->self, s->step, op->sa, n, op->rhat);
+        reward = op->rhat;
     }
     for (int i = 0; i < n; i++)
-        t->op_ep_reward[i] += reward[i];
+        op->ep_reward[i] += reward[i];
     if (pretraining) {
         intrinsic_reward(t);
-        reward = t->op_int;
+        reward = op->intr;
     }
-    t->aops->rollout_reward(t->agent->self, k, reward, t->op_done);
+    t->aops->rollout_reward(t->agent->self, k, reward, op->done);
 
-    t->step += n;
-    t->interact_count += n;
+    s->step += n;
+    s->interact_count += n;
     *ended = FALSE;
     for (int i = 0; i < n; i++) {
-        if (t->op_done[i]) {
+        if (op->done[i]) {
             finish_episode(t, i, acc);
             *ended = TRUE;
             if (!reset_env(t, i, error))
                 return FALSE;
         } else {
-            memcpy(t->op_obs + (gsize)i * ds, t->op_next + (gsize)i * ds, sizeof(float) * ds);
+            memcpy(op->obs + (gsize)i * ds, op->next + (gsize)i * ds, sizeof(float) * ds);
         }
     }
     return TRUE;
@@ -231,52 +246,55 @@ static gboolean rollout_step(PrefrlTrainer *t, int k, gboolean pretraining, Epis
  * this rollout, or the previous row's when none finished */
 static void log_episodes(PrefrlTrainer *t, const EpisodeStats *acc, EpisodeStats *last)
 {
+    const TrainerState *s = &t->state;
     if (acc->n > 0) {
         last->reward = acc->reward / acc->n;
         last->true_reward = acc->true_reward / acc->n;
         last->success = acc->success / acc->n;
         last->n = acc->n;
     }
-    prefrl_log_scalar(t->log, "train/episode_reward", last->reward);
-    prefrl_log_scalar(t->log, "train/true_episode_reward", last->true_reward);
-    prefrl_log_scalar(t->log, "train/total_feedback", (double)t->total_feedback);
-    prefrl_log_scalar(t->log, "train/labeled_feedback", (double)t->labeled_feedback);
-    prefrl_log_scalar(t->log, "train/episode", (double)t->episode);
+    prefrl_log_scalar(s->log, "train/episode_reward", last->reward);
+    prefrl_log_scalar(s->log, "train/true_episode_reward", last->true_reward);
+    prefrl_log_scalar(s->log, "train/total_feedback", (double)s->total_feedback);
+    prefrl_log_scalar(s->log, "train/labeled_feedback", (double)s->labeled_feedback);
+    prefrl_log_scalar(s->log, "train/episode", (double)s->episode);
     if (t->info.has_success) {
-        prefrl_log_scalar(t->log, "train/episode_success", last->success);
-        prefrl_log_scalar(t->log, "train/true_episode_success", last->success);
+        prefrl_log_scalar(s->log, "train/episode_success", last->success);
+        prefrl_log_scalar(s->log, "train/true_episode_success", last->success);
     }
 }
 
 gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
                                GError **error)
 {
-    const int n = t->n_envs, T = t->rollout_length;
+    const TrainerConfig *c = &t->cfg;
+    TrainerState *s = &t->state;
+    const int n = t->op->n_envs, T = t->op->rollout_length;
     GTimer *timer = g_timer_new(), *roll_timer = g_timer_new();
     double last_progress = -1;
     gboolean ok = TRUE, learning = FALSE;
-    int64_t next_eval = t->eval_frequency;
+    int64_t next_eval = c->eval_frequency;
     EpisodeStats last = {0};
     trainer_say(t, "training (on-policy): env/%s x %d, agent/%s (rollouts of %d steps), "
                    "reward/%s, %lld steps",
                 t->env->component->name, n, t->agent->component->name, T,
-                t->reward->component->name, (long long)t->num_train_steps);
-    if (t->num_seed_steps > 0)
+                t->reward->component->name, (long long)c->num_train_steps);
+    if (c->num_seed_steps > 0)
         trainer_say(t, "trainer.num_seed_steps (%lld) is not used by an on-policy agent",
-                    (long long)t->num_seed_steps);
+                    (long long)c->num_seed_steps);
 
     for (int i = 0; ok && i < n; i++)
         ok = reset_env(t, i, error);
-    while (ok && t->step < t->num_train_steps) {
-        const gboolean pretraining = t->step < t->num_unsup_steps;
+    while (ok && s->step < c->num_train_steps) {
+        const gboolean pretraining = s->step < c->num_unsup_steps;
         if (!pretraining && !learning) {
-            /* the end of pre-training (§9): first labels, then a fresh value head */
+            /* the end of pre-training: first labels, then a fresh value head */
             learning = TRUE;
-            if (!t->true_reward) {
-                t->interact_count = 0;
+            if (!c->true_reward) {
+                s->interact_count = 0;
                 ok = trainer_query_round(t, TRUE, error);
             }
-            if (ok && t->step > 0 && t->aops->reset_critic)
+            if (ok && s->step > 0 && t->aops->reset_critic)
                 t->aops->reset_critic(t->agent->self);
             if (!ok)
                 break;
@@ -286,7 +304,7 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         for (int k = 0; ok && k < T; k++) {
             if (stop && *stop) {
                 g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
-                            "interrupted at step %lld", (long long)t->step);
+                            "interrupted at step %lld", (long long)s->step);
                 trainer_say(t, "interrupted");
                 ok = FALSE;
                 break;
@@ -294,10 +312,10 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
             gboolean ended;
             if (!(ok = rollout_step(t, k, pretraining, &acc, &ended, error)))
                 break;
-            if (ended && !pretraining && !t->true_reward &&
-                t->total_feedback < t->max_feedback && t->interact_count >= t->num_interact) {
+            if (ended && !pretraining && !c->true_reward &&
+                s->total_feedback < c->max_feedback && s->interact_count >= c->num_interact) {
                 ok = trainer_query_round(t, FALSE, error);
-                t->interact_count = 0;
+                s->interact_count = 0;
             }
             if (progress) {
                 double now = g_timer_elapsed(timer, NULL);
@@ -309,18 +327,18 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         }
         if (!ok)
             break;
-        double done_frac = (double)t->step / (double)t->num_train_steps;
-        if (!(ok = t->aops->rollout_update(t->agent->self, t->op_obs, t->step, done_frac,
-                                           pretraining, t->log, error)))
+        double done_frac = (double)s->step / (double)c->num_train_steps;
+        if (!(ok = t->aops->rollout_update(t->agent->self, t->op->obs, s->step, done_frac,
+                                           pretraining, s->log, error)))
             break;
-        prefrl_log_scalar(t->log, "train/duration", g_timer_elapsed(roll_timer, NULL));
+        prefrl_log_scalar(s->log, "train/duration", g_timer_elapsed(roll_timer, NULL));
         log_episodes(t, &acc, &last);
-        if (!(ok = prefrl_log_dump_train(t->log, t->step, error)))
+        if (!(ok = prefrl_log_dump_train(s->log, s->step, error)))
             break;
-        if (t->step >= next_eval) {
+        if (s->step >= next_eval) {
             ok = trainer_evaluate_and_log(t, error);
-            while (next_eval <= t->step)
-                next_eval += t->eval_frequency;
+            while (next_eval <= s->step)
+                next_eval += c->eval_frequency;
         }
     }
     ok = trainer_finish(t, ok, progress, timer, error);

@@ -1,7 +1,22 @@
-/* The trainer's state and the pieces its loops share (core-internal): the
- * off-policy loop (trainer.c, PEBBLE/SURF/MRN with SAC) and the on-policy
- * loop (trainer_onpolicy.c, PrefPPO) run on the same components, buffers,
- * query rounds, evaluation and outputs. */
+/* The trainer's data and the pieces its two loops share (core-internal).
+ *
+ * A trainer is the run's components plus four kinds of data, kept apart so
+ * that each has one job (MuJoCo's model / data / arena split):
+ *   TrainerConfig   read once from the recipe and the components; const
+ *   TrainerState    exactly what checkpoint/trainer.bin holds
+ *   TrainerWork     workspaces, sized at set-up, contents meaningless between calls
+ *   TrainerOnPolicy the on-policy loop's environments and rollout buffers
+ *
+ * Files and who calls whom (arrows point one way):
+ *   trainer.c            public entry points and the off-policy loop
+ *     → trainer_onpolicy.c   the on-policy loop (PrefPPO)
+ *       → trainer_setup.c      configuration, components, buffers, outputs
+ *         trainer_query.c      a query round, relabelling
+ *         trainer_update.c     agent updates of the off-policy loop
+ *         trainer_eval.c       evaluation and the Q diagnostic
+ *         trainer_checkpoint.c checkpoint write, resume, the end of a loop
+ *         trainer_output.c     the output files, log.txt, the progress line
+ * The shared files never call the loops. */
 #ifndef PREFRL_CORE_TRAINER_PRIVATE_H
 #define PREFRL_CORE_TRAINER_PRIVATE_H
 
@@ -11,15 +26,99 @@
 
 #include "pbrl/log.h"
 #include "pbrl/replay.h"
+#include "pbrl/rundir.h"
 #include "pbrl/trainer.h"
 
 #define RELABEL_CHUNK 1024
-#define EPISODE_STORE 100   /* episodes kept for queries (reference max_size) */
+#define EPISODE_STORE 100   /* episodes kept for queries (the reference's max_size) */
 #define RECENT_RETURNS 10   /* training episodes behind the teacher's margin */
-#define Q_EPISODES 10       /* evaluation episodes of the Q-accuracy diagnostic (Table 1) */
+#define Q_EPISODES 10       /* evaluation episodes of the Q diagnostic (PEBBLE paper, Table 1) */
+
+/* queries per round over training (trainer.reward_schedule) */
+typedef enum {
+    TRAINER_SCHEDULE_CONSTANT,
+    TRAINER_SCHEDULE_DECAY,      /* × (T − t) / T */
+    TRAINER_SCHEDULE_INCREASE,   /* × T / (T − t + 1) */
+} TrainerSchedule;
+
+/* the loop's settings: the recipe's trainer section and what the components
+ * report at set-up; never changed afterwards */
+typedef struct {
+    int64_t num_train_steps, num_seed_steps, num_unsup_steps;
+    int64_t eval_frequency, checkpoint_frequency, max_feedback;
+    int num_eval_episodes, reward_batch, num_interact, top_k, reset_update;
+    TrainerSchedule schedule;
+    int H;                       /* segment length the teacher judges */
+    int Lq, lo;                  /* queried segment length (>= H) and H's offset in it */
+    int max_query;               /* candidate pairs a query round may draw */
+    int batch;                   /* agent batch size B (1 for an on-policy agent) */
+    int64_t meta_period;         /* the reward learner's meta-step period (MRN), else 0 */
+    gboolean true_reward;        /* reward/true: no queries, r = task reward */
+    gboolean on_policy;          /* the agent keeps its own rollout (trainer_onpolicy.c) */
+} TrainerConfig;
+
+/* everything a resumed run needs besides the components' own files, in the
+ * order trainer.bin holds it */
+typedef struct {
+    /* counters */
+    int64_t step, episode, total_feedback, labeled_feedback, interact_count, rounds;
+    double recent[RECENT_RETURNS];   /* true returns of recent episodes (a ring) */
+    int n_recent;                    /* episodes that went into it */
+    double last_eval;                /* mean return of the last evaluation, NAN before */
+    /* streams */
+    PrefrlRng rng;                   /* random actions, replay batches */
+    PrefrlRng query_rng;             /* segment draws */
+    /* the episode in progress (off-policy) */
+    gboolean done;                   /* the next step starts an episode */
+    int ep_step;
+    double ep_reward, ep_true, ep_success;
+    float *obs;                      /* (obs_dim) what the next step acts on */
+    /* buffers (NULL where the run has none) */
+    PrefrlReplay *replay;            /* off-policy only */
+    PrefrlEpisodes *episodes;
+    PrefrlPrefBuffer *prefs;         /* learned rewards only */
+    PrefrlStateEntropy *entropy;
+    /* metrics logged since the last rows */
+    PrefrlLog *log, *reward_log;
+    /* the outputs' lengths, measured when the checkpoint is written (-1: absent) */
+    int64_t out_len[PREFRL_RUN_N_OUTPUTS];
+} TrainerState;
+
+/* workspaces (allocated once at set-up) */
+typedef struct {
+    float *next_obs, *act, *sa;                   /* one step: (obs_dim), (act_dim), (d) */
+    float *chunk_sa;                              /* (RELABEL_CHUNK, d) */
+    float *intrinsic_raw, *intrinsic;             /* (B) */
+    float *batch_reward, *batch_value, *batch_sa; /* (B), (B), (B, d) */
+    /* a query round: candidates (max_query, Lq, d) and (max_query, Lq), member
+     * probabilities (K, max_query), the chosen ones (reward_batch, ...) */
+    float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
+    int *q_chosen, *q_labels;                     /* (max_query) */
+    /* evaluation: the observation, one recorded episode (episode_length, d)
+     * and (episode_length), Q and G over Q_EPISODES episodes (agents with a
+     * critic view only) */
+    float *eval_obs;
+    float *ep_sa, *ep_r, *ep_q, *ep_g;
+} TrainerWork;
+
+/* the on-policy loop (PrefPPO): n_envs rollout environments stepped in
+ * lockstep; t->env only evaluates and the replay is not used */
+typedef struct {
+    int n_envs, rollout_length;
+    PrefrlInstance **envs;        /* (n_envs), streams "env/1", "env/2", ... */
+    float *obs, *next;            /* (n_envs, obs_dim) */
+    float *act, *sa;              /* (n_envs, act_dim), (n_envs, d) */
+    float *true_r;                /* (n_envs) the step's task reward: teacher and reward/true */
+    float *rhat, *done, *int_raw, *intr;          /* (n_envs) */
+    float *ep_sa, *ep_r;          /* episodes in progress: (n_envs, episode_length, d | 1) */
+    int *ep_len;                  /* (n_envs) */
+    double *ep_reward, *ep_true, *ep_success;     /* (n_envs) */
+    PrefrlReplay *unsup;          /* observations of the unsupervised phase (k-NN) */
+} TrainerOnPolicy;
 
 struct PrefrlTrainer {
-    char *run_dir;
+    char *run_dir;                /* NULL: nothing is written */
+    /* the components the recipe names (sampler and teacher NULL with reward/true) */
     PrefrlInstance *env, *agent, *reward, *sampler, *teacher;
     const PrefrlEnvOps *eops;
     const PrefrlAgentOps *aops;
@@ -27,92 +126,68 @@ struct PrefrlTrainer {
     const PrefrlSamplerOps *sops;
     const PrefrlTeacherOps *tops;
     PrefrlEnvInfo info;
-    gboolean true_reward;        /* reward/true: no queries, r = task reward */
-
-    /* trainer parameters */
-    int64_t num_train_steps, num_seed_steps, num_unsup_steps, eval_frequency;
-    int num_eval_episodes, reward_batch, num_interact, top_k, reset_update, H, Lq, lo;
-    int64_t max_feedback;
-    const char *schedule;
-    int64_t meta_period;
-
-    PrefrlReplay *replay;
-    PrefrlEpisodes *episodes;
-    PrefrlPrefBuffer *prefs;
-    PrefrlStateEntropy *entropy;
-    PrefrlRng rng;               /* random actions, replay batches */
-    PrefrlRng query_rng;         /* segment draws */
-
-    PrefrlLog *log, *reward_log;
-    FILE *train_csv, *eval_csv, *reward_csv, *labels_csv, *log_txt, *prefs_bin;
-
-    /* counters */
-    int64_t step, total_feedback, labeled_feedback, interact_count, episode, rounds;
-    double recent[RECENT_RETURNS];
-    int n_recent;
-    double last_eval;
-
-    /* the episode in progress and the checkpoint schedule (all checkpointed,
-     * so a resumed run continues mid-episode exactly where it stopped) */
-    gboolean done;               /* the next step starts an episode */
-    double ep_reward, ep_true, ep_success;
-    int ep_step;
-    int64_t checkpoint_frequency;
-    int64_t resumed_at;          /* the step a resumed run started at, else -1 */
-
-    /* workspaces (allocated once) */
-    float *obs, *next_obs, *act, *sa, *chunk_sa, *chunk_r;
-    float *intrinsic_raw, *intrinsic, *batch_reward, *batch_value, *batch_sa;
-    int max_query;               /* candidate pairs the buffers hold */
-    float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
-    int *q_chosen, *q_labels;
-    float *ep_sa, *ep_r;         /* one evaluation episode for the Q diagnostic */
-    float *ep_q, *ep_g;          /* Q and G over its Q_EPISODES episodes */
-
-    /* on-policy (trainer_onpolicy.c, PrefPPO): n_envs rollout environments
-     * stepped in lockstep (t->env only evaluates); the replay is not used */
-    gboolean on_policy;
-    int n_envs, rollout_length;
-    PrefrlInstance **envs;       /* (n_envs), streams "env/1", "env/2", ... */
-    float *op_obs, *op_next;     /* (n_envs, obs_dim) */
-    float *op_act, *op_sa;       /* (n_envs, act_dim), (n_envs, obs_dim + act_dim) */
-    float *op_true;              /* (n_envs) task reward of the step: teacher/true reward only */
-    float *op_rhat, *op_done, *op_int_raw, *op_int; /* (n_envs) */
-    float *op_ep_sa, *op_ep_r;   /* episodes in progress: (n_envs, episode_length, ...) */
-    int *op_ep_len;
-    double *op_ep_reward, *op_ep_true, *op_ep_success;
-    PrefrlReplay *op_unsup;      /* observations of the unsupervised phase (k-NN) */
+    const TrainerConfig cfg;      /* written once, by trainer_setup */
+    TrainerState state;
+    TrainerWork work;
+    TrainerOnPolicy *op;          /* on-policy runs only */
+    FILE *out[PREFRL_RUN_N_OUTPUTS]; /* open outputs in run_dir (NULL: not written) */
+    int64_t resumed_at;           /* the step a resumed run started at, else -1 */
 };
 
-/* a line to log.txt (and stderr when verbose) */
-void trainer_say(PrefrlTrainer *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+/* ---- trainer_setup.c ---- */
 
-/* a component of `kind` from the recipe's section, its stream named after the kind */
+/* the trainer of a resolved recipe, off-policy parts complete (the on-policy
+ * ones are the caller's); outputs created in run_dir, or with `resume`
+ * opened for appending */
+PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, const char *run_dir,
+                             gboolean resume, GError **error);
+
+/* free what trainer_setup made (t->op must be gone) */
+void trainer_teardown(PrefrlTrainer *t);
+
+/* a component of `kind` from the recipe's section, its stream named `stream` */
 PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry *reg,
-                                       PrefrlKind kind, const PrefrlEnvInfo *env,
-                                       const char *run_dir, GError **error);
-
-/* the same with the stream named `stream` (several instances of a kind) */
-PrefrlInstance *trainer_make_component_stream(const PrefrlNode *recipe, PrefrlRegistry *reg,
-                                              PrefrlKind kind, const char *stream,
-                                              const PrefrlEnvInfo *env, const char *run_dir,
-                                              GError **error);
+                                       PrefrlKind kind, const char *stream,
+                                       const PrefrlEnvInfo *env, const char *run_dir,
+                                       GError **error);
 
 /* (obs ‖ act) into sa */
 void trainer_concat_sa(const float *obs, const float *act, int ds, int da, float *sa);
+
+/* ---- trainer_query.c ---- */
 
 /* one query round (candidates, sampler, teacher, preference buffer, reward
  * learning, relabel); `first`: the uniform round that ends pre-training */
 gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error);
 
+/* rewrite the learned reward of every stored transition */
+void trainer_relabel(PrefrlTrainer *t);
+
+/* ---- trainer_update.c ---- */
+
+/* one agent update on a replay batch at `step`, the reward learner's batch
+ * transform applied */
+gboolean trainer_update(PrefrlTrainer *t, int64_t step, GError **error);
+
+/* one agent update on the state-entropy reward (unsupervised pre-training) */
+gboolean trainer_update_unsup(PrefrlTrainer *t, GError **error);
+
+/* the reward learner's meta step, then the agent's update on its batch (MRN) */
+gboolean trainer_update_meta(PrefrlTrainer *t, GError **error);
+
+/* ---- trainer_eval.c ---- */
+
 /* evaluate num_eval_episodes and write a row of eval.csv */
 gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error);
 
-/* every component's state to checkpoint/<kind>.bin */
+/* ---- trainer_checkpoint.c ---- */
+
+/* every component's state and the trainer's to checkpoint/ */
 gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error);
 
-/* the one-line progress display on stderr */
-void trainer_progress_line(PrefrlTrainer *t, double elapsed);
+/* load the checkpoint of t->run_dir into a trainer just set up from the
+ * run's recipe: the trainer's state, each component's, the outputs cut back */
+gboolean trainer_load_checkpoint(PrefrlTrainer *t, GError **error);
 
 /* the end of either loop, `ok` its outcome so far: "finished" in the log,
  * the checkpoint (also after an interruption or failure, whose error stays
@@ -120,9 +195,31 @@ void trainer_progress_line(PrefrlTrainer *t, double elapsed);
 gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer *timer,
                         GError **error);
 
-/* on-policy (trainer_onpolicy.c): rollout environments and buffers for an
- * agent with PREFRL_FLAG_ON_POLICY (also sets t->entropy); their release;
- * the loop prefrl_trainer_run dispatches to */
+/* ---- trainer_output.c ---- */
+
+/* open the outputs of run_dir (the preference files only with a learned
+ * reward); with `resume` for appending */
+gboolean trainer_open_outputs(PrefrlTrainer *t, gboolean resume, GError **error);
+
+/* flush and close them */
+void trainer_close_outputs(PrefrlTrainer *t);
+
+/* a line to log.txt */
+void trainer_say(PrefrlTrainer *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+
+/* the one-line progress display on stderr */
+void trainer_progress_line(PrefrlTrainer *t, double elapsed);
+
+/* flush the outputs and record their lengths in the state (for a checkpoint) */
+void trainer_measure_outputs(PrefrlTrainer *t);
+
+/* cut the outputs back to the lengths in the state (a resumed run) */
+gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error);
+
+/* ---- trainer_onpolicy.c ---- */
+
+/* rollout environments and buffers for an agent with PREFRL_FLAG_ON_POLICY
+ * (also the state-entropy estimator); their release; the loop */
 gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, PrefrlRegistry *reg,
                                 GError **error);
 void trainer_onpolicy_free(PrefrlTrainer *t);

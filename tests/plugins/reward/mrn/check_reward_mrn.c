@@ -10,39 +10,45 @@
 
 #include <prefrl/nn.h>
 #include <prefrl/pbrl.h>
-#include "mrn.h"
+#include <prefrl/reward_meta.h>
+#include <prefrl/reward_model.h>
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/log.h"
 #include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
-
-extern const PrefrlComponent reward_mrn;
-
+#include "plugins/reward/reward_test.h"
 
 enum { DS = 3, DA = 2, D = DS + DA, B = 16, HID = 12, SEG = 4, CAP = 6, K = 3 };
 
-/* reward/mrn from the sources linked into this test, with overrides */
+static const char *const small[] = {"ensemble_size=3", "hidden_dim=8", "hidden_depth=2",
+                                    "max_segment=4", NULL};
+
+/* reward/mrn through the registry, with overrides */
 static PrefrlInstance *make_mrn(const char *const *overrides)
 {
-    static const PrefrlEnvInfo env = {.struct_size = sizeof env, .obs_dim = DS, .act_dim = DA};
-    GError *err = NULL;
-    PrefrlNode *params = prefrl_node_new_map("<test>", 0, 0);
-    static const char *const small[] = {"ensemble_size=3", "hidden_dim=8", "hidden_depth=2",
-                                        "max_segment=4", NULL};
-    for (const char *const *o = small; *o; o++)
-        ck_assert(prefrl_recipe_override(params, *o, &err));
-    for (const char *const *o = overrides; o && *o; o++)
-        ck_assert(prefrl_recipe_override(params, *o, &err));
-    prefrl_node_set(params, "name", prefrl_node_new_scalar("mrn", "<test>", 0, 0));
-    ck_assert_msg(prefrl_schema_apply(reward_mrn.params, "reward/mrn", params, "name", &err),
-                  "%s", err ? err->message : "");
-    PrefrlContext ctx = {.struct_size = sizeof ctx, .seed = 11, .env = &env};
-    prefrl_rng_init(&ctx.rng, 11, "reward");
-    PrefrlInstance *inst = prefrl_instance_new_from_params(&reward_mrn, params, &ctx, &err);
-    ck_assert_msg(inst != NULL, "%s", err ? err->message : "");
-    return inst;
+    return reward_test_new_ok("mrn", DS, DA, 11, small, overrides);
+}
+
+/* the SDK model reward/mrn starts from (same section, seed and stream) */
+static PrefrlRewardModel *twin_of(const PrefrlInstance *inst)
+{
+    return reward_test_twin(inst, DS, DA, 11, SEG);
+}
+
+/* the parameters the instance's save hook writes (transfer full) */
+static float *saved_params(const PrefrlInstance *inst, int64_t *adam_steps)
+{
+    PrefrlRewardModel *m = twin_of(inst);
+    reward_test_saved_model(inst, m);
+    PrefrlEnsemble *e = prefrl_reward_model_ensemble(m);
+    float *p = g_memdup2(prefrl_ensemble_params(e), sizeof(float) * prefrl_ensemble_n_params(e));
+    if (adam_steps)
+        *adam_steps = prefrl_adam_steps(prefrl_reward_model_adam(m));
+    prefrl_reward_model_free(m);
+    return p;
 }
 
 /* ---- a small critic view and problem ----------------------------------------- */
@@ -212,7 +218,7 @@ typedef struct {
     double *theta[2];            /* critic heads in double */
     int np_critic;
     int idx[CAP], n;             /* pairs of the meta loss */
-    int mask;                    /* MrnMask */
+    int mask;                    /* PrefrlMetaMask */
     double alpha, weight;
 } Ref;
 
@@ -230,8 +236,8 @@ static double ref_meta_loss(const Ref *r, const double *psi)
         rh[i] = s / K;
         float v;
         fixed_target_value(NULL, p->next + i * DS, 1, &v);
-        double m = r->mask == MRN_MASK_NOT_DONE ? p->nd[i]
-                   : r->mask == MRN_MASK_NO_MAX ? p->ndm[i]
+        double m = r->mask == PREFRL_META_MASK_NOT_DONE ? p->nd[i]
+                   : r->mask == PREFRL_META_MASK_NO_MAX ? p->ndm[i]
                                                 : 1.0;
         tgt[i] = rh[i] + m * (double)p->view.discount * v;
     }
@@ -261,7 +267,7 @@ static double ref_meta_loss(const Ref *r, const double *psi)
     return total;
 }
 
-static void ref_init(Ref *r, const Problem *p, MrnPairs pairs, MrnMask mask, double weight)
+static void ref_init(Ref *r, const Problem *p, PrefrlMetaPairs pairs, PrefrlMetaMask mask, double weight)
 {
     memset(r, 0, sizeof *r);
     r->p = p;
@@ -278,7 +284,7 @@ static void ref_init(Ref *r, const Problem *p, MrnPairs pairs, MrnMask mask, dou
         for (int j = 0; j < r->np_critic; j++)
             r->theta[h][j] = f[j];
     }
-    r->n = mrn_meta_pairs(&p->prefs, pairs, p->md.reward_batch, r->idx);
+    r->n = prefrl_reward_meta_pairs(&p->prefs, pairs, p->md.reward_batch, r->idx);
     r->mask = mask;
     r->alpha = p->view.lr;
     r->weight = weight;
@@ -292,27 +298,28 @@ static void ref_clear(Ref *r)
 
 /* the analytic meta-gradient (float) against a central difference of the
  * double reference; returns the relative error ‖g − g_fd‖ / ‖g_fd‖ */
-static double check_against_fd(MrnPairs pairs, MrnMask mask, float weight, double *loss_err,
-                               double *gnorm)
+static double check_against_fd(PrefrlMetaPairs pairs, PrefrlMetaMask mask, float weight,
+                               double *loss_err, double *gnorm)
 {
     Problem p;
     problem_init(&p, 0.05f);
     PrefrlInstance *inst = make_mrn(NULL);
-    Mrn *mrn = inst->self;
-    RewardModel *m = mrn->model;
+    PrefrlRewardModel *m = twin_of(inst);
+    PrefrlRewardMeta *mm = prefrl_reward_meta_new();
+    PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
     double loss;
     int n_pairs;
     GError *err = NULL;
-    ck_assert_msg(mrn_meta_gradient(mrn->meta, m, &p.md, pairs, mask, weight, &loss, &n_pairs,
-                                    NULL, &err),
+    ck_assert_msg(prefrl_reward_meta_gradient(mm, m, &p.md, pairs, mask, weight, &loss, &n_pairs,
+                                              NULL, &err),
                   "%s", err ? err->message : "");
-    ck_assert_int_eq(n_pairs, pairs == MRN_PAIRS_ALL ? CAP : 4);
+    ck_assert_int_eq(n_pairs, pairs == PREFRL_META_PAIRS_ALL ? CAP : 4);
 
     Ref r;
     ref_init(&r, &p, pairs, mask, weight);
-    size_t np = prefrl_ensemble_n_params(m->ens);
+    size_t np = prefrl_ensemble_n_params(ens);
     ck_assert_uint_eq(np, (size_t)K * r.P);
-    const float *f = prefrl_ensemble_params(m->ens), *g = prefrl_ensemble_grads(m->ens);
+    const float *f = prefrl_ensemble_params(ens), *g = prefrl_ensemble_grads(ens);
     double *psi = g_new(double, np);
     for (size_t j = 0; j < np; j++)
         psi[j] = f[j];
@@ -336,6 +343,8 @@ static double check_against_fd(MrnPairs pairs, MrnMask mask, float weight, doubl
     *gnorm = sqrt(den);
     g_free(psi);
     ref_clear(&r);
+    prefrl_reward_meta_free(mm);
+    prefrl_reward_model_free(m);
     prefrl_instance_free(inst);
     problem_clear(&p);
     return sqrt(num / den);
@@ -345,12 +354,12 @@ START_TEST(test_meta_gradient_matches_fd)
 {
     /* the reference's settings, then the paper's variants */
     struct {
-        MrnPairs pairs;
-        MrnMask mask;
+        PrefrlMetaPairs pairs;
+        PrefrlMetaMask mask;
         float weight;
-    } cases[] = {{MRN_PAIRS_RECENT, MRN_MASK_NOT_DONE, 0.1f},
-                 {MRN_PAIRS_ALL, MRN_MASK_NONE, 1.0f},
-                 {MRN_PAIRS_RECENT, MRN_MASK_NO_MAX, 0.5f}};
+    } cases[] = {{PREFRL_META_PAIRS_RECENT, PREFRL_META_MASK_NOT_DONE, 0.1f},
+                 {PREFRL_META_PAIRS_ALL, PREFRL_META_MASK_NONE, 1.0f},
+                 {PREFRL_META_PAIRS_RECENT, PREFRL_META_MASK_NO_MAX, 0.5f}};
     for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
         double loss_err, gnorm;
         double rel = check_against_fd(cases[c].pairs, cases[c].mask, cases[c].weight, &loss_err,
@@ -375,18 +384,20 @@ START_TEST(test_zero_inner_lr_gives_zero_gradient)
     Problem p;
     problem_init(&p, 0.0f);
     PrefrlInstance *inst = make_mrn(NULL);
-    Mrn *mrn = inst->self;
-    RewardModel *m = mrn->model;
+    PrefrlRewardModel *m = twin_of(inst);
+    PrefrlRewardMeta *mm = prefrl_reward_meta_new();
+    PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
     /* dirty the gradient slab: the call must overwrite it */
-    size_t np = prefrl_ensemble_n_params(m->ens);
-    float *g = prefrl_ensemble_grads(m->ens);
+    size_t np = prefrl_ensemble_n_params(ens);
+    float *g = prefrl_ensemble_grads(ens);
     for (size_t j = 0; j < np; j++)
         g[j] = 1.0f;
     float dr[B];
     double loss;
     int n_pairs;
-    ck_assert(mrn_meta_gradient(mrn->meta, m, &p.md, MRN_PAIRS_RECENT, MRN_MASK_NOT_DONE, 0.1f,
-                                &loss, &n_pairs, dr, NULL));
+    ck_assert(prefrl_reward_meta_gradient(mm, m, &p.md, PREFRL_META_PAIRS_RECENT,
+                                          PREFRL_META_MASK_NOT_DONE, 0.1f, &loss, &n_pairs, dr,
+                                          NULL));
     ck_assert_int_eq(n_pairs, 4);
     for (int i = 0; i < B; i++)
         ck_assert_msg(dr[i] == 0.0f, "dL/dr[%d] = %g", i, dr[i]);
@@ -394,28 +405,44 @@ START_TEST(test_zero_inner_lr_gives_zero_gradient)
         ck_assert_msg(g[j] == 0.0f, "dL/dpsi[%zu] = %g", j, g[j]);
     /* the loss is the one at the unchanged critic */
     Ref r;
-    ref_init(&r, &p, MRN_PAIRS_RECENT, MRN_MASK_NOT_DONE, 0.1);
+    ref_init(&r, &p, PREFRL_META_PAIRS_RECENT, PREFRL_META_MASK_NOT_DONE, 0.1);
     double *psi = g_new(double, np);
     for (size_t j = 0; j < np; j++)
-        psi[j] = prefrl_ensemble_params(m->ens)[j];
+        psi[j] = prefrl_ensemble_params(ens)[j];
     ck_assert_double_eq_tol(loss, ref_meta_loss(&r, psi), 1e-5 * fabs(loss));
     g_free(psi);
     ref_clear(&r);
+    prefrl_reward_meta_free(mm);
 
     /* through the component: a plain step with a zero gradient moves nothing */
     prefrl_instance_free(inst);
     const char *const sgd[] = {"outer_optimizer=sgd", "outer_lr=1", NULL};
     inst = make_mrn(sgd);
-    m = ((Mrn *)inst->self)->model;
-    float *before = g_memdup2(prefrl_ensemble_params(m->ens), sizeof(float) * np);
     const PrefrlRewardOps *ops = inst->component->ops;
     ck_assert(ops->meta_step(inst->self, &p.md, NULL, NULL));
-    ck_assert(memcmp(before, prefrl_ensemble_params(m->ens), sizeof(float) * np) == 0);
-    g_free(before);
+    float *after = saved_params(inst, NULL);
+    ck_assert(memcmp(prefrl_ensemble_params(ens), after, sizeof(float) * np) == 0);
+    g_free(after);
+    prefrl_reward_model_free(m);
     prefrl_instance_free(inst);
     problem_clear(&p);
 }
 END_TEST
+
+/* one supervised round of the instance on p's pairs; the meta-step summary
+ * it logs to reward.csv: *steps meta steps of mean loss *mean */
+static void round_summary(PrefrlInstance *inst, const PrefrlPrefs *prefs, double *steps,
+                          double *mean)
+{
+    PrefrlLog *log = prefrl_log_new(NULL, NULL);
+    PrefrlRewardData data = {.struct_size = sizeof data, .step = 1000, .prefs = prefs};
+    const PrefrlRewardOps *ops = inst->component->ops;
+    GError *err = NULL;
+    ck_assert_msg(ops->train(inst->self, &data, log, &err), "%s", err ? err->message : "");
+    *steps = prefrl_log_peek(log, "meta_steps");
+    *mean = prefrl_log_peek(log, "meta_loss");
+    prefrl_log_free(log);
+}
 
 START_TEST(test_no_labels_skips)
 {
@@ -425,17 +452,22 @@ START_TEST(test_no_labels_skips)
     p.prefs.next = 0;
     p.prefs.total = 0;
     PrefrlInstance *inst = make_mrn(NULL);
-    RewardModel *m = ((Mrn *)inst->self)->model;
-    size_t np = prefrl_ensemble_n_params(m->ens);
-    float *before = g_memdup2(prefrl_ensemble_params(m->ens), sizeof(float) * np);
+    PrefrlRewardModel *m = twin_of(inst);
+    PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
+    size_t np = prefrl_ensemble_n_params(ens);
     const PrefrlRewardOps *ops = inst->component->ops;
     GError *err = NULL;
     ck_assert(ops->meta_step(inst->self, &p.md, NULL, &err));
     ck_assert_ptr_null(err);
-    ck_assert(memcmp(before, prefrl_ensemble_params(m->ens), sizeof(float) * np) == 0);
-    ck_assert_int_eq(prefrl_adam_steps(m->adam), 0);
-    ck_assert_int_eq(((Mrn *)inst->self)->meta_count, 0);
-    g_free(before);
+    int64_t adam_steps;
+    float *after = saved_params(inst, &adam_steps);
+    ck_assert(memcmp(prefrl_ensemble_params(ens), after, sizeof(float) * np) == 0);
+    ck_assert_int_eq(adam_steps, 0);
+    double steps, mean;
+    round_summary(inst, &p.prefs, &steps, &mean);
+    ck_assert_double_eq(steps, 0);
+    g_free(after);
+    prefrl_reward_model_free(m);
     prefrl_instance_free(inst);
     problem_clear(&p);
 }
@@ -445,40 +477,52 @@ START_TEST(test_outer_steps)
 {
     Problem p;
     problem_init(&p, 0.05f);
-    /* the plain step is ψ − β g with the gradient of mrn_meta_gradient */
+    /* the plain step is ψ − β g with the SDK's meta-gradient */
     const char *const sgd[] = {"outer_optimizer=sgd", "outer_lr=0.5", NULL};
     PrefrlInstance *inst = make_mrn(sgd);
-    Mrn *mrn = inst->self;
-    RewardModel *m = mrn->model;
-    size_t np = prefrl_ensemble_n_params(m->ens);
+    PrefrlRewardModel *m = twin_of(inst);
+    PrefrlRewardMeta *mm = prefrl_reward_meta_new();
+    PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
+    size_t np = prefrl_ensemble_n_params(ens);
     double loss;
     int n_pairs;
-    ck_assert(mrn_meta_gradient(mrn->meta, m, &p.md, MRN_PAIRS_RECENT, MRN_MASK_NOT_DONE, 0.1f,
-                                &loss, &n_pairs, NULL, NULL));
-    float *expect = g_memdup2(prefrl_ensemble_params(m->ens), sizeof(float) * np);
-    prefrl_slab_sgd(expect, prefrl_ensemble_grads(m->ens), np, 0.5f);
+    ck_assert(prefrl_reward_meta_gradient(mm, m, &p.md, PREFRL_META_PAIRS_RECENT,
+                                          PREFRL_META_MASK_NOT_DONE, 0.1f, &loss, &n_pairs, NULL,
+                                          NULL));
+    float *expect = g_memdup2(prefrl_ensemble_params(ens), sizeof(float) * np);
+    prefrl_slab_sgd(expect, prefrl_ensemble_grads(ens), np, 0.5f);
     const PrefrlRewardOps *ops = inst->component->ops;
-    ck_assert(ops->meta_step(inst->self, &p.md, NULL, NULL));
-    ck_assert(memcmp(expect, prefrl_ensemble_params(m->ens), sizeof(float) * np) == 0);
-    ck_assert_int_eq(mrn->meta_count, 1);
-    ck_assert_double_eq_tol(mrn->meta_loss_sum, loss, 1e-12);
+    PrefrlLog *log = prefrl_log_new(NULL, NULL);
+    ck_assert(ops->meta_step(inst->self, &p.md, log, NULL));
+    ck_assert_double_eq_tol(prefrl_log_peek(log, "train_meta/loss"), loss, 1e-12);
+    prefrl_log_free(log);
+    float *after = saved_params(inst, NULL);
+    ck_assert(memcmp(expect, after, sizeof(float) * np) == 0);
+    double steps, mean;
+    round_summary(inst, &p.prefs, &steps, &mean);
+    ck_assert_double_eq(steps, 1);
+    ck_assert_double_eq_tol(mean, loss, 1e-12);
+    g_free(after);
     g_free(expect);
+    prefrl_reward_meta_free(mm);
     prefrl_instance_free(inst);
 
     /* the default: one step of the reward's own Adam, moving every member */
     inst = make_mrn(NULL);
-    m = ((Mrn *)inst->self)->model;
-    float *before = g_memdup2(prefrl_ensemble_params(m->ens), sizeof(float) * np);
     ck_assert(ops->meta_step(inst->self, &p.md, NULL, NULL));
-    ck_assert_int_eq(prefrl_adam_steps(m->adam), 1);
+    int64_t adam_steps;
+    after = saved_params(inst, &adam_steps);
+    ck_assert_int_eq(adam_steps, 1);
+    const float *before = prefrl_ensemble_params(ens);
     size_t P = np / K;
     for (int k = 0; k < K; k++) {
         double moved = 0;
         for (size_t j = k * P; j < (k + 1) * P; j++)
-            moved += fabs(prefrl_ensemble_params(m->ens)[j] - before[j]);
+            moved += fabs(after[j] - before[j]);
         ck_assert_msg(moved > 0, "member %d did not move", k);
     }
-    g_free(before);
+    g_free(after);
+    prefrl_reward_model_free(m);
     prefrl_instance_free(inst);
     problem_clear(&p);
 }
@@ -490,17 +534,17 @@ START_TEST(test_pair_selection)
     int labels[8] = {0};
     PrefrlPrefs prefs = {.count = 3, .capacity = 8, .next = 3, .labels = labels};
     /* fewer pairs than reward_batch: all of them */
-    ck_assert_int_eq(mrn_meta_pairs(&prefs, MRN_PAIRS_RECENT, 5, idx), 3);
+    ck_assert_int_eq(prefrl_reward_meta_pairs(&prefs, PREFRL_META_PAIRS_RECENT, 5, idx), 3);
     ck_assert_int_eq(idx[0], 0);
     ck_assert_int_eq(idx[2], 2);
     /* a ring that wrapped: the newest just before next */
     prefs.count = 8;
     prefs.next = 2;
-    ck_assert_int_eq(mrn_meta_pairs(&prefs, MRN_PAIRS_RECENT, 5, idx), 5);
+    ck_assert_int_eq(prefrl_reward_meta_pairs(&prefs, PREFRL_META_PAIRS_RECENT, 5, idx), 5);
     const int expect[] = {5, 6, 7, 0, 1};
     for (int j = 0; j < 5; j++)
         ck_assert_int_eq(idx[j], expect[j]);
-    ck_assert_int_eq(mrn_meta_pairs(&prefs, MRN_PAIRS_ALL, 5, idx), 8);
+    ck_assert_int_eq(prefrl_reward_meta_pairs(&prefs, PREFRL_META_PAIRS_ALL, 5, idx), 8);
 }
 END_TEST
 

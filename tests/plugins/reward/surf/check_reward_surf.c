@@ -4,49 +4,59 @@
 #include <check.h>
 #include <math.h>
 #include <string.h>
+#include <glib/gstdio.h>
 
 #include <prefrl/nn.h>
 #include <prefrl/pbrl.h>
-#include "pbrl/log.h"
+#include <prefrl/reward_model.h>
 #include "host/recipe.h"
 #include "host/registry.h"
-#include "host/schema.h"
-#include "surf.h"
+#include "pbrl/log.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
-
-extern const PrefrlComponent reward_surf;
-
+#include "plugins/reward/reward_test.h"
 
 /* H = 10 judged steps, w = 5, so segments are stored 20 long; c = 3 */
 enum { DS = 3, DA = 2, D = DS + DA, H = 10, W = 5, LSEG = H + 2 * W, C = 3, NP = 40 };
 
+static const char *const small[] = {"hidden_dim=8",    "hidden_depth=2", "max_segment=10",
+                                    "dataaug_window=5", "crop_range=3",   "train_batch=16",
+                                    "mu=2",             NULL};
+
+/* reward/surf through the registry, with overrides */
 static PrefrlInstance *make_surf(const char *const *overrides, GError **error)
 {
-    static const PrefrlEnvInfo env = {.struct_size = sizeof env, .obs_dim = DS, .act_dim = DA};
-    GError *err = NULL;
-    PrefrlNode *params = prefrl_node_new_map("<test>", 0, 0);
-    static const char *const small[] = {"hidden_dim=8", "hidden_depth=2", "max_segment=10",
-                                        "dataaug_window=5", "crop_range=3", "train_batch=16",
-                                        "mu=2", NULL};
-    for (const char *const *o = small; *o; o++)
-        ck_assert(prefrl_recipe_override(params, *o, &err));
-    for (const char *const *o = overrides; o && *o; o++)
-        ck_assert(prefrl_recipe_override(params, *o, &err));
-    prefrl_node_set(params, "name", prefrl_node_new_scalar("surf", "<test>", 0, 0));
-    ck_assert_msg(prefrl_schema_apply(reward_surf.params, "reward/surf", params, "name", &err),
-                  "%s", err ? err->message : "");
-    PrefrlContext ctx = {.struct_size = sizeof ctx, .seed = 21, .env = &env};
-    prefrl_rng_init(&ctx.rng, 21, "reward");
-    return prefrl_instance_new_from_params(&reward_surf, params, &ctx, error);
+    return reward_test_new("surf", DS, DA, 21, small, overrides, error);
 }
 
 static PrefrlInstance *make_ok(const char *const *overrides)
 {
-    GError *err = NULL;
-    PrefrlInstance *inst = make_surf(overrides, &err);
-    ck_assert_msg(inst != NULL, "%s", err ? err->message : "");
-    return inst;
+    return reward_test_new_ok("surf", DS, DA, 21, small, overrides);
+}
+
+/* the SDK model reward/surf starts from: its workspaces hold H + 2w steps */
+static PrefrlRewardModel *twin_of(const PrefrlInstance *inst)
+{
+    return reward_test_twin(inst, DS, DA, 21, LSEG);
+}
+
+/* pairs per forward pass as reward/surf chunks them (train_batch 16, mu 2) */
+static int chunk_for(const PrefrlRewardModel *m, int maxlen)
+{
+    return MIN(MAX(1, prefrl_reward_model_max_rows(m) / (2 * maxlen)), 2 * 16);
+}
+
+/* the model the instance's save hook writes; *adam_steps its step count */
+static float *saved_params(const PrefrlInstance *inst, int64_t *adam_steps)
+{
+    PrefrlRewardModel *m = twin_of(inst);
+    reward_test_saved_model(inst, m);
+    PrefrlEnsemble *e = prefrl_reward_model_ensemble(m);
+    float *p = g_memdup2(prefrl_ensemble_params(e), sizeof(float) * prefrl_ensemble_n_params(e));
+    if (adam_steps)
+        *adam_steps = prefrl_adam_steps(prefrl_reward_model_adam(m));
+    prefrl_reward_model_free(m);
+    return p;
 }
 
 static float seg1[NP * LSEG * D], seg2[NP * LSEG * D];
@@ -63,9 +73,10 @@ static void fill_pairs(uint64_t seed)
 }
 
 /* Σ of member k's r̂ over rows [start, start + len) of one stored segment */
-static double window_sum(RewardModel *m, int k, const float *seg, int start, int len)
+static double window_sum(PrefrlRewardModel *m, int k, const float *seg, int start, int len)
 {
-    const float *o = prefrl_mlp_forward(prefrl_ensemble_member(m->ens, k), seg + start * D, len);
+    PrefrlMlp *member = prefrl_ensemble_member(prefrl_reward_model_ensemble(m), k);
+    const float *o = prefrl_mlp_forward(member, seg + start * D, len);
     double s = 0;
     for (int i = 0; i < len; i++)
         s += o[i];
@@ -84,7 +95,7 @@ START_TEST(test_crop_distribution)
     prefrl_rng_init(&rng, 3, "crops");
     enum { N = 4000 };
     static int s1[N], s2[N], len[N];
-    surf_draw_crops(&rng, N, LSEG, H, C, s1, s2, len);
+    prefrl_reward_model_draw_crops(&rng, N, LSEG, H, C, s1, s2, len);
     int seen_len[2 * C + 1] = {0}, differ = 0, at_end = 0, at_zero = 0;
     for (int i = 0; i < N; i++) {
         ck_assert_int_ge(len[i], H - C);
@@ -113,9 +124,12 @@ START_TEST(test_crop_loss_consistent_and_keeps_label)
 {
     fill_pairs(1);
     PrefrlInstance *inst = make_ok(NULL);
-    Surf *s = inst->self;
-    RewardModel *m = s->model;
-    ck_assert_int_eq(((const PrefrlRewardOps *)inst->component->ops)->query_length(s, H), LSEG);
+    ck_assert_int_eq(((const PrefrlRewardOps *)inst->component->ops)->query_length(inst->self, H),
+                     LSEG);
+    /* SURF's loss is the SDK's windowed loss on the model it starts from */
+    PrefrlRewardModel *m = twin_of(inst);
+    PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
+    const int chunk = chunk_for(m, H + C);
     int idx[NP], st1[NP], st2[NP], len[NP], flipped[NP];
     for (int i = 0; i < NP; i++) {
         idx[i] = NP - 1 - i;
@@ -124,8 +138,10 @@ START_TEST(test_crop_loss_consistent_and_keeps_label)
     int lab[NP];
     for (int i = 0; i < NP; i++)
         lab[i] = labels[idx[i]];
-    surf_draw_crops(&s->rng, NP, LSEG, H, C, st1, st2, len);
-    for (int k = 0; k < m->K; k++) {
+    PrefrlRng rng;
+    prefrl_rng_init(&rng, 5, "crops");
+    prefrl_reward_model_draw_crops(&rng, NP, LSEG, H, C, st1, st2, len);
+    for (int k = 0; k < prefrl_reward_model_n_members(m); k++) {
         /* the loss of the cropped pair with its own label, summed: by hand */
         double expect = 0, expect_flip = 0;
         for (int i = 0; i < NP; i++) {
@@ -134,11 +150,11 @@ START_TEST(test_crop_loss_consistent_and_keeps_label)
             expect += bt_ce(z1, z2, lab[i]);
             expect_flip += bt_ce(z1, z2, 1 - lab[i]);
         }
-        prefrl_ensemble_zero_grad(m->ens);
-        double got = surf_crop_loss(s, k, seg1, seg2, LSEG, idx, lab, NP, st1, st2, len, 0.0f,
-                                    1.0f, NULL);
-        double got_flip = surf_crop_loss(s, k, seg1, seg2, LSEG, idx, flipped, NP, st1, st2, len,
-                                         0.0f, 1.0f, NULL);
+        prefrl_ensemble_zero_grad(ens);
+        double got = prefrl_reward_model_window_loss(m, k, seg1, seg2, LSEG, idx, lab, NP, st1,
+                                                     st2, len, chunk, 0.0f, 1.0f, NULL);
+        double got_flip = prefrl_reward_model_window_loss(m, k, seg1, seg2, LSEG, idx, flipped, NP,
+                                                          st1, st2, len, chunk, 0.0f, 1.0f, NULL);
         ck_assert_double_eq_tol(got, expect, 1e-4 * fabs(expect));
         ck_assert_double_eq_tol(got_flip, expect_flip, 1e-4 * fabs(expect_flip));
         ck_assert(fabs(got - got_flip) > 1e-3);
@@ -146,17 +162,18 @@ START_TEST(test_crop_loss_consistent_and_keeps_label)
 
     /* its gradient: a central difference along the gradient itself */
     const int k = 1;
-    size_t np = prefrl_ensemble_n_params(m->ens);
-    prefrl_ensemble_zero_grad(m->ens);
-    surf_crop_loss(s, k, seg1, seg2, LSEG, idx, lab, NP, st1, st2, len, 0.0f, 1.0f / NP, NULL);
-    float *g = g_memdup2(prefrl_ensemble_grads(m->ens), sizeof(float) * np);
-    float *p = prefrl_ensemble_params(m->ens);
+    size_t np = prefrl_ensemble_n_params(ens);
+    prefrl_ensemble_zero_grad(ens);
+    prefrl_reward_model_window_loss(m, k, seg1, seg2, LSEG, idx, lab, NP, st1, st2, len, chunk,
+                                    0.0f, 1.0f / NP, NULL);
+    float *g = g_memdup2(prefrl_ensemble_grads(ens), sizeof(float) * np);
+    float *p = prefrl_ensemble_params(ens);
     double gg = 0;
     for (size_t j = 0; j < np; j++)
         gg += (double)g[j] * g[j];
     ck_assert(gg > 0);
     /* other members get nothing */
-    size_t P = np / m->K;
+    size_t P = np / prefrl_reward_model_n_members(m);
     for (size_t j = 0; j < np; j++)
         if (j / P != (size_t)k)
             ck_assert(g[j] == 0.0f);
@@ -165,14 +182,16 @@ START_TEST(test_crop_loss_consistent_and_keeps_label)
     for (int sgn = 0; sgn < 2; sgn++) {
         for (size_t j = 0; j < np; j++)
             p[j] += (float)((sgn ? -2 : 1) * eps * g[j]);
-        l[sgn] = surf_crop_loss(s, k, seg1, seg2, LSEG, idx, lab, NP, st1, st2, len, 0.0f, 0.0f,
-                                NULL) / NP;
+        l[sgn] = prefrl_reward_model_window_loss(m, k, seg1, seg2, LSEG, idx, lab, NP, st1, st2,
+                                                 len, chunk, 0.0f, 0.0f, NULL) /
+                 NP;
     }
     for (size_t j = 0; j < np; j++)
         p[j] += (float)(eps * g[j]);
     double fd = (l[0] - l[1]) / (2 * eps);
     ck_assert_msg(fabs(fd - gg) < 0.02 * gg, "directional derivative %g vs |g|² %g", fd, gg);
     g_free(g);
+    prefrl_reward_model_free(m);
     prefrl_instance_free(inst);
 }
 END_TEST
@@ -181,20 +200,19 @@ START_TEST(test_pseudo_labels_above_threshold)
 {
     fill_pairs(2);
     PrefrlInstance *inst = make_ok(NULL);
-    Surf *s = inst->self;
-    RewardModel *m = s->model;
+    PrefrlRewardModel *m = twin_of(inst);
+    PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
     /* sharpen the members so confidences spread across (0.5, 1) */
-    float *p = prefrl_ensemble_params(m->ens);
-    for (size_t j = 0; j < prefrl_ensemble_n_params(m->ens); j++)
+    float *p = prefrl_ensemble_params(ens);
+    for (size_t j = 0; j < prefrl_ensemble_n_params(ens); j++)
         p[j] *= 3.0f;
-    surf_pool_add(s, seg1, seg2, NP, LSEG);
-    ck_assert_int_eq(s->u_count, NP);
+    const int chunk = chunk_for(m, H);
     int idx[NP], lab[NP], keep[NP];
     double conf[NP];
     int expect_label[NP];
     for (int i = 0; i < NP; i++)
         idx[i] = (i * 7) % NP;
-    for (int k = 0; k < m->K; k++) {
+    for (int k = 0; k < prefrl_reward_model_n_members(m); k++) {
         double sorted[NP];
         for (int i = 0; i < NP; i++) {
             double z1 = window_sum(m, k, seg1 + idx[i] * LSEG * D, W, H);
@@ -211,14 +229,16 @@ START_TEST(test_pseudo_labels_above_threshold)
                     sorted[a] = sorted[b];
                     sorted[b] = t;
                 }
-        s->tau = (float)(0.5 * (sorted[NP / 2 - 1] + sorted[NP / 2]));
-        ck_assert(sorted[0] < s->tau && s->tau < sorted[NP - 1]);
-        int kept = surf_pseudo_labels(s, k, idx, NP, lab, keep);
+        /* a float threshold, as SURF's threshold_u */
+        float tau = (float)(0.5 * (sorted[NP / 2 - 1] + sorted[NP / 2]));
+        ck_assert(sorted[0] < tau && tau < sorted[NP - 1]);
+        int kept = prefrl_reward_model_pseudo_labels(m, k, seg1, seg2, LSEG, idx, NP, W, H, chunk,
+                                                     tau, lab, keep);
         int count = 0;
         for (int i = 0; i < NP; i++) {
             /* away from τ by more than float rounding, the decision is exact */
-            if (fabs(conf[i] - s->tau) > 1e-5)
-                ck_assert_int_eq(keep[i], conf[i] >= s->tau);
+            if (fabs(conf[i] - tau) > 1e-5)
+                ck_assert_int_eq(keep[i], conf[i] >= tau);
             ck_assert_int_eq(lab[i], expect_label[i]);
             count += keep[i];
         }
@@ -226,6 +246,7 @@ START_TEST(test_pseudo_labels_above_threshold)
         ck_assert_int_ge(kept, NP / 2 - 2);
         ck_assert_int_le(kept, NP / 2 + 2);
     }
+    prefrl_reward_model_free(m);
     prefrl_instance_free(inst);
 }
 END_TEST
@@ -254,8 +275,8 @@ static PrefrlPrefs prefs_of(int count)
                          .labels = labels};
 }
 
-/* one round on `count` labelled pairs after `queries` queries; the params after it */
-static float *round_params(PrefrlInstance *inst, int count, int queries, PrefrlLog *log)
+/* one round on `count` labelled pairs after `queries` queries */
+static void run_round(PrefrlInstance *inst, int count, int queries, PrefrlLog *log)
 {
     Drawer d = {.calls = 0};
     prefrl_rng_init(&d.rng, 9, "draw");
@@ -265,9 +286,45 @@ static float *round_params(PrefrlInstance *inst, int count, int queries, PrefrlL
     GError *err = NULL;
     const PrefrlRewardOps *ops = inst->component->ops;
     ck_assert_msg(ops->train(inst->self, &data, log, &err), "%s", err ? err->message : "");
-    RewardModel *m = ((Surf *)inst->self)->model;
-    size_t np = prefrl_ensemble_n_params(m->ens);
-    return g_memdup2(prefrl_ensemble_params(m->ens), sizeof(float) * np);
+}
+
+/* one round; the parameters after it */
+static float *round_params(PrefrlInstance *inst, int count, int queries, PrefrlLog *log)
+{
+    run_round(inst, count, queries, log);
+    return saved_params(inst, NULL);
+}
+
+/* the unlabelled pool's size and ring index in the instance's checkpoint:
+ * they follow the model and SURF's stream */
+static void saved_pool(const PrefrlInstance *inst, int64_t *count, int64_t *next)
+{
+    char *dir = g_dir_make_tmp("prefrl-surf-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(dir);
+    char *path = g_build_filename(dir, "surf.bin", NULL);
+    GError *err = NULL;
+    PrefrlCkpt *out = prefrl_ckpt_open_write(path, &err);
+    ck_assert_msg(out && inst->component->save(inst->self, out, &err) &&
+                      prefrl_ckpt_close(out, &err),
+                  "%s", err ? err->message : "");
+    PrefrlCkpt *in = prefrl_ckpt_open_read(path, &err);
+    ck_assert_msg(in != NULL, "%s", err ? err->message : "");
+    PrefrlRewardModel *m = twin_of(inst);
+    prefrl_reward_model_load(m, in);
+    PrefrlRng rng;
+    prefrl_rng_load(&rng, "surf", in);
+    prefrl_ckpt_expect_tag(in, "surf_pool", 1);
+    int64_t Lseg = prefrl_ckpt_get_i64(in);
+    *count = prefrl_ckpt_get_i64(in);
+    *next = prefrl_ckpt_get_i64(in);
+    ck_assert_msg(prefrl_ckpt_check(in, &err), "%s", err ? err->message : "");
+    ck_assert_int_eq(Lseg, LSEG);
+    prefrl_ckpt_abort(in);
+    prefrl_reward_model_free(m);
+    g_remove(path);
+    g_rmdir(dir);
+    g_free(path);
+    g_free(dir);
 }
 
 START_TEST(test_round_pool_and_iters)
@@ -276,31 +333,34 @@ START_TEST(test_round_pool_and_iters)
     /* reward_update 20 · 10 labels / train_batch 16 → 13 steps; ratio 3 */
     const char *const ov[] = {"reward_update=20", "inv_label_ratio=3", NULL};
     PrefrlInstance *inst = make_ok(ov);
-    Surf *s = inst->self;
     PrefrlLog *log = prefrl_log_new(NULL, NULL);
-    g_free(round_params(inst, 10, 10, log));
-    ck_assert_int_eq(s->u_count, 30);
-    ck_assert_double_eq(prefrl_log_peek(log, "iters"), 13);
-    ck_assert_int_eq(surf_num_iters(s, 10), 13);
-    ck_assert_int_eq(prefrl_adam_steps(s->model->adam), 13);
+    int64_t adam_steps, count, next;
+    run_round(inst, 10, 10, log);
     ck_assert_double_eq(prefrl_log_peek(log, "unlabelled"), 30);
+    ck_assert_double_eq(prefrl_log_peek(log, "iters"), 13);
+    g_free(saved_params(inst, &adam_steps));
+    ck_assert_int_eq(adam_steps, 13);
     prefrl_log_discard_train(log);
-    g_free(round_params(inst, 20, 10, log));
-    ck_assert_int_eq(s->u_count, 60);
+    run_round(inst, 20, 10, log);
+    ck_assert_double_eq(prefrl_log_peek(log, "unlabelled"), 60);
     ck_assert_double_eq(prefrl_log_peek(log, "iters"), 25);
-    ck_assert_int_eq(prefrl_adam_steps(s->model->adam), 13 + 25);
+    g_free(saved_params(inst, &adam_steps));
+    ck_assert_int_eq(adam_steps, 13 + 25);
+    saved_pool(inst, &count, &next);
+    ck_assert_int_eq(count, 60);
+    ck_assert_int_eq(next, 60);
     prefrl_log_free(log);
     prefrl_instance_free(inst);
 
     /* a ring of capacity 50 keeps the newest 50 */
-    const char *const small[] = {"reward_update=1", "inv_label_ratio=3",
-                                 "unlabelled_capacity=50", NULL};
-    inst = make_ok(small);
-    s = inst->self;
-    g_free(round_params(inst, 10, 10, NULL));
-    g_free(round_params(inst, 10, 10, NULL));
-    ck_assert_int_eq(s->u_count, 50);
-    ck_assert_int_eq(s->u_next, 10);
+    const char *const small_pool[] = {"reward_update=1", "inv_label_ratio=3",
+                                      "unlabelled_capacity=50", NULL};
+    inst = make_ok(small_pool);
+    run_round(inst, 10, 10, NULL);
+    run_round(inst, 10, 10, NULL);
+    saved_pool(inst, &count, &next);
+    ck_assert_int_eq(count, 50);
+    ck_assert_int_eq(next, 10);
     prefrl_instance_free(inst);
 }
 END_TEST
@@ -315,7 +375,9 @@ START_TEST(test_unconfident_pairs_carry_no_loss)
                                 "lambda_u=0", NULL};
     const char *const all[] = {"reward_update=5", "inv_label_ratio=3", "threshold_u=0.5", NULL};
     PrefrlInstance *a = make_ok(none), *b = make_ok(zero), *c = make_ok(all);
-    size_t np = prefrl_ensemble_n_params(((Surf *)a->self)->model->ens);
+    PrefrlRewardModel *m = twin_of(a);
+    size_t np = prefrl_ensemble_n_params(prefrl_reward_model_ensemble(m));
+    prefrl_reward_model_free(m);
     PrefrlLog *log = prefrl_log_new(NULL, NULL);
     float *pa = round_params(a, 10, 10, log);
     ck_assert_double_eq(prefrl_log_peek(log, "pseudo_fraction"), 0.0);

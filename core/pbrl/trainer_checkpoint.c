@@ -1,0 +1,255 @@
+/* Checkpoints: the run directory's checkpoint/ holds one file per component
+ * (<kind>.bin, written by its save hook) and trainer.bin, the TrainerState
+ * field by field.  Resuming sets a trainer up from the run's own recipe,
+ * loads every file back and cuts the outputs back to their lengths at the
+ * checkpoint, so the resumed run writes what the uninterrupted one would
+ * have.  The folder is written and swapped in by the run-directory module
+ * (rundir.h), so a crash at any moment leaves a complete checkpoint.
+ * On-policy runs write no trainer.bin and cannot resume yet. */
+#include "config.h"
+#include <string.h>
+
+#include "pbrl/trainer_private.h"
+
+#define STATE_TAG "trainer"
+#define STATE_VERSION 2
+
+/* ---- trainer.bin ------------------------------------------------------------------ */
+
+static void state_save(const PrefrlTrainer *t, PrefrlCkpt *c)
+{
+    const TrainerState *s = &t->state;
+    prefrl_ckpt_put_tag(c, STATE_TAG, STATE_VERSION);
+    /* the environment it fits */
+    prefrl_ckpt_put_i64(c, t->info.obs_dim);
+    prefrl_ckpt_put_i64(c, t->info.act_dim);
+    /* counters */
+    prefrl_ckpt_put_i64(c, s->step);
+    prefrl_ckpt_put_i64(c, s->episode);
+    prefrl_ckpt_put_i64(c, s->total_feedback);
+    prefrl_ckpt_put_i64(c, s->labeled_feedback);
+    prefrl_ckpt_put_i64(c, s->interact_count);
+    prefrl_ckpt_put_i64(c, s->rounds);
+    prefrl_ckpt_put_doubles(c, s->recent, RECENT_RETURNS);
+    prefrl_ckpt_put_i64(c, s->n_recent);
+    prefrl_ckpt_put_f64(c, s->last_eval);
+    /* streams */
+    prefrl_rng_save(&s->rng, "trainer", c);
+    prefrl_rng_save(&s->query_rng, "queries", c);
+    /* the episode in progress */
+    prefrl_ckpt_put_i64(c, s->done);
+    prefrl_ckpt_put_i64(c, s->ep_step);
+    prefrl_ckpt_put_f64(c, s->ep_reward);
+    prefrl_ckpt_put_f64(c, s->ep_true);
+    prefrl_ckpt_put_f64(c, s->ep_success);
+    prefrl_ckpt_put_floats(c, s->obs, t->info.obs_dim);
+    /* buffers */
+    prefrl_ckpt_put_i64(c, s->replay != NULL);
+    if (s->replay)
+        prefrl_replay_save(s->replay, c);
+    prefrl_episodes_save(s->episodes, c);
+    prefrl_ckpt_put_i64(c, s->prefs != NULL);
+    if (s->prefs)
+        prefrl_prefs_save(s->prefs, c);
+    prefrl_state_entropy_save(s->entropy, c);
+    /* metrics since the last rows */
+    prefrl_log_save(s->log, c);
+    prefrl_log_save(s->reward_log, c);
+    /* output lengths */
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++)
+        prefrl_ckpt_put_i64(c, s->out_len[i]);
+}
+
+/* the inverse of state_save, into the state of a trainer set up from the
+ * same recipe (its buffers are sized for it: a size that does not fit is a
+ * format error) */
+static void state_load(PrefrlTrainer *t, PrefrlCkpt *c)
+{
+    TrainerState *s = &t->state;
+    const TrainerConfig *cfg = &t->cfg;
+    prefrl_ckpt_expect_tag(c, STATE_TAG, STATE_VERSION);
+    int64_t ds = prefrl_ckpt_get_i64(c), da = prefrl_ckpt_get_i64(c);
+    if (prefrl_ckpt_ok(c) && (ds != t->info.obs_dim || da != t->info.act_dim)) {
+        prefrl_ckpt_fail(c, "written for observations of %lld and actions of %lld, but this "
+                            "recipe's environment has %d and %d",
+                         (long long)ds, (long long)da, t->info.obs_dim, t->info.act_dim);
+        return;
+    }
+    s->step = prefrl_ckpt_get_count(c, 0, cfg->num_train_steps, "the step");
+    s->episode = prefrl_ckpt_get_count(c, 0, G_MAXINT64, "the episode count");
+    s->total_feedback = prefrl_ckpt_get_count(c, 0, G_MAXINT64, "the queries asked");
+    s->labeled_feedback = prefrl_ckpt_get_count(c, 0, s->total_feedback, "the labels stored");
+    s->interact_count = prefrl_ckpt_get_count(c, 0, G_MAXINT64, "the steps since a query round");
+    s->rounds = prefrl_ckpt_get_count(c, 0, G_MAXINT64, "the query rounds");
+    prefrl_ckpt_get_doubles(c, s->recent, RECENT_RETURNS, "the recent returns");
+    s->n_recent = (int)prefrl_ckpt_get_count(c, 0, G_MAXINT, "the recent episode count");
+    s->last_eval = prefrl_ckpt_get_f64(c);
+    prefrl_rng_load(&s->rng, "trainer", c);
+    prefrl_rng_load(&s->query_rng, "queries", c);
+    s->done = prefrl_ckpt_get_count(c, 0, 1, "the episode flag") != 0;
+    s->ep_step = (int)prefrl_ckpt_get_count(c, 0, G_MAXINT, "the episode's step");
+    s->ep_reward = prefrl_ckpt_get_f64(c);
+    s->ep_true = prefrl_ckpt_get_f64(c);
+    s->ep_success = prefrl_ckpt_get_f64(c);
+    prefrl_ckpt_get_floats(c, s->obs, t->info.obs_dim, "the observation");
+    if (prefrl_ckpt_get_count(c, s->replay != NULL, s->replay != NULL, "the replay flag"))
+        prefrl_replay_load(s->replay, c);
+    prefrl_episodes_load(s->episodes, c);
+    if (prefrl_ckpt_get_count(c, s->prefs != NULL, s->prefs != NULL, "the preference flag"))
+        prefrl_prefs_load(s->prefs, c);
+    prefrl_state_entropy_load(s->entropy, c);
+    prefrl_log_load(s->log, c);
+    prefrl_log_load(s->reward_log, c);
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++)
+        s->out_len[i] = prefrl_ckpt_get_i64(c);
+}
+
+/* ---- the checkpoint folder ---------------------------------------------------------- */
+
+/* write `path` as a checkpoint stream through `write` (a component's save
+ * hook, or the trainer's state), checksummed and flushed to disk */
+static gboolean write_state(const char *path,
+                            gboolean (*write)(void *self, PrefrlCkpt *out, GError **error),
+                            void *self, GError **error)
+{
+    PrefrlCkpt *c = prefrl_ckpt_open_write(path, error);
+    if (!c)
+        return FALSE;
+    if (!write(self, c, error)) {
+        prefrl_ckpt_abort(c);
+        return FALSE;
+    }
+    return prefrl_ckpt_close(c, error);
+}
+
+/* read the checkpoint stream `path` through `read`; every error names the file */
+static gboolean read_state(const char *path,
+                           gboolean (*read)(void *self, PrefrlCkpt *in, GError **error),
+                           void *self, GError **error)
+{
+    PrefrlCkpt *c = prefrl_ckpt_open_read(path, error);
+    if (!c)
+        return FALSE;
+    GError *err = NULL;
+    gboolean ok = read(self, c, &err) && prefrl_ckpt_check(c, &err);
+    if (ok)
+        return prefrl_ckpt_close(c, error);
+    prefrl_ckpt_abort(c);
+    if (!g_str_has_prefix(err->message, path))
+        g_prefix_error(&err, "%s: ", path);
+    g_propagate_error(error, err);
+    return FALSE;
+}
+
+static gboolean write_trainer_state(void *self, PrefrlCkpt *out, GError **error)
+{
+    state_save(self, out);
+    return prefrl_ckpt_check(out, error);
+}
+
+static gboolean read_trainer_state(void *self, PrefrlCkpt *in, GError **error)
+{
+    state_load(self, in);
+    return prefrl_ckpt_check(in, error);
+}
+
+/* the components, in a fixed order (absent ones NULL) */
+#define N_PARTS 5
+static void components(const PrefrlTrainer *t, PrefrlInstance **parts)
+{
+    PrefrlInstance *p[N_PARTS] = {t->env, t->agent, t->reward, t->sampler, t->teacher};
+    memcpy(parts, p, sizeof p);
+}
+
+gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
+{
+    if (!t->run_dir)
+        return TRUE;
+    char *fresh = prefrl_rundir_checkpoint_begin(t->run_dir, error);
+    gboolean ok = fresh != NULL;
+    PrefrlInstance *parts[N_PARTS];
+    components(t, parts);
+    for (int i = 0; ok && i < N_PARTS; i++) {
+        if (!parts[i] || !parts[i]->component->save)
+            continue;
+        char *path =
+            prefrl_rundir_checkpoint_part(fresh, prefrl_kind_name(parts[i]->component->kind));
+        ok = write_state(path, parts[i]->component->save, parts[i]->self, error);
+        g_free(path);
+    }
+    if (ok && !t->cfg.on_policy) {
+        char *path = prefrl_rundir_checkpoint_part(fresh, PREFRL_RUN_TRAINER_STATE);
+        trainer_measure_outputs(t);
+        ok = write_state(path, write_trainer_state, t, error);
+        g_free(path);
+    }
+    if (ok)
+        ok = prefrl_rundir_checkpoint_commit(t->run_dir, error);
+    else if (fresh)
+        prefrl_rundir_checkpoint_discard(t->run_dir);
+    if (ok) {
+        char *dir = prefrl_rundir_path(t->run_dir, PREFRL_RUN_CHECKPOINT);
+        trainer_say(t, "checkpoint written to %s", dir);
+        g_free(dir);
+    }
+    g_free(fresh);
+    return ok;
+}
+
+gboolean trainer_load_checkpoint(PrefrlTrainer *t, GError **error)
+{
+    char *dir = prefrl_rundir_checkpoint_latest(t->run_dir);
+    char *state = prefrl_rundir_checkpoint_part(dir, PREFRL_RUN_TRAINER_STATE);
+    gboolean ok = read_state(state, read_trainer_state, t, error);
+    PrefrlInstance *parts[N_PARTS];
+    components(t, parts);
+    for (int i = 0; ok && i < N_PARTS; i++) {
+        if (!parts[i] || !parts[i]->component->load)
+            continue;
+        char *path =
+            prefrl_rundir_checkpoint_part(dir, prefrl_kind_name(parts[i]->component->kind));
+        ok = read_state(path, parts[i]->component->load, parts[i]->self, error);
+        g_free(path);
+    }
+    ok = ok && trainer_restore_outputs(t, error);
+    if (ok) {
+        t->resumed_at = t->state.step;
+        trainer_say(t, "resumed from %s at step %lld", dir, (long long)t->state.step);
+    }
+    g_free(state);
+    g_free(dir);
+    return ok;
+}
+
+gboolean prefrl_trainer_load_agent(PrefrlTrainer *t, const char *path, GError **error)
+{
+    if (!t->agent->component->load) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "agent/%s cannot load checkpoints",
+                    t->agent->component->name);
+        return FALSE;
+    }
+    return read_state(path, t->agent->component->load, t->agent->self, error);
+}
+
+/* ---- the end of a loop --------------------------------------------------------------- */
+
+gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer *timer,
+                        GError **error)
+{
+    if (ok)
+        trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
+    /* the state so far, also when interrupted or failed */
+    GError *ckpt_error = NULL;
+    if (!trainer_save_checkpoint(t, ok ? error : &ckpt_error)) {
+        ok = FALSE;
+        if (ckpt_error) {
+            trainer_say(t, "checkpoint failed: %s", ckpt_error->message);
+            g_error_free(ckpt_error);
+        }
+    }
+    if (progress) {
+        trainer_progress_line(t, g_timer_elapsed(timer, NULL));
+        fputc('\n', stderr);
+    }
+    return ok;
+}

@@ -1,0 +1,100 @@
+/* What the trainer writes besides its metrics: the output files of the run
+ * directory (opened, measured for a checkpoint, cut back when resuming),
+ * log.txt and the progress line on stderr. */
+#include "config.h"
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "pbrl/trainer_private.h"
+
+/* the outputs a run writes: all of them with a learned reward, without the
+ * preference files with reward/true */
+static gboolean writes(const PrefrlTrainer *t, PrefrlRunFile f)
+{
+    return !t->cfg.true_reward ||
+           (f != PREFRL_RUN_REWARD_CSV && f != PREFRL_RUN_LABELS_CSV && f != PREFRL_RUN_PREFS_BIN);
+}
+
+gboolean trainer_open_outputs(PrefrlTrainer *t, gboolean resume, GError **error)
+{
+    /* in this order, so a failure names the first file that cannot be made */
+    static const PrefrlRunFile order[] = {PREFRL_RUN_TRAIN_CSV,  PREFRL_RUN_EVAL_CSV,
+                                          PREFRL_RUN_LOG_TXT,    PREFRL_RUN_REWARD_CSV,
+                                          PREFRL_RUN_LABELS_CSV, PREFRL_RUN_PREFS_BIN};
+    for (gsize i = 0; i < G_N_ELEMENTS(order); i++)
+        if (writes(t, order[i]) &&
+            !(t->out[order[i]] = prefrl_rundir_open(t->run_dir, order[i], resume, error)))
+            return FALSE;
+    return TRUE;
+}
+
+void trainer_close_outputs(PrefrlTrainer *t)
+{
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++)
+        if (t->out[i])
+            fclose(t->out[i]);
+    memset(t->out, 0, sizeof t->out);
+}
+
+void trainer_say(PrefrlTrainer *t, const char *fmt, ...)
+{
+    FILE *f = t->out[PREFRL_RUN_LOG_TXT];
+    if (!f)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    GDateTime *now = g_date_time_new_now_local();
+    char *stamp = g_date_time_format(now, "%F %T");
+    fprintf(f, "%s step %lld: ", stamp, (long long)t->state.step);
+    vfprintf(f, fmt, ap);
+    fputc('\n', f);
+    fflush(f);
+    g_free(stamp);
+    g_date_time_unref(now);
+    va_end(ap);
+}
+
+void trainer_progress_line(PrefrlTrainer *t, double elapsed)
+{
+    const TrainerState *s = &t->state;
+    double rate = (s->step - MAX(t->resumed_at, 0)) / MAX(elapsed, 1e-9);
+    double eta = (t->cfg.num_train_steps - s->step) / MAX(rate, 1e-9);
+    fprintf(stderr,
+            "\rstep %lld/%lld  %.0f steps/s  ETA %02d:%02d:%02d  eval %.1f  labels %lld/%lld  ",
+            (long long)s->step, (long long)t->cfg.num_train_steps, rate, (int)(eta / 3600),
+            (int)fmod(eta / 60, 60), (int)fmod(eta, 60), s->last_eval,
+            (long long)s->labeled_feedback, (long long)t->cfg.max_feedback);
+    fflush(stderr);
+}
+
+void trainer_measure_outputs(PrefrlTrainer *t)
+{
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
+        if (t->out[i])
+            fflush(t->out[i]);
+        t->state.out_len[i] = t->out[i] ? (int64_t)ftello(t->out[i]) : -1;
+    }
+}
+
+/* the rows written after the checkpoint are written again, exactly once */
+gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error)
+{
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
+        FILE *f = t->out[i];
+        int64_t len = t->state.out_len[i];
+        if (!f)
+            continue;
+        if (len < 0 || ftruncate(fileno(f), (off_t)len) != 0 || fseeko(f, 0, SEEK_END) != 0 ||
+            ftello(f) != len) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "%s: cannot restore an output file to its %lld bytes at the checkpoint",
+                        t->run_dir, (long long)len);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
