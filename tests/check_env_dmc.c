@@ -733,12 +733,12 @@ START_TEST(test_model_files)
     g_free(arg);
     remove_patched(path, dir);
 
-    /* bundled models are found in the source tree */
-    char *found = prefrl_mj_find_model("plugins/env/dmc/models", "cheetah.xml", &err);
+    /* bundled models are found in the source tree (PREFRL_MODEL_PATH) */
+    char *found = prefrl_mj_find_model("cheetah.xml", &err);
     ck_assert_ptr_nonnull(found);
     ck_assert(g_str_has_suffix(found, "/plugins/env/dmc/models/cheetah.xml"));
     g_free(found);
-    ck_assert_ptr_null(prefrl_mj_find_model("plugins/env/dmc/models", "nothing.xml", &err));
+    ck_assert_ptr_null(prefrl_mj_find_model("nothing.xml", &err));
     ck_assert_int_eq(err->code, PREFRL_ERROR_IO);
     ck_assert(g_str_has_prefix(err->message, "bundled model 'nothing.xml' not found (looked in:"));
     g_clear_error(&err);

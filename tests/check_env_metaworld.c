@@ -755,8 +755,7 @@ START_TEST(test_model_errors)
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_IO));
     g_clear_error(&err);
     /* another task's model lacks the door's names: all are listed */
-    char *path = prefrl_mj_find_model("plugins/env/metaworld/models", "metaworld_drawer_open.xml",
-                                      &err);
+    char *path = prefrl_mj_find_model("metaworld_drawer_open.xml", &err);
     ck_assert_ptr_nonnull(path);
     char *override = g_strdup_printf("model=%s", path);
     const char *const wrong[] = {override, NULL};
@@ -769,8 +768,7 @@ START_TEST(test_model_errors)
     ck_assert_ptr_nonnull(strstr(err->message, "joint 'doorjoint'"));
     g_clear_error(&err);
     /* a bundled model given by path works like the default */
-    char *door = prefrl_mj_find_model("plugins/env/metaworld/models", "metaworld_door_open.xml",
-                                      &err);
+    char *door = prefrl_mj_find_model("metaworld_door_open.xml", &err);
     char *door_override = g_strdup_printf("model=%s", door);
     const char *const right[] = {door_override, NULL};
     inst = make_env("door-open", 1, right);

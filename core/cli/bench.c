@@ -174,10 +174,16 @@ void prefrl_bench_table_end(PrefrlBenchTable *t)
 
 /* ---- recipes and components ---------------------------------------------------- */
 
+char *prefrl_bench_config_path(const char *relative)
+{
+    const char *dir = g_getenv("PREFRL_CONFIG_DIR");
+    return g_build_filename(dir && *dir ? dir : PREFRL_CONFIGDIR, relative, NULL);
+}
+
 /* the folder of the benchmark recipes */
 static char *bench_dir(void)
 {
-    return g_build_filename(PREFRL_SRCDIR, "configs", "bench", NULL);
+    return prefrl_bench_config_path("bench");
 }
 
 char *prefrl_bench_recipe_path(const char *recipe)

@@ -79,6 +79,11 @@ void prefrl_bench_table_end(PrefrlBenchTable *t);
 
 /* ---- recipes and components ------------------------------------------------- */
 
+/** `relative` in the recipes folder: $PREFRL_CONFIG_DIR (the build tree's
+ *  wrapper sets it to the source tree's configs/), else the installed
+ *  recipes.  (transfer full) */
+char *prefrl_bench_config_path(const char *relative);
+
 /** The recipe file of a RECIPE argument: the argument when it names a file,
  *  else NAME.yaml in the benchmark recipes folder (configs/bench).
  *  (transfer full) */

@@ -14,8 +14,6 @@
 #include "pbrl/trainer.h"
 #include <prefrl/nn.h>
 
-#define DEFAULT_RECIPE PREFRL_SRCDIR "/configs/quickstart.yaml"
-
 /* seconds for one trainer run of the recipe with the user's overrides,
  * then the mode's */
 static gboolean time_run(const char *path, char **ov, const char *const *extra,
@@ -60,7 +58,8 @@ int prefrl_cmd_bench_trainer(int argc, char **argv)
     int rc = prefrl_cli_parse(&usage, NULL, argc, argv, &args);
     if (rc >= 0)
         return rc;
-    const char *path = DEFAULT_RECIPE;
+    char *fallback = prefrl_bench_config_path("quickstart.yaml");
+    const char *path = fallback;
     int first_ov = 0;
     enum { reps = 3 };
     if (args[0] && !strchr(args[0], '=')) {
@@ -97,6 +96,7 @@ int prefrl_cmd_bench_trainer(int argc, char **argv)
                    s.min, s.max);
         }
     }
+    g_free(fallback);
     g_strfreev(args);
     return rc;
 }

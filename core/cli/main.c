@@ -506,7 +506,7 @@ static void print_help(FILE *out)
         fprintf(out, "  %-46s %s\n", c->usage, c->summary);
     fprintf(out, "\n'prefrl COMMAND --help' (or 'prefrl help COMMAND') shows a command's options.\n"
                  "overrides: section.key=value, e.g. trainer.max_feedback=200 agent.batch_size=512 "
-                 "seed=3\nplugin search path: build tree, install dir, $PREFRL_PLUGIN_PATH\n");
+                 "seed=3\nplugin search path: $PREFRL_PLUGIN_PATH, then the install dir\n");
 }
 
 static const Command *find_command(const char *name)

@@ -9,6 +9,7 @@ pkginclude_HEADERS += \
 	include/prefrl/ckpt.h \
 	include/prefrl/rng.h \
 	include/prefrl/recipe.h \
+	include/prefrl/schema.h \
 	include/prefrl/plugin.h \
 	include/prefrl/component.h
 libprefrl_la_SOURCES += \

@@ -79,9 +79,10 @@ void prefrl_registry_free(PrefrlRegistry *reg)
 
 char **prefrl_registry_search_path(void)
 {
+    /* only the install directory is compiled in; the build tree's programs
+     * reach the build tree's plugins through PREFRL_PLUGIN_PATH, which their
+     * wrapper sets */
     GPtrArray *dirs = g_ptr_array_new();
-    g_ptr_array_add(dirs, g_strdup(PREFRL_BUILD_PLUGINDIR));
-    g_ptr_array_add(dirs, g_strdup(PREFRL_PLUGINDIR));
     const char *env = g_getenv("PREFRL_PLUGIN_PATH");
     if (env && *env) {
         char **parts = g_strsplit(env, G_SEARCHPATH_SEPARATOR_S, -1);
@@ -90,6 +91,7 @@ char **prefrl_registry_search_path(void)
                 g_ptr_array_add(dirs, g_strdup(*p));
         g_strfreev(parts);
     }
+    g_ptr_array_add(dirs, g_strdup(PREFRL_PLUGINDIR));
     g_ptr_array_add(dirs, NULL);
     return (char **)g_ptr_array_free(dirs, FALSE);
 }

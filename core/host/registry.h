@@ -17,8 +17,8 @@ typedef struct PrefrlRegistry PrefrlRegistry;
 PrefrlRegistry *prefrl_registry_new(void);
 void prefrl_registry_free(PrefrlRegistry *reg);
 
-/** The plugin directories searched, in order: the build tree, the install
- *  directory, then each entry of $PREFRL_PLUGIN_PATH (':'-separated).
+/** The plugin directories searched, in order: each entry of
+ *  $PREFRL_PLUGIN_PATH (':'-separated), then the install directory.
  *  (transfer full; free with g_strfreev) */
 char **prefrl_registry_search_path(void);
 

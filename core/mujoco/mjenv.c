@@ -78,19 +78,21 @@ gboolean prefrl_mj_check_version(GError **error)
     return TRUE;
 }
 
-char *prefrl_mj_find_model(const char *src_subdir, const char *file, GError **error)
+char *prefrl_mj_find_model(const char *file, GError **error)
 {
     g_return_val_if_fail(file != NULL, NULL);
+    /* $PREFRL_MODEL_PATH first (the build tree's wrapper points it at the
+     * source tree's model folders), then the install directory */
     GPtrArray *tried = g_ptr_array_new_with_free_func(g_free);
-#ifdef PREFRL_SRCDIR
-    if (src_subdir != NULL)
-        g_ptr_array_add(tried, g_build_filename(PREFRL_SRCDIR, src_subdir, file, NULL));
-#else
-    (void)src_subdir;
-#endif
-#ifdef PREFRL_MODELDIR
+    const char *env = g_getenv("PREFRL_MODEL_PATH");
+    if (env && *env) {
+        char **parts = g_strsplit(env, G_SEARCHPATH_SEPARATOR_S, -1);
+        for (char **p = parts; *p; p++)
+            if (**p)
+                g_ptr_array_add(tried, g_build_filename(*p, file, NULL));
+        g_strfreev(parts);
+    }
     g_ptr_array_add(tried, g_build_filename(PREFRL_MODELDIR, file, NULL));
-#endif
     for (guint i = 0; i < tried->len; i++) {
         const char *p = g_ptr_array_index(tried, i);
         if (g_file_test(p, G_FILE_TEST_IS_REGULAR)) {
@@ -110,8 +112,7 @@ char *prefrl_mj_find_model(const char *src_subdir, const char *file, GError **er
     return NULL;
 }
 
-char *prefrl_mj_resolve_model(const char *user_path, const char *src_subdir, const char *file,
-                              GError **error)
+char *prefrl_mj_resolve_model(const char *user_path, const char *file, GError **error)
 {
     if (user_path != NULL && user_path[0] != '\0') {
         if (!g_file_test(user_path, G_FILE_TEST_IS_REGULAR)) {
@@ -121,7 +122,7 @@ char *prefrl_mj_resolve_model(const char *user_path, const char *src_subdir, con
         }
         return g_strdup(user_path);
     }
-    return prefrl_mj_find_model(src_subdir, file, error);
+    return prefrl_mj_find_model(file, error);
 }
 
 mjModel *prefrl_mj_load_model(const char *path, GError **error)

@@ -8,11 +8,13 @@
 
 #include <glib.h>
 
+#include <prefrl/export.h>
+
 G_BEGIN_DECLS
 
 /** The error domain of every prefrl GError. */
 #define PREFRL_ERROR (prefrl_error_quark())
-GQuark prefrl_error_quark(void);
+PREFRL_API GQuark prefrl_error_quark(void);
 
 /** Error codes of the PREFRL_ERROR domain. */
 typedef enum {

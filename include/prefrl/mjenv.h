@@ -59,45 +59,47 @@ typedef struct PrefrlMjGuard {
 /** Install the process-wide MuJoCo error/warning handlers (idempotent,
  *  thread-safe).  Called by every function of this header that talks to
  *  MuJoCo; call it yourself only before raw MuJoCo calls in your own guard. */
-void prefrl_mj_install_handlers(void);
+PREFRL_API void prefrl_mj_install_handlers(void);
 
 /** Make `guard` the innermost guard of this thread (installs the handlers). */
-void prefrl_mj_guard_push(PrefrlMjGuard *guard);
+PREFRL_API void prefrl_mj_guard_push(PrefrlMjGuard *guard);
 
 /** Remove `guard`, which must be the innermost guard, after the guarded calls
  *  returned normally. */
-void prefrl_mj_guard_pop(PrefrlMjGuard *guard);
+PREFRL_API void prefrl_mj_guard_pop(PrefrlMjGuard *guard);
 
 /** After a long jump to `guard`: set *error (PREFRL_ERROR_MUJOCO) to
  *  "MuJoCo error while WHAT: MESSAGE" and return FALSE. */
-gboolean prefrl_mj_guard_fail(const PrefrlMjGuard *guard, GError **error, const char *what);
+PREFRL_API gboolean prefrl_mj_guard_fail(const PrefrlMjGuard *guard, GError **error,
+                                         const char *what);
 
 /* ---- models ------------------------------------------------------------- */
 
 /** Check that the MuJoCo library's mj_version() equals the header the code
  *  was built with (mjVERSION_HEADER); PREFRL_ERROR_MUJOCO otherwise. */
-gboolean prefrl_mj_check_version(GError **error);
+PREFRL_API gboolean prefrl_mj_check_version(GError **error);
 
-/** Find a bundled model file.  Looks for PREFRL_SRCDIR/src_subdir/file (the
- *  source tree, so uninstalled builds use the files being edited), then
- *  PREFRL_MODELDIR/file (the installed copy).  `file` may contain a
+/** Find a bundled model file: `file` in each directory of
+ *  $PREFRL_MODEL_PATH (':'-separated), then in the install directory
+ *  ($(pkgdatadir)/models, where `make install` puts the bundled models; the
+ *  build tree's ./prefrl and the tests point PREFRL_MODEL_PATH at the source
+ *  tree's plugins/<kind>/<name>/models folders).  `file` may contain a
  *  subdirectory.  Returns a newly allocated path (transfer full, g_free) or
  *  NULL with PREFRL_ERROR_IO naming every place looked at. */
-char *prefrl_mj_find_model(const char *src_subdir, const char *file, GError **error);
+PREFRL_API char *prefrl_mj_find_model(const char *file, GError **error);
 
 /** Resolve the model of an env: `user_path` when non-NULL and non-empty (must
  *  exist; PREFRL_ERROR_IO otherwise), else the bundled `file` as found by
  *  prefrl_mj_find_model.  (transfer full, g_free) */
-char *prefrl_mj_resolve_model(const char *user_path, const char *src_subdir, const char *file,
-                              GError **error);
+PREFRL_API char *prefrl_mj_resolve_model(const char *user_path, const char *file, GError **error);
 
 /** Load and compile an MJCF (or MJB, by extension ".mjb") file after checking
  *  the library version.  Errors (PREFRL_ERROR_MUJOCO) carry the path and
  *  MuJoCo's message.  (transfer full: mj_deleteModel) */
-mjModel *prefrl_mj_load_model(const char *path, GError **error);
+PREFRL_API mjModel *prefrl_mj_load_model(const char *path, GError **error);
 
 /** mj_makeData under a guard.  (transfer full: mj_deleteData) */
-mjData *prefrl_mj_make_data(const mjModel *m, GError **error);
+PREFRL_API mjData *prefrl_mj_make_data(const mjModel *m, GError **error);
 
 /* ---- names -------------------------------------------------------------- */
 
@@ -112,12 +114,12 @@ typedef struct PrefrlMjName {
  *  PREFRL_ERROR_MUJOCO error listing ALL of them:
  *  "model walker.xml lacks joint 'rootz', site 'torso'".  `model_label` names
  *  the model in that message (e.g. the file's basename). */
-gboolean prefrl_mj_lookup(const mjModel *m, const char *model_label, const PrefrlMjName *names,
-                          size_t n, GError **error);
+PREFRL_API gboolean prefrl_mj_lookup(const mjModel *m, const char *model_label,
+                                     const PrefrlMjName *names, size_t n, GError **error);
 
 /** Lowercase word for an mjtObj ("body", "joint", "geom", "site", "sensor",
  *  "actuator", "tendon", ...); "object" for unknown types.  (transfer none) */
-const char *prefrl_mj_type_name(int type);
+PREFRL_API const char *prefrl_mj_type_name(int type);
 
 /* ---- stepping ----------------------------------------------------------- */
 
@@ -125,16 +127,17 @@ const char *prefrl_mj_type_name(int type);
  *  then mapped affinely onto the actuator's ctrlrange when it is ctrllimited
  *  (low + (a + 1)/2 (high - low)), copied as is otherwise.  A non-finite entry
  *  fails with PREFRL_ERROR_NUMERIC naming its index; ctrl is then untouched. */
-gboolean prefrl_mj_set_action(const mjModel *m, mjData *d, const float *action, GError **error);
+PREFRL_API gboolean prefrl_mj_set_action(const mjModel *m, mjData *d, const float *action,
+                                         GError **error);
 
 /** mj_resetData under a guard. */
-gboolean prefrl_mj_reset(const mjModel *m, mjData *d, GError **error);
+PREFRL_API gboolean prefrl_mj_reset(const mjModel *m, mjData *d, GError **error);
 
 /** mj_forward under a guard; with `no_actuation` actuation is disabled for
  *  this call (mjDSBL_ACTUATION, as DMC does after a reset): the model's
  *  disableflags are changed during the call and restored before returning,
  *  so `m` must not be in use by another thread meanwhile. */
-gboolean prefrl_mj_forward(mjModel *m, mjData *d, gboolean no_actuation, GError **error);
+PREFRL_API gboolean prefrl_mj_forward(mjModel *m, mjData *d, gboolean no_actuation, GError **error);
 
 /** `nstep` calls of mj_step under one guard, then, when `step1` is set, one
  *  mj_step1 so position/velocity quantities (xpos, xmat, sensors) describe
@@ -142,11 +145,12 @@ gboolean prefrl_mj_forward(mjModel *m, mjData *d, gboolean no_actuation, GError 
  *  a MuJoCo error and on divergence (MuJoCo's bad qpos/qvel/qacc warnings:
  *  MuJoCo then auto-resets the data, so the episode is lost either way).
  *  After a failure the data must be reset before further use. */
-gboolean prefrl_mj_step(const mjModel *m, mjData *d, int nstep, gboolean step1, GError **error);
+PREFRL_API gboolean prefrl_mj_step(const mjModel *m, mjData *d, int nstep, gboolean step1,
+                                   GError **error);
 
 /** FALSE with PREFRL_ERROR_MUJOCO when MuJoCo flagged bad qpos/qvel/qacc in
  *  `d` since its last reset (prefrl_mj_step calls this). */
-gboolean prefrl_mj_check_divergence(const mjModel *m, const mjData *d, GError **error);
+PREFRL_API gboolean prefrl_mj_check_divergence(const mjModel *m, const mjData *d, GError **error);
 
 /** Write the simulation state of d that determines its future to a
  *  checkpoint stream: m's sizes (nq, nv, na, nu, nmocap), then time, qpos,
@@ -167,8 +171,8 @@ PREFRL_API gboolean prefrl_mj_read_state(PrefrlCkpt *in, const mjModel *m, mjDat
 
 /** Copy the physics state: nq qpos, nv qvel and the simulation time (s).
  *  Any output pointer may be NULL. */
-void prefrl_mj_snapshot(const mjModel *m, const mjData *d, double *qpos, double *qvel,
-                        double *time);
+PREFRL_API void prefrl_mj_snapshot(const mjModel *m, const mjData *d, double *qpos, double *qvel,
+                                   double *time);
 
 /* ---- physics description for tools -------------------------------------- */
 
@@ -178,15 +182,15 @@ void prefrl_mj_snapshot(const mjModel *m, const mjData *d, double *qpos, double 
  *  time raw mj_step loops doing the same physics work on the same model.
  *  Call at create (the path is copied); call prefrl_mj_forget_instance in
  *  destroy.  Thread-safe. */
-void prefrl_mj_describe_instance(const void *self, const char *model_path, int substeps);
+PREFRL_API void prefrl_mj_describe_instance(const void *self, const char *model_path, int substeps);
 
 /** Drop what prefrl_mj_describe_instance recorded for `self` (no-op if none). */
-void prefrl_mj_forget_instance(const void *self);
+PREFRL_API void prefrl_mj_forget_instance(const void *self);
 
 /** What was recorded for `self`: TRUE and the model path (transfer full,
  *  g_free) and substeps, or FALSE when the instance described nothing (e.g.
  *  not a MuJoCo env). */
-gboolean prefrl_mj_instance_physics(const void *self, char **model_path, int *substeps);
+PREFRL_API gboolean prefrl_mj_instance_physics(const void *self, char **model_path, int *substeps);
 
 /* ---- reward shaping (dm_control rewards.py / Meta-world reward_utils) ---- */
 
@@ -205,17 +209,17 @@ typedef enum {
 /** Sigmoid `s` at distance d >= 0 (in margins) with value v at d = 1.
  *  v must lie in (0, 1) — [0, 1) for cosine, linear and quadratic; NaN
  *  (and a g_critical) for a v out of range. */
-double prefrl_sigmoid(double d, PrefrlSigmoid s, double value_at_margin);
+PREFRL_API double prefrl_sigmoid(double d, PrefrlSigmoid s, double value_at_margin);
 
 /** dm_control's tolerance: 1 when lo <= x <= hi; otherwise 0 when margin == 0,
  *  else sigmoid(distance to the nearest bound / margin).  lo, hi may be
  *  +-INFINITY; lo <= hi and margin >= 0 are required (NaN otherwise). */
-double prefrl_tolerance(double x, double lo, double hi, double margin, PrefrlSigmoid s,
-                        double value_at_margin);
+PREFRL_API double prefrl_tolerance(double x, double lo, double hi, double margin, PrefrlSigmoid s,
+                                   double value_at_margin);
 
 /** Meta-world's Hamacher product a b / (a + b - a b) (0 when the denominator
  *  is 0), a "soft and" of a, b in [0, 1]. */
-double prefrl_hamacher_product(double a, double b);
+PREFRL_API double prefrl_hamacher_product(double a, double b);
 
 G_END_DECLS
 

@@ -47,16 +47,17 @@ typedef enum {
 
 /** Parse "identity", "relu", "leaky_relu", "tanh" or "sigmoid" into *act.
  *  Returns FALSE (PREFRL_ERROR_CONFIG) for any other name. */
-gboolean prefrl_activation_from_name(const char *name, PrefrlActivation *act, GError **error);
+PREFRL_API gboolean prefrl_activation_from_name(const char *name, PrefrlActivation *act,
+                                                GError **error);
 
 /** The lowercase name of `act` (static string). */
-const char *prefrl_activation_name(PrefrlActivation act);
+PREFRL_API const char *prefrl_activation_name(PrefrlActivation act);
 
 /** Set the number of OpenBLAS threads used by every sgemm (n >= 1). */
-void prefrl_nn_set_threads(int n);
+PREFRL_API void prefrl_nn_set_threads(int n);
 
 /** The number of OpenBLAS threads currently in use. */
-int prefrl_nn_get_threads(void);
+PREFRL_API int prefrl_nn_get_threads(void);
 
 /** Matrix-product FLOPs (2·m·n·k per sgemm) that the MLP, ensemble and JVP
  *  functions have issued in this process so far, from every thread.  The
@@ -68,24 +69,24 @@ uint64_t prefrl_nn_flops(void);
 /* flat slab helpers (parameters, gradients, directions) */
 
 /** dst[i] = src[i] for i < n. */
-void prefrl_slab_copy(float *dst, const float *src, size_t n);
+PREFRL_API void prefrl_slab_copy(float *dst, const float *src, size_t n);
 
 /** Polyak averaging: target[i] = tau * src[i] + (1 - tau) * target[i]. */
-void prefrl_slab_polyak(float *target, const float *src, size_t n, float tau);
+PREFRL_API void prefrl_slab_polyak(float *target, const float *src, size_t n, float tau);
 
 /** Euclidean norm of x[0..n), accumulated in double. */
-double prefrl_slab_l2_norm(const float *x, size_t n);
+PREFRL_API double prefrl_slab_l2_norm(const float *x, size_t n);
 
 /** x[i] *= s. */
-void prefrl_slab_scale(float *x, size_t n, float s);
+PREFRL_API void prefrl_slab_scale(float *x, size_t n, float s);
 
 /** Gradient-norm clipping as torch.nn.utils.clip_grad_norm_: if the norm of
  *  g exceeds max_norm, scale g by max_norm / (norm + 1e-6).  Returns the norm
  *  before clipping. */
-double prefrl_slab_clip_norm(float *g, size_t n, double max_norm);
+PREFRL_API double prefrl_slab_clip_norm(float *g, size_t n, double max_norm);
 
 /** Plain SGD step: p[i] -= lr * g[i]. */
-void prefrl_slab_sgd(float *p, const float *g, size_t n, float lr);
+PREFRL_API void prefrl_slab_sgd(float *p, const float *g, size_t n, float lr);
 
 /* ------------------------------------------------------------------------ */
 /* MLP */
@@ -103,53 +104,53 @@ typedef struct PrefrlMlp PrefrlMlp;
  *  one of the prefrl_mlp_init_* functions.  Returns NULL with
  *  PREFRL_ERROR_CONFIG on a non-positive width, depth or batch, or sizes
  *  that overflow.  (transfer full: free with prefrl_mlp_free) */
-PrefrlMlp *prefrl_mlp_new(int n_layers, const int *dims, PrefrlActivation hidden_act,
-                          PrefrlActivation output_act, float leaky_slope, int max_batch,
-                          GError **error);
+PREFRL_API PrefrlMlp *prefrl_mlp_new(int n_layers, const int *dims, PrefrlActivation hidden_act,
+                                     PrefrlActivation output_act, float leaky_slope, int max_batch,
+                                     GError **error);
 
 /** Free an MLP made by prefrl_mlp_new / prefrl_mlp_read (NULL is ignored).
  *  Ensemble members are owned by their ensemble and must not be freed. */
-void prefrl_mlp_free(PrefrlMlp *m);
+PREFRL_API void prefrl_mlp_free(PrefrlMlp *m);
 
 /** Number of linear layers. */
-int prefrl_mlp_n_layers(const PrefrlMlp *m);
+PREFRL_API int prefrl_mlp_n_layers(const PrefrlMlp *m);
 /** Width i of the network, 0 <= i <= n_layers (0 = input, n_layers = output). */
-int prefrl_mlp_dim(const PrefrlMlp *m, int i);
+PREFRL_API int prefrl_mlp_dim(const PrefrlMlp *m, int i);
 /** Input width dims[0]. */
-int prefrl_mlp_in_dim(const PrefrlMlp *m);
+PREFRL_API int prefrl_mlp_in_dim(const PrefrlMlp *m);
 /** Output width dims[n_layers]. */
-int prefrl_mlp_out_dim(const PrefrlMlp *m);
+PREFRL_API int prefrl_mlp_out_dim(const PrefrlMlp *m);
 /** Largest batch the workspaces hold. */
-int prefrl_mlp_max_batch(const PrefrlMlp *m);
+PREFRL_API int prefrl_mlp_max_batch(const PrefrlMlp *m);
 /** Hidden activation. */
-PrefrlActivation prefrl_mlp_hidden_act(const PrefrlMlp *m);
+PREFRL_API PrefrlActivation prefrl_mlp_hidden_act(const PrefrlMlp *m);
 /** Output activation. */
-PrefrlActivation prefrl_mlp_output_act(const PrefrlMlp *m);
+PREFRL_API PrefrlActivation prefrl_mlp_output_act(const PrefrlMlp *m);
 /** LeakyReLU slope. */
-float prefrl_mlp_leaky_slope(const PrefrlMlp *m);
+PREFRL_API float prefrl_mlp_leaky_slope(const PrefrlMlp *m);
 /** TRUE when a and b have the same layer widths and activations (their
  *  slabs are then interchangeable). */
-gboolean prefrl_mlp_same_shape(const PrefrlMlp *a, const PrefrlMlp *b);
+PREFRL_API gboolean prefrl_mlp_same_shape(const PrefrlMlp *a, const PrefrlMlp *b);
 
 /** Number of parameters (floats in the parameter slab). */
-size_t prefrl_mlp_n_params(const PrefrlMlp *m);
+PREFRL_API size_t prefrl_mlp_n_params(const PrefrlMlp *m);
 /** The parameter slab, n_params floats: W_0 (dims[1], dims[0]), b_0 (dims[1]),
  *  W_1, b_1, ... (transfer none) */
-float *prefrl_mlp_params(PrefrlMlp *m);
+PREFRL_API float *prefrl_mlp_params(PrefrlMlp *m);
 /** The gradient slab, same layout as the parameters. (transfer none) */
-float *prefrl_mlp_grads(PrefrlMlp *m);
+PREFRL_API float *prefrl_mlp_grads(PrefrlMlp *m);
 /** Offset (in floats) of layer l's weight W_l inside the slabs. */
-size_t prefrl_mlp_weight_offset(const PrefrlMlp *m, int l);
+PREFRL_API size_t prefrl_mlp_weight_offset(const PrefrlMlp *m, int l);
 /** Offset (in floats) of layer l's bias b_l inside the slabs. */
-size_t prefrl_mlp_bias_offset(const PrefrlMlp *m, int l);
+PREFRL_API size_t prefrl_mlp_bias_offset(const PrefrlMlp *m, int l);
 /** View of W_l, (dims[l+1], dims[l]) row-major. (transfer none) */
-float *prefrl_mlp_weight(PrefrlMlp *m, int l);
+PREFRL_API float *prefrl_mlp_weight(PrefrlMlp *m, int l);
 /** View of b_l, (dims[l+1]). (transfer none) */
-float *prefrl_mlp_bias(PrefrlMlp *m, int l);
+PREFRL_API float *prefrl_mlp_bias(PrefrlMlp *m, int l);
 
 /** PyTorch's default nn.Linear init for every layer: W and b ~ U(-1/sqrt(fan_in),
  *  1/sqrt(fan_in)).  Draw order: layer by layer, W row-major then b. */
-void prefrl_mlp_init_default(PrefrlMlp *m, PrefrlRng *rng);
+PREFRL_API void prefrl_mlp_init_default(PrefrlMlp *m, PrefrlRng *rng);
 
 /** Orthogonal init as torch.nn.init.orthogonal_: each W_l is the Q factor
  *  (sign-fixed so R has a positive diagonal) of a standard normal matrix,
@@ -157,26 +158,26 @@ void prefrl_mlp_init_default(PrefrlMlp *m, PrefrlRng *rng);
  *  biases 0.  SAC uses gains 1/1, PPO sqrt(2)/0.01 (policy) or sqrt(2)/1
  *  (value).  The QR runs in double precision; a seed fixes the weights bit
  *  for bit, whatever the OpenBLAS thread count. */
-void prefrl_mlp_init_orthogonal(PrefrlMlp *m, PrefrlRng *rng, float hidden_gain,
-                                float output_gain);
+PREFRL_API void prefrl_mlp_init_orthogonal(PrefrlMlp *m, PrefrlRng *rng, float hidden_gain,
+                                           float output_gain);
 
 /** Default (PyTorch) init of layer l only. */
-void prefrl_mlp_init_layer_default(PrefrlMlp *m, int l, PrefrlRng *rng);
+PREFRL_API void prefrl_mlp_init_layer_default(PrefrlMlp *m, int l, PrefrlRng *rng);
 
 /** Orthogonal init of layer l only (gain `gain`, bias 0); e.g. PPO's
  *  re-initialised value head. */
-void prefrl_mlp_init_layer_orthogonal(PrefrlMlp *m, int l, PrefrlRng *rng, float gain);
+PREFRL_API void prefrl_mlp_init_layer_orthogonal(PrefrlMlp *m, int l, PrefrlRng *rng, float gain);
 
 /** Forward pass of x (B, in_dim), 1 <= B <= max_batch.  x is copied, so the
  *  caller may reuse its buffer.  Caches what backward needs.  Returns the
  *  output (B, out_dim), owned by m. */
-const float *prefrl_mlp_forward(PrefrlMlp *m, const float *x, int B);
+PREFRL_API const float *prefrl_mlp_forward(PrefrlMlp *m, const float *x, int B);
 
 /** Output (B, out_dim) of the last forward or JVP. (transfer none) */
-const float *prefrl_mlp_output(const PrefrlMlp *m);
+PREFRL_API const float *prefrl_mlp_output(const PrefrlMlp *m);
 
 /** Batch size of the last forward or JVP (0 before any). */
-int prefrl_mlp_batch(const PrefrlMlp *m);
+PREFRL_API int prefrl_mlp_batch(const PrefrlMlp *m);
 
 /** Backward pass for the last forward (or JVP): given dL/dout (B, out_dim),
  *  ADD dL/dparams into the gradient slab when `accumulate_param_grads` is
@@ -184,11 +185,11 @@ int prefrl_mlp_batch(const PrefrlMlp *m);
  *  the actor without disturbing the critic), and write dL/dx (B, in_dim)
  *  into `dx` (overwritten, not accumulated) unless it is NULL.  dout may be
  *  a buffer of m (prefrl_mlp_output() or the JVP's tangent); dx must not. */
-void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
-                         gboolean accumulate_param_grads);
+PREFRL_API void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
+                                    gboolean accumulate_param_grads);
 
 /** Set the gradient slab to zero. */
-void prefrl_mlp_zero_grad(PrefrlMlp *m);
+PREFRL_API void prefrl_mlp_zero_grad(PrefrlMlp *m);
 
 /** Forward-mode Jacobian-vector product along a parameter direction:
  *  returns d/dt f(x; params + t*dir) at t = 0, (B, out_dim), for the whole
@@ -198,26 +199,26 @@ void prefrl_mlp_zero_grad(PrefrlMlp *m);
  *  f(x) and prefrl_mlp_backward() is valid as after prefrl_mlp_forward().
  *  The returned tangent is owned by m and overwritten by the next
  *  forward/backward/JVP. */
-const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *dir);
+PREFRL_API const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *dir);
 
 /** Copy the parameters of src into dst (same shape). */
-void prefrl_mlp_copy_params(PrefrlMlp *dst, const PrefrlMlp *src);
+PREFRL_API void prefrl_mlp_copy_params(PrefrlMlp *dst, const PrefrlMlp *src);
 
 /** Polyak averaging target <- tau * src + (1 - tau) * target (same shape). */
-void prefrl_mlp_polyak(PrefrlMlp *target, const PrefrlMlp *src, float tau);
+PREFRL_API void prefrl_mlp_polyak(PrefrlMlp *target, const PrefrlMlp *src, float tau);
 
 /** Euclidean norm of the parameters. */
-double prefrl_mlp_param_norm(const PrefrlMlp *m);
+PREFRL_API double prefrl_mlp_param_norm(const PrefrlMlp *m);
 
 /** Euclidean norm of the gradients. */
-double prefrl_mlp_grad_norm(const PrefrlMlp *m);
+PREFRL_API double prefrl_mlp_grad_norm(const PrefrlMlp *m);
 
 /** Clip the gradient norm to max_norm (see prefrl_slab_clip_norm); returns
  *  the norm before clipping. */
-double prefrl_mlp_clip_grad_norm(PrefrlMlp *m, double max_norm);
+PREFRL_API double prefrl_mlp_clip_grad_norm(PrefrlMlp *m, double max_norm);
 
 /** SGD step on the parameters: params -= lr * grads. */
-void prefrl_mlp_sgd_step(PrefrlMlp *m, float lr);
+PREFRL_API void prefrl_mlp_sgd_step(PrefrlMlp *m, float lr);
 
 /* ------------------------------------------------------------------------ */
 /* ensembles */
@@ -229,47 +230,48 @@ typedef struct PrefrlEnsemble PrefrlEnsemble;
 
 /** Create K >= 1 members, each as prefrl_mlp_new(n_layers, dims, ...).
  *  (transfer full: free with prefrl_ensemble_free) */
-PrefrlEnsemble *prefrl_ensemble_new(int K, int n_layers, const int *dims,
-                                    PrefrlActivation hidden_act, PrefrlActivation output_act,
-                                    float leaky_slope, int max_batch, GError **error);
+PREFRL_API PrefrlEnsemble *prefrl_ensemble_new(int K, int n_layers, const int *dims,
+                                               PrefrlActivation hidden_act,
+                                               PrefrlActivation output_act, float leaky_slope,
+                                               int max_batch, GError **error);
 
 /** Free the ensemble and its members (NULL is ignored). */
-void prefrl_ensemble_free(PrefrlEnsemble *e);
+PREFRL_API void prefrl_ensemble_free(PrefrlEnsemble *e);
 
 /** Number of members K. */
-int prefrl_ensemble_size(const PrefrlEnsemble *e);
+PREFRL_API int prefrl_ensemble_size(const PrefrlEnsemble *e);
 
 /** Member k as an MLP whose slabs are views into the ensemble's slabs; it
  *  has its own workspaces, so members can be run, back-propagated and
  *  trained independently.  (transfer none: never free it) */
-PrefrlMlp *prefrl_ensemble_member(PrefrlEnsemble *e, int k);
+PREFRL_API PrefrlMlp *prefrl_ensemble_member(PrefrlEnsemble *e, int k);
 
 /** Total parameters K * P. */
-size_t prefrl_ensemble_n_params(const PrefrlEnsemble *e);
+PREFRL_API size_t prefrl_ensemble_n_params(const PrefrlEnsemble *e);
 /** The parameter slab of all members. (transfer none) */
-float *prefrl_ensemble_params(PrefrlEnsemble *e);
+PREFRL_API float *prefrl_ensemble_params(PrefrlEnsemble *e);
 /** The gradient slab of all members. (transfer none) */
-float *prefrl_ensemble_grads(PrefrlEnsemble *e);
+PREFRL_API float *prefrl_ensemble_grads(PrefrlEnsemble *e);
 
 /** Default (PyTorch) init of every member, member 0 first, from one stream. */
-void prefrl_ensemble_init_default(PrefrlEnsemble *e, PrefrlRng *rng);
+PREFRL_API void prefrl_ensemble_init_default(PrefrlEnsemble *e, PrefrlRng *rng);
 /** Orthogonal init of every member, member 0 first, from one stream. */
-void prefrl_ensemble_init_orthogonal(PrefrlEnsemble *e, PrefrlRng *rng, float hidden_gain,
-                                     float output_gain);
+PREFRL_API void prefrl_ensemble_init_orthogonal(PrefrlEnsemble *e, PrefrlRng *rng,
+                                                float hidden_gain, float output_gain);
 
 /** Forward every member on the same x (B, in_dim).  Returns (K, B, out_dim)
  *  owned by e (member k's rows at offset k*B*out_dim).  Each member's cache
  *  is left as after its own forward, so prefrl_mlp_backward() on any member
  *  is valid afterwards. */
-const float *prefrl_ensemble_forward(PrefrlEnsemble *e, const float *x, int B);
+PREFRL_API const float *prefrl_ensemble_forward(PrefrlEnsemble *e, const float *x, int B);
 
 /** Forward every member on x (B, in_dim) and write the member mean (B, out_dim)
  *  into `mean` (caller-owned).  Member outputs stay available as after
  *  prefrl_ensemble_forward(). */
-void prefrl_ensemble_forward_mean(PrefrlEnsemble *e, const float *x, int B, float *mean);
+PREFRL_API void prefrl_ensemble_forward_mean(PrefrlEnsemble *e, const float *x, int B, float *mean);
 
 /** Zero the gradients of all members. */
-void prefrl_ensemble_zero_grad(PrefrlEnsemble *e);
+PREFRL_API void prefrl_ensemble_zero_grad(PrefrlEnsemble *e);
 
 /* ------------------------------------------------------------------------ */
 /* optimisers */
@@ -283,29 +285,29 @@ typedef struct PrefrlAdam PrefrlAdam;
  *  The betas are double because, as in PyTorch, 1 - beta is formed in double
  *  before it meets float32 tensors (1.0f - 0.999f differs by 1e-5 relative).
  *  Moments start at zero.  (transfer full: free with prefrl_adam_free) */
-PrefrlAdam *prefrl_adam_new(size_t n, float lr, double beta1, double beta2, double eps);
+PREFRL_API PrefrlAdam *prefrl_adam_new(size_t n, float lr, double beta1, double beta2, double eps);
 
 /** Free (NULL is ignored). */
-void prefrl_adam_free(PrefrlAdam *a);
+PREFRL_API void prefrl_adam_free(PrefrlAdam *a);
 
 /** One Adam step on params[0..n) with grads[0..n). */
-void prefrl_adam_step(PrefrlAdam *a, float *params, const float *grads);
+PREFRL_API void prefrl_adam_step(PrefrlAdam *a, float *params, const float *grads);
 
 /** Zero the moments and the step counter (a fresh optimiser). */
-void prefrl_adam_reset(PrefrlAdam *a);
+PREFRL_API void prefrl_adam_reset(PrefrlAdam *a);
 
 /** Learning rate. */
-float prefrl_adam_get_lr(const PrefrlAdam *a);
+PREFRL_API float prefrl_adam_get_lr(const PrefrlAdam *a);
 /** Change the learning rate (takes effect at the next step). */
-void prefrl_adam_set_lr(PrefrlAdam *a, float lr);
+PREFRL_API void prefrl_adam_set_lr(PrefrlAdam *a, float lr);
 /** Number of steps taken. */
-int64_t prefrl_adam_steps(const PrefrlAdam *a);
+PREFRL_API int64_t prefrl_adam_steps(const PrefrlAdam *a);
 /** Slab size n. */
-size_t prefrl_adam_size(const PrefrlAdam *a);
+PREFRL_API size_t prefrl_adam_size(const PrefrlAdam *a);
 /** First-moment slab (n floats). (transfer none) */
-const float *prefrl_adam_m(const PrefrlAdam *a);
+PREFRL_API const float *prefrl_adam_m(const PrefrlAdam *a);
 /** Second-moment slab (n floats). (transfer none) */
-const float *prefrl_adam_v(const PrefrlAdam *a);
+PREFRL_API const float *prefrl_adam_v(const PrefrlAdam *a);
 
 /* ------------------------------------------------------------------------ */
 /* the SAC policy distribution: tanh-squashed diagonal Gaussian */
@@ -318,11 +320,11 @@ typedef struct PrefrlTanhGaussian PrefrlTanhGaussian;
  *  lo + (hi - lo)/2 * (tanh(raw) + 1), the SAC reference uses [-5, 2].
  *  Returns NULL (PREFRL_ERROR_CONFIG) for A or max_batch < 1 or lo >= hi.
  *  (transfer full: free with prefrl_tanh_gaussian_free) */
-PrefrlTanhGaussian *prefrl_tanh_gaussian_new(int A, int max_batch, float log_std_lo,
-                                             float log_std_hi, GError **error);
+PREFRL_API PrefrlTanhGaussian *prefrl_tanh_gaussian_new(int A, int max_batch, float log_std_lo,
+                                                        float log_std_hi, GError **error);
 
 /** Free (NULL is ignored). */
-void prefrl_tanh_gaussian_free(PrefrlTanhGaussian *g);
+PREFRL_API void prefrl_tanh_gaussian_free(PrefrlTanhGaussian *g);
 
 /** Reparameterised sample from outputs `out` (B, 2A) with caller noise eps
  *  (B, A) (standard normal, e.g. prefrl_rng_normal_fill): u = mu + sigma*eps,
@@ -330,38 +332,39 @@ void prefrl_tanh_gaussian_free(PrefrlTanhGaussian *g);
  *  log pi = sum_i [log N(u_i; mu_i, sigma_i) - 2(ln 2 - u_i - softplus(-2 u_i))]
  *  into `log_prob` (B) (either output may be NULL).  Caches what
  *  prefrl_tanh_gaussian_backward() needs. */
-void prefrl_tanh_gaussian_sample(PrefrlTanhGaussian *g, const float *out, const float *eps, int B,
-                                 float *action, float *log_prob);
+PREFRL_API void prefrl_tanh_gaussian_sample(PrefrlTanhGaussian *g, const float *out,
+                                            const float *eps, int B, float *action,
+                                            float *log_prob);
 
 /** Gradient through the last sample: given dL/daction (B, A) and
  *  dL/dlog_prob (B) (either may be NULL = zero), write dL/dout (B, 2A) into
  *  d_out (overwritten, not accumulated). */
-void prefrl_tanh_gaussian_backward(PrefrlTanhGaussian *g, const float *d_action,
-                                   const float *d_log_prob, float *d_out);
+PREFRL_API void prefrl_tanh_gaussian_backward(PrefrlTanhGaussian *g, const float *d_action,
+                                              const float *d_log_prob, float *d_out);
 
 /** Deterministic action tanh(mu) (B, A) from outputs (B, 2A). Does not touch
  *  the sample cache. */
-void prefrl_tanh_gaussian_mode(const PrefrlTanhGaussian *g, const float *out, int B,
-                               float *action);
+PREFRL_API void prefrl_tanh_gaussian_mode(const PrefrlTanhGaussian *g, const float *out, int B,
+                                          float *action);
 
 /** Entropy estimate -mean(log pi) of the last sample (SAC's actor_entropy). */
-double prefrl_tanh_gaussian_entropy(const PrefrlTanhGaussian *g);
+PREFRL_API double prefrl_tanh_gaussian_entropy(const PrefrlTanhGaussian *g);
 
 /** sigma (B, A) of the last sample, for logging. (transfer none) */
-const float *prefrl_tanh_gaussian_std(const PrefrlTanhGaussian *g);
+PREFRL_API const float *prefrl_tanh_gaussian_std(const PrefrlTanhGaussian *g);
 
 /** log pi (B) of the last sample. (transfer none) */
-const float *prefrl_tanh_gaussian_log_prob(const PrefrlTanhGaussian *g);
+PREFRL_API const float *prefrl_tanh_gaussian_log_prob(const PrefrlTanhGaussian *g);
 
 /** Action dimension A. */
-int prefrl_tanh_gaussian_dim(const PrefrlTanhGaussian *g);
+PREFRL_API int prefrl_tanh_gaussian_dim(const PrefrlTanhGaussian *g);
 
 /* ------------------------------------------------------------------------ */
 /* losses */
 
 /** Mean squared error mean_i (pred_i - target_i)^2 over n values; writes
  *  dL/dpred = 2 (pred - target) / n into dpred unless NULL. */
-double prefrl_loss_mse(const float *pred, const float *target, size_t n, float *dpred);
+PREFRL_API double prefrl_loss_mse(const float *pred, const float *target, size_t n, float *dpred);
 
 /** Bradley-Terry cross-entropy over n pairs of logits (z1_i, z2_i) (e.g. the
  *  summed segment rewards, paper eq. 1-2), P(second preferred) =
@@ -371,13 +374,13 @@ double prefrl_loss_mse(const float *pred, const float *target, size_t n, float *
  *  reference's train_soft_reward).  Returns the mean over pairs of
  *  -sum_j t_j log softmax(z)_j computed with log-sum-exp; writes dL/dz1,
  *  dL/dz2 (n each) unless NULL. */
-double prefrl_loss_bt(const float *z1, const float *z2, const int *labels, size_t n,
-                      float margin, float *dz1, float *dz2);
+PREFRL_API double prefrl_loss_bt(const float *z1, const float *z2, const int *labels, size_t n,
+                                 float margin, float *dz1, float *dz2);
 
 /** Fraction of pairs with argmax(z1, z2) == label (ties -> index 0, so a
  *  tie predicts "first preferred"; label -1 never matches), as the
  *  reference's accuracy. Returns 0 for n = 0. */
-double prefrl_bt_accuracy(const float *z1, const float *z2, const int *labels, size_t n);
+PREFRL_API double prefrl_bt_accuracy(const float *z1, const float *z2, const int *labels, size_t n);
 
 /* ------------------------------------------------------------------------ */
 /* save / load

@@ -15,21 +15,10 @@
 #include <glib.h>
 
 #include <prefrl/error.h>
+#include <prefrl/log.h>
 #include <prefrl/nn.h>
 
 G_BEGIN_DECLS
-
-/* ------------------------------------------------------------------------ */
-/* metrics */
-
-/** A metrics sink (opaque).  Values logged between two dumps are averaged,
- *  as B-Pref's logger does; keys follow B-Pref ("train_critic/loss",
- *  "train_actor/entropy", "train/batch_reward", ...), and the CSV column is
- *  the key with its "train/" or "train_" prefix dropped and "/" → "_". */
-typedef struct PrefrlLog PrefrlLog;
-
-/** Record one value of `key` (NULL log is ignored). */
-void prefrl_log_scalar(PrefrlLog *log, const char *key, double value);
 
 /* ------------------------------------------------------------------------ */
 /* agents */

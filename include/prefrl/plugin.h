@@ -25,6 +25,7 @@
 #include <prefrl/export.h>
 #include <prefrl/recipe.h>
 #include <prefrl/rng.h>
+#include <prefrl/schema.h>
 #include <prefrl/version.h>
 
 G_BEGIN_DECLS
@@ -184,17 +185,6 @@ PREFRL_API const char *prefrl_kind_name(PrefrlKind kind);
 /** Recipe key that selects the component of a kind: "task" for env, "name"
  *  otherwise. */
 PREFRL_API const char *prefrl_kind_selector(PrefrlKind kind);
-
-/* ------------------------------------------------------------------------ */
-/* checkpoint helpers for save/load hooks */
-
-/** Append a random stream to a checkpoint under `tag` (the owner's name). */
-PREFRL_API void prefrl_rng_save(const PrefrlRng *rng, const char *tag, PrefrlCkpt *out);
-
-/** Read a stream written by prefrl_rng_save with the same tag; a different
- *  tag or a short read is the stream's format error and leaves *rng
- *  unchanged. */
-PREFRL_API void prefrl_rng_load(PrefrlRng *rng, const char *tag, PrefrlCkpt *in);
 
 G_END_DECLS
 

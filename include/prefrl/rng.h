@@ -11,6 +11,9 @@
 #include <stdint.h>
 #include <stddef.h>
 
+#include <prefrl/ckpt.h>
+#include <prefrl/export.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -25,31 +28,40 @@ typedef struct PrefrlRng {
 
 /** Seed `rng` for the stream called `name` of master seed `seed`.
  *  Different names give statistically independent streams. */
-void prefrl_rng_init(PrefrlRng *rng, uint64_t seed, const char *name);
+PREFRL_API void prefrl_rng_init(PrefrlRng *rng, uint64_t seed, const char *name);
 
 /** Derive a child stream `name` from a parent stream without advancing the parent. */
-void prefrl_rng_derive(const PrefrlRng *parent, const char *name, PrefrlRng *child);
+PREFRL_API void prefrl_rng_derive(const PrefrlRng *parent, const char *name, PrefrlRng *child);
 
 /** Next 64 random bits. */
-uint64_t prefrl_rng_u64(PrefrlRng *rng);
+PREFRL_API uint64_t prefrl_rng_u64(PrefrlRng *rng);
 
 /** Uniform double in [0, 1) with 53 random bits. */
-double prefrl_rng_uniform(PrefrlRng *rng);
+PREFRL_API double prefrl_rng_uniform(PrefrlRng *rng);
 
 /** Uniform double in [lo, hi). */
-double prefrl_rng_range(PrefrlRng *rng, double lo, double hi);
+PREFRL_API double prefrl_rng_range(PrefrlRng *rng, double lo, double hi);
 
 /** Uniform integer in [0, n), unbiased (n > 0). */
-uint64_t prefrl_rng_below(PrefrlRng *rng, uint64_t n);
+PREFRL_API uint64_t prefrl_rng_below(PrefrlRng *rng, uint64_t n);
 
 /** Standard normal deviate (Box-Muller, polar form). */
-double prefrl_rng_normal(PrefrlRng *rng);
+PREFRL_API double prefrl_rng_normal(PrefrlRng *rng);
 
 /** Fill `out[0..n)` with standard normal floats. */
-void prefrl_rng_normal_fill(PrefrlRng *rng, float *out, size_t n);
+PREFRL_API void prefrl_rng_normal_fill(PrefrlRng *rng, float *out, size_t n);
 
 /** Random permutation of 0..n-1 into `perm` (Fisher-Yates). */
-void prefrl_rng_permutation(PrefrlRng *rng, size_t *perm, size_t n);
+PREFRL_API void prefrl_rng_permutation(PrefrlRng *rng, size_t *perm, size_t n);
+
+/** Append a random stream to a checkpoint under `tag` (the owner's name), for
+ *  components' save hooks. */
+PREFRL_API void prefrl_rng_save(const PrefrlRng *rng, const char *tag, PrefrlCkpt *out);
+
+/** Read a stream written by prefrl_rng_save with the same tag; a different
+ *  tag or a short read is the stream's format error and leaves *rng
+ *  unchanged. */
+PREFRL_API void prefrl_rng_load(PrefrlRng *rng, const char *tag, PrefrlCkpt *in);
 
 #ifdef __cplusplus
 }

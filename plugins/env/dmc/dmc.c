@@ -20,7 +20,6 @@
 #include <prefrl/mjenv.h>
 #include <prefrl/plugin.h>
 
-#define DMC_SRC_SUBDIR "plugins/env/dmc/models"
 #define DMC_MAX_ITEMS 32
 
 typedef struct DmcEnv DmcEnv;
@@ -28,7 +27,7 @@ typedef struct DmcEnv DmcEnv;
 /* One task: its model, control timestep, task constant and callbacks. */
 typedef struct DmcTask {
     const char *name;
-    const char *model_file;   /* bundled model, under DMC_SRC_SUBDIR / the model dir */
+    const char *model_file;   /* bundled model (prefrl_mj_find_model) */
     double control_dt;        /* seconds per control step; 0 = one physics step */
     double constant;          /* target speed (m/s) or target size (m) */
     /* resolve names and set obs_dim */
@@ -554,8 +553,8 @@ static void *dmc_create(const DmcTask *task, const PrefrlNode *params, const Pre
     e->rng = ctx->rng;
     e->episode_length = (int)prefrl_param_int(params, "episode_length");
     e->action_repeat = (int)prefrl_param_int(params, "action_repeat");
-    e->path = prefrl_mj_resolve_model(prefrl_param_string(params, "model"), DMC_SRC_SUBDIR,
-                                      task->model_file, error);
+    e->path = prefrl_mj_resolve_model(prefrl_param_string(params, "model"), task->model_file,
+                                      error);
     if (e->path == NULL)
         goto fail;
     e->label = g_path_get_basename(e->path);

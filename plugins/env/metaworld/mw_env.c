@@ -95,8 +95,7 @@ MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng
     env->obj_body = env->obj_site = env->static_body = env->goal_site = -1;
     env->obj2_body = env->joint_qadr = env->free_qadr = env->free_dadr = -1;
 
-    env->model_path = prefrl_mj_resolve_model(opt->model, "plugins/env/metaworld/models",
-                                              task->model_file, error);
+    env->model_path = prefrl_mj_resolve_model(opt->model, task->model_file, error);
     if (env->model_path == NULL)
         goto fail;
     env->m = prefrl_mj_load_model(env->model_path, error);
