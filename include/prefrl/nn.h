@@ -63,7 +63,7 @@ PREFRL_API int prefrl_nn_get_threads(void);
  *  functions have issued in this process so far, from every thread.  The
  *  difference of two readings is the work done in between, e.g. by one
  *  agent update (bias, activation and optimiser passes are not counted). */
-uint64_t prefrl_nn_flops(void);
+PREFRL_API uint64_t prefrl_nn_flops(void);
 
 /* ------------------------------------------------------------------------ */
 /* flat slab helpers (parameters, gradients, directions) */
