@@ -33,9 +33,9 @@ typedef struct {
 
 static const PrefrlCliUsage plugins_usage = {
     "plugins", NULL, "List the installed components by kind, with their one-line summaries.",
-    "Components come from the plugin files found on the search path: the build tree or the\n"
-    "install directory, then each directory of $PREFRL_PLUGIN_PATH (':'-separated).  Files\n"
-    "that fail to load are reported as warnings."};
+    "Components come from the plugin files found on the search path: each directory of\n"
+    "$PREFRL_PLUGIN_PATH (':'-separated), then the install directory.  Files that fail to\n"
+    "load are reported as warnings."};
 
 static int cmd_plugins(int argc, char **argv)
 {
