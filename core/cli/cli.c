@@ -29,9 +29,10 @@ int prefrl_cli_usage_error(const PrefrlCliUsage *usage, const char *fmt, ...)
     /* GLib's own messages start with a capital ("Unknown option --x") */
     if (msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' && msg[1] <= 'z')
         msg[0] = (char)(msg[0] - 'A' + 'a');
-    fprintf(stderr, "prefrl: error: %s (usage: prefrl %s [OPTION...]%s%s; see 'prefrl %s --help')\n",
-            msg, usage->name, usage->parameters ? " " : "",
-            usage->parameters ? usage->parameters : "", usage->name);
+    fprintf(stderr,
+            "prefrl: error: %s (usage: prefrl %s [OPTION...]%s%s; see 'prefrl %s --help')\n", msg,
+            usage->name, usage->parameters ? " " : "", usage->parameters ? usage->parameters : "",
+            usage->name);
     g_free(msg);
     return 2;
 }
