@@ -1,7 +1,10 @@
 #!/bin/sh
 # Install the Debian packages prefrl needs (when missing) and build it in
 # _build/.  Idempotent: a second run with everything in place only runs make.
-# Usage: scripts/setup.sh [extra configure arguments]
+# Usage: scripts/setup.sh [configure arguments]
+# Arguments (re)configure _build/ with them, e.g. an install prefix:
+#   scripts/setup.sh --prefix=/opt/prefrl && make -C _build install
+# Without arguments the arguments of the last configure are kept.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -27,7 +30,10 @@ fi
 scripts/autogen.sh
 mkdir -p _build
 cd _build
-if [ ! -f Makefile ] || [ ../configure -nt Makefile ]; then
+if [ $# -gt 0 ] || [ ! -f config.status ]; then
     ../configure -q --enable-silent-rules "$@"
+elif [ ../configure -nt config.status ]; then
+    ./config.status --recheck >/dev/null
+    ./config.status -q
 fi
 make -s -j"$(nproc)"

@@ -8,8 +8,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top/_build"
 status=0
 make -s -j"$(nproc)" check || status=$?
-for log in tests/*.log; do
-    [ -f "$log" ] && grep -h -E '^[0-9]+%: Checks' "$log" | sed "s|^|$log: |"
+# each Check suite's summary line (the logs sit beside the tests, in subfolders too)
+find tests -name '*.log' | sort | while read -r log; do
+    grep -h -E '^[0-9]+%: Checks' "$log" | sed "s|^|$log: |"
 done
 if [ $status -ne 0 ]; then
     cat test-suite.log 2>/dev/null || true

@@ -4,7 +4,7 @@
  * includes sac.c for the layout of its state, so it can read the networks,
  * targets, temperature and stream.  Gradients are checked against central
  * finite differences of an independent double-precision evaluation of the
- * losses of algorithms.md §1.3, with the same policy noise. */
+ * losses of docs/agents.md (SAC, one update), with the same policy noise. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

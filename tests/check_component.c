@@ -2,8 +2,9 @@
  * no core header): created by kind and name from the default registry with
  * overrides or a map, defaults filled in and values validated, seeded as in
  * a run; driven through their ops; saved, loaded into a fresh instance and
- * compared; damaged files and missing hooks refused.  The components come
- * from the fixture plugins (PREFRL_PLUGIN_PATH points at them). */
+ * compared; damaged files, other components' files and missing hooks
+ * refused.  The components come from the fixture plugins and the built-in
+ * sampler plugin (PREFRL_PLUGIN_PATH points at them). */
 #include <string.h>
 #include <glib/gstdio.h>
 #include <prefrl/component.h>
@@ -12,7 +13,8 @@
 
 static void use_fixtures(void)
 {
-    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs", TRUE);
+    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs:" TEST_BUILDDIR "/../plugins",
+             TRUE);
 }
 
 static const PrefrlEnvInfo env2x1 = {.struct_size = sizeof(PrefrlEnvInfo), .obs_dim = 2,
@@ -214,6 +216,42 @@ START_TEST(test_save_load)
 }
 END_TEST
 
+/* a built-in component: the uniform sampler's draws continue from a loaded state */
+START_TEST(test_builtin_sampler)
+{
+    char *path = g_build_filename(g_get_tmp_dir(), "prefrl-check-sampler.bin", NULL);
+    GError *err = NULL;
+    PrefrlInstance *a = prefrl_instance_create(PREFRL_KIND_SAMPLER, "uniform", NULL, 1, &env2x1,
+                                               &err);
+    ck_assert_msg(a != NULL, "%s", err ? err->message : "");
+    PrefrlInstance *b = prefrl_instance_create(PREFRL_KIND_SAMPLER, "uniform", NULL, 2, &env2x1,
+                                               &err);
+    ck_assert_msg(b != NULL, "%s", err ? err->message : "");
+    const PrefrlSamplerOps *ops = prefrl_instance_ops(a);
+    PrefrlCandidates c = {.n = 40, .H = 1, .obs_dim = 2, .act_dim = 1};
+    int ca[5], cb[5];
+    ck_assert(ops->select(prefrl_instance_self(a), &c, 5, ca, &err));
+    ck_assert_msg(prefrl_instance_save(a, path, &err), "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_instance_load(b, path, &err), "%s", err ? err->message : "");
+    for (int round = 0; round < 3; round++) {
+        ck_assert(ops->select(prefrl_instance_self(a), &c, 5, ca, &err));
+        ck_assert(ops->select(prefrl_instance_self(b), &c, 5, cb, &err));
+        ck_assert_mem_eq(ca, cb, sizeof ca);
+    }
+    /* a file of another component is refused by name */
+    PrefrlInstance *r = linear(NULL);
+    ck_assert(!prefrl_instance_load(r, path, &err));
+    ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_FORMAT));
+    ck_assert_msg(g_str_has_prefix(err->message, path), "%s", err->message);
+    g_clear_error(&err);
+    prefrl_instance_free(r);
+    prefrl_instance_free(a);
+    prefrl_instance_free(b);
+    g_unlink(path);
+    g_free(path);
+}
+END_TEST
+
 Suite *component_suite(void)
 {
     Suite *s = suite_create("component");
@@ -223,6 +261,7 @@ Suite *component_suite(void)
     tcase_add_test(tc, test_seeded_as_in_a_run);
     tcase_add_test(tc, test_from_map);
     tcase_add_test(tc, test_save_load);
+    tcase_add_test(tc, test_builtin_sampler);
     suite_add_tcase(s, tc);
     TCase *errs = tcase_create("errors");
     tcase_add_checked_fixture(errs, use_fixtures, NULL);

@@ -146,7 +146,7 @@ START_TEST(test_determinism)
 }
 END_TEST
 
-/* placement ranges of the reference (environments.md §8), over many resets */
+/* placement ranges of the original (docs/environments.md), over many resets */
 START_TEST(test_randomisation)
 {
     static const struct {
@@ -782,7 +782,7 @@ END_TEST
 
 START_TEST(test_model_physics)
 {
-    /* masses and joint ranges of the reference (environments.md §7) */
+    /* masses and scene options of the original (docs/environments.md) */
     static const struct {
         const char *task, *body;
         double mass;

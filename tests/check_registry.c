@@ -3,11 +3,16 @@
  * runs; a plugin with a newer, longer table, an ABI mismatch, a shared
  * object without the entry symbol and a corrupt file each give their
  * precise error; the ABI structs keep their layout. */
+#include "config.h"
+#include <math.h>
 #include <stddef.h>
 #include <string.h>
 #include <glib/gstdio.h>
 #include <prefrl/pbrl.h>
+#include "host/recipe.h"
 #include "host/registry.h"
+#include "pbrl/run_params.h"
+#include "pbrl/trainer.h"
 #include "check_suites.h"
 
 START_TEST(test_good_plugin)
@@ -118,6 +123,50 @@ START_TEST(test_older_plugin)
     ck_assert_float_eq(r[0], 4.5f);
     prefrl_instance_free(reward);
     prefrl_instance_free(env);
+    prefrl_registry_free(reg);
+}
+END_TEST
+
+/* the trainer runs with the older plugin's reward learner: every op it
+ * looks up past that table's end (batch_reward, meta_period) reads NULL */
+START_TEST(test_older_plugin_trains)
+{
+    static const char recipe[] = "seed: 2\n"
+                                 "trainer:\n"
+                                 "  num_train_steps: 300\n"
+                                 "  num_seed_steps: 20\n"
+                                 "  num_unsup_steps: 20\n"
+                                 "  eval_frequency: 300\n"
+                                 "  num_eval_episodes: 2\n"
+                                 "  checkpoint_frequency: 0\n"
+                                 "  max_feedback: 20\n"
+                                 "  reward_batch: 5\n"
+                                 "  num_interact: 50\n"
+                                 "  segment: 3\n"
+                                 "  reset_update: 2\n"
+                                 "env: {task: fixture_old_counter, episode_length: 10}\n"
+                                 "agent: {name: fixture_probe, batch_size: 8}\n"
+                                 "reward: {name: fixture_old_linear}\n"
+                                 "sampler: {name: uniform}\n"
+                                 "teacher: {name: scripted}\n";
+    const char *const files[] = {FIXTURE_OLD, FIXTURE_PBRL, PLUGIN_SAMPLERS, PLUGIN_TEACHER};
+    PrefrlRegistry *reg = prefrl_registry_new();
+    GError *err = NULL;
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++)
+        ck_assert_msg(prefrl_registry_load_file(reg, files[i], &err), "%s",
+                      err ? err->message : "");
+    PrefrlNode *root = prefrl_recipe_parse_string(recipe, strlen(recipe), "old.yaml", &err);
+    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_recipe_resolve(root, reg, &prefrl_run_keys,
+                                        prefrl_trainer_required_kinds(), &err),
+                  "%s", err ? err->message : "");
+    PrefrlTrainer *t = prefrl_trainer_new(root, reg, NULL, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 20);
+    ck_assert(isfinite(prefrl_trainer_last_eval(t)));
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
     prefrl_registry_free(reg);
 }
 END_TEST
@@ -266,6 +315,7 @@ Suite *registry_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_good_plugin);
     tcase_add_test(tc, test_older_plugin);
+    tcase_add_test(tc, test_older_plugin_trains);
     tcase_add_test(tc, test_abi_layout);
     tcase_add_test(tc, test_scan_path);
     suite_add_tcase(s, tc);

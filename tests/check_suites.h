@@ -16,6 +16,12 @@ Suite *cli_suite(void);
 #define FIXTURE_NOSYM TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-nosym.so"
 #define FIXTURE_OLD TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-old.so"
 #define FIXTURE_NEWER TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-newer.so"
+#define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
+/* built-in plugins some core tests run with */
+#define PLUGIN_SAMPLERS \
+    TEST_BUILDDIR "/../plugins/sampler/standard/.libs/prefrl-sampler-standard.so"
+#define PLUGIN_TEACHER \
+    TEST_BUILDDIR "/../plugins/teacher/scripted/.libs/prefrl-teacher-scripted.so"
 #define RECIPES TEST_SRCDIR "/recipes/"
 
 #endif

@@ -115,7 +115,7 @@ static gint64 mtime_ns(const char *sweep, const char *cell, const char *file)
 
 static PrefrlRegistry *registry(void)
 {
-    return prefrl_registry_default(); /* PREFRL_PLUGIN_PATH points at the fixture plugin */
+    return prefrl_registry_default(); /* PREFRL_PLUGIN_PATH: the fixture plugin first */
 }
 
 /* ---- grids --------------------------------------------------------------------------- */
@@ -874,7 +874,11 @@ static Suite *sweep_suite(void)
 
 int main(void)
 {
-    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs", TRUE);
+    /* the fixture plugin, then the build tree's plugins (the test environment) */
+    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/fixtures/.libs",
+                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
+    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
+    g_free(path);
     SRunner *sr = srunner_create(sweep_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

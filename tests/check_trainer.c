@@ -1,7 +1,8 @@
 /* The PbRL trainer end to end on small problems: the true reward never
  * reaches the agent, the query schedule and budget, same seed → same
- * outputs, and learning: SAC with the true reward and PEBBLE with a small
- * label budget beat a random policy by a clear margin. */
+ * outputs, resuming, the run directory, and learning: SAC with the true
+ * reward and PEBBLE with a small label budget beat a random policy by a
+ * clear margin. */
 #include <math.h>
 #include <signal.h>
 #include <string.h>
@@ -12,6 +13,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "pbrl/rundir.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
 
@@ -287,10 +289,18 @@ static void check_resume_matches(const char *name, const char *const *reward)
     g_clear_error(&err);
     prefrl_trainer_free(t);
 
+    /* a crash between the checkpoint swap's two renames left only
+     * checkpoint.old/: the resumed run starts from it */
+    char *ck = prefrl_rundir_path(b, PREFRL_RUN_CHECKPOINT);
+    char *ck_old = prefrl_rundir_path(b, PREFRL_RUN_CHECKPOINT_OLD);
+    ck_assert(rename(ck, ck_old) == 0);
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
     prefrl_trainer_free(t);
+    ck_assert(g_file_test(ck, G_FILE_TEST_IS_DIR) && !g_file_test(ck_old, G_FILE_TEST_EXISTS));
+    g_free(ck);
+    g_free(ck_old);
 
     const char *files[] = {"eval.csv", "labels.csv", "reward.csv", "prefs.bin", "train.csv"};
     for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
@@ -501,12 +511,122 @@ START_TEST(test_recipe_errors)
 }
 END_TEST
 
+/* the run directory: names, status protocol, config.yaml, checkpoint swap */
+START_TEST(test_rundir_status)
+{
+    char *dir = pbrl_test_run_dir("rundir-status");
+    char *text = NULL;
+    ck_assert_int_eq(prefrl_rundir_status(dir, &text), PREFRL_STATUS_NONE);
+    ck_assert_ptr_null(text);
+    const PrefrlRunStatus all[] = {PREFRL_STATUS_RUNNING, PREFRL_STATUS_DONE,
+                                   PREFRL_STATUS_INTERRUPTED, PREFRL_STATUS_FAILED};
+    for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
+        ck_assert(prefrl_rundir_set_status(dir, all[i], NULL));
+        ck_assert_int_eq(prefrl_rundir_status(dir, &text), all[i]);
+        ck_assert_str_eq(text, prefrl_run_status_name(all[i]));
+        g_free(text);
+    }
+    /* one word and a newline, as scripts and sweeps read it */
+    char *file = pbrl_test_slurp(dir, "status");
+    ck_assert_str_eq(file, "failed\n");
+    g_free(file);
+    char *path = prefrl_rundir_path(dir, PREFRL_RUN_STATUS);
+    ck_assert_str_eq(path + strlen(dir), "/status");
+    ck_assert(g_file_set_contents(path, "  paused \n", -1, NULL));
+    ck_assert_int_eq(prefrl_rundir_status(dir, &text), PREFRL_STATUS_UNKNOWN);
+    ck_assert_str_eq(text, "paused");
+    g_free(text);
+    g_free(path);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_rundir_config)
+{
+    char *dir = pbrl_test_run_dir("rundir-config");
+    GError *err = NULL;
+    ck_assert(!prefrl_rundir_is_run(dir));
+    ck_assert_ptr_null(prefrl_rundir_read_config(dir, &err));
+    ck_assert_msg(g_str_has_suffix(err->message, "is not a run directory (no config.yaml)"), "%s",
+                  err->message);
+    g_clear_error(&err);
+    PrefrlNode *root = recipe(SAC, PEBBLE, NULL);
+    ck_assert(prefrl_rundir_write_config(dir, root, pbrl_test_registry(), &err));
+    ck_assert(prefrl_rundir_is_run(dir));
+    char *text = pbrl_test_slurp(dir, "config.yaml");
+    ck_assert(g_str_has_prefix(text, "# resolved by prefrl "));
+    ck_assert_ptr_nonnull(strstr(text, "# reward/pebble from "));
+    g_free(text);
+    /* it reads back as the recipe it was written from */
+    PrefrlNode *back = prefrl_rundir_read_config(dir, &err);
+    ck_assert_msg(back != NULL, "%s", err ? err->message : "");
+    char *a = prefrl_recipe_to_yaml(root), *b = prefrl_recipe_to_yaml(back);
+    ck_assert_str_eq(a, b);
+    g_free(a);
+    g_free(b);
+    prefrl_node_free(back);
+    prefrl_node_free(root);
+    g_free(dir);
+}
+END_TEST
+
+START_TEST(test_rundir_checkpoint_swap)
+{
+    char *dir = pbrl_test_run_dir("rundir-swap");
+    GError *err = NULL;
+    ck_assert(!prefrl_rundir_has_checkpoint(dir));
+    for (int round = 1; round <= 2; round++) {
+        char *fresh = prefrl_rundir_checkpoint_begin(dir, &err);
+        ck_assert_msg(fresh != NULL, "%s", err ? err->message : "");
+        ck_assert(g_str_has_suffix(fresh, "/checkpoint.new"));
+        char *state = prefrl_rundir_checkpoint_part(fresh, PREFRL_RUN_TRAINER_STATE);
+        ck_assert(g_str_has_suffix(state, "/checkpoint.new/trainer.bin"));
+        char *bytes = g_strdup_printf("%d", round);
+        ck_assert(g_file_set_contents(state, bytes, -1, NULL));
+        ck_assert(prefrl_rundir_checkpoint_commit(dir, &err));
+        g_free(bytes);
+        g_free(state);
+        g_free(fresh);
+    }
+    /* only checkpoint/ remains, holding the second */
+    char *ck = prefrl_rundir_path(dir, PREFRL_RUN_CHECKPOINT);
+    char *fresh = prefrl_rundir_path(dir, PREFRL_RUN_CHECKPOINT_NEW);
+    char *old = prefrl_rundir_path(dir, PREFRL_RUN_CHECKPOINT_OLD);
+    ck_assert(!g_file_test(fresh, G_FILE_TEST_EXISTS) && !g_file_test(old, G_FILE_TEST_EXISTS));
+    char *state = prefrl_rundir_checkpoint_file(dir, PREFRL_RUN_TRAINER_STATE), *bytes;
+    ck_assert(g_file_get_contents(state, &bytes, NULL, NULL));
+    ck_assert_str_eq(bytes, "2");
+    g_free(bytes);
+    ck_assert(prefrl_rundir_has_checkpoint(dir));
+    /* an unfinished checkpoint.new/ is discarded */
+    g_free(prefrl_rundir_checkpoint_begin(dir, NULL));
+    prefrl_rundir_checkpoint_discard(dir);
+    ck_assert(!g_file_test(fresh, G_FILE_TEST_EXISTS));
+    /* after a crash between the two renames, checkpoint.old/ is found and
+     * renamed back */
+    ck_assert(rename(ck, old) == 0);
+    ck_assert(prefrl_rundir_has_checkpoint(dir));
+    char *latest = prefrl_rundir_checkpoint_latest(dir);
+    ck_assert_str_eq(latest, ck);
+    ck_assert(g_file_test(state, G_FILE_TEST_EXISTS));
+    g_free(latest);
+    g_free(state);
+    g_free(old);
+    g_free(fresh);
+    g_free(ck);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *trainer_suite(void)
 {
     Suite *s = suite_create("trainer");
     TCase *tc = tcase_create("core");
     tcase_set_timeout(tc, 600);
     tcase_add_test(tc, test_log_columns);
+    tcase_add_test(tc, test_rundir_status);
+    tcase_add_test(tc, test_rundir_config);
+    tcase_add_test(tc, test_rundir_checkpoint_swap);
     tcase_add_test(tc, test_q_errors);
     tcase_add_test(tc, test_recipe_errors);
     tcase_add_test(tc, test_true_reward_hidden);

@@ -59,6 +59,11 @@ endif
 clean-local:
 	rm -rf tests/trainer-runs
 
+# the docs' relative links resolve, and no file names a note outside the
+# repository (scripts/check-doc-links.sh; docs/testing.md)
+TESTS += scripts/check-doc-links.sh
+EXTRA_DIST += scripts/check-doc-links.sh
+
 # the NN library
 if HAVE_CHECK
 check_PROGRAMS += tests/check_nn
@@ -77,3 +82,8 @@ tests_check_sweep_SOURCES = tests/check_sweep.c
 tests_check_sweep_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
 tests_check_sweep_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
 endif
+
+# a reward learner built out of tree (docs/examples/my_reward.c) against an
+# installed prefix through pkg-config, trained with the installed prefrl
+TESTS += tests/plugins/reward/outoftree.sh
+EXTRA_DIST += tests/plugins/reward/outoftree.sh

@@ -15,6 +15,7 @@ pkginclude_HEADERS += \
 libprefrl_la_SOURCES += \
 	core/host/error.c \
 	core/host/rng.c \
+	core/host/plugin.c \
 	core/host/recipe.c core/host/recipe.h \
 	core/host/schema.c core/host/schema.h \
 	core/host/registry.c core/host/registry.h \

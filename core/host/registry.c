@@ -31,26 +31,6 @@ struct PrefrlRegistry {
     GHashTable *loaded;   /* canonical paths already loaded */
 };
 
-static const char *const kind_names[] = {NULL, "env", "agent", "reward", "sampler", "teacher"};
-
-const char *prefrl_kind_name(PrefrlKind kind)
-{
-    return kind >= 1 && kind <= PREFRL_N_KINDS ? kind_names[kind] : "?";
-}
-
-const char *prefrl_kind_selector(PrefrlKind kind)
-{
-    return kind == PREFRL_KIND_ENV ? "task" : "name";
-}
-
-PrefrlKind prefrl_kind_from_name(const char *name)
-{
-    for (int k = 1; k <= PREFRL_N_KINDS; k++)
-        if (!g_strcmp0(name, kind_names[k]))
-            return k;
-    return 0;
-}
-
 static void entry_free(Entry *e)
 {
     g_free(e->ops);

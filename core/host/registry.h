@@ -34,7 +34,9 @@ gboolean prefrl_registry_load_file(PrefrlRegistry *reg, const char *path, GError
 PrefrlRegistry *prefrl_registry_default(void);
 
 /** Component `name` of `kind`, or NULL with an error listing the valid names
- *  (and the nearest one). */
+ *  (and the nearest one).  Every descriptor the registry hands out is its
+ *  own full-size copy, with the ops table copied likewise: fields the plugin
+ *  was built without read as NULL (transfer none). */
 const PrefrlComponent *prefrl_registry_find(PrefrlRegistry *reg, PrefrlKind kind,
                                             const char *name, GError **error);
 
@@ -46,9 +48,6 @@ const char *prefrl_registry_component_path(PrefrlRegistry *reg, const PrefrlComp
 
 /** Messages of plugin files that failed to load during a non-strict scan. */
 const GPtrArray *prefrl_registry_failures(PrefrlRegistry *reg);
-
-/** Kind from its recipe name ("env", "agent", ...); 0 if unknown. */
-PrefrlKind prefrl_kind_from_name(const char *name);
 
 /* ---- recipe resolution (resolve.c) ---------------------------------------- */
 

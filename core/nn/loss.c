@@ -1,6 +1,6 @@
 /* Losses with their gradients: mean-squared error (SAC critics) and the
  * Bradley-Terry cross-entropy over two logits per segment pair (paper eq.
- * 1-2; reference §3 train_reward / train_soft_reward), computed with
+ * 1-2; B-Pref's train_reward / train_soft_reward), computed with
  * log-sum-exp in double so large logit gaps neither overflow nor lose the
  * gradient. */
 #include <math.h>

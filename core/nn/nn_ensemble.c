@@ -1,5 +1,5 @@
 /* Ensembles of K same-shaped MLPs in one parameter slab (the reward models of
- * PEBBLE/SURF/MRN: K = 3, one Adam over all members, reference §3).
+ * PEBBLE/SURF/MRN: K = 3, one Adam over all members; docs/reward-learners.md).
  *
  * Members are ordinary PrefrlMlp views into the shared slabs with their own
  * workspaces, and the ensemble forward runs them one after the other.

@@ -1,4 +1,4 @@
-/* Orthogonal initialisation (torch.nn.init.orthogonal_), reference §1.2/§9.
+/* Orthogonal initialisation (torch.nn.init.orthogonal_), as SAC and PPO use it.
  *
  * torch draws a (rows, cols) standard normal matrix, transposes it when
  * rows < cols so that it is tall, takes its QR factorisation, multiplies the

@@ -1,4 +1,4 @@
-/* The SAC policy distribution (reference §1.2): a diagonal Gaussian over
+/* The SAC policy distribution (docs/agents.md, SAC): a diagonal Gaussian over
  * pre-squash actions u, squashed by tanh.
  *   actor output (B, 2A) = mu || raw,  log sigma = lo + (hi - lo)/2 (tanh(raw) + 1)
  *   u = mu + sigma * eps,  a = tanh(u)

@@ -1,5 +1,5 @@
 /* Trainer-side data: replay buffer, episode store, preference buffer and the
- * state-entropy intrinsic reward (PEBBLE, algorithms.md §2-§4). */
+ * state-entropy intrinsic reward (PEBBLE; docs/training-loop.md). */
 #include "config.h"
 #include <cblas.h>
 #include <math.h>

@@ -67,7 +67,7 @@ void prefrl_prefs_add(PrefrlPrefBuffer *p, const float *seg1, const float *seg2,
 /** PEBBLE's state entropy: distance from each batch observation to its k-th
  *  nearest neighbour among all replay observations, normalised by a running
  *  standard deviation updated as the reference does (including its mean-update
- *  slip, see algorithms.md §2). */
+ *  slip, see docs/training-loop.md). */
 typedef struct {
     int k;
     double mean, var, count;       /* running statistics */

@@ -16,7 +16,7 @@
  *  - Pointers returned by forward/JVP are owned by the network and stay
  *    valid until the next forward, backward or JVP call on that network.
  *
- * MRN's meta-gradient (see shared/DESIGN.md) is one forward-mode JVP of the
+ * MRN's meta-gradient (docs/reward-learners.md, MRN) is one forward-mode JVP of the
  * critic along a direction in parameter space: prefrl_mlp_jvp(). */
 #ifndef PREFRL_NN_H
 #define PREFRL_NN_H

@@ -36,7 +36,7 @@ typedef struct PrefrlBatch {
     const float *not_done_no_max; /* (B) 0 only at true terminations: the bootstrap mask */
     /** (B) or NULL: the bootstrapped value V̄(s') already drawn for this batch
      *  through the critic view (MRN's meta step and the update after it share
-     *  one V̄, algorithms.md §7 step 9); an agent with a critic view uses it
+     *  one V̄, see docs/reward-learners.md); an agent with a critic view uses it
      *  instead of drawing a' again. */
     const float *next_value;
 } PrefrlBatch;

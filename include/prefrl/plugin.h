@@ -186,6 +186,9 @@ PREFRL_API const char *prefrl_kind_name(PrefrlKind kind);
  *  otherwise. */
 PREFRL_API const char *prefrl_kind_selector(PrefrlKind kind);
 
+/** Kind from its recipe name ("env", "agent", ...); 0 if unknown. */
+PREFRL_API PrefrlKind prefrl_kind_from_name(const char *name);
+
 G_END_DECLS
 
 #endif

@@ -12,6 +12,9 @@
 # Run by `make check` with abs_top_srcdir, abs_top_builddir and MAKE set.
 set -eu
 : "${abs_top_srcdir:?}" "${abs_top_builddir:?}"
+# as the compiler saw them: without "..", so that the search below matches
+abs_top_srcdir=$(cd "$abs_top_srcdir" && pwd)
+abs_top_builddir=$(cd "$abs_top_builddir" && pwd)
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/prefrl-install.XXXXXX")
 trap 'chmod -R u+w "$tmp" 2>/dev/null; rm -rf "$tmp"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }

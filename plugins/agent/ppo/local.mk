@@ -1,4 +1,4 @@
-# PPO agent (PrefPPO, algorithms.md §9): prefrl-agent-ppo.so and its tests.
+# PPO agent (PrefPPO, docs/agents.md): prefrl-agent-ppo.so and its tests.
 plugin_LTLIBRARIES += plugins/agent/ppo/prefrl-agent-ppo.la
 plugins_agent_ppo_prefrl_agent_ppo_la_SOURCES = plugins/agent/ppo/ppo.c
 plugins_agent_ppo_prefrl_agent_ppo_la_CFLAGS = $(PLUGIN_CFLAGS)

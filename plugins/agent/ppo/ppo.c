@@ -1,5 +1,5 @@
 /* agent/ppo: PPO-clip with generalised state-dependent exploration, as
- * B-Pref's PrefPPO runs Stable-Baselines3 (shared/reference/algorithms.md §9;
+ * B-Pref's PrefPPO runs Stable-Baselines3 (docs/agents.md, PrefPPO;
  * Schulman et al. 2017, Raffin et al. 2021).  An on-policy agent
  * (PREFRL_FLAG_ON_POLICY): the trainer steps n_envs environments for n_steps
  * through rollout_act / rollout_reward and then calls rollout_update.

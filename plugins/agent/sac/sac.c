@@ -1,14 +1,14 @@
 /* agent/sac: Soft Actor-Critic as B-Pref uses it as the PbRL backbone
- * (shared/reference/algorithms.md §1; Haarnoja et al. 2018).
+ * (docs/agents.md; Haarnoja et al. 2018).
  *
- * Networks (§1.2): two critics Q1, Q2 (obs‖act → 1) kept as one 2-member
+ * Networks: two critics Q1, Q2 (obs‖act → 1) kept as one 2-member
  * ensemble, so one slab holds both and one Adam covers them as PyTorch's
  * optimiser over critic.parameters() does; their Polyak-averaged targets;
  * an actor obs → μ‖raw log σ (2A) driving a tanh-squashed Gaussian; the
  * temperature α = exp(log α) with log α trained.  hidden_depth ReLU layers
  * of hidden_dim units, orthogonal init gain 1, biases 0.
  *
- * One update (§1.3), for a batch (s, a, r, s', not_done_no_max):
+ * One update, for a batch (s, a, r, s', not_done_no_max):
  *   critic  a' ~ π(·|s'), V̄ = min(Q̄1, Q̄2)(s', a') − α log π(a'|s'),
  *           y = r + not_done_no_max · γ · V̄ (no gradient),
  *           J_Q = MSE(Q1(s,a), y) + MSE(Q2(s,a), y); Adam step.

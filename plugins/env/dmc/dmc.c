@@ -1,11 +1,11 @@
-/* DeepMind Control Suite tasks on the MuJoCo 2.2.2 C API (issue 4).
+/* DeepMind Control Suite tasks on the MuJoCo 2.2.2 C API (docs/environments.md).
  *
  * One plugin, one env component per task: walker_{stand,walk,run},
  * cheetah_run, quadruped_{walk,run}, and the small tasks cartpole_{swingup,
  * balance} and reacher_{easy,hard}.  Models, observation layouts, rewards,
  * timesteps and initial-state distributions follow dm_control's suite as
- * described in shared/reference/environments.md §2-5 and wrapped the way
- * B-Pref's dmc2gym does (algorithms.md §1.4): actions in [-1, 1]^A mapped
+ * restated in docs/environments.md, and wrapped the way
+ * B-Pref's dmc2gym does: actions in [-1, 1]^A mapped
  * affinely to the actuator ctrlrange, observations concatenated in the
  * suite's order, 1000 control steps per episode, time limit only.
  *
@@ -169,7 +169,7 @@ static void randomize_joints(DmcEnv *e)
     }
 }
 
-/* ---- walker (environments.md §3) ---------------------------------------- */
+/* ---- walker ------------------------------------------------------------- */
 
 static const char *const walker_bodies[] = {"torso",     "right_thigh", "right_leg", "right_foot",
                                             "left_thigh", "left_leg",    "left_foot"};
@@ -226,7 +226,7 @@ static double walker_reward(const DmcEnv *e)
     return stand * (5.0 * move + 1.0) / 6.0;
 }
 
-/* ---- cheetah (environments.md §4) --------------------------------------- */
+/* ---- cheetah ------------------------------------------------------------ */
 
 static gboolean cheetah_bind(DmcEnv *e, GError **error)
 {
@@ -279,7 +279,7 @@ static double cheetah_reward(const DmcEnv *e)
                             PREFRL_SIGMOID_LINEAR, 0.0);
 }
 
-/* ---- quadruped (environments.md §5) ------------------------------------- */
+/* ---- quadruped ---------------------------------------------------------- */
 
 static const char *const quadruped_legs[] = {"front_left", "front_right", "back_right",
                                              "back_left"};

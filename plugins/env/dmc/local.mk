@@ -1,4 +1,4 @@
-# DeepMind Control Suite tasks (issue 4): prefrl-env-dmc.so and its MJCF models.
+# DeepMind Control Suite tasks: prefrl-env-dmc.so and its MJCF models.
 
 # the plugin: one component per task
 plugin_LTLIBRARIES += plugins/env/dmc/prefrl-env-dmc.la

@@ -1,4 +1,4 @@
-# Meta-world v2 manipulation tasks (issue 7): prefrl-env-metaworld.so and its MJCF models.
+# Meta-world v2 manipulation tasks: prefrl-env-metaworld.so and its MJCF models.
 
 MW_SOURCES = plugins/env/metaworld/mw_env.c plugins/env/metaworld/mw_env.h \
 	plugins/env/metaworld/mw_tasks.c

@@ -1,4 +1,4 @@
-# Query samplers (issue 5): prefrl-sampler-standard.so with uniform, disagreement, entropy, kcenter, kcenter_disagreement, kcenter_entropy
+# Query samplers: prefrl-sampler-standard.so with uniform, disagreement, entropy, kcenter, kcenter_disagreement, kcenter_entropy
 plugin_LTLIBRARIES += plugins/sampler/standard/prefrl-sampler-standard.la
 plugins_sampler_standard_prefrl_sampler_standard_la_SOURCES = plugins/sampler/standard/sampler.c
 plugins_sampler_standard_prefrl_sampler_standard_la_CFLAGS = $(PLUGIN_CFLAGS)

@@ -1,4 +1,4 @@
-/* The query samplers of PEBBLE / B-Pref (reference notes §4): uniform,
+/* The query samplers of PEBBLE / B-Pref (docs/samplers-and-teachers.md): uniform,
  * disagreement, entropy, kcenter, kcenter_disagreement, kcenter_entropy.
  *
  * The trainer draws candidate pairs uniformly (n_candidates of them), fills in

@@ -1,4 +1,4 @@
-# The B-Pref scripted teacher (issue 5): prefrl-teacher-scripted.so
+# The B-Pref scripted teacher (docs/samplers-and-teachers.md): prefrl-teacher-scripted.so
 plugin_LTLIBRARIES += plugins/teacher/scripted/prefrl-teacher-scripted.la
 plugins_teacher_scripted_prefrl_teacher_scripted_la_SOURCES = plugins/teacher/scripted/scripted.c
 plugins_teacher_scripted_prefrl_teacher_scripted_la_CFLAGS = $(PLUGIN_CFLAGS)

@@ -1,4 +1,4 @@
-/* The B-Pref scripted teacher (reference notes §5): labels segment pairs from
+/* The B-Pref scripted teacher (docs/samplers-and-teachers.md): labels segment pairs from
  * their true rewards, with rationality β, myopia γ, a mistake rate and the
  * skip / equal thresholds, drawing from its own seeded stream.
  *
