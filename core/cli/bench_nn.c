@@ -23,7 +23,7 @@
 
 #include <prefrl/nn.h>
 
-#include "cli.h"
+#include "bench.h"
 
 typedef struct {
     const char *name;
@@ -101,36 +101,31 @@ static void run_pass(const Pass *p, const float *a, const float *b, float *c)
 
 static double now_ms(void)
 {
-    return (double)g_get_monotonic_time() / 1000.0;
+    return prefrl_bench_seconds() * 1e3;
 }
 
-static int compare_double(const void *a, const void *b)
+/* one row of the table: ms, and with a roofline the GFLOP/s, the sgemm
+ * GFLOP/s and their ratio */
+static void row(PrefrlBenchTable *t, const char *net, int batch, const char *what, double ms,
+                double flops, double roof_ms)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, n, sizeof *v, compare_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
-static void row(const char *net, int batch, const char *what, double ms, double flops,
-                double roof_ms)
-{
-    double gf = flops / (ms * 1e6);
+    prefrl_bench_cell(t, "%s", net);
+    prefrl_bench_cell(t, "%d", batch);
+    prefrl_bench_cell(t, "%s", what);
+    prefrl_bench_cell(t, "%.3f", ms);
     if (roof_ms > 0) {
-        double rf = flops / (roof_ms * 1e6);
-        printf("%-14s %6d  %-17s %9.3f %9.1f %9.1f %7.0f%%\n", net, batch, what, ms, gf, rf,
-               100.0 * gf / rf);
-    } else {
-        printf("%-14s %6d  %-17s %9.3f %9s %9s %8s\n", net, batch, what, ms, "", "", "");
+        double gf = prefrl_bench_gflops(flops, ms / 1e3);
+        double rf = prefrl_bench_gflops(flops, roof_ms / 1e3);
+        prefrl_bench_cell(t, "%.1f", gf);
+        prefrl_bench_cell(t, "%.1f", rf);
+        prefrl_bench_cell(t, "%.0f%%", 100.0 * gf / rf);
     }
+    prefrl_bench_row_end(t);
 }
 
 /* forward, forward+backward, JVP and their bare-sgemm rooflines for one net */
-static gboolean bench_net(const NetSpec *s, int repeats, GError **error)
+static gboolean bench_net(const NetSpec *s, int repeats, PrefrlBenchTable *table,
+                          GError **error)
 {
     PrefrlMlp *m = prefrl_mlp_new(s->n_layers, s->dims, s->hidden, s->output, s->slope, s->batch,
                                   error);
@@ -199,13 +194,13 @@ static gboolean bench_net(const NetSpec *s, int repeats, GError **error)
     }
     double med[N_T];
     for (int k = 0; k < N_T; k++)
-        med[k] = median(t[k], repeats);
-    row(s->name, B, "forward", med[T_FWD], fwd.flops, med[T_RF]);
-    row(s->name, B, "forward+backward", med[T_FB], fb.flops, med[T_RFB]);
-    row(s->name, B, "jvp", med[T_JVP], jvp.flops, med[T_RJVP]);
+        med[k] = prefrl_bench_median(t[k], repeats);
+    row(table, s->name, B, "forward", med[T_FWD], fwd.flops, med[T_RF]);
+    row(table, s->name, B, "forward+backward", med[T_FB], fb.flops, med[T_RFB]);
+    row(table, s->name, B, "jvp", med[T_JVP], jvp.flops, med[T_RJVP]);
     char what[32];
     g_snprintf(what, sizeof what, "adam (%zu p)", P);
-    row(s->name, B, what, med[T_ADAM], 0, 0);
+    row(table, s->name, B, what, med[T_ADAM], 0, 0);
 
     for (int k = 0; k < N_T; k++)
         g_free(t[k]);
@@ -257,7 +252,8 @@ static void bias_act_strided(float *z, int ld, const float *b, int B, int n,
 }
 
 /* reward ensemble on one batch: member by member vs a fused first layer */
-static gboolean bench_ensemble(const NetSpec *s, int K, int repeats, GError **error)
+static gboolean bench_ensemble(const NetSpec *s, int K, int repeats, PrefrlBenchTable *table,
+                               GError **error)
 {
     PrefrlEnsemble *e = prefrl_ensemble_new(K, s->n_layers, s->dims, s->hidden, s->output,
                                             s->slope, s->batch, error);
@@ -332,11 +328,17 @@ static gboolean bench_ensemble(const NetSpec *s, int K, int repeats, GError **er
             flops += 2.0 * B * s->dims[l] * s->dims[l + 1] * K;
         char what[40];
         g_snprintf(what, sizeof what, "ensemble K=%d", K);
-        double ml = median(tl, repeats), mf = median(tf, repeats);
-        printf("%-14s %6d  %-17s %9.3f %9.1f\n", what, B, "member by member", ml,
-               flops / (ml * 1e6));
-        printf("%-14s %6d  %-17s %9.3f %9.1f\n", what, B, "fused 1st layer", mf,
-               flops / (mf * 1e6));
+        double ml = prefrl_bench_median(tl, repeats), mf = prefrl_bench_median(tf, repeats);
+        const char *names[] = {"member by member", "fused 1st layer"};
+        const double ms[] = {ml, mf};
+        for (int v = 0; v < 2; v++) {
+            prefrl_bench_cell(table, "%s", what);
+            prefrl_bench_cell(table, "%d", B);
+            prefrl_bench_cell(table, "%s", names[v]);
+            prefrl_bench_cell(table, "%.3f", ms[v]);
+            prefrl_bench_cell(table, "%.1f", prefrl_bench_gflops(flops, ms[v] / 1e3));
+            prefrl_bench_row_end(table);
+        }
     }
     g_free(tl);
     g_free(tf);
@@ -351,44 +353,33 @@ static gboolean bench_ensemble(const NetSpec *s, int K, int repeats, GError **er
     return ok;
 }
 
-static void usage(void)
-{
-    fprintf(stderr,
-            "usage: prefrl bench nn [--repeats R] [--threads T[,T...]] [--net NAME]\n"
-            "  --repeats R   timed repetitions per figure, medians reported (default 21)\n"
-            "  --threads L   comma-separated OpenBLAS thread counts to run (default 1,2)\n"
-            "  --net NAME    only dmc-critic, mw-critic or reward-member\n");
-}
+static const PrefrlCliUsage usage = {
+    "bench nn", NULL, "Speed of the neural-network core at the reference sizes.",
+    "Networks: dmc-critic 30-1024-1024-1 at batch 1024, mw-critic 43-256-256-256-1 at\n"
+    "batch 512, reward-member 30-256-256-256-1 (LeakyReLU, tanh) at batch 6400.  For each:\n"
+    "median ms of a forward, a forward+backward and a JVP, their GFLOP/s (2mnk per sgemm),\n"
+    "the GFLOP/s of the same sgemm calls alone (roofline) and the ratio; an Adam step; then\n"
+    "the 3-member reward ensemble member by member and with a fused first layer."};
 
-/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past the value */
-static gboolean take_option(int argc, char **argv, int *i, const char *name, const char **value)
+/* "1,2" → thread counts, each in [1, 256] */
+static gboolean parse_threads(const char *text, int *threads, int *n, GError **error)
 {
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return FALSE;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return TRUE;
+    gchar **parts = g_strsplit(text ? text : "", ",", -1);
+    *n = 0;
+    gboolean ok = TRUE;
+    for (int k = 0; ok && parts[k]; k++) {
+        char *end = NULL;
+        gint64 v = g_ascii_strtoll(parts[k], &end, 10);
+        ok = *n < 16 && *parts[k] && !*end && v >= 1 && v <= 256;
+        if (ok)
+            threads[(*n)++] = (int)v;
     }
-    if (argv[*i][n] != '\0')
-        return FALSE;
-    *value = *i + 1 < argc ? argv[++*i] : NULL;
-    return TRUE;
-}
-
-static gboolean parse_int(const char *opt, const char *text, int min, int max, int *out,
-                          GError **error)
-{
-    char *end = NULL;
-    gint64 v = text ? g_ascii_strtoll(text, &end, 10) : 0;
-    if (!text || !*text || *end || v < min || v > max) {
+    if (!ok || *n == 0)
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "%s needs an integer in [%d, %d] (got '%s')", opt, min, max,
+                    "--threads takes up to 16 comma-separated counts from 1 to 256 (got '%s')",
                     text ? text : "");
-        return FALSE;
-    }
-    *out = (int)v;
-    return TRUE;
+    g_strfreev(parts);
+    return ok && *n > 0;
 }
 
 int prefrl_cmd_bench_nn(int argc, char **argv)
@@ -396,75 +387,73 @@ int prefrl_cmd_bench_nn(int argc, char **argv)
     GError *err = NULL;
     int repeats = 21;
     int threads[16] = {1, 2}, n_threads = 2;
-    const char *only = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            usage();
-            return 0;
-        } else if (take_option(argc, argv, &i, "--repeats", &v)) {
-            if (!parse_int("--repeats", v, 1, 100000, &repeats, &err))
-                return prefrl_cli_fail(err);
-        } else if (take_option(argc, argv, &i, "--threads", &v)) {
-            gchar **parts = g_strsplit(v ? v : "", ",", -1);
-            n_threads = 0;
-            for (int k = 0; parts[k]; k++) {
-                if (n_threads == 16 ||
-                    !parse_int("--threads", parts[k], 1, 256, &threads[n_threads++], &err)) {
-                    if (!err)
-                        g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                                    "--threads takes at most 16 values");
-                    g_strfreev(parts);
-                    return prefrl_cli_fail(err);
-                }
-            }
-            g_strfreev(parts);
-            if (n_threads == 0) {
-                g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "--threads needs a value");
-                return prefrl_cli_fail(err);
-            }
-        } else if (take_option(argc, argv, &i, "--net", &v)) {
-            only = v;
-            gboolean known = FALSE;
-            for (size_t k = 0; k < G_N_ELEMENTS(nets); k++)
-                known = known || (v && !strcmp(v, nets[k].name));
-            if (!known) {
-                g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                            "unknown net '%s' (dmc-critic, mw-critic, reward-member)",
-                            v ? v : "");
-                return prefrl_cli_fail(err);
-            }
-        } else {
-            usage();
-            return 2;
-        }
+    char *thread_list = NULL, *only = NULL;
+    const GOptionEntry entries[] = {
+        {"repeats", 0, 0, G_OPTION_ARG_INT, &repeats,
+         "timed repetitions per figure, medians reported (default 21)", "R"},
+        {"threads", 0, 0, G_OPTION_ARG_STRING, &thread_list,
+         "comma-separated OpenBLAS thread counts to run (default 1,2)", "T[,T...]"},
+        {"net", 0, 0, G_OPTION_ARG_STRING, &only,
+         "only dmc-critic, mw-critic or reward-member", "NAME"},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **args;
+    int rc = prefrl_cli_parse(&usage, entries, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    gboolean known = only == NULL;
+    for (size_t k = 0; k < G_N_ELEMENTS(nets) && !known; k++)
+        known = !strcmp(only, nets[k].name);
+    if (args[0])
+        rc = prefrl_cli_usage_error(&usage, "unexpected argument '%s'", args[0]);
+    else if (repeats < 1 || repeats > 100000)
+        rc = prefrl_cli_usage_error(&usage, "--repeats takes 1 to 100000, not %d", repeats);
+    else if (!known)
+        rc = prefrl_cli_usage_error(&usage,
+                                    "unknown net '%s' (dmc-critic, mw-critic, reward-member)",
+                                    only);
+    else if (thread_list && !parse_threads(thread_list, threads, &n_threads, &err)) {
+        rc = prefrl_cli_usage_error(&usage, "%s", err->message);
+        g_clear_error(&err);
+    }
+    g_strfreev(args);
+    g_free(thread_list);
+    if (rc >= 0) {
+        g_free(only);
+        return rc;
     }
 
-    int rc = 0;
+    static const PrefrlBenchColumn cols[] = {
+        {"net", -14}, {"batch", 6}, {"pass", -17}, {"ms", 9}, {"GFLOP/s", 9},
+        {"sgemm", 9}, {"%", 8},     {NULL, 0},
+    };
+    rc = 0;
     for (int ti = 0; ti < n_threads; ti++) {
         prefrl_nn_set_threads(threads[ti]);
         printf("# prefrl bench nn: OpenBLAS threads %d, median of %d repeats; GFLOP/s counts "
                "2mnk per sgemm;\n# sgemm = the same sgemm calls alone (roofline); %% = "
                "achieved / sgemm\n",
                prefrl_nn_get_threads(), repeats);
-        printf("%-14s %6s  %-17s %9s %9s %9s %8s\n", "net", "batch", "pass", "ms", "GFLOP/s",
-               "sgemm", "%");
+        PrefrlBenchTable table;
+        prefrl_bench_table_begin(&table, cols);
         for (size_t k = 0; k < G_N_ELEMENTS(nets); k++) {
             if (only && strcmp(only, nets[k].name))
                 continue;
-            if (!bench_net(&nets[k], repeats, &err)) {
+            if (!bench_net(&nets[k], repeats, &table, &err)) {
                 rc = prefrl_cli_fail(err);
                 g_clear_error(&err);
             }
         }
         if (!only || !strcmp(only, "reward-member")) {
-            if (!bench_ensemble(&nets[2], 3, repeats, &err)) {
+            if (!bench_ensemble(&nets[2], 3, repeats, &table, &err)) {
                 rc = prefrl_cli_fail(err);
                 g_clear_error(&err);
             }
         }
+        prefrl_bench_table_end(&table);
         if (ti + 1 < n_threads)
             printf("\n");
     }
+    g_free(only);
     return rc;
 }

@@ -1,12 +1,12 @@
 /* `prefrl bench trainer [RECIPE] [k=v ...]`: environment steps per second
  * inside the trainer — the whole loop (act, step, reward prediction, replay,
- * episode store) with and without learning — beside the environment alone. */
+ * episode store) with and without learning. */
 #include "config.h"
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "cli.h"
+#include "bench.h"
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
@@ -14,58 +14,57 @@
 #include "pbrl/trainer.h"
 #include <prefrl/nn.h>
 
-/* the quickstart recipe: in $PREFRL_CONFIG_DIR (the build tree's wrapper
- * sets it to the source tree's configs/), else in the installed recipes */
-static char *default_recipe(void)
-{
-    const char *dir = g_getenv("PREFRL_CONFIG_DIR");
-    return g_build_filename(dir && *dir ? dir : PREFRL_CONFIGDIR, "quickstart.yaml", NULL);
-}
-
-/* seconds for one trainer run of the recipe with extra overrides */
-static gboolean time_run(const char *path, char **ov, int n_ov, const char *const *extra,
+/* seconds for one trainer run of the recipe with the user's overrides,
+ * then the mode's */
+static gboolean time_run(const char *path, char **ov, const char *const *extra,
                          double *seconds, int64_t *steps, GError **error)
 {
-    PrefrlNode *root = prefrl_recipe_load(path, error);
+    GPtrArray *all = g_ptr_array_new();
+    for (char **o = ov; *o; o++)
+        g_ptr_array_add(all, *o);
+    for (const char *const *e = extra; *e; e++)
+        g_ptr_array_add(all, (gpointer)*e);
+    g_ptr_array_add(all, NULL);
+    PrefrlNode *root = prefrl_cli_load_recipe(path, (const char *const *)all->pdata,
+                                              prefrl_trainer_required_kinds(), error);
+    g_ptr_array_unref(all);
     if (!root)
         return FALSE;
-    gboolean ok = TRUE;
-    for (int i = 0; ok && i < n_ov; i++)
-        ok = prefrl_recipe_override(root, ov[i], error);
-    for (const char *const *e = extra; ok && *e; e++)
-        ok = prefrl_recipe_override(root, *e, error);
-    PrefrlRegistry *reg = prefrl_registry_default();
-    ok = ok && prefrl_recipe_resolve(root, reg, &prefrl_run_keys, prefrl_trainer_required_kinds(),
-                                     error);
-    PrefrlTrainer *t = ok ? prefrl_trainer_new(root, reg, NULL, error) : NULL;
+    gboolean ok = FALSE;
+    PrefrlTrainer *t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, error);
     if (t) {
         prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
         *steps = prefrl_param_int(prefrl_node_get(root, "trainer"), "num_train_steps");
-        gint64 t0 = g_get_monotonic_time();
+        double t0 = prefrl_bench_seconds();
         ok = prefrl_trainer_run(t, NULL, FALSE, error);
-        *seconds = (g_get_monotonic_time() - t0) / 1e6;
+        *seconds = prefrl_bench_seconds() - t0;
         prefrl_trainer_free(t);
-    } else {
-        ok = FALSE;
     }
     prefrl_node_free(root);
     return ok;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+static const PrefrlCliUsage usage = {
+    "bench trainer", "[RECIPE] [section.key=value ...]",
+    "Env steps per second inside the trainer, with and without learning.",
+    "Times 3000 trainer steps of the recipe (default: configs/quickstart.yaml) twice: all\n"
+    "seed steps (random actions: env, reward prediction, replay and episode store, no\n"
+    "learning), then with one agent update per step after 500 seed steps; medians of 3 runs.\n"
+    "Overrides apply to the recipe."};
 
 int prefrl_cmd_bench_trainer(int argc, char **argv)
 {
-    g_autofree char *fallback = default_recipe();
+    char **args;
+    int rc = prefrl_cli_parse(&usage, NULL, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    char *fallback = prefrl_bench_config_path("quickstart.yaml");
     const char *path = fallback;
-    int first_ov = 1, reps = 3;
-    if (argc > 1 && !strchr(argv[1], '=')) {
-        path = argv[1];
-        first_ov = 2;
+    int first_ov = 0;
+    enum { reps = 3 };
+    if (args[0] && !strchr(args[0], '=')) {
+        path = args[0];
+        first_ov = 1;
     }
     const char *steps = "trainer.num_train_steps=3000";
     /* no learning: every step is a seed step (random action, no update) */
@@ -78,19 +77,26 @@ int prefrl_cmd_bench_trainer(int argc, char **argv)
     const char *const *modes[] = {env_only, learning};
     const char *names[] = {"env + replay, no updates", "with agent updates"};
     printf("prefrl bench trainer: %s, 3000 steps, median of %d runs\n", path, reps);
-    for (int m = 0; m < 2; m++) {
-        double rate[8];
-        for (int r = 0; r < reps; r++) {
+    rc = 0;
+    for (int m = 0; m < 2 && rc == 0; m++) {
+        double rate[reps];
+        for (int r = 0; r < reps && rc == 0; r++) {
             GError *err = NULL;
             double sec = 0;
             int64_t n = 0;
-            if (!time_run(path, argv + first_ov, argc - first_ov, modes[m], &sec, &n, &err))
-                return prefrl_cli_fail(err);
+            if (!time_run(path, args + first_ov, modes[m], &sec, &n, &err)) {
+                rc = prefrl_cli_fail(err);
+                g_error_free(err);
+            }
             rate[r] = n / sec;
         }
-        qsort(rate, reps, sizeof rate[0], cmp_double);
-        printf("  %-26s %9.0f env steps/s  (min %.0f, max %.0f)\n", names[m], rate[reps / 2],
-               rate[0], rate[reps - 1]);
+        if (rc == 0) {
+            PrefrlBenchStats s = prefrl_bench_stats(rate, reps);
+            printf("  %-26s %9.0f env steps/s  (min %.0f, max %.0f)\n", names[m], s.median,
+                   s.min, s.max);
+        }
     }
-    return 0;
+    g_free(fallback);
+    g_strfreev(args);
+    return rc;
 }

@@ -17,42 +17,9 @@
 
 #include <prefrl/mjenv.h>
 
+#include "bench.h"
 #include "cli.h"
 #include "host/registry.h"
-
-/* ---- shared ------------------------------------------------------------- */
-
-/* parse a non-negative integer option value */
-static gboolean parse_count(const char *opt, const char *text, gint64 min, gint64 *out,
-                            GError **error)
-{
-    char *end = NULL;
-    gint64 v = text ? g_ascii_strtoll(text, &end, 10) : 0;
-    if (text == NULL || *text == '\0' || *end != '\0' || v < min) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "%s needs an integer >= %" G_GINT64_FORMAT " (got '%s')", opt, min,
-                    text ? text : "");
-        return FALSE;
-    }
-    *out = v;
-    return TRUE;
-}
-
-/* "--name VALUE" or "--name=VALUE" at argv[*i]; advances *i past the value */
-static gboolean take_option(int argc, char **argv, int *i, const char *name, const char **value)
-{
-    size_t n = strlen(name);
-    if (strncmp(argv[*i], name, n) != 0)
-        return FALSE;
-    if (argv[*i][n] == '=') {
-        *value = argv[*i] + n + 1;
-        return TRUE;
-    }
-    if (argv[*i][n] != '\0')
-        return FALSE;
-    *value = *i + 1 < argc ? argv[++*i] : NULL;
-    return TRUE;
-}
 
 static void random_action(PrefrlRng *rng, float *a, int n)
 {
@@ -60,66 +27,51 @@ static void random_action(PrefrlRng *rng, float *a, int n)
         a[i] = (float)prefrl_rng_range(rng, -1.0, 1.0);
 }
 
-static int compare_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, n, sizeof *v, compare_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
-
 /* ---- prefrl env --------------------------------------------------------- */
 
-static void env_usage(void)
-{
-    fprintf(stderr,
-            "usage: prefrl env TASK [--episodes N] [--seed S] [key=value ...]\n"
-            "  rolls out a uniformly random policy on env component TASK and prints\n"
-            "  its dimensions, the mean and std of the episode return and env steps/s;\n"
-            "  key=value sets the env's parameters (see 'prefrl describe env/TASK')\n");
-}
+static const PrefrlCliUsage env_usage = {
+    "env", "TASK [key=value ...]",
+    "Roll out a uniformly random policy on an env component: a quick check of a task.",
+    "Prints the observation and action sizes, the mean and std of the episode return and\n"
+    "env steps/s.  key=value sets the env's parameters (see 'prefrl describe env/TASK')."};
 
 int prefrl_cmd_env(int argc, char **argv)
 {
     GError *err = NULL;
     const char *task = NULL;
     gint64 episodes = 5, seed = 1;
+    const GOptionEntry entries[] = {
+        {"episodes", 0, 0, G_OPTION_ARG_INT64, &episodes, "episodes to roll out (default 5)", "N"},
+        {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed of the env and the policy (default 1)",
+         "S"},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **args;
+    int rc = prefrl_cli_parse(&env_usage, entries, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
     GPtrArray *overrides = g_ptr_array_new();
-    int rc = 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            env_usage();
-            g_ptr_array_unref(overrides);
-            return 0;
-        } else if (take_option(argc, argv, &i, "--episodes", &v)) {
-            if (!parse_count("--episodes", v, 1, &episodes, &err))
-                goto fail;
-        } else if (take_option(argc, argv, &i, "--seed", &v)) {
-            if (!parse_count("--seed", v, 0, &seed, &err))
-                goto fail;
-        } else if (argv[i][0] == '-') {
-            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "unknown option '%s'", argv[i]);
-            goto fail;
-        } else if (strchr(argv[i], '=') != NULL) {
-            g_ptr_array_add(overrides, argv[i]);
+    rc = 0;
+    if (episodes < 1 || seed < 0) {
+        rc = prefrl_cli_usage_error(&env_usage, "%s needs an integer >= %d (got %" G_GINT64_FORMAT
+                                    ")", episodes < 1 ? "--episodes" : "--seed",
+                                    episodes < 1 ? 1 : 0, episodes < 1 ? episodes : seed);
+        goto usage;
+    }
+    for (char **a = args; *a; a++) {
+        if (strchr(*a, '=') != NULL) {
+            g_ptr_array_add(overrides, *a);
         } else if (task == NULL) {
-            task = argv[i];
+            task = *a;
         } else {
-            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "one task at a time (got '%s' and '%s')", task, argv[i]);
-            goto fail;
+            rc = prefrl_cli_usage_error(&env_usage, "one task at a time (got '%s' and '%s')",
+                                        task, *a);
+            goto usage;
         }
     }
     if (task == NULL) {
-        env_usage();
-        g_ptr_array_unref(overrides);
-        return 2;
+        rc = prefrl_cli_usage_error(&env_usage, "env needs a TASK (see 'prefrl plugins')");
+        goto usage;
     }
     g_ptr_array_add(overrides, NULL);
 
@@ -209,15 +161,18 @@ int prefrl_cmd_env(int argc, char **argv)
     g_free(returns);
     prefrl_instance_free(inst);
     g_ptr_array_unref(overrides);
+    g_strfreev(args);
     if (rc != 0)
         prefrl_cli_fail(err);
     g_clear_error(&err);
     return rc;
 
 fail:
-    g_ptr_array_unref(overrides);
     rc = prefrl_cli_fail(err);
     g_clear_error(&err);
+usage:
+    g_ptr_array_unref(overrides);
+    g_strfreev(args);
     return rc;
 }
 
@@ -304,7 +259,7 @@ static double env_run(PrefrlInstance *inst, const PrefrlEnvInfo *info, PrefrlRng
 }
 
 static gboolean bench_one(PrefrlRegistry *reg, const char *task, gint64 steps, gint64 repeats,
-                          uint64_t seed, GError **error)
+                          uint64_t seed, PrefrlBenchTable *table, GError **error)
 {
     PrefrlInstance *inst = prefrl_instance_new(reg, PREFRL_KIND_ENV, task, NULL, seed, NULL,
                                                error);
@@ -356,15 +311,21 @@ static gboolean bench_one(PrefrlRegistry *reg, const char *task, gint64 steps, g
             raw_rate[r] = steps / sr;
         }
     }
-    double env_med = median(env_rate, (int)repeats);
+    double env_med = prefrl_bench_median(env_rate, (int)repeats);
+    prefrl_bench_cell(table, "%s", task);
     if (have_raw) {
-        double raw_med = median(raw_rate, (int)repeats);
-        printf("%-18s %8d %14.0f %14.0f %9.1f%%\n", task, raw.substeps, env_med, raw_med,
-               100.0 * (raw_med / env_med - 1.0));
+        double raw_med = prefrl_bench_median(raw_rate, (int)repeats);
+        prefrl_bench_cell(table, "%d", raw.substeps);
+        prefrl_bench_cell(table, "%.0f", env_med);
+        prefrl_bench_cell(table, "%.0f", raw_med);
+        prefrl_bench_cell(table, "%.1f%%", 100.0 * (raw_med / env_med - 1.0));
     } else {
-        printf("%-18s %8s %14.0f %14s %10s\n", task, "-", env_med, "n/a", "n/a");
+        prefrl_bench_cell(table, "-");
+        prefrl_bench_cell(table, "%.0f", env_med);
+        prefrl_bench_cell(table, "n/a");
+        prefrl_bench_cell(table, "n/a");
     }
-    fflush(stdout);
+    prefrl_bench_row_end(table);
     ok = TRUE;
 out:
     raw_clear(&raw);
@@ -377,43 +338,37 @@ out:
     return ok;
 }
 
-static void bench_usage(void)
-{
-    fprintf(stderr,
-            "usage: prefrl bench env [TASK ...] [--steps N] [--repeats R] [--seed S]\n"
-            "  env steps/s through the plugin vs raw mj_step loops on the same model\n"
-            "  (default: every env component, N = 5000 steps, R = 5 repeats, medians)\n");
-}
+static const PrefrlCliUsage bench_env_usage = {
+    "bench env", "[TASK ...]",
+    "Env steps/s through the plugin against raw mj_step loops on the same model.",
+    "The raw loop does the same physics work (the env's reset state, random controls, its\n"
+    "substeps of plain mj_step) without the observation, reward and bookkeeping code, so\n"
+    "the overhead column is what the plugin adds.  Envs without MuJoCo physics report their\n"
+    "own speed only.  Default: every env component; medians of interleaved repeats."};
 
 int prefrl_cmd_bench_env(int argc, char **argv)
 {
     GError *err = NULL;
     gint64 steps = 5000, repeats = 5, seed = 1;
-    GPtrArray *tasks = g_ptr_array_new();
-    int rc = 0;
-
-    for (int i = 1; i < argc; i++) {
-        const char *v = NULL;
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            bench_usage();
-            g_ptr_array_unref(tasks);
-            return 0;
-        } else if (take_option(argc, argv, &i, "--steps", &v)) {
-            if (!parse_count("--steps", v, 1, &steps, &err))
-                goto fail;
-        } else if (take_option(argc, argv, &i, "--repeats", &v)) {
-            if (!parse_count("--repeats", v, 1, &repeats, &err))
-                goto fail;
-        } else if (take_option(argc, argv, &i, "--seed", &v)) {
-            if (!parse_count("--seed", v, 0, &seed, &err))
-                goto fail;
-        } else if (argv[i][0] == '-') {
-            g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "unknown option '%s'", argv[i]);
-            goto fail;
-        } else {
-            g_ptr_array_add(tasks, argv[i]);
-        }
+    const GOptionEntry entries[] = {
+        {"steps", 0, 0, G_OPTION_ARG_INT64, &steps, "env steps per repeat (default 5000)", "N"},
+        {"repeats", 0, 0, G_OPTION_ARG_INT64, &repeats, "timed repeats (default 5)", "R"},
+        {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed of the envs and actions (default 1)", "S"},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **args;
+    int rc = prefrl_cli_parse(&bench_env_usage, entries, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    if (steps < 1 || repeats < 1 || repeats > 100000 || seed < 0) {
+        g_strfreev(args);
+        return prefrl_cli_usage_error(&bench_env_usage, "--steps and --repeats take counts >= 1 "
+                                      "(repeats at most 100000), --seed an integer >= 0");
     }
+    GPtrArray *tasks = g_ptr_array_new();
+    for (char **a = args; *a; a++)
+        g_ptr_array_add(tasks, *a);
+    rc = 0;
 
     PrefrlRegistry *reg = prefrl_registry_default();
     if (tasks->len == 0) {
@@ -436,19 +391,26 @@ int prefrl_cmd_bench_env(int argc, char **argv)
     printf("# prefrl bench env: %" G_GINT64_FORMAT " env steps x %" G_GINT64_FORMAT
            " repeats, uniform random actions, medians; raw = same model, plain mj_step\n",
            steps, repeats);
-    printf("%-18s %8s %14s %14s %10s\n", "task", "substeps", "env steps/s", "raw steps/s",
-           "overhead");
+    static const PrefrlBenchColumn cols[] = {
+        {"task", -18}, {"substeps", 8}, {"env steps/s", 14}, {"raw steps/s", 14},
+        {"overhead", 10}, {NULL, 0},
+    };
+    PrefrlBenchTable table;
+    prefrl_bench_table_begin(&table, cols);
     for (guint i = 0; i < tasks->len; i++) {
-        if (!bench_one(reg, tasks->pdata[i], steps, repeats, (uint64_t)seed, &err)) {
+        if (!bench_one(reg, tasks->pdata[i], steps, repeats, (uint64_t)seed, &table, &err)) {
             rc = prefrl_cli_fail(err);
             g_clear_error(&err);
         }
     }
+    prefrl_bench_table_end(&table);
     g_ptr_array_unref(tasks);
+    g_strfreev(args);
     return rc;
 
 fail:
     g_ptr_array_unref(tasks);
+    g_strfreev(args);
     rc = prefrl_cli_fail(err);
     g_clear_error(&err);
     return rc;

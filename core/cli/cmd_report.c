@@ -1,5 +1,5 @@
 /* `prefrl report DIR... [-o OUT] [--all]`: figures and tables from run
- * directories (see core/report.h). */
+ * directories (see core/lab/report.h). */
 #include "config.h"
 #include <stdio.h>
 #include <string.h>
@@ -8,47 +8,38 @@
 #include "lab/plot.h"
 #include "lab/report.h"
 
-static int usage(const char *msg)
-{
-    if (msg)
-        fprintf(stderr, "prefrl: error: %s\n", msg);
-    fprintf(stderr, "usage: prefrl report DIR... [-o OUT] [--all]\n"
-                    "  DIR       a sweep directory, a run directory, or any directory above "
-                    "runs\n"
-                    "  -o OUT    where to write (default: DIR/report for one DIR, else "
-                    "./report)\n"
-                    "  --all     include runs whose status is not 'done'\n");
-    return 2;
-}
+static const PrefrlCliUsage report_usage = {
+    "report", "DIR...",
+    "Learning curves (PNG, SVG) and tables (Markdown, CSV) from run or sweep directories.",
+    "DIR is a sweep directory, a run directory, or any directory above runs.  Runs whose\n"
+    "status is not 'done' are left out unless --all."};
 
 int prefrl_cmd_report(int argc, char **argv)
 {
-    const char *out = NULL;
+    char *out = NULL;
     gboolean all = FALSE;
-    GPtrArray *dirs = g_ptr_array_new();
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-o") && i + 1 < argc) {
-            out = argv[++i];
-        } else if (!strcmp(argv[i], "--all")) {
-            all = TRUE;
-        } else if (argv[i][0] == '-') {
-            g_ptr_array_unref(dirs);
-            return usage("unknown option for report");
-        } else {
-            g_ptr_array_add(dirs, argv[i]);
-        }
-    }
-    if (!dirs->len) {
-        g_ptr_array_unref(dirs);
-        return usage(NULL);
+    const GOptionEntry entries[] = {
+        {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out,
+         "where to write (default: DIR/report for one DIR, else ./report)", "OUT"},
+        {"all", 0, 0, G_OPTION_ARG_NONE, &all, "include runs whose status is not 'done'", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **dirs;
+    int rc = prefrl_cli_parse(&report_usage, entries, argc, argv, &dirs);
+    if (rc >= 0)
+        return rc;
+    guint n_dirs = g_strv_length(dirs);
+    if (!n_dirs) {
+        g_strfreev(dirs);
+        g_free(out);
+        return prefrl_cli_usage_error(&report_usage, "report needs at least one DIR");
     }
     char *out_dir = out ? g_strdup(out)
-                        : dirs->len == 1 ? g_build_filename(dirs->pdata[0], "report", NULL)
-                                         : g_strdup("report");
+                        : n_dirs == 1 ? g_build_filename(dirs[0], "report", NULL)
+                                      : g_strdup("report");
     GError *err = NULL;
-    int rc = 0;
-    PrefrlReport *r = prefrl_report_load((const char *const *)dirs->pdata, (int)dirs->len, all,
-                                         &err);
+    rc = 0;
+    PrefrlReport *r = prefrl_report_load((const char *const *)dirs, (int)n_dirs, all, &err);
     if (!r) {
         rc = prefrl_cli_fail(err);
         goto out;
@@ -73,6 +64,7 @@ int prefrl_cmd_report(int argc, char **argv)
 out:
     g_clear_error(&err);
     g_free(out_dir);
-    g_ptr_array_unref(dirs);
+    g_free(out);
+    g_strfreev(dirs);
     return rc;
 }

@@ -1,5 +1,5 @@
 /* `prefrl sweep GRID.yaml [-j N] [--dry-run] [--dir DIR]`: run every cell of
- * a grid as its own `prefrl run` process (see core/sweep.h). */
+ * a grid as its own `prefrl run` process (see core/lab/sweep.h). */
 #include "config.h"
 #include <signal.h>
 #include <stdio.h>
@@ -19,17 +19,14 @@ static void on_stop(int sig)
     stop_requests = stop_requests + 1;
 }
 
-static int usage(const char *msg)
-{
-    if (msg)
-        fprintf(stderr, "prefrl: error: %s\n", msg);
-    fprintf(stderr, "usage: prefrl sweep GRID.yaml [-j N] [--dry-run] [--dir DIR]\n"
-                    "  -j N        cells run at once (default: the number of cores)\n"
-                    "  --dry-run   validate the grid and list the cells and their commands\n"
-                    "  --dir DIR   sweep directory (default: the grid's sweep_dir, or "
-                    "runs/<grid name>)\n");
-    return 2;
-}
+static const PrefrlCliUsage sweep_usage = {
+    "sweep", "GRID.yaml",
+    "Run every cell of a grid of recipes (methods x tasks x seeds x budgets), N at a time.",
+    "Each cell runs as its own 'prefrl run' process in the sweep directory.  Running the\n"
+    "same command again skips finished cells and resumes interrupted ones; Ctrl-C stops\n"
+    "the running cells cleanly."};
+
+static int sweep(const char *grid_path, const char *dir, gboolean dry, int jobs);
 
 static const char *state_word(PrefrlCellState st)
 {
@@ -65,38 +62,41 @@ static int dry_run(const PrefrlGrid *g, const char *exe)
 
 int prefrl_cmd_sweep(int argc, char **argv)
 {
-    const char *grid_path = NULL, *dir = NULL;
+    char *dir = NULL;
     gboolean dry = FALSE;
-    int jobs = (int)g_get_num_processors();
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *num = NULL;
-        if (!strcmp(a, "--dry-run") || !strcmp(a, "-n"))
-            dry = TRUE;
-        else if (!strcmp(a, "--dir") && i + 1 < argc)
-            dir = argv[++i];
-        else if (!strcmp(a, "-j") && i + 1 < argc)
-            num = argv[++i];
-        else if (!strncmp(a, "-j", 2) && a[2])
-            num = a + 2;
-        else if (!strncmp(a, "--jobs=", 7))
-            num = a + 7;
-        else if (a[0] == '-')
-            return usage("unknown option for sweep");
-        else if (!grid_path)
-            grid_path = a;
-        else
-            return usage("one grid file at a time");
-        if (num) {
-            char *end = NULL;
-            long v = strtol(num, &end, 10);
-            if (end == num || *end || v < 1 || v > 1024)
-                return usage("-j takes a number of cells from 1 to 1024");
-            jobs = (int)v;
-        }
+    int jobs = G_MININT; /* not given: the number of cores */
+    const GOptionEntry entries[] = {
+        {"jobs", 'j', 0, G_OPTION_ARG_INT, &jobs,
+         "cells run at once, 1 to 1024 (default: the number of cores)", "N"},
+        {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry,
+         "validate the grid and list the cells and their commands", NULL},
+        {"dir", 0, 0, G_OPTION_ARG_FILENAME, &dir,
+         "sweep directory (default: the grid's sweep_dir, or runs/<grid name>)", "DIR"},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **args;
+    int rc = prefrl_cli_parse(&sweep_usage, entries, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    if (jobs != G_MININT && (jobs < 1 || jobs > 1024))
+        rc = prefrl_cli_usage_error(&sweep_usage, "-j takes a number of cells from 1 to 1024");
+    else if (!args[0])
+        rc = prefrl_cli_usage_error(&sweep_usage, "sweep needs a GRID.yaml");
+    else if (args[1])
+        rc = prefrl_cli_usage_error(&sweep_usage, "one grid file at a time");
+    if (rc >= 0) {
+        g_strfreev(args);
+        g_free(dir);
+        return rc;
     }
-    if (!grid_path)
-        return usage(NULL);
+    rc = sweep(args[0], dir, dry, jobs != G_MININT ? jobs : (int)g_get_num_processors());
+    g_strfreev(args);
+    g_free(dir);
+    return rc;
+}
 
+static int sweep(const char *grid_path, const char *dir, gboolean dry, int jobs)
+{
     GError *err = NULL;
     PrefrlRegistry *reg = prefrl_registry_default();
     if (isatty(STDERR_FILENO)) /* instantiating large recipes takes seconds */
@@ -106,14 +106,16 @@ int prefrl_cmd_sweep(int argc, char **argv)
         const GPtrArray *f = prefrl_registry_failures(reg);
         for (guint i = 0; i < f->len; i++)
             fprintf(stderr, "prefrl: warning: %s\n", (const char *)f->pdata[i]);
-        return prefrl_cli_fail(err);
+        int rc = prefrl_cli_fail(err);
+        g_error_free(err);
+        return rc;
     }
     char *exe = g_file_read_link("/proc/self/exe", &err);
-    if (!exe) {
-        prefrl_grid_free(g);
-        return prefrl_cli_fail(err);
-    }
     int rc = 0;
+    if (!exe) {
+        rc = prefrl_cli_fail(err);
+        goto out;
+    }
     if (dry) {
         rc = dry_run(g, exe);
         goto out;

@@ -1,12 +1,9 @@
-/* The `prefrl` program: recipes in, runs out.
- *
- *   prefrl plugins                       list components by kind
- *   prefrl describe KIND/NAME            a component's parameters
- *   prefrl check RECIPE [k=v ...]        validate; --print shows the resolved recipe
- *   prefrl run RECIPE [k=v ...]          create the run directory and train
- *   prefrl env TASK [...]                random-policy sanity check of a task
- *   prefrl bench WHAT [...]              benchmarks
- */
+/* The `prefrl` program: recipes in, runs out.  main() picks the command;
+ * this file holds the commands about components, recipes and runs
+ * (plugins, describe, check, run, resume, evaluate); the others live in a
+ * file each (cmd_env.c, cmd_sweep.c, cmd_report.c, bench*.c).  Every
+ * command parses its arguments with prefrl_cli_parse (cli.c) and answers
+ * --help. */
 #include "config.h"
 #include <errno.h>
 #include <signal.h>
@@ -32,34 +29,34 @@ typedef struct {
     const char *summary;
 } Command;
 
-int prefrl_cli_fail(const GError *error)
-{
-    fprintf(stderr, "prefrl: error: %s\n", error ? error->message : "unknown error");
-    return 1;
-}
-
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "prefrl: error: ");
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'prefrl --help'.\n");
-    return 2;
-}
-
 /* ---- plugins / describe ------------------------------------------------- */
 
-static void print_failures(PrefrlRegistry *reg)
-{
-    const GPtrArray *f = prefrl_registry_failures(reg);
-    for (guint i = 0; i < f->len; i++)
-        fprintf(stderr, "prefrl: warning: %s\n", (const char *)f->pdata[i]);
-}
+static const PrefrlCliUsage plugins_usage = {
+    "plugins", NULL, "List the installed components by kind, with their one-line summaries.",
+    "Components come from the plugin files found on the search path: each directory of\n"
+    "$PREFRL_PLUGIN_PATH (':'-separated), then the install directory.  Files that fail to\n"
+    "load are reported as warnings."};
 
 static int cmd_plugins(int argc, char **argv)
 {
-    gboolean verbose = argc > 1 && (!strcmp(argv[1], "-v") || !strcmp(argv[1], "--verbose"));
+    gboolean verbose = FALSE;
+    const GOptionEntry entries[] = {
+        {"verbose", 'v', 0, G_OPTION_ARG_NONE, &verbose,
+         "also show each component's file and the search path", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **args;
+    int rc = prefrl_cli_parse(&plugins_usage, entries, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    if (args[0]) {
+        rc = prefrl_cli_usage_error(&plugins_usage, "unexpected argument '%s'", args[0]);
+        g_strfreev(args);
+        return rc;
+    }
+    g_strfreev(args);
     PrefrlRegistry *reg = prefrl_registry_default();
-    print_failures(reg);
+    prefrl_cli_print_failures();
     for (int k = 1; k <= PREFRL_N_KINDS; k++) {
         GPtrArray *list = prefrl_registry_list(reg, k);
         printf("%s (%s: NAME):\n", prefrl_kind_name(k), prefrl_kind_selector(k));
@@ -103,30 +100,53 @@ static void describe_params(const char *title, const PrefrlParamSpec *specs)
     }
 }
 
+static const PrefrlCliUsage describe_usage = {
+    "describe", "KIND/NAME",
+    "Show every parameter of a component: type, range or choices, default, doc line.",
+    "KIND is env, agent, reward, sampler or teacher (e.g. reward/pebble, env/walker_walk).\n"
+    "'prefrl describe recipe' shows the core keys: the top level and the trainer: section."};
+
+static int describe(const char *what);
+
 static int cmd_describe(int argc, char **argv)
 {
-    if (argc != 2)
-        return usage_error("%s", "usage: prefrl describe KIND/NAME (e.g. reward/pebble), or "
-                                 "'prefrl describe recipe' for the core keys");
-    if (!strcmp(argv[1], "recipe") || !strcmp(argv[1], "trainer")) {
+    char **args;
+    int rc = prefrl_cli_parse(&describe_usage, NULL, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    if (!args[0] || args[1])
+        rc = prefrl_cli_usage_error(&describe_usage, "describe takes one KIND/NAME");
+    else
+        rc = describe(args[0]);
+    g_strfreev(args);
+    return rc;
+}
+
+static int describe(const char *what)
+{
+    if (!strcmp(what, "recipe") || !strcmp(what, "trainer")) {
         describe_params("recipe top-level keys:", prefrl_run_params);
         describe_params("trainer: (the training loop)", prefrl_trainer_params);
         return 0;
     }
-    char *slash = strchr(argv[1], '/');
+    const char *slash = strchr(what, '/');
     if (!slash)
-        return usage_error("expected KIND/NAME, got '%s'", argv[1]);
-    char *kind_name = g_strndup(argv[1], (gsize)(slash - argv[1]));
+        return prefrl_cli_usage_error(&describe_usage, "expected KIND/NAME, got '%s'", what);
+    char *kind_name = g_strndup(what, (gsize)(slash - what));
     PrefrlKind kind = prefrl_kind_from_name(kind_name);
     g_free(kind_name);
     if (!kind)
-        return usage_error("unknown kind in '%s'; kinds: env, agent, reward, sampler, teacher",
-                           argv[1]);
+        return prefrl_cli_usage_error(
+            &describe_usage, "unknown kind in '%s'; kinds: env, agent, reward, sampler, teacher",
+            what);
     PrefrlRegistry *reg = prefrl_registry_default();
     GError *err = NULL;
     const PrefrlComponent *c = prefrl_registry_find(reg, kind, slash + 1, &err);
-    if (!c)
-        return prefrl_cli_fail(err);
+    if (!c) {
+        int rc = prefrl_cli_fail(err);
+        g_error_free(err);
+        return rc;
+    }
     printf("%s/%s — %s\n", prefrl_kind_name(kind), c->name, c->summary);
     printf("from %s\n", prefrl_registry_component_path(reg, c));
     if (c->flags & PREFRL_FLAG_CRITIC_VIEW)
@@ -143,28 +163,6 @@ static int cmd_describe(int argc, char **argv)
 
 /* ---- recipes ------------------------------------------------------------- */
 
-/* RECIPE [k=v ...] → a resolved tree, or NULL with the error printed */
-static PrefrlNode *load_resolved(const char *path, char **overrides, int n_overrides,
-                                 guint required, GError **error)
-{
-    PrefrlNode *root = prefrl_recipe_load(path, error);
-    if (!root)
-        return NULL;
-    for (int i = 0; i < n_overrides; i++) {
-        if (!prefrl_recipe_override(root, overrides[i], error)) {
-            prefrl_node_free(root);
-            return NULL;
-        }
-    }
-    PrefrlRegistry *reg = prefrl_registry_default();
-    if (!prefrl_recipe_resolve(root, reg, &prefrl_run_keys, required, error)) {
-        print_failures(reg);
-        prefrl_node_free(root);
-        return NULL;
-    }
-    return root;
-}
-
 /* the resolved recipe as saved: which plugins provided it, then the YAML */
 static char *resolved_text(const PrefrlNode *root)
 {
@@ -172,59 +170,61 @@ static char *resolved_text(const PrefrlNode *root)
 }
 
 
-/* RECIPE [k=v ...] [FLAG]: the resolved recipe of a command's arguments, or
- * NULL with the exit status in *rc (usage or recipe error printed) */
-static PrefrlNode *recipe_args(int argc, char **argv, const char *flag, gboolean *flag_set,
-                               const char **recipe, int *rc)
+/* RECIPE [k=v ...]: the resolved recipe of a command's positional
+ * arguments, or NULL with the exit status in *rc (usage or recipe error
+ * printed) */
+static PrefrlNode *recipe_args(const PrefrlCliUsage *usage, char **args, int *rc)
 {
-    *recipe = NULL;
-    *flag_set = FALSE;
-    GPtrArray *ov = g_ptr_array_new();
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], flag)) {
-            *flag_set = TRUE;
-        } else if (argv[i][0] == '-') {
-            g_ptr_array_unref(ov);
-            *rc = usage_error("unknown option '%s'", argv[i]);
-            return NULL;
-        } else if (!*recipe) {
-            *recipe = argv[i];
-        } else {
-            g_ptr_array_add(ov, argv[i]);
-        }
-    }
-    if (!*recipe) {
-        g_ptr_array_unref(ov);
-        fprintf(stderr, "usage: prefrl %s RECIPE [section.key=value ...] [%s]\n", argv[0], flag);
-        *rc = 2;
+    if (!args[0]) {
+        *rc = prefrl_cli_usage_error(usage, "%s needs a RECIPE", usage->name);
         return NULL;
     }
     GError *err = NULL;
-    PrefrlNode *root = load_resolved(*recipe, (char **)ov->pdata, (int)ov->len,
-                                     prefrl_trainer_required_kinds(), &err);
-    g_ptr_array_unref(ov);
+    PrefrlNode *root = prefrl_cli_load_recipe(args[0], (const char *const *)args + 1,
+                                              prefrl_trainer_required_kinds(), &err);
     if (!root)
         *rc = prefrl_cli_fail(err);
     g_clear_error(&err);
     return root;
 }
 
+#define OVERRIDES_HELP                                                                        \
+    "Overrides section.key=value replace a recipe's values, in order, before it is checked:\n" \
+    "e.g. trainer.max_feedback=200 agent.batch_size=512 seed=3 (values may be negative:\n"    \
+    "agent.log_std_min=-5).  An argument that starts with '-' is an option; put \"--\" before\n" \
+    "a RECIPE whose name does."
+
+static const PrefrlCliUsage check_usage = {
+    "check", "RECIPE [section.key=value ...]",
+    "Validate a recipe with its overrides against the installed components.",
+    OVERRIDES_HELP "\nPrints 'RECIPE: ok', or with --print the resolved recipe (every default\n"
+                   "written out, as `prefrl run` saves it in config.yaml)."};
+
 static int cmd_check(int argc, char **argv)
 {
-    gboolean print;
-    const char *recipe;
-    int rc = 0;
-    PrefrlNode *root = recipe_args(argc, argv, "--print", &print, &recipe, &rc);
-    if (!root)
+    gboolean print = FALSE;
+    const GOptionEntry entries[] = {
+        {"print", 0, 0, G_OPTION_ARG_NONE, &print, "write out the resolved recipe", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **args;
+    int rc = prefrl_cli_parse(&check_usage, entries, argc, argv, &args);
+    if (rc >= 0)
         return rc;
+    PrefrlNode *root = recipe_args(&check_usage, args, &rc);
+    if (!root) {
+        g_strfreev(args);
+        return rc;
+    }
     if (print) {
         char *text = resolved_text(root);
         fputs(text, stdout);
         g_free(text);
     } else {
-        printf("%s: ok\n", recipe);
+        printf("%s: ok\n", args[0]);
     }
     prefrl_node_free(root);
+    g_strfreev(args);
     return 0;
 }
 
@@ -300,12 +300,26 @@ static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GE
     return 0;
 }
 
+static const PrefrlCliUsage run_usage = {
+    "run", "RECIPE [section.key=value ...]",
+    "Start a run: create its run directory with the resolved recipe (config.yaml) and train.",
+    OVERRIDES_HELP "\nThe run directory is out_dir/name, or out_dir/<task>-<reward>-s<seed> when\n"
+                   "the recipe sets no name.  Ctrl-C stops cleanly with the outputs flushed;\n"
+                   "continue with 'prefrl resume RUN_DIR'."};
+
 static int cmd_run(int argc, char **argv)
 {
-    gboolean force;
-    const char *recipe;
-    int rc = 0;
-    PrefrlNode *root = recipe_args(argc, argv, "--force", &force, &recipe, &rc);
+    gboolean force = FALSE;
+    const GOptionEntry entries[] = {
+        {"force", 0, 0, G_OPTION_ARG_NONE, &force, "replace an existing run directory", NULL},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **args;
+    int rc = prefrl_cli_parse(&run_usage, entries, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    PrefrlNode *root = recipe_args(&run_usage, args, &rc);
+    g_strfreev(args);
     if (!root)
         return rc;
     GError *err = NULL;
@@ -346,13 +360,30 @@ out:
 
 /* prefrl resume RUN_DIR: continue from the run's checkpoint with its own
  * resolved recipe (config.yaml), appending to its outputs */
+static const PrefrlCliUsage resume_usage = {
+    "resume", "RUN_DIR",
+    "Continue an interrupted (or killed) run from its latest checkpoint.",
+    "The run's own resolved recipe (RUN_DIR/config.yaml) is used and its outputs are\n"
+    "appended to; a run whose status is 'done' is refused."};
+
+static int resume(const char *dir);
+
 static int cmd_resume(int argc, char **argv)
 {
-    if (argc != 2 || argv[1][0] == '-') {
-        fprintf(stderr, "usage: prefrl resume RUN_DIR\n");
-        return 2;
-    }
-    const char *dir = argv[1];
+    char **args;
+    int rc = prefrl_cli_parse(&resume_usage, NULL, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    if (!args[0] || args[1])
+        rc = prefrl_cli_usage_error(&resume_usage, "resume takes one RUN_DIR");
+    else
+        rc = resume(args[0]);
+    g_strfreev(args);
+    return rc;
+}
+
+static int resume(const char *dir)
+{
     char *cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
     GError *err = NULL;
     int rc;
@@ -368,7 +399,7 @@ static int cmd_resume(int argc, char **argv)
         g_free(cfg);
         return 1;
     }
-    PrefrlNode *root = load_resolved(cfg, NULL, 0, prefrl_trainer_required_kinds(), &err);
+    PrefrlNode *root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(), &err);
     g_free(cfg);
     if (!root) {
         rc = prefrl_cli_fail(err);
@@ -386,35 +417,38 @@ static int cmd_resume(int argc, char **argv)
 /* prefrl evaluate RUN_DIR...: each run's saved agent over fresh deterministic
  * episodes of its own task, one CSV row per run (return, success, the Q
  * diagnostics) */
+static const PrefrlCliUsage evaluate_usage = {
+    "evaluate", "RUN_DIR...",
+    "Evaluate runs' saved agents again: one CSV row per run (return, success, Q diagnostics).",
+    "Loads each run's resolved recipe and saved agent (checkpoint/agent.bin) and runs N fresh\n"
+    "deterministic episodes of its task; columns: run, episodes, return, success_rate,\n"
+    "q_mse, q_nmse."};
+
 static int cmd_evaluate(int argc, char **argv)
 {
     int episodes = 10;
-    GPtrArray *dirs = g_ptr_array_new();
-    int rc = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--episodes") && i + 1 < argc) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || v < 1 || v > 100000) {
-                rc = usage_error("--episodes takes a count from 1 to 100000, not '%s'", argv[i]);
-                goto out;
-            }
-            episodes = (int)v;
-        } else if (argv[i][0] == '-') {
-            rc = usage_error("unknown option '%s'", argv[i]);
-            goto out;
-        } else {
-            g_ptr_array_add(dirs, argv[i]);
-        }
+    const GOptionEntry entries[] = {
+        {"episodes", 0, 0, G_OPTION_ARG_INT, &episodes,
+         "episodes per run, 1 to 100000 (default 10)", "N"},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **dirs;
+    int rc = prefrl_cli_parse(&evaluate_usage, entries, argc, argv, &dirs);
+    if (rc >= 0)
+        return rc;
+    rc = 0;
+    if (episodes < 1 || episodes > 100000) {
+        rc = prefrl_cli_usage_error(&evaluate_usage,
+                                    "--episodes takes a count from 1 to 100000, not %d", episodes);
+        goto out;
     }
-    if (dirs->len == 0) {
-        fprintf(stderr, "usage: prefrl evaluate RUN_DIR... [--episodes N]\n");
-        rc = 2;
+    if (!dirs[0]) {
+        rc = prefrl_cli_usage_error(&evaluate_usage, "evaluate needs at least one RUN_DIR");
         goto out;
     }
     printf("run,episodes,return,success_rate,q_mse,q_nmse\n");
-    for (guint i = 0; i < dirs->len; i++) {
-        const char *dir = dirs->pdata[i];
+    for (char **d = dirs; *d; d++) {
+        const char *dir = *d;
         char *cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
         char *agent =
             prefrl_rundir_checkpoint_file(dir, prefrl_kind_name(PREFRL_KIND_AGENT));
@@ -425,7 +459,8 @@ static int cmd_evaluate(int argc, char **argv)
         if (!prefrl_rundir_is_run(dir))
             g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_IO, "%s is not a run directory (no %s)",
                         dir, prefrl_rundir_name(PREFRL_RUN_CONFIG));
-        else if ((root = load_resolved(cfg, NULL, 0, prefrl_trainer_required_kinds(), &err)) &&
+        else if ((root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(),
+                                                &err)) &&
                  (t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, &err)) &&
                  prefrl_trainer_load_agent(t, agent, &err) &&
                  prefrl_trainer_evaluate(t, episodes, &ret, &success, &q_mse, &q_nmse, &err))
@@ -441,33 +476,8 @@ static int cmd_evaluate(int argc, char **argv)
         g_free(cfg);
     }
 out:
-    g_ptr_array_unref(dirs);
+    g_strfreev(dirs);
     return rc;
-}
-
-/* ---- bench ---------------------------------------------------------------- */
-
-/* one line per benchmark; helpers add theirs here */
-static const Command bench_commands[] = {
-    {"env", prefrl_cmd_bench_env, "bench env [TASK ...]", "env steps/s vs raw mj_step on the same model"},
-    {"nn", prefrl_cmd_bench_nn, "bench nn [--threads 1,2]", "MLP forward/backward/JVP ms and GFLOP/s vs bare sgemm"},
-    {"sac", prefrl_cmd_bench_sac, "bench sac [--preset P] [--threads N]", "SAC updates/s and GFLOP/s at the DMC and Meta-world sizes"},
-    {"mrn", prefrl_cmd_bench_mrn, "bench mrn [--threads N]", "one MRN meta step beside one SAC update at the DMC preset"},
-    {"trainer", prefrl_cmd_bench_trainer, "bench trainer [RECIPE] [k=v ...]", "env steps/s inside the trainer, with and without learning"},
-    {NULL, NULL, NULL, NULL},
-};
-
-static int cmd_bench(int argc, char **argv)
-{
-    if (argc >= 2) {
-        for (const Command *c = bench_commands; c->name; c++)
-            if (!strcmp(c->name, argv[1]))
-                return c->run(argc - 1, argv + 1);
-    }
-    fprintf(stderr, "usage: prefrl bench WHAT [options]; WHAT is one of:\n");
-    for (const Command *c = bench_commands; c->name; c++)
-        fprintf(stderr, "  %-8s %s\n", c->name, c->summary);
-    return 2;
 }
 
 /* ---- main ------------------------------------------------------------------ */
@@ -481,36 +491,65 @@ static const Command commands[] = {
     {"resume", cmd_resume, "resume RUN_DIR", "continue an interrupted run from its checkpoint"},
     {"evaluate", cmd_evaluate, "evaluate RUN_DIR... [--episodes N]",
      "evaluate runs' saved agents again: return, success, Q diagnostics (CSV)"},
-    {"env", prefrl_cmd_env, "env TASK [--episodes N] [--seed S] [k=v ...]", "random-policy sanity check of an env"},
-    {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [-j N] [--dry-run]", "run every cell of a grid of recipes"},
-    {"report", prefrl_cmd_report, "report DIR... [-o OUT] [--all]", "learning curves and tables from runs"},
-    {"bench", cmd_bench, "bench WHAT [...]", "benchmarks (see 'prefrl bench')"},
+    {"env", prefrl_cmd_env, "env TASK [--episodes N] [--seed S] [k=v ...]",
+     "random-policy sanity check of an env"},
+    {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [-j N] [--dry-run] [--dir DIR]",
+     "run every cell of a grid of recipes"},
+    {"report", prefrl_cmd_report, "report DIR... [-o OUT] [--all]",
+     "learning curves and tables from runs"},
+    {"bench", prefrl_cmd_bench, "bench WHAT [...]", "benchmarks (see 'prefrl bench --help')"},
     {NULL, NULL, NULL, NULL},
 };
 
-static void print_help(void)
+static void print_help(FILE *out)
 {
-    printf("prefrl %s — preference-based reinforcement learning\n\n", PACKAGE_VERSION);
-    printf("usage: prefrl COMMAND [ARGS]\n\ncommands:\n");
+    fprintf(out, "prefrl %s — preference-based reinforcement learning\n\n", PACKAGE_VERSION);
+    fprintf(out, "usage: prefrl COMMAND [ARGS]\n\ncommands:\n");
     for (const Command *c = commands; c->name; c++)
-        printf("  %-38s %s\n", c->usage, c->summary);
-    printf("\noverrides: section.key=value, e.g. trainer.max_feedback=200 agent.batch_size=512 "
-           "seed=3\nplugin search path: $PREFRL_PLUGIN_PATH, then the install dir\n");
+        fprintf(out, "  %-46s %s\n", c->usage, c->summary);
+    fprintf(out, "\n'prefrl COMMAND --help' (or 'prefrl help COMMAND') shows a command's options.\n"
+                 "overrides: section.key=value, e.g. trainer.max_feedback=200 agent.batch_size=512 "
+                 "seed=3\nplugin search path: $PREFRL_PLUGIN_PATH, then the install dir\n");
+}
+
+static const Command *find_command(const char *name)
+{
+    for (const Command *c = commands; c->name; c++)
+        if (!strcmp(c->name, name))
+            return c;
+    return NULL;
 }
 
 int main(int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-        !strcmp(argv[1], "help")) {
-        print_help();
-        return argc < 2 ? 2 : 0;
+    if (argc < 2) {
+        print_help(stderr);
+        return 2;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
+        (!strcmp(argv[1], "help") && argc == 2)) {
+        print_help(stdout);
+        return 0;
     }
     if (!strcmp(argv[1], "--version")) {
         printf("prefrl %s (plugin ABI %u)\n", PACKAGE_VERSION, PREFRL_ABI_VERSION);
         return 0;
     }
-    for (const Command *c = commands; c->name; c++)
-        if (!strcmp(c->name, argv[1]))
-            return c->run(argc - 1, argv + 1);
-    return usage_error("unknown command '%s'", argv[1]);
+    if (!strcmp(argv[1], "help")) {
+        /* prefrl help COMMAND [TARGET]: the same as prefrl COMMAND [TARGET] --help */
+        const Command *c = find_command(argv[2]);
+        if (!c) {
+            fprintf(stderr, "prefrl: error: unknown command '%s' (see 'prefrl --help')\n",
+                    argv[2]);
+            return 2;
+        }
+        char *help_argv[] = {argv[2], argc > 3 ? argv[3] : "--help", "--help", NULL};
+        return c->run(argc > 3 ? 3 : 2, help_argv);
+    }
+    const Command *c = find_command(argv[1]);
+    if (c)
+        return c->run(argc - 1, argv + 1);
+    fprintf(stderr, "prefrl: error: unknown %s '%s' (see 'prefrl --help')\n",
+            argv[1][0] == '-' ? "option" : "command", argv[1]);
+    return 2;
 }

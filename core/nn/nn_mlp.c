@@ -7,6 +7,7 @@
  * input and direction (dW, db) of its parameters,
  *   dZ = X dW^T + dX W^T + db,   dY = act'(Z) * dZ. */
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 #include <cblas.h>
 
@@ -203,6 +204,28 @@ void prefrl_nn_set_threads(int n)
 int prefrl_nn_get_threads(void)
 {
     return openblas_get_num_threads();
+}
+
+/* ------------------------------------------------------------------------ */
+/* sgemm with a FLOP count */
+
+/* every matrix product of the library goes through sgemm(), which counts
+ * its 2 m n k FLOPs: benchmarks read the count around any component's
+ * update without knowing its networks */
+static atomic_uint_least64_t sgemm_flops;
+
+uint64_t prefrl_nn_flops(void)
+{
+    return atomic_load_explicit(&sgemm_flops, memory_order_relaxed);
+}
+
+/* C (M, N) = op(A) op(B) + beta C, row-major */
+static void sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, const float *A,
+                  int lda, const float *B, int ldb, float beta, float *C, int ldc)
+{
+    atomic_fetch_add_explicit(&sgemm_flops, 2u * (uint64_t)M * (uint64_t)N * (uint64_t)K,
+                              memory_order_relaxed);
+    cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -500,8 +523,8 @@ const float *prefrl_mlp_forward(PrefrlMlp *m, const float *x, int B)
     for (int l = 0; l < m->n_layers; l++) {
         int in = m->dims[l], out = m->dims[l + 1];
         /* (B, out) = (B, in) (out, in)^T */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0f, m->h[l], in,
-                    m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
+        sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
+              m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
         bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, layer_act(m, l), m->slope);
     }
     m->batch = B;
@@ -541,15 +564,15 @@ void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
         int in = m->dims[l], out = m->dims[l + 1];
         if (accumulate_param_grads) {
             /* dW (out, in) += delta^T (out, B) h_l (B, in) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, out, in, B, 1.0f, delta, out,
-                        m->h[l], in, 1.0f, m->grads + m->w_off[l], in);
+            sgemm(CblasTrans, CblasNoTrans, out, in, B, delta, out,
+                  m->h[l], in, 1.0f, m->grads + m->w_off[l], in);
         }
         if (l == 0 && !dx)
             break;
         float *target = l == 0 ? dx : next;
         /* (B, in) = delta (B, out) W (out, in) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, B, in, out, 1.0f, delta, out,
-                    m->params + m->w_off[l], in, 0.0f, target, in);
+        sgemm(CblasNoTrans, CblasNoTrans, B, in, out, delta, out,
+              m->params + m->w_off[l], in, 0.0f, target, in);
         if (l > 0) {
             act_grad_rows(target, m->h[l], B, in, m->hidden_act, m->slope,
                           accumulate_param_grads ? m->grads + m->b_off[l - 1] : NULL);
@@ -575,15 +598,15 @@ const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *di
         PrefrlActivation act = layer_act(m, l);
         float *tz = m->scratch[l & 1];
         /* primal: z = h W^T + b, h' = act(z) */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0f, m->h[l], in,
-                    m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
+        sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
+              m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
         bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
         /* tangent: dz = h dW^T + dh W^T + db */
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0f, m->h[l], in,
-                    dir + m->w_off[l], in, 0.0f, tz, out);
+        sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
+              dir + m->w_off[l], in, 0.0f, tz, out);
         if (t)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, B, out, in, 1.0f, t, in,
-                        m->params + m->w_off[l], in, 1.0f, tz, out);
+            sgemm(CblasNoTrans, CblasTrans, B, out, in, t, in,
+                  m->params + m->w_off[l], in, 1.0f, tz, out);
         bias_act(tz, dir + m->b_off[l], B, out, PREFRL_ACT_IDENTITY, 0.0f);
         mul_act_grad(tz, m->h[l + 1], (size_t)B * out, act, m->slope);
         t = tz;

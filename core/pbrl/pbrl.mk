@@ -3,7 +3,8 @@
 # episode store and preference buffer, the metrics log, the run directory and
 # the recipe keys of a run; and the reward-learner SDK (the ensemble reward
 # model and MRN's meta-gradient).  Uses the NN library and the host layer.
-pkginclude_HEADERS += include/prefrl/pbrl.h include/prefrl/log.h include/prefrl/reward_model.h \
+pkginclude_HEADERS += include/prefrl/pbrl.h include/prefrl/log.h \
+	include/prefrl/reward_model.h \
 	include/prefrl/reward_meta.h
 libprefrl_la_SOURCES += \
 	core/pbrl/log.c core/pbrl/log.h \

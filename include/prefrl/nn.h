@@ -59,6 +59,12 @@ PREFRL_API void prefrl_nn_set_threads(int n);
 /** The number of OpenBLAS threads currently in use. */
 PREFRL_API int prefrl_nn_get_threads(void);
 
+/** Matrix-product FLOPs (2·m·n·k per sgemm) that the MLP, ensemble and JVP
+ *  functions have issued in this process so far, from every thread.  The
+ *  difference of two readings is the work done in between, e.g. by one
+ *  agent update (bias, activation and optimiser passes are not counted). */
+PREFRL_API uint64_t prefrl_nn_flops(void);
+
 /* ------------------------------------------------------------------------ */
 /* flat slab helpers (parameters, gradients, directions) */
 

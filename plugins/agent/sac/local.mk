@@ -1,4 +1,4 @@
-# SAC agent (docs/agents.md): prefrl-agent-sac.so, its tests and `prefrl bench sac`.
+# SAC agent (docs/agents.md): prefrl-agent-sac.so and its tests (`prefrl bench agent` times it).
 plugin_LTLIBRARIES += plugins/agent/sac/prefrl-agent-sac.la
 plugins_agent_sac_prefrl_agent_sac_la_SOURCES = plugins/agent/sac/sac.c
 plugins_agent_sac_prefrl_agent_sac_la_CFLAGS = $(PLUGIN_CFLAGS)

@@ -1,0 +1,307 @@
+/* `prefrl bench WHAT`: picks a benchmark target, and the helpers every
+ * target shares (bench.h): medians, the clock, the bare-sgemm reference,
+ * aligned tables, and components built from a benchmark recipe through
+ * the registry exactly as a run builds them. */
+#include "config.h"
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cblas.h>
+
+#include "bench.h"
+#include "host/recipe.h"
+#include "host/schema.h"
+
+/* ---- prefrl bench ------------------------------------------------------------ */
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} BenchTarget;
+
+/* one line per benchmark target */
+static const BenchTarget targets[] = {
+    {"env", prefrl_cmd_bench_env, "env steps/s through the plugin vs raw mj_step on its model"},
+    {"nn", prefrl_cmd_bench_nn, "MLP forward/backward/JVP ms and GFLOP/s vs bare sgemm"},
+    {"agent", prefrl_cmd_bench_agent,
+     "agent updates/s and GFLOP/s vs bare sgemm, from recipes (configs/bench/agent-*)"},
+    {"meta", prefrl_cmd_bench_meta,
+     "a reward learner's meta step beside an agent update (configs/bench/meta-*)"},
+    {"trainer", prefrl_cmd_bench_trainer,
+     "env steps/s inside the trainer, with and without learning"},
+    {NULL, NULL, NULL},
+};
+
+int prefrl_cmd_bench(int argc, char **argv)
+{
+    if (argc >= 2) {
+        for (const BenchTarget *t = targets; t->name; t++)
+            if (!strcmp(t->name, argv[1]))
+                return t->run(argc - 1, argv + 1);
+    }
+    GString *list = g_string_new("WHAT is one of:\n");
+    for (const BenchTarget *t = targets; t->name; t++)
+        g_string_append_printf(list, "  %-8s %s\n", t->name, t->summary);
+    g_string_append(list, "Each target's options: prefrl bench WHAT --help.");
+    const PrefrlCliUsage usage = {"bench", "WHAT [ARG...]",
+                                  "Benchmarks of the env plugins, the NN core, agents, reward "
+                                  "learners and the trainer.",
+                                  list->str};
+    char **args;
+    int rc = prefrl_cli_parse(&usage, NULL, argc, argv, &args);
+    if (rc < 0) {
+        if (args[0])
+            rc = prefrl_cli_usage_error(&usage, "unknown benchmark '%s'", args[0]);
+        else
+            rc = prefrl_cli_usage_error(&usage, "bench needs a target WHAT");
+        g_strfreev(args);
+    }
+    g_string_free(list, TRUE);
+    return rc;
+}
+
+/* ---- statistics, clock, rates ---------------------------------------------- */
+
+static int compare_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+PrefrlBenchStats prefrl_bench_stats(double *v, int n)
+{
+    g_return_val_if_fail(n >= 1, (PrefrlBenchStats){0});
+    qsort(v, (size_t)n, sizeof *v, compare_double);
+    PrefrlBenchStats s = {.median = n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]),
+                          .min = v[0],
+                          .max = v[n - 1]};
+    return s;
+}
+
+double prefrl_bench_median(double *v, int n)
+{
+    return prefrl_bench_stats(v, n).median;
+}
+
+double prefrl_bench_seconds(void)
+{
+    return (double)g_get_monotonic_time() / 1e6;
+}
+
+double prefrl_bench_gflops(double flops, double seconds)
+{
+    return seconds > 0 ? flops / seconds / 1e9 : 0.0;
+}
+
+/* ---- bare sgemm ---------------------------------------------------------------- */
+
+void prefrl_bench_sgemm_init(PrefrlBenchSgemm *g, int B, int H, double seconds)
+{
+    g->B = B;
+    g->H = H;
+    g->a = g_new0(float, (size_t)B * H);
+    g->w = g_new0(float, (size_t)H * H);
+    g->c = g_new0(float, (size_t)B * H);
+    for (size_t i = 0; i < (size_t)B * H; i++)
+        g->a[i] = (float)(i % 7) * 0.01f;
+    for (size_t i = 0; i < (size_t)H * H; i++)
+        g->w[i] = (float)(i % 5) * 0.01f;
+    g->iters = (int)MAX(3, seconds * 3e10 / (2.0 * B * H * H));
+}
+
+double prefrl_bench_sgemm_rate(PrefrlBenchSgemm *g)
+{
+    double t0 = prefrl_bench_seconds();
+    for (int i = 0; i < g->iters; i++)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->B, g->H, g->H, 1.0f, g->a, g->H,
+                    g->w, g->H, 0.0f, g->c, g->H);
+    return prefrl_bench_gflops(2.0 * g->B * g->H * g->H * g->iters, prefrl_bench_seconds() - t0);
+}
+
+void prefrl_bench_sgemm_clear(PrefrlBenchSgemm *g)
+{
+    g_free(g->a);
+    g_free(g->w);
+    g_free(g->c);
+    memset(g, 0, sizeof *g);
+}
+
+/* ---- tables ------------------------------------------------------------------ */
+
+void prefrl_bench_table_begin(PrefrlBenchTable *t, const PrefrlBenchColumn *cols)
+{
+    t->cols = cols;
+    t->next = 0;
+    t->line = g_string_new(NULL);
+    for (const PrefrlBenchColumn *c = cols; c->title; c++)
+        prefrl_bench_cell(t, "%s", c->title);
+    prefrl_bench_row_end(t);
+}
+
+void prefrl_bench_cell(PrefrlBenchTable *t, const char *fmt, ...)
+{
+    const PrefrlBenchColumn *c = &t->cols[t->next];
+    g_return_if_fail(c->title != NULL); /* more cells than columns */
+    va_list ap;
+    va_start(ap, fmt);
+    char *text = g_strdup_vprintf(fmt, ap);
+    va_end(ap);
+    if (t->next > 0)
+        g_string_append_c(t->line, ' ');
+    g_string_append_printf(t->line, "%*s", c->width, text);
+    g_free(text);
+    t->next++;
+}
+
+void prefrl_bench_row_end(PrefrlBenchTable *t)
+{
+    while (t->line->len && t->line->str[t->line->len - 1] == ' ') /* blank left-aligned tails */
+        g_string_truncate(t->line, t->line->len - 1);
+    printf("%s\n", t->line->str);
+    fflush(stdout);
+    g_string_truncate(t->line, 0);
+    t->next = 0;
+}
+
+void prefrl_bench_table_end(PrefrlBenchTable *t)
+{
+    if (t->line)
+        g_string_free(t->line, TRUE);
+    t->line = NULL;
+}
+
+/* ---- recipes and components ---------------------------------------------------- */
+
+char *prefrl_bench_config_path(const char *relative)
+{
+    const char *dir = g_getenv("PREFRL_CONFIG_DIR");
+    return g_build_filename(dir && *dir ? dir : PREFRL_CONFIGDIR, relative, NULL);
+}
+
+/* the folder of the benchmark recipes */
+static char *bench_dir(void)
+{
+    return prefrl_bench_config_path("bench");
+}
+
+char *prefrl_bench_recipe_path(const char *recipe)
+{
+    if (g_file_test(recipe, G_FILE_TEST_EXISTS) || strchr(recipe, G_DIR_SEPARATOR) ||
+        g_str_has_suffix(recipe, ".yaml"))
+        return g_strdup(recipe);
+    char *dir = bench_dir();
+    char *file = g_strconcat(recipe, ".yaml", NULL);
+    char *path = g_build_filename(dir, file, NULL);
+    g_free(file);
+    g_free(dir);
+    return path;
+}
+
+static gint compare_strings(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+GPtrArray *prefrl_bench_default_recipes(const char *prefix, GError **error)
+{
+    char *dir = bench_dir();
+    GDir *d = g_dir_open(dir, 0, error);
+    if (!d) {
+        g_prefix_error(error, "benchmark recipes: ");
+        g_free(dir);
+        return NULL;
+    }
+    GPtrArray *paths = g_ptr_array_new_with_free_func(g_free);
+    char *start = g_strconcat(prefix, "-", NULL);
+    for (const char *f; (f = g_dir_read_name(d));)
+        if (g_str_has_prefix(f, start) && g_str_has_suffix(f, ".yaml"))
+            g_ptr_array_add(paths, g_build_filename(dir, f, NULL));
+    g_ptr_array_sort(paths, compare_strings);
+    if (!paths->len) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "no benchmark recipes %s*.yaml in %s",
+                    start, dir);
+        g_ptr_array_unref(paths);
+        paths = NULL;
+    }
+    g_free(start);
+    g_dir_close(d);
+    g_free(dir);
+    return paths;
+}
+
+PrefrlNode *prefrl_bench_recipe_load(const char *recipe, const char *const *overrides,
+                                     guint required, GError **error)
+{
+    char *path = prefrl_bench_recipe_path(recipe);
+    PrefrlNode *root = prefrl_cli_load_recipe(path, overrides, required, error);
+    g_free(path);
+    return root;
+}
+
+PrefrlInstance *prefrl_bench_component(const PrefrlNode *root, PrefrlKind kind,
+                                       const PrefrlEnvInfo *env, GError **error)
+{
+    const PrefrlComponent *c = prefrl_recipe_component(root, prefrl_registry_default(), kind);
+    if (!c) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "the recipe has no '%s:' section",
+                    prefrl_kind_name(kind));
+        return NULL;
+    }
+    PrefrlContext ctx = {.struct_size = sizeof ctx,
+                         .seed = (uint64_t)prefrl_param_int(root, "seed"),
+                         .env = env,
+                         .recipe = root,
+                         .total_steps = prefrl_param_int(prefrl_node_get(root, "trainer"),
+                                                         "num_train_steps")};
+    prefrl_rng_init(&ctx.rng, ctx.seed, prefrl_kind_name(kind));
+    PrefrlNode *params = prefrl_node_dup(prefrl_node_get(root, prefrl_kind_name(kind)));
+    PrefrlInstance *inst = prefrl_instance_new_from_params(c, params, &ctx, error);
+    if (!inst)
+        g_prefix_error(error, "%s/%s: ", prefrl_kind_name(kind), c->name);
+    return inst;
+}
+
+gboolean prefrl_bench_env_info(const PrefrlNode *root, PrefrlEnvInfo *info, GError **error)
+{
+    PrefrlInstance *env = prefrl_bench_component(root, PREFRL_KIND_ENV, NULL, error);
+    if (!env)
+        return FALSE;
+    memset(info, 0, sizeof *info);
+    info->struct_size = sizeof *info;
+    ((const PrefrlEnvOps *)env->component->ops)->info(env->self, info);
+    prefrl_instance_free(env);
+    return TRUE;
+}
+
+void prefrl_bench_batch_init(PrefrlBenchBatch *b, int B, int obs_dim, int act_dim,
+                             PrefrlRng *rng)
+{
+    b->obs = g_new(float, (size_t)B * obs_dim);
+    b->next_obs = g_new(float, (size_t)B * obs_dim);
+    b->action = g_new(float, (size_t)B * act_dim);
+    b->reward = g_new(float, B);
+    b->not_done = g_new(float, B);
+    prefrl_rng_normal_fill(rng, b->obs, (size_t)B * obs_dim);
+    prefrl_rng_normal_fill(rng, b->next_obs, (size_t)B * obs_dim);
+    for (size_t i = 0; i < (size_t)B * act_dim; i++)
+        b->action[i] = (float)prefrl_rng_range(rng, -1, 1);
+    for (int i = 0; i < B; i++) {
+        b->reward[i] = (float)prefrl_rng_uniform(rng);
+        b->not_done[i] = 1.0f;
+    }
+    b->batch = (PrefrlBatch){.size = B, .obs_dim = obs_dim, .act_dim = act_dim, .obs = b->obs,
+                             .action = b->action, .reward = b->reward, .next_obs = b->next_obs,
+                             .not_done = b->not_done, .not_done_no_max = b->not_done};
+}
+
+void prefrl_bench_batch_clear(PrefrlBenchBatch *b)
+{
+    g_free(b->obs);
+    g_free(b->next_obs);
+    g_free(b->action);
+    g_free(b->reward);
+    g_free(b->not_done);
+    memset(b, 0, sizeof *b);
+}
