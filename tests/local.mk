@@ -63,6 +63,9 @@ clean-local:
 # repository (scripts/check-doc-links.sh; docs/testing.md)
 TESTS += scripts/check-doc-links.sh
 EXTRA_DIST += scripts/check-doc-links.sh
+# the dependency picture of docs/architecture.md: no upward arrow, no circle
+TESTS += scripts/check-layers.sh
+EXTRA_DIST += scripts/check-layers.sh
 
 # the NN library
 if HAVE_CHECK
