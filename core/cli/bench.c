@@ -1,7 +1,8 @@
-/* `prefrl bench WHAT`: picks a benchmark target, and the helpers every
- * target shares (bench.h): medians, the clock, the bare-sgemm reference,
- * aligned tables, and components built from a benchmark recipe through
- * the registry exactly as a run builds them. */
+/* The helpers every `prefrl bench` target shares (bench.h): medians, the
+ * clock, the bare-sgemm reference, aligned tables, and components built
+ * from a benchmark recipe through the registry exactly as a run builds
+ * them.  The command itself, which picks a target, is cmd_bench.c: the
+ * targets use these helpers, so the dispatcher lives apart from them. */
 #include "config.h"
 #include <stdarg.h>
 #include <stdio.h>
@@ -12,55 +13,6 @@
 #include "bench.h"
 #include "host/recipe.h"
 #include "host/schema.h"
-
-/* ---- prefrl bench ------------------------------------------------------------ */
-
-typedef struct {
-    const char *name;
-    int (*run)(int argc, char **argv);
-    const char *summary;
-} BenchTarget;
-
-/* one line per benchmark target */
-static const BenchTarget targets[] = {
-    {"env", prefrl_cmd_bench_env, "env steps/s through the plugin vs raw mj_step on its model"},
-    {"nn", prefrl_cmd_bench_nn, "MLP forward/backward/JVP ms and GFLOP/s vs bare sgemm"},
-    {"agent", prefrl_cmd_bench_agent,
-     "agent updates/s and GFLOP/s vs bare sgemm, from recipes (configs/bench/agent-*)"},
-    {"meta", prefrl_cmd_bench_meta,
-     "a reward learner's meta step beside an agent update (configs/bench/meta-*)"},
-    {"trainer", prefrl_cmd_bench_trainer,
-     "env steps/s inside the trainer, with and without learning"},
-    {NULL, NULL, NULL},
-};
-
-int prefrl_cmd_bench(int argc, char **argv)
-{
-    if (argc >= 2) {
-        for (const BenchTarget *t = targets; t->name; t++)
-            if (!strcmp(t->name, argv[1]))
-                return t->run(argc - 1, argv + 1);
-    }
-    GString *list = g_string_new("WHAT is one of:\n");
-    for (const BenchTarget *t = targets; t->name; t++)
-        g_string_append_printf(list, "  %-8s %s\n", t->name, t->summary);
-    g_string_append(list, "Each target's options: prefrl bench WHAT --help.");
-    const PrefrlCliUsage usage = {"bench", "WHAT [ARG...]",
-                                  "Benchmarks of the env plugins, the NN core, agents, reward "
-                                  "learners and the trainer.",
-                                  list->str};
-    char **args;
-    int rc = prefrl_cli_parse(&usage, NULL, argc, argv, &args);
-    if (rc < 0) {
-        if (args[0])
-            rc = prefrl_cli_usage_error(&usage, "unknown benchmark '%s'", args[0]);
-        else
-            rc = prefrl_cli_usage_error(&usage, "bench needs a target WHAT");
-        g_strfreev(args);
-    }
-    g_string_free(list, TRUE);
-    return rc;
-}
 
 /* ---- statistics, clock, rates ---------------------------------------------- */
 
