@@ -1,8 +1,6 @@
 /* prefrl-env-metaworld: the six Meta-world v2 manipulation tasks of the
  * Meta-Reward-Net paper as env components (door-open, button-press,
  * drawer-open, window-open, sweep-into, hammer, plus their -v2 aliases). */
-#include <config.h>
-
 #include <string.h>
 
 #include <prefrl/mjenv.h>

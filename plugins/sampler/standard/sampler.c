@@ -6,8 +6,6 @@
  * ranks and picks.  Scoring (population std / mean binary entropy over the
  * members) and the greedy k-center are written once and shared by the six
  * components, which differ only in the mode they are created with. */
-#include "config.h"
-
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>

@@ -14,8 +14,6 @@
  * Thresholds are margin·ε for the first round; later rounds use margin·ε², as
  * the reference's SAC trainers do (its setter multiplies by ε twice), unless
  * square_eps_after_first is false. */
-#include "config.h"
-
 #include <math.h>
 #include <string.h>
 
