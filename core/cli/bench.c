@@ -156,7 +156,9 @@ static gint compare_strings(gconstpointer a, gconstpointer b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-GPtrArray *prefrl_bench_default_recipes(const char *prefix, GError **error)
+/* configs/bench/PREFIX-*.yaml, sorted by name; NULL and an error when there
+ * are none */
+static GPtrArray *default_recipes(const char *prefix, GError **error)
 {
     char *dir = bench_dir();
     GDir *d = g_dir_open(dir, 0, error);
@@ -181,6 +183,29 @@ GPtrArray *prefrl_bench_default_recipes(const char *prefix, GError **error)
     g_dir_close(d);
     g_free(dir);
     return paths;
+}
+
+GPtrArray *prefrl_bench_recipes(char **args, const char *prefix, GPtrArray **overrides,
+                                GError **error)
+{
+    GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
+    *overrides = g_ptr_array_new();
+    for (char **a = args; *a; a++) {
+        if (strchr(*a, '='))
+            g_ptr_array_add(*overrides, *a);
+        else
+            g_ptr_array_add(files, g_strdup(*a));
+    }
+    g_ptr_array_add(*overrides, NULL);
+    if (!files->len) {
+        g_ptr_array_unref(files);
+        files = default_recipes(prefix, error);
+    }
+    if (!files) {
+        g_ptr_array_unref(*overrides);
+        *overrides = NULL;
+    }
+    return files;
 }
 
 PrefrlNode *prefrl_bench_recipe_load(const char *recipe, const char *const *overrides,

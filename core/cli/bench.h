@@ -89,9 +89,14 @@ char *prefrl_bench_config_path(const char *relative);
  *  (transfer full) */
 char *prefrl_bench_recipe_path(const char *recipe);
 
-/** The default recipes of a target: configs/bench/PREFIX-*.yaml, sorted by
- *  name (transfer full: free the array; its paths are freed with it). */
-GPtrArray *prefrl_bench_default_recipes(const char *prefix, GError **error);
+/** The RECIPE and section.key=value arguments of a recipe-driven target:
+ *  returns the recipes to run (the arguments without '=', or when there are
+ *  none the target's defaults, configs/bench/PREFIX-*.yaml sorted by name;
+ *  transfer full) and sets *overrides to the others, NULL-terminated
+ *  (strings borrowed from args; free the array).  NULL and an error when no
+ *  default recipe exists. */
+GPtrArray *prefrl_bench_recipes(char **args, const char *prefix, GPtrArray **overrides,
+                                GError **error);
 
 /** The recipe named by a RECIPE argument, loaded with its includes, then
  *  `overrides` ("section.key=value", NULL-terminated, may be NULL) applied,

@@ -171,13 +171,10 @@ int prefrl_cmd_bench_agent(int argc, char **argv)
         return prefrl_cli_usage_error(&usage, "--reps takes 1 to 10000, --updates a count >= 0, "
                                               "--threads 0 to 256");
     }
-    GPtrArray *recipes = g_ptr_array_new(), *overrides = g_ptr_array_new();
-    for (char **a = args; *a; a++)
-        g_ptr_array_add(strchr(*a, '=') ? overrides : recipes, *a);
-    g_ptr_array_add(overrides, NULL);
     GError *err = NULL;
-    GPtrArray *defaults = NULL;
-    if (!recipes->len && !(defaults = prefrl_bench_default_recipes("agent", &err))) {
+    GPtrArray *overrides = NULL;
+    GPtrArray *list = prefrl_bench_recipes(args, "agent", &overrides, &err);
+    if (!list) {
         rc = prefrl_cli_fail(err);
         goto out;
     }
@@ -195,7 +192,6 @@ int prefrl_cmd_bench_agent(int argc, char **argv)
     };
     PrefrlBenchTable table;
     prefrl_bench_table_begin(&table, cols);
-    GPtrArray *list = defaults ? defaults : recipes;
     rc = 0;
     for (guint i = 0; i < list->len; i++) {
         const char *const *ov = (const char *const *)overrides->pdata;
@@ -207,10 +203,10 @@ int prefrl_cmd_bench_agent(int argc, char **argv)
     prefrl_bench_table_end(&table);
 out:
     g_clear_error(&err);
-    if (defaults)
-        g_ptr_array_unref(defaults);
-    g_ptr_array_unref(recipes);
-    g_ptr_array_unref(overrides);
+    if (list)
+        g_ptr_array_unref(list);
+    if (overrides)
+        g_ptr_array_unref(overrides);
     g_strfreev(args);
     return rc;
 }

@@ -186,20 +186,16 @@ int prefrl_cmd_bench_meta(int argc, char **argv)
         return prefrl_cli_usage_error(&usage, "--reps takes 1 to 10000, --steps a count >= 1, "
                                               "--threads 0 to 256");
     }
-    GPtrArray *recipes = g_ptr_array_new(), *overrides = g_ptr_array_new();
-    for (char **a = args; *a; a++)
-        g_ptr_array_add(strchr(*a, '=') ? overrides : recipes, *a);
-    g_ptr_array_add(overrides, NULL);
     GError *err = NULL;
-    GPtrArray *defaults = NULL;
-    if (!recipes->len && !(defaults = prefrl_bench_default_recipes("meta", &err))) {
+    GPtrArray *overrides = NULL;
+    GPtrArray *list = prefrl_bench_recipes(args, "meta", &overrides, &err);
+    if (!list) {
         rc = prefrl_cli_fail(err);
         goto out;
     }
     if (o.threads > 0)
         prefrl_nn_set_threads(o.threads);
     printf("# prefrl bench meta: ms per call; FLOPs count the matrix products of the meta step\n");
-    GPtrArray *list = defaults ? defaults : recipes;
     rc = 0;
     for (guint i = 0; i < list->len; i++) {
         const char *const *ov = (const char *const *)overrides->pdata;
@@ -210,10 +206,10 @@ int prefrl_cmd_bench_meta(int argc, char **argv)
     }
 out:
     g_clear_error(&err);
-    if (defaults)
-        g_ptr_array_unref(defaults);
-    g_ptr_array_unref(recipes);
-    g_ptr_array_unref(overrides);
+    if (list)
+        g_ptr_array_unref(list);
+    if (overrides)
+        g_ptr_array_unref(overrides);
     g_strfreev(args);
     return rc;
 }

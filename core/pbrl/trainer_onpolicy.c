@@ -220,6 +220,19 @@ static gboolean rollout_step(PrefrlTrainer *t, int k, gboolean pretraining, Epis
     }
     for (int i = 0; i < n; i++)
         op->ep_reward[i] += reward[i];
+    /* the learner's update-time transform (RUNE's bonus): on-policy, the
+     * rollout's rewards are what the coming update learns from */
+    if (!t->cfg.true_reward && !pretraining && t->rops->batch_reward) {
+        PrefrlBatch b = {.size = n,
+                         .obs_dim = ds,
+                         .act_dim = da,
+                         .obs = op->obs,
+                         .action = op->act,
+                         .reward = op->rhat,
+                         .next_obs = op->next};
+        if (!t->rops->batch_reward(t->reward->self, s->step, &b, op->rhat, s->log, error))
+            return FALSE;
+    }
     if (pretraining) {
         intrinsic_reward(t);
         reward = op->intr;

@@ -66,6 +66,15 @@ G_BEGIN_DECLS
     {"max_segment", PREFRL_PARAM_INT, "0", 0, 100000, NULL,                                    \
      "longest segment the workspaces hold; 0 = the trainer's query length"}
 
+/** The schema entries of PEBBLE's learning round (prefrl_reward_model_learn)
+ *  for a learner that uses it: reward_update (its max_epochs) and
+ *  stop_accuracy, at B-Pref's defaults. */
+#define PREFRL_REWARD_LEARN_PARAMS                                                             \
+    {"reward_update", PREFRL_PARAM_INT, "200", 1, 1000000, NULL,                               \
+     "most training passes over the labelled pairs per query round"},                          \
+    {"stop_accuracy", PREFRL_PARAM_FLOAT, "0.97", 0, 1.01, NULL,                               \
+     "stop a round's training once mean ensemble accuracy exceeds this"}
+
 /** An ensemble Bradley-Terry reward model (opaque). */
 typedef struct PrefrlRewardModel PrefrlRewardModel;
 

@@ -35,10 +35,7 @@ typedef struct {
 
 static const PrefrlParamSpec mrn_params[] = {
     PREFRL_REWARD_MODEL_PARAMS,
-    {"reward_update", PREFRL_PARAM_INT, "200", 1, 1000000, NULL,
-     "most supervised passes over the labelled pairs per query round (as reward/pebble)"},
-    {"stop_accuracy", PREFRL_PARAM_FLOAT, "0.97", 0, 1.01, NULL,
-     "stop a round's supervised training once mean ensemble accuracy exceeds this"},
+    PREFRL_REWARD_LEARN_PARAMS,
     {"num_meta_steps", PREFRL_PARAM_INT, "5000", 1, 1000000000, NULL,
      "N: agent steps between bi-level steps (paper: 1000 Walker ... 10000 Door Open)"},
     {"outer_weight", PREFRL_PARAM_FLOAT, "0.1", 0, 1e6, NULL,

@@ -14,10 +14,7 @@ typedef struct {
 
 static const PrefrlParamSpec pebble_params[] = {
     PREFRL_REWARD_MODEL_PARAMS,
-    {"reward_update", PREFRL_PARAM_INT, "200", 1, 1000000, NULL,
-     "most training passes over the labelled pairs per query round"},
-    {"stop_accuracy", PREFRL_PARAM_FLOAT, "0.97", 0, 1.01, NULL,
-     "stop a round's training once mean ensemble accuracy exceeds this"},
+    PREFRL_REWARD_LEARN_PARAMS,
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 

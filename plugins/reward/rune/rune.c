@@ -37,10 +37,7 @@ typedef struct {
 
 static const PrefrlParamSpec rune_params[] = {
     PREFRL_REWARD_MODEL_PARAMS,
-    {"reward_update", PREFRL_PARAM_INT, "200", 1, 1000000, NULL,
-     "most training passes over the labelled pairs per query round (as reward/pebble)"},
-    {"stop_accuracy", PREFRL_PARAM_FLOAT, "0.97", 0, 1.01, NULL,
-     "stop a round's training once mean ensemble accuracy exceeds this"},
+    PREFRL_REWARD_LEARN_PARAMS,
     {"beta_init", PREFRL_PARAM_FLOAT, "0.05", 0, 1e6, NULL,
      "β₀: weight of the ensemble's r̂ standard deviation at step 0 (reference 0.05)"},
     {"beta_decay", PREFRL_PARAM_FLOAT, "0.00001", 0, 1, NULL,

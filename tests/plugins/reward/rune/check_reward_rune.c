@@ -281,6 +281,50 @@ START_TEST(test_resume_matches)
 }
 END_TEST
 
+/* ---- on-policy ------------------------------------------------------------------------ */
+
+/* PrefPPO + RUNE: the bonus reaches an on-policy agent at each rollout step.
+ * With β₀ = 0 RUNE is PEBBLE's learner exactly, so a run writes what
+ * reward/pebble writes; with β₀ = 5 the agent learns from other rewards and
+ * its evaluations differ. */
+static char *ppo_eval(const char *name, const char *reward, const char *beta)
+{
+    char *dir = pbrl_test_run_dir(name);
+    const char *const rw[] = {reward, "reward.hidden_dim=32", "reward.reward_update=20", beta,
+                              NULL};
+    const char *const extra[] = {"trainer.num_train_steps=1600", "trainer.num_unsup_steps=400",
+                                 "trainer.eval_frequency=400", NULL};
+    const char *const ppo[] = {"agent.name=ppo",    "agent.hidden_dim=32", "agent.hidden_depth=2",
+                               "agent.n_envs=2",    "agent.n_steps=100",   "agent.batch_size=100",
+                               "agent.n_epochs=2",  "agent.unsup_n_epochs=2", NULL};
+    GError *err = NULL;
+    PrefrlNode *root = pbrl_test_recipe(rw, extra);
+    prefrl_node_remove(root, "agent"); /* the shared recipe's SAC section */
+    for (const char *const *o = ppo; *o; o++)
+        ck_assert_msg(prefrl_recipe_override(root, *o, &err), "%s", err ? err->message : "");
+    pbrl_test_resolve(root);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t && prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    char *eval = pbrl_test_slurp(dir, "eval.csv");
+    g_free(dir);
+    return eval;
+}
+
+START_TEST(test_on_policy_bonus)
+{
+    char *pebble = ppo_eval("rune-ppo-pebble", "reward.name=pebble", NULL);
+    char *zero = ppo_eval("rune-ppo-zero", "reward.name=rune", "reward.beta_init=0");
+    char *big = ppo_eval("rune-ppo-big", "reward.name=rune", "reward.beta_init=5");
+    ck_assert_msg(!strcmp(pebble, zero), "RUNE with beta_init 0 differs from PEBBLE under PPO");
+    ck_assert_msg(strcmp(pebble, big) != 0, "RUNE's bonus did not reach the PPO agent");
+    g_free(pebble);
+    g_free(zero);
+    g_free(big);
+}
+END_TEST
+
 /* ---- learning ------------------------------------------------------------------------- */
 
 static const char *const RUNE[] = {"reward.name=rune", "reward.hidden_dim=32",
@@ -315,6 +359,7 @@ static Suite *rune_suite(void)
     tcase_add_test(tc, test_bonus_decays);
     tcase_add_test(tc, test_save_load);
     tcase_add_test(tc, test_resume_matches);
+    tcase_add_test(tc, test_on_policy_bonus);
     suite_add_tcase(s, tc);
     TCase *learn = tcase_create("learning");
     tcase_set_timeout(learn, 600);
