@@ -205,8 +205,14 @@ for f in $(find core plugins -name '*.c' -exec dirname {} \; | sort -u); do
         while [ ! -f "$f/$b.c" ] && [ "$b" != "${b#*-}" ]; do b=${b#*-}; done
         [ -f "$f/$b.c" ] || continue
         nobj=$((nobj + 1))
-        "$NM" -P -g --defined-only "$o" | awk -v s="$f/$b.c" '{ print $1, s }' >>"$tmp/defs"
-        "$NM" -P -u "$o" | awk -v s="$f/$b.c" '{ print s, $1 }' >>"$tmp/uses"
+        # $NM may carry options ("nm -B" from configure)
+        # shellcheck disable=SC2086
+        if ! $NM -P -g --defined-only "$o" >"$tmp/nm-defs" || ! $NM -P -u "$o" >"$tmp/nm-uses"; then
+            echo "check-layers: $NM failed on $o" >&2
+            exit 2
+        fi
+        awk -v s="$f/$b.c" '{ print $1, s }' "$tmp/nm-defs" >>"$tmp/defs"
+        awk -v s="$f/$b.c" '{ print s, $1 }' "$tmp/nm-uses" >>"$tmp/uses"
     done
 done
 if [ "$nobj" -gt 0 ]; then
@@ -343,7 +349,10 @@ fi
 nf=$(wc -l <"$tmp/scanned")
 ni=$(awk '$3 !~ /^\(/' "$tmp/includes" | wc -l)
 nfold=$(sort -u "$tmp/folderedges" | wc -l)
-echo "check-layers: $nf files, $ni includes in the tree, $nfold folder arrows, $nobj objects, $(wc -l <"$tmp/names") component names"
+nsym=0
+[ -f "$tmp/symedges" ] && nsym=$(awk '{ print $1, $2 }' "$tmp/symedges" | sort -u | wc -l)
+echo "check-layers: $nf files, $ni includes in the tree, $nfold folder arrows;" \
+    "$nobj objects, $nsym object arrows; $(wc -l <"$tmp/names") component names"
 if [ -s "$tmp/problems" ]; then
     cat "$tmp/problems"
     exit 1
