@@ -22,8 +22,10 @@
 #     cairo, and no plugin links another plugin (nor MuJoCo unless env).
 # Prints one line per problem, naming FILE:LINE where there is one; exit
 # status 1 if any.
-# Usage: scripts/check-layers.sh  (abs_top_srcdir / abs_top_builddir from
-# `make check`; by default this script's parent and its _build/)
+# Usage: scripts/check-layers.sh [--graph]  (abs_top_srcdir /
+# abs_top_builddir from `make check`; by default this script's parent and its
+# _build/); --graph also prints the folder arrows with their counts of
+# includes and of symbols.
 # Run by `make check` (tests/local.mk).
 set -u
 LC_ALL=C
@@ -344,6 +346,21 @@ if [ -f "$build/.libs/libprefrl.so" ]; then
     done
 else
     echo "check-layers: $build/.libs/libprefrl.so not built: link checks skipped"
+fi
+
+if [ "${1:-}" = "--graph" ]; then
+    echo "folder arrows (includes, symbols):"
+    # shellcheck disable=SC2016 # awk programs
+    echo '$3 !~ /^\(/ && folder($1) != folder($3) { print folder($1), folder($3), "i" }' >"$tmp/g1.awk"
+    # shellcheck disable=SC2016
+    echo 'folder($1) != folder($2) { print folder($1), folder($2), "s" }' >"$tmp/g2.awk"
+    : >>"$tmp/symedges"
+    {
+        awk -f "$tmp/rules.awk" -f "$tmp/g1.awk" "$tmp/includes"
+        awk -f "$tmp/rules.awk" -f "$tmp/g2.awk" "$tmp/symedges"
+    } | awk '{ k = $1 " -> " $2; if (!(k in i)) order[++n] = k; i[k] += $3 == "i"; s[k] += $3 == "s" }
+             END { for (j = 1; j <= n; j++) printf "  %-40s %4d %4d\n", order[j], i[order[j]], s[order[j]] }' |
+        sort
 fi
 
 nf=$(wc -l <"$tmp/scanned")
