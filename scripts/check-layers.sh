@@ -27,7 +27,7 @@
 # _build/); --graph also prints the folder arrows with their counts of
 # includes and of symbols.
 # Run by `make check` (tests/local.mk).
-set -u
+set -eu
 LC_ALL=C
 export LC_ALL
 src=${abs_top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -96,7 +96,7 @@ find core plugins include -type f \( -name '*.c' -o -name '*.h' -o -name '*.h.in
 # one line per include: FILE LINE TARGET SPELLED, TARGET a tree file,
 # (config.h), (system) or (unresolved); problems go to problems
 # shellcheck disable=SC2046 # the file names have no spaces (find above)
-awk -v PROBLEMS="$tmp/problems" -f "$tmp/rules.awk" -f /dev/stdin "$tmp/known" $(cat "$tmp/scanned") >"$tmp/includes" <<'EOF'
+awk -v PROBLEMS="$tmp/problems" -f "$tmp/rules.awk" -f /dev/stdin "$tmp/known" $(cat "$tmp/scanned") >"$tmp/includes" <<'EOF' ||
 function norm(p,    n, a, out, k, i) {
     n = split(p, a, "/"); k = 0
     for (i = 1; i <= n; i++) {
@@ -150,10 +150,14 @@ FNR == NR { known[$0] = 1; next }
     G = folder(to)
     r = why(F, G)
     if (r != "") problem("#include " spelled ": " r " (" F " -> " G ")")
+    else if (F != G && to ~ /_(internal|private)\.h$/)
+        problem("#include " spelled ": another folder's private header (" F " -> " G ")")
     else if (to == "include/prefrl/mjenv.h" && !(F == "core/mujoco" || F == "core/cli" || F ~ /^plugins\/env\//))
         problem("#include " spelled ": libprefrl-mujoco's header outside core/mujoco, core/cli and env plugins")
 }
 EOF
+    { echo "check-layers: reading the includes failed" >&2; exit 2; }
+[ -s "$tmp/includes" ] || { echo "check-layers: no #include lines found" >&2; exit 2; }
 
 # include cycles: between files of one folder, and between folders
 awk -f "$tmp/rules.awk" -f /dev/stdin "$tmp/includes" >"$tmp/fileedges" <<'EOF'
