@@ -8,8 +8,11 @@
 # and <mujoco/...>), never core/ and never another plugin.
 #  1. includes: every #include of the .c/.h files under core/, plugins/ and
 #     include/ is resolved the way the build's -I flags resolve it, and the
-#     folder arrow it draws must be allowed; include cycles between files
-#     (and between folders) fail;
+#     folder arrow it draws must be allowed; besides, config.h stays out of
+#     plugins, mjenv.h and MuJoCo's headers in core/mujoco, core/cli and env
+#     plugins, cairo in core/lab and core/cli, and a folder's *_internal.h
+#     or *_private.h inside it; include cycles between files (and between
+#     folders) fail;
 #  2. symbols, when the objects are built: nm of each folder's objects gives
 #     the object-level arrows (A uses a symbol B defines); arrows across
 #     folders obey the same rules, and a circle of objects inside a folder
@@ -21,7 +24,7 @@
 #  5. libprefrl.so does not link MuJoCo or cairo, libprefrl-mujoco.so not
 #     cairo, and no plugin links another plugin (nor MuJoCo unless env).
 # Prints one line per problem, naming FILE:LINE where there is one; exit
-# status 1 if any.
+# status 1 if any, 2 if the check itself could not run.
 # Usage: scripts/check-layers.sh [--graph]  (abs_top_srcdir /
 # abs_top_builddir from `make check`; by default this script's parent and its
 # _build/); --graph also prints the folder arrows with their counts of
@@ -46,7 +49,7 @@ trap 'rm -rf "$tmp"' EXIT
 # The rules, shared by the include and the symbol checks: folder(path) and
 # why(F, G), the reason the arrow F -> G is not allowed ("" when it is).
 cat >"$tmp/rules.awk" <<'EOF'
-function folder(p) {
+function folder(p,    a) {
     if (p ~ /^core\/[^\/]+\//) { sub(/^core\//, "", p); sub(/\/.*/, "", p); return "core/" p }
     if (p ~ /^plugins\/[^\/]+\/[^\/]+\//) {
         sub(/^plugins\//, "", p); split(p, a, "/"); return "plugins/" a[1] "/" a[2]
