@@ -13,7 +13,7 @@
 
 static void use_fixtures(void)
 {
-    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs:" TEST_BUILDDIR "/../plugins",
+    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/common/fixtures/.libs:" TEST_BUILDDIR "/../plugins",
              TRUE);
 }
 
