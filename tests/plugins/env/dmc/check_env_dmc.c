@@ -5,9 +5,10 @@
  * per-step rewards in [0, 1], has random-policy returns of the suite's
  * magnitude, honours the time limit and action repeat, and saves/loads its
  * state.  White-box (dmc.h, the plugin's private header, with dmc.c compiled
- * into this program, so tests can construct physics states): rewards and observations at constructed
- * states, the legacy step against a raw mj_step loop, errors for models with
- * missing names, unloadable files, MuJoCo runtime errors and divergence. */
+ * into this program, so tests can construct physics states): rewards and
+ * observations at constructed states, the legacy step against a raw mj_step
+ * loop, errors for models with missing names, unloadable files, MuJoCo
+ * runtime errors and divergence. */
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
