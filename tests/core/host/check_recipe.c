@@ -24,7 +24,8 @@ static void teardown(void)
     prefrl_registry_free(reg);
 }
 
-/* load + resolve `name` from tests/common/recipes; return the error message (owned) or NULL */
+/* load + resolve `name` from tests/common/recipes; return the error message (owned) or
+ * NULL */
 static char *resolve_error(const char *name, const char *const *overrides)
 {
     char *path = g_strconcat(RECIPES, name, NULL);

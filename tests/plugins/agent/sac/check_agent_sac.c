@@ -2,9 +2,10 @@
  *
  * The agent is created through the registry like any component; the
  * plugin's private header sac.h gives the layout of its state, so the test
- * can read the networks, targets, temperature and stream.  Gradients are checked against central
- * finite differences of an independent double-precision evaluation of the
- * losses of docs/agents.md (SAC, one update), with the same policy noise. */
+ * can read the networks, targets, temperature and stream.  Gradients are
+ * checked against central finite differences of an independent
+ * double-precision evaluation of the losses of docs/agents.md (SAC, one
+ * update), with the same policy noise. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
