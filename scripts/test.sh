@@ -8,10 +8,11 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top/_build"
 status=0
 make -s -j"$(nproc)" check || status=$?
-# each Check suite's summary line (the logs sit beside the tests, in subfolders too)
+# each Check program's summary line, then the total: the logs sit beside the
+# programs (tests/core/, tests/core/<layer>/, tests/plugins/<kind>/<name>/)
 find tests -name '*.log' | sort | while read -r log; do
     grep -h -E '^[0-9]+%: Checks' "$log" | sed "s|^|$log: |"
-done
+done | awk '{ print; n += $4 } END { print "checks: " n + 0 }'
 if [ $status -ne 0 ]; then
     cat test-suite.log 2>/dev/null || true
     exit $status

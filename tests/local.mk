@@ -1,61 +1,100 @@
-# Core tests: RNG, recipes (with the bad-recipe fixtures), plugin loader
-# (with fixture plugins), ABI layout.
-EXTRA_DIST += tests/recipes
+# The core's tests, laid out as core/ is (tests/core/<layer>/), and what
+# several test programs share (tests/common/).  A plugin's tests live under
+# tests/plugins/<kind>/<name>/ and are built by the plugin's own local.mk.
+#
+#   tests/common/    C helpers (pbrl_test.c/h: the small trainer problem;
+#                    ckpt_test.h: checkpoint-stream helpers), the fixture
+#                    plugins (fixtures/) and the recipe fixtures (recipes/)
+#   tests/core/      check_core (its main and check_suites.h; the suites sit
+#                    in host/ and cli/), check_exports.sh, check_install.sh
+#   tests/core/<layer>/  host: rng, recipe, registry, component; nn; pbrl:
+#                    trainer; lab: sweep (with its sweeps/); cli: cli
+#
+# Every test program finds the shared helpers' headers on this path.
+TEST_CFLAGS += -I$(top_srcdir)/tests/common
+EXTRA_DIST += tests/common/recipes
 # checkpoint-stream helpers of the component tests (header-only)
-EXTRA_DIST += tests/ckpt_test.h
+EXTRA_DIST += tests/common/ckpt_test.h
 
 # fixture plugins for the loader tests (built, never installed): a good one,
 # one of another ABI version, a shared object without the entry symbol, one
 # built with older (shorter) tables, one built with a newer (longer) table
-check_LTLIBRARIES += tests/fixtures/prefrl-fixture-good.la \
-	tests/fixtures/prefrl-fixture-abi.la \
-	tests/fixtures/prefrl-fixture-nosym.la \
-	tests/fixtures/prefrl-fixture-old.la \
-	tests/fixtures/prefrl-fixture-newer.la
+check_LTLIBRARIES += tests/common/fixtures/prefrl-fixture-good.la \
+	tests/common/fixtures/prefrl-fixture-abi.la \
+	tests/common/fixtures/prefrl-fixture-nosym.la \
+	tests/common/fixtures/prefrl-fixture-old.la \
+	tests/common/fixtures/prefrl-fixture-newer.la
 FIXTURE_LDFLAGS = $(PLUGIN_LDFLAGS) -rpath /nowhere
-tests_fixtures_prefrl_fixture_good_la_SOURCES = tests/fixtures/good.c
-tests_fixtures_prefrl_fixture_good_la_CFLAGS = $(PLUGIN_CFLAGS)
-tests_fixtures_prefrl_fixture_good_la_LDFLAGS = $(FIXTURE_LDFLAGS)
-tests_fixtures_prefrl_fixture_good_la_LIBADD = libprefrl.la $(GLIB_LIBS)
-tests_fixtures_prefrl_fixture_abi_la_SOURCES = tests/fixtures/abi.c
-tests_fixtures_prefrl_fixture_abi_la_CFLAGS = $(PLUGIN_CFLAGS)
-tests_fixtures_prefrl_fixture_abi_la_LDFLAGS = $(FIXTURE_LDFLAGS)
-tests_fixtures_prefrl_fixture_nosym_la_SOURCES = tests/fixtures/nosym.c
-tests_fixtures_prefrl_fixture_nosym_la_CFLAGS = $(PLUGIN_CFLAGS)
-tests_fixtures_prefrl_fixture_nosym_la_LDFLAGS = $(FIXTURE_LDFLAGS)
-tests_fixtures_prefrl_fixture_old_la_SOURCES = tests/fixtures/old.c
-tests_fixtures_prefrl_fixture_old_la_CFLAGS = $(PLUGIN_CFLAGS)
-tests_fixtures_prefrl_fixture_old_la_LDFLAGS = $(FIXTURE_LDFLAGS)
-tests_fixtures_prefrl_fixture_old_la_LIBADD = libprefrl.la $(GLIB_LIBS)
-tests_fixtures_prefrl_fixture_newer_la_SOURCES = tests/fixtures/newer.c
-tests_fixtures_prefrl_fixture_newer_la_CFLAGS = $(PLUGIN_CFLAGS)
-tests_fixtures_prefrl_fixture_newer_la_LDFLAGS = $(FIXTURE_LDFLAGS)
-tests_fixtures_prefrl_fixture_newer_la_LIBADD = libprefrl.la $(GLIB_LIBS)
+tests_common_fixtures_prefrl_fixture_good_la_SOURCES = tests/common/fixtures/good.c
+tests_common_fixtures_prefrl_fixture_good_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_common_fixtures_prefrl_fixture_good_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_common_fixtures_prefrl_fixture_good_la_LIBADD = libprefrl.la $(GLIB_LIBS)
+tests_common_fixtures_prefrl_fixture_abi_la_SOURCES = tests/common/fixtures/abi.c
+tests_common_fixtures_prefrl_fixture_abi_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_common_fixtures_prefrl_fixture_abi_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_common_fixtures_prefrl_fixture_nosym_la_SOURCES = tests/common/fixtures/nosym.c
+tests_common_fixtures_prefrl_fixture_nosym_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_common_fixtures_prefrl_fixture_nosym_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_common_fixtures_prefrl_fixture_old_la_SOURCES = tests/common/fixtures/old.c
+tests_common_fixtures_prefrl_fixture_old_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_common_fixtures_prefrl_fixture_old_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_common_fixtures_prefrl_fixture_old_la_LIBADD = libprefrl.la $(GLIB_LIBS)
+tests_common_fixtures_prefrl_fixture_newer_la_SOURCES = tests/common/fixtures/newer.c
+tests_common_fixtures_prefrl_fixture_newer_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_common_fixtures_prefrl_fixture_newer_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_common_fixtures_prefrl_fixture_newer_la_LIBADD = libprefrl.la $(GLIB_LIBS)
 
+# the fixture env and probe agent of the trainer, sweep and learning tests
+check_LTLIBRARIES += tests/common/fixtures/prefrl-fixture-pbrl.la
+tests_common_fixtures_prefrl_fixture_pbrl_la_SOURCES = tests/common/fixtures/pbrl.c
+tests_common_fixtures_prefrl_fixture_pbrl_la_CFLAGS = $(PLUGIN_CFLAGS)
+tests_common_fixtures_prefrl_fixture_pbrl_la_LDFLAGS = $(FIXTURE_LDFLAGS)
+tests_common_fixtures_prefrl_fixture_pbrl_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
+
+# check_core: the host layer's suites (RNG, recipes with the bad-recipe
+# fixtures, plugin loader with the fixture plugins, components, ABI layout)
+# and the CLI's, in one program
 if HAVE_CHECK
-check_PROGRAMS += tests/check_core
-TESTS += tests/check_core
-tests_check_core_SOURCES = tests/check_core.c tests/check_rng.c tests/check_recipe.c \
-	tests/check_registry.c tests/check_component.c tests/check_cli.c tests/check_suites.h
-tests_check_core_CFLAGS = $(TEST_CFLAGS)
-tests_check_core_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/core/check_core
+TESTS += tests/core/check_core
+tests_core_check_core_SOURCES = tests/core/check_core.c tests/core/check_suites.h \
+	tests/core/host/check_rng.c tests/core/host/check_recipe.c \
+	tests/core/host/check_registry.c tests/core/host/check_component.c \
+	tests/core/cli/check_cli.c
+tests_core_check_core_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/core
+tests_core_check_core_LDADD = $(TEST_LIBS)
 endif
 
-# the trainer end to end, with fixture env and probe agent
-check_LTLIBRARIES += tests/fixtures/prefrl-fixture-pbrl.la
-tests_fixtures_prefrl_fixture_pbrl_la_SOURCES = tests/fixtures/pbrl.c
-tests_fixtures_prefrl_fixture_pbrl_la_CFLAGS = $(PLUGIN_CFLAGS)
-tests_fixtures_prefrl_fixture_pbrl_la_LDFLAGS = $(FIXTURE_LDFLAGS)
-tests_fixtures_prefrl_fixture_pbrl_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
+# the NN library
 if HAVE_CHECK
-check_PROGRAMS += tests/check_trainer
-TESTS += tests/check_trainer
-tests_check_trainer_SOURCES = tests/check_trainer.c tests/pbrl_test.c tests/pbrl_test.h
-tests_check_trainer_CFLAGS = $(TEST_CFLAGS)
-tests_check_trainer_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/core/nn/check_nn
+TESTS += tests/core/nn/check_nn
+tests_core_nn_check_nn_SOURCES = tests/core/nn/check_nn.c
+tests_core_nn_check_nn_CFLAGS = $(TEST_CFLAGS)
+tests_core_nn_check_nn_LDADD = $(TEST_LIBS)
 endif
 
-# run directories the trainer tests write
+# the trainer end to end, with the fixture env and probe agent
+if HAVE_CHECK
+check_PROGRAMS += tests/core/pbrl/check_trainer
+TESTS += tests/core/pbrl/check_trainer
+tests_core_pbrl_check_trainer_SOURCES = tests/core/pbrl/check_trainer.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_trainer_CFLAGS = $(TEST_CFLAGS)
+tests_core_pbrl_check_trainer_LDADD = $(TEST_LIBS)
+endif
+
+# sweeps and reports (the lab layer)
+EXTRA_DIST += tests/core/lab/sweeps
+if HAVE_CHECK
+check_PROGRAMS += tests/core/lab/check_sweep
+TESTS += tests/core/lab/check_sweep
+tests_core_lab_check_sweep_SOURCES = tests/core/lab/check_sweep.c
+tests_core_lab_check_sweep_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
+tests_core_lab_check_sweep_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
+endif
+
+# run directories the trainer tests write (pbrl_test.c)
 clean-local:
 	rm -rf tests/trainer-runs
 
@@ -67,26 +106,14 @@ EXTRA_DIST += scripts/check-doc-links.sh
 TESTS += scripts/check-layers.sh
 EXTRA_DIST += scripts/check-layers.sh
 
-# the NN library
-if HAVE_CHECK
-check_PROGRAMS += tests/check_nn
-TESTS += tests/check_nn
-tests_check_nn_SOURCES = tests/check_nn.c
-tests_check_nn_CFLAGS = $(TEST_CFLAGS)
-tests_check_nn_LDADD = $(TEST_LIBS)
-endif
-
-# sweeps and reports (the lab layer)
-EXTRA_DIST += tests/sweeps
-if HAVE_CHECK
-check_PROGRAMS += tests/check_sweep
-TESTS += tests/check_sweep
-tests_check_sweep_SOURCES = tests/check_sweep.c
-tests_check_sweep_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
-tests_check_sweep_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
-endif
-
 # a reward learner built out of tree (docs/examples/my_reward.c) against an
 # installed prefix through pkg-config, trained with the installed prefrl
 TESTS += tests/plugins/reward/outoftree.sh
 EXTRA_DIST += tests/plugins/reward/outoftree.sh
+
+# The tests that `make install` (check_install.sh, then outoftree.sh, see
+# Makefile.am) run after the Check programs: libtool relinks the plugins in
+# the build tree's .libs/ while it installs them, and a program loading a
+# plugin at that moment finds a truncated file.  (So `make check
+# TESTS=tests/core/check_install.sh` runs the Check programs first.)
+tests/core/check_install.log: $(check_PROGRAMS:=.log)

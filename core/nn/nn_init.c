@@ -9,7 +9,7 @@
  * dgemm (1024 x 1024: 0.17 s instead of 1 s unblocked).  OpenBLAS splits a
  * dgemm over output blocks, each summed in the same order whatever the
  * thread count, so a seed fixes the weights bit for bit with 1 or 2 threads
- * (tests/check_nn.c checks it). */
+ * (tests/core/nn/check_nn.c checks it). */
 #include <math.h>
 #include <string.h>
 #include <cblas.h>

@@ -47,6 +47,8 @@
 #include <prefrl/pbrl.h>
 #include <prefrl/plugin.h>
 
+#include "ppo.h"
+
 /* the checkpoint's tag and format version */
 #define PPO_TAG "agent/ppo"
 #define PPO_FORMAT 2
@@ -58,55 +60,6 @@
 #define NORM_COUNT0 1e-4    /* RunningMeanStd initial count */
 #define ADV_EPS 1e-8
 #define LOG_SQRT_2PI 0.91893853320467274178
-
-typedef struct PpoNets {
-    PrefrlMlp *pi;             /* obs (D) → latent (H), tanh after every layer */
-    PrefrlMlp *mu;             /* latent (H) → mean (A) */
-    PrefrlMlp *vf;             /* obs (D) → value (1) */
-    float *log_std;            /* (H, S) */
-    float *log_std_grad;
-    PrefrlAdam *pi_opt, *mu_opt, *vf_opt, *std_opt;
-} PpoNets;
-
-/* what one minibatch loss reports */
-typedef struct PpoTerms {
-    double loss, pg, value, entropy_loss, clip_fraction, approx_kl;
-} PpoTerms;
-
-typedef struct Ppo {
-    /* configuration */
-    int D, A, H, depth, S;     /* S = A with full_std, else 1 */
-    int n_envs, n_steps, batch_size, n_epochs, unsup_n_epochs, sde_freq;
-    float lr, gamma, gae_lambda, clip_init, vf_coef, ent_coef, max_grad_norm, log_std_init;
-    float clip_obs;
-    gboolean full_std, normalize_obs;
-
-    /* state */
-    PpoNets nets;
-    PrefrlRng rng;             /* init, exploration matrices, minibatch order */
-    double *obs_mean, *obs_var, obs_count;
-    float *noise;              /* (n_envs, H, A) exploration matrices */
-
-    /* the rollout, row t * n_envs + i */
-    float *r_obs;              /* (N, D) normalised observations */
-    float *r_act;              /* (N, A) actions as sampled (unclipped) */
-    float *r_val, *r_logp, *r_rew, *r_done, *r_adv, *r_ret;
-    int recorded;              /* steps recorded in this rollout */
-    float *last_raw, *last_norm; /* the observation after the last rollout, as given and normalised */
-    gboolean have_last;
-
-    /* workspaces sized for M = max(batch_size, n_envs) rows */
-    int M;
-    float *block;
-    float *w_obs, *w_act, *w_oldlogp, *w_adv, *w_ret;  /* gathered minibatch */
-    float *w_h;                /* (M, H) latent */
-    float *w_sig2;             /* (H, A) σ² */
-    float *w_s, *w_d;          /* (M, A) std and a − μ */
-    float *w_dmu, *w_dh, *w_dv; /* gradients w.r.t. μ, h, V */
-    float *w_val;              /* (n_envs) bootstrap values */
-    double *w_norm;            /* (D) batch moments */
-    size_t *perm;              /* (N) */
-} Ppo;
 
 static const PrefrlParamSpec ppo_params[] = {
     {"hidden_dim", PREFRL_PARAM_INT, "256", 1, 65536, NULL,
@@ -205,7 +158,7 @@ static void ppo_sigma2(Ppo *p)
 }
 
 /* new exploration matrices E_i ~ N(0, σ²), one per environment */
-static void ppo_resample_noise(Ppo *p)
+void ppo_resample_noise(Ppo *p)
 {
     ppo_sigma2(p);
     size_t HA = (size_t)p->H * p->A;
@@ -372,8 +325,8 @@ static void ppo_rollout_reward(void *self, int t, const float *reward, const flo
 /* GAE(λ) over T steps of n environments (row t*n + i): done[t] = 1 where step
  * t ended an episode (no bootstrap through it); last_val (n) is the value
  * of the observation after step T−1.  SB3 RolloutBuffer.compute_returns_and_advantage. */
-static void ppo_gae(const float *rew, const float *val, const float *done, const float *last_val,
-                    int T, int n, float gamma, float lambda, float *adv, float *ret)
+void ppo_gae(const float *rew, const float *val, const float *done, const float *last_val,
+             int T, int n, float gamma, float lambda, float *adv, float *ret)
 {
     for (int i = 0; i < n; i++) {
         double last = 0;
@@ -401,9 +354,8 @@ static void ppo_zero_grad(Ppo *p)
  * log-probabilities, raw advantages, returns) at clip range `clip`; the
  * gradients of every parameter are written (not accumulated) into the
  * gradient slabs.  Returns the total loss. */
-static double ppo_loss_grad(Ppo *p, const float *obs, const float *act, const float *old_logp,
-                            const float *adv_raw, const float *ret, int n, float clip,
-                            PpoTerms *terms)
+double ppo_loss_grad(Ppo *p, const float *obs, const float *act, const float *old_logp,
+                     const float *adv_raw, const float *ret, int n, float clip, PpoTerms *terms)
 {
     const int A = p->A, H = p->H, S = p->S;
     double am = 0, asd = 0;

@@ -28,6 +28,8 @@
 #include <prefrl/pbrl.h>
 #include <prefrl/plugin.h>
 
+#include "sac.h"
+
 /* the checkpoint's tag and format version */
 #define SAC_TAG "agent/sac"
 #define SAC_FORMAT 2
@@ -36,51 +38,6 @@
 #define SAC_BETA1 0.9f
 #define SAC_BETA2 0.999f
 #define SAC_EPS 1e-8f
-
-/* the learnable state: everything a checkpoint holds except log α and the rng */
-typedef struct SacNets {
-    PrefrlMlp *actor;          /* obs (D) → μ‖raw (2A) */
-    PrefrlEnsemble *critic;    /* 2 heads, obs‖act (D + A) → 1 */
-    PrefrlEnsemble *target;    /* Polyak averages of the critic */
-    PrefrlAdam *actor_opt;
-    PrefrlAdam *critic_opt;    /* over both heads' slab */
-    PrefrlAdam *alpha_opt;     /* over log α (1 float) */
-} SacNets;
-
-typedef struct Sac {
-    /* configuration */
-    int D, A;                  /* obs_dim, act_dim */
-    int hidden_dim, hidden_depth, batch_size;
-    float actor_lr, critic_lr, alpha_lr;
-    float discount, tau;
-    int64_t target_freq, actor_freq;
-    float log_std_min, log_std_max;
-    gboolean learnable_temperature;
-    float target_entropy;      /* −A */
-
-    /* state */
-    SacNets nets;
-    float log_alpha;
-    float log_alpha_grad;
-    PrefrlRng rng;             /* init, policy noise: the agent's own stream */
-    PrefrlTanhGaussian *dist;  /* sample/backward cache of the policy */
-    PrefrlMlp *heads[2];       /* views of the critic members */
-    PrefrlCriticView view;
-
-    /* workspaces, one block, sized for batch_size */
-    float *block;
-    float *xa;                 /* (B, D + A) critic input */
-    float *dxa;                /* (B, D + A) dJ/d(critic input) */
-    float *eps;                /* (B, A) policy noise */
-    float *act;                /* (B, A) sampled actions */
-    float *da;                 /* (B, A) dJ_π/da */
-    float *dout;               /* (B, 2A) dJ_π/d(actor output) */
-    float *logp;               /* (B) */
-    float *dlogp;              /* (B) */
-    float *v;                  /* (B) V̄(s') */
-    float *y;                  /* (B) critic target */
-    float *dq;                 /* (2, B) dJ/dQ_h */
-} Sac;
 
 static const PrefrlParamSpec sac_params[] = {
     {"hidden_dim", PREFRL_PARAM_INT, "1024", 1, 65536, NULL,

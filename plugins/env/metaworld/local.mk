@@ -21,12 +21,16 @@ dist_model_DATA += \
 	plugins/env/metaworld/models/metaworld_sweep_into.xml \
 	plugins/env/metaworld/models/metaworld_hammer.xml
 
-# the tests compile the env sources in to set states by hand; envs under
-# test are still created through the registry from the built plugin
+# tests (tests/plugins/env/metaworld/): envs under test come from the built
+# plugin through the registry; the program compiles the env sources in
+# (mw_env.h, the plugin's private interface) to set states by hand
 if HAVE_CHECK
-check_PROGRAMS += tests/check_env_metaworld
-TESTS += tests/check_env_metaworld
-tests_check_env_metaworld_SOURCES = tests/check_env_metaworld.c $(MW_SOURCES)
-tests_check_env_metaworld_CFLAGS = $(TEST_CFLAGS) $(MUJOCO_CFLAGS) -I$(top_srcdir)/plugins/env/metaworld
-tests_check_env_metaworld_LDADD = libprefrl-mujoco.la $(TEST_LIBS) $(MUJOCO_LIBS)
+check_PROGRAMS += tests/plugins/env/metaworld/check_env_metaworld
+TESTS += tests/plugins/env/metaworld/check_env_metaworld
+tests_plugins_env_metaworld_check_env_metaworld_SOURCES = \
+	tests/plugins/env/metaworld/check_env_metaworld.c $(MW_SOURCES)
+tests_plugins_env_metaworld_check_env_metaworld_CFLAGS = $(TEST_CFLAGS) $(MUJOCO_CFLAGS) \
+	-I$(top_srcdir)/plugins/env/metaworld
+tests_plugins_env_metaworld_check_env_metaworld_LDADD = libprefrl-mujoco.la $(TEST_LIBS) \
+	$(MUJOCO_LIBS)
 endif

@@ -9,9 +9,10 @@ plugins_reward_mrn_prefrl_reward_mrn_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
 if HAVE_CHECK
 check_PROGRAMS += tests/plugins/reward/mrn/check_reward_mrn
 TESTS += tests/plugins/reward/mrn/check_reward_mrn
-tests_plugins_reward_mrn_check_reward_mrn_SOURCES = tests/plugins/reward/mrn/check_reward_mrn.c \
-	tests/pbrl_test.c tests/pbrl_test.h tests/plugins/reward/reward_test.c \
-	tests/plugins/reward/reward_test.h
+tests_plugins_reward_mrn_check_reward_mrn_SOURCES = \
+	tests/plugins/reward/mrn/check_reward_mrn.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h \
+	tests/plugins/reward/reward_test.c tests/plugins/reward/reward_test.h
 tests_plugins_reward_mrn_check_reward_mrn_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests
 tests_plugins_reward_mrn_check_reward_mrn_LDADD = $(TEST_LIBS)
 endif

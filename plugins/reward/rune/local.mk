@@ -10,7 +10,8 @@ if HAVE_CHECK
 check_PROGRAMS += tests/plugins/reward/rune/check_reward_rune
 TESTS += tests/plugins/reward/rune/check_reward_rune
 tests_plugins_reward_rune_check_reward_rune_SOURCES = \
-	tests/plugins/reward/rune/check_reward_rune.c tests/pbrl_test.c tests/pbrl_test.h \
+	tests/plugins/reward/rune/check_reward_rune.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h \
 	tests/plugins/reward/reward_test.c tests/plugins/reward/reward_test.h
 tests_plugins_reward_rune_check_reward_rune_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests
 tests_plugins_reward_rune_check_reward_rune_LDADD = $(TEST_LIBS)

@@ -9,7 +9,8 @@ if HAVE_CHECK
 check_PROGRAMS += tests/plugins/reward/surf/check_reward_surf
 TESTS += tests/plugins/reward/surf/check_reward_surf
 tests_plugins_reward_surf_check_reward_surf_SOURCES = \
-	tests/plugins/reward/surf/check_reward_surf.c tests/pbrl_test.c tests/pbrl_test.h \
+	tests/plugins/reward/surf/check_reward_surf.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h \
 	tests/plugins/reward/reward_test.c tests/plugins/reward/reward_test.h
 tests_plugins_reward_surf_check_reward_surf_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests
 tests_plugins_reward_surf_check_reward_surf_LDADD = $(TEST_LIBS)

@@ -5,10 +5,12 @@ plugins_teacher_scripted_prefrl_teacher_scripted_la_CFLAGS = $(PLUGIN_CFLAGS)
 plugins_teacher_scripted_prefrl_teacher_scripted_la_LDFLAGS = $(PLUGIN_LDFLAGS)
 plugins_teacher_scripted_prefrl_teacher_scripted_la_LIBADD = libprefrl.la $(GLIB_LIBS) -lm
 
+# tests (tests/plugins/teacher/scripted/): the teacher on constructed pairs
 if HAVE_CHECK
-check_PROGRAMS += tests/check_teacher
-TESTS += tests/check_teacher
-tests_check_teacher_SOURCES = tests/check_teacher.c
-tests_check_teacher_CFLAGS = $(TEST_CFLAGS)
-tests_check_teacher_LDADD = $(TEST_LIBS)
+check_PROGRAMS += tests/plugins/teacher/scripted/check_teacher_scripted
+TESTS += tests/plugins/teacher/scripted/check_teacher_scripted
+tests_plugins_teacher_scripted_check_teacher_scripted_SOURCES = \
+	tests/plugins/teacher/scripted/check_teacher_scripted.c
+tests_plugins_teacher_scripted_check_teacher_scripted_CFLAGS = $(TEST_CFLAGS)
+tests_plugins_teacher_scripted_check_teacher_scripted_LDADD = $(TEST_LIBS)
 endif

@@ -8,7 +8,7 @@
 set -eu
 top_builddir=$(pwd)
 top_srcdir=$(cd "${srcdir:-.}" && pwd)
-fixtures="$top_builddir/tests/fixtures/.libs"
+fixtures="$top_builddir/tests/common/fixtures/.libs"
 [ -f "$fixtures/prefrl-fixture-pbrl.so" ] || { echo "outoftree: build the fixtures first (make check)"; exit 99; }
 command -v pkg-config >/dev/null || { echo "outoftree: no pkg-config"; exit 77; }
 

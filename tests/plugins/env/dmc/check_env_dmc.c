@@ -4,10 +4,11 @@
  * dimensions, is deterministic for a seed and differs across seeds, keeps
  * per-step rewards in [0, 1], has random-policy returns of the suite's
  * magnitude, honours the time limit and action repeat, and saves/loads its
- * state.  White-box (the plugin source is included, llm.c style, so tests
- * can construct physics states): rewards and observations at constructed
- * states, the legacy step against a raw mj_step loop, errors for models with
- * missing names, unloadable files, MuJoCo runtime errors and divergence. */
+ * state.  White-box (dmc.h, the plugin's private header, with dmc.c compiled
+ * into this program, so tests can construct physics states): rewards and
+ * observations at constructed states, the legacy step against a raw mj_step
+ * loop, errors for models with missing names, unloadable files, MuJoCo
+ * runtime errors and divergence. */
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -16,9 +17,9 @@
 
 #include "host/registry.h"
 #include "ckpt_test.h"
-#include "../plugins/env/dmc/dmc.c"
+#include "dmc.h"
 
-#define DATA TEST_SRCDIR "/data/"
+#define DATA TEST_SRCDIR "/plugins/env/dmc/data/"
 #define MODELS TEST_SRCDIR "/../plugins/env/dmc/models/"
 
 typedef struct {

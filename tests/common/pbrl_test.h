@@ -7,7 +7,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 
-#define FIXTURE_PBRL TEST_BUILDDIR "/fixtures/.libs/prefrl-fixture-pbrl.so"
+#define FIXTURE_PBRL TEST_BUILDDIR "/common/fixtures/.libs/prefrl-fixture-pbrl.so"
 
 /** The default registry with the fixture plugin loaded. */
 PrefrlRegistry *pbrl_test_registry(void);

@@ -24,7 +24,8 @@ static void teardown(void)
     prefrl_registry_free(reg);
 }
 
-/* load + resolve `name` from tests/recipes; return the error message (owned) or NULL */
+/* load + resolve `name` from tests/common/recipes; return the error message (owned) or
+ * NULL */
 static char *resolve_error(const char *name, const char *const *overrides)
 {
     char *path = g_strconcat(RECIPES, name, NULL);
@@ -77,7 +78,7 @@ START_TEST(test_bad_recipes)
                                     "one of: fast, slow, exact (did you mean 'fast'?)");
     expect_error("missing_include.yaml",
                  "missing_include.yaml:3:5: included recipe 'no_such_file.yaml' not found "
-                 "(looked for " TEST_SRCDIR "/recipes/no_such_file.yaml)");
+                 "(looked for " TEST_SRCDIR "/common/recipes/no_such_file.yaml)");
     expect_error("empty.yaml", "empty.yaml:1:1: empty recipe: expected a map of settings");
     expect_error("comment_only.yaml",
                  "comment_only.yaml:1:1: empty recipe: expected a map of settings");

@@ -13,8 +13,8 @@
 
 static void use_fixtures(void)
 {
-    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs:" TEST_BUILDDIR "/../plugins",
-             TRUE);
+    g_setenv("PREFRL_PLUGIN_PATH",
+             TEST_BUILDDIR "/common/fixtures/.libs:" TEST_BUILDDIR "/../plugins", TRUE);
 }
 
 static const PrefrlEnvInfo env2x1 = {.struct_size = sizeof(PrefrlEnvInfo), .obs_dim = 2,

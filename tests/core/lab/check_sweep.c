@@ -17,7 +17,7 @@
 #include "host/registry.h"
 #include "lab/sweep.h"
 
-#define SWEEPS TEST_SRCDIR "/sweeps"
+#define SWEEPS TEST_SRCDIR "/core/lab/sweeps"
 #define WORK TEST_BUILDDIR "/sweep-work"
 #define PRG TEST_BUILDDIR "/../prefrl"
 
@@ -875,7 +875,7 @@ static Suite *sweep_suite(void)
 int main(void)
 {
     /* the fixture plugin, then the build tree's plugins (the test environment) */
-    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/fixtures/.libs",
+    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
                            g_getenv("PREFRL_PLUGIN_PATH"), NULL);
     g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
     g_free(path);

@@ -1,10 +1,11 @@
 /* Tests of agent/sac (plugins/agent/sac/sac.c).
  *
- * The agent is created through the registry like any component; the test
- * includes sac.c for the layout of its state, so it can read the networks,
- * targets, temperature and stream.  Gradients are checked against central
- * finite differences of an independent double-precision evaluation of the
- * losses of docs/agents.md (SAC, one update), with the same policy noise. */
+ * The agent is created through the registry like any component; the
+ * plugin's private header sac.h gives the layout of its state, so the test
+ * can read the networks, targets, temperature and stream.  Gradients are
+ * checked against central finite differences of an independent
+ * double-precision evaluation of the losses of docs/agents.md (SAC, one
+ * update), with the same policy noise. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,7 @@
 #include "ckpt_test.h"
 #include "pbrl_test.h"
 
-#include "../plugins/agent/sac/sac.c"
+#include "sac.h"
 
 #define FD_H 1e-5
 

@@ -1,8 +1,9 @@
 /* Tests of agent/ppo (plugins/agent/ppo/ppo.c) and the on-policy trainer
- * loop (core/trainer_onpolicy.c).
+ * loop (core/pbrl/trainer_onpolicy.c).
  *
- * The agent is created through the registry; the test includes ppo.c for
- * the layout of its state and its internal steps.  The PPO loss gradient is
+ * The agent is created through the registry; the plugin's private header
+ * ppo.h gives the layout of its state and its internal steps, which this
+ * program calls from its own copy of ppo.c.  The PPO loss gradient is
  * checked against central finite differences of an independent
  * double-precision evaluation of the loss (clipped surrogate with the gSDE
  * log-probability, value loss, entropy); GAE against a hand-computed
@@ -24,7 +25,7 @@
 #include "ckpt_test.h"
 #include "pbrl_test.h"
 
-#include "../plugins/agent/ppo/ppo.c"
+#include "ppo.h"
 
 /* ------------------------------------------------------------------------ */
 /* helpers */

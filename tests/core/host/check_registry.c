@@ -256,10 +256,10 @@ START_TEST(test_scan_path)
 {
     /* PREFRL_PLUGIN_PATH is searched first, then the install dir; nothing
      * else (no build-tree path is compiled in) */
-    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs:/nonexistent", TRUE);
+    g_setenv("PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/common/fixtures/.libs:/nonexistent", TRUE);
     char **dirs = prefrl_registry_search_path();
     ck_assert_uint_eq(g_strv_length(dirs), 3);
-    ck_assert_str_eq(dirs[0], TEST_BUILDDIR "/fixtures/.libs");
+    ck_assert_str_eq(dirs[0], TEST_BUILDDIR "/common/fixtures/.libs");
     ck_assert_str_eq(dirs[1], "/nonexistent");
     ck_assert_str_eq(dirs[2], PREFRL_PLUGINDIR);
     g_strfreev(dirs);

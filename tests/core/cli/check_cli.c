@@ -19,7 +19,8 @@ static int prefrl(const char *const *args, char **out, char **err)
         g_ptr_array_add(argv, (gpointer)*a);
     g_ptr_array_add(argv, NULL);
     char **env = g_get_environ();
-    env = g_environ_setenv(env, "PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/fixtures/.libs", TRUE);
+    env = g_environ_setenv(env, "PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/common/fixtures/.libs",
+                           TRUE);
     int status = -1;
     GError *error = NULL;
     ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out,
