@@ -110,10 +110,3 @@ EXTRA_DIST += scripts/check-layers.sh
 # installed prefix through pkg-config, trained with the installed prefrl
 TESTS += tests/plugins/reward/outoftree.sh
 EXTRA_DIST += tests/plugins/reward/outoftree.sh
-
-# The tests that `make install` (check_install.sh, then outoftree.sh, see
-# Makefile.am) run after the Check programs: libtool relinks the plugins in
-# the build tree's .libs/ while it installs them, and a program loading a
-# plugin at that moment finds a truncated file.  (So `make check
-# TESTS=tests/core/check_install.sh` runs the Check programs first.)
-tests/core/check_install.log: $(check_PROGRAMS:=.log)
