@@ -3,8 +3,12 @@
  * write-then-swap protocol.  The CLI, the trainer, sweeps and reports reach
  * a run's files only through this module, so a name changes in one place.
  *
+ *   RUN/.prefrl-run       the marker: prefrl created this directory as a run
+ *                         (`run --force` removes nothing without it)
+ *   RUN/.prefrl-lock      the writer's lock (flock) and its pid
  *   RUN/config.yaml       the resolved recipe (what the run was made from)
- *   RUN/status            running, done, interrupted or failed (one word)
+ *   RUN/status            running, done, interrupted or failed (one word);
+ *                         `running` without a lock holder reads as interrupted
  *   RUN/train.csv ...     the trainer's outputs (PREFRL_RUN_TRAIN_CSV ...)
  *   RUN/stderr.txt        a sweep cell's standard error
  *   RUN/checkpoint/       the latest checkpoint: <kind>.bin per component,
@@ -36,6 +40,8 @@ typedef enum {
     PREFRL_RUN_CHECKPOINT,      /* checkpoint/ */
     PREFRL_RUN_CHECKPOINT_NEW,  /* checkpoint.new/ */
     PREFRL_RUN_CHECKPOINT_OLD,  /* checkpoint.old/ */
+    PREFRL_RUN_MARKER,          /* .prefrl-run: written when prefrl creates the run */
+    PREFRL_RUN_LOCK,            /* .prefrl-lock: the writer's flock, holding its pid */
     PREFRL_RUN_N_FILES
 } PrefrlRunFile;
 
@@ -53,6 +59,11 @@ typedef enum {
  *  file per component kind). */
 #define PREFRL_RUN_TRAINER_STATE "trainer"
 
+/** The name of the outputs' record in a checkpoint folder (outputs.bin): the
+ *  length of every output at the checkpoint and the CRC-32 of those bytes,
+ *  which `resume` checks before it cuts anything. */
+#define PREFRL_RUN_OUTPUTS_STATE "outputs"
+
 /** The file name of `f` inside a run directory ("eval.csv"). */
 const char *prefrl_rundir_name(PrefrlRunFile f);
 
@@ -63,6 +74,34 @@ char *prefrl_rundir_path(const char *dir, PrefrlRunFile f);
  *  opened for appending (a resumed run, which cuts it back first).
  *  NULL and PREFRL_ERROR_IO naming the path when it cannot be opened. */
 FILE *prefrl_rundir_open(const char *dir, PrefrlRunFile f, gboolean append, GError **error);
+
+/* ---- one writer per run directory ---- */
+
+/** TRUE when `name` may name a run directory: one path component of
+ *  [A-Za-z0-9._+=,-], 1 to 255 bytes, not starting with '.'. */
+gboolean prefrl_rundir_name_ok(const char *name);
+
+/** Take the writer's lock of the run in `dir` (an flock on dir/.prefrl-lock,
+ *  which then holds this process's pid), without waiting.  Returns the lock's
+ *  file descriptor (keep it open while writing; close it, or exit, to
+ *  release), or -1 and PREFRL_ERROR_IO: "DIR is in use by prefrl process
+ *  PID" when another process holds it. */
+int prefrl_rundir_lock(const char *dir, GError **error);
+
+/** The pid of the process holding the lock of the run in `dir`: 0 when no
+ *  process holds it, -1 when one does but its pid is unknown. */
+long prefrl_rundir_lock_holder(const char *dir);
+
+/** Mark `dir` as a run directory prefrl created (dir/.prefrl-run). */
+gboolean prefrl_rundir_mark(const char *dir, GError **error);
+
+/** TRUE when `dir` carries the marker of a run directory prefrl created. */
+gboolean prefrl_rundir_is_marked(const char *dir);
+
+/** Empty the run directory `dir` for a fresh run (`run --force`), keeping
+ *  only its lock file (the caller holds the lock).  Refused, with nothing
+ *  removed, unless `dir` carries the marker. */
+gboolean prefrl_rundir_clear(const char *dir, GError **error);
 
 /* ---- config.yaml ---- */
 
@@ -94,7 +133,10 @@ gboolean prefrl_rundir_set_status(const char *dir, PrefrlRunStatus s, GError **e
 
 /** The status of the run in `dir`.  With `text`, also the file's word
  *  without surrounding white space, or NULL without a status file
- *  (transfer full), for messages that show an unknown word as it is. */
+ *  (transfer full), for messages that show an unknown word as it is.
+ *  `running` is reported only while a process holds the run's lock: a
+ *  `running` left by a killed process reads as INTERRUPTED (and `text` as
+ *  "interrupted"). */
 PrefrlRunStatus prefrl_rundir_status(const char *dir, char **text);
 
 /* ---- checkpoints ----

@@ -62,7 +62,16 @@ PrefrlTrainer *prefrl_trainer_resume(const PrefrlNode *recipe, PrefrlRegistry *r
         g_free(state);
         return NULL;
     }
+    /* before anything is opened (appending would create a missing output) */
+    int64_t len[PREFRL_RUN_N_OUTPUTS];
+    gboolean have_len;
+    if (!trainer_verify_outputs(run_dir, len, &have_len, error))
+        return NULL;
     PrefrlTrainer *t = trainer_create(recipe, reg, run_dir, TRUE, error);
+    if (t && have_len) {
+        memcpy(t->verified_len, len, sizeof len);
+        t->have_verified_len = TRUE;
+    }
     if (t && !trainer_load_checkpoint(t, error)) {
         prefrl_trainer_free(t);
         return NULL;

@@ -3,7 +3,9 @@
  * field by field.  Resuming sets a trainer up from the run's own recipe,
  * loads every file back and cuts the outputs back to their lengths at the
  * checkpoint, so the resumed run writes what the uninterrupted one would
- * have.  The folder is written and swapped in by the run-directory module
+ * have; outputs.bin records each output's length and the CRC-32 of those
+ * bytes, so an output cut or changed since is refused, never padded.
+ * The folder is written and swapped in by the run-directory module
  * (rundir.h), so a crash at any moment leaves a complete checkpoint.
  * On-policy runs write no trainer.bin and cannot resume yet. */
 #include "config.h"
@@ -177,10 +179,16 @@ gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
         ok = write_state(path, parts[i]->component->save, parts[i]->self, error);
         g_free(path);
     }
+    if (ok)
+        trainer_measure_outputs(t);
     if (ok && !t->cfg.on_policy) {
         char *path = prefrl_rundir_checkpoint_part(fresh, PREFRL_RUN_TRAINER_STATE);
-        trainer_measure_outputs(t);
         ok = write_state(path, write_trainer_state, t, error);
+        g_free(path);
+    }
+    if (ok) { /* the outputs' lengths and checksums, which resume checks */
+        char *path = prefrl_rundir_checkpoint_part(fresh, PREFRL_RUN_OUTPUTS_STATE);
+        ok = write_state(path, trainer_write_outputs_state, t, error);
         g_free(path);
     }
     if (ok)

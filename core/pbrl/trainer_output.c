@@ -8,8 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
+#include <glib/gstdio.h>
 
+#include "host/checkpoint.h"
 #include "pbrl/trainer_private.h"
+
+#define OUTPUTS_TAG "outputs"
+#define OUTPUTS_VERSION 1
 
 /* the outputs a run writes: all of them with a learned reward, without the
  * preference files with reward/true */
@@ -80,21 +86,175 @@ void trainer_measure_outputs(PrefrlTrainer *t)
     }
 }
 
-/* the rows written after the checkpoint are written again, exactly once */
-gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error)
+/* the CRC-32 of the first `len` bytes of `path`; FALSE (errno set) when it
+ * cannot be read or is shorter */
+static gboolean prefix_crc(const char *path, int64_t len, uint32_t *crc)
 {
-    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
-        FILE *f = t->out[i];
-        int64_t len = t->state.out_len[i];
-        if (!f)
-            continue;
-        if (len < 0 || ftruncate(fileno(f), (off_t)len) != 0 || fseeko(f, 0, SEEK_END) != 0 ||
-            ftello(f) != len) {
-            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                        "%s: cannot restore an output file to its %lld bytes at the checkpoint",
-                        t->run_dir, (long long)len);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return FALSE;
+    char buf[65536];
+    uint32_t c = 0;
+    int64_t left = len;
+    while (left > 0) {
+        size_t n = fread(buf, 1, (size_t)MIN(left, (int64_t)sizeof buf), f);
+        if (n == 0) {
+            if (!ferror(f))
+                errno = 0; /* shorter than len */
+            fclose(f);
             return FALSE;
         }
+        c = prefrl_crc32(c, buf, n);
+        left -= (int64_t)n;
+    }
+    fclose(f);
+    *crc = c;
+    return TRUE;
+}
+
+gboolean trainer_write_outputs_state(void *self, PrefrlCkpt *out, GError **error)
+{
+    PrefrlTrainer *t = self;
+    prefrl_ckpt_put_tag(out, OUTPUTS_TAG, OUTPUTS_VERSION);
+    prefrl_ckpt_put_i64(out, PREFRL_RUN_N_OUTPUTS);
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
+        int64_t len = t->state.out_len[i];
+        uint32_t crc = 0;
+        if (len >= 0) {
+            char *path = prefrl_rundir_path(t->run_dir, i);
+            if (!prefix_crc(path, len, &crc)) {
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                            "cannot read %s back for the checkpoint: %s", path,
+                            errno ? g_strerror(errno) : "shorter than written");
+                g_free(path);
+                return FALSE;
+            }
+            g_free(path);
+        }
+        prefrl_ckpt_put_i64(out, len);
+        prefrl_ckpt_put_i64(out, crc);
+    }
+    return prefrl_ckpt_check(out, error);
+}
+
+gboolean trainer_verify_outputs(const char *run_dir, int64_t len[PREFRL_RUN_N_OUTPUTS],
+                                gboolean *have, GError **error)
+{
+    *have = FALSE;
+    char *ckdir = prefrl_rundir_checkpoint_latest(run_dir);
+    char *rec = prefrl_rundir_checkpoint_part(ckdir, PREFRL_RUN_OUTPUTS_STATE);
+    g_free(ckdir);
+    if (!g_file_test(rec, G_FILE_TEST_EXISTS)) {
+        g_free(rec);
+        return TRUE;
+    }
+    uint32_t crc[PREFRL_RUN_N_OUTPUTS];
+    PrefrlCkpt *c = prefrl_ckpt_open_read(rec, error);
+    if (!c) {
+        g_free(rec);
+        return FALSE;
+    }
+    prefrl_ckpt_expect_tag(c, OUTPUTS_TAG, OUTPUTS_VERSION);
+    prefrl_ckpt_get_count(c, PREFRL_RUN_N_OUTPUTS, PREFRL_RUN_N_OUTPUTS, "the output count");
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
+        len[i] = prefrl_ckpt_get_count(c, -1, G_MAXINT64, "an output length");
+        crc[i] = (uint32_t)prefrl_ckpt_get_count(c, 0, G_MAXUINT32, "an output checksum");
+    }
+    GError *err = NULL;
+    gboolean read_ok = prefrl_ckpt_check(c, &err);
+    if (read_ok)
+        read_ok = prefrl_ckpt_close(c, &err); /* closes in any case */
+    else
+        prefrl_ckpt_abort(c);
+    if (!read_ok) {
+        if (!g_str_has_prefix(err->message, rec))
+            g_prefix_error(&err, "%s: ", rec);
+        g_propagate_error(error, err);
+        g_free(rec);
+        return FALSE;
+    }
+    g_free(rec);
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
+        if (len[i] < 0)
+            continue;
+        char *path = prefrl_rundir_path(run_dir, i);
+        struct stat st;
+        uint32_t now = 0;
+        gboolean ok = FALSE;
+        if (g_stat(path, &st) != 0)
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "cannot resume: %s is missing (%s); the checkpoint recorded %lld bytes",
+                        path, g_strerror(errno), (long long)len[i]);
+        else if ((int64_t)st.st_size < len[i])
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "cannot resume: %s has %lld bytes, fewer than the %lld recorded at the "
+                        "checkpoint (it was cut or replaced)",
+                        path, (long long)st.st_size, (long long)len[i]);
+        else if (!prefix_crc(path, len[i], &now))
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot resume: cannot read %s: %s",
+                        path, errno ? g_strerror(errno) : "shorter than its size");
+        else if (now != crc[i])
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "cannot resume: the first %lld bytes of %s differ from those at the "
+                        "checkpoint (CRC-32 %08x, recorded %08x)",
+                        (long long)len[i], path, now, crc[i]);
+        else
+            ok = TRUE;
+        g_free(path);
+        if (!ok)
+            return FALSE;
+    }
+    *have = TRUE;
+    return TRUE;
+}
+
+/* the rows written after the checkpoint are written again, exactly once;
+ * every length is checked before any file is cut, and a file is only ever
+ * cut (ftruncate never pads it) */
+gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error)
+{
+    int64_t len[PREFRL_RUN_N_OUTPUTS];
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
+        FILE *f = t->out[i];
+        len[i] = t->have_verified_len ? t->verified_len[i] : t->state.out_len[i];
+        if (!f)
+            continue;
+        char *path = prefrl_rundir_path(t->run_dir, i);
+        struct stat st;
+        gboolean ok = FALSE;
+        if (len[i] < 0)
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "cannot resume: the checkpoint records no length for %s", path);
+        else if (fstat(fileno(f), &st) != 0)
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot resume: %s: %s", path,
+                        g_strerror(errno));
+        else if ((int64_t)st.st_size < len[i])
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "cannot resume: %s has %lld bytes, fewer than the %lld recorded at the "
+                        "checkpoint (it was cut or replaced)",
+                        path, (long long)st.st_size, (long long)len[i]);
+        else
+            ok = TRUE;
+        g_free(path);
+        if (!ok)
+            return FALSE;
+    }
+    for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
+        FILE *f = t->out[i];
+        if (!f)
+            continue;
+        struct stat st;
+        if (fstat(fileno(f), &st) != 0 ||
+            ((int64_t)st.st_size > len[i] && ftruncate(fileno(f), (off_t)len[i]) != 0) ||
+            fseeko(f, 0, SEEK_END) != 0 || ftello(f) != len[i]) {
+            char *path = prefrl_rundir_path(t->run_dir, i);
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "%s: cannot restore it to its %lld bytes at the checkpoint: %s", path,
+                        (long long)len[i], g_strerror(errno));
+            g_free(path);
+            return FALSE;
+        }
+        t->state.out_len[i] = len[i];
     }
     return TRUE;
 }

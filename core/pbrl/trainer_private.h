@@ -132,6 +132,9 @@ struct PrefrlTrainer {
     TrainerOnPolicy *op;          /* on-policy runs only */
     FILE *out[PREFRL_RUN_N_OUTPUTS]; /* open outputs in run_dir (NULL: not written) */
     int64_t resumed_at;           /* the step a resumed run started at, else -1 */
+    /* resuming: the outputs' lengths checked against the checkpoint's outputs.bin */
+    int64_t verified_len[PREFRL_RUN_N_OUTPUTS];
+    gboolean have_verified_len;
 };
 
 /* ---- trainer_setup.c ---- */
@@ -213,8 +216,22 @@ void trainer_progress_line(PrefrlTrainer *t, double elapsed);
 /* flush the outputs and record their lengths in the state (for a checkpoint) */
 void trainer_measure_outputs(PrefrlTrainer *t);
 
-/* cut the outputs back to the lengths in the state (a resumed run) */
+/* cut the outputs back to their lengths at the checkpoint (a resumed run):
+ * verified_len when set, else the state's; an output shorter than that is
+ * refused, naming it, before any output is cut */
 gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error);
+
+/* the checkpoint stream of outputs.bin: every output's measured length and
+ * the CRC-32 of that prefix of the file (a save hook for write_state) */
+gboolean trainer_write_outputs_state(void *self, PrefrlCkpt *out, GError **error);
+
+/* before a resumed trainer opens anything: every output recorded in the
+ * latest checkpoint's outputs.bin of `run_dir` exists, is at least as long
+ * as recorded and begins with the recorded bytes (CRC-32).  Fills `len`
+ * and sets *have; *have FALSE (and TRUE returned) for a checkpoint without
+ * outputs.bin (written by an older prefrl: lengths are checked later). */
+gboolean trainer_verify_outputs(const char *run_dir, int64_t len[PREFRL_RUN_N_OUTPUTS],
+                                gboolean *have, GError **error);
 
 /* ---- trainer_onpolicy.c ---- */
 
