@@ -137,5 +137,9 @@ PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *override
         prefrl_node_free(root);
         return NULL;
     }
+    if (!prefrl_run_params_check(root, error)) {
+        prefrl_node_free(root);
+        return NULL;
+    }
     return root;
 }

@@ -35,13 +35,14 @@ static const char *state_word(PrefrlCellState st)
     case PREFRL_CELL_DONE: return "done";
     case PREFRL_CELL_STALE: return "stale";
     case PREFRL_CELL_RESUMABLE: return "resume";
+    case PREFRL_CELL_RUNNING: return "running";
     default: return "restart";
     }
 }
 
 static int dry_run(const PrefrlGrid *g, const char *exe)
 {
-    guint counts[PREFRL_CELL_RESUMABLE + 1] = {0};
+    guint counts[PREFRL_CELL_RUNNING + 1] = {0};
     for (guint i = 0; i < prefrl_grid_n_cells(g); i++) {
         char *detail = NULL;
         PrefrlCellState st = prefrl_grid_cell_state(g, i, &detail);
@@ -53,10 +54,10 @@ static int dry_run(const PrefrlGrid *g, const char *exe)
         g_free(detail);
     }
     printf("sweep %s: %u cells: %u to run, %u to resume, %u to restart, %u done, %u done "
-           "under another recipe (kept)\n",
+           "under another recipe (kept), %u still running elsewhere\n",
            prefrl_grid_sweep_dir(g), prefrl_grid_n_cells(g), counts[PREFRL_CELL_NEW],
            counts[PREFRL_CELL_RESUMABLE], counts[PREFRL_CELL_UNFINISHED],
-           counts[PREFRL_CELL_DONE], counts[PREFRL_CELL_STALE]);
+           counts[PREFRL_CELL_DONE], counts[PREFRL_CELL_STALE], counts[PREFRL_CELL_RUNNING]);
     return 0;
 }
 
@@ -141,10 +142,15 @@ static int sweep(const char *grid_path, const char *dir, gboolean dry, int jobs)
                         "same command again to finish them\n",
                 res.interrupted, res.not_started);
         rc = 130;
-    } else if (res.failed) {
-        fprintf(stderr, "prefrl sweep: %u of %u cells failed (see above); the others are in "
-                        "%s; run again to retry the failed ones\n",
-                res.failed, res.total, sd);
+    } else if (res.failed || res.running) {
+        if (res.running)
+            fprintf(stderr, "prefrl sweep: %u cells are still running in other processes (see "
+                            "above); run the same command again once they have stopped\n",
+                    res.running);
+        if (res.failed)
+            fprintf(stderr, "prefrl sweep: %u of %u cells failed (see above); the others are in "
+                            "%s; run again to retry the failed ones\n",
+                    res.failed, res.total, sd);
         rc = 1;
     } else {
         char *q = g_shell_quote(sd);

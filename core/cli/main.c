@@ -253,28 +253,25 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
-static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GError **err);
-
-/* train in dir; Ctrl-C (SIGINT) or SIGTERM stop cleanly with outputs flushed.
- * The run's status (for sweeps): running, then done, interrupted or failed */
+/* train in dir (the caller holds its lock); Ctrl-C (SIGINT) or SIGTERM stop
+ * cleanly with outputs flushed.  The run's status (for sweeps): running once
+ * the trainer is set up, then done, interrupted or failed.  A resume that is
+ * refused (its checkpoint or outputs do not restore) leaves the status as it
+ * was, so the run stays resumable once the cause is fixed. */
 static int train(const PrefrlNode *root, const char *dir, gboolean resume, GError **err)
-{
-    prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, NULL);
-    int rc = train_in(root, dir, resume, err);
-    prefrl_rundir_set_status(dir, rc == 0     ? PREFRL_STATUS_DONE
-                                  : rc == 130 ? PREFRL_STATUS_INTERRUPTED
-                                              : PREFRL_STATUS_FAILED,
-                             NULL);
-    return rc;
-}
-
-static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GError **err)
 {
     prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
     PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, prefrl_registry_default(), dir, err)
                               : prefrl_trainer_new(root, prefrl_registry_default(), dir, err);
-    if (!t)
+    if (!t) {
+        if (!resume)
+            prefrl_rundir_set_status(dir, PREFRL_STATUS_FAILED, NULL);
         return prefrl_cli_fail(*err);
+    }
+    if (!prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, err)) {
+        prefrl_trainer_free(t);
+        return prefrl_cli_fail(*err);
+    }
     struct sigaction sa = {.sa_handler = on_signal}, old_int, old_term;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
@@ -284,20 +281,72 @@ static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GE
     sigaction(SIGTERM, &old_term, NULL);
     double last = prefrl_trainer_last_eval(t);
     prefrl_trainer_free(t);
-    if (!ok) {
-        if (g_error_matches(*err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED)) {
-            fprintf(stderr, "prefrl: %s; outputs so far are in %s (continue with: prefrl "
-                            "resume %s)\n",
-                    (*err)->message, dir, dir);
-            return 130;
-        }
-        return prefrl_cli_fail(*err);
+    int rc;
+    if (!ok && g_error_matches(*err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED)) {
+        fprintf(stderr, "prefrl: %s; outputs so far are in %s (continue with: prefrl "
+                        "resume %s)\n",
+                (*err)->message, dir, dir);
+        rc = 130;
+    } else if (!ok) {
+        rc = prefrl_cli_fail(*err);
+    } else {
+        rc = 0;
     }
-    if (isnan(last))
+    prefrl_rundir_set_status(dir, rc == 0     ? PREFRL_STATUS_DONE
+                                  : rc == 130 ? PREFRL_STATUS_INTERRUPTED
+                                              : PREFRL_STATUS_FAILED,
+                             NULL);
+    if (rc == 0 && isnan(last))
         printf("done (no evaluation ran); results in %s\n", dir);
-    else
+    else if (rc == 0)
         printf("done: last evaluation %.3f (mean true return); results in %s\n", last, dir);
-    return 0;
+    return rc;
+}
+
+/* the run directory of a new run, created (or with `force` emptied) and
+ * locked: the lock's descriptor, or -1 with the reason printed.  --force
+ * empties only a directory prefrl created as a run (it carries the marker),
+ * and only once this process holds its lock. */
+static int make_run_dir(const char *dir, gboolean force)
+{
+    GError *err = NULL;
+    int lock = -1;
+    if (g_file_test(dir, G_FILE_TEST_EXISTS) || g_file_test(dir, G_FILE_TEST_IS_SYMLINK)) {
+        if (!force) {
+            fprintf(stderr,
+                    "prefrl: error: run directory %s already exists; choose another "
+                    "name=..., or pass --force to replace it\n",
+                    dir);
+            return -1;
+        }
+        if (!g_file_test(dir, G_FILE_TEST_IS_DIR) || g_file_test(dir, G_FILE_TEST_IS_SYMLINK) ||
+            !prefrl_rundir_is_marked(dir)) {
+            fprintf(stderr,
+                    "prefrl: error: %s was not created by prefrl as a run directory (no %s "
+                    "marker); --force replaces only runs: choose another name=..., or remove "
+                    "it yourself\n",
+                    dir, prefrl_rundir_name(PREFRL_RUN_MARKER));
+            return -1;
+        }
+        if ((lock = prefrl_rundir_lock(dir, &err)) < 0 || !prefrl_rundir_clear(dir, &err))
+            goto fail;
+    } else {
+        if (g_mkdir_with_parents(dir, 0755) != 0) {
+            fprintf(stderr, "prefrl: error: cannot create %s: %s\n", dir, g_strerror(errno));
+            return -1;
+        }
+        if ((lock = prefrl_rundir_lock(dir, &err)) < 0)
+            goto fail;
+    }
+    if (!prefrl_rundir_mark(dir, &err))
+        goto fail;
+    return lock;
+fail:
+    prefrl_cli_fail(err);
+    g_error_free(err);
+    if (lock >= 0)
+        close(lock);
+    return -1;
 }
 
 static const PrefrlCliUsage run_usage = {
@@ -324,23 +373,8 @@ static int cmd_run(int argc, char **argv)
         return rc;
     GError *err = NULL;
     char *dir = run_dir_of(root);
-    if (g_file_test(dir, G_FILE_TEST_EXISTS)) {
-        if (!force) {
-            fprintf(stderr,
-                    "prefrl: error: run directory %s already exists; choose another "
-                    "name=..., or pass --force to replace it\n",
-                    dir);
-            rc = 1;
-            goto out;
-        }
-        if (!prefrl_remove_tree(dir)) {
-            fprintf(stderr, "prefrl: error: cannot remove %s: %s\n", dir, g_strerror(errno));
-            rc = 1;
-            goto out;
-        }
-    }
-    if (g_mkdir_with_parents(dir, 0755) != 0) {
-        fprintf(stderr, "prefrl: error: cannot create %s: %s\n", dir, g_strerror(errno));
+    int lock = make_run_dir(dir, force);
+    if (lock < 0) {
         rc = 1;
         goto out;
     }
@@ -352,6 +386,8 @@ static int cmd_run(int argc, char **argv)
     fflush(stdout);
     rc = train(root, dir, FALSE, &err);
 out:
+    if (lock >= 0)
+        close(lock); /* the lock is released after the final status */
     g_clear_error(&err);
     g_free(dir);
     prefrl_node_free(root);
@@ -384,26 +420,33 @@ static int cmd_resume(int argc, char **argv)
 
 static int resume(const char *dir)
 {
-    char *cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
     GError *err = NULL;
     int rc;
     if (!prefrl_rundir_is_run(dir)) {
         fprintf(stderr, "prefrl: error: %s is not a run directory (no %s)\n", dir,
                 prefrl_rundir_name(PREFRL_RUN_CONFIG));
-        g_free(cfg);
         return 1;
+    }
+    /* one writer: a run still running (or being resumed) is refused */
+    int lock = prefrl_rundir_lock(dir, &err);
+    if (lock < 0) {
+        rc = prefrl_cli_fail(err);
+        g_clear_error(&err);
+        return rc;
     }
     if (prefrl_rundir_status(dir, NULL) == PREFRL_STATUS_DONE) {
         fprintf(stderr, "prefrl: error: %s finished already (status: done); nothing to resume\n",
                 dir);
-        g_free(cfg);
+        close(lock);
         return 1;
     }
+    char *cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
     PrefrlNode *root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(), &err);
     g_free(cfg);
     if (!root) {
         rc = prefrl_cli_fail(err);
         g_clear_error(&err);
+        close(lock);
         return rc;
     }
     printf("resuming run directory: %s\n", dir);
@@ -411,6 +454,7 @@ static int resume(const char *dir)
     rc = train(root, dir, TRUE, &err);
     g_clear_error(&err);
     prefrl_node_free(root);
+    close(lock);
     return rc;
 }
 

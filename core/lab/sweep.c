@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <glib/gstdio.h>
@@ -473,7 +474,8 @@ static PrefrlGridCell *make_cell(PrefrlGrid *g, const guint *idx, const char *na
         g_ptr_array_add(c->overrides, g_strdup_printf("out_dir=%s", g->sweep_dir));
         g_ptr_array_add(c->overrides, g_strdup_printf("name=%s", name));
         ok = prefrl_recipe_resolve(root, reg, &prefrl_run_keys, prefrl_trainer_required_kinds(),
-                                   error);
+                                   error) &&
+             prefrl_run_params_check(root, error);
         if (!ok)
             g_prefix_error(error, "cell %s: ", name);
     }
@@ -779,6 +781,15 @@ PrefrlCellState prefrl_grid_cell_state(const PrefrlGrid *g, guint i, char **deta
         g_free(dir);
         return PREFRL_CELL_NEW;
     }
+    long holder = prefrl_rundir_lock_holder(dir);
+    if (holder != 0) {
+        /* another process writes it: never resume or restart it under that one */
+        if (detail)
+            *detail = holder > 0 ? g_strdup_printf("running in prefrl process %ld", holder)
+                                 : g_strdup("running in another prefrl process");
+        g_free(dir);
+        return PREFRL_CELL_RUNNING;
+    }
     char *status = NULL;
     PrefrlRunStatus run_status = prefrl_rundir_status(dir, &status);
     if (!status)
@@ -952,9 +963,14 @@ static gboolean launch(Sweep *s, guint cell, GError **error)
         g_ptr_array_unref(argv);
         return FALSE;
     }
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid == 0) {
-        /* child: only async-signal-safe calls until exec */
+        /* child: only async-signal-safe calls until exec.  The cell stops
+         * (cleanly, as on Ctrl-C) when the sweep dies, even by SIGKILL, so no
+         * orphan keeps writing a run that a new sweep would take over */
+        if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
+            _exit(127); /* the sweep died before the request took effect */
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);
@@ -1105,7 +1121,11 @@ gboolean prefrl_sweep_run(const PrefrlGrid *g, const PrefrlSweepOptions *opt,
     for (guint i = 0; i < g->cells->len; i++) {
         char *detail = NULL;
         PrefrlCellState st = prefrl_grid_cell_state(g, i, &detail);
-        if (st == PREFRL_CELL_DONE || st == PREFRL_CELL_STALE) {
+        if (st == PREFRL_CELL_RUNNING) {
+            res->running++;
+            say(&s, "prefrl sweep: cell %s is still running (%s); not started again\n",
+                prefrl_grid_cell(g, i)->name, detail);
+        } else if (st == PREFRL_CELL_DONE || st == PREFRL_CELL_STALE) {
             res->skipped++;
             if (st == PREFRL_CELL_STALE) {
                 res->stale++;

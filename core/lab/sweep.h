@@ -66,8 +66,10 @@ typedef enum {
     PREFRL_CELL_DONE,      /* status `done` and config.yaml matches the grid */
     PREFRL_CELL_STALE,     /* status `done` but config.yaml differs from the grid's recipe */
     PREFRL_CELL_UNFINISHED, /* any other status (running, interrupted, failed, none): restart */
-    PREFRL_CELL_RESUMABLE  /* interrupted (or killed while running) under the grid's recipe,
+    PREFRL_CELL_RESUMABLE, /* interrupted (or killed while running) under the grid's recipe,
                               with a checkpoint: `prefrl resume` continues it */
+    PREFRL_CELL_RUNNING    /* a process holds the run directory's lock (e.g. a cell of a
+                              sweep that was killed): left alone */
 } PrefrlCellState;
 
 /** What is on disk for cell i.  With `detail` != NULL it receives (newly
@@ -96,6 +98,7 @@ typedef struct {
     guint failed;      /* failed (reported, stderr.txt kept in the cell) */
     guint interrupted; /* stopped by a stop request; restartable */
     guint not_started; /* left unlaunched after a stop request */
+    guint running;     /* still running in another process (their lock held): left alone */
 } PrefrlSweepResult;
 
 /** Run every cell that is not done, `jobs` at a time, each as

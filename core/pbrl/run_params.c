@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include "pbrl/run_params.h"
+#include "pbrl/rundir.h"
 
 #define INT_MAXF 9007199254740992.0 /* 2^53: integers beyond lose precision as doubles */
 
@@ -11,9 +12,10 @@ const PrefrlParamSpec prefrl_run_params[] = {
     {"seed", PREFRL_PARAM_INT, "1", 0, INT_MAXF, NULL,
      "master seed; every component draws from its own stream derived from it"},
     {"name", PREFRL_PARAM_STRING, "", 0, 0, NULL,
-     "run name (directory under out_dir); empty = <task>-<reward>-s<seed>"},
+     "run name: the run directory's name under out_dir, one path component of letters, digits "
+     "and . _ + = , - (not starting with '.'); empty = <task>-<reward>-s<seed>"},
     {"out_dir", PREFRL_PARAM_STRING, "runs", 0, 0, NULL,
-     "directory that holds run directories"},
+     "directory that holds run directories (not empty; '.' for the current one)"},
     {"threads", PREFRL_PARAM_INT, "1", 1, 64, NULL, "OpenBLAS threads"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
@@ -55,3 +57,29 @@ static const PrefrlRecipeSection run_sections[] = {
 };
 
 const PrefrlRecipeKeys prefrl_run_keys = {prefrl_run_params, run_sections};
+
+gboolean prefrl_run_params_check(const PrefrlNode *root, GError **error)
+{
+    const PrefrlNode *name = prefrl_node_get(root, "name");
+    const PrefrlNode *out = prefrl_node_get(root, "out_dir");
+    const char *text = prefrl_node_text(name);
+    if (text && *text && !prefrl_rundir_name_ok(text)) {
+        char *where = prefrl_node_where(name, FALSE), *shown = g_strescape(text, NULL);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%sname: '%s' is not a run name; it must be one path component of letters, "
+                    "digits and . _ + = , - that does not start with '.'",
+                    where, shown);
+        g_free(shown);
+        g_free(where);
+        return FALSE;
+    }
+    text = prefrl_node_text(out);
+    if (out && (!text || !*text)) {
+        char *where = prefrl_node_where(out, FALSE);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%sout_dir: must not be empty (write '.' for the current directory)", where);
+        g_free(where);
+        return FALSE;
+    }
+    return TRUE;
+}

@@ -16,4 +16,10 @@ extern const PrefrlParamSpec prefrl_trainer_params[];
 /** Both, as the core keys of a run's recipe. */
 extern const PrefrlRecipeKeys prefrl_run_keys;
 
+/** The checks of the run keys beyond their types, on a resolved recipe:
+ *  `name` is empty or one path component (prefrl_rundir_name_ok) and
+ *  `out_dir` is not empty.  FALSE with PREFRL_ERROR_CONFIG naming the key's
+ *  FILE:LINE:COL. */
+gboolean prefrl_run_params_check(const PrefrlNode *root, GError **error);
+
 #endif

@@ -2,8 +2,12 @@
  * checkpoint swap (see rundir.h for the layout). */
 #include "config.h"
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/file.h>
 #include <glib/gstdio.h>
 
 #include "host/schema.h"
@@ -22,6 +26,8 @@ static const char *const file_names[PREFRL_RUN_N_FILES] = {
     [PREFRL_RUN_CHECKPOINT] = "checkpoint",
     [PREFRL_RUN_CHECKPOINT_NEW] = "checkpoint.new",
     [PREFRL_RUN_CHECKPOINT_OLD] = "checkpoint.old",
+    [PREFRL_RUN_MARKER] = ".prefrl-run",
+    [PREFRL_RUN_LOCK] = ".prefrl-lock",
 };
 
 static const char *const status_names[] = {
@@ -53,6 +59,147 @@ FILE *prefrl_rundir_open(const char *dir, PrefrlRunFile f, gboolean append, GErr
                     g_strerror(errno));
     g_free(path);
     return file;
+}
+
+/* ---- one writer per run directory ------------------------------------------------- */
+
+gboolean prefrl_rundir_name_ok(const char *name)
+{
+    gsize n = strlen(name);
+    if (n == 0 || n > 255 || name[0] == '.')
+        return FALSE;
+    for (const char *p = name; *p; p++)
+        if (!g_ascii_isalnum(*p) && !strchr("._+=,-", *p))
+            return FALSE;
+    return TRUE;
+}
+
+/* the pid written in the lock file at `fd` (0 when unreadable) */
+static long read_pid(int fd)
+{
+    char buf[32] = {0};
+    ssize_t n = pread(fd, buf, sizeof buf - 1, 0);
+    if (n <= 0)
+        return 0;
+    buf[n] = 0;
+    char *end;
+    long pid = strtol(buf, &end, 10);
+    return pid > 0 && (*end == '\n' || *end == 0) ? pid : 0;
+}
+
+int prefrl_rundir_lock(const char *dir, GError **error)
+{
+    char *path = prefrl_rundir_path(dir, PREFRL_RUN_LOCK);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot open %s: %s", path,
+                    g_strerror(errno));
+        g_free(path);
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+        int e = errno;
+        if (e == EWOULDBLOCK) {
+            long pid = read_pid(fd);
+            if (pid > 0)
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                            "%s is in use by prefrl process %ld (it holds %s)", dir, pid, path);
+            else
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                            "%s is in use by another prefrl process (it holds %s)", dir, path);
+        } else {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot lock %s: %s", path,
+                        g_strerror(e));
+        }
+        close(fd);
+        g_free(path);
+        return -1;
+    }
+    /* the holder's pid, for the refusal above and for `status` readers */
+    char pid[32];
+    int len = g_snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
+                    g_strerror(errno));
+        close(fd);
+        g_free(path);
+        return -1;
+    }
+    g_free(path);
+    return fd;
+}
+
+long prefrl_rundir_lock_holder(const char *dir)
+{
+    char *path = prefrl_rundir_path(dir, PREFRL_RUN_LOCK);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    g_free(path);
+    if (fd < 0)
+        return 0;
+    long holder = 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) == 0) {
+        flock(fd, LOCK_UN);
+    } else if (errno == EWOULDBLOCK) {
+        holder = read_pid(fd);
+        if (holder <= 0)
+            holder = -1;
+    }
+    close(fd);
+    return holder;
+}
+
+gboolean prefrl_rundir_mark(const char *dir, GError **error)
+{
+    static const char text[] = "a run directory created by prefrl; `prefrl run --force` may "
+                               "replace it\n";
+    char *path = prefrl_rundir_path(dir, PREFRL_RUN_MARKER);
+    gboolean ok = prefrl_write_file_atomic(path, text, sizeof text - 1, error);
+    g_free(path);
+    return ok;
+}
+
+gboolean prefrl_rundir_is_marked(const char *dir)
+{
+    char *path = prefrl_rundir_path(dir, PREFRL_RUN_MARKER);
+    gboolean marked = g_file_test(path, G_FILE_TEST_IS_REGULAR) &&
+                      !g_file_test(path, G_FILE_TEST_IS_SYMLINK);
+    g_free(path);
+    return marked;
+}
+
+gboolean prefrl_rundir_clear(const char *dir, GError **error)
+{
+    if (g_file_test(dir, G_FILE_TEST_IS_SYMLINK) || !prefrl_rundir_is_marked(dir)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "%s was not created by prefrl as a run directory (no %s marker); not "
+                    "removing it: choose another name=..., or remove it yourself",
+                    dir, file_names[PREFRL_RUN_MARKER]);
+        return FALSE;
+    }
+    GError *err = NULL;
+    GDir *d = g_dir_open(dir, 0, &err);
+    if (!d) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read %s: %s", dir,
+                    err->message);
+        g_error_free(err);
+        return FALSE;
+    }
+    gboolean ok = TRUE;
+    const char *n;
+    /* the marker last, so an interrupted clear can be repeated */
+    while (ok && (n = g_dir_read_name(d))) {
+        if (!strcmp(n, file_names[PREFRL_RUN_LOCK]) || !strcmp(n, file_names[PREFRL_RUN_MARKER]))
+            continue;
+        char *p = g_build_filename(dir, n, NULL);
+        if (!prefrl_remove_tree(p)) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot remove %s: %s", p,
+                        g_strerror(errno));
+            ok = FALSE;
+        }
+        g_free(p);
+    }
+    g_dir_close(d);
+    return ok;
 }
 
 /* ---- config.yaml ---------------------------------------------------------------- */
@@ -134,6 +281,12 @@ PrefrlRunStatus prefrl_rundir_status(const char *dir, char **text)
         for (int i = PREFRL_STATUS_RUNNING; i <= PREFRL_STATUS_FAILED; i++)
             if (!strcmp(word, status_names[i]))
                 s = i;
+        /* a writer that was killed could not say so: no lock holder, not running */
+        if (s == PREFRL_STATUS_RUNNING && prefrl_rundir_lock_holder(dir) == 0) {
+            s = PREFRL_STATUS_INTERRUPTED;
+            g_free(word);
+            word = g_strdup(status_names[s]);
+        }
     }
     g_free(path);
     if (text)

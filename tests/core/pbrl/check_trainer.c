@@ -6,6 +6,7 @@
 #include <math.h>
 #include <signal.h>
 #include <string.h>
+#include <unistd.h>
 #include <check.h>
 #include <glib/gstdio.h>
 
@@ -520,12 +521,31 @@ START_TEST(test_rundir_status)
     ck_assert_ptr_null(text);
     const PrefrlRunStatus all[] = {PREFRL_STATUS_RUNNING, PREFRL_STATUS_DONE,
                                    PREFRL_STATUS_INTERRUPTED, PREFRL_STATUS_FAILED};
+    /* `running` is what it says only while a writer holds the lock */
+    int lock = prefrl_rundir_lock(dir, NULL);
+    ck_assert_int_ge(lock, 0);
+    ck_assert_int_eq(prefrl_rundir_lock_holder(dir), (long)getpid());
     for (gsize i = 0; i < G_N_ELEMENTS(all); i++) {
         ck_assert(prefrl_rundir_set_status(dir, all[i], NULL));
         ck_assert_int_eq(prefrl_rundir_status(dir, &text), all[i]);
         ck_assert_str_eq(text, prefrl_run_status_name(all[i]));
         g_free(text);
     }
+    /* a second writer is refused, naming the holder */
+    GError *err = NULL;
+    ck_assert_int_lt(prefrl_rundir_lock(dir, &err), 0);
+    char *pid = g_strdup_printf("in use by prefrl process %ld", (long)getpid());
+    ck_assert_msg(strstr(err->message, pid), "%s", err->message);
+    g_free(pid);
+    g_clear_error(&err);
+    /* a writer killed without a word left `running` behind: read as interrupted */
+    ck_assert(prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, NULL));
+    close(lock);
+    ck_assert_int_eq(prefrl_rundir_lock_holder(dir), 0);
+    ck_assert_int_eq(prefrl_rundir_status(dir, &text), PREFRL_STATUS_INTERRUPTED);
+    ck_assert_str_eq(text, "interrupted");
+    g_free(text);
+    ck_assert(prefrl_rundir_set_status(dir, PREFRL_STATUS_FAILED, NULL));
     /* one word and a newline, as scripts and sweeps read it */
     char *file = pbrl_test_slurp(dir, "status");
     ck_assert_str_eq(file, "failed\n");
