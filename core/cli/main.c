@@ -281,21 +281,20 @@ static int train(const PrefrlNode *root, const char *dir, gboolean resume, GErro
     sigaction(SIGTERM, &old_term, NULL);
     double last = prefrl_trainer_last_eval(t);
     prefrl_trainer_free(t);
-    int rc;
-    if (!ok && g_error_matches(*err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED)) {
-        fprintf(stderr, "prefrl: %s; outputs so far are in %s (continue with: prefrl "
-                        "resume %s)\n",
-                (*err)->message, dir, dir);
-        rc = 130;
-    } else if (!ok) {
-        rc = prefrl_cli_fail(*err);
-    } else {
-        rc = 0;
-    }
+    /* the status first: a message to a closed stderr (a sweep that died) may
+     * end the process */
+    gboolean stopped = !ok && g_error_matches(*err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED);
+    int rc = ok ? 0 : stopped ? 130 : 1;
     prefrl_rundir_set_status(dir, rc == 0     ? PREFRL_STATUS_DONE
                                   : rc == 130 ? PREFRL_STATUS_INTERRUPTED
                                               : PREFRL_STATUS_FAILED,
                              NULL);
+    if (stopped)
+        fprintf(stderr, "prefrl: %s; outputs so far are in %s (continue with: prefrl "
+                        "resume %s)\n",
+                (*err)->message, dir, dir);
+    else if (!ok)
+        rc = prefrl_cli_fail(*err);
     if (rc == 0 && isnan(last))
         printf("done (no evaluation ran); results in %s\n", dir);
     else if (rc == 0)

@@ -971,6 +971,7 @@ static gboolean launch(Sweep *s, guint cell, GError **error)
          * orphan keeps writing a run that a new sweep would take over */
         if (prctl(PR_SET_PDEATHSIG, SIGTERM) != 0 || getppid() != parent)
             _exit(127); /* the sweep died before the request took effect */
+        signal(SIGPIPE, SIG_IGN); /* its stderr is our pipe: EPIPE, not death, if we go */
         sigset_t none;
         sigemptyset(&none);
         sigprocmask(SIG_SETMASK, &none, NULL);

@@ -16,6 +16,7 @@
 
 #include "host/registry.h"
 #include "lab/sweep.h"
+#include "pbrl/rundir.h"
 
 #define SWEEPS TEST_SRCDIR "/core/lab/sweeps"
 #define WORK TEST_BUILDDIR "/sweep-work"
@@ -856,6 +857,269 @@ START_TEST(test_resume_cells)
 }
 END_TEST
 
+/* ---- run directories: one writer, names, what --force and resume may touch ------------ */
+
+static void write_text(const char *dir, const char *name, const char *text, gssize len)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    ck_assert(g_file_set_contents(path, text, len, NULL));
+    g_free(path);
+}
+
+static gboolean exists_in(const char *dir, const char *name)
+{
+    char *path = g_build_filename(dir, name, NULL);
+    gboolean e = g_file_test(path, G_FILE_TEST_EXISTS);
+    g_free(path);
+    return e;
+}
+
+/* issue 13.2: names are one path component; --force removes only runs */
+START_TEST(test_run_names)
+{
+    char *dir = fresh("names");
+    const char *bad[] = {"name=..", "name=.", "name=../../x", "name=/abs/x", "name=a/b",
+                         "name=.hidden"};
+    for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
+        Result r = prefrl("check", SWEEPS "/true.yaml", bad[i], NULL);
+        ck_assert_int_eq(r.status, 1);
+        ck_assert_msg(strstr(r.err, "<command line>: name: '") &&
+                          strstr(r.err, "' is not a run name; it must be one path component") &&
+                          !strchr(strchr(r.err, '\n') + 1, '\n'),
+                      "%s: %s", bad[i], r.err);
+        result_clear(&r);
+    }
+    Result r = prefrl("check", SWEEPS "/true.yaml", "out_dir=", NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "out_dir: must not be empty"), "%s", r.err);
+    result_clear(&r);
+    r = prefrl("check", SWEEPS "/true.yaml", "name=run-1_a.b+c=d,e", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+
+    /* the reproducer: name=.. --force deleted the canary beside out_dir */
+    char *a = g_build_filename(dir, "a", NULL), *runs = g_build_filename(a, "runs", NULL);
+    ck_assert(g_mkdir_with_parents(runs, 0755) == 0);
+    write_text(a, "canary", "x\n", -1);
+    char *out_dir = g_strdup_printf("out_dir=%s", runs);
+    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=..", "--force", NULL);
+    ck_assert_int_eq(r.status, 1);
+    result_clear(&r);
+    ck_assert(exists_in(a, "canary") && exists_in(a, "runs"));
+    /* a directory prefrl did not create as a run is never removed */
+    char *mine = g_build_filename(runs, "mine", NULL);
+    ck_assert(g_mkdir_with_parents(mine, 0755) == 0);
+    write_text(mine, "notes.txt", "keep\n", -1);
+    write_text(mine, "config.yaml", "seed: 1\n", -1);
+    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=mine", "--force", NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, "was not created by prefrl as a run directory (no .prefrl-run "
+                                "marker)"),
+                  "%s", r.err);
+    result_clear(&r);
+    ck_assert(exists_in(mine, "notes.txt"));
+    /* a run prefrl made is replaced */
+    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=made", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    char *made = g_build_filename(runs, "made", NULL);
+    ck_assert(exists_in(made, ".prefrl-run"));
+    write_text(made, "extra.txt", "old\n", -1);
+    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=made", "--force", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    ck_assert(!exists_in(made, "extra.txt") && exists_in(made, ".prefrl-run"));
+    char *st = status_of(runs, "made");
+    ck_assert_str_eq(st, "done");
+    g_free(st);
+    g_free(made);
+    g_free(mine);
+    g_free(out_dir);
+    g_free(runs);
+    g_free(a);
+    g_free(dir);
+}
+END_TEST
+
+/* issue 13.1: a second writer is refused naming the holder, and nothing is removed */
+START_TEST(test_run_one_writer)
+{
+    char *dir = fresh("writer");
+    char *out_dir = g_strdup_printf("out_dir=%s", dir);
+    Result r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=r", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    char *run = g_build_filename(dir, "r", NULL);
+    char *eval = slurp(run, "eval.csv");
+    ck_assert(prefrl_rundir_set_status(run, PREFRL_STATUS_INTERRUPTED, NULL));
+    /* this process plays the writer */
+    int lock = prefrl_rundir_lock(run, NULL);
+    ck_assert_int_ge(lock, 0);
+    char *held = g_strdup_printf("%s is in use by prefrl process %ld", run, (long)getpid());
+    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=r", "--force", NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, held), "%s", r.err);
+    result_clear(&r);
+    r = prefrl("resume", run, NULL);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_msg(strstr(r.err, held), "%s", r.err);
+    result_clear(&r);
+    char *again = slurp(run, "eval.csv");
+    ck_assert_str_eq(again, eval);
+    g_free(again);
+    /* `running` only while the lock is held */
+    ck_assert(prefrl_rundir_set_status(run, PREFRL_STATUS_RUNNING, NULL));
+    ck_assert_int_eq(prefrl_rundir_status(run, NULL), PREFRL_STATUS_RUNNING);
+    close(lock);
+    ck_assert_int_eq(prefrl_rundir_status(run, NULL), PREFRL_STATUS_INTERRUPTED);
+    g_free(held);
+    g_free(eval);
+    g_free(run);
+    g_free(out_dir);
+    g_free(dir);
+}
+END_TEST
+
+/* issue 13.3 and 13.11: resume refuses outputs that were cut, removed or
+ * changed since the checkpoint, naming the file; it pads nothing and leaves
+ * `status` as it was */
+START_TEST(test_resume_damaged_outputs)
+{
+    char *dir = fresh("damaged");
+    char *out_dir = g_strdup_printf("out_dir=%s", dir);
+    /* PEBBLE, stopped by its env near step 350, after two query rounds
+     * (env steps count the evaluations' too); checkpoints every 100 steps */
+    Result r = prefrl("run", SWEEPS "/pebble.yaml", out_dir, "name=r", "env.interrupt_at=650",
+                      "trainer.checkpoint_frequency=100", NULL);
+    ck_assert_msg(r.status == 130, "%d %s", r.status, r.err);
+    result_clear(&r);
+    char *run = g_build_filename(dir, "r", NULL);
+    const char *names[] = {"eval.csv", "labels.csv", "prefs.bin"};
+    char *keep[3];
+    gsize len[3];
+    for (int i = 0; i < 3; i++) {
+        char *path = g_build_filename(run, names[i], NULL);
+        ck_assert(g_file_get_contents(path, &keep[i], &len[i], NULL) && len[i] > 20);
+        g_free(path);
+    }
+    struct {
+        int file;
+        const char *damage, *message;
+    } cases[] = {
+        {0, "cut", "has 10 bytes, fewer than the"},
+        {1, "delete", "is missing"},
+        {2, "empty", "has 0 bytes, fewer than the"},
+        {0, "flip", "differ from those at the checkpoint"},
+    };
+    for (gsize c = 0; c < G_N_ELEMENTS(cases); c++) {
+        int f = cases[c].file;
+        char *path = g_build_filename(run, names[f], NULL);
+        const char *d = cases[c].damage;
+        gsize n = !strcmp(d, "cut") ? 10 : !strcmp(d, "empty") ? 0 : len[f];
+        if (!strcmp(d, "delete")) {
+            ck_assert(g_unlink(path) == 0);
+        } else {
+            char *bytes = g_memdup2(keep[f], len[f]);
+            if (!strcmp(d, "flip"))
+                bytes[5] ^= 1;
+            ck_assert(g_file_set_contents(path, bytes, (gssize)n, NULL));
+            g_free(bytes);
+        }
+        r = prefrl("resume", run, NULL);
+        ck_assert_int_eq(r.status, 1);
+        ck_assert_msg(strstr(r.err, path) && strstr(r.err, cases[c].message) &&
+                          !strchr(strchr(r.err, '\n') + 1, '\n'),
+                      "%s: %s", d, r.err);
+        result_clear(&r);
+        /* nothing padded or recreated; the status still says resumable */
+        struct stat st;
+        if (!strcmp(d, "delete"))
+            ck_assert(stat(path, &st) != 0);
+        else
+            ck_assert_int_eq(stat(path, &st) == 0 ? st.st_size : -1, (gint64)n);
+        char *s = status_of(dir, "r");
+        ck_assert_str_eq(s, "interrupted");
+        g_free(s);
+        ck_assert(g_file_set_contents(path, keep[f], (gssize)len[f], NULL));
+        g_free(path);
+    }
+    /* restored, it resumes and finishes */
+    r = prefrl("resume", run, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    char *s = status_of(dir, "r");
+    ck_assert_str_eq(s, "done");
+    g_free(s);
+    for (int i = 0; i < 3; i++)
+        g_free(keep[i]);
+    g_free(run);
+    g_free(out_dir);
+    g_free(dir);
+}
+END_TEST
+
+/* issue 13.1: a sweep killed with SIGKILL takes its cells with it (they stop
+ * cleanly, resumable), and a cell another process still writes is reported,
+ * not resumed */
+START_TEST(test_sweep_killed)
+{
+    char *dir = fresh("killed");
+    char *argv[] = {PRG, "sweep", SWEEPS "/long.yaml", "--dir", dir, "-j", "2", NULL};
+    GPid pid;
+    GError *err = NULL;
+    ck_assert_msg(g_spawn_async(NULL, argv, NULL,
+                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
+                                    G_SPAWN_STDERR_TO_DEV_NULL,
+                                NULL, NULL, &pid, &err),
+                  "%s", err ? err->message : "");
+    const char *first[] = {"seed1", "seed2"};
+    char *cells[2];
+    for (int i = 0; i < 2; i++)
+        cells[i] = g_build_filename(dir, first[i], NULL);
+    for (int tries = 0; tries < 600; tries++) {
+        gboolean both = TRUE;
+        for (int i = 0; i < 2; i++) {
+            char *path = g_build_filename(cells[i], "train.csv", NULL);
+            struct stat st;
+            both &= stat(path, &st) == 0 && st.st_size > 0;
+            g_free(path);
+        }
+        if (both)
+            break;
+        g_usleep(100000);
+    }
+    kill(pid, SIGKILL);
+    int wstatus;
+    ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
+    /* the cells stop on their own (SIGTERM from the kernel): their locks go */
+    for (int i = 0; i < 2; i++) {
+        int tries = 0;
+        while (prefrl_rundir_lock_holder(cells[i]) != 0 && tries++ < 600)
+            g_usleep(50000);
+        ck_assert_int_eq(prefrl_rundir_lock_holder(cells[i]), 0);
+        char *st = status_of(dir, first[i]);
+        ck_assert_str_eq(st, "interrupted");
+        g_free(st);
+    }
+    /* a cell still held by another writer is left alone */
+    int lock = prefrl_rundir_lock(cells[0], NULL);
+    ck_assert_int_ge(lock, 0);
+    Result r = prefrl("sweep", SWEEPS "/long.yaml", "--dir", dir, "--dry-run", NULL);
+    ck_assert_int_eq(r.status, 0);
+    char *running = g_strdup_printf("running  seed1 (running in prefrl process %ld)",
+                                    (long)getpid());
+    ck_assert_msg(strstr(r.out, running) && strstr(r.out, "resume   seed2 (interrupted)") &&
+                      strstr(r.out, "1 still running elsewhere"),
+                  "%s", r.out);
+    g_free(running);
+    result_clear(&r);
+    close(lock);
+    for (int i = 0; i < 2; i++)
+        g_free(cells[i]);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *sweep_suite(void)
 {
     Suite *s = suite_create("sweep");
@@ -874,6 +1138,10 @@ static Suite *sweep_suite(void)
     tcase_add_test(tc, test_evaluate);
     tcase_add_test(tc, test_interrupt);
     tcase_add_test(tc, test_resume_cells);
+    tcase_add_test(tc, test_run_names);
+    tcase_add_test(tc, test_run_one_writer);
+    tcase_add_test(tc, test_resume_damaged_outputs);
+    tcase_add_test(tc, test_sweep_killed);
     suite_add_tcase(s, tc);
     return s;
 }
