@@ -359,7 +359,7 @@ static int cmd_run(int argc, char **argv)
 {
     gboolean force = FALSE;
     const GOptionEntry entries[] = {
-        {"force", 0, 0, G_OPTION_ARG_NONE, &force, "replace an existing run directory", NULL},
+        {"force", 0, 0, G_OPTION_ARG_NONE, &force, "replace an existing run directory that prefrl created (not one in use)", NULL},
         G_OPTION_ENTRY_NULL,
     };
     char **args;
@@ -399,7 +399,8 @@ static const PrefrlCliUsage resume_usage = {
     "resume", "RUN_DIR",
     "Continue an interrupted (or killed) run from its latest checkpoint.",
     "The run's own resolved recipe (RUN_DIR/config.yaml) is used and its outputs are\n"
-    "appended to; a run whose status is 'done' is refused."};
+    "appended to; a run whose status is 'done', a run another process is writing, and\n"
+    "outputs cut or changed since the checkpoint are refused (the status is kept)."};
 
 static int resume(const char *dir);
 
