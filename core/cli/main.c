@@ -330,8 +330,18 @@ static int make_run_dir(const char *dir, gboolean force)
         if ((lock = prefrl_rundir_lock(dir, &err)) < 0 || !prefrl_rundir_clear(dir, &err))
             goto fail;
     } else {
-        if (g_mkdir_with_parents(dir, 0755) != 0) {
-            fprintf(stderr, "prefrl: error: cannot create %s: %s\n", dir, g_strerror(errno));
+        /* the run directory itself with mkdir, which fails if it exists: of
+         * two runs started at once under one name, one gets it */
+        char *parent = g_path_get_dirname(dir);
+        int made = g_mkdir_with_parents(parent, 0755);
+        g_free(parent);
+        if (made != 0 || g_mkdir(dir, 0755) != 0) {
+            if (errno == EEXIST)
+                fprintf(stderr, "prefrl: error: run directory %s already exists; choose another "
+                                "name=...\n",
+                        dir);
+            else
+                fprintf(stderr, "prefrl: error: cannot create %s: %s\n", dir, g_strerror(errno));
             return -1;
         }
         if ((lock = prefrl_rundir_lock(dir, &err)) < 0)
