@@ -874,7 +874,8 @@ static gboolean exists_in(const char *dir, const char *name)
     return e;
 }
 
-/* issue 13.2: names are one path component; --force removes only runs */
+/* names are one path component (name=.. --force once deleted what was beside
+ * out_dir); --force removes only runs */
 START_TEST(test_run_names)
 {
     char *dir = fresh("names");
@@ -941,7 +942,7 @@ START_TEST(test_run_names)
 }
 END_TEST
 
-/* issue 13.1: a second writer is refused naming the holder, and nothing is removed */
+/* a second writer (run --force, resume) is refused naming the holder, and nothing is removed */
 START_TEST(test_run_one_writer)
 {
     char *dir = fresh("writer");
@@ -980,7 +981,7 @@ START_TEST(test_run_one_writer)
 }
 END_TEST
 
-/* issue 13.3 and 13.11: resume refuses outputs that were cut, removed or
+/* resume refuses outputs that were cut, removed or
  * changed since the checkpoint, naming the file; it pads nothing and leaves
  * `status` as it was */
 START_TEST(test_resume_damaged_outputs)
@@ -1058,7 +1059,7 @@ START_TEST(test_resume_damaged_outputs)
 }
 END_TEST
 
-/* issue 13.1: a sweep killed with SIGKILL takes its cells with it (they stop
+/* a sweep killed with SIGKILL takes its cells with it (they stop
  * cleanly, resumable), and a cell another process still writes is reported,
  * not resumed */
 START_TEST(test_sweep_killed)

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <check.h>
 #include <glib/gstdio.h>
 
@@ -407,6 +408,27 @@ START_TEST(test_resume_errors)
     ck_assert_msg(strstr(err->message, "this recipe's environment has"), "%s", err->message);
     g_clear_error(&err);
     prefrl_node_free(mw);
+    /* an output cut since the checkpoint is refused and never padded, with
+     * outputs.bin and without it (a checkpoint of an older prefrl) */
+    char *log = g_build_filename(dir, "log.txt", NULL), *log_text;
+    gsize log_n;
+    struct stat st;
+    ck_assert(g_file_get_contents(log, &log_text, &log_n, NULL) && log_n > 5);
+    ck_assert(g_file_set_contents(log, log_text, 5, NULL));
+    char *record = g_build_filename(dir, "checkpoint", "outputs.bin", NULL);
+    for (int pass = 0; pass < 2; pass++) {
+        if (pass == 1)
+            ck_assert(g_unlink(record) == 0);
+        ck_assert_ptr_null(prefrl_trainer_resume(small, pbrl_test_registry(), dir, &err));
+        ck_assert_msg(strstr(err->message, "log.txt has 5 bytes, fewer than"), "%s",
+                      err->message);
+        g_clear_error(&err);
+        ck_assert(stat(log, &st) == 0 && st.st_size == 5);
+    }
+    ck_assert(g_file_set_contents(log, log_text, (gssize)log_n, NULL));
+    g_free(record);
+    g_free(log_text);
+    g_free(log);
     /* the untouched checkpoint resumes and finishes */
     t = prefrl_trainer_resume(small, pbrl_test_registry(), dir, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
