@@ -369,7 +369,8 @@ static int cmd_run(int argc, char **argv)
 {
     gboolean force = FALSE;
     const GOptionEntry entries[] = {
-        {"force", 0, 0, G_OPTION_ARG_NONE, &force, "replace an existing run directory that prefrl created (not one in use)", NULL},
+        {"force", 0, 0, G_OPTION_ARG_NONE, &force,
+         "replace an existing run directory that prefrl created (not one in use)", NULL},
         G_OPTION_ENTRY_NULL,
     };
     char **args;
