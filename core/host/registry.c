@@ -506,6 +506,7 @@ const PrefrlComponent *prefrl_registry_find(PrefrlRegistry *reg, PrefrlKind kind
     for (guint i = 0; i < all->len; i++)
         g_ptr_array_add(names, (gpointer)((const PrefrlComponent *)all->pdata[i])->name);
     const char *near = prefrl_nearest(name, (const char *const *)names->pdata, names->len);
+    char *shown = prefrl_text_escape(name); /* a recipe's value: keep the message on one line */
     GString *valid = g_string_new(NULL);
     for (guint i = 0; i < names->len; i++)
         g_string_append_printf(valid, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
@@ -517,12 +518,13 @@ const PrefrlComponent *prefrl_registry_find(PrefrlRegistry *reg, PrefrlKind kind
     if (near)
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN,
                     "unknown %s '%s'; did you mean '%s'? (available: %s)%s",
-                    prefrl_kind_name(kind), name, near, valid->str, why);
+                    prefrl_kind_name(kind), shown, near, valid->str, why);
     else
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "unknown %s '%s' (available: %s)%s",
-                    prefrl_kind_name(kind), name, names->len ? valid->str : "none installed",
+                    prefrl_kind_name(kind), shown, names->len ? valid->str : "none installed",
                     why);
     g_free(why);
+    g_free(shown);
     g_string_free(valid, TRUE);
     g_ptr_array_unref(names);
     g_ptr_array_unref(all);
