@@ -1,4 +1,4 @@
-/* Recipe mutation test (issue 13): damaged copies of every shipped recipe
+/* Recipe mutation test: damaged copies of every shipped recipe
  * (configs/, without the sweep grids) and of the test recipes
  * (tests/common/recipes/) go through the parser and the validator as
  * `prefrl check` runs them.  Each must end in a valid recipe or in a

@@ -296,7 +296,7 @@ static void expect_text_ok(const char *text)
     ck_assert_msg(msg == NULL, "%s: %s", text, msg);
 }
 
-/* issue 13 item 12: tags are honoured or refused, never ignored; values with
+/* YAML tags are honoured or refused, never ignored; values with
  * newlines keep a message on one line */
 START_TEST(test_tags)
 {
@@ -355,7 +355,7 @@ START_TEST(test_tags)
 }
 END_TEST
 
-/* issue 13 item 7: recipes are regular files read with a hard limit;
+/* recipes are regular files read with a hard limit;
  * devices and FIFOs are refused at once, naming the file */
 START_TEST(test_special_files)
 {

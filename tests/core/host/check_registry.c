@@ -319,7 +319,7 @@ static char *place_fixture(const char *dir, const char *rel)
     return p;
 }
 
-/* issue 13 item 8: absolute entries only, a fixed shallow layout, and no
+/* the plugin path: absolute entries only, a fixed shallow layout, and no
  * file or directory another user could have written */
 START_TEST(test_plugin_path_rules)
 {
