@@ -423,6 +423,12 @@ static char *insecure(const char *path, const GStatBuf *st)
     return NULL;
 }
 
+/* g_ptr_array_sort hands the comparison pointers to the elements */
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* the sorted names in dir (NULL when it cannot be read) */
 static GPtrArray *sorted_names(const char *dir)
 {
@@ -435,7 +441,7 @@ static GPtrArray *sorted_names(const char *dir)
         g_ptr_array_add(names, g_strdup(name));
     g_dir_close(d);
     /* sorted, so the load order (and shadowing) does not depend on the file system */
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, compare_names);
     return names;
 }
 

@@ -62,6 +62,12 @@ static void source_free(Source *s)
     g_free(s);
 }
 
+/* g_ptr_array_sort hands the comparison pointers to the elements */
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
 /* copy the .yaml files under src to dst (same relative paths), recording
  * each as a source unless it lies under a folder named `skip` */
 static void copy_tree(const char *src, const char *dst, const char *skip)
@@ -74,7 +80,7 @@ static void copy_tree(const char *src, const char *dst, const char *skip)
     while ((n = g_dir_read_name(d)))
         g_ptr_array_add(names, g_strdup(n));
     g_dir_close(d);
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0); /* the same order everywhere */
+    g_ptr_array_sort(names, compare_names); /* the same order everywhere */
     for (guint i = 0; i < names->len; i++) {
         const char *nm = names->pdata[i];
         char *s = g_build_filename(src, nm, NULL);

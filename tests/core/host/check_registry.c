@@ -402,6 +402,29 @@ START_TEST(test_plugin_path_rules)
         g_free(msg);
     }
     prefrl_remove_tree(dir);
+
+    /* the files of a directory load in name order, whatever the file system's:
+     * of two copies of one plugin, prefrl-a.so provides it, prefrl-b.so fails */
+    ck_assert_int_eq(g_mkdir(dir, 0755), 0);
+    static const char *const later[] = {"prefrl-f.so", "prefrl-e.so", "prefrl-d.so",
+                                        "prefrl-c.so", "prefrl-b.so"};
+    for (int i = 0; i < 5; i++) /* made before prefrl-a.so, in reverse order */
+        g_free(place_fixture(dir, later[i]));
+    char *a = place_fixture(dir, "prefrl-a.so");
+    g_setenv("PREFRL_PLUGIN_PATH", dir, TRUE);
+    reg = prefrl_registry_new();
+    ck_assert(prefrl_registry_scan(reg, FALSE, NULL));
+    const PrefrlComponent *c = prefrl_registry_find(reg, PREFRL_KIND_ENV, "fixture_line", NULL);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(prefrl_registry_component_path(reg, c), a);
+    const GPtrArray *f = prefrl_registry_failures(reg);
+    ck_assert_uint_eq(f->len, 5);
+    for (int i = 0; i < 5; i++) /* and the others fail in name order */
+        ck_assert_ptr_nonnull(strstr(f->pdata[i], later[4 - i]));
+    prefrl_registry_free(reg);
+    g_unsetenv("PREFRL_PLUGIN_PATH");
+    prefrl_remove_tree(dir);
+    g_free(a);
     g_free(libs);
     g_free(file);
     g_free(other);
