@@ -226,10 +226,25 @@ char *prefrl_text_escape(const char *s)
             g_string_append(out, "\\r");
         else if (u < 0x20 || u == 0x7f)
             g_string_append_printf(out, "\\x%02x", u);
-        else
+        else if (u == 0xc2 && (unsigned char)c[1] >= 0x80 && (unsigned char)c[1] <= 0x9f)
+            g_string_append_printf(out, "\\u%04x", (unsigned char)*++c); /* C1 controls: NEL */
+        else if (u == 0xe2 && (unsigned char)c[1] == 0x80 &&
+                 ((unsigned char)c[2] == 0xa8 || (unsigned char)c[2] == 0xa9)) {
+            g_string_append_printf(out, "\\u%04x", 0x2000 + (unsigned char)c[2] - 0x80);
+            c += 2; /* the line and paragraph separators */
+        } else
             g_string_append_c(out, *c);
     }
     return g_string_free(out, FALSE);
+}
+
+/* a character prefrl_text_escape escapes (a newline, tab, NEL, ...) in s */
+static gboolean has_control(const char *s)
+{
+    char *e = prefrl_text_escape(s);
+    gboolean differs = strcmp(e, s) != 0;
+    g_free(e);
+    return differs;
 }
 
 /* YAML's standard tags (!!int is tag:yaml.org,2002:int) */
@@ -277,8 +292,8 @@ static gboolean apply_scalar_tag(Parser *p, PrefrlNode *n, const char *tag)
     static const struct {
         const char *name, *pattern, *what;
     } typed[] = {
-        {"int", "^[-+]?[0-9]+$", "an integer"},
-        {"float", "^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", "a number"},
+        {"int", "^[-+]?[0-9]+$", "a decimal integer"},
+        {"float", "^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", "a decimal number"},
         {"bool", "^(true|True|TRUE|false|False|FALSE)$", "true or false"},
         {"null", "^(|~|null|Null|NULL)$", "null (~, null or nothing)"},
     };
@@ -349,14 +364,12 @@ static gboolean parse_children(Parser *p, PrefrlNode *parent, int depth)
         gboolean nul = strlen(key) != ev.data.scalar.length;
         yaml_event_delete(&ev);
         /* a key is echoed in messages, which stay on one line */
-        for (const char *c = key; *c || nul; c++) {
-            if (nul || (unsigned char)*c < 0x20 || *c == 0x7f) {
-                char *shown = prefrl_text_escape(key);
-                parse_fail(p, kline, kcol, "map keys must be plain words, not '%s'", shown);
-                g_free(shown);
-                g_free(key);
-                return FALSE;
-            }
+        if (nul || has_control(key)) {
+            char *shown = prefrl_text_escape(key);
+            parse_fail(p, kline, kcol, "map keys must be plain words, not '%s'", shown);
+            g_free(shown);
+            g_free(key);
+            return FALSE;
         }
         if (prefrl_node_lookup(parent, key)) {
             PrefrlNode *first = prefrl_node_lookup(parent, key);
@@ -623,15 +636,6 @@ static void merge_into(PrefrlNode *dst, const PrefrlNode *src)
 }
 
 static PrefrlNode *load_composed(const char *path, GPtrArray *stack, int *n_files, GError **error);
-
-/* a control character (newline, tab, ...) in s */
-static gboolean has_control(const char *s)
-{
-    for (; *s; s++)
-        if ((unsigned char)*s < 0x20 || *s == 0x7f)
-            return TRUE;
-    return FALSE;
-}
 
 /* merge each file named by node (a string or list of strings) into acc */
 static gboolean load_includes(const PrefrlNode *names, const char *including, PrefrlNode *acc,

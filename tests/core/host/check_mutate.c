@@ -185,7 +185,7 @@ static const char *const syntax[] = {":", "-", "[", "]", "{", "}", "#", "&", "*"
                                      "'", "\"", "%", "@", "`", ",", "\n", " ", "\t", "\\", "?",
                                      "\r", "\x7f", "\xc3", "\xef\xbb\xbf", "---\n", "...\n"};
 static const char *const escapes[] = {"\"a\\nb\"", "\"\\t\"", "\"x\\0y\"", "\"\\x01\"",
-                                      "\"\\u2028\"", "'it''s'", "\"\\e[31m\"", "\"\"", "''",
+                                      "\"\\u2028\"", "\"\\N\"", "'it''s'", "\"\\e[31m\"", "\"\"", "''",
                                       "\"\\\\\"", "|\n  1\n", ">-\n  a\n  b\n", "|+\n\n"};
 static const char *const includes[] = {"include: /dev/zero\n", "defaults: /dev/null\n",
                                        "include: .\n", "defaults: [missing.yaml]\n",
@@ -330,6 +330,13 @@ static const char *bad_message(const char *msg)
     for (const char *c = msg; *c; c++)
         if ((unsigned char)*c < 0x20 || *c == 0x7f)
             return *c == '\n' ? "a newline in the message" : "a control character in the message";
+    /* NEL and the other C1 controls, the Unicode line and paragraph separators */
+    for (const char *c = msg; *c; c++)
+        if (((unsigned char)c[0] == 0xc2 && (unsigned char)c[1] >= 0x80 &&
+             (unsigned char)c[1] <= 0x9f) ||
+            ((unsigned char)c[0] == 0xe2 && (unsigned char)c[1] == 0x80 &&
+             ((unsigned char)c[2] == 0xa8 || (unsigned char)c[2] == 0xa9)))
+            return "a Unicode line break or control in the message";
     return NULL;
 }
 

@@ -309,8 +309,8 @@ START_TEST(test_tags)
                    "  noisy: !!bool true\n  label: !!str 12\n");
     expect_text_ok("env: !!map\n  label: !!null ~\n");
     expect_text_error("seed: !!int five\n",
-                      "prefrl-text.yaml:2:7: 'five' is not an integer, as its tag !!int says");
-    expect_text_error("seed: !!float 0x10\n", "'0x10' is not a number, as its tag !!float says");
+                      "prefrl-text.yaml:2:7: 'five' is not a decimal integer, as its tag !!int says");
+    expect_text_error("seed: !!float 0x10\n", "'0x10' is not a decimal number, as its tag !!float says");
     expect_text_error("env:\n  noisy: !!bool yes\n",
                       "'yes' is not true or false, as its tag !!bool says");
     expect_text_error("env:\n  label: !!null x\n", "is not null (~, null or nothing), as its tag "
@@ -348,10 +348,15 @@ START_TEST(test_tags)
                       "(did you mean 'fast'?)");
     expect_text_error("env:\n  task: \"a\\nb\"\n", "unknown env 'a\\nb' (available: "
                                                    "fixture_line)");
+    expect_text_error("env:\n  mode: \"\\N\\L\\P\"\n", /* NEL, U+2028, U+2029 */
+                      "env/fixture_line.mode: '\\u0085\\u2028\\u2029' is not one of: fast, "
+                      "slow, exact");
     expect_text_error("\"a\\nb\": 1\n", "prefrl-text.yaml:2:1: map keys must be plain words, "
                                         "not 'a\\nb'");
     expect_text_error("include: \"x\\ny.yaml\"\n",
                       "prefrl-text.yaml:2:10: expected a recipe file name, not 'x\\ny.yaml'");
+    expect_text_error("include: \"\\N\"\n", /* found by the mutation test */
+                      "prefrl-text.yaml:2:10: expected a recipe file name, not '\\u0085'");
 }
 END_TEST
 
