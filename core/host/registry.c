@@ -11,6 +11,8 @@
 #include "config.h"
 #include <gmodule.h>
 #include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -406,6 +408,25 @@ gboolean prefrl_registry_load_file(PrefrlRegistry *reg, const char *path, GError
     return TRUE;
 }
 
+/* TRUE when group `gid` is the private group of user `uid` (the user's
+ * primary group, of the user's own name, with no other listed member): a
+ * umask of 002, the default for such groups, leaves files group-writable
+ * without letting anyone else write them.  OpenSSH as Debian ships it makes
+ * the same exception. */
+static gboolean private_group(gid_t gid, uid_t uid)
+{
+    struct passwd *pw = getpwuid(uid);
+    if (!pw || pw->pw_gid != gid)
+        return FALSE;
+    char *user = g_strdup(pw->pw_name); /* getgrgid may reuse the buffers */
+    struct group *gr = getgrgid(gid);
+    gboolean ok = gr && !strcmp(gr->gr_name, user);
+    for (char **m = gr ? gr->gr_mem : NULL; ok && m && *m; m++)
+        ok = !strcmp(*m, user);
+    g_free(user);
+    return ok;
+}
+
 /* Why `path` (a plugin file or a directory on the way to one) must not be
  * trusted, or NULL: like ssh with a key file, a file that another user
  * could have written or replaced is refused. */
@@ -415,7 +436,8 @@ static char *insecure(const char *path, const GStatBuf *st)
     if (st->st_uid != getuid() && st->st_uid != 0)
         return g_strdup_printf("%s %s is owned by uid %u, neither you nor root: refused", what,
                                path, (unsigned)st->st_uid);
-    if (st->st_mode & (S_IWGRP | S_IWOTH))
+    gboolean group = (st->st_mode & S_IWGRP) && !private_group(st->st_gid, st->st_uid);
+    if ((st->st_mode & S_IWOTH) || group)
         return g_strdup_printf("%s %s is writable by %s (mode %04o): refused; "
                                "chmod go-w it",
                                what, path, st->st_mode & S_IWOTH ? "other users" : "its group",
