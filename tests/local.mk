@@ -65,6 +65,17 @@ tests_core_check_core_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/core
 tests_core_check_core_LDADD = $(TEST_LIBS)
 endif
 
+# the recipe mutation test: damaged copies of the shipped and test recipes
+# through the parser and the validator, each ending in a valid recipe or a
+# one-line error (fixed seed)
+if HAVE_CHECK
+check_PROGRAMS += tests/core/host/check_mutate
+TESTS += tests/core/host/check_mutate
+tests_core_host_check_mutate_SOURCES = tests/core/host/check_mutate.c
+tests_core_host_check_mutate_CFLAGS = $(TEST_CFLAGS)
+tests_core_host_check_mutate_LDADD = $(TEST_LIBS)
+endif
+
 # the NN library
 if HAVE_CHECK
 check_PROGRAMS += tests/core/nn/check_nn

@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
 #include <glib/gstdio.h>
@@ -212,6 +213,119 @@ static PrefrlNode *parse_node(Parser *p, yaml_event_t *ev, int depth);
 static const char no_anchors[] = "YAML anchors and aliases (&name, *name) are not supported in "
                                  "recipes; use 'defaults:' to share settings";
 
+char *prefrl_text_escape(const char *s)
+{
+    GString *out = g_string_new(NULL);
+    for (const char *c = s ? s : ""; *c; c++) {
+        unsigned char u = (unsigned char)*c;
+        if (u == '\n')
+            g_string_append(out, "\\n");
+        else if (u == '\t')
+            g_string_append(out, "\\t");
+        else if (u == '\r')
+            g_string_append(out, "\\r");
+        else if (u < 0x20 || u == 0x7f)
+            g_string_append_printf(out, "\\x%02x", u);
+        else if (u == 0xc2 && (unsigned char)c[1] >= 0x80 && (unsigned char)c[1] <= 0x9f)
+            g_string_append_printf(out, "\\u%04x", (unsigned char)*++c); /* C1 controls: NEL */
+        else if (u == 0xe2 && (unsigned char)c[1] == 0x80 &&
+                 ((unsigned char)c[2] == 0xa8 || (unsigned char)c[2] == 0xa9)) {
+            g_string_append_printf(out, "\\u%04x", 0x2000 + (unsigned char)c[2] - 0x80);
+            c += 2; /* the line and paragraph separators */
+        } else
+            g_string_append_c(out, *c);
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* a character prefrl_text_escape escapes (a newline, tab, NEL, ...) in s */
+static gboolean has_control(const char *s)
+{
+    char *e = prefrl_text_escape(s);
+    gboolean differs = strcmp(e, s) != 0;
+    g_free(e);
+    return differs;
+}
+
+/* YAML's standard tags (!!int is tag:yaml.org,2002:int) */
+#define YAML_STD_TAG "tag:yaml.org,2002:"
+
+/* a tag as it was written, for messages (newly allocated) */
+static char *tag_display(const char *tag)
+{
+    char *raw = g_str_has_prefix(tag, YAML_STD_TAG)
+                    ? g_strconcat("!!", tag + strlen(YAML_STD_TAG), NULL)
+                    : g_strdup(tag);
+    char *esc = prefrl_text_escape(raw);
+    g_free(raw);
+    return esc;
+}
+
+static gboolean is_std_tag(const char *tag, const char *name)
+{
+    return g_str_has_prefix(tag, YAML_STD_TAG) && !strcmp(tag + strlen(YAML_STD_TAG), name);
+}
+
+static gboolean tag_refuse(Parser *p, int line, int col, const char *tag, const char *on)
+{
+    char *shown = tag_display(tag);
+    parse_fail(p, line, col,
+               "YAML tag '%s' is not supported%s; recipes accept only !!str, !!int, !!float, "
+               "!!bool and !!null on values",
+               shown, on);
+    g_free(shown);
+    return FALSE;
+}
+
+/* Honour the tag of scalar `n` (NULL: none): !!str (and the non-specific
+ * '!') make it a string, !!int, !!float, !!bool and !!null require text of
+ * that type in YAML's core schema and make it a plain value; any other tag is
+ * refused, never ignored. */
+static gboolean apply_scalar_tag(Parser *p, PrefrlNode *n, const char *tag)
+{
+    if (!tag)
+        return TRUE;
+    if (!strcmp(tag, "!") || is_std_tag(tag, "str")) {
+        n->quoted = TRUE;
+        return TRUE;
+    }
+    static const struct {
+        const char *name, *pattern, *what;
+    } typed[] = {
+        {"int", "^[-+]?[0-9]+$", "a decimal integer"},
+        {"float", "^[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?$", "a decimal number"},
+        {"bool", "^(true|True|TRUE|false|False|FALSE)$", "true or false"},
+        {"null", "^(|~|null|Null|NULL)$", "null (~, null or nothing)"},
+    };
+    for (size_t i = 0; i < G_N_ELEMENTS(typed); i++) {
+        if (!is_std_tag(tag, typed[i].name))
+            continue;
+        if (!g_regex_match_simple(typed[i].pattern, n->text, 0, 0)) {
+            char *shown = prefrl_text_escape(n->text);
+            parse_fail(p, n->line, n->col, "'%s' is not %s, as its tag !!%s says", shown,
+                       typed[i].what, typed[i].name);
+            g_free(shown);
+            return FALSE;
+        }
+        n->quoted = FALSE;
+        if (!strcmp(typed[i].name, "null")) { /* the same as an empty value */
+            g_free(n->text);
+            n->text = g_strdup("");
+        }
+        return TRUE;
+    }
+    return tag_refuse(p, n->line, n->col, tag, "");
+}
+
+/* a map or list may carry only its own standard tag (or the non-specific '!') */
+static gboolean check_collection_tag(Parser *p, int line, int col, const char *tag,
+                                     gboolean is_map)
+{
+    if (!tag || !strcmp(tag, "!") || is_std_tag(tag, is_map ? "map" : "seq"))
+        return TRUE;
+    return tag_refuse(p, line, col, tag, is_map ? " on a map" : " on a list");
+}
+
 /* the children of a map or list, until its end event */
 static gboolean parse_children(Parser *p, PrefrlNode *parent, int depth)
 {
@@ -236,8 +350,27 @@ static gboolean parse_children(Parser *p, PrefrlNode *parent, int depth)
             yaml_event_delete(&ev);
             return parse_fail(p, kline, kcol, "map keys must be plain words");
         }
+        if (ev.data.scalar.anchor) {
+            yaml_event_delete(&ev);
+            return parse_fail(p, kline, kcol, "%s", no_anchors);
+        }
+        const char *ktag = (const char *)ev.data.scalar.tag;
+        if (ktag && strcmp(ktag, "!") && !is_std_tag(ktag, "str")) {
+            gboolean r = tag_refuse(p, kline, kcol, ktag, " on a map key");
+            yaml_event_delete(&ev);
+            return r;
+        }
         char *key = g_strndup((const char *)ev.data.scalar.value, ev.data.scalar.length);
+        gboolean nul = strlen(key) != ev.data.scalar.length;
         yaml_event_delete(&ev);
+        /* a key is echoed in messages, which stay on one line */
+        if (nul || has_control(key)) {
+            char *shown = prefrl_text_escape(key);
+            parse_fail(p, kline, kcol, "map keys must be plain words, not '%s'", shown);
+            g_free(shown);
+            g_free(key);
+            return FALSE;
+        }
         if (prefrl_node_lookup(parent, key)) {
             PrefrlNode *first = prefrl_node_lookup(parent, key);
             parse_fail(p, kline, kcol, "duplicate key '%s' (first defined at line %d)", key,
@@ -294,6 +427,9 @@ static PrefrlNode *parse_node(Parser *p, yaml_event_t *ev, int depth)
             parse_fail(p, line, col, "NUL byte inside a value");
             prefrl_node_free(n);
             n = NULL;
+        } else if (!apply_scalar_tag(p, n, (const char *)ev->data.scalar.tag)) {
+            prefrl_node_free(n);
+            n = NULL;
         }
         break;
     case YAML_MAPPING_START_EVENT:
@@ -301,10 +437,16 @@ static PrefrlNode *parse_node(Parser *p, yaml_event_t *ev, int depth)
         const yaml_char_t *anchor = ev->type == YAML_MAPPING_START_EVENT
                                         ? ev->data.mapping_start.anchor
                                         : ev->data.sequence_start.anchor;
+        const yaml_char_t *tag = ev->type == YAML_MAPPING_START_EVENT
+                                     ? ev->data.mapping_start.tag
+                                     : ev->data.sequence_start.tag;
         if (anchor) {
             parse_fail(p, line, col, "%s", no_anchors);
             break;
         }
+        if (!check_collection_tag(p, line, col, (const char *)tag,
+                                  ev->type == YAML_MAPPING_START_EVENT))
+            break;
         n = node_new(ev->type == YAML_MAPPING_START_EVENT ? PREFRL_NODE_MAP : PREFRL_NODE_LIST,
                      p->name, line, col);
         yaml_event_delete(ev);
@@ -388,29 +530,91 @@ PrefrlNode *prefrl_recipe_parse_string(const char *text, gsize len, const char *
     return root;
 }
 
+/* Read a recipe file into a NUL-terminated buffer (owned), refusing
+ * anything but a regular file and stopping at the size limit while reading:
+ * stat's size says nothing about /dev/zero, a FIFO or a file that grows.  A
+ * FIFO is opened non-blocking so open() returns at once (and is then
+ * refused) instead of waiting for a writer. */
+static char *read_recipe_file(const char *path, gsize *len, GError **error)
+{
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    if (fd < 0) {
+        int e = errno;
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read recipe %s: %s", path,
+                    g_strerror(e));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0) {
+        int e = errno;
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read recipe %s: %s", path,
+                    g_strerror(e));
+        close(fd);
+        return NULL;
+    }
+    if (!S_ISREG(st.st_mode)) {
+        if (S_ISDIR(st.st_mode))
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s: is a directory, not a recipe",
+                        path);
+        else
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "%s: is %s, not a regular file; a recipe must be a regular file", path,
+                        S_ISFIFO(st.st_mode)                         ? "a FIFO"
+                        : S_ISCHR(st.st_mode) || S_ISBLK(st.st_mode) ? "a device"
+                        : S_ISSOCK(st.st_mode)                       ? "a socket"
+                                                                     : "a special file");
+        close(fd);
+        return NULL;
+    }
+    /* a regular file never blocks; clear O_NONBLOCK all the same */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+    /* one byte past the limit tells a file at the limit from a longer one */
+    gsize cap = (gsize)PREFRL_RECIPE_MAX_BYTES + 1;
+    gsize size = st.st_size > 0 && (guint64)st.st_size < cap ? (gsize)st.st_size + 1 : 4096;
+    char *buf = g_malloc(size + 1);
+    gsize n = 0;
+    for (;;) {
+        if (n == size) {
+            if (size >= cap)
+                break;
+            size = MIN(size * 2, cap);
+            buf = g_realloc(buf, size + 1);
+        }
+        ssize_t r = read(fd, buf + n, size - n);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0) {
+            int e = errno;
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read recipe %s: %s", path,
+                        g_strerror(e));
+            g_free(buf);
+            close(fd);
+            return NULL;
+        }
+        if (r == 0)
+            break;
+        n += (gsize)r;
+    }
+    close(fd);
+    if (n > PREFRL_RECIPE_MAX_BYTES) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s: recipe too large (more than %u bytes)", path, PREFRL_RECIPE_MAX_BYTES);
+        g_free(buf);
+        return NULL;
+    }
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
 PrefrlNode *prefrl_recipe_parse_file(const char *path, GError **error)
 {
-    char *text = NULL;
     gsize len = 0;
-    GError *err = NULL;
-    if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s: is a directory, not a recipe",
-                    path);
+    char *text = read_recipe_file(path, &len, error);
+    if (!text)
         return NULL;
-    }
-    /* refuse huge files before reading them */
-    GStatBuf st;
-    if (g_stat(path, &st) == 0 && (guint64)st.st_size > PREFRL_RECIPE_MAX_BYTES) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "%s: recipe too large (%lld bytes, limit %u)", path, (long long)st.st_size,
-                    PREFRL_RECIPE_MAX_BYTES);
-        return NULL;
-    }
-    if (!g_file_get_contents(path, &text, &len, &err)) {
-        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read recipe: %s", err->message);
-        g_error_free(err);
-        return NULL;
-    }
     PrefrlNode *root = prefrl_recipe_parse_string(text, len, path, error);
     g_free(text);
     return root;
@@ -455,10 +659,13 @@ static gboolean load_includes(const PrefrlNode *names, const char *including, Pr
     char *dir = g_path_get_dirname(including);
     for (guint i = 0; ok && i < list->len; i++) {
         const PrefrlNode *n = g_ptr_array_index(list, i);
-        if (n->kind != PREFRL_NODE_SCALAR || !n->text[0]) {
+        if (n->kind != PREFRL_NODE_SCALAR || !n->text[0] || has_control(n->text)) {
             char *w = prefrl_node_where(n, FALSE);
+            char *shown = n->kind == PREFRL_NODE_SCALAR ? prefrl_text_escape(n->text) : NULL;
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "%sexpected a recipe file name", w);
+                        "%sexpected a recipe file name%s%s%s", w, shown ? ", not '" : "",
+                        shown ? shown : "", shown ? "'" : "");
+            g_free(shown);
             g_free(w);
             ok = FALSE;
             break;

@@ -58,6 +58,12 @@ PrefrlNode *prefrl_node_dup(const PrefrlNode *node);
 void prefrl_node_free(PrefrlNode *node);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(PrefrlNode, prefrl_node_free)
 
+/** `s` with its control characters written as escapes (a newline as \n, a
+ *  tab as \t, other ASCII ones as \xHH, the C1 controls and the Unicode
+ *  line and paragraph separators as \uHHHH), so that a value quoted in a
+ *  message keeps the message on one line (newly allocated; NULL reads as ""). */
+char *prefrl_text_escape(const char *s);
+
 /** Prefix "FILE:LINE:COL: " for messages about `node` (its key when it has one). */
 char *prefrl_node_where(const PrefrlNode *node, gboolean at_key);
 

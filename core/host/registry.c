@@ -10,7 +10,12 @@
  * point into them, and a component's code is never unloaded mid-run. */
 #include "config.h"
 #include <gmodule.h>
+#include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <prefrl/pbrl.h>
 #include "host/recipe.h"
@@ -57,7 +62,9 @@ void prefrl_registry_free(PrefrlRegistry *reg)
     g_free(reg);
 }
 
-char **prefrl_registry_search_path(void)
+/* the entries of PREFRL_PLUGIN_PATH, then the install directory; relative
+ * entries go to `relative` when it is not NULL, to the result never */
+static char **search_path(GPtrArray *relative)
 {
     /* only the install directory is compiled in; the build tree's programs
      * reach the build tree's plugins through PREFRL_PLUGIN_PATH, which their
@@ -66,14 +73,25 @@ char **prefrl_registry_search_path(void)
     const char *env = g_getenv("PREFRL_PLUGIN_PATH");
     if (env && *env) {
         char **parts = g_strsplit(env, G_SEARCHPATH_SEPARATOR_S, -1);
-        for (char **p = parts; *p; p++)
-            if (**p)
+        for (char **p = parts; *p; p++) {
+            if (!**p)
+                continue;
+            /* a relative entry would depend on the current directory */
+            if (g_path_is_absolute(*p))
                 g_ptr_array_add(dirs, g_strdup(*p));
+            else if (relative)
+                g_ptr_array_add(relative, g_strdup(*p));
+        }
         g_strfreev(parts);
     }
     g_ptr_array_add(dirs, g_strdup(PREFRL_PLUGINDIR));
     g_ptr_array_add(dirs, NULL);
     return (char **)g_ptr_array_free(dirs, FALSE);
+}
+
+char **prefrl_registry_search_path(void)
+{
+    return search_path(NULL);
 }
 
 /* ---- checking and normalising a descriptor ------------------------------- */
@@ -390,34 +408,131 @@ gboolean prefrl_registry_load_file(PrefrlRegistry *reg, const char *path, GError
     return TRUE;
 }
 
-/* recursively collect prefrl-*.so under dir (bounded depth) */
-static void find_plugins(const char *dir, int depth, GPtrArray *out)
+/* TRUE when group `gid` is the private group of user `uid` (the user's
+ * primary group, of the user's own name, with no other listed member): a
+ * umask of 002, the default for such groups, leaves files group-writable
+ * without letting anyone else write them.  OpenSSH as Debian ships it makes
+ * the same exception. */
+static gboolean private_group(gid_t gid, uid_t uid)
 {
-    if (depth > 5)
-        return;
+    struct passwd *pw = getpwuid(uid);
+    if (!pw || pw->pw_gid != gid)
+        return FALSE;
+    char *user = g_strdup(pw->pw_name); /* getgrgid may reuse the buffers */
+    struct group *gr = getgrgid(gid);
+    gboolean ok = gr && !strcmp(gr->gr_name, user);
+    for (char **m = gr ? gr->gr_mem : NULL; ok && m && *m; m++)
+        ok = !strcmp(*m, user);
+    g_free(user);
+    return ok;
+}
+
+/* Why `path` (a plugin file or a directory on the way to one) must not be
+ * trusted, or NULL: like ssh with a key file, a file that another user
+ * could have written or replaced is refused. */
+static char *insecure(const char *path, const GStatBuf *st)
+{
+    const char *what = S_ISDIR(st->st_mode) ? "plugin directory" : "plugin file";
+    if (st->st_uid != getuid() && st->st_uid != 0)
+        return g_strdup_printf("%s %s is owned by uid %u, neither you nor root: refused", what,
+                               path, (unsigned)st->st_uid);
+    gboolean group = (st->st_mode & S_IWGRP) && !private_group(st->st_gid, st->st_uid);
+    if ((st->st_mode & S_IWOTH) || group)
+        return g_strdup_printf("%s %s is writable by %s (mode %04o): refused; "
+                               "chmod go-w it",
+                               what, path, st->st_mode & S_IWOTH ? "other users" : "its group",
+                               (unsigned)(st->st_mode & 07777));
+    return NULL;
+}
+
+/* g_ptr_array_sort hands the comparison pointers to the elements */
+static gint compare_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* the sorted names in dir (NULL when it cannot be read) */
+static GPtrArray *sorted_names(const char *dir)
+{
     GDir *d = g_dir_open(dir, 0, NULL);
     if (!d)
-        return;
+        return NULL;
     GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
     const char *name;
     while ((name = g_dir_read_name(d)))
         g_ptr_array_add(names, g_strdup(name));
     g_dir_close(d);
     /* sorted, so the load order (and shadowing) does not depend on the file system */
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
-    for (guint i = 0; i < names->len; i++) {
+    g_ptr_array_sort(names, compare_names);
+    return names;
+}
+
+/* TRUE when `dir` is a directory that may be searched; an untrusted one is
+ * recorded in `refused` */
+static gboolean usable_dir(const char *dir, GPtrArray *refused)
+{
+    GStatBuf st;
+    if (g_stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+        return FALSE;
+    char *why = insecure(dir, &st);
+    if (why)
+        g_ptr_array_add(refused, why);
+    return why == NULL;
+}
+
+/* the prefrl-*.so files directly in dir; untrusted ones are recorded in `refused` */
+static void plugins_in(const char *dir, GPtrArray *out, GPtrArray *refused)
+{
+    if (!usable_dir(dir, refused))
+        return;
+    GPtrArray *names = sorted_names(dir);
+    for (guint i = 0; names && i < names->len; i++) {
         const char *nm = names->pdata[i];
+        if (!g_str_has_prefix(nm, "prefrl-") || !g_str_has_suffix(nm, ".so"))
+            continue;
         char *p = g_build_filename(dir, nm, NULL);
-        if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK)) {
-            find_plugins(p, depth + 1, out);
-            g_free(p);
-        } else if (g_str_has_prefix(nm, "prefrl-") && g_str_has_suffix(nm, ".so")) {
+        GStatBuf st;
+        char *why = NULL;
+        if (g_stat(p, &st) == 0 && S_ISREG(st.st_mode) && !(why = insecure(p, &st))) {
             g_ptr_array_add(out, p);
-        } else {
-            g_free(p);
+            continue;
         }
+        if (why)
+            g_ptr_array_add(refused, why);
+        g_free(p);
     }
-    g_ptr_array_unref(names);
+    if (names)
+        g_ptr_array_unref(names);
+}
+
+/* Collect the plugin files of search directory `dir` in its fixed, shallow
+ * layout: DIR/prefrl-*.so (an install directory, or any folder of plugins),
+ * then DIR/KIND/NAME/prefrl-*.so and DIR/KIND/NAME/.libs/prefrl-*.so for
+ * KIND an env, agent, reward, sampler or teacher (the build tree's plugins/
+ * folder).  Nothing deeper is looked at. */
+static void find_plugins(const char *dir, GPtrArray *out, GPtrArray *refused)
+{
+    if (!usable_dir(dir, refused))
+        return;
+    plugins_in(dir, out, refused);
+    for (int k = 0; k < PREFRL_N_KINDS; k++) {
+        /* in the order of the kinds: fixed, whatever the file system */
+        char *kdir = g_build_filename(dir, prefrl_kind_name((PrefrlKind)(k + 1)), NULL);
+        GPtrArray *names = usable_dir(kdir, refused) ? sorted_names(kdir) : NULL;
+        for (guint i = 0; names && i < names->len; i++) {
+            char *ndir = g_build_filename(kdir, (char *)names->pdata[i], NULL);
+            if (usable_dir(ndir, refused)) {
+                plugins_in(ndir, out, refused);
+                char *libs = g_build_filename(ndir, ".libs", NULL);
+                plugins_in(libs, out, refused);
+                g_free(libs);
+            }
+            g_free(ndir);
+        }
+        if (names)
+            g_ptr_array_unref(names);
+        g_free(kdir);
+    }
 }
 
 static gboolean already_provided(PrefrlRegistry *reg, const char *path)
@@ -437,11 +552,37 @@ static gboolean already_provided(PrefrlRegistry *reg, const char *path)
 
 gboolean prefrl_registry_scan(PrefrlRegistry *reg, gboolean strict, GError **error)
 {
-    char **dirs = prefrl_registry_search_path();
+    GPtrArray *relative = g_ptr_array_new_with_free_func(g_free);
+    char **dirs = search_path(relative);
     gboolean ok = TRUE;
+    for (guint i = 0; ok && i < relative->len; i++) {
+        char *shown = prefrl_text_escape(relative->pdata[i]);
+        char *msg = g_strdup_printf("PREFRL_PLUGIN_PATH entry '%s' is not an absolute path: "
+                                    "ignored; name plugin directories by absolute paths",
+                                    shown);
+        g_free(shown);
+        if (strict) {
+            g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, msg);
+            ok = FALSE;
+        } else {
+            g_ptr_array_add(reg->failures, g_strdup(msg));
+        }
+        g_free(msg);
+    }
+    g_ptr_array_unref(relative);
     for (char **d = dirs; ok && *d; d++) {
         GPtrArray *files = g_ptr_array_new_with_free_func(g_free);
-        find_plugins(*d, 0, files);
+        GPtrArray *refused = g_ptr_array_new_with_free_func(g_free);
+        find_plugins(*d, files, refused);
+        for (guint i = 0; ok && i < refused->len; i++) {
+            if (strict) {
+                g_set_error_literal(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, refused->pdata[i]);
+                ok = FALSE;
+            } else {
+                g_ptr_array_add(reg->failures, g_strdup(refused->pdata[i]));
+            }
+        }
+        g_ptr_array_unref(refused);
         for (guint i = 0; ok && i < files->len; i++) {
             const char *f = g_ptr_array_index(files, i);
             if (already_provided(reg, f))
@@ -506,6 +647,7 @@ const PrefrlComponent *prefrl_registry_find(PrefrlRegistry *reg, PrefrlKind kind
     for (guint i = 0; i < all->len; i++)
         g_ptr_array_add(names, (gpointer)((const PrefrlComponent *)all->pdata[i])->name);
     const char *near = prefrl_nearest(name, (const char *const *)names->pdata, names->len);
+    char *shown = prefrl_text_escape(name); /* a recipe's value: keep the message on one line */
     GString *valid = g_string_new(NULL);
     for (guint i = 0; i < names->len; i++)
         g_string_append_printf(valid, "%s%s", i ? ", " : "", (char *)names->pdata[i]);
@@ -517,12 +659,13 @@ const PrefrlComponent *prefrl_registry_find(PrefrlRegistry *reg, PrefrlKind kind
     if (near)
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN,
                     "unknown %s '%s'; did you mean '%s'? (available: %s)%s",
-                    prefrl_kind_name(kind), name, near, valid->str, why);
+                    prefrl_kind_name(kind), shown, near, valid->str, why);
     else
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "unknown %s '%s' (available: %s)%s",
-                    prefrl_kind_name(kind), name, names->len ? valid->str : "none installed",
+                    prefrl_kind_name(kind), shown, names->len ? valid->str : "none installed",
                     why);
     g_free(why);
+    g_free(shown);
     g_string_free(valid, TRUE);
     g_ptr_array_unref(names);
     g_ptr_array_unref(all);

@@ -171,13 +171,14 @@ static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlN
         return FALSE;
     }
     const char *t = n->text;
+    char *shown = prefrl_text_escape(t); /* values are echoed on one line */
     double v = 0;
     switch (s->type) {
     case PREFRL_PARAM_INT: {
         gint64 i;
         if (!parse_int(t, &i) || n->quoted) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "%s%s.%s: expected an integer, got '%s'", where, label, s->key, t);
+                        "%s%s.%s: expected an integer, got '%s'", where, label, s->key, shown);
             ok = FALSE;
             break;
         }
@@ -190,7 +191,7 @@ static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlN
     case PREFRL_PARAM_FLOAT:
         if (!parse_float(t, &v) || n->quoted) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "%s%s.%s: expected a number, got '%s'", where, label, s->key, t);
+                        "%s%s.%s: expected a number, got '%s'", where, label, s->key, shown);
             ok = FALSE;
         }
         break;
@@ -198,7 +199,7 @@ static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlN
         gboolean b;
         if (!parse_bool(t, &b) || n->quoted) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "%s%s.%s: expected true or false, got '%s'", where, label, s->key, t);
+                        "%s%s.%s: expected true or false, got '%s'", where, label, s->key, shown);
             ok = FALSE;
             break;
         }
@@ -213,7 +214,7 @@ static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlN
             char *valid = g_strjoinv(", ", words);
             const char *near = prefrl_nearest(t, (const char *const *)words, g_strv_length(words));
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "%s%s.%s: '%s' is not one of: %s%s%s%s", where, label, s->key, t, valid,
+                        "%s%s.%s: '%s' is not one of: %s%s%s%s", where, label, s->key, shown, valid,
                         near ? " (did you mean '" : "", near ? near : "", near ? "'?)" : "");
             g_free(valid);
             g_strfreev(words);
@@ -238,6 +239,7 @@ static gboolean check_value(const PrefrlParamSpec *s, const char *label, PrefrlN
         g_free(hi);
         ok = FALSE;
     }
+    g_free(shown);
     g_free(where);
     return ok;
 }

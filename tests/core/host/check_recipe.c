@@ -2,6 +2,7 @@
  * exact messages for every bad-recipe fixture, defaults written out, and
  * hostile input ending in an error. */
 #include <string.h>
+#include <sys/stat.h>
 #include <glib/gstdio.h>
 #include "host/recipe.h"
 #include "host/registry.h"
@@ -254,6 +255,162 @@ START_TEST(test_hostile)
 }
 END_TEST
 
+/* resolve a recipe written to a temp file (the env section of base.yaml
+ * first); the error message (owned) or NULL */
+static char *text_error(const char *text)
+{
+    char *path = g_build_filename(g_get_tmp_dir(), "prefrl-text.yaml", NULL);
+    char *full = g_strconcat("defaults: " RECIPES "base.yaml\n", text, NULL);
+    ck_assert(g_file_set_contents(path, full, -1, NULL));
+    GError *err = NULL;
+    PrefrlNode *root = prefrl_recipe_load(path, &err);
+    if (root && !prefrl_recipe_resolve(root, reg, &prefrl_run_keys, 1u << PREFRL_KIND_ENV, &err)) {
+        prefrl_node_free(root);
+        root = NULL;
+    }
+    prefrl_node_free(root);
+    g_unlink(path);
+    g_free(path);
+    g_free(full);
+    if (!err)
+        return NULL;
+    /* every message stays on one line */
+    ck_assert_msg(!strchr(err->message, '\n'), "newline in: %s", err->message);
+    char *msg = g_strdup(err->message);
+    g_error_free(err);
+    return msg;
+}
+
+/* the message of text_error ends with `tail` */
+static void expect_text_error(const char *text, const char *tail)
+{
+    char *msg = text_error(text);
+    ck_assert_msg(msg != NULL, "accepted: %s", text);
+    ck_assert_msg(g_str_has_suffix(msg, tail), "'%s' does not end with '%s'", msg, tail);
+    g_free(msg);
+}
+
+static void expect_text_ok(const char *text)
+{
+    char *msg = text_error(text);
+    ck_assert_msg(msg == NULL, "%s: %s", text, msg);
+}
+
+/* YAML tags are honoured or refused, never ignored; values with
+ * newlines keep a message on one line */
+START_TEST(test_tags)
+{
+    /* !!str 5 is the string "5": an integer key refuses it */
+    expect_text_error("seed: !!str 5\n", "prefrl-text.yaml:2:7: recipe.seed: expected an "
+                                         "integer, got '5'");
+    expect_text_error("env:\n  episode_length: ! 5\n", "expected an integer, got '5'");
+    expect_text_ok("seed: !!int 5\n");
+    expect_text_ok("env:\n  episode_length: !!int \"20\"\n  gain: !!float 1.5e0\n"
+                   "  noisy: !!bool true\n  label: !!str 12\n");
+    expect_text_ok("env: !!map\n  label: !!null ~\n");
+    expect_text_error("seed: !!int five\n",
+                      "prefrl-text.yaml:2:7: 'five' is not a decimal integer, as its tag !!int says");
+    expect_text_error("seed: !!float 0x10\n", "'0x10' is not a decimal number, as its tag !!float says");
+    expect_text_error("env:\n  noisy: !!bool yes\n",
+                      "'yes' is not true or false, as its tag !!bool says");
+    expect_text_error("env:\n  label: !!null x\n", "is not null (~, null or nothing), as its tag "
+                                                   "!!null says");
+    /* any other tag is refused where it is written */
+    expect_text_error("seed: !custom 5\n",
+                      "prefrl-text.yaml:2:7: YAML tag '!custom' is not supported; recipes accept "
+                      "only !!str, !!int, !!float, !!bool and !!null on values");
+    expect_text_error("seed: !!timestamp 2001-12-14\n", "YAML tag '!!timestamp' is not supported;"
+                                                        " recipes accept only !!str, !!int, "
+                                                        "!!float, !!bool and !!null on values");
+    expect_text_error("env: !thing {task: fixture_line}\n",
+                      "prefrl-text.yaml:2:6: YAML tag '!thing' is not supported on a map; recipes "
+                      "accept only !!str, !!int, !!float, !!bool and !!null on values");
+    expect_text_error("seed: !!seq {a: 1}\n", "YAML tag '!!seq' is not supported on a map; "
+                                              "recipes accept only !!str, !!int, !!float, "
+                                              "!!bool and !!null on values");
+    expect_text_error("seed: !!seq [1]\n", "recipe.seed: expected a single int value, not a "
+                                           "list");
+    expect_text_error("seed: !!map 5\n", "YAML tag '!!map' is not supported; recipes accept "
+                                         "only !!str, !!int, !!float, !!bool and !!null on "
+                                         "values");
+    expect_text_error("!!int 5: x\n", "prefrl-text.yaml:2:1: YAML tag '!!int' is not supported "
+                                      "on a map key; recipes accept only !!str, !!int, !!float, "
+                                      "!!bool and !!null on values");
+    expect_text_ok("!!str seed: 5\n"); /* a key is a string anyway */
+    /* an anchor on a key is refused like any other */
+    expect_text_error("&k seed: 5\n", "YAML anchors and aliases (&name, *name) are not "
+                                      "supported in recipes; use 'defaults:' to share settings");
+    /* control characters are escaped in messages */
+    expect_text_error("seed: |\n  1\n", "prefrl-text.yaml:2:7: recipe.seed: expected an "
+                                        "integer, got '1\\n'");
+    expect_text_error("env:\n  mode: \"fa\\tst\\x01\"\n",
+                      "env/fixture_line.mode: 'fa\\tst\\x01' is not one of: fast, slow, exact "
+                      "(did you mean 'fast'?)");
+    expect_text_error("env:\n  task: \"a\\nb\"\n", "unknown env 'a\\nb' (available: "
+                                                   "fixture_line)");
+    expect_text_error("env:\n  mode: \"\\N\\L\\P\"\n", /* NEL, U+2028, U+2029 */
+                      "env/fixture_line.mode: '\\u0085\\u2028\\u2029' is not one of: fast, "
+                      "slow, exact");
+    expect_text_error("\"a\\nb\": 1\n", "prefrl-text.yaml:2:1: map keys must be plain words, "
+                                        "not 'a\\nb'");
+    expect_text_error("include: \"x\\ny.yaml\"\n",
+                      "prefrl-text.yaml:2:10: expected a recipe file name, not 'x\\ny.yaml'");
+    expect_text_error("include: \"\\N\"\n", /* found by the mutation test */
+                      "prefrl-text.yaml:2:10: expected a recipe file name, not '\\u0085'");
+}
+END_TEST
+
+/* recipes are regular files read with a hard limit;
+ * devices and FIFOs are refused at once, naming the file */
+START_TEST(test_special_files)
+{
+    GError *err = NULL;
+    ck_assert_ptr_null(prefrl_recipe_load("/dev/zero", &err));
+    ck_assert_str_eq(err->message, "/dev/zero: is a device, not a regular file; a recipe must "
+                                   "be a regular file");
+    g_clear_error(&err);
+    expect_text_error("include: /dev/zero\n",
+                      "/dev/zero: is a device, not a regular file; a recipe must be a regular "
+                      "file");
+    char *dir = g_dir_make_tmp("prefrl-fifo-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(dir);
+    char *fifo = g_build_filename(dir, "f.yaml", NULL);
+    char *top = g_build_filename(dir, "top.yaml", NULL);
+    ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+    ck_assert(g_file_set_contents(top, "include: f.yaml\n", -1, NULL));
+    /* no writer ever opens the FIFO: a blocking open would hang here */
+    ck_assert_ptr_null(prefrl_recipe_load(top, &err));
+    char *want = g_strconcat(fifo, ": is a FIFO, not a regular file; a recipe must be a "
+                                   "regular file", NULL);
+    ck_assert_str_eq(err->message, want);
+    g_clear_error(&err);
+    ck_assert_ptr_null(prefrl_recipe_load(dir, &err));
+    ck_assert(g_str_has_suffix(err->message, ": is a directory, not a recipe"));
+    g_clear_error(&err);
+    /* exactly the limit is read; one byte more is refused */
+    gsize big = PREFRL_RECIPE_MAX_BYTES;
+    char *text = g_malloc(big + 1);
+    memset(text, '#', big + 1);
+    memcpy(text, "seed: 1\n", 8);
+    ck_assert(g_file_set_contents(top, text, (gssize)big, NULL));
+    PrefrlNode *root = prefrl_recipe_load(top, &err);
+    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    prefrl_node_free(root);
+    ck_assert(g_file_set_contents(top, text, (gssize)big + 1, NULL));
+    ck_assert_ptr_null(prefrl_recipe_load(top, &err));
+    ck_assert_ptr_nonnull(strstr(err->message, "recipe too large"));
+    g_clear_error(&err);
+    g_free(text);
+    g_unlink(fifo);
+    g_unlink(top);
+    g_rmdir(dir);
+    g_free(want);
+    g_free(top);
+    g_free(fifo);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(test_nearest)
 {
     const char *words[] = {"max_feedback", "reward_batch", "num_interact"};
@@ -279,6 +436,9 @@ Suite *recipe_suite(void)
     tcase_add_test(errs, test_include_cycle);
     tcase_add_test(errs, test_override_errors);
     tcase_add_test(errs, test_hostile);
+    tcase_add_test(errs, test_tags);
+    tcase_add_test(errs, test_special_files);
+    tcase_set_timeout(errs, 60); /* a FIFO that blocked would hang, not fail */
     suite_add_tcase(s, errs);
     return s;
 }

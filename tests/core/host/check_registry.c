@@ -7,6 +7,9 @@
 #include <math.h>
 #include <stddef.h>
 #include <string.h>
+#include <grp.h>
+#include <pwd.h>
+#include <unistd.h>
 #include <glib/gstdio.h>
 #include <prefrl/pbrl.h>
 #include "host/recipe.h"
@@ -285,6 +288,169 @@ START_TEST(test_scan_path)
 }
 END_TEST
 
+/* the failures of a non-strict scan of PREFRL_PLUGIN_PATH=path, joined by
+ * newlines (owned); *found tells whether env/fixture_line was loaded */
+static char *scan_failures(const char *path, gboolean *found)
+{
+    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
+    PrefrlRegistry *reg = prefrl_registry_new();
+    ck_assert(prefrl_registry_scan(reg, FALSE, NULL));
+    *found = prefrl_registry_find(reg, PREFRL_KIND_ENV, "fixture_line", NULL) != NULL;
+    const GPtrArray *f = prefrl_registry_failures(reg);
+    GString *all = g_string_new(NULL);
+    for (guint i = 0; i < f->len; i++)
+        g_string_append_printf(all, "%s\n", (const char *)f->pdata[i]);
+    prefrl_registry_free(reg);
+    g_unsetenv("PREFRL_PLUGIN_PATH");
+    return g_string_free(all, FALSE);
+}
+
+/* a copy of the good fixture at dir/rel (directories made 0755), mode 0755 */
+static char *place_fixture(const char *dir, const char *rel)
+{
+    char *text = NULL;
+    gsize len = 0;
+    ck_assert(g_file_get_contents(FIXTURE_GOOD, &text, &len, NULL));
+    char *p = g_build_filename(dir, rel, NULL);
+    char *parent = g_path_get_dirname(p);
+    ck_assert_int_eq(g_mkdir_with_parents(parent, 0755), 0);
+    ck_assert(g_file_set_contents(p, text, (gssize)len, NULL));
+    ck_assert_int_eq(g_chmod(p, 0755), 0);
+    g_free(parent);
+    g_free(text);
+    return p;
+}
+
+/* the plugin path: absolute entries only, a fixed shallow layout, and no
+ * file or directory another user could have written */
+START_TEST(test_plugin_path_rules)
+{
+    /* a relative entry is refused (and not searched), with a message */
+    g_setenv("PREFRL_PLUGIN_PATH", "plugins:" TEST_BUILDDIR "/common/fixtures/.libs", TRUE);
+    char **dirs = prefrl_registry_search_path();
+    ck_assert_uint_eq(g_strv_length(dirs), 2);
+    ck_assert_str_eq(dirs[0], TEST_BUILDDIR "/common/fixtures/.libs");
+    g_strfreev(dirs);
+    PrefrlRegistry *reg = prefrl_registry_new();
+    GError *err = NULL;
+    ck_assert(!prefrl_registry_scan(reg, TRUE, &err));
+    ck_assert_str_eq(err->message, "PREFRL_PLUGIN_PATH entry 'plugins' is not an absolute path: "
+                                   "ignored; name plugin directories by absolute paths");
+    g_clear_error(&err);
+    prefrl_registry_free(reg);
+    gboolean found;
+    char *msg = scan_failures(".", &found);
+    ck_assert(!found);
+    ck_assert_str_eq(msg, "PREFRL_PLUGIN_PATH entry '.' is not an absolute path: ignored; name "
+                          "plugin directories by absolute paths\n");
+    g_free(msg);
+
+    /* the layout: DIR/prefrl-*.so and DIR/KIND/NAME/[.libs/]prefrl-*.so only */
+    char *dir = g_dir_make_tmp("prefrl-plugpath-XXXXXX", NULL);
+    ck_assert_ptr_nonnull(dir);
+    ck_assert_int_eq(g_chmod(dir, 0755), 0);
+    char *deep = place_fixture(dir, "env/line/sub/.libs/prefrl-fixture-good.so");
+    char *other = place_fixture(dir, "misc/line/prefrl-fixture-good.so");
+    msg = scan_failures(dir, &found);
+    ck_assert_msg(!found, "a plugin below the fixed layout was loaded");
+    ck_assert_str_eq(msg, "");
+    g_free(msg);
+    char *file = place_fixture(dir, "env/line/.libs/prefrl-fixture-good.so");
+    msg = scan_failures(dir, &found);
+    ck_assert(found);
+    ck_assert_str_eq(msg, "");
+    g_free(msg);
+
+    /* writable by others or by the group: refused, naming the file */
+    ck_assert_int_eq(g_chmod(file, 0757), 0);
+    msg = scan_failures(dir, &found);
+    ck_assert(!found);
+    char *want = g_strdup_printf("plugin file %s is writable by other users (mode 0757): "
+                                 "refused; chmod go-w it\n", file);
+    ck_assert_str_eq(msg, want);
+    g_free(want);
+    g_free(msg);
+    if (getuid() == 0) { /* a group of others (nogroup), then root's private group */
+        ck_assert_int_eq(chown(file, 0, 65534), 0);
+        ck_assert_int_eq(g_chmod(file, 0775), 0);
+        msg = scan_failures(dir, &found);
+        ck_assert(!found);
+        want = g_strdup_printf("plugin file %s is writable by its group (mode 0775): refused; "
+                               "chmod go-w it\n", file);
+        ck_assert_str_eq(msg, want);
+        g_free(want);
+        g_free(msg);
+        struct group *gr = getgrgid(0);
+        struct passwd *pw = getpwuid(0);
+        if (gr && pw && pw->pw_gid == 0 && !strcmp(gr->gr_name, pw->pw_name) && !gr->gr_mem[0]) {
+            ck_assert_int_eq(chown(file, 0, 0), 0);
+            ck_assert_int_eq(g_chmod(file, 0775), 0);
+            msg = scan_failures(dir, &found);
+            ck_assert_msg(found, "group-writable in the owner's private group: %s", msg);
+            g_free(msg);
+        }
+        ck_assert_int_eq(chown(file, 0, 0), 0);
+    }
+    ck_assert_int_eq(g_chmod(file, 0755), 0);
+    char *libs = g_path_get_dirname(file);
+    ck_assert_int_eq(g_chmod(libs, 01777), 0);
+    msg = scan_failures(dir, &found);
+    ck_assert(!found);
+    want = g_strdup_printf("plugin directory %s is writable by other users (mode 1777): "
+                           "refused; chmod go-w it\n", libs);
+    ck_assert_str_eq(msg, want);
+    g_free(want);
+    g_free(msg);
+    ck_assert_int_eq(g_chmod(libs, 0755), 0);
+    ck_assert_int_eq(g_chmod(dir, 0777), 0); /* the search directory itself */
+    msg = scan_failures(dir, &found);
+    ck_assert(!found);
+    ck_assert_ptr_nonnull(strstr(msg, "is writable by other users (mode 0777)"));
+    g_free(msg);
+    ck_assert_int_eq(g_chmod(dir, 0755), 0);
+    /* owned by another user (as root, who can make such a file) */
+    if (getuid() == 0) {
+        ck_assert_int_eq(chown(file, 65534, 65534), 0);
+        msg = scan_failures(dir, &found);
+        ck_assert(!found);
+        want = g_strdup_printf("plugin file %s is owned by uid 65534, neither you nor root: "
+                               "refused\n", file);
+        ck_assert_str_eq(msg, want);
+        g_free(want);
+        g_free(msg);
+    }
+    prefrl_remove_tree(dir);
+
+    /* the files of a directory load in name order, whatever the file system's:
+     * of two copies of one plugin, prefrl-a.so provides it, prefrl-b.so fails */
+    ck_assert_int_eq(g_mkdir(dir, 0755), 0);
+    static const char *const later[] = {"prefrl-f.so", "prefrl-e.so", "prefrl-d.so",
+                                        "prefrl-c.so", "prefrl-b.so"};
+    for (int i = 0; i < 5; i++) /* made before prefrl-a.so, in reverse order */
+        g_free(place_fixture(dir, later[i]));
+    char *a = place_fixture(dir, "prefrl-a.so");
+    g_setenv("PREFRL_PLUGIN_PATH", dir, TRUE);
+    reg = prefrl_registry_new();
+    ck_assert(prefrl_registry_scan(reg, FALSE, NULL));
+    const PrefrlComponent *c = prefrl_registry_find(reg, PREFRL_KIND_ENV, "fixture_line", NULL);
+    ck_assert_ptr_nonnull(c);
+    ck_assert_str_eq(prefrl_registry_component_path(reg, c), a);
+    const GPtrArray *f = prefrl_registry_failures(reg);
+    ck_assert_uint_eq(f->len, 5);
+    for (int i = 0; i < 5; i++) /* and the others fail in name order */
+        ck_assert_ptr_nonnull(strstr(f->pdata[i], later[4 - i]));
+    prefrl_registry_free(reg);
+    g_unsetenv("PREFRL_PLUGIN_PATH");
+    prefrl_remove_tree(dir);
+    g_free(a);
+    g_free(libs);
+    g_free(file);
+    g_free(other);
+    g_free(deep);
+    g_free(dir);
+}
+END_TEST
+
 /* the ABI structs: growing them at the end is allowed, moving fields is not */
 START_TEST(test_abi_layout)
 {
@@ -318,6 +484,7 @@ Suite *registry_suite(void)
     tcase_add_test(tc, test_older_plugin_trains);
     tcase_add_test(tc, test_abi_layout);
     tcase_add_test(tc, test_scan_path);
+    tcase_add_test(tc, test_plugin_path_rules);
     suite_add_tcase(s, tc);
     TCase *errs = tcase_create("errors");
     tcase_add_test(errs, test_newer_plugin);
