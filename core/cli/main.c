@@ -259,12 +259,25 @@ static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GE
  * The run's status (for sweeps): running, then done, interrupted or failed */
 static int train(const PrefrlNode *root, const char *dir, gboolean resume, GError **err)
 {
-    prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, NULL);
+    GError *status_err = NULL;
+    if (!prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, &status_err)) {
+        fprintf(stderr, "prefrl: %s\n", status_err->message);
+        g_clear_error(&status_err);
+    }
     int rc = train_in(root, dir, resume, err);
-    prefrl_rundir_set_status(dir, rc == 0     ? PREFRL_STATUS_DONE
-                                  : rc == 130 ? PREFRL_STATUS_INTERRUPTED
-                                              : PREFRL_STATUS_FAILED,
-                             NULL);
+    /* a failed run's status carries its reason; a status that cannot be
+     * written is said on stderr (it is the sweep's only view of the run) */
+    gboolean ok = rc == 0     ? prefrl_rundir_set_status(dir, PREFRL_STATUS_DONE, &status_err)
+                  : rc == 130 ? prefrl_rundir_set_status(dir, PREFRL_STATUS_INTERRUPTED,
+                                                         &status_err)
+                              : prefrl_rundir_set_failed(
+                                    dir, *err ? (*err)->message : "unknown error", &status_err);
+    if (!ok) {
+        fprintf(stderr, "prefrl: %s\n", status_err->message);
+        g_clear_error(&status_err);
+        if (rc == 0)
+            rc = 1;
+    }
     return rc;
 }
 

@@ -92,6 +92,11 @@ const char *prefrl_run_status_name(PrefrlRunStatus s);
  *  old or the new status, never a part). */
 gboolean prefrl_rundir_set_status(const char *dir, PrefrlRunStatus s, GError **error);
 
+/** Replace dir/status with "failed" and, on a second line, `reason` (the
+ *  run's error message, newlines turned into spaces), atomically.  Readers
+ *  of the status take its first line. */
+gboolean prefrl_rundir_set_failed(const char *dir, const char *reason, GError **error);
+
 /** The status of the run in `dir`.  With `text`, also the file's word
  *  without surrounding white space, or NULL without a status file
  *  (transfer full), for messages that show an unknown word as it is. */
