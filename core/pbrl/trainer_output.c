@@ -1,6 +1,8 @@
 /* What the trainer writes besides its metrics: the output files of the run
  * directory (opened, measured for a checkpoint, cut back when resuming),
- * log.txt and the progress line on stderr. */
+ * log.txt and the progress line on stderr; every write checked, the first
+ * failure naming its file.  Also the divergence guard's verdict on the
+ * metrics the logs watched (it stops either loop like a failed write). */
 #include "config.h"
 #include <errno.h>
 #include <math.h>
@@ -72,6 +74,22 @@ gboolean trainer_outputs_ok(PrefrlTrainer *t, GError **error)
         return TRUE;
     t->keep_checkpoint = TRUE;
     g_propagate_error(error, g_error_copy(t->write_error));
+    return FALSE;
+}
+
+gboolean trainer_check_divergence(PrefrlTrainer *t, const PrefrlInstance *who, GError **error)
+{
+    const char *col;
+    double v;
+    if (!prefrl_log_diverged(t->state.log, &col, &v) &&
+        !prefrl_log_diverged(t->state.reward_log, &col, &v))
+        return TRUE;
+    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
+                "%s/%s diverged at step %lld: %s = %g (trainer.divergence_threshold %g); the "
+                "last checkpoint before it is kept",
+                prefrl_kind_name(who->component->kind), who->component->name,
+                (long long)t->state.step, col, v, t->cfg.divergence_threshold);
+    t->keep_checkpoint = TRUE;
     return FALSE;
 }
 

@@ -15,7 +15,8 @@
  *         trainer_update.c     agent updates of the off-policy loop
  *         trainer_eval.c       evaluation and the Q diagnostic
  *         trainer_checkpoint.c checkpoint write, resume, the end of a loop
- *         trainer_output.c     the output files, log.txt, the progress line
+ *         trainer_output.c     the output files, log.txt, the progress line,
+ *                              the divergence guard
  * The shared files never call the loops. */
 #ifndef PREFRL_CORE_TRAINER_PRIVATE_H
 #define PREFRL_CORE_TRAINER_PRIVATE_H

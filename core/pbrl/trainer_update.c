@@ -23,22 +23,6 @@ static void sample_batch(PrefrlTrainer *t, PrefrlBatch *b)
     prefrl_log_scalar(t->state.log, "train/batch_reward", sum / b->size);
 }
 
-gboolean trainer_check_divergence(PrefrlTrainer *t, const PrefrlInstance *who, GError **error)
-{
-    const char *col;
-    double v;
-    if (!prefrl_log_diverged(t->state.log, &col, &v) &&
-        !prefrl_log_diverged(t->state.reward_log, &col, &v))
-        return TRUE;
-    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
-                "%s/%s diverged at step %lld: %s = %g (trainer.divergence_threshold %g); the "
-                "last checkpoint before it is kept",
-                prefrl_kind_name(who->component->kind), who->component->name,
-                (long long)t->state.step, col, v, t->cfg.divergence_threshold);
-    t->keep_checkpoint = TRUE;
-    return FALSE;
-}
-
 gboolean trainer_update(PrefrlTrainer *t, int64_t step, GError **error)
 {
     TrainerWork *w = &t->work;

@@ -1,4 +1,4 @@
-/* Checked writes and the divergence guard (issue 13, items 4 and 10).
+/* Checked writes and the divergence guard.
  *
  * A full disk is reproduced without root: the run trains in a forked child
  * with RLIMIT_FSIZE set and SIGXFSZ ignored, so the first write past the
@@ -117,7 +117,7 @@ static char *train_limited(PrefrlNode *root, const char *dir, rlim_t limit)
     return g_string_free(msg, FALSE);
 }
 
-/* issue 13 item 4: on a full disk prefs.bin stopped half-way while the run
+/* on a full disk prefs.bin stopped half-way while the run
  * went on, logged "finished" and then blamed env.bin */
 START_TEST(test_full_disk_stops_at_first_failed_write)
 {
@@ -221,7 +221,7 @@ START_TEST(test_log_divergence_guard)
 }
 END_TEST
 
-/* issue 13 item 10: a critic loss of 3.4e44 and α 2.9e16 ended "done".
+/* with the largest learning rates a critic loss of 3.4e44 and α 2.9e16 ended "done".
  * The run stops at the first update past the threshold, names the value,
  * the component and the step, and keeps the checkpoint before it. */
 START_TEST(test_divergence_stops_run)
