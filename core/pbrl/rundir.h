@@ -4,7 +4,8 @@
  * a run's files only through this module, so a name changes in one place.
  *
  *   RUN/config.yaml       the resolved recipe (what the run was made from)
- *   RUN/status            running, done, interrupted or failed (one word)
+ *   RUN/status            running, done, interrupted or failed (one word;
+ *                         after failed, the reason on a second line)
  *   RUN/train.csv ...     the trainer's outputs (PREFRL_RUN_TRAIN_CSV ...)
  *   RUN/stderr.txt        a sweep cell's standard error
  *   RUN/checkpoint/       the latest checkpoint: <kind>.bin per component,
