@@ -84,11 +84,15 @@ gboolean trainer_check_divergence(PrefrlTrainer *t, const PrefrlInstance *who, G
     if (!prefrl_log_diverged(t->state.log, &col, &v) &&
         !prefrl_log_diverged(t->state.reward_log, &col, &v))
         return TRUE;
+    /* the diverged state is never checkpointed (trainer_finish) */
+    const char *kept = !t->run_dir ? ""
+                       : prefrl_rundir_has_checkpoint(t->run_dir)
+                           ? "; the last checkpoint before it is kept"
+                           : "; no checkpoint was written before it";
     g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
-                "%s/%s diverged at step %lld: %s = %g (trainer.divergence_threshold %g); the "
-                "last checkpoint before it is kept",
+                "%s/%s diverged at step %lld: %s = %g (trainer.divergence_threshold %g)%s",
                 prefrl_kind_name(who->component->kind), who->component->name,
-                (long long)t->state.step, col, v, t->cfg.divergence_threshold);
+                (long long)t->state.step, col, v, t->cfg.divergence_threshold, kept);
     t->keep_checkpoint = TRUE;
     return FALSE;
 }
