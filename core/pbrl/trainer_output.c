@@ -162,9 +162,11 @@ gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error)
             continue;
         if (len < 0 || ftruncate(fileno(f), (off_t)len) != 0 || fseeko(f, 0, SEEK_END) != 0 ||
             ftello(f) != len) {
+            char *path = prefrl_rundir_path(t->run_dir, i);
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                        "%s: cannot restore an output file to its %lld bytes at the checkpoint",
-                        t->run_dir, (long long)len);
+                        "%s: cannot restore it to its %lld bytes at the checkpoint", path,
+                        (long long)len);
+            g_free(path);
             return FALSE;
         }
     }
