@@ -292,9 +292,15 @@ static int train_in(const PrefrlNode *root, const char *dir, gboolean resume, GE
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    /* a file-size limit (ulimit -f) fails the write (EFBIG) that the trainer
+     * reports, naming the file, instead of killing the run mid-row */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGXFSZ, &ign, &old_xfsz);
     gboolean ok = prefrl_trainer_run(t, &stop_requested, isatty(STDERR_FILENO), err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGXFSZ, &old_xfsz, NULL);
     double last = prefrl_trainer_last_eval(t);
     prefrl_trainer_free(t);
     if (!ok) {

@@ -154,6 +154,59 @@ START_TEST(test_full_disk_stops_at_first_failed_write)
 }
 END_TEST
 
+/* the same through `prefrl run`, whose file-size limit is not ignored by
+ * the test: prefrl ignores SIGXFSZ itself, so the run ends with exit status
+ * 1, the error naming the file, and `status` failed with that reason */
+static void limit_8k(gpointer data)
+{
+    (void)data;
+    struct rlimit rl = {8192, 8192};
+    if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
+        _exit(3);
+}
+
+START_TEST(test_full_disk_cli_status)
+{
+    char *top = pbrl_test_run_dir("writes-cli");
+    char *file = g_build_filename(top, "recipe.yaml", NULL);
+    ck_assert(g_file_set_contents(file, base_recipe, -1, NULL));
+    char *out_dir = g_strconcat("out_dir=", top, NULL);
+    char *argv[] = {TEST_BUILDDIR "/../prefrl", "run", file, out_dir, "name=cli", NULL};
+    char *out = NULL, *err = NULL;
+    int wstatus = 0;
+    GError *e = NULL;
+    /* the fixture plugin, then the build tree's plugins (the test environment) */
+    char **env = g_get_environ();
+    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
+                           g_environ_getenv(env, "PREFRL_PLUGIN_PATH"), NULL);
+    env = g_environ_setenv(env, "PREFRL_PLUGIN_PATH", path, TRUE);
+    g_free(path);
+    ck_assert_msg(g_spawn_sync(NULL, argv, env, G_SPAWN_DEFAULT, limit_8k, NULL, &out, &err,
+                               &wstatus, &e),
+                  "%s", e ? e->message : "");
+    ck_assert_msg(WIFEXITED(wstatus) && WEXITSTATUS(wstatus) == 1, "status %d: %s", wstatus, err);
+    char *run = g_build_filename(top, "cli", NULL);
+    char *prefs = g_build_filename(run, "prefs.bin", NULL);
+    char *want = g_strdup_printf("prefrl: error: cannot write %s: %s\n", prefs, g_strerror(EFBIG));
+    ck_assert_msg(g_str_has_suffix(err, want), "%s", err);
+    char *status = pbrl_test_slurp(run, "status");
+    char *want_status = g_strdup_printf("failed\ncannot write %s: %s\n", prefs, g_strerror(EFBIG));
+    ck_assert_str_eq(status, want_status);
+    ck_assert_int_eq(prefrl_rundir_status(run, NULL), PREFRL_STATUS_FAILED);
+    g_free(want_status);
+    g_free(status);
+    g_free(want);
+    g_free(prefs);
+    g_free(run);
+    g_free(out);
+    g_free(err);
+    g_strfreev(env);
+    g_free(out_dir);
+    g_free(file);
+    g_free(top);
+}
+END_TEST
+
 /* log.txt itself cannot be written: stderr says so and the run stops */
 START_TEST(test_log_txt_unwritable)
 {
@@ -265,6 +318,7 @@ static Suite *writes_suite(void)
     tcase_add_test(tc, test_status_failed_reason);
     tcase_add_test(tc, test_log_divergence_guard);
     tcase_add_test(tc, test_full_disk_stops_at_first_failed_write);
+    tcase_add_test(tc, test_full_disk_cli_status);
     tcase_add_test(tc, test_log_txt_unwritable);
     tcase_add_test(tc, test_divergence_stops_run);
     suite_add_tcase(s, tc);
