@@ -93,6 +93,13 @@ tests_core_pbrl_check_trainer_SOURCES = tests/core/pbrl/check_trainer.c \
 	tests/common/pbrl_test.c tests/common/pbrl_test.h
 tests_core_pbrl_check_trainer_CFLAGS = $(TEST_CFLAGS)
 tests_core_pbrl_check_trainer_LDADD = $(TEST_LIBS)
+# checked writes (a file-size limit in a forked child) and the divergence guard
+check_PROGRAMS += tests/core/pbrl/check_writes
+TESTS += tests/core/pbrl/check_writes
+tests_core_pbrl_check_writes_SOURCES = tests/core/pbrl/check_writes.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_writes_CFLAGS = $(TEST_CFLAGS)
+tests_core_pbrl_check_writes_LDADD = $(TEST_LIBS)
 endif
 
 # sweeps and reports (the lab layer)

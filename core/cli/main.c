@@ -253,6 +253,26 @@ static void on_signal(int sig)
     stop_requested = 1;
 }
 
+/* the end of a run in its status (for sweeps): done, interrupted, or failed
+ * with the reason on a second line; a status that cannot be written is said
+ * on stderr (it is a sweep's only view of the run) and fails a done run */
+static int finish_status(const char *dir, int rc, const GError *err)
+{
+    GError *status_err = NULL;
+    gboolean ok = rc == 0     ? prefrl_rundir_set_status(dir, PREFRL_STATUS_DONE, &status_err)
+                  : rc == 130 ? prefrl_rundir_set_status(dir, PREFRL_STATUS_INTERRUPTED,
+                                                         &status_err)
+                              : prefrl_rundir_set_failed(dir, err ? err->message : "unknown error",
+                                                         &status_err);
+    if (!ok) {
+        fprintf(stderr, "prefrl: %s\n", status_err->message);
+        g_clear_error(&status_err);
+        if (rc == 0)
+            rc = 1;
+    }
+    return rc;
+}
+
 /* train in dir (the caller holds its lock); Ctrl-C (SIGINT) or SIGTERM stop
  * cleanly with outputs flushed.  The run's status (for sweeps): running once
  * the trainer is set up, then done, interrupted or failed.  A resume that is
@@ -265,7 +285,7 @@ static int train(const PrefrlNode *root, const char *dir, gboolean resume, GErro
                               : prefrl_trainer_new(root, prefrl_registry_default(), dir, err);
     if (!t) {
         if (!resume)
-            prefrl_rundir_set_status(dir, PREFRL_STATUS_FAILED, NULL);
+            finish_status(dir, 1, *err);
         return prefrl_cli_fail(*err);
     }
     if (!prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, err)) {
@@ -276,19 +296,21 @@ static int train(const PrefrlNode *root, const char *dir, gboolean resume, GErro
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old_int);
     sigaction(SIGTERM, &sa, &old_term);
+    /* a file-size limit (ulimit -f) fails the write (EFBIG) that the trainer
+     * reports, naming the file, instead of killing the run mid-row */
+    struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz;
+    sigemptyset(&ign.sa_mask);
+    sigaction(SIGXFSZ, &ign, &old_xfsz);
     gboolean ok = prefrl_trainer_run(t, &stop_requested, isatty(STDERR_FILENO), err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
+    sigaction(SIGXFSZ, &old_xfsz, NULL);
     double last = prefrl_trainer_last_eval(t);
     prefrl_trainer_free(t);
     /* the status first: a message to a closed stderr (a sweep that died) may
      * end the process */
     gboolean stopped = !ok && g_error_matches(*err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED);
-    int rc = ok ? 0 : stopped ? 130 : 1;
-    prefrl_rundir_set_status(dir, rc == 0     ? PREFRL_STATUS_DONE
-                                  : rc == 130 ? PREFRL_STATUS_INTERRUPTED
-                                              : PREFRL_STATUS_FAILED,
-                             NULL);
+    int rc = finish_status(dir, ok ? 0 : stopped ? 130 : 1, ok ? NULL : *err);
     if (stopped)
         fprintf(stderr, "prefrl: %s; outputs so far are in %s (continue with: prefrl "
                         "resume %s)\n",

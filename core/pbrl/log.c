@@ -15,17 +15,22 @@ typedef struct {
 
 typedef struct {
     FILE *csv;
+    char *path;           /* the CSV's name in messages (NULL: "a CSV file") */
     GHashTable *meters;   /* column → Meter* */
     GPtrArray *header;    /* columns, fixed at the first dump */
 } Group;
 
 struct PrefrlLog {
     Group train, eval;
+    double threshold;     /* divergence: |value| above it (INFINITY: non-finite only) */
+    char *bad_column;     /* the first diverged value's column, NULL while none */
+    double bad_value;
 };
 
 static void group_init(Group *g, FILE *csv)
 {
     g->csv = csv;
+    g->path = NULL;
     g->meters = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     g->header = NULL;
 }
@@ -33,6 +38,7 @@ static void group_init(Group *g, FILE *csv)
 static void group_clear(Group *g)
 {
     g_hash_table_unref(g->meters);
+    g_free(g->path);
     if (g->header)
         g_ptr_array_unref(g->header);
 }
@@ -42,7 +48,40 @@ PrefrlLog *prefrl_log_new(FILE *train_csv, FILE *eval_csv)
     PrefrlLog *log = g_new0(PrefrlLog, 1);
     group_init(&log->train, train_csv);
     group_init(&log->eval, eval_csv);
+    log->threshold = PREFRL_LOG_DIVERGENCE_DEFAULT;
     return log;
+}
+
+void prefrl_log_set_paths(PrefrlLog *log, const char *train_path, const char *eval_path)
+{
+    g_free(log->train.path);
+    g_free(log->eval.path);
+    log->train.path = g_strdup(train_path);
+    log->eval.path = g_strdup(eval_path);
+}
+
+void prefrl_log_set_divergence(PrefrlLog *log, double threshold)
+{
+    log->threshold = threshold;
+}
+
+gboolean prefrl_log_diverged(const PrefrlLog *log, const char **column, double *value)
+{
+    if (!log || !log->bad_column)
+        return FALSE;
+    if (column)
+        *column = log->bad_column;
+    if (value)
+        *value = log->bad_value;
+    return TRUE;
+}
+
+/* the values the divergence guard watches: losses and SAC's temperature
+ * (train_critic/loss → critic_loss, train_alpha/value → alpha_value); other
+ * metrics may legitimately be large or undefined */
+static gboolean watched(const char *col)
+{
+    return g_str_has_suffix(col, "loss") || !strcmp(col, "alpha_value");
 }
 
 void prefrl_log_free(PrefrlLog *log)
@@ -51,6 +90,7 @@ void prefrl_log_free(PrefrlLog *log)
         return;
     group_clear(&log->train);
     group_clear(&log->eval);
+    g_free(log->bad_column);
     g_free(log);
 }
 
@@ -81,6 +121,12 @@ void prefrl_log_scalar(PrefrlLog *log, const char *key, double value)
         return;
     Group *g = g_str_has_prefix(key, "eval/") ? &log->eval : &log->train;
     char *col = prefrl_log_column(key);
+    if (!log->bad_column && watched(col) &&
+        (!isfinite(value) || fabs(value) > log->threshold)) {
+        /* the first diverged value; the trainer stops at its next check */
+        log->bad_column = g_strdup(col);
+        log->bad_value = value;
+    }
     Meter *m = g_hash_table_lookup(g->meters, col);
     if (!m) {
         m = g_new0(Meter, 1);
@@ -99,6 +145,7 @@ static gint cmp_str(gconstpointer a, gconstpointer b)
 
 static gboolean group_dump(Group *g, int64_t step, GError **error)
 {
+    errno = 0; /* a failed write below sets it; a stale one must not name the cause */
     if (!g->header) {
         g->header = g_ptr_array_new_with_free_func(g_free);
         GHashTableIter it;
@@ -129,8 +176,8 @@ static gboolean group_dump(Group *g, int64_t step, GError **error)
         }
         fputc('\n', g->csv);
         if (fflush(g->csv) != 0 || ferror(g->csv)) {
-            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write a CSV row: %s",
-                        g_strerror(errno));
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s",
+                        g->path ? g->path : "a CSV file", g_strerror(errno ? errno : EIO));
             return FALSE;
         }
     }

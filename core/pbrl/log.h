@@ -13,6 +13,23 @@
 PrefrlLog *prefrl_log_new(FILE *train_csv, FILE *eval_csv);
 void prefrl_log_free(PrefrlLog *log);
 
+/** The file names write errors give for the train and eval CSVs (copied;
+ *  NULL: "a CSV file"). */
+void prefrl_log_set_paths(PrefrlLog *log, const char *train_path, const char *eval_path);
+
+/** The divergence guard's default threshold (trainer.divergence_threshold). */
+#define PREFRL_LOG_DIVERGENCE_DEFAULT 1e12
+
+/** Watch the logged losses (every column ending in "loss") and SAC's
+ *  temperature (alpha_value): the first such value that is not finite or
+ *  whose magnitude exceeds `threshold` (INFINITY: non-finite values only) is
+ *  remembered for prefrl_log_diverged.  Default PREFRL_LOG_DIVERGENCE_DEFAULT. */
+void prefrl_log_set_divergence(PrefrlLog *log, double threshold);
+
+/** TRUE once a watched value diverged, with its column ("critic_loss") and
+ *  value (the column stays owned by the log).  FALSE for a NULL log. */
+gboolean prefrl_log_diverged(const PrefrlLog *log, const char **column, double *value);
+
 /** CSV column of a logged key: "train/x" → "x", "train_critic/loss" →
  *  "critic_loss", "eval/x" → "x" (B-Pref's rule).  (transfer full) */
 char *prefrl_log_column(const char *key);

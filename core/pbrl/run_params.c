@@ -2,6 +2,7 @@
  * settings, with their defaults, ranges and documentation (what `prefrl
  * describe recipe` prints). */
 #include "config.h"
+#include <math.h>
 
 #include "pbrl/run_params.h"
 #include "pbrl/rundir.h"
@@ -48,6 +49,10 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
      "agent updates right after the critic reset that ends pre-training"},
     {"segment", PREFRL_PARAM_INT, "50", 1, 100000, NULL,
      "length H of the queried segments (steps)"},
+    {"divergence_threshold", PREFRL_PARAM_FLOAT, "1e12", 0, INFINITY, NULL,
+     "divergence guard: a logged loss or SAC's alpha above this in magnitude stops the run "
+     "as failed, naming the value, component and step, without checkpointing the diverged "
+     "state (non-finite values always stop it; inf: only those)"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 

@@ -271,12 +271,28 @@ gboolean prefrl_rundir_set_status(const char *dir, PrefrlRunStatus s, GError **e
     return ok;
 }
 
+gboolean prefrl_rundir_set_failed(const char *dir, const char *reason, GError **error)
+{
+    char *path = prefrl_rundir_path(dir, PREFRL_RUN_STATUS);
+    char *line = g_strdup(reason ? reason : "");
+    g_strdelimit(line, "\r\n", ' '); /* the reason is one line */
+    char *text = g_strconcat(status_names[PREFRL_STATUS_FAILED], "\n", line, "\n", NULL);
+    gboolean ok = prefrl_write_file_atomic(path, text, strlen(text), error);
+    g_free(text);
+    g_free(line);
+    g_free(path);
+    return ok;
+}
+
 PrefrlRunStatus prefrl_rundir_status(const char *dir, char **text)
 {
     char *path = prefrl_rundir_path(dir, PREFRL_RUN_STATUS), *word = NULL;
     PrefrlRunStatus s = PREFRL_STATUS_NONE;
     if (g_file_get_contents(path, &word, NULL, NULL)) {
         g_strstrip(word);
+        char *nl = strchr(word, '\n');
+        if (nl)
+            *nl = '\0', g_strchomp(word); /* the word; a failed run's reason follows */
         s = PREFRL_STATUS_UNKNOWN;
         for (int i = PREFRL_STATUS_RUNNING; i <= PREFRL_STATUS_FAILED; i++)
             if (!strcmp(word, status_names[i]))

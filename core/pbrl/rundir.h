@@ -7,7 +7,8 @@
  *                         (`run --force` removes nothing without it)
  *   RUN/.prefrl-lock      the writer's lock (flock) and its pid
  *   RUN/config.yaml       the resolved recipe (what the run was made from)
- *   RUN/status            running, done, interrupted or failed (one word);
+ *   RUN/status            running, done, interrupted or failed (one word;
+ *                         after failed, the reason on a second line);
  *                         `running` without a lock holder reads as interrupted
  *   RUN/train.csv ...     the trainer's outputs (PREFRL_RUN_TRAIN_CSV ...)
  *   RUN/stderr.txt        a sweep cell's standard error
@@ -130,6 +131,11 @@ const char *prefrl_run_status_name(PrefrlRunStatus s);
 /** Replace dir/status with the word for `s` (atomically; a reader sees the
  *  old or the new status, never a part). */
 gboolean prefrl_rundir_set_status(const char *dir, PrefrlRunStatus s, GError **error);
+
+/** Replace dir/status with "failed" and, on a second line, `reason` (the
+ *  run's error message, newlines turned into spaces), atomically.  Readers
+ *  of the status take its first line. */
+gboolean prefrl_rundir_set_failed(const char *dir, const char *reason, GError **error);
 
 /** The status of the run in `dir`.  With `text`, also the file's word
  *  without surrounding white space, or NULL without a status file

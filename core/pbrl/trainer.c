@@ -249,7 +249,8 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
         } else {
             t->aops->act(t->agent->self, s->obs, FALSE, w->act);
         }
-        if (!(ok = learn(t, error)) || !(ok = env_step(t, error)))
+        if (!(ok = learn(t, error)) || !(ok = env_step(t, error)) ||
+            !(ok = trainer_outputs_ok(t, error)))
             break;
 
         if (progress) {
@@ -264,6 +265,7 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
     if (ok && s->step % c->eval_frequency == 0 && s->done && s->step != t->resumed_at)
         ok = trainer_evaluate_and_log(t, error);
     ok = trainer_finish(t, ok, progress, timer, error);
+    ok = trainer_end_outputs(t, ok, error);
     g_timer_destroy(timer);
     g_timer_destroy(ep_timer);
     return ok;

@@ -180,7 +180,7 @@ gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
         g_free(path);
     }
     if (ok)
-        trainer_measure_outputs(t);
+        ok = trainer_measure_outputs(t, error);
     if (ok && !t->cfg.on_policy) {
         char *path = prefrl_rundir_checkpoint_part(fresh, PREFRL_RUN_TRAINER_STATE);
         ok = write_state(path, write_trainer_state, t, error);
@@ -246,9 +246,10 @@ gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer
 {
     if (ok)
         trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
-    /* the state so far, also when interrupted or failed */
+    /* the state so far, also when interrupted or failed; not a diverged state
+     * or one whose outputs failed to write: the last good checkpoint stays */
     GError *ckpt_error = NULL;
-    if (!trainer_save_checkpoint(t, ok ? error : &ckpt_error)) {
+    if (!t->keep_checkpoint && !trainer_save_checkpoint(t, ok ? error : &ckpt_error)) {
         ok = FALSE;
         if (ckpt_error) {
             trainer_say(t, "checkpoint failed: %s", ckpt_error->message);

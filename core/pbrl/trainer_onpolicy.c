@@ -342,7 +342,9 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
             break;
         double done_frac = (double)s->step / (double)c->num_train_steps;
         if (!(ok = t->aops->rollout_update(t->agent->self, t->op->obs, s->step, done_frac,
-                                           pretraining, s->log, error)))
+                                           pretraining, s->log, error)) ||
+            !(ok = trainer_check_divergence(t, t->agent, error)) ||
+            !(ok = trainer_outputs_ok(t, error)))
             break;
         prefrl_log_scalar(s->log, "train/duration", g_timer_elapsed(roll_timer, NULL));
         log_episodes(t, &acc, &last);
@@ -355,6 +357,7 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         }
     }
     ok = trainer_finish(t, ok, progress, timer, error);
+    ok = trainer_end_outputs(t, ok, error);
     g_timer_destroy(timer);
     g_timer_destroy(roll_timer);
     return ok;

@@ -1,6 +1,8 @@
 /* What the trainer writes besides its metrics: the output files of the run
  * directory (opened, measured for a checkpoint, cut back when resuming),
- * log.txt and the progress line on stderr. */
+ * log.txt and the progress line on stderr; every write checked, the first
+ * failure naming its file.  Also the divergence guard's verdict on the
+ * metrics the logs watched (it stops either loop like a failed write). */
 #include "config.h"
 #include <errno.h>
 #include <math.h>
@@ -49,19 +51,76 @@ void trainer_close_outputs(PrefrlTrainer *t)
 void trainer_say(PrefrlTrainer *t, const char *fmt, ...)
 {
     FILE *f = t->out[PREFRL_RUN_LOG_TXT];
-    if (!f)
-        return;
+    if (!f || t->write_error)
+        return; /* after a failed write nothing more: the loop stops at its next check */
     va_list ap;
     va_start(ap, fmt);
     GDateTime *now = g_date_time_new_now_local();
     char *stamp = g_date_time_format(now, "%F %T");
+    errno = 0;
     fprintf(f, "%s step %lld: ", stamp, (long long)t->state.step);
     vfprintf(f, fmt, ap);
     fputc('\n', f);
-    fflush(f);
+    if (fflush(f) != 0 || ferror(f)) {
+        char *path = prefrl_rundir_path(t->run_dir, PREFRL_RUN_LOG_TXT);
+        t->write_error = g_error_new(PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
+                                     g_strerror(errno ? errno : EIO));
+        /* log.txt cannot say it: stderr does, once */
+        fprintf(stderr, "prefrl: %s\n", t->write_error->message);
+        g_free(path);
+    }
     g_free(stamp);
     g_date_time_unref(now);
     va_end(ap);
+}
+
+gboolean trainer_outputs_ok(PrefrlTrainer *t, GError **error)
+{
+    if (!t->write_error)
+        return TRUE;
+    t->keep_checkpoint = TRUE;
+    g_propagate_error(error, g_error_copy(t->write_error));
+    return FALSE;
+}
+
+gboolean trainer_check_divergence(PrefrlTrainer *t, const PrefrlInstance *who, GError **error)
+{
+    const char *col;
+    double v;
+    if (!prefrl_log_diverged(t->state.log, &col, &v) &&
+        !prefrl_log_diverged(t->state.reward_log, &col, &v))
+        return TRUE;
+    /* the diverged state is never checkpointed (trainer_finish) */
+    const char *kept = !t->run_dir ? ""
+                       : prefrl_rundir_has_checkpoint(t->run_dir)
+                           ? "; the last checkpoint before it is kept"
+                           : "; no checkpoint was written before it";
+    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_NUMERIC,
+                "%s/%s diverged at step %lld: %s = %g (trainer.divergence_threshold %g)%s",
+                prefrl_kind_name(who->component->kind), who->component->name,
+                (long long)t->state.step, col, v, t->cfg.divergence_threshold, kept);
+    t->keep_checkpoint = TRUE;
+    return FALSE;
+}
+
+gboolean trainer_end_outputs(PrefrlTrainer *t, gboolean ok, GError **error)
+{
+    for (int i = 0; ok && i < PREFRL_RUN_N_OUTPUTS; i++) {
+        FILE *f = t->out[i];
+        errno = 0;
+        if (f && (fflush(f) != 0 || ferror(f))) {
+            char *path = prefrl_rundir_path(t->run_dir, i);
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
+                        g_strerror(errno ? errno : EIO));
+            g_free(path);
+            t->keep_checkpoint = TRUE;
+            ok = FALSE;
+        }
+    }
+    ok = ok && trainer_outputs_ok(t, error);
+    if (!ok && error && *error && !g_error_matches(*error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED))
+        trainer_say(t, "failed: %s", (*error)->message);
+    return ok;
 }
 
 void trainer_progress_line(PrefrlTrainer *t, double elapsed)
@@ -77,13 +136,26 @@ void trainer_progress_line(PrefrlTrainer *t, double elapsed)
     fflush(stderr);
 }
 
-void trainer_measure_outputs(PrefrlTrainer *t)
+gboolean trainer_measure_outputs(PrefrlTrainer *t, GError **error)
 {
+    /* the checkpoint claims these bytes: they are on disk before it is */
     for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++) {
-        if (t->out[i])
-            fflush(t->out[i]);
-        t->state.out_len[i] = t->out[i] ? (int64_t)ftello(t->out[i]) : -1;
+        FILE *f = t->out[i];
+        t->state.out_len[i] = -1;
+        if (!f)
+            continue;
+        errno = 0;
+        if (fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0 ||
+            (t->state.out_len[i] = (int64_t)ftello(f)) < 0) {
+            char *path = prefrl_rundir_path(t->run_dir, i);
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
+                        g_strerror(errno ? errno : EIO));
+            g_free(path);
+            t->keep_checkpoint = TRUE;
+            return FALSE;
+        }
     }
+    return TRUE;
 }
 
 /* the CRC-32 of the first `len` bytes of `path`; FALSE (errno set) when it

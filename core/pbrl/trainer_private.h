@@ -15,7 +15,8 @@
  *         trainer_update.c     agent updates of the off-policy loop
  *         trainer_eval.c       evaluation and the Q diagnostic
  *         trainer_checkpoint.c checkpoint write, resume, the end of a loop
- *         trainer_output.c     the output files, log.txt, the progress line
+ *         trainer_output.c     the output files, log.txt, the progress line,
+ *                              the divergence guard
  * The shared files never call the loops. */
 #ifndef PREFRL_CORE_TRAINER_PRIVATE_H
 #define PREFRL_CORE_TRAINER_PRIVATE_H
@@ -53,6 +54,7 @@ typedef struct {
     int max_query;               /* candidate pairs a query round may draw */
     int batch;                   /* agent batch size B (1 for an on-policy agent) */
     int64_t meta_period;         /* the reward learner's meta-step period (MRN), else 0 */
+    double divergence_threshold; /* the divergence guard's bound on losses and alpha */
     gboolean true_reward;        /* reward/true: no queries, r = task reward */
     gboolean on_policy;          /* the agent keeps its own rollout (trainer_onpolicy.c) */
 } TrainerConfig;
@@ -135,6 +137,9 @@ struct PrefrlTrainer {
     /* resuming: the outputs' lengths checked against the checkpoint's outputs.bin */
     int64_t verified_len[PREFRL_RUN_N_OUTPUTS];
     gboolean have_verified_len;
+    GError *write_error;          /* the first failed write of log.txt (trainer_say) */
+    gboolean keep_checkpoint;     /* diverged or an output failed: the final checkpoint
+                                   * is not written, the last good one stays */
 };
 
 /* ---- trainer_setup.c ---- */
@@ -207,14 +212,28 @@ gboolean trainer_open_outputs(PrefrlTrainer *t, gboolean resume, GError **error)
 /* flush and close them */
 void trainer_close_outputs(PrefrlTrainer *t);
 
-/* a line to log.txt */
+/* a line to log.txt; a failed write is reported once on stderr and kept in
+ * t->write_error, which stops the loop */
 void trainer_say(PrefrlTrainer *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 /* the one-line progress display on stderr */
 void trainer_progress_line(PrefrlTrainer *t, double elapsed);
 
-/* flush the outputs and record their lengths in the state (for a checkpoint) */
-void trainer_measure_outputs(PrefrlTrainer *t);
+/* flush and fsync the outputs and record their lengths in the state (for a
+ * checkpoint); FALSE and an error naming the file when one cannot be written */
+gboolean trainer_measure_outputs(PrefrlTrainer *t, GError **error);
+
+/* FALSE with the first failed write of log.txt (set by trainer_say) */
+gboolean trainer_outputs_ok(PrefrlTrainer *t, GError **error);
+
+/* fail with an error naming the value, the component `who` and the step when
+ * a watched metric in the logs diverged (prefrl_log_set_divergence) */
+gboolean trainer_check_divergence(PrefrlTrainer *t, const PrefrlInstance *who, GError **error);
+
+/* the end of a loop before trainer_finish: every output flushed (a failure
+ * names the file), and a failure other than an interruption written to
+ * log.txt ("failed: ...") */
+gboolean trainer_end_outputs(PrefrlTrainer *t, gboolean ok, GError **error);
 
 /* cut the outputs back to their lengths at the checkpoint (a resumed run):
  * verified_len when set, else the state's; an output shorter than that is

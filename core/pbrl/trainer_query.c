@@ -7,6 +7,7 @@
  * The segments the learner sees are Lq steps long (>= H: SURF's temporal
  * crops need room); the teacher judges the H steps at offset lo in them. */
 #include "config.h"
+#include <errno.h>
 #include <string.h>
 
 #include "pbrl/trainer_private.h"
@@ -63,36 +64,51 @@ static double teacher_margin(const PrefrlTrainer *t)
     return sum / n * ((double)t->cfg.H / t->info.episode_length);
 }
 
+/* a failed write of output `f`: an error naming the file, and the run keeps
+ * its last good checkpoint (the outputs no longer match the state) */
+static gboolean write_failed(PrefrlTrainer *t, PrefrlRunFile f, GError **error)
+{
+    char *path = prefrl_rundir_path(t->run_dir, f);
+    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,
+                g_strerror(errno ? errno : EIO));
+    g_free(path);
+    t->keep_checkpoint = TRUE;
+    return FALSE;
+}
+
 /* prefs.bin: the labelled pairs, re-usable.  A 32-byte header
  *   "PRFLPREF" (8 bytes), uint32 version 1, uint32 H, uint32 obs_dim, uint32 act_dim,
  *   8 reserved bytes,
  * then per pair: int32 label, float32 seg1[H][obs_dim+act_dim], float32 seg2[...]
  * (native byte order). */
-static void write_pair(PrefrlTrainer *t, const float *seg1, const float *seg2, int label)
+static gboolean write_pair(PrefrlTrainer *t, const float *seg1, const float *seg2, int label,
+                           GError **error)
 {
     FILE *f = t->out[PREFRL_RUN_PREFS_BIN];
     if (!f)
-        return;
+        return TRUE;
     gsize row = (gsize)t->cfg.Lq * (t->info.obs_dim + t->info.act_dim);
+    gboolean ok = TRUE;
+    errno = 0;
     if (ftell(f) == 0) {
         uint32_t head[6] = {1, (uint32_t)t->cfg.Lq, (uint32_t)t->info.obs_dim,
                             (uint32_t)t->info.act_dim, 0, 0};
-        fwrite("PRFLPREF", 1, 8, f);
-        fwrite(head, sizeof head, 1, f);
+        ok = fwrite("PRFLPREF", 1, 8, f) == 8 && fwrite(head, sizeof head, 1, f) == 1;
     }
     int32_t l = label;
-    fwrite(&l, sizeof l, 1, f);
-    fwrite(seg1, sizeof(float), row, f);
-    fwrite(seg2, sizeof(float), row, f);
+    ok = ok && fwrite(&l, sizeof l, 1, f) == 1 && fwrite(seg1, sizeof(float), row, f) == row &&
+         fwrite(seg2, sizeof(float), row, f) == row;
+    return ok || write_failed(t, PREFRL_RUN_PREFS_BIN, error);
 }
 
 /* labels.csv: a row per query with the true returns of its two segments */
-static void write_labels(PrefrlTrainer *t, int n, const int *labels)
+static gboolean write_labels(PrefrlTrainer *t, int n, const int *labels, GError **error)
 {
     FILE *f = t->out[PREFRL_RUN_LABELS_CSV];
     const TrainerConfig *c = &t->cfg;
     if (!f)
-        return;
+        return TRUE;
+    errno = 0;
     if (t->state.rounds == 1 && ftell(f) == 0)
         fprintf(f, "round,step,pair,label,true_return1,true_return2\n");
     for (int i = 0; i < n; i++) {
@@ -104,7 +120,7 @@ static void write_labels(PrefrlTrainer *t, int n, const int *labels)
         fprintf(f, "%lld,%lld,%d,%d,%.9g,%.9g\n", (long long)t->state.rounds,
                 (long long)t->state.step, i, labels[i], s1, s2);
     }
-    fflush(f);
+    return (fflush(f) == 0 && !ferror(f)) || write_failed(t, PREFRL_RUN_LABELS_CSV, error);
 }
 
 gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
@@ -166,15 +182,19 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
         if (w->q_labels[i] == PREFRL_LABEL_SKIP)
             continue;
         prefrl_prefs_add(s->prefs, w->t_seg1 + i * row, w->t_seg2 + i * row, w->q_labels[i]);
-        write_pair(t, w->t_seg1 + i * row, w->t_seg2 + i * row, w->q_labels[i]);
+        if (!write_pair(t, w->t_seg1 + i * row, w->t_seg2 + i * row, w->q_labels[i], error))
+            return FALSE;
         stored++;
     }
     s->rounds++;
     s->total_feedback += mb;
     s->labeled_feedback += stored;
-    write_labels(t, mb, w->q_labels);
-    if (t->out[PREFRL_RUN_PREFS_BIN])
-        fflush(t->out[PREFRL_RUN_PREFS_BIN]);
+    if (!write_labels(t, mb, w->q_labels, error))
+        return FALSE;
+    errno = 0;
+    if (t->out[PREFRL_RUN_PREFS_BIN] &&
+        (fflush(t->out[PREFRL_RUN_PREFS_BIN]) != 0 || ferror(t->out[PREFRL_RUN_PREFS_BIN])))
+        return write_failed(t, PREFRL_RUN_PREFS_BIN, error);
     trainer_say(t, "query round %lld: %d queries, %d labels (total %lld/%lld)",
                 (long long)s->rounds, mb, stored, (long long)s->labeled_feedback,
                 (long long)c->max_feedback);
@@ -187,7 +207,8 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
         prefrl_log_scalar(s->reward_log, "round", (double)s->rounds);
         prefrl_log_scalar(s->reward_log, "total_feedback", (double)s->total_feedback);
         prefrl_log_scalar(s->reward_log, "labeled_feedback", (double)s->labeled_feedback);
-        if (!t->rops->train(t->reward->self, &data, s->reward_log, error))
+        if (!t->rops->train(t->reward->self, &data, s->reward_log, error) ||
+            !trainer_check_divergence(t, t->reward, error))
             return FALSE;
         if (!prefrl_log_dump_train(s->reward_log, s->step, error))
             return FALSE;

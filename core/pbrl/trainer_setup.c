@@ -78,6 +78,7 @@ static void read_trainer_section(TrainerConfig *c, const PrefrlNode *recipe)
     c->top_k = (int)prefrl_param_int(tp, "topK");
     c->reset_update = (int)prefrl_param_int(tp, "reset_update");
     c->H = (int)prefrl_param_int(tp, "segment");
+    c->divergence_threshold = prefrl_param_float(tp, "divergence_threshold");
 }
 
 /* the components' part: what they report once created */
@@ -123,6 +124,18 @@ static gboolean make_buffers(PrefrlTrainer *t, GError **error)
     }
     s->log = prefrl_log_new(t->out[PREFRL_RUN_TRAIN_CSV], t->out[PREFRL_RUN_EVAL_CSV]);
     s->reward_log = prefrl_log_new(t->out[PREFRL_RUN_REWARD_CSV], NULL);
+    prefrl_log_set_divergence(s->log, c->divergence_threshold);
+    prefrl_log_set_divergence(s->reward_log, c->divergence_threshold);
+    if (t->run_dir) {
+        char *train = prefrl_rundir_path(t->run_dir, PREFRL_RUN_TRAIN_CSV);
+        char *eval = prefrl_rundir_path(t->run_dir, PREFRL_RUN_EVAL_CSV);
+        char *reward = prefrl_rundir_path(t->run_dir, PREFRL_RUN_REWARD_CSV);
+        prefrl_log_set_paths(s->log, train, eval);
+        prefrl_log_set_paths(s->reward_log, reward, NULL);
+        g_free(train);
+        g_free(eval);
+        g_free(reward);
+    }
     return TRUE;
 }
 
@@ -245,6 +258,7 @@ void trainer_teardown(PrefrlTrainer *t)
     prefrl_log_free(s->log);
     prefrl_log_free(s->reward_log);
     trainer_close_outputs(t);
+    g_clear_error(&t->write_error);
 
     TrainerWork *w = &t->work;
     float *bufs[] = {w->next_obs, w->act, w->sa, w->chunk_sa, w->intrinsic_raw, w->intrinsic,

@@ -35,10 +35,12 @@ gboolean trainer_update(PrefrlTrainer *t, int64_t step, GError **error)
         memcpy(w->batch_reward, b.reward, (gsize)b.size * sizeof *w->batch_reward);
         b.reward = w->batch_reward;
         if (!t->rops->batch_reward(t->reward->self, t->state.step, &b, w->batch_reward,
-                                   t->state.log, error))
+                                   t->state.log, error) ||
+            !trainer_check_divergence(t, t->reward, error))
             return FALSE;
     }
-    return t->aops->update(t->agent->self, &b, step, t->state.log, error);
+    return t->aops->update(t->agent->self, &b, step, t->state.log, error) &&
+           trainer_check_divergence(t, t->agent, error);
 }
 
 gboolean trainer_update_unsup(PrefrlTrainer *t, GError **error)
@@ -66,7 +68,8 @@ gboolean trainer_update_unsup(PrefrlTrainer *t, GError **error)
     prefrl_log_scalar(s->log, "train_critic/norm_entropy_max", nmx);
     prefrl_log_scalar(s->log, "train_critic/norm_entropy_min", nmn);
     b.reward = w->intrinsic;
-    return t->aops->update(t->agent->self, &b, s->step, s->log, error);
+    return t->aops->update(t->agent->self, &b, s->step, s->log, error) &&
+           trainer_check_divergence(t, t->agent, error);
 }
 
 /* the agent's update runs on the same batch with the updated reward and
@@ -87,7 +90,8 @@ gboolean trainer_update_meta(PrefrlTrainer *t, GError **error)
                          .reward_batch = t->cfg.reward_batch,
                          .step = s->step,
                          .next_value = w->batch_value};
-    if (!t->rops->meta_step(t->reward->self, &md, s->log, error))
+    if (!t->rops->meta_step(t->reward->self, &md, s->log, error) ||
+        !trainer_check_divergence(t, t->reward, error))
         return FALSE;
     trainer_relabel(t);
     int ds = b.obs_dim, da = b.act_dim;
@@ -98,5 +102,6 @@ gboolean trainer_update_meta(PrefrlTrainer *t, GError **error)
     b.reward = w->batch_reward;
     b.not_done_no_max = b.not_done;
     b.next_value = w->batch_value;
-    return t->aops->update(t->agent->self, &b, s->step, s->log, error);
+    return t->aops->update(t->agent->self, &b, s->step, s->log, error) &&
+           trainer_check_divergence(t, t->agent, error);
 }

@@ -18,7 +18,11 @@ G_BEGIN_DECLS
  *  the key with its "train/" or "train_" prefix dropped and "/" → "_". */
 typedef struct PrefrlLog PrefrlLog;
 
-/** Record one value of `key` (NULL log is ignored). */
+/** Record one value of `key` (NULL log is ignored).  Values whose column
+ *  ends in "loss", and "alpha_value", are watched by the trainer's
+ *  divergence guard: a non-finite one, or one above
+ *  trainer.divergence_threshold in magnitude, stops the run after the hook
+ *  that logged it, naming the component (docs/training-loop.md). */
 PREFRL_API void prefrl_log_scalar(PrefrlLog *log, const char *key, double value);
 
 G_END_DECLS

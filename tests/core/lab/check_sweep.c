@@ -100,6 +100,9 @@ static char *status_of(const char *sweep, const char *cell)
         s = g_strdup("(none)");
     g_free(path);
     g_free(dir);
+    char *nl = strchr(s, '\n');
+    if (nl && nl[1])
+        nl[1] = '\0'; /* the state; a failed run's reason is on the next line */
     return g_strstrip(s);
 }
 
@@ -589,6 +592,9 @@ START_TEST(test_failing_cell)
     ck_assert_str_eq(ok, "done");
     ck_assert_str_eq(bad, "failed");
     char *cell = g_build_filename(dir, "reward_offset1000", NULL);
+    char *why = slurp(cell, "status");
+    ck_assert_str_eq(why, "failed\nprobe: batch reward 1000 exceeds 100 at step 0\n");
+    g_free(why);
     char *err = slurp(cell, "stderr.txt");
     ck_assert_msg(strstr(err, "exceeds 100") != NULL, "%s", err);
     /* run again: only the failed cell is retried (and fails again) */
