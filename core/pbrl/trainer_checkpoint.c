@@ -5,7 +5,8 @@
  * checkpoint, so the resumed run writes what the uninterrupted one would
  * have.  The folder is written and swapped in by the run-directory module
  * (rundir.h), so a crash at any moment leaves a complete checkpoint.
- * On-policy runs write no trainer.bin and cannot resume yet. */
+ * On-policy runs add the loop's state between rollouts to trainer.bin and
+ * their rollout environments as env-<i>.bin (trainer_onpolicy.c). */
 #include "config.h"
 #include <string.h>
 
@@ -52,6 +53,8 @@ static void state_save(const PrefrlTrainer *t, PrefrlCkpt *c)
     if (s->prefs)
         prefrl_prefs_save(s->prefs, c);
     prefrl_state_entropy_save(s->entropy, c);
+    if (t->op)
+        trainer_onpolicy_save(t, c);
     /* metrics since the last rows */
     prefrl_log_save(s->log, c);
     prefrl_log_save(s->reward_log, c);
@@ -75,7 +78,11 @@ static void state_load(PrefrlTrainer *t, PrefrlCkpt *c)
                          (long long)ds, (long long)da, t->info.obs_dim, t->info.act_dim);
         return;
     }
-    s->step = prefrl_ckpt_get_count(c, 0, cfg->num_train_steps, "the step");
+    /* an on-policy run stops at the end of a rollout, past num_train_steps */
+    int64_t last_step = cfg->num_train_steps;
+    if (t->op)
+        last_step += (int64_t)t->op->n_envs * t->op->rollout_length;
+    s->step = prefrl_ckpt_get_count(c, 0, last_step, "the step");
     s->episode = prefrl_ckpt_get_count(c, 0, G_MAXINT64, "the episode count");
     s->total_feedback = prefrl_ckpt_get_count(c, 0, G_MAXINT64, "the queries asked");
     s->labeled_feedback = prefrl_ckpt_get_count(c, 0, s->total_feedback, "the labels stored");
@@ -98,6 +105,8 @@ static void state_load(PrefrlTrainer *t, PrefrlCkpt *c)
     if (prefrl_ckpt_get_count(c, s->prefs != NULL, s->prefs != NULL, "the preference flag"))
         prefrl_prefs_load(s->prefs, c);
     prefrl_state_entropy_load(s->entropy, c);
+    if (t->op)
+        trainer_onpolicy_load(t, c);
     prefrl_log_load(s->log, c);
     prefrl_log_load(s->reward_log, c);
     for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++)
@@ -161,10 +170,34 @@ static void components(const PrefrlTrainer *t, PrefrlInstance **parts)
     memcpy(parts, p, sizeof p);
 }
 
+/* the on-policy rollout environments' files env-<i>.bin: written, or read
+ * back with `load` */
+static gboolean rollout_envs(PrefrlTrainer *t, const char *ckdir, gboolean load, GError **error)
+{
+    gboolean ok = TRUE;
+    for (int i = 0; ok && t->op && i < t->op->n_envs; i++) {
+        const PrefrlInstance *env = t->op->envs[i];
+        if (!(load ? env->component->load : env->component->save))
+            continue;
+        char *part = trainer_onpolicy_env_part(i);
+        char *path = prefrl_rundir_checkpoint_part(ckdir, part);
+        ok = load ? read_state(path, env->component->load, env->self, error)
+                  : write_state(path, env->component->save, env->self, error);
+        g_free(path);
+        g_free(part);
+    }
+    return ok;
+}
+
 gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
 {
     if (!t->run_dir)
         return TRUE;
+    if (t->op && !t->op->at_boundary) {
+        /* inside a rollout (a failure there): the last checkpoint stays */
+        trainer_say(t, "no checkpoint inside a rollout; the last one stays");
+        return TRUE;
+    }
     char *fresh = prefrl_rundir_checkpoint_begin(t->run_dir, error);
     gboolean ok = fresh != NULL;
     PrefrlInstance *parts[N_PARTS];
@@ -177,7 +210,9 @@ gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
         ok = write_state(path, parts[i]->component->save, parts[i]->self, error);
         g_free(path);
     }
-    if (ok && !t->cfg.on_policy) {
+    if (ok)
+        ok = rollout_envs(t, fresh, FALSE, error);
+    if (ok) {
         char *path = prefrl_rundir_checkpoint_part(fresh, PREFRL_RUN_TRAINER_STATE);
         trainer_measure_outputs(t);
         ok = write_state(path, write_trainer_state, t, error);
@@ -211,6 +246,7 @@ gboolean trainer_load_checkpoint(PrefrlTrainer *t, GError **error)
         ok = read_state(path, parts[i]->component->load, parts[i]->self, error);
         g_free(path);
     }
+    ok = ok && rollout_envs(t, dir, TRUE, error);
     ok = ok && trainer_restore_outputs(t, error);
     if (ok) {
         t->resumed_at = t->state.step;

@@ -16,6 +16,16 @@
  *   (uniform) query round and, after pre-training, the agent's value head
  *   reset.
  *
+ * Checkpoints and stop requests (Ctrl-C) are taken between rollouts only,
+ * where the agent's rollout buffer is empty: a stop request lets the
+ * current rollout, its update, row and evaluation finish first.  The
+ * checkpoint then holds the rollout environments (env-<i>.bin, their save
+ * hooks), the episodes in progress and the unsupervised phase's
+ * observations (trainer.bin's on-policy section, trainer_onpolicy_save),
+ * and everything else the loop keeps follows from the step, so a resumed
+ * run writes the uninterrupted one's outputs.  After a failure inside a
+ * rollout no checkpoint is written (the last one stays).
+ *
  * Intrinsic reward: the distance of each raw observation to its k-th
  * nearest neighbour (k = topK) among the observations of the unsupervised
  * phase so far, divided by a running std (PrefrlStateEntropy, as PEBBLE).
@@ -126,11 +136,7 @@ static gboolean reset_env(PrefrlTrainer *t, int i, GError **error)
     return env_ops(t, i)->reset(op->envs[i]->self, op->obs + (gsize)i * t->info.obs_dim, error);
 }
 
-/* per-rollout means of the finished episodes' statistics */
-typedef struct {
-    double reward, true_reward, success;
-    int n;
-} EpisodeStats;
+typedef TrainerEpisodeStats EpisodeStats;
 
 /* env i's episode has ended: to the episode store and the teacher's margin */
 static void finish_episode(PrefrlTrainer *t, int i, EpisodeStats *acc)
@@ -257,8 +263,9 @@ static gboolean rollout_step(PrefrlTrainer *t, int k, gboolean pretraining, Epis
 
 /* the episode columns of a train row: means over the episodes finished in
  * this rollout, or the previous row's when none finished */
-static void log_episodes(PrefrlTrainer *t, const EpisodeStats *acc, EpisodeStats *last)
+static void log_episodes(PrefrlTrainer *t, const EpisodeStats *acc)
 {
+    EpisodeStats *last = &t->op->last;
     const TrainerState *s = &t->state;
     if (acc->n > 0) {
         last->reward = acc->reward / acc->n;
@@ -285,9 +292,13 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
     const int n = t->op->n_envs, T = t->op->rollout_length;
     GTimer *timer = g_timer_new(), *roll_timer = g_timer_new();
     double last_progress = -1;
-    gboolean ok = TRUE, learning = FALSE;
-    int64_t next_eval = c->eval_frequency;
-    EpisodeStats last = {0};
+    gboolean ok = TRUE;
+    /* all of the loop's state that is not in t->state and t->op follows
+     * from the step, a multiple of the rollout's n x T steps: a resumed run
+     * continues as the uninterrupted one would */
+    const int64_t per = (int64_t)n * T;
+    gboolean learning = s->step >= per && s->step - per >= c->num_unsup_steps;
+    int64_t next_eval = (s->step / c->eval_frequency + 1) * c->eval_frequency;
     trainer_say(t, "training (on-policy): env/%s x %d, agent/%s (rollouts of %d steps), "
                    "reward/%s, %lld steps",
                 t->env->component->name, n, t->agent->component->name, T,
@@ -296,9 +307,25 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         trainer_say(t, "trainer.num_seed_steps (%lld) is not used by an on-policy agent",
                     (long long)c->num_seed_steps);
 
-    for (int i = 0; ok && i < n; i++)
-        ok = reset_env(t, i, error);
+    if (t->resumed_at < 0)
+        for (int i = 0; ok && i < n; i++)
+            ok = reset_env(t, i, error);
+    t->op->at_boundary = ok;
     while (ok && s->step < c->num_train_steps) {
+        /* between rollouts: the periodic checkpoint (a multiple of
+         * checkpoint_frequency passed in the last rollout), a stop request */
+        const int64_t f = c->checkpoint_frequency;
+        if (f > 0 && s->step > 0 && s->step / f > (s->step - per) / f &&
+            s->step != t->resumed_at && !(ok = trainer_save_checkpoint(t, error)))
+            break;
+        if (stop && *stop) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
+                        "interrupted at step %lld", (long long)s->step);
+            trainer_say(t, "interrupted");
+            ok = FALSE;
+            break;
+        }
+        t->op->at_boundary = FALSE;
         const gboolean pretraining = s->step < c->num_unsup_steps;
         if (!pretraining && !learning) {
             /* the end of pre-training: first labels, then a fresh value head */
@@ -315,13 +342,6 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         g_timer_start(roll_timer);
         EpisodeStats acc = {0};
         for (int k = 0; ok && k < T; k++) {
-            if (stop && *stop) {
-                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
-                            "interrupted at step %lld", (long long)s->step);
-                trainer_say(t, "interrupted");
-                ok = FALSE;
-                break;
-            }
             gboolean ended;
             if (!(ok = rollout_step(t, k, pretraining, &acc, &ended, error)))
                 break;
@@ -345,7 +365,7 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
                                            pretraining, s->log, error)))
             break;
         prefrl_log_scalar(s->log, "train/duration", g_timer_elapsed(roll_timer, NULL));
-        log_episodes(t, &acc, &last);
+        log_episodes(t, &acc);
         if (!(ok = prefrl_log_dump_train(s->log, s->step, error)))
             break;
         if (s->step >= next_eval) {
@@ -353,9 +373,82 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
             while (next_eval <= s->step)
                 next_eval += c->eval_frequency;
         }
+        t->op->at_boundary = ok;
     }
     ok = trainer_finish(t, ok, progress, timer, error);
     g_timer_destroy(timer);
     g_timer_destroy(roll_timer);
     return ok;
+}
+
+/* ---- checkpoint -------------------------------------------------------------- */
+
+#define ONPOLICY_TAG "trainer/on-policy"
+#define ONPOLICY_VERSION 1
+
+char *trainer_onpolicy_env_part(int i)
+{
+    return g_strdup_printf("env-%d", i + 1);
+}
+
+void trainer_onpolicy_save(const PrefrlTrainer *t, PrefrlCkpt *c)
+{
+    const TrainerOnPolicy *op = t->op;
+    const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
+    const int L = t->info.episode_length;
+    prefrl_ckpt_put_tag(c, ONPOLICY_TAG, ONPOLICY_VERSION);
+    prefrl_ckpt_put_i64(c, n);
+    prefrl_ckpt_put_i64(c, op->rollout_length);
+    prefrl_ckpt_put_floats(c, op->obs, (gsize)n * ds);
+    for (int i = 0; i < n; i++) {
+        const int len = op->ep_len[i];
+        prefrl_ckpt_put_i64(c, len);
+        prefrl_ckpt_put_floats(c, op->ep_sa + (gsize)i * L * d, (gsize)len * d);
+        prefrl_ckpt_put_floats(c, op->ep_r + (gsize)i * L, len);
+    }
+    prefrl_ckpt_put_doubles(c, op->ep_reward, n);
+    prefrl_ckpt_put_doubles(c, op->ep_true, n);
+    prefrl_ckpt_put_doubles(c, op->ep_success, n);
+    const double last[3] = {op->last.reward, op->last.true_reward, op->last.success};
+    prefrl_ckpt_put_doubles(c, last, 3);
+    prefrl_ckpt_put_i64(c, op->last.n);
+    prefrl_ckpt_put_i64(c, op->unsup != NULL);
+    if (op->unsup)
+        prefrl_replay_save(op->unsup, c);
+}
+
+void trainer_onpolicy_load(PrefrlTrainer *t, PrefrlCkpt *c)
+{
+    TrainerOnPolicy *op = t->op;
+    const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
+    const int L = t->info.episode_length;
+    prefrl_ckpt_expect_tag(c, ONPOLICY_TAG, ONPOLICY_VERSION);
+    int64_t got_n = prefrl_ckpt_get_i64(c), got_T = prefrl_ckpt_get_i64(c);
+    if (prefrl_ckpt_ok(c) && (got_n != n || got_T != op->rollout_length)) {
+        prefrl_ckpt_fail(c, "written for %lld environments and rollouts of %lld steps, but "
+                            "this recipe's agent/%s has %d and %d",
+                         (long long)got_n, (long long)got_T, t->agent->component->name, n,
+                         op->rollout_length);
+        return;
+    }
+    prefrl_ckpt_get_floats(c, op->obs, (gsize)n * ds, "the rollout observations");
+    for (int i = 0; i < n; i++) {
+        /* an episode in progress has not ended: shorter than the episode length */
+        op->ep_len[i] = (int)prefrl_ckpt_get_count(c, 0, L - 1, "an episode's length");
+        prefrl_ckpt_get_floats(c, op->ep_sa + (gsize)i * L * d, (gsize)op->ep_len[i] * d,
+                               "an episode's steps");
+        prefrl_ckpt_get_floats(c, op->ep_r + (gsize)i * L, op->ep_len[i],
+                               "an episode's rewards");
+    }
+    prefrl_ckpt_get_doubles(c, op->ep_reward, n, "the episodes' rewards");
+    prefrl_ckpt_get_doubles(c, op->ep_true, n, "the episodes' true rewards");
+    prefrl_ckpt_get_doubles(c, op->ep_success, n, "the episodes' successes");
+    double last[3];
+    prefrl_ckpt_get_doubles(c, last, 3, "the last episode columns");
+    op->last = (EpisodeStats){last[0], last[1], last[2], 0};
+    op->last.n = (int)prefrl_ckpt_get_count(c, 0, G_MAXINT, "the last episode count");
+    if (prefrl_ckpt_get_count(c, op->unsup != NULL, op->unsup != NULL, "the pre-training flag"))
+        prefrl_replay_load(op->unsup, c);
+    if (!prefrl_ckpt_ok(c))
+        memset(op->ep_len, 0, sizeof(int) * n);
 }

@@ -101,8 +101,18 @@ typedef struct {
     float *ep_sa, *ep_r, *ep_q, *ep_g;
 } TrainerWork;
 
+/* means of the training episodes finished in a rollout (a train row's
+ * episode columns) */
+typedef struct {
+    double reward, true_reward, success;
+    int n;
+} TrainerEpisodeStats;
+
 /* the on-policy loop (PrefPPO): n_envs rollout environments stepped in
- * lockstep; t->env only evaluates and the replay is not used */
+ * lockstep; t->env only evaluates and the replay is not used.  Checkpoints
+ * are taken between rollouts only (at_boundary), where the agent's rollout
+ * is empty: trainer.bin's on-policy section holds the episodes in progress,
+ * checkpoint/env-<i>.bin the rollout environments */
 typedef struct {
     int n_envs, rollout_length;
     PrefrlInstance **envs;        /* (n_envs), streams "env/1", "env/2", ... */
@@ -114,6 +124,8 @@ typedef struct {
     int *ep_len;                  /* (n_envs) */
     double *ep_reward, *ep_true, *ep_success;     /* (n_envs) */
     PrefrlReplay *unsup;          /* observations of the unsupervised phase (k-NN) */
+    TrainerEpisodeStats last;     /* the last rollout's episode columns that had episodes */
+    gboolean at_boundary;         /* between rollouts: the state can be checkpointed */
 } TrainerOnPolicy;
 
 struct PrefrlTrainer {
@@ -223,6 +235,13 @@ gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error);
 gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, PrefrlRegistry *reg,
                                 GError **error);
 void trainer_onpolicy_free(PrefrlTrainer *t);
+/* the on-policy section of trainer.bin (the loop's state between rollouts:
+ * observations, episodes in progress, the unsupervised phase's
+ * observations) and its inverse, into a trainer set up from the same recipe */
+void trainer_onpolicy_save(const PrefrlTrainer *t, PrefrlCkpt *c);
+void trainer_onpolicy_load(PrefrlTrainer *t, PrefrlCkpt *c);
+/* the checkpoint part name of rollout environment i ("env-<i+1>", transfer full) */
+char *trainer_onpolicy_env_part(int i);
 gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
                                GError **error);
 
