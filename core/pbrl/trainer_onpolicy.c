@@ -21,7 +21,7 @@
  * current rollout, its update, row and evaluation finish first.  The
  * checkpoint then holds the rollout environments (env-<i>.bin, their save
  * hooks), the episodes in progress and the unsupervised phase's
- * observations (trainer.bin's on-policy section, trainer_onpolicy_save),
+ * observations (trainer.bin's on-policy section, trainer_checkpoint.c),
  * and everything else the loop keeps follows from the step, so a resumed
  * run writes the uninterrupted one's outputs.  After a failure inside a
  * rollout no checkpoint is written (the last one stays).
@@ -379,76 +379,4 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
     g_timer_destroy(timer);
     g_timer_destroy(roll_timer);
     return ok;
-}
-
-/* ---- checkpoint -------------------------------------------------------------- */
-
-#define ONPOLICY_TAG "trainer/on-policy"
-#define ONPOLICY_VERSION 1
-
-char *trainer_onpolicy_env_part(int i)
-{
-    return g_strdup_printf("env-%d", i + 1);
-}
-
-void trainer_onpolicy_save(const PrefrlTrainer *t, PrefrlCkpt *c)
-{
-    const TrainerOnPolicy *op = t->op;
-    const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
-    const int L = t->info.episode_length;
-    prefrl_ckpt_put_tag(c, ONPOLICY_TAG, ONPOLICY_VERSION);
-    prefrl_ckpt_put_i64(c, n);
-    prefrl_ckpt_put_i64(c, op->rollout_length);
-    prefrl_ckpt_put_floats(c, op->obs, (gsize)n * ds);
-    for (int i = 0; i < n; i++) {
-        const int len = op->ep_len[i];
-        prefrl_ckpt_put_i64(c, len);
-        prefrl_ckpt_put_floats(c, op->ep_sa + (gsize)i * L * d, (gsize)len * d);
-        prefrl_ckpt_put_floats(c, op->ep_r + (gsize)i * L, len);
-    }
-    prefrl_ckpt_put_doubles(c, op->ep_reward, n);
-    prefrl_ckpt_put_doubles(c, op->ep_true, n);
-    prefrl_ckpt_put_doubles(c, op->ep_success, n);
-    const double last[3] = {op->last.reward, op->last.true_reward, op->last.success};
-    prefrl_ckpt_put_doubles(c, last, 3);
-    prefrl_ckpt_put_i64(c, op->last.n);
-    prefrl_ckpt_put_i64(c, op->unsup != NULL);
-    if (op->unsup)
-        prefrl_replay_save(op->unsup, c);
-}
-
-void trainer_onpolicy_load(PrefrlTrainer *t, PrefrlCkpt *c)
-{
-    TrainerOnPolicy *op = t->op;
-    const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
-    const int L = t->info.episode_length;
-    prefrl_ckpt_expect_tag(c, ONPOLICY_TAG, ONPOLICY_VERSION);
-    int64_t got_n = prefrl_ckpt_get_i64(c), got_T = prefrl_ckpt_get_i64(c);
-    if (prefrl_ckpt_ok(c) && (got_n != n || got_T != op->rollout_length)) {
-        prefrl_ckpt_fail(c, "written for %lld environments and rollouts of %lld steps, but "
-                            "this recipe's agent/%s has %d and %d",
-                         (long long)got_n, (long long)got_T, t->agent->component->name, n,
-                         op->rollout_length);
-        return;
-    }
-    prefrl_ckpt_get_floats(c, op->obs, (gsize)n * ds, "the rollout observations");
-    for (int i = 0; i < n; i++) {
-        /* an episode in progress has not ended: shorter than the episode length */
-        op->ep_len[i] = (int)prefrl_ckpt_get_count(c, 0, L - 1, "an episode's length");
-        prefrl_ckpt_get_floats(c, op->ep_sa + (gsize)i * L * d, (gsize)op->ep_len[i] * d,
-                               "an episode's steps");
-        prefrl_ckpt_get_floats(c, op->ep_r + (gsize)i * L, op->ep_len[i],
-                               "an episode's rewards");
-    }
-    prefrl_ckpt_get_doubles(c, op->ep_reward, n, "the episodes' rewards");
-    prefrl_ckpt_get_doubles(c, op->ep_true, n, "the episodes' true rewards");
-    prefrl_ckpt_get_doubles(c, op->ep_success, n, "the episodes' successes");
-    double last[3];
-    prefrl_ckpt_get_doubles(c, last, 3, "the last episode columns");
-    op->last = (EpisodeStats){last[0], last[1], last[2], 0};
-    op->last.n = (int)prefrl_ckpt_get_count(c, 0, G_MAXINT, "the last episode count");
-    if (prefrl_ckpt_get_count(c, op->unsup != NULL, op->unsup != NULL, "the pre-training flag"))
-        prefrl_replay_load(op->unsup, c);
-    if (!prefrl_ckpt_ok(c))
-        memset(op->ep_len, 0, sizeof(int) * n);
 }

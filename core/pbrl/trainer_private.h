@@ -235,13 +235,6 @@ gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error);
 gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, PrefrlRegistry *reg,
                                 GError **error);
 void trainer_onpolicy_free(PrefrlTrainer *t);
-/* the on-policy section of trainer.bin (the loop's state between rollouts:
- * observations, episodes in progress, the unsupervised phase's
- * observations) and its inverse, into a trainer set up from the same recipe */
-void trainer_onpolicy_save(const PrefrlTrainer *t, PrefrlCkpt *c);
-void trainer_onpolicy_load(PrefrlTrainer *t, PrefrlCkpt *c);
-/* the checkpoint part name of rollout environment i ("env-<i+1>", transfer full) */
-char *trainer_onpolicy_env_part(int i);
 gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
                                GError **error);
 
