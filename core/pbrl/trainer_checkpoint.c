@@ -5,8 +5,8 @@
  * checkpoint, so the resumed run writes what the uninterrupted one would
  * have.  The folder is written and swapped in by the run-directory module
  * (rundir.h), so a crash at any moment leaves a complete checkpoint.
- * On-policy runs add the loop's state between rollouts to trainer.bin and
- * their rollout environments as env-<i>.bin (trainer_onpolicy.c). */
+ * On-policy runs (trainer_onpolicy.c) add the loop's state between
+ * rollouts to trainer.bin and their rollout environments as env-<i>.bin. */
 #include "config.h"
 #include <string.h>
 

@@ -824,6 +824,50 @@ START_TEST(test_resume_pretraining)
 }
 END_TEST
 
+/* a checkpoint that does not fit the recipe's rollout, or lacks a rollout
+ * environment's file, is refused naming the file */
+START_TEST(test_resume_errors)
+{
+    char *dir = pbrl_test_run_dir("ppo-resume-errors");
+    const char *const stopped[] = {"trainer.num_train_steps=4000", "trainer.num_unsup_steps=400",
+                                   "env.interrupt_at=50", NULL};
+    struct sigaction sa = {.sa_handler = on_sigint}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    pbrl_test_stop = 0;
+    GError *err = NULL;
+    PrefrlNode *root = ppo_recipe(PEBBLE, stopped);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "?");
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    sigaction(SIGINT, &old, NULL);
+    ck_assert_str_eq(err->message, "interrupted at step 400");
+    g_clear_error(&err);
+    prefrl_trainer_free(t);
+
+    /* other rollout shapes */
+    PrefrlNode *two = ppo_recipe(PEBBLE, stopped);
+    ck_assert(prefrl_recipe_override(two, "agent.n_envs=2", &err));
+    ck_assert_ptr_null(prefrl_trainer_resume(two, pbrl_test_registry(), dir, &err));
+    ck_assert_msg(strstr(err->message, "trainer.bin") &&
+                      strstr(err->message, "written for 4 environments and rollouts of 100 "
+                                           "steps, but this recipe's agent/ppo has 2 and 100"),
+                  "%s", err->message);
+    g_clear_error(&err);
+    prefrl_node_free(two);
+
+    /* a rollout environment's file missing */
+    char *env2 = prefrl_rundir_checkpoint_file(dir, "env-2");
+    ck_assert(g_unlink(env2) == 0);
+    ck_assert_ptr_null(prefrl_trainer_resume(root, pbrl_test_registry(), dir, &err));
+    ck_assert_msg(strstr(err->message, env2) != NULL, "%s", err->message);
+    g_clear_error(&err);
+    g_free(env2);
+    prefrl_node_free(root);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
     /* an incomplete rollout is refused with the counts */
@@ -874,6 +918,7 @@ static Suite *ppo_suite(void)
     tcase_add_test(tr, test_interrupt);
     tcase_add_test(tr, test_resume_learning);
     tcase_add_test(tr, test_resume_pretraining);
+    tcase_add_test(tr, test_resume_errors);
     tcase_add_test(tr, test_learning_ppo_true_reward);
     tcase_add_test(tr, test_learning_prefppo);
     suite_add_tcase(s, tr);
