@@ -292,7 +292,7 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
     const int n = t->op->n_envs, T = t->op->rollout_length;
     GTimer *timer = g_timer_new(), *roll_timer = g_timer_new();
     double last_progress = -1;
-    gboolean ok = TRUE;
+    gboolean ok = TRUE, stop_seen = FALSE;
     /* all of the loop's state that is not in t->state and t->op follows
      * from the step, a multiple of the rollout's n x T steps: a resumed run
      * continues as the uninterrupted one would */
@@ -342,6 +342,15 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         g_timer_start(roll_timer);
         EpisodeStats acc = {0};
         for (int k = 0; ok && k < T; k++) {
+            if (stop && *stop && !stop_seen) {
+                /* honoured at the end of the rollout; say why it goes on */
+                stop_seen = TRUE;
+                trainer_say(t, "stop requested: finishing the rollout (%lld steps to go)",
+                            (long long)(per - (int64_t)k * n));
+                if (progress)
+                    fprintf(stderr, "\nstop requested: finishing the rollout and its update "
+                                    "first\n");
+            }
             gboolean ended;
             if (!(ok = rollout_step(t, k, pretraining, &acc, &ended, error)))
                 break;
