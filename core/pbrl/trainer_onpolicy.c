@@ -312,12 +312,9 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
             ok = reset_env(t, i, error);
     t->op->at_boundary = ok;
     while (ok && s->step < c->num_train_steps) {
-        /* between rollouts: the periodic checkpoint (a multiple of
-         * checkpoint_frequency passed in the last rollout), a stop request */
-        const int64_t f = c->checkpoint_frequency;
-        if (f > 0 && s->step > 0 && s->step / f > (s->step - per) / f &&
-            s->step != t->resumed_at && !(ok = trainer_save_checkpoint(t, error)))
-            break;
+        /* between rollouts: a stop request (trainer_finish writes the
+         * checkpoint), else the periodic checkpoint when a multiple of
+         * checkpoint_frequency passed in the last rollout */
         if (stop && *stop) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
                         "interrupted at step %lld", (long long)s->step);
@@ -325,6 +322,10 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
             ok = FALSE;
             break;
         }
+        const int64_t f = c->checkpoint_frequency;
+        if (f > 0 && s->step > 0 && s->step / f > (s->step - per) / f &&
+            s->step != t->resumed_at && !(ok = trainer_save_checkpoint(t, error)))
+            break;
         t->op->at_boundary = FALSE;
         const gboolean pretraining = s->step < c->num_unsup_steps;
         if (!pretraining && !learning) {
