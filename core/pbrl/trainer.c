@@ -50,15 +50,9 @@ PrefrlTrainer *prefrl_trainer_resume(const PrefrlNode *recipe, PrefrlRegistry *r
 {
     g_return_val_if_fail(run_dir != NULL, NULL);
     if (!prefrl_rundir_has_checkpoint(run_dir)) {
-        const PrefrlComponent *agent = prefrl_recipe_component(recipe, reg, PREFRL_KIND_AGENT);
         char *state = prefrl_rundir_checkpoint_file(run_dir, PREFRL_RUN_TRAINER_STATE);
-        if (agent && (agent->flags & PREFRL_FLAG_ON_POLICY))
-            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                        "agent/%s learns on-policy; resuming such runs is not supported yet",
-                        agent->name);
-        else
-            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                        "%s has no checkpoint to resume from (%s is missing)", run_dir, state);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "%s has no checkpoint to resume from (%s is missing)", run_dir, state);
         g_free(state);
         return NULL;
     }

@@ -7,7 +7,8 @@
  * bytes, so an output cut or changed since is refused, never padded.
  * The folder is written and swapped in by the run-directory module
  * (rundir.h), so a crash at any moment leaves a complete checkpoint.
- * On-policy runs write no trainer.bin and cannot resume yet. */
+ * On-policy runs (trainer_onpolicy.c) add the loop's state between
+ * rollouts to trainer.bin and their rollout environments as env-<i>.bin. */
 #include "config.h"
 #include <string.h>
 
@@ -15,6 +16,84 @@
 
 #define STATE_TAG "trainer"
 #define STATE_VERSION 2
+
+/* ---- trainer.bin's on-policy section ------------------------------------------------ */
+
+/* the on-policy loop's state between rollouts (trainer_onpolicy.c): the
+ * observations the next rollout starts from, the episodes in progress, the
+ * last episode columns, the unsupervised phase's observations; the rollout
+ * environments themselves are files of their own (env-<i>.bin) */
+
+#define ONPOLICY_TAG "trainer/on-policy"
+#define ONPOLICY_VERSION 1
+
+/* the checkpoint part name of rollout environment i (transfer full) */
+static char *onpolicy_env_part(int i)
+{
+    return g_strdup_printf("env-%d", i + 1);
+}
+
+static void onpolicy_save(const PrefrlTrainer *t, PrefrlCkpt *c)
+{
+    const TrainerOnPolicy *op = t->op;
+    const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
+    const int L = t->info.episode_length;
+    prefrl_ckpt_put_tag(c, ONPOLICY_TAG, ONPOLICY_VERSION);
+    prefrl_ckpt_put_i64(c, n);
+    prefrl_ckpt_put_i64(c, op->rollout_length);
+    prefrl_ckpt_put_floats(c, op->obs, (gsize)n * ds);
+    for (int i = 0; i < n; i++) {
+        const int len = op->ep_len[i];
+        prefrl_ckpt_put_i64(c, len);
+        prefrl_ckpt_put_floats(c, op->ep_sa + (gsize)i * L * d, (gsize)len * d);
+        prefrl_ckpt_put_floats(c, op->ep_r + (gsize)i * L, len);
+    }
+    prefrl_ckpt_put_doubles(c, op->ep_reward, n);
+    prefrl_ckpt_put_doubles(c, op->ep_true, n);
+    prefrl_ckpt_put_doubles(c, op->ep_success, n);
+    const double last[3] = {op->last.reward, op->last.true_reward, op->last.success};
+    prefrl_ckpt_put_doubles(c, last, 3);
+    prefrl_ckpt_put_i64(c, op->last.n);
+    prefrl_ckpt_put_i64(c, op->unsup != NULL);
+    if (op->unsup)
+        prefrl_replay_save(op->unsup, c);
+}
+
+static void onpolicy_load(PrefrlTrainer *t, PrefrlCkpt *c)
+{
+    TrainerOnPolicy *op = t->op;
+    const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
+    const int L = t->info.episode_length;
+    prefrl_ckpt_expect_tag(c, ONPOLICY_TAG, ONPOLICY_VERSION);
+    int64_t got_n = prefrl_ckpt_get_i64(c), got_T = prefrl_ckpt_get_i64(c);
+    if (prefrl_ckpt_ok(c) && (got_n != n || got_T != op->rollout_length)) {
+        prefrl_ckpt_fail(c, "written for %lld environments and rollouts of %lld steps, but "
+                            "this recipe's agent/%s has %d and %d",
+                         (long long)got_n, (long long)got_T, t->agent->component->name, n,
+                         op->rollout_length);
+        return;
+    }
+    prefrl_ckpt_get_floats(c, op->obs, (gsize)n * ds, "the rollout observations");
+    for (int i = 0; i < n; i++) {
+        /* an episode in progress has not ended: shorter than the episode length */
+        op->ep_len[i] = (int)prefrl_ckpt_get_count(c, 0, L - 1, "an episode's length");
+        prefrl_ckpt_get_floats(c, op->ep_sa + (gsize)i * L * d, (gsize)op->ep_len[i] * d,
+                               "an episode's steps");
+        prefrl_ckpt_get_floats(c, op->ep_r + (gsize)i * L, op->ep_len[i],
+                               "an episode's rewards");
+    }
+    prefrl_ckpt_get_doubles(c, op->ep_reward, n, "the episodes' rewards");
+    prefrl_ckpt_get_doubles(c, op->ep_true, n, "the episodes' true rewards");
+    prefrl_ckpt_get_doubles(c, op->ep_success, n, "the episodes' successes");
+    double last[3];
+    prefrl_ckpt_get_doubles(c, last, 3, "the last episode columns");
+    op->last = (TrainerEpisodeStats){last[0], last[1], last[2], 0};
+    op->last.n = (int)prefrl_ckpt_get_count(c, 0, G_MAXINT, "the last episode count");
+    if (prefrl_ckpt_get_count(c, op->unsup != NULL, op->unsup != NULL, "the pre-training flag"))
+        prefrl_replay_load(op->unsup, c);
+    if (!prefrl_ckpt_ok(c))
+        memset(op->ep_len, 0, sizeof(int) * n);
+}
 
 /* ---- trainer.bin ------------------------------------------------------------------ */
 
@@ -54,6 +133,8 @@ static void state_save(const PrefrlTrainer *t, PrefrlCkpt *c)
     if (s->prefs)
         prefrl_prefs_save(s->prefs, c);
     prefrl_state_entropy_save(s->entropy, c);
+    if (t->op)
+        onpolicy_save(t, c);
     /* metrics since the last rows */
     prefrl_log_save(s->log, c);
     prefrl_log_save(s->reward_log, c);
@@ -77,7 +158,11 @@ static void state_load(PrefrlTrainer *t, PrefrlCkpt *c)
                          (long long)ds, (long long)da, t->info.obs_dim, t->info.act_dim);
         return;
     }
-    s->step = prefrl_ckpt_get_count(c, 0, cfg->num_train_steps, "the step");
+    /* an on-policy run stops at the end of a rollout, past num_train_steps */
+    int64_t last_step = cfg->num_train_steps;
+    if (t->op)
+        last_step += (int64_t)t->op->n_envs * t->op->rollout_length;
+    s->step = prefrl_ckpt_get_count(c, 0, last_step, "the step");
     s->episode = prefrl_ckpt_get_count(c, 0, G_MAXINT64, "the episode count");
     s->total_feedback = prefrl_ckpt_get_count(c, 0, G_MAXINT64, "the queries asked");
     s->labeled_feedback = prefrl_ckpt_get_count(c, 0, s->total_feedback, "the labels stored");
@@ -100,6 +185,8 @@ static void state_load(PrefrlTrainer *t, PrefrlCkpt *c)
     if (prefrl_ckpt_get_count(c, s->prefs != NULL, s->prefs != NULL, "the preference flag"))
         prefrl_prefs_load(s->prefs, c);
     prefrl_state_entropy_load(s->entropy, c);
+    if (t->op)
+        onpolicy_load(t, c);
     prefrl_log_load(s->log, c);
     prefrl_log_load(s->reward_log, c);
     for (int i = 0; i < PREFRL_RUN_N_OUTPUTS; i++)
@@ -163,10 +250,34 @@ static void components(const PrefrlTrainer *t, PrefrlInstance **parts)
     memcpy(parts, p, sizeof p);
 }
 
+/* the on-policy rollout environments' files env-<i>.bin: written, or read
+ * back with `load` */
+static gboolean rollout_envs(PrefrlTrainer *t, const char *ckdir, gboolean load, GError **error)
+{
+    gboolean ok = TRUE;
+    for (int i = 0; ok && t->op && i < t->op->n_envs; i++) {
+        const PrefrlInstance *env = t->op->envs[i];
+        if (!(load ? env->component->load : env->component->save))
+            continue;
+        char *part = onpolicy_env_part(i);
+        char *path = prefrl_rundir_checkpoint_part(ckdir, part);
+        ok = load ? read_state(path, env->component->load, env->self, error)
+                  : write_state(path, env->component->save, env->self, error);
+        g_free(path);
+        g_free(part);
+    }
+    return ok;
+}
+
 gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
 {
     if (!t->run_dir)
         return TRUE;
+    if (t->op && !t->op->at_boundary) {
+        /* inside a rollout (a failure there): the last checkpoint stays */
+        trainer_say(t, "no checkpoint inside a rollout; the last one stays");
+        return TRUE;
+    }
     char *fresh = prefrl_rundir_checkpoint_begin(t->run_dir, error);
     gboolean ok = fresh != NULL;
     PrefrlInstance *parts[N_PARTS];
@@ -180,8 +291,10 @@ gboolean trainer_save_checkpoint(PrefrlTrainer *t, GError **error)
         g_free(path);
     }
     if (ok)
+        ok = rollout_envs(t, fresh, FALSE, error);
+    if (ok)
         ok = trainer_measure_outputs(t, error);
-    if (ok && !t->cfg.on_policy) {
+    if (ok) {
         char *path = prefrl_rundir_checkpoint_part(fresh, PREFRL_RUN_TRAINER_STATE);
         ok = write_state(path, write_trainer_state, t, error);
         g_free(path);
@@ -219,6 +332,7 @@ gboolean trainer_load_checkpoint(PrefrlTrainer *t, GError **error)
         ok = read_state(path, parts[i]->component->load, parts[i]->self, error);
         g_free(path);
     }
+    ok = ok && rollout_envs(t, dir, TRUE, error);
     ok = ok && trainer_restore_outputs(t, error);
     if (ok) {
         t->resumed_at = t->state.step;

@@ -16,6 +16,16 @@
  *   (uniform) query round and, after pre-training, the agent's value head
  *   reset.
  *
+ * Checkpoints and stop requests (Ctrl-C) are taken between rollouts only,
+ * where the agent's rollout buffer is empty: a stop request lets the
+ * current rollout, its update, row and evaluation finish first.  The
+ * checkpoint then holds the rollout environments (env-<i>.bin, their save
+ * hooks), the episodes in progress and the unsupervised phase's
+ * observations (trainer.bin's on-policy section, trainer_checkpoint.c),
+ * and everything else the loop keeps follows from the step, so a resumed
+ * run writes the uninterrupted one's outputs.  After a failure inside a
+ * rollout no checkpoint is written (the last one stays).
+ *
  * Intrinsic reward: the distance of each raw observation to its k-th
  * nearest neighbour (k = topK) among the observations of the unsupervised
  * phase so far, divided by a running std (PrefrlStateEntropy, as PEBBLE).
@@ -126,11 +136,7 @@ static gboolean reset_env(PrefrlTrainer *t, int i, GError **error)
     return env_ops(t, i)->reset(op->envs[i]->self, op->obs + (gsize)i * t->info.obs_dim, error);
 }
 
-/* per-rollout means of the finished episodes' statistics */
-typedef struct {
-    double reward, true_reward, success;
-    int n;
-} EpisodeStats;
+typedef TrainerEpisodeStats EpisodeStats;
 
 /* env i's episode has ended: to the episode store and the teacher's margin */
 static void finish_episode(PrefrlTrainer *t, int i, EpisodeStats *acc)
@@ -257,8 +263,9 @@ static gboolean rollout_step(PrefrlTrainer *t, int k, gboolean pretraining, Epis
 
 /* the episode columns of a train row: means over the episodes finished in
  * this rollout, or the previous row's when none finished */
-static void log_episodes(PrefrlTrainer *t, const EpisodeStats *acc, EpisodeStats *last)
+static void log_episodes(PrefrlTrainer *t, const EpisodeStats *acc)
 {
+    EpisodeStats *last = &t->op->last;
     const TrainerState *s = &t->state;
     if (acc->n > 0) {
         last->reward = acc->reward / acc->n;
@@ -285,9 +292,13 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
     const int n = t->op->n_envs, T = t->op->rollout_length;
     GTimer *timer = g_timer_new(), *roll_timer = g_timer_new();
     double last_progress = -1;
-    gboolean ok = TRUE, learning = FALSE;
-    int64_t next_eval = c->eval_frequency;
-    EpisodeStats last = {0};
+    gboolean ok = TRUE, stop_seen = FALSE;
+    /* all of the loop's state that is not in t->state and t->op follows
+     * from the step, a multiple of the rollout's n x T steps: a resumed run
+     * continues as the uninterrupted one would */
+    const int64_t per = (int64_t)n * T;
+    gboolean learning = s->step >= per && s->step - per >= c->num_unsup_steps;
+    int64_t next_eval = (s->step / c->eval_frequency + 1) * c->eval_frequency;
     trainer_say(t, "training (on-policy): env/%s x %d, agent/%s (rollouts of %d steps), "
                    "reward/%s, %lld steps",
                 t->env->component->name, n, t->agent->component->name, T,
@@ -296,9 +307,26 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         trainer_say(t, "trainer.num_seed_steps (%lld) is not used by an on-policy agent",
                     (long long)c->num_seed_steps);
 
-    for (int i = 0; ok && i < n; i++)
-        ok = reset_env(t, i, error);
+    if (t->resumed_at < 0)
+        for (int i = 0; ok && i < n; i++)
+            ok = reset_env(t, i, error);
+    t->op->at_boundary = ok;
     while (ok && s->step < c->num_train_steps) {
+        /* between rollouts: a stop request (trainer_finish writes the
+         * checkpoint), else the periodic checkpoint when a multiple of
+         * checkpoint_frequency passed in the last rollout */
+        if (stop && *stop) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
+                        "interrupted at step %lld", (long long)s->step);
+            trainer_say(t, "interrupted");
+            ok = FALSE;
+            break;
+        }
+        const int64_t f = c->checkpoint_frequency;
+        if (f > 0 && s->step > 0 && s->step / f > (s->step - per) / f &&
+            s->step != t->resumed_at && !(ok = trainer_save_checkpoint(t, error)))
+            break;
+        t->op->at_boundary = FALSE;
         const gboolean pretraining = s->step < c->num_unsup_steps;
         if (!pretraining && !learning) {
             /* the end of pre-training: first labels, then a fresh value head */
@@ -315,12 +343,14 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         g_timer_start(roll_timer);
         EpisodeStats acc = {0};
         for (int k = 0; ok && k < T; k++) {
-            if (stop && *stop) {
-                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
-                            "interrupted at step %lld", (long long)s->step);
-                trainer_say(t, "interrupted");
-                ok = FALSE;
-                break;
+            if (stop && *stop && !stop_seen) {
+                /* honoured at the end of the rollout; say why it goes on */
+                stop_seen = TRUE;
+                trainer_say(t, "stop requested: finishing the rollout (%lld steps to go)",
+                            (long long)(per - (int64_t)k * n));
+                if (progress)
+                    fprintf(stderr, "\nstop requested: finishing the rollout and its update "
+                                    "first\n");
             }
             gboolean ended;
             if (!(ok = rollout_step(t, k, pretraining, &acc, &ended, error)))
@@ -347,7 +377,7 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
             !(ok = trainer_outputs_ok(t, error)))
             break;
         prefrl_log_scalar(s->log, "train/duration", g_timer_elapsed(roll_timer, NULL));
-        log_episodes(t, &acc, &last);
+        log_episodes(t, &acc);
         if (!(ok = prefrl_log_dump_train(s->log, s->step, error)))
             break;
         if (s->step >= next_eval) {
@@ -355,6 +385,7 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
             while (next_eval <= s->step)
                 next_eval += c->eval_frequency;
         }
+        t->op->at_boundary = ok;
     }
     ok = trainer_finish(t, ok, progress, timer, error);
     ok = trainer_end_outputs(t, ok, error);

@@ -103,8 +103,18 @@ typedef struct {
     float *ep_sa, *ep_r, *ep_q, *ep_g;
 } TrainerWork;
 
+/* means of the training episodes finished in a rollout (a train row's
+ * episode columns) */
+typedef struct {
+    double reward, true_reward, success;
+    int n;
+} TrainerEpisodeStats;
+
 /* the on-policy loop (PrefPPO): n_envs rollout environments stepped in
- * lockstep; t->env only evaluates and the replay is not used */
+ * lockstep; t->env only evaluates and the replay is not used.  Checkpoints
+ * are taken between rollouts only (at_boundary), where the agent's rollout
+ * is empty: trainer.bin's on-policy section holds the episodes in progress,
+ * checkpoint/env-<i>.bin the rollout environments */
 typedef struct {
     int n_envs, rollout_length;
     PrefrlInstance **envs;        /* (n_envs), streams "env/1", "env/2", ... */
@@ -116,6 +126,8 @@ typedef struct {
     int *ep_len;                  /* (n_envs) */
     double *ep_reward, *ep_true, *ep_success;     /* (n_envs) */
     PrefrlReplay *unsup;          /* observations of the unsupervised phase (k-NN) */
+    TrainerEpisodeStats last;     /* the last rollout's episode columns that had episodes */
+    gboolean at_boundary;         /* between rollouts: the state can be checkpointed */
 } TrainerOnPolicy;
 
 struct PrefrlTrainer {

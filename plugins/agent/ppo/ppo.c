@@ -714,8 +714,8 @@ static void *ppo_create(const PrefrlNode *params, const PrefrlContext *ctx, GErr
  * (raw and normalised: the next rollout starts from it).  Loading reads into
  * fresh objects and swaps them in only when the stream is still ok (it
  * verified the file's checksum when it was opened).  A half-collected
- * rollout is not saved (checkpoints are taken between rollouts or when a run
- * stops). */
+ * rollout is not saved: the trainer checkpoints on-policy runs between
+ * rollouts only (core/pbrl/trainer_onpolicy.c). */
 
 #define PPO_N_SHAPE 6
 

@@ -683,8 +683,17 @@ static gboolean dmc_load(void *self, PrefrlCkpt *in, GError **error)
         return FALSE;
     prefrl_ckpt_get_doubles(in, m->geom_pos, 3 * (size_t)m->ngeom, "env/dmc: the geom count");
     prefrl_ckpt_get_doubles(in, m->geom_size, 3 * (size_t)m->ngeom, "env/dmc: the geom count");
-    /* recompute everything derived from the state (step1-current data) */
-    if (!prefrl_ckpt_check(in, error) || !prefrl_mj_forward(m, d, FALSE, error))
+    /* recompute everything derived from the state (step1-current data);
+     * mj_forward also overwrites qacc_warmstart with this state's
+     * acceleration, which the next step's constraint solver starts from:
+     * the saved one is put back, so a resumed run steps as the original */
+    if (!prefrl_ckpt_check(in, error))
+        return FALSE;
+    double *warm = g_memdup2(d->qacc_warmstart, sizeof(double) * (size_t)m->nv);
+    gboolean ok = prefrl_mj_forward(m, d, FALSE, error);
+    memcpy(d->qacc_warmstart, warm, sizeof(double) * (size_t)m->nv);
+    g_free(warm);
+    if (!ok)
         return FALSE;
     e->rng = rng;
     e->t = t;

@@ -375,7 +375,20 @@ gboolean mw_env_load(MwEnv *env, PrefrlCkpt *in, GError **error)
 #define MW_READ(p, n, what) prefrl_ckpt_get_doubles(in, (p), (n), "env/metaworld: " what);
     MW_STATE_ARRAYS(MW_READ)
 #undef MW_READ
-    if (!prefrl_ckpt_check(in, error) || !prefrl_mj_forward(m, env->d, FALSE, error))
+    if (!prefrl_ckpt_check(in, error))
+        return FALSE;
+    /* mj_forward overwrites qacc_warmstart, which the next step's
+     * constraint solver starts from, and renormalises the free joints'
+     * quaternions in qpos (not exactly idempotent): the saved ones are put
+     * back, so a resumed run steps as the original */
+    double *warm = g_memdup2(env->d->qacc_warmstart, sizeof(double) * (size_t)m->nv);
+    double *qpos = g_memdup2(env->d->qpos, sizeof(double) * (size_t)m->nq);
+    gboolean ok = prefrl_mj_forward(m, env->d, FALSE, error);
+    memcpy(env->d->qacc_warmstart, warm, sizeof(double) * (size_t)m->nv);
+    memcpy(env->d->qpos, qpos, sizeof(double) * (size_t)m->nq);
+    g_free(warm);
+    g_free(qpos);
+    if (!ok)
         return FALSE;
     env->rng = rng;
     env->t = t;

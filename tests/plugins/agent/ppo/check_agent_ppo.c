@@ -10,8 +10,10 @@
  * example; gSDE noise for its resampling schedule.  End to end on
  * fixture_reach: PPO with the true reward and PrefPPO with oracle labels
  * beat the random policy, the true reward never reaches the agent, an
- * interrupted run writes a checkpoint, and save → load reproduces actions. */
+ * interrupted run writes a checkpoint, an interrupted PrefPPO run resumes
+ * into the uninterrupted run's outputs, and save → load reproduces actions. */
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -677,6 +679,195 @@ START_TEST(test_interrupt)
 }
 END_TEST
 
+static void on_sigint(int sig)
+{
+    (void)sig;
+    pbrl_test_stop = 1;
+}
+
+/* the file's text with the column `drop` removed from every row (train.csv's
+ * wall-clock duration differs between runs) */
+static char *without_column(const char *text, const char *drop)
+{
+    gchar **lines = g_strsplit(text, "\n", -1);
+    gchar **head = g_strsplit(lines[0], ",", -1);
+    int skip = -1;
+    for (int i = 0; head[i]; i++)
+        if (!strcmp(head[i], drop))
+            skip = i;
+    ck_assert_int_ge(skip, 0);
+    GString *out = g_string_new(NULL);
+    for (int l = 0; lines[l]; l++) {
+        gchar **f = g_strsplit(lines[l], ",", -1);
+        for (int i = 0; f[i]; i++)
+            if (i != skip)
+                g_string_append_printf(out, "%s,", f[i]);
+        g_string_append_c(out, '\n');
+        g_strfreev(f);
+    }
+    g_strfreev(head);
+    g_strfreev(lines);
+    return g_string_free(out, FALSE);
+}
+
+/* PrefPPO run uninterrupted, and again interrupted by the fixture's Ctrl-C
+ * at rollout environment step `interrupt_at` (global step 4 x that: 4
+ * environments) then resumed: the stop waits for the end of the rollout
+ * (`stopped_at`), and the resumed run writes the same outputs.  Episodes
+ * of 60 steps against rollouts of 100 leave episodes in progress at every
+ * rollout boundary; periodic checkpoints every 1000 steps. */
+static void check_resume_matches(const char *name, int interrupt_at, int64_t stopped_at)
+{
+    char *na = g_strdup_printf("ppo-resume-%s-a", name), *nb = g_strdup_printf("ppo-resume-%s-b", name);
+    char *a = pbrl_test_run_dir(na), *b = pbrl_test_run_dir(nb);
+    char *stop = g_strdup_printf("env.interrupt_at=%d", interrupt_at);
+    const char *const run[] = {"env.episode_length=60", "trainer.num_train_steps=4000",
+                               "trainer.eval_frequency=1200", "trainer.num_eval_episodes=5",
+                               "trainer.num_seed_steps=0", "trainer.num_unsup_steps=1200",
+                               "trainer.num_interact=400", "trainer.checkpoint_frequency=1000",
+                               NULL, NULL};
+    const char *const stopped[] = {run[0], run[1], run[2], run[3], run[4],
+                                   run[5], run[6], run[7], stop, NULL};
+    GError *err = NULL;
+    train(ppo_recipe(PEBBLE, run), a, NULL, &err);
+    ck_assert_msg(err == NULL, "%s", err ? err->message : "");
+
+    struct sigaction sa = {.sa_handler = on_sigint}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    pbrl_test_stop = 0;
+    PrefrlNode *root = ppo_recipe(PEBBLE, stopped);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
+                  err->message);
+    char *msg = g_strdup_printf("interrupted at step %lld", (long long)stopped_at);
+    ck_assert_str_eq(err->message, msg);
+    g_free(msg);
+    g_clear_error(&err);
+    prefrl_trainer_free(t);
+    /* the rollout environments have their own files */
+    for (int i = 1; i <= 4; i++) {
+        char *part = g_strdup_printf("env-%d", i);
+        char *path = prefrl_rundir_checkpoint_file(b, part);
+        ck_assert_msg(g_file_test(path, G_FILE_TEST_IS_REGULAR), "no %s", path);
+        g_free(path);
+        g_free(part);
+    }
+
+    t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    prefrl_trainer_free(t);
+
+    const char *files[] = {"eval.csv", "labels.csv", "reward.csv", "prefs.bin", "train.csv"};
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        gsize nx, ny;
+        char *px = g_build_filename(a, files[i], NULL), *py = g_build_filename(b, files[i], NULL);
+        char *x, *y;
+        ck_assert(g_file_get_contents(px, &x, &nx, NULL) && g_file_get_contents(py, &y, &ny, NULL));
+        ck_assert_msg(nx > 0, "%s: %s is empty", name, files[i]);
+        if (!strcmp(files[i], "train.csv")) {
+            char *x2 = without_column(x, "duration"), *y2 = without_column(y, "duration");
+            g_free(x);
+            g_free(y);
+            x = x2;
+            y = y2;
+            nx = strlen(x);
+            ny = strlen(y);
+        }
+        ck_assert_msg(nx == ny && !memcmp(x, y, nx), "%s: %s differs after resuming", name,
+                      files[i]);
+        g_free(x);
+        g_free(y);
+        g_free(px);
+        g_free(py);
+    }
+
+    /* resuming the finished run changes no output */
+    char *before = pbrl_test_slurp(b, "train.csv");
+    t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
+    prefrl_trainer_free(t);
+    char *after = pbrl_test_slurp(b, "train.csv");
+    ck_assert_str_eq(before, after);
+    /* the evaluation environment, also restored, reaches interrupt_at in
+     * the resumed runs: the handler stays until here */
+    sigaction(SIGINT, &old, NULL);
+    g_free(before);
+    g_free(after);
+    prefrl_node_free(root);
+    g_free(stop);
+    g_free(a);
+    g_free(b);
+    g_free(na);
+    g_free(nb);
+}
+
+/* stopped after the first query round: learned reward, labels, episode
+ * store and preference buffer restored */
+START_TEST(test_resume_learning)
+{
+    check_resume_matches("learning", 650, 2800);
+}
+END_TEST
+
+/* stopped in unsupervised pre-training (step 600 → the end of the rollout
+ * at 800): the state-entropy observations restored for the last
+ * pre-training rollout, and the first query round (1200) and value-head
+ * reset happen after resuming */
+START_TEST(test_resume_pretraining)
+{
+    check_resume_matches("pretraining", 150, 800);
+}
+END_TEST
+
+/* a checkpoint that does not fit the recipe's rollout, or lacks a rollout
+ * environment's file, is refused naming the file */
+START_TEST(test_resume_errors)
+{
+    char *dir = pbrl_test_run_dir("ppo-resume-errors");
+    const char *const stopped[] = {"trainer.num_train_steps=4000", "trainer.num_unsup_steps=400",
+                                   "env.interrupt_at=50", NULL};
+    struct sigaction sa = {.sa_handler = on_sigint}, old;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old);
+    pbrl_test_stop = 0;
+    GError *err = NULL;
+    PrefrlNode *root = ppo_recipe(PEBBLE, stopped);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "?");
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    sigaction(SIGINT, &old, NULL);
+    ck_assert_str_eq(err->message, "interrupted at step 400");
+    g_clear_error(&err);
+    prefrl_trainer_free(t);
+
+    /* other rollout shapes */
+    PrefrlNode *two = ppo_recipe(PEBBLE, stopped);
+    ck_assert(prefrl_recipe_override(two, "agent.n_envs=2", &err));
+    ck_assert_ptr_null(prefrl_trainer_resume(two, pbrl_test_registry(), dir, &err));
+    ck_assert_msg(strstr(err->message, "trainer.bin") &&
+                      strstr(err->message, "written for 4 environments and rollouts of 100 "
+                                           "steps, but this recipe's agent/ppo has 2 and 100"),
+                  "%s", err->message);
+    g_clear_error(&err);
+    prefrl_node_free(two);
+
+    /* a rollout environment's file missing */
+    char *env2 = prefrl_rundir_checkpoint_file(dir, "env-2");
+    ck_assert(g_unlink(env2) == 0);
+    ck_assert_ptr_null(prefrl_trainer_resume(root, pbrl_test_registry(), dir, &err));
+    ck_assert_msg(strstr(err->message, env2) != NULL, "%s", err->message);
+    g_clear_error(&err);
+    g_free(env2);
+    prefrl_node_free(root);
+    g_free(dir);
+}
+END_TEST
+
 START_TEST(test_errors)
 {
     /* an incomplete rollout is refused with the counts */
@@ -725,6 +916,9 @@ static Suite *ppo_suite(void)
     tcase_set_timeout(tr, 600);
     tcase_add_test(tr, test_true_reward_hidden);
     tcase_add_test(tr, test_interrupt);
+    tcase_add_test(tr, test_resume_learning);
+    tcase_add_test(tr, test_resume_pretraining);
+    tcase_add_test(tr, test_resume_errors);
     tcase_add_test(tr, test_learning_ppo_true_reward);
     tcase_add_test(tr, test_learning_prefppo);
     suite_add_tcase(s, tr);
