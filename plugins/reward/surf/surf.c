@@ -409,6 +409,7 @@ static const PrefrlComponent reward_surf = {
     .save = surf_save,
     .load = surf_load,
     .ops = &surf_ops,
+    .memory = prefrl_reward_model_memory,
 };
 
 PREFRL_PLUGIN_DEFINE("surf", PREFRL_VERSION, &reward_surf)
