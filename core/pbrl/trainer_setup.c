@@ -417,6 +417,25 @@ gboolean prefrl_run_validate(const PrefrlNode *root, PrefrlRegistry *reg, GError
         return FALSE;
     }
 
+    /* a budget that can be delivered: at least one query round within the run */
+    gboolean on_policy = (ac->flags & PREFRL_FLAG_ON_POLICY) != 0;
+    int64_t pretrain = on_policy ? cfg.num_unsup_steps : cfg.num_seed_steps + cfg.num_unsup_steps;
+    if (!cfg.true_reward && cfg.max_feedback > 0 && pretrain >= cfg.num_train_steps) {
+        const PrefrlNode *at = prefrl_node_get(prefrl_node_get(root, "trainer"), "num_train_steps");
+        char *where = prefrl_node_where(at, FALSE);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%strainer.num_train_steps: the run stops at step %" G_GINT64_FORMAT
+                    ", before its first query round at step %" G_GINT64_FORMAT " (the end of "
+                    "%s), so none of the %" G_GINT64_FORMAT " labels of trainer.max_feedback "
+                    "could be asked; train longer, pre-train less, or set "
+                    "trainer.max_feedback=0",
+                    where, cfg.num_train_steps, pretrain,
+                    on_policy ? "num_unsup_steps" : "num_seed_steps + num_unsup_steps",
+                    cfg.max_feedback);
+        g_free(where);
+        return FALSE;
+    }
+
     /* the memory the run will allocate */
     double max_query = cfg.reward_batch;
     if (!cfg.true_reward) {
@@ -429,7 +448,7 @@ gboolean prefrl_run_validate(const PrefrlNode *root, PrefrlRegistry *reg, GError
         prefrl_instance_free(smp);
     }
     MemoryBill b = {0, g_string_new(NULL)};
-    bill_trainer(&b, &cfg, &info, (ac->flags & PREFRL_FLAG_ON_POLICY) != 0, max_query,
+    bill_trainer(&b, &cfg, &info, on_policy, max_query,
                  section_int(root, PREFRL_KIND_REWARD, "ensemble_size", 1),
                  section_int(root, PREFRL_KIND_AGENT, "batch_size", 1));
     for (int k = 1; k <= PREFRL_N_KINDS; k++)

@@ -89,6 +89,7 @@ END_TEST
 static const char recipe[] = "seed: 3\n"
                              "trainer:\n"
                              "  num_train_steps: 2000\n"
+                             "  num_unsup_steps: 500\n"
                              "  reward_batch: 10\n"
                              "  segment: 10\n"
                              "env:\n"
@@ -169,6 +170,7 @@ START_TEST(test_item5_sizes)
     expect("reward.hidden_dim=65536", "reward.ensemble_size=64", "reward/pebble ");
     expect("reward.hidden_dim=65536", "reward.ensemble_size=64", "this machine has");
     expect("agent.hidden_dim=65536", "agent.batch_size=65536", "agent/sac ");
+    expect("agent.name=ppo", "agent.hidden_dim=65536", "agent/ppo ");
     expect("trainer.num_train_steps=1e15", NULL, "replay ");
     /* a reward batch in range but a memory budget too small */
     expect("trainer.reward_batch=1000000", "trainer.max_memory=64",
@@ -182,12 +184,20 @@ START_TEST(test_item9_validate)
 {
     char *msg = resolve("agent.log_std_min=5", NULL);
     ck_assert_msg(msg != NULL, "accepted");
-    ck_assert_str_eq(msg, "test.yaml:8:1: agent/sac: log_std_min (5) must be below "
+    ck_assert_str_eq(msg, "test.yaml:9:1: agent/sac: log_std_min (5) must be below "
                           "log_std_max (2)");
     g_free(msg);
     expect("trainer.segment=50", NULL, "use at most 49");
     expect("env.episode_length=10", NULL,
            "trainer.segment: 10 steps do not fit in the 10-step episodes");
+    /* a label budget no query round can deliver */
+    expect("trainer.num_seed_steps=1000", "trainer.num_unsup_steps=1000",
+           "test.yaml:3:20: trainer.num_train_steps: the run stops at step 2000, before its "
+           "first query round at step 2000 (the end of num_seed_steps + num_unsup_steps), so "
+           "none of the 1400 labels of trainer.max_feedback could be asked; train longer, "
+           "pre-train less, or set trainer.max_feedback=0");
+    char *msg2 = resolve("trainer.num_unsup_steps=999", NULL);
+    ck_assert_msg(msg2 == NULL, "%s", msg2);
 }
 END_TEST
 
