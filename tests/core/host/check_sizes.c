@@ -17,6 +17,17 @@
 
 #define PLUGINS_DIR TEST_BUILDDIR "/../plugins"
 
+#if defined(__SANITIZE_ADDRESS__)
+/* under --enable-sanitizers: let an impossible allocation return NULL, as
+ * malloc does, instead of ASan stopping the program, so the trainer's
+ * g_try_new paths are tested there too */
+__attribute__((visibility("default"))) const char *__asan_default_options(void);
+const char *__asan_default_options(void)
+{
+    return "allocator_may_return_null=1";
+}
+#endif
+
 /* the core keys stored as int64_t (everything else is an int): up to 2^53 */
 static const char *const int64_keys[] = {
     "recipe.seed",           "trainer.num_train_steps",      "trainer.num_seed_steps",
