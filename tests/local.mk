@@ -60,6 +60,7 @@ TESTS += tests/core/check_core
 tests_core_check_core_SOURCES = tests/core/check_core.c tests/core/check_suites.h \
 	tests/core/host/check_rng.c tests/core/host/check_recipe.c \
 	tests/core/host/check_registry.c tests/core/host/check_component.c \
+	tests/core/host/check_sizes.c \
 	tests/core/cli/check_cli.c
 tests_core_check_core_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/core
 tests_core_check_core_LDADD = $(TEST_LIBS)

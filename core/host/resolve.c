@@ -79,6 +79,32 @@ static gboolean resolve_component(PrefrlNode *root, PrefrlRegistry *reg, PrefrlK
     return ok;
 }
 
+/* a component's validate hook on its resolved section; its message gets
+ * the section's location and "kind/name: " once */
+static gboolean validate_component(const PrefrlNode *root, PrefrlRegistry *reg, PrefrlKind kind,
+                                   GError **error)
+{
+    const PrefrlComponent *c = prefrl_recipe_component(root, reg, kind);
+    if (!c || !c->validate)
+        return TRUE;
+    const PrefrlNode *sec = prefrl_node_get(root, prefrl_kind_name(kind));
+    const char *seed = prefrl_node_text(prefrl_node_get(root, "seed"));
+    PrefrlContext ctx = {.struct_size = sizeof ctx,
+                         .seed = seed ? g_ascii_strtoull(seed, NULL, 10) : 0,
+                         .recipe = root};
+    prefrl_rng_init(&ctx.rng, ctx.seed, prefrl_kind_name(kind));
+    GError *err = NULL;
+    if (c->validate(sec, &ctx, &err))
+        return TRUE;
+    char *where = prefrl_node_where(sec, TRUE);
+    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s%s/%s: %s", where,
+                prefrl_kind_name(kind), c->name,
+                err ? err->message : "invalid settings (its validate hook gave no reason)");
+    g_free(where);
+    g_clear_error(&err);
+    return FALSE;
+}
+
 const PrefrlComponent *prefrl_recipe_component(const PrefrlNode *root, PrefrlRegistry *reg,
                                                PrefrlKind kind)
 {
@@ -169,5 +195,10 @@ gboolean prefrl_recipe_resolve(PrefrlNode *root, PrefrlRegistry *reg, const Pref
         g_free(where);
         return FALSE;
     }
-    return TRUE;
+
+    /* constraints between parameters: each component's, then the core's */
+    for (int k = 1; k <= PREFRL_N_KINDS; k++)
+        if (!validate_component(root, reg, k, error))
+            return FALSE;
+    return !core->validate || core->validate(root, reg, error);
 }

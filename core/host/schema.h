@@ -18,9 +18,16 @@ typedef struct {
  *  component: the top-level scalars and the core's own sections.  The host
  *  validates them without knowing them; the layer that runs recipes
  *  supplies them (pbrl/run_params.h). */
+typedef struct PrefrlRegistry PrefrlRegistry;
+
 typedef struct {
     const PrefrlParamSpec *top;          /* top-level scalar keys */
     const PrefrlRecipeSection *sections; /* ended by a NULL name */
+    /** Constraints between the core's keys and the components (e.g. a
+     *  segment no longer than the env's episodes, the memory a run needs),
+     *  checked last by prefrl_recipe_resolve on the resolved recipe; may be
+     *  NULL. */
+    gboolean (*validate)(const PrefrlNode *root, PrefrlRegistry *reg, GError **error);
 } PrefrlRecipeKeys;
 
 /** Check `section` against `specs`: every key known (or equal to `selector`,

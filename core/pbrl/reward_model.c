@@ -38,6 +38,24 @@ int prefrl_reward_model_segment(const PrefrlNode *params, const PrefrlContext *c
     return trainer ? (int)prefrl_param_int(trainer, "segment") : 50;
 }
 
+guint64 prefrl_reward_model_memory(const PrefrlNode *params, const PrefrlContext *ctx)
+{
+    double d = ctx->env ? ctx->env->obs_dim + ctx->env->act_dim : 0;
+    double H = prefrl_reward_model_segment(params, ctx);
+    double K = (double)prefrl_param_int(params, "ensemble_size");
+    double h = (double)prefrl_param_int(params, "hidden_dim");
+    double depth = (double)prefrl_param_int(params, "hidden_depth");
+    double batch = (double)prefrl_param_int(params, "train_batch");
+    double rows = 2 * batch * H;
+    double P = d * h + h + (depth - 1) * (h * h + h) + h + 1; /* one member */
+    /* parameters, gradients, Adam m and v; each member's activations of every
+     * layer and two scratch rows of the widest (nn_mlp.c); inputs, workspaces */
+    double floats = 4 * K * P + K * rows * ((depth + 2) * h + d + 2) + rows * (d + 1) +
+                    8 * batch;
+    double bytes = floats * sizeof(float);
+    return bytes >= 1.8e19 ? G_MAXUINT64 : (guint64)bytes;
+}
+
 PrefrlRewardModel *prefrl_reward_model_new(const PrefrlNode *params, const PrefrlContext *ctx,
                                            int H, GError **error)
 {

@@ -3,11 +3,17 @@
  * describe recipe` prints). */
 #include "config.h"
 #include <math.h>
+#include <limits.h>
 
 #include "pbrl/run_params.h"
 #include "pbrl/rundir.h"
 
-#define INT_MAXF 9007199254740992.0 /* 2^53: integers beyond lose precision as doubles */
+/* Every INT key's range fits the C type the trainer stores it in: int64_t
+ * keys (steps, frequencies, the budget, the seed) go up to 2^53, beyond which
+ * integers lose precision as doubles; int keys up to INT_MAX or their real
+ * limit (tests/core/host/check_schema_sizes.c walks every schema). */
+#define INT_MAXF 9007199254740992.0 /* 2^53 */
+#define INT_MAXI ((double)INT_MAX)
 
 const PrefrlParamSpec prefrl_run_params[] = {
     {"seed", PREFRL_PARAM_INT, "1", 0, INT_MAXF, NULL,
@@ -37,15 +43,15 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
      "run stops); `prefrl resume` continues from the latest"},
     {"max_feedback", PREFRL_PARAM_INT, "1400", 0, INT_MAXF, NULL,
      "total preference queries allowed (the label budget)"},
-    {"reward_batch", PREFRL_PARAM_INT, "128", 1, INT_MAXF, NULL,
+    {"reward_batch", PREFRL_PARAM_INT, "128", 1, 1000000, NULL,
      "queries per feedback session"},
-    {"num_interact", PREFRL_PARAM_INT, "5000", 1, INT_MAXF, NULL,
+    {"num_interact", PREFRL_PARAM_INT, "5000", 1, INT_MAXI, NULL,
      "environment steps between feedback sessions"},
     {"reward_schedule", PREFRL_PARAM_CHOICE, "constant", 0, 0, "constant|decay|increase",
      "queries per session: constant, decaying (T-t)/T, or increasing T/(T-t+1)"},
     {"topK", PREFRL_PARAM_INT, "5", 1, 1000, NULL,
      "k of the k-nearest-neighbour state-entropy estimate"},
-    {"reset_update", PREFRL_PARAM_INT, "100", 0, INT_MAXF, NULL,
+    {"reset_update", PREFRL_PARAM_INT, "100", 0, INT_MAXI, NULL,
      "agent updates right after the critic reset that ends pre-training"},
     {"segment", PREFRL_PARAM_INT, "50", 1, 100000, NULL,
      "length H of the queried segments (steps)"},
@@ -53,6 +59,9 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
      "divergence guard: a logged loss or SAC's alpha above this in magnitude stops the run "
      "as failed, naming the value, component and step, without checkpointing the diverged "
      "state (non-finite values always stop it; inf: only those)"},
+    {"max_memory", PREFRL_PARAM_INT, "0", 0, INT_MAXF, NULL,
+     "MiB the run may allocate; `check` and `run` refuse a recipe that needs more (0: the "
+     "machine's physical memory)"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -61,7 +70,7 @@ static const PrefrlRecipeSection run_sections[] = {
     {NULL, NULL},
 };
 
-const PrefrlRecipeKeys prefrl_run_keys = {prefrl_run_params, run_sections};
+const PrefrlRecipeKeys prefrl_run_keys = {prefrl_run_params, run_sections, prefrl_run_validate};
 
 gboolean prefrl_run_params_check(const PrefrlNode *root, GError **error)
 {

@@ -13,7 +13,16 @@ extern const PrefrlParamSpec prefrl_run_params[];
 /** Schema of the `trainer:` section (the training loop's settings). */
 extern const PrefrlParamSpec prefrl_trainer_params[];
 
-/** Both, as the core keys of a run's recipe. */
+/** The checks of a run's recipe between the trainer's keys and its
+ *  components, run last by prefrl_recipe_resolve (so `prefrl check` runs
+ *  them): the segment fits in the env's episodes, and the memory the run will
+ *  allocate (the trainer's buffers plus each component's `memory` estimate)
+ *  fits in the machine's physical memory or trainer.max_memory.  Creates the
+ *  env (and the sampler) to learn their sizes.  Accepts a recipe without an
+ *  env, agent or reward section (not a run's). */
+gboolean prefrl_run_validate(const PrefrlNode *root, PrefrlRegistry *reg, GError **error);
+
+/** Both, with prefrl_run_validate, as the core keys of a run's recipe. */
 extern const PrefrlRecipeKeys prefrl_run_keys;
 
 /** The checks of the run keys beyond their types, on a resolved recipe:

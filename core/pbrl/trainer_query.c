@@ -47,7 +47,8 @@ static int schedule_size(const PrefrlTrainer *t)
     } else if (t->cfg.schedule == TRAINER_SCHEDULE_INCREASE) {
         frac = T / (T - s + 1);
     }
-    return (int)(t->cfg.reward_batch * frac);
+    double n = t->cfg.reward_batch * frac; /* the increasing schedule grows up to T-fold */
+    return n >= G_MAXINT ? G_MAXINT : (int)n;
 }
 
 /* the mean true return of recent training episodes, scaled to a segment:

@@ -5,17 +5,16 @@
 #include "config.h"
 #include <math.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "host/schema.h"
+#include "pbrl/run_params.h"
 #include "pbrl/trainer_private.h"
 
-PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry *reg,
-                                       PrefrlKind kind, const char *stream,
-                                       const PrefrlEnvInfo *env, const char *run_dir,
-                                       GError **error)
+/* what a component of the run is created (or asked about) with */
+static PrefrlContext component_context(const PrefrlNode *recipe, const PrefrlEnvInfo *env,
+                                       const char *run_dir, const char *stream)
 {
-    const PrefrlComponent *c = prefrl_recipe_component(recipe, reg, kind);
-    g_return_val_if_fail(c != NULL, NULL);
     PrefrlContext ctx = {.struct_size = sizeof ctx,
                          .seed = (uint64_t)prefrl_param_int(recipe, "seed"),
                          .env = env,
@@ -24,6 +23,17 @@ PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry 
                          .total_steps = prefrl_param_int(prefrl_node_get(recipe, "trainer"),
                                                          "num_train_steps")};
     prefrl_rng_init(&ctx.rng, ctx.seed, stream);
+    return ctx;
+}
+
+PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry *reg,
+                                       PrefrlKind kind, const char *stream,
+                                       const PrefrlEnvInfo *env, const char *run_dir,
+                                       GError **error)
+{
+    const PrefrlComponent *c = prefrl_recipe_component(recipe, reg, kind);
+    g_return_val_if_fail(c != NULL, NULL);
+    PrefrlContext ctx = component_context(recipe, env, run_dir, stream);
     PrefrlNode *params = prefrl_node_dup(prefrl_node_get(recipe, prefrl_kind_name(kind)));
     PrefrlInstance *inst = prefrl_instance_new_from_params(c, params, &ctx, error);
     if (!inst)
@@ -90,6 +100,14 @@ static gboolean read_components(TrainerConfig *c, const PrefrlTrainer *t, GError
     c->lo = (c->Lq - c->H) / 2;
     if (c->true_reward)
         return TRUE;
+    if (c->Lq >= t->info.episode_length) { /* prefrl_run_validate checked H alone */
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "reward/%s queries %d-step segments (trainer.segment %d and its window), "
+                    "which do not fit in the %d-step episodes of env/%s; lower trainer.segment",
+                    t->reward->component->name, c->Lq, c->H, t->info.episode_length,
+                    t->env->component->name);
+        return FALSE;
+    }
     c->meta_period = t->rops->meta_period ? t->rops->meta_period(t->reward->self) : 0;
     if (c->meta_period > 0 && !(t->aops->critic_view && t->aops->critic_view(t->agent->self))) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
@@ -139,44 +157,55 @@ static gboolean make_buffers(PrefrlTrainer *t, GError **error)
     return TRUE;
 }
 
-static void make_workspaces(PrefrlTrainer *t)
+/* Every workspace sized from the recipe is allocated with g_try_new, so a
+ * size that slipped past the memory estimate fails the set-up with a
+ * message instead of aborting the process. */
+#define TRY_NEW(ptr, type, n) (ok = ok && ((ptr) = g_try_new(type, MAX((gsize)(n), 1))) != NULL)
+
+static gboolean make_workspaces(PrefrlTrainer *t, GError **error)
 {
     const TrainerConfig *c = &t->cfg;
     TrainerWork *w = &t->work;
-    int ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da, B = c->batch;
+    gsize ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da, B = c->batch;
+    gboolean ok = TRUE;
     if (!c->true_reward) {
-        gsize seg = (gsize)c->max_query * c->Lq * d;
-        w->q_seg1 = g_new(float, seg);
-        w->q_seg2 = g_new(float, seg);
-        w->q_r1 = g_new(float, (gsize)c->max_query * c->Lq);
-        w->q_r2 = g_new(float, (gsize)c->max_query * c->Lq);
+        gsize mq = c->max_query, rb = c->reward_batch, Lq = c->Lq;
+        TRY_NEW(w->q_seg1, float, mq * Lq * d);
+        TRY_NEW(w->q_seg2, float, mq * Lq * d);
+        TRY_NEW(w->q_r1, float, mq * Lq);
+        TRY_NEW(w->q_r2, float, mq * Lq);
         int K = t->rops->n_members ? t->rops->n_members(t->reward->self) : 0;
-        w->q_probs = g_new(float, (gsize)MAX(K, 1) * c->max_query);
-        w->q_chosen = g_new(int, c->max_query);
-        w->q_labels = g_new(int, c->max_query);
-        gsize tseg = (gsize)c->reward_batch * c->Lq * d;
-        w->t_seg1 = g_new(float, tseg);
-        w->t_seg2 = g_new(float, tseg);
-        w->t_r1 = g_new(float, (gsize)c->reward_batch * c->Lq);
-        w->t_r2 = g_new(float, (gsize)c->reward_batch * c->Lq);
+        TRY_NEW(w->q_probs, float, (gsize)MAX(K, 1) * mq);
+        TRY_NEW(w->q_chosen, int, mq);
+        TRY_NEW(w->q_labels, int, mq);
+        TRY_NEW(w->t_seg1, float, rb * Lq * d);
+        TRY_NEW(w->t_seg2, float, rb * Lq * d);
+        TRY_NEW(w->t_r1, float, rb * Lq);
+        TRY_NEW(w->t_r2, float, rb * Lq);
     }
-    w->next_obs = g_new(float, ds);
-    w->act = g_new(float, da);
-    w->sa = g_new(float, d);
-    w->chunk_sa = g_new(float, (gsize)RELABEL_CHUNK * d);
-    w->intrinsic_raw = g_new(float, B);
-    w->intrinsic = g_new(float, B);
-    w->batch_reward = g_new(float, B);
-    w->batch_value = g_new(float, B);
-    w->batch_sa = g_new(float, (gsize)B * d);
-    w->eval_obs = g_new(float, ds);
+    TRY_NEW(w->next_obs, float, ds);
+    TRY_NEW(w->act, float, da);
+    TRY_NEW(w->sa, float, d);
+    TRY_NEW(w->chunk_sa, float, (gsize)RELABEL_CHUNK * d);
+    TRY_NEW(w->intrinsic_raw, float, B);
+    TRY_NEW(w->intrinsic, float, B);
+    TRY_NEW(w->batch_reward, float, B);
+    TRY_NEW(w->batch_value, float, B);
+    TRY_NEW(w->batch_sa, float, B * d);
+    TRY_NEW(w->eval_obs, float, ds);
     if (t->aops->critic_view && t->aops->critic_view(t->agent->self)) {
-        int L = t->info.episode_length;
-        w->ep_sa = g_new(float, (gsize)L * d);
-        w->ep_r = g_new(float, L);
-        w->ep_q = g_new(float, (gsize)Q_EPISODES * L);
-        w->ep_g = g_new(float, (gsize)Q_EPISODES * L);
+        gsize L = t->info.episode_length;
+        TRY_NEW(w->ep_sa, float, L * d);
+        TRY_NEW(w->ep_r, float, L);
+        TRY_NEW(w->ep_q, float, (gsize)Q_EPISODES * L);
+        TRY_NEW(w->ep_g, float, (gsize)Q_EPISODES * L);
     }
+    if (!ok)
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "cannot allocate the trainer's workspaces (%d queries of %d steps, %d-step "
+                    "episodes); lower trainer.reward_batch or trainer.segment",
+                    c->max_query, c->Lq, t->info.episode_length);
+    return ok;
 }
 
 PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, const char *run_dir,
@@ -229,9 +258,8 @@ PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, cons
         goto fail;
     memcpy((TrainerConfig *)&t->cfg, &cfg, sizeof cfg);
 
-    if (!make_buffers(t, error))
+    if (!make_buffers(t, error) || !make_workspaces(t, error))
         goto fail;
-    make_workspaces(t);
     return t;
 fail:
     trainer_teardown(t);
@@ -277,4 +305,182 @@ void trainer_concat_sa(const float *obs, const float *act, int ds, int da, float
 {
     memcpy(sa, obs, sizeof(float) * ds);
     memcpy(sa + ds, act, sizeof(float) * da);
+}
+
+/* ---- the run's checks before anything is allocated ---------------------- */
+
+/* bytes of physical memory, 0 when unknown */
+static double machine_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    return pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+}
+
+/* "1.5 GiB" (g_format_size puts a no-break space in the middle) */
+static char *format_bytes(double bytes)
+{
+    static const char *const units[] = {"bytes", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (!(bytes < 1.8e19))
+        return g_strdup("more than 16 EiB");
+    int u = 0;
+    while (bytes >= 1024 && u < 6) {
+        bytes /= 1024;
+        u++;
+    }
+    return u ? g_strdup_printf("%.1f %s", bytes, units[u])
+             : g_strdup_printf("%.0f %s", bytes, units[0]);
+}
+
+/* the memory a run needs, in parts; parts under 1 MiB are only counted */
+typedef struct {
+    double total;
+    GString *parts;
+} MemoryBill;
+
+static void bill(MemoryBill *b, const char *what, double bytes)
+{
+    b->total += bytes;
+    if (bytes < 1048576.0)
+        return;
+    char *size = format_bytes(bytes);
+    g_string_append_printf(b->parts, "%s%s %s", b->parts->len ? ", " : "", what, size);
+    g_free(size);
+}
+
+/* the trainer's own buffers (make_buffers, make_workspaces) for a segment
+ * length H (the queried length of a windowed learner is a little longer) */
+static void bill_trainer(MemoryBill *b, const TrainerConfig *c, const PrefrlEnvInfo *info,
+                         gboolean on_policy, double max_query, double K, double batch)
+{
+    double ds = info->obs_dim, da = info->act_dim, d = ds + da, L = info->episode_length;
+    double H = c->H, f = sizeof(float);
+    if (!on_policy)
+        bill(b, "replay", ((double)c->num_train_steps + c->reset_update + 1) *
+                              (2 * ds + da + 4) * f);
+    /* episode storage grows by doubling from 1024 rows */
+    double cap = 1024;
+    while (cap < L)
+        cap *= 2;
+    bill(b, "episodes", (EPISODE_STORE + 1) * cap * (d + 1) * f);
+    if (!c->true_reward) {
+        double pairs = MAX(MIN((double)c->max_feedback + c->reward_batch, 500000), 1);
+        bill(b, "preferences", pairs * (2 * H * d + 1) * f);
+        double rb = c->reward_batch;
+        bill(b, "query workspaces", max_query * (2 * H * d + 2 * H + K + 2) * f +
+                                        rb * (2 * H * d + 2 * H) * f);
+    }
+    bill(b, "workspaces", (RELABEL_CHUNK * d + batch * (2 * d + 4) + (3 + d) * L +
+                           2 * Q_EPISODES * L + 3 * ds) * f);
+}
+
+/* a component's own estimate, when it gives one */
+static void bill_component(MemoryBill *b, const PrefrlNode *recipe, PrefrlRegistry *reg,
+                           PrefrlKind kind, const PrefrlEnvInfo *info)
+{
+    const PrefrlComponent *c = prefrl_recipe_component(recipe, reg, kind);
+    if (!c || !c->memory)
+        return;
+    PrefrlContext ctx = component_context(recipe, info, NULL, prefrl_kind_name(kind));
+    guint64 bytes = c->memory(prefrl_node_get(recipe, prefrl_kind_name(kind)), &ctx);
+    char *what = g_strdup_printf("%s/%s", prefrl_kind_name(kind), c->name);
+    bill(b, what, bytes == G_MAXUINT64 ? INFINITY : (double)bytes);
+    g_free(what);
+}
+
+/* an integer of a component's section when it has that key, else dflt */
+static double section_int(const PrefrlNode *recipe, PrefrlKind kind, const char *key, double dflt)
+{
+    const PrefrlNode *n = prefrl_node_get(prefrl_node_get(recipe, prefrl_kind_name(kind)), key);
+    const char *t = prefrl_node_text(n);
+    return t ? g_ascii_strtod(t, NULL) : dflt;
+}
+
+gboolean prefrl_run_validate(const PrefrlNode *root, PrefrlRegistry *reg, GError **error)
+{
+    const PrefrlComponent *ec = prefrl_recipe_component(root, reg, PREFRL_KIND_ENV);
+    const PrefrlComponent *ac = prefrl_recipe_component(root, reg, PREFRL_KIND_AGENT);
+    const PrefrlComponent *rc = prefrl_recipe_component(root, reg, PREFRL_KIND_REWARD);
+    if (!ec || !ac || !rc)
+        return TRUE; /* not a run's recipe: resolution checked what its caller required */
+    TrainerConfig cfg = {0};
+    read_trainer_section(&cfg, root);
+    cfg.true_reward = (rc->flags & PREFRL_FLAG_TRUE_REWARD) != 0;
+    const PrefrlComponent *sc = prefrl_recipe_component(root, reg, PREFRL_KIND_SAMPLER);
+    if (!cfg.true_reward && (!sc || !prefrl_recipe_component(root, reg, PREFRL_KIND_TEACHER)))
+        return TRUE; /* trainer_setup names the missing section */
+
+    /* the environment is cheap to create and the only way to learn its sizes */
+    PrefrlInstance *env = trainer_make_component(root, reg, PREFRL_KIND_ENV, "env", NULL, NULL,
+                                                 error);
+    if (!env)
+        return FALSE;
+    PrefrlEnvInfo info = {0};
+    ((const PrefrlEnvOps *)env->component->ops)->info(env->self, &info);
+    prefrl_instance_free(env);
+
+    const char *file;
+    prefrl_node_location(root, &file, NULL, NULL);
+    if (!cfg.true_reward && cfg.H >= info.episode_length) {
+        const PrefrlNode *at = prefrl_node_get(prefrl_node_get(root, "trainer"), "segment");
+        char *where = prefrl_node_where(at, FALSE);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%strainer.segment: %d steps do not fit in the %d-step episodes of env/%s, "
+                    "so no query could ever be asked; use at most %d",
+                    where, cfg.H, info.episode_length, ec->name, info.episode_length - 1);
+        g_free(where);
+        return FALSE;
+    }
+
+    /* a budget that can be delivered: at least one query round within the run */
+    gboolean on_policy = (ac->flags & PREFRL_FLAG_ON_POLICY) != 0;
+    int64_t pretrain = on_policy ? cfg.num_unsup_steps : cfg.num_seed_steps + cfg.num_unsup_steps;
+    if (!cfg.true_reward && cfg.max_feedback > 0 && pretrain >= cfg.num_train_steps) {
+        const PrefrlNode *at = prefrl_node_get(prefrl_node_get(root, "trainer"), "num_train_steps");
+        char *where = prefrl_node_where(at, FALSE);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%strainer.num_train_steps: the run stops at step %" G_GINT64_FORMAT
+                    ", before its first query round at step %" G_GINT64_FORMAT " (the end of "
+                    "%s), so none of the %" G_GINT64_FORMAT " labels of trainer.max_feedback "
+                    "could be asked; train longer, pre-train less, or set "
+                    "trainer.max_feedback=0",
+                    where, cfg.num_train_steps, pretrain,
+                    on_policy ? "num_unsup_steps" : "num_seed_steps + num_unsup_steps",
+                    cfg.max_feedback);
+        g_free(where);
+        return FALSE;
+    }
+
+    /* the memory the run will allocate */
+    double max_query = cfg.reward_batch;
+    if (!cfg.true_reward) {
+        PrefrlInstance *smp = trainer_make_component(root, reg, PREFRL_KIND_SAMPLER, "sampler",
+                                                     &info, NULL, error);
+        if (!smp)
+            return FALSE;
+        const PrefrlSamplerOps *so = smp->component->ops;
+        max_query = MAX(so->n_candidates(smp->self, cfg.reward_batch), cfg.reward_batch);
+        prefrl_instance_free(smp);
+    }
+    MemoryBill b = {0, g_string_new(NULL)};
+    bill_trainer(&b, &cfg, &info, on_policy, max_query,
+                 section_int(root, PREFRL_KIND_REWARD, "ensemble_size", 1),
+                 section_int(root, PREFRL_KIND_AGENT, "batch_size", 1));
+    for (int k = 1; k <= PREFRL_N_KINDS; k++)
+        bill_component(&b, root, reg, k, &info);
+    double limit_mib = (double)prefrl_param_int(prefrl_node_get(root, "trainer"), "max_memory");
+    double machine = machine_memory(), limit = limit_mib > 0 ? limit_mib * 1048576.0 : machine;
+    gboolean ok = limit <= 0 || b.total <= limit;
+    if (!ok) {
+        char *need = format_bytes(b.total), *have = format_bytes(limit);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s: the run needs about %s of memory (%s), more than the %s %s; lower "
+                    "the sizes of its largest part%s",
+                    file, need, b.parts->len ? b.parts->str : "many small parts", have,
+                    limit_mib > 0 ? "trainer.max_memory allows" : "this machine has",
+                    limit_mib > 0 ? " or raise trainer.max_memory" : "");
+        g_free(need);
+        g_free(have);
+    }
+    g_string_free(b.parts, TRUE);
+    return ok;
 }

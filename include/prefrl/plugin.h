@@ -143,6 +143,22 @@ typedef struct PrefrlComponent {
     /** Kind-specific function table: PrefrlEnvOps for PREFRL_KIND_ENV, ... */
     const void *ops;
     void *reserved[4];           /* must be NULL */
+    /* Appended later: a plugin built before these fields existed has a
+     * shorter descriptor, which the loader copies into a zeroed full-size
+     * one, so they read as NULL. */
+    /** Check the constraints between parameters of a validated section that
+     *  per-key ranges cannot express, e.g. a lower bound below an upper one
+     *  (optional).  Called by recipe resolution, so `prefrl check` refuses
+     *  what create() would; ctx->recipe is the whole resolved recipe and
+     *  ctx->env is NULL.  The message names the key but not the component:
+     *  the core prefixes "kind/name: ". */
+    gboolean (*validate)(const PrefrlNode *params, const PrefrlContext *ctx, GError **error);
+    /** Bytes an instance created from params will allocate (networks,
+     *  optimiser state, buffers, workspaces), or an upper estimate; G_MAXUINT64
+     *  for "more than can be counted" (optional).  ctx->env is set.  `prefrl
+     *  check` and `prefrl run` add it to the trainer's own buffers and refuse a
+     *  recipe that does not fit before anything is allocated. */
+    guint64 (*memory)(const PrefrlNode *params, const PrefrlContext *ctx);
 } PrefrlComponent;
 
 /** The descriptor returned by a plugin's entry symbol. */

@@ -87,6 +87,13 @@ typedef struct PrefrlRewardModel PrefrlRewardModel;
  *  PREFRL_REWARD_MODEL_PARAMS. */
 PREFRL_API int prefrl_reward_model_segment(const PrefrlNode *params, const PrefrlContext *ctx);
 
+/** Bytes a model created from `params` for segments of
+ *  prefrl_reward_model_segment() steps allocates (members with gradients
+ *  and Adam moments, activations of a training batch, workspaces): an
+ *  upper estimate, G_MAXUINT64 when it cannot be counted.  A learner's
+ *  `memory` hook (PrefrlComponent) can return it.  ctx->env must be set. */
+PREFRL_API guint64 prefrl_reward_model_memory(const PrefrlNode *params, const PrefrlContext *ctx);
+
 /** Create a model from a validated section (schema with
  *  PREFRL_REWARD_MODEL_PARAMS), the component's context (its env gives the
  *  input width obs_dim + act_dim; its stream is copied, drawn for the

@@ -9,6 +9,7 @@ int main(void)
     srunner_add_suite(sr, recipe_suite());
     srunner_add_suite(sr, registry_suite());
     srunner_add_suite(sr, component_suite());
+    srunner_add_suite(sr, sizes_suite());
     srunner_add_suite(sr, cli_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

@@ -9,6 +9,7 @@ Suite *recipe_suite(void);
 Suite *registry_suite(void);
 Suite *component_suite(void);
 Suite *cli_suite(void);
+Suite *sizes_suite(void);
 
 /* the fixture plugins built with the tests */
 #define FIXTURE_GOOD TEST_BUILDDIR "/common/fixtures/.libs/prefrl-fixture-good.so"

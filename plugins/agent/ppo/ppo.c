@@ -646,14 +646,13 @@ static void *ppo_create(const PrefrlNode *params, const PrefrlContext *ctx, GErr
     const size_t N = (size_t)p->n_steps * p->n_envs;
     if (N > (size_t)1 << 28) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "agent/ppo: a rollout of n_envs %d x n_steps %d is too large", p->n_envs,
+                    "a rollout of n_envs %d x n_steps %d is too large", p->n_envs,
                     p->n_steps);
         g_free(p);
         return NULL;
     }
     p->M = MAX(p->batch_size, p->n_envs);
     if (!ppo_nets_init(&p->nets, p, error)) {
-        g_prefix_error(error, "agent/ppo: ");
         ppo_destroy(p);
         return NULL;
     }
@@ -676,7 +675,7 @@ static void *ppo_create(const PrefrlNode *params, const PrefrlContext *ctx, GErr
     if (!p->r_obs || !p->r_act || !p->r_val || !p->r_logp || !p->r_rew || !p->r_done ||
         !p->r_adv || !p->r_ret || !p->perm) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                    "agent/ppo: cannot allocate a rollout of %zu steps", N);
+                    "cannot allocate a rollout of %zu steps", N);
         ppo_destroy(p);
         return NULL;
     }
@@ -837,6 +836,26 @@ static const PrefrlAgentOps ppo_ops = {
     .rollout_update = ppo_rollout_update,
 };
 
+/* bytes create() allocates, an upper estimate: the policy and value MLPs
+ * with gradients and Adam moments and activations of a minibatch, the
+ * rollout, the exploration matrices and the workspaces (the trainer prefixes
+ * create()'s messages with "agent/ppo: ") */
+static guint64 ppo_memory(const PrefrlNode *params, const PrefrlContext *ctx)
+{
+    double D = ctx->env->obs_dim, A = ctx->env->act_dim;
+    double H = (double)prefrl_param_int(params, "hidden_dim");
+    double depth = (double)prefrl_param_int(params, "hidden_depth");
+    double n = (double)prefrl_param_int(params, "n_envs");
+    double N = n * (double)prefrl_param_int(params, "n_steps");
+    double M = MAX((double)prefrl_param_int(params, "batch_size"), n);
+    double net = D * H + H + (depth - 1) * (H * H + H); /* the trunk of one network */
+    double floats = 4 * (2 * net + H * (2 * A + 1) + A * A + A + 1) +
+                    2 * M * ((depth + 2) * H + D + A + 1) + N * (D + A + 10) + n * H * A +
+                    M * (D + 5 * A + 2 * H + 5) + 2 * n * D + H * A;
+    double bytes = floats * sizeof(float);
+    return bytes >= 1.8e19 ? G_MAXUINT64 : (guint64)bytes;
+}
+
 static const PrefrlComponent ppo_component = {
     .struct_size = sizeof(PrefrlComponent),
     .kind = PREFRL_KIND_AGENT,
@@ -850,6 +869,7 @@ static const PrefrlComponent ppo_component = {
     .save = ppo_save,
     .load = ppo_load,
     .ops = &ppo_ops,
+    .memory = ppo_memory,
 };
 
 PREFRL_PLUGIN_DEFINE("ppo", PREFRL_VERSION, &ppo_component);

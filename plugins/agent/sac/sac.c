@@ -375,7 +375,7 @@ static void *sac_create(const PrefrlNode *params, const PrefrlContext *ctx, GErr
 
     if (!(s->log_std_min < s->log_std_max)) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "agent/sac: log_std_min (%g) must be below log_std_max (%g)",
+                    "log_std_min (%g) must be below log_std_max (%g)",
                     s->log_std_min, s->log_std_max);
         sac_destroy(s);
         return NULL;
@@ -496,6 +496,41 @@ static const PrefrlAgentOps sac_ops = {
     .critic_view = sac_critic_view,
 };
 
+/* what create() would refuse, for `prefrl check` */
+static gboolean sac_validate(const PrefrlNode *params, const PrefrlContext *ctx, GError **error)
+{
+    (void)ctx;
+    double lo = prefrl_param_float(params, "log_std_min");
+    double hi = prefrl_param_float(params, "log_std_max");
+    if (lo < hi)
+        return TRUE;
+    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                "log_std_min (%g) must be below log_std_max (%g)", lo, hi);
+    return FALSE;
+}
+
+/* floats of an MLP in -> hidden^depth -> out */
+static double mlp_floats(double in, double h, double depth, double out)
+{
+    return in * h + h + (depth - 1) * (h * h + h) + h * out + out;
+}
+
+/* bytes create() allocates: the actor and two critics with gradients and two
+ * Adam moments, the target critics, activations and workspaces of a batch */
+static guint64 sac_memory(const PrefrlNode *params, const PrefrlContext *ctx)
+{
+    double D = ctx->env->obs_dim, A = ctx->env->act_dim;
+    double h = (double)prefrl_param_int(params, "hidden_dim");
+    double depth = (double)prefrl_param_int(params, "hidden_depth");
+    double B = (double)prefrl_param_int(params, "batch_size");
+    double actor = mlp_floats(D, h, depth, 2 * A), critic = mlp_floats(D + A, h, depth, 1);
+    double floats = 4 * actor + 2 * 4 * critic + 2 * critic /* targets */ +
+                    5 * 2 * B * (h * depth + 2 * A + 1) /* activations and gradients */ +
+                    B * (2 * (D + A) + 5 * A + 6);
+    double bytes = floats * sizeof(float);
+    return bytes >= 1.8e19 ? G_MAXUINT64 : (guint64)bytes;
+}
+
 static const PrefrlComponent sac_component = {
     .struct_size = sizeof(PrefrlComponent),
     .kind = PREFRL_KIND_AGENT,
@@ -509,6 +544,8 @@ static const PrefrlComponent sac_component = {
     .save = sac_save,
     .load = sac_load,
     .ops = &sac_ops,
+    .validate = sac_validate,
+    .memory = sac_memory,
 };
 
 PREFRL_PLUGIN_DEFINE("sac", PREFRL_VERSION, &sac_component);

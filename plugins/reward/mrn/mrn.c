@@ -200,6 +200,7 @@ static const PrefrlComponent reward_mrn = {
     .save = mrn_save,
     .load = mrn_load,
     .ops = &mrn_ops,
+    .memory = prefrl_reward_model_memory,
 };
 
 PREFRL_PLUGIN_DEFINE("mrn", PREFRL_VERSION, &reward_mrn)

@@ -93,6 +93,7 @@ static const PrefrlComponent reward_pebble = {
     .save = pebble_save,
     .load = pebble_load,
     .ops = &pebble_ops,
+    .memory = prefrl_reward_model_memory,
 };
 
 PREFRL_PLUGIN_DEFINE("pebble", PREFRL_VERSION, &reward_pebble)

@@ -187,6 +187,7 @@ static const PrefrlComponent reward_rune = {
     .save = rune_save,
     .load = rune_load,
     .ops = &rune_ops,
+    .memory = prefrl_reward_model_memory,
 };
 
 PREFRL_PLUGIN_DEFINE("rune", PREFRL_VERSION, &reward_rune)

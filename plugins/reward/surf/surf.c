@@ -197,7 +197,15 @@ static gboolean surf_train(void *self, const PrefrlRewardData *data, PrefrlLog *
     }
     s->H = H;
     /* the round's unlabelled pairs, drawn like queries but never labelled */
-    int n_new = data->queries * s->inv_label_ratio;
+    int64_t n_pairs = (int64_t)data->queries * s->inv_label_ratio;
+    if (n_pairs > G_MAXINT / 2) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "reward/surf: %d queries x inv_label_ratio %d unlabelled pairs is too many; "
+                    "lower inv_label_ratio",
+                    data->queries, s->inv_label_ratio);
+        return FALSE;
+    }
+    int n_new = (int)n_pairs;
     if (n_new > 0 && data->draw_pairs) {
         gsize row = (gsize)prefs->H * s->d;
         float *a = g_try_new(float, (gsize)n_new * row), *b = g_try_new(float, (gsize)n_new * row);
@@ -398,6 +406,25 @@ static const PrefrlRewardOps surf_ops = {
     .train = surf_train,
 };
 
+/* the model's memory, the unlabelled pool (grown by doubling up to its
+ * capacity, at most the run's labels x inv_label_ratio pairs) and one
+ * round's freshly drawn pairs, all of (H + 2w)-step segments */
+static guint64 surf_memory(const PrefrlNode *params, const PrefrlContext *ctx)
+{
+    const PrefrlNode *tp = ctx->recipe ? prefrl_node_get(ctx->recipe, "trainer") : NULL;
+    double budget = tp ? (double)prefrl_param_int(tp, "max_feedback") : 0;
+    double batch = tp ? (double)prefrl_param_int(tp, "reward_batch") : 0;
+    double ratio = (double)prefrl_param_int(params, "inv_label_ratio");
+    double cap = (double)prefrl_param_int(params, "unlabelled_capacity");
+    double row = (prefrl_reward_model_segment(params, ctx) +
+                  2.0 * (double)prefrl_param_int(params, "dataaug_window")) *
+                 (ctx->env->obs_dim + ctx->env->act_dim) * sizeof(float);
+    double pool = MIN(cap, 2 * (budget + batch) * ratio);
+    double bytes = (double)prefrl_reward_model_memory(params, ctx) + 2 * pool * row +
+                   2 * batch * ratio * row;
+    return bytes >= 1.8e19 ? G_MAXUINT64 : (guint64)bytes;
+}
+
 static const PrefrlComponent reward_surf = {
     .struct_size = sizeof(PrefrlComponent),
     .kind = PREFRL_KIND_REWARD,
@@ -409,6 +436,7 @@ static const PrefrlComponent reward_surf = {
     .save = surf_save,
     .load = surf_load,
     .ops = &surf_ops,
+    .memory = surf_memory,
 };
 
 PREFRL_PLUGIN_DEFINE("surf", PREFRL_VERSION, &reward_surf)

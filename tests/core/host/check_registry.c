@@ -80,6 +80,8 @@ START_TEST(test_older_plugin)
     ck_assert_ptr_nonnull(rc);
     ck_assert_uint_eq(ec->struct_size, sizeof(PrefrlComponent));
     ck_assert_uint_eq(rc->struct_size, sizeof(PrefrlComponent));
+    ck_assert_ptr_null(ec->validate); /* appended after the fixture was written */
+    ck_assert_ptr_null(rc->memory);
     for (int i = 0; i < 4; i++)
         ck_assert_ptr_null(rc->reserved[i]);
     ck_assert_ptr_null(ec->save);
@@ -465,6 +467,8 @@ START_TEST(test_abi_layout)
     ck_assert_uint_eq(offsetof(PrefrlComponent, create), 40);
     ck_assert_uint_eq(offsetof(PrefrlComponent, ops), 72);
     ck_assert_uint_eq(offsetof(PrefrlComponent, reserved), 80);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, validate), 112);
+    ck_assert_uint_eq(offsetof(PrefrlComponent, memory), 120);
     ck_assert_uint_eq(offsetof(PrefrlRewardOps, meta_step), 56);
     ck_assert_uint_eq(offsetof(PrefrlRewardOps, batch_reward), 64);
     ck_assert_uint_eq(offsetof(PrefrlContext, total_steps), 88);
