@@ -879,6 +879,20 @@ char *prefrl_recipe_to_yaml(const PrefrlNode *root)
     return g_string_free(out, FALSE);
 }
 
+gboolean prefrl_sync_dir(const char *dir, GError **error)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY);
+    if (fd < 0 || fsync(fd) != 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot sync the folder %s: %s", dir,
+                    g_strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return FALSE;
+    }
+    close(fd);
+    return TRUE;
+}
+
 gboolean prefrl_write_file_atomic(const char *path, const char *text, gsize len, GError **error)
 {
     char *tmp = g_strdup_printf("%s.tmp.%d", path, (int)getpid());
@@ -899,11 +913,24 @@ gboolean prefrl_write_file_atomic(const char *path, const char *text, gsize len,
             ok = FALSE;
             saved = errno;
         }
-        close(fd);
+        if (close(fd) != 0 && ok) {
+            ok = FALSE;
+            saved = errno;
+        }
     }
     if (ok && rename(tmp, path) != 0) {
         ok = FALSE;
         saved = errno;
+    }
+    /* the rename itself is durable once the folder is synced */
+    if (ok) {
+        char *dir = g_path_get_dirname(path);
+        ok = prefrl_sync_dir(dir, error);
+        g_free(dir);
+        if (!ok) {
+            g_free(tmp);
+            return FALSE;
+        }
     }
     if (!ok) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot write %s: %s", path,

@@ -70,6 +70,10 @@ char *prefrl_node_where(const PrefrlNode *node, gboolean at_key);
 /** YAML text of a tree, block style, keys in stored order. */
 char *prefrl_recipe_to_yaml(const PrefrlNode *root);
 
+/** fsync a folder, so the renames and creations in it survive a crash;
+ *  PREFRL_ERROR_IO naming it. */
+gboolean prefrl_sync_dir(const char *dir, GError **error);
+
 /** Write `text` to `path` atomically (temp file, fsync, rename). */
 gboolean prefrl_write_file_atomic(const char *path, const char *text, gsize len, GError **error);
 

@@ -10,6 +10,7 @@
 #include <sys/file.h>
 #include <glib/gstdio.h>
 
+#include "host/recipe.h"
 #include "host/schema.h"
 #include "pbrl/rundir.h"
 
@@ -359,7 +360,7 @@ gboolean prefrl_rundir_checkpoint_commit(const char *dir, GError **error)
     char *old = prefrl_rundir_path(dir, PREFRL_RUN_CHECKPOINT_OLD);
     prefrl_remove_tree(old);
     gboolean ok = (!g_file_test(cur, G_FILE_TEST_EXISTS) || rename_dir(cur, old, error)) &&
-                  rename_dir(fresh, cur, error);
+                  rename_dir(fresh, cur, error) && prefrl_sync_dir(dir, error);
     prefrl_remove_tree(ok ? old : fresh);
     g_free(old);
     g_free(fresh);
