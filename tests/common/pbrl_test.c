@@ -175,3 +175,58 @@ void pbrl_test_interrupt(PrefrlNode *root, const char *dir, const char *csv)
     ck_assert_ptr_nonnull(strstr(log, "checkpoint written"));
     g_free(log);
 }
+
+/* the file's text with the column `drop` removed from every row (train.csv's
+ * episode wall time differs between runs) */
+static char *without_column(const char *text, const char *drop)
+{
+    gchar **lines = g_strsplit(text, "\n", -1);
+    gchar **head = g_strsplit(lines[0], ",", -1);
+    int skip = -1;
+    for (int i = 0; head[i]; i++)
+        if (!strcmp(head[i], drop))
+            skip = i;
+    ck_assert_int_ge(skip, 0);
+    GString *out = g_string_new(NULL);
+    for (int l = 0; lines[l]; l++) {
+        gchar **f = g_strsplit(lines[l], ",", -1);
+        for (int i = 0; f[i]; i++)
+            if (i != skip)
+                g_string_append_printf(out, "%s,", f[i]);
+        g_string_append_c(out, '\n');
+        g_strfreev(f);
+    }
+    g_strfreev(head);
+    g_strfreev(lines);
+    return g_string_free(out, FALSE);
+}
+
+void pbrl_test_assert_same_outputs(const char *a, const char *b, const char *what)
+{
+    static const char *const files[] = {"eval.csv", "labels.csv", "reward.csv", "prefs.bin",
+                                        "train.csv"};
+    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
+        gsize nx, ny;
+        char *px = g_build_filename(a, files[i], NULL), *py = g_build_filename(b, files[i], NULL);
+        char *x, *y;
+        ck_assert_msg(g_file_get_contents(px, &x, &nx, NULL) &&
+                          g_file_get_contents(py, &y, &ny, NULL),
+                      "%s: %s is missing", what, files[i]);
+        ck_assert_msg(nx > 0, "%s: %s is empty", what, files[i]);
+        if (!strcmp(files[i], "train.csv")) {
+            char *x2 = without_column(x, "duration"), *y2 = without_column(y, "duration");
+            g_free(x);
+            g_free(y);
+            x = x2;
+            y = y2;
+            nx = strlen(x);
+            ny = strlen(y);
+        }
+        ck_assert_msg(nx == ny && !memcmp(x, y, nx), "%s: %s differs after resuming", what,
+                      files[i]);
+        g_free(x);
+        g_free(y);
+        g_free(px);
+        g_free(py);
+    }
+}

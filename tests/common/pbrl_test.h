@@ -52,4 +52,10 @@ GThread *pbrl_test_press_ctrl_c(void);
  *  complete row, and log.txt records the interruption and the checkpoint. */
 void pbrl_test_interrupt(PrefrlNode *root, const char *dir, const char *csv);
 
+/** Assert that run directories a and b hold the same run outputs: eval.csv,
+ *  labels.csv, reward.csv, prefs.bin and train.csv byte for byte, train.csv
+ *  without its wall-clock `duration` column, none of them empty.  `what`
+ *  names the case in failure messages. */
+void pbrl_test_assert_same_outputs(const char *a, const char *b, const char *what);
+
 #endif

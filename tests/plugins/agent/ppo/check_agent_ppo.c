@@ -685,31 +685,6 @@ static void on_sigint(int sig)
     pbrl_test_stop = 1;
 }
 
-/* the file's text with the column `drop` removed from every row (train.csv's
- * wall-clock duration differs between runs) */
-static char *without_column(const char *text, const char *drop)
-{
-    gchar **lines = g_strsplit(text, "\n", -1);
-    gchar **head = g_strsplit(lines[0], ",", -1);
-    int skip = -1;
-    for (int i = 0; head[i]; i++)
-        if (!strcmp(head[i], drop))
-            skip = i;
-    ck_assert_int_ge(skip, 0);
-    GString *out = g_string_new(NULL);
-    for (int l = 0; lines[l]; l++) {
-        gchar **f = g_strsplit(lines[l], ",", -1);
-        for (int i = 0; f[i]; i++)
-            if (i != skip)
-                g_string_append_printf(out, "%s,", f[i]);
-        g_string_append_c(out, '\n');
-        g_strfreev(f);
-    }
-    g_strfreev(head);
-    g_strfreev(lines);
-    return g_string_free(out, FALSE);
-}
-
 /* PrefPPO run uninterrupted, and again interrupted by the fixture's Ctrl-C
  * at rollout environment step `interrupt_at` (global step 4 x that: 4
  * environments) then resumed: the stop waits for the end of the rollout
@@ -761,29 +736,7 @@ static void check_resume_matches(const char *name, int interrupt_at, int64_t sto
     ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
     prefrl_trainer_free(t);
 
-    const char *files[] = {"eval.csv", "labels.csv", "reward.csv", "prefs.bin", "train.csv"};
-    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
-        gsize nx, ny;
-        char *px = g_build_filename(a, files[i], NULL), *py = g_build_filename(b, files[i], NULL);
-        char *x, *y;
-        ck_assert(g_file_get_contents(px, &x, &nx, NULL) && g_file_get_contents(py, &y, &ny, NULL));
-        ck_assert_msg(nx > 0, "%s: %s is empty", name, files[i]);
-        if (!strcmp(files[i], "train.csv")) {
-            char *x2 = without_column(x, "duration"), *y2 = without_column(y, "duration");
-            g_free(x);
-            g_free(y);
-            x = x2;
-            y = y2;
-            nx = strlen(x);
-            ny = strlen(y);
-        }
-        ck_assert_msg(nx == ny && !memcmp(x, y, nx), "%s: %s differs after resuming", name,
-                      files[i]);
-        g_free(x);
-        g_free(y);
-        g_free(px);
-        g_free(py);
-    }
+    pbrl_test_assert_same_outputs(a, b, name);
 
     /* resuming the finished run changes no output */
     char *before = pbrl_test_slurp(b, "train.csv");

@@ -191,31 +191,6 @@ static void on_sigint(int sig)
     pbrl_test_stop = 1;
 }
 
-/* `text` without its "duration" column (an episode's wall time) */
-static char *without_duration(const char *text)
-{
-    gchar **lines = g_strsplit(text, "\n", -1);
-    gchar **head = g_strsplit(lines[0], ",", -1);
-    int skip = -1;
-    for (int i = 0; head[i]; i++)
-        if (!strcmp(head[i], "duration"))
-            skip = i;
-    GString *out = g_string_new(NULL);
-    for (int l = 0; lines[l]; l++) {
-        gchar **f = g_strsplit(lines[l], ",", -1);
-        for (int i = 0, first = 1; f[i]; i++)
-            if (i != skip) {
-                g_string_append_printf(out, "%s%s", first ? "" : ",", f[i]);
-                first = 0;
-            }
-        g_string_append_c(out, '\n');
-        g_strfreev(f);
-    }
-    g_strfreev(head);
-    g_strfreev(lines);
-    return g_string_free(out, FALSE);
-}
-
 static const char *const RUNE_SHORT[] = {"reward.name=rune", "reward.hidden_dim=32",
                                          "reward.reward_update=50", "reward.beta_decay=0.001",
                                          NULL};
@@ -258,20 +233,7 @@ START_TEST(test_resume_matches)
     prefrl_trainer_free(t);
     prefrl_node_free(root);
 
-    const char *files[] = {"eval.csv", "labels.csv", "reward.csv", "train.csv"};
-    for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
-        char *x = pbrl_test_slurp(a, files[i]), *y = pbrl_test_slurp(b, files[i]);
-        if (!strcmp(files[i], "train.csv")) {
-            char *x2 = without_duration(x), *y2 = without_duration(y);
-            g_free(x);
-            g_free(y);
-            x = x2;
-            y = y2;
-        }
-        ck_assert_msg(!strcmp(x, y), "%s differs after resuming", files[i]);
-        g_free(x);
-        g_free(y);
-    }
+    pbrl_test_assert_same_outputs(a, b, "rune");
     /* the bonus was applied: reward.csv has β per round */
     char *rounds = pbrl_test_slurp(a, "reward.csv");
     ck_assert_ptr_nonnull(strstr(rounds, "beta"));
