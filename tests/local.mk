@@ -15,6 +15,8 @@ TEST_CFLAGS += -I$(top_srcdir)/tests/common
 EXTRA_DIST += tests/common/recipes
 # checkpoint-stream helpers of the component tests (header-only)
 EXTRA_DIST += tests/common/ckpt_test.h
+# physics fingerprints of MuJoCo models for the env tests (header-only)
+EXTRA_DIST += tests/common/mj_fingerprint.h
 
 # fixture plugins for the loader tests (built, never installed): a good one,
 # one of another ABI version, a shared object without the entry symbol, one

@@ -9,6 +9,7 @@
  * observations at constructed states, the legacy step against a raw mj_step
  * loop, errors for models with missing names, unloadable files, MuJoCo
  * runtime errors and divergence. */
+#include <inttypes.h>
 #include <math.h>
 #include <string.h>
 #include <unistd.h>
@@ -17,6 +18,7 @@
 
 #include "host/registry.h"
 #include "ckpt_test.h"
+#include "mj_fingerprint.h"
 #include "dmc.h"
 
 #define DATA TEST_SRCDIR "/plugins/env/dmc/data/"
@@ -953,6 +955,52 @@ START_TEST(test_tolerance)
 }
 END_TEST
 
+/* ---- the models' look is visual only ------------------------------------ */
+
+/* Physics fingerprints of the bundled models (tests/common/mj_fingerprint.h),
+ * recorded from the models before their look (materials, textures, lights,
+ * cameras, skybox, <visual>) was added and unchanged since: a visual edit
+ * must leave both.  A deliberate physical change updates the numbers (the
+ * failure message prints the new ones), and the runs' outputs change too. */
+static const struct {
+    const char *file;
+    uint64_t physics, trajectory;
+    const char *cameras;
+} looks[] = {
+    {"walker.xml", UINT64_C(0x62ba32f007310160), UINT64_C(0x63f8d36ec9dcdd6f), "side back"},
+    {"cheetah.xml", UINT64_C(0x4cc07000d384f924), UINT64_C(0xbdc9634e1f8e2eb8), "side back"},
+    {"quadruped.xml", UINT64_C(0x9ef5741f251d17d8), UINT64_C(0xe188ce8164807235),
+     "global x y egocentric"},
+    {"cartpole.xml", UINT64_C(0x7208f207f421f077), UINT64_C(0x75b1e93215b54637),
+     "fixed lookatcart"},
+    {"reacher.xml", UINT64_C(0x9b18b52c00bbde76), UINT64_C(0xad1ed754290b8167), "fixed"},
+};
+
+START_TEST(test_visual_only)
+{
+    GError *err = NULL;
+    char *path = prefrl_mj_find_model(looks[_i].file, &err);
+    ck_assert_msg(path != NULL, "%s", err ? err->message : "");
+    char msg[1000];
+    mjModel *m = mj_loadXML(path, NULL, msg, sizeof msg);
+    ck_assert_msg(m != NULL, "%s: %s", path, msg);
+    uint64_t phys = mj_fp_physics(m), traj = mj_fp_trajectory(m, 100);
+    ck_assert_msg(phys == looks[_i].physics && traj == looks[_i].trajectory,
+                  "%s: physics 0x%016" PRIx64 " trajectory 0x%016" PRIx64, looks[_i].file, phys,
+                  traj);
+    /* the suite's look: skybox, checker floor material, the task's cameras */
+    ck_assert_int_ge(mj_name2id(m, mjOBJ_TEXTURE, "skybox"), 0);
+    ck_assert_int_ge(mj_name2id(m, mjOBJ_MATERIAL, "grid"), 0);
+    ck_assert_int_ge(mj_name2id(m, mjOBJ_MATERIAL, "self"), 0);
+    char **cams = g_strsplit(looks[_i].cameras, " ", -1);
+    for (char **c = cams; *c; c++)
+        ck_assert_msg(mj_name2id(m, mjOBJ_CAMERA, *c) >= 0, "%s: no camera %s", path, *c);
+    g_strfreev(cams);
+    mj_deleteModel(m);
+    g_free(path);
+}
+END_TEST
+
 static Suite *env_dmc_suite(void)
 {
     Suite *s = suite_create("env_dmc");
@@ -986,6 +1034,10 @@ static Suite *env_dmc_suite(void)
     tcase_add_test(tc, test_divergence);
     tcase_add_test(tc, test_guard);
     tcase_add_test(tc, test_lookup);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("look");
+    tcase_add_loop_test(tc, test_visual_only, 0, G_N_ELEMENTS(looks));
     suite_add_tcase(s, tc);
     return s;
 }

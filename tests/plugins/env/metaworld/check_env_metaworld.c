@@ -4,6 +4,7 @@
  * plugin, as a run would.  Tests that put an object or joint at a chosen
  * state use the plugin's internal interface (mw_env.h, compiled into this
  * program) on an environment of their own. */
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "host/registry.h"
 #include "ckpt_test.h"
+#include "mj_fingerprint.h"
 #include "mw_env.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
@@ -849,6 +851,49 @@ START_TEST(test_lt_helpers)
 }
 END_TEST
 
+/* ---- the models' look is visual only ------------------------------------ */
+
+/* Physics fingerprints of the bundled models (tests/common/mj_fingerprint.h),
+ * recorded from the models before their look (materials, textures, lights,
+ * cameras, skybox, <visual>) was added and unchanged since: a visual edit
+ * must leave both.  A deliberate physical change updates the numbers (the
+ * failure message prints the new ones), and the runs' outputs change too. */
+static const struct {
+    const char *file;
+    uint64_t physics, trajectory;
+} looks[] = {
+    {"metaworld_door_open.xml", UINT64_C(0xd568b3660701fcd4), UINT64_C(0x53f89c158dc4784f)},
+    {"metaworld_button_press.xml", UINT64_C(0x65ad90633c6d7c73), UINT64_C(0xd3dc80a988cb9965)},
+    {"metaworld_drawer_open.xml", UINT64_C(0xe37b8b1da11e38f7), UINT64_C(0x458519201a922eda)},
+    {"metaworld_window_open.xml", UINT64_C(0x611b09447a75cd18), UINT64_C(0xcbedd93b0fbdf884)},
+    {"metaworld_sweep_into.xml", UINT64_C(0x43ac10722a5f7578), UINT64_C(0x83cbe44065ebb29c)},
+    {"metaworld_hammer.xml", UINT64_C(0xdcbda0086aa781a5), UINT64_C(0x09e7a29ce459598b)},
+};
+
+START_TEST(test_visual_only)
+{
+    GError *err = NULL;
+    char *path = prefrl_mj_find_model(looks[_i].file, &err);
+    ck_assert_msg(path != NULL, "%s", err ? err->message : "");
+    char msg[1000];
+    mjModel *m = mj_loadXML(path, NULL, msg, sizeof msg);
+    ck_assert_msg(m != NULL, "%s: %s", path, msg);
+    uint64_t phys = mj_fp_physics(m), traj = mj_fp_trajectory(m, 100);
+    ck_assert_msg(phys == looks[_i].physics && traj == looks[_i].trajectory,
+                  "%s: physics 0x%016" PRIx64 " trajectory 0x%016" PRIx64, looks[_i].file, phys,
+                  traj);
+    /* Meta-world v2's camera names */
+    static const char *const cams[] = {"topview", "corner", "corner2", "corner3",
+                                       "behindGripper", "gripperPOV"};
+    for (size_t c = 0; c < G_N_ELEMENTS(cams); c++)
+        ck_assert_msg(mj_name2id(m, mjOBJ_CAMERA, cams[c]) >= 0, "%s: no camera %s", path,
+                      cams[c]);
+    ck_assert_int_ge(mj_name2id(m, mjOBJ_MATERIAL, "mw_table"), 0);
+    mj_deleteModel(m);
+    g_free(path);
+}
+END_TEST
+
 static Suite *metaworld_suite(void)
 {
     Suite *s = suite_create("env-metaworld");
@@ -864,6 +909,7 @@ static Suite *metaworld_suite(void)
     tcase_add_test(tc, test_snapshot);
     tcase_add_test(tc, test_model_errors);
     tcase_add_test(tc, test_model_physics);
+    tcase_add_loop_test(tc, test_visual_only, 0, G_N_ELEMENTS(looks));
     tcase_add_test(tc, test_lt_helpers);
     tcase_set_timeout(tc, 300);
     suite_add_tcase(s, tc);
