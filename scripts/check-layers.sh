@@ -21,7 +21,7 @@
 #     comments left out): core builds components from recipes;
 #  4. no plugin fragment (local.mk) builds a file outside its folder, and no
 #     core fragment names plugins/;
-#  5. libprefrl.so does not link MuJoCo or cairo, libprefrl-mujoco.so not
+#  5. libprefrl.so does not link MuJoCo, OSMesa/GL or cairo, libprefrl-mujoco.so not
 #     cairo, and no plugin links another plugin (nor MuJoCo unless env).
 # Prints one line per problem, naming FILE:LINE where there is one; exit
 # status 1 if any, 2 if the check itself could not run.
@@ -148,6 +148,9 @@ FNR == NR { known[$0] = 1; next }
             problem("#include " spelled ": MuJoCo outside core/mujoco, core/cli and env plugins")
         if (name ~ /^cairo/ && F != "core/lab" && F != "core/cli")
             problem("#include " spelled ": cairo outside core/lab and core/cli")
+        # OpenGL / OSMesa only behind libprefrl-mujoco's renderer
+        if (name ~ /^GL\// && F != "core/mujoco")
+            problem("#include " spelled ": GL/OSMesa outside core/mujoco")
         next
     }
     G = folder(to)
@@ -335,8 +338,8 @@ needed() {
     fi
 }
 if [ -f "$build/.libs/libprefrl.so" ]; then
-    needed "$build/.libs/libprefrl.so" | grep -i -e mujoco -e cairo |
-        sed 's/^/libprefrl.so: links /; s/$/ (libprefrl must not depend on MuJoCo or cairo)/' \
+    needed "$build/.libs/libprefrl.so" | grep -i -e mujoco -e cairo -e osmesa -e '^libgl\.' -e '^libopengl' |
+        sed 's/^/libprefrl.so: links /; s/$/ (libprefrl must not depend on MuJoCo, GL or cairo)/' \
             >>"$tmp/problems"
     if [ -f "$build/.libs/libprefrl-mujoco.so" ]; then
         needed "$build/.libs/libprefrl-mujoco.so" | grep -i cairo |

@@ -20,6 +20,7 @@
 #include "ckpt_test.h"
 #include "mj_fingerprint.h"
 #include "dmc.h"
+#include "../render_checks.h"
 
 #define DATA TEST_SRCDIR "/plugins/env/dmc/data/"
 #define MODELS TEST_SRCDIR "/../plugins/env/dmc/models/"
@@ -998,6 +999,11 @@ START_TEST(test_visual_only)
     g_strfreev(cams);
     mj_deleteModel(m);
     g_free(path);
+
+/* rendering (tests/plugins/env/render_checks.h) */
+START_TEST(test_render)
+{
+    rc_check_task(tasks[_i].name);
 }
 END_TEST
 
@@ -1038,6 +1044,10 @@ static Suite *env_dmc_suite(void)
 
     tc = tcase_create("look");
     tcase_add_loop_test(tc, test_visual_only, 0, G_N_ELEMENTS(looks));
+    suite_add_tcase(s, tc);
+    tc = tcase_create("render");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_render, 0, G_N_ELEMENTS(tasks));
     suite_add_tcase(s, tc);
     return s;
 }

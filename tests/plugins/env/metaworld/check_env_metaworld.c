@@ -19,6 +19,7 @@
 #include "ckpt_test.h"
 #include "mj_fingerprint.h"
 #include "mw_env.h"
+#include "../render_checks.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
                                          "window-open", "sweep-into",  "hammer"};
@@ -891,6 +892,11 @@ START_TEST(test_visual_only)
     ck_assert_int_ge(mj_name2id(m, mjOBJ_MATERIAL, "mw_table"), 0);
     mj_deleteModel(m);
     g_free(path);
+
+/* rendering (tests/plugins/env/render_checks.h) */
+START_TEST(test_render)
+{
+    rc_check_task(task_names[_i]);
 }
 END_TEST
 
@@ -925,6 +931,11 @@ static Suite *metaworld_suite(void)
     tcase_add_loop_test(tr, test_scripted_success, 0, N_TASKS);
     tcase_set_timeout(tr, 300);
     suite_add_tcase(s, tr);
+
+    TCase *tv = tcase_create("render");
+    tcase_add_loop_test(tv, test_render, 0, N_TASKS);
+    tcase_set_timeout(tv, 120);
+    suite_add_tcase(s, tv);
     return s;
 }
 
