@@ -4,6 +4,9 @@
  *       rolls out a uniformly random policy; prints the observation and
  *       action dimensions, mean and std of the episode return, and env
  *       steps per second.
+ *   prefrl env TASK --frame FILE.png [--camera C] [--size WxH] [--steps N]
+ *       writes one rendered frame (after N random steps from a reset)
+ *       instead, so a person can see the task (docs/rendering.md).
  *   prefrl bench env [TASK ...] [--steps N] [--repeats R] [--seed S]
  *       env steps per second through the plugin against raw mj_step loops
  *       doing the same physics work on the same model, i.e. the cost of the
@@ -20,6 +23,7 @@
 #include "bench.h"
 #include "cli.h"
 #include "host/registry.h"
+#include "lab/plot.h"
 
 static void random_action(PrefrlRng *rng, float *a, int n)
 {
@@ -33,14 +37,81 @@ static const PrefrlCliUsage env_usage = {
     "env", "TASK [key=value ...]",
     "Roll out a uniformly random policy on an env component: a quick check of a task.",
     "Prints the observation and action sizes, the mean and std of the episode return and\n"
-    "env steps/s.  key=value sets the env's parameters (see 'prefrl describe env/TASK')."};
+    "env steps/s.  key=value sets the env's parameters (see 'prefrl describe env/TASK').\n"
+    "With --frame FILE.png, writes one rendered frame instead: the state after --steps\n"
+    "random steps from a reset (default 0), from --camera (default: the task's view)."};
+
+/* reset, `steps` random steps (fewer if the episode ends), one frame to png */
+static gboolean write_frame(PrefrlInstance *inst, uint64_t seed, gint64 steps,
+                            const char *camera, int width, int height, const char *png,
+                            GError **error)
+{
+    const PrefrlEnvOps *ops = inst->component->ops;
+    if (ops->render == NULL) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "env %s cannot render",
+                    inst->component->name);
+        return FALSE;
+    }
+    PrefrlEnvInfo info = {0};
+    ops->info(inst->self, &info);
+    float *obs = g_new(float, info.obs_dim);
+    float *act = g_new(float, info.act_dim);
+    guint8 *rgb = NULL;
+    PrefrlRng policy;
+    prefrl_rng_init(&policy, seed, "random-policy");
+    gboolean ok = ops->reset(inst->self, obs, error);
+    for (gint64 i = 0; ok && i < steps; i++) {
+        random_action(&policy, act, info.act_dim);
+        PrefrlEnvStep out = {0};
+        ok = ops->step(inst->self, act, obs, &out, error);
+        if (out.terminal || out.truncated)
+            break;
+    }
+    if (ok) {
+        rgb = g_try_malloc((size_t)MAX(width, 1) * (size_t)MAX(height, 1) * 3);
+        ok = rgb != NULL || (g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                                         "frame size %dx%d is too large", width, height),
+                             FALSE);
+    }
+    ok = ok && ops->render(inst->self, NULL, NULL, 0.0, camera, width, height, rgb, error) &&
+         prefrl_rgb_save_png(rgb, width, height, png, error);
+    g_free(rgb);
+    g_free(obs);
+    g_free(act);
+    return ok;
+}
+
+/* "WxH" -> width, height (positive), FALSE otherwise */
+static gboolean parse_size(const char *text, int *width, int *height)
+{
+    char *end;
+    gint64 w = g_ascii_strtoll(text, &end, 10);
+    if (end == text || (*end != 'x' && *end != 'X'))
+        return FALSE;
+    const char *h_text = end + 1;
+    gint64 h = g_ascii_strtoll(h_text, &end, 10);
+    if (end == h_text || *end != '\0' || w < 1 || h < 1 || w > G_MAXINT || h > G_MAXINT)
+        return FALSE;
+    *width = (int)w;
+    *height = (int)h;
+    return TRUE;
+}
 
 int prefrl_cmd_env(int argc, char **argv)
 {
     GError *err = NULL;
     const char *task = NULL;
-    gint64 episodes = 5, seed = 1;
+    gint64 episodes = 5, seed = 1, frame_steps = 0;
+    char *frame = NULL, *camera = NULL, *size = NULL;
+    int width = 480, height = 360;
     const GOptionEntry entries[] = {
+        {"frame", 0, 0, G_OPTION_ARG_FILENAME, &frame, "write one rendered frame (PNG) instead",
+         "FILE"},
+        {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "camera of --frame (default: the task's)",
+         "C"},
+        {"size", 0, 0, G_OPTION_ARG_STRING, &size, "frame size (default 480x360)", "WxH"},
+        {"steps", 0, 0, G_OPTION_ARG_INT64, &frame_steps,
+         "random steps before the frame (default 0)", "N"},
         {"episodes", 0, 0, G_OPTION_ARG_INT64, &episodes, "episodes to roll out (default 5)", "N"},
         {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed of the env and the policy (default 1)",
          "S"},
@@ -48,10 +119,28 @@ int prefrl_cmd_env(int argc, char **argv)
     };
     char **args;
     int rc = prefrl_cli_parse(&env_usage, entries, argc, argv, &args);
-    if (rc >= 0)
+    if (rc >= 0) {
+        g_free(frame);
+        g_free(camera);
+        g_free(size);
         return rc;
+    }
     GPtrArray *overrides = g_ptr_array_new();
     rc = 0;
+    if (size != NULL && !parse_size(size, &width, &height)) {
+        rc = prefrl_cli_usage_error(&env_usage, "--size takes WIDTHxHEIGHT, e.g. 480x360 (got "
+                                    "'%s')", size);
+        goto usage;
+    }
+    if ((camera != NULL || size != NULL || frame_steps != 0) && frame == NULL) {
+        rc = prefrl_cli_usage_error(&env_usage, "--camera, --size and --steps go with --frame");
+        goto usage;
+    }
+    if (frame_steps < 0) {
+        rc = prefrl_cli_usage_error(&env_usage, "--steps needs an integer >= 0 (got %"
+                                    G_GINT64_FORMAT ")", frame_steps);
+        goto usage;
+    }
     if (episodes < 1 || seed < 0) {
         rc = prefrl_cli_usage_error(&env_usage, "%s needs an integer >= %d (got %" G_GINT64_FORMAT
                                     ")", episodes < 1 ? "--episodes" : "--seed",
@@ -81,6 +170,15 @@ int prefrl_cmd_env(int argc, char **argv)
                             (uint64_t)seed, NULL, &err);
     if (inst == NULL)
         goto fail;
+    if (frame != NULL) {
+        gboolean ok = write_frame(inst, (uint64_t)seed, frame_steps, camera, width, height, frame,
+                                  &err);
+        prefrl_instance_free(inst);
+        if (!ok)
+            goto fail;
+        printf("wrote %s (%dx%d)\n", frame, width, height);
+        goto usage;
+    }
     const PrefrlEnvOps *ops = inst->component->ops;
     PrefrlEnvInfo info = {0};
     ops->info(inst->self, &info);
@@ -162,6 +260,9 @@ int prefrl_cmd_env(int argc, char **argv)
     prefrl_instance_free(inst);
     g_ptr_array_unref(overrides);
     g_strfreev(args);
+    g_free(frame);
+    g_free(camera);
+    g_free(size);
     if (rc != 0)
         prefrl_cli_fail(err);
     g_clear_error(&err);
@@ -173,6 +274,9 @@ fail:
 usage:
     g_ptr_array_unref(overrides);
     g_strfreev(args);
+    g_free(frame);
+    g_free(camera);
+    g_free(size);
     return rc;
 }
 

@@ -189,6 +189,8 @@ static const char *ops_problem(const PrefrlComponent *c)
         NEED(info);
         NEED(reset);
         NEED(step);
+        if ((o->render == NULL) != (o->cameras == NULL))
+            return "has one of 'render' and 'cameras' without the other";
         return NULL;
     }
     case PREFRL_KIND_AGENT: {

@@ -658,6 +658,32 @@ gboolean prefrl_figure_save(const PrefrlFigure *fig, const char *png_path, const
     return TRUE;
 }
 
+gboolean prefrl_rgb_save_png(const guint8 *rgb, int width, int height, const char *path,
+                             GError **error)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+    cairo_status_t st = cairo_surface_status(s);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        cairo_surface_flush(s);
+        guint8 *px = cairo_image_surface_get_data(s);
+        int stride = cairo_image_surface_get_stride(s);
+        for (int y = 0; y < height; y++) {
+            guint32 *row = (guint32 *)(px + (size_t)y * (size_t)stride);
+            const guint8 *in = rgb + (size_t)y * (size_t)width * 3;
+            for (int x = 0; x < width; x++)
+                row[x] = (guint32)in[3 * x] << 16 | (guint32)in[3 * x + 1] << 8 | in[3 * x + 2];
+        }
+        cairo_surface_mark_dirty(s);
+    }
+    char *tmp = g_strdup_printf("%s.tmp.%d", path, (int)getpid());
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_write_to_png(s, tmp);
+    cairo_surface_destroy(s);
+    gboolean ok = finish(tmp, path, st, error);
+    g_free(tmp);
+    return ok;
+}
+
 void prefrl_plot_release_caches(void)
 {
     cairo_debug_reset_static_data();

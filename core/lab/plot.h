@@ -47,6 +47,11 @@ void prefrl_panel_add_series(PrefrlPanel *panel, const char *label, PrefrlSeries
 /** Figure size in pixels (PNG) / points (SVG). */
 void prefrl_figure_size(const PrefrlFigure *fig, int *width, int *height);
 
+/** Write an RGB image (width * height * 3 bytes, rows top-down) as a PNG
+ *  file, through a temporary name renamed into place. */
+gboolean prefrl_rgb_save_png(const guint8 *rgb, int width, int height, const char *path,
+                             GError **error);
+
 /** Render to `png_path` and/or `svg_path` (either may be NULL); each file is
  *  written to a temporary name and renamed into place. */
 gboolean prefrl_figure_save(const PrefrlFigure *fig, const char *png_path, const char *svg_path,

@@ -192,6 +192,58 @@ PREFRL_API void prefrl_mj_forget_instance(const void *self);
  *  not a MuJoCo env). */
 PREFRL_API gboolean prefrl_mj_instance_physics(const void *self, char **model_path, int *substeps);
 
+/* ---- offscreen rendering (docs/rendering.md) ----------------------------- */
+
+/** Largest width or height prefrl_mj_render accepts (pixels). */
+#define PREFRL_MJ_RENDER_MAX 4096
+
+/** The camera used when none is named: the first of `cameras` (names of
+ *  model cameras, NULL-terminated, may be NULL) that the model has, else a
+ *  free camera looking at body `body` (its position in the rendered state,
+ *  plus `lookat_offset`) from `distance` metres at `azimuth` and `elevation`
+ *  degrees (MuJoCo's mjvCamera convention). */
+typedef struct PrefrlMjView {
+    const char *const *cameras;
+    int body;
+    double lookat_offset[3];
+    double distance;
+    double azimuth;
+    double elevation;
+} PrefrlMjView;
+
+/** An offscreen renderer of one model (OSMesa context + mjvScene +
+ *  mjrContext).  Creating it is cheap: the GL context is made on the first
+ *  render and grown to the largest size asked for; freed with the renderer.
+ *  It owns a scratch mjData, so rendering never touches the simulation's.
+ *  Not thread-safe: use one renderer from one thread at a time. */
+typedef struct PrefrlMjRenderer PrefrlMjRenderer;
+
+/** A renderer of model `m` (which must outlive it) with default view
+ *  `view` (copied; `view->cameras` must outlive it, e.g. a static array).
+ *  (transfer full: prefrl_mj_renderer_free) */
+PREFRL_API PrefrlMjRenderer *prefrl_mj_renderer_new(const mjModel *m, const PrefrlMjView *view);
+
+/** Free a renderer and its GL resources (NULL is a no-op). */
+PREFRL_API void prefrl_mj_renderer_free(PrefrlMjRenderer *r);
+
+/** The camera names the renderer accepts: the model's named cameras, then
+ *  "free" (the default view's free camera), NULL-terminated (transfer none). */
+PREFRL_API const char *const *prefrl_mj_renderer_cameras(const PrefrlMjRenderer *r);
+
+/** Render a state of the renderer's model into rgb (width * height * 3 bytes,
+ *  rows top-down): the state of `d` when qpos is NULL, else qpos (nq), qvel
+ *  (nv) and time, with d's mocap poses.  Only the renderer's scratch data is
+ *  written (positions recomputed by mj_fwdPosition); `m` is used read-only
+ *  apart from its offscreen size, set and restored around a context resize.
+ *  camera: a name of prefrl_mj_renderer_cameras or NULL for the default view.
+ *  FALSE with a one-line error: PREFRL_ERROR_CONFIG for a size outside
+ *  1..PREFRL_MJ_RENDER_MAX or an unknown camera, PREFRL_ERROR_MUJOCO when
+ *  OSMesa or MuJoCo's renderer fails. */
+PREFRL_API gboolean prefrl_mj_render(PrefrlMjRenderer *r, mjModel *m, const mjData *d,
+                                     const double *qpos, const double *qvel, double time,
+                                     const char *camera, int width, int height, guint8 *rgb,
+                                     GError **error);
+
 /* ---- reward shaping (dm_control rewards.py / Meta-world reward_utils) ---- */
 
 /** The sigmoids of `tolerance`. */

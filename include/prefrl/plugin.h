@@ -103,6 +103,21 @@ typedef struct PrefrlEnvOps {
     /** Physics state after the last reset/step: nq qpos, nv qvel, sim time.
      *  Optional (NULL when nq == nv == 0). */
     void (*snapshot)(void *self, double *qpos, double *qvel, double *time);
+    /* Appended later (issue 14): a plugin built before these fields existed
+     * has a shorter table, which the loader copies into a zeroed full-size
+     * one, so they read as NULL ("cannot render"). */
+    /** Render one RGB frame (optional).  The state is the current one when
+     *  qpos is NULL, else the physics state qpos (nq), qvel (nv), time as
+     *  snapshot() gives it; the live simulation is left untouched either
+     *  way.  camera: one of cameras()' names, NULL for the task's default
+     *  view.  rgb receives width * height * 3 bytes, rows top-down.
+     *  FALSE with a one-line error (unknown camera, size out of range,
+     *  renderer failure). */
+    gboolean (*render)(void *self, const double *qpos, const double *qvel, double time,
+                       const char *camera, int width, int height, uint8_t *rgb, GError **error);
+    /** The camera names render() accepts, NULL-terminated (transfer none,
+     *  valid while the instance lives); optional, NULL when render is. */
+    const char *const *(*cameras)(void *self);
 } PrefrlEnvOps;
 
 /** What the core hands to a component's create(). */

@@ -490,6 +490,7 @@ static void dmc_destroy(void *self)
     if (e == NULL)
         return;
     prefrl_mj_forget_instance(e);
+    prefrl_mj_renderer_free(e->renderer);
     if (e->d != NULL)
         mj_deleteData(e->d);
     if (e->m != NULL)
@@ -498,6 +499,8 @@ static void dmc_destroy(void *self)
     g_free(e->label);
     g_free(e);
 }
+
+static const PrefrlMjView *default_view(const DmcEnv *e);
 
 static void *dmc_create(const DmcTask *task, const PrefrlNode *params, const PrefrlContext *ctx,
                         GError **error)
@@ -538,6 +541,7 @@ static void *dmc_create(const DmcTask *task, const PrefrlNode *params, const Pre
         }
     }
     e->fast_step = e->m->opt.integrator != mjINT_RK4;
+    e->renderer = prefrl_mj_renderer_new(e->m, default_view(e));
     prefrl_mj_describe_instance(e, e->path, e->n_sub * e->action_repeat);
     return e;
 
@@ -633,6 +637,55 @@ static void dmc_snapshot(void *self, double *qpos, double *qvel, double *time)
     prefrl_mj_snapshot(e->m, e->d, qpos, qvel, time);
 }
 
+/* ---- rendering ---------------------------------------------------------- */
+
+/* the default view: dm_control's camera 0 of each model when the model has it
+ * (walker and cheetah "side", quadruped "x", cartpole and reacher "fixed"),
+ * else a free camera beside the root body looking along +y (the reacher's
+ * from above) */
+static const char *const side_cameras[] = {"side", NULL};
+static const char *const quadruped_cameras[] = {"x", NULL};
+static const char *const fixed_cameras[] = {"fixed", NULL};
+
+#define FREE_SIDE .body = 1, .distance = 3.0, .azimuth = 90, .elevation = -15
+static const PrefrlMjView side_view = {.cameras = side_cameras, FREE_SIDE};
+static const PrefrlMjView quadruped_view = {.cameras = quadruped_cameras, FREE_SIDE};
+static const PrefrlMjView cartpole_view = {.cameras = fixed_cameras, .body = 1, .distance = 4.0,
+                                           .azimuth = 90, .elevation = -10};
+static const PrefrlMjView reacher_view = {.cameras = fixed_cameras, .body = 0, .distance = 0.8,
+                                          .azimuth = 90, .elevation = -75};
+
+static const PrefrlMjView *default_view(const DmcEnv *e)
+{
+    const char *f = e->task->model_file;
+    if (strcmp(f, "quadruped.xml") == 0)
+        return &quadruped_view;
+    if (strcmp(f, "cartpole.xml") == 0)
+        return &cartpole_view;
+    if (strcmp(f, "reacher.xml") == 0)
+        return &reacher_view;
+    return &side_view;
+}
+
+static gboolean dmc_render(void *self, const double *qpos, const double *qvel, double time,
+                           const char *camera, int width, int height, uint8_t *rgb,
+                           GError **error)
+{
+    DmcEnv *e = self;
+    if (!prefrl_mj_render(e->renderer, e->m, e->d, qpos, qvel, time, camera, width, height, rgb,
+                          error)) {
+        g_prefix_error(error, "%s: ", e->task->name);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+static const char *const *dmc_cameras(void *self)
+{
+    const DmcEnv *e = self;
+    return prefrl_mj_renderer_cameras(e->renderer);
+}
+
 /* ---- checkpoints -------------------------------------------------------- */
 
 /* the checkpoint's tag and format version */
@@ -720,6 +773,8 @@ static const PrefrlEnvOps dmc_ops = {
     .reset = dmc_reset,
     .step = dmc_step,
     .snapshot = dmc_snapshot,
+    .render = dmc_render,
+    .cameras = dmc_cameras,
 };
 
 #define DMC_COMPONENT(id, summary_text)                                                          \

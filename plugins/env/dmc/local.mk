@@ -23,7 +23,7 @@ if HAVE_CHECK
 check_PROGRAMS += tests/plugins/env/dmc/check_env_dmc
 TESTS += tests/plugins/env/dmc/check_env_dmc
 tests_plugins_env_dmc_check_env_dmc_SOURCES = tests/plugins/env/dmc/check_env_dmc.c \
-	plugins/env/dmc/dmc.c plugins/env/dmc/dmc.h
+	tests/plugins/env/render_checks.h plugins/env/dmc/dmc.c plugins/env/dmc/dmc.h
 tests_plugins_env_dmc_check_env_dmc_CFLAGS = $(TEST_CFLAGS) $(MUJOCO_CFLAGS) \
 	-I$(top_srcdir)/plugins/env/dmc
 tests_plugins_env_dmc_check_env_dmc_LDADD = libprefrl-mujoco.la $(TEST_LIBS) $(MUJOCO_LIBS)

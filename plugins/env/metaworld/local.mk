@@ -28,7 +28,8 @@ if HAVE_CHECK
 check_PROGRAMS += tests/plugins/env/metaworld/check_env_metaworld
 TESTS += tests/plugins/env/metaworld/check_env_metaworld
 tests_plugins_env_metaworld_check_env_metaworld_SOURCES = \
-	tests/plugins/env/metaworld/check_env_metaworld.c $(MW_SOURCES)
+	tests/plugins/env/metaworld/check_env_metaworld.c tests/plugins/env/render_checks.h \
+	$(MW_SOURCES)
 tests_plugins_env_metaworld_check_env_metaworld_CFLAGS = $(TEST_CFLAGS) $(MUJOCO_CFLAGS) \
 	-I$(top_srcdir)/plugins/env/metaworld
 tests_plugins_env_metaworld_check_env_metaworld_LDADD = libprefrl-mujoco.la $(TEST_LIBS) \

@@ -72,6 +72,19 @@ static void mw_snapshot(void *self, double *qpos, double *qvel, double *time)
     mw_env_snapshot(self, qpos, qvel, time);
 }
 
+static gboolean mw_render(void *self, const double *qpos, const double *qvel, double time,
+                          const char *camera, int width, int height, uint8_t *rgb,
+                          GError **error)
+{
+    return mw_env_render(self, qpos, qvel, time, camera, width, height, rgb, error);
+}
+
+static const char *const *mw_cameras(void *self)
+{
+    const MwEnv *env = self;
+    return prefrl_mj_renderer_cameras(env->renderer);
+}
+
 static gboolean mw_save(void *self, PrefrlCkpt *out, GError **error)
 {
     return mw_env_save(self, out, error);
@@ -88,6 +101,8 @@ static const PrefrlEnvOps mw_ops = {
     .reset = mw_reset,
     .step = mw_step,
     .snapshot = mw_snapshot,
+    .render = mw_render,
+    .cameras = mw_cameras,
 };
 
 /* one create per task; the -v2 alias component shares it */

@@ -75,6 +75,14 @@ static gboolean bind_common(MwEnv *env, const char *label, GError **error)
     return TRUE;
 }
 
+/* the default view: Meta-world's offscreen default "corner2" (then "corner")
+ * when the model has it, else a free camera on the workspace in front of the
+ * hand, seen from the table's far right corner */
+static const char *const mw_cameras[] = {"corner2", "corner", NULL};
+static const PrefrlMjView mw_view = {.cameras = mw_cameras, .body = 0,
+                                     .lookat_offset = {0.0, 0.7, 0.1}, .distance = 1.9,
+                                     .azimuth = -125, .elevation = -40};
+
 MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng,
                   GError **error)
 {
@@ -117,6 +125,7 @@ MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng
     env->d = prefrl_mj_make_data(env->m, error);
     if (env->d == NULL)
         goto fail;
+    env->renderer = prefrl_mj_renderer_new(env->m, &mw_view);
     return env;
 
 fail:
@@ -128,6 +137,7 @@ void mw_env_free(MwEnv *env)
 {
     if (env == NULL)
         return;
+    prefrl_mj_renderer_free(env->renderer);
     if (env->d != NULL)
         mj_deleteData(env->d);
     if (env->m != NULL)
@@ -148,6 +158,17 @@ void mw_env_info(const MwEnv *env, PrefrlEnvInfo *info)
     info->has_success = 1;
     info->nq = env->m->nq;
     info->nv = env->m->nv;
+}
+
+gboolean mw_env_render(MwEnv *env, const double *qpos, const double *qvel, double time,
+                       const char *camera, int width, int height, guint8 *rgb, GError **error)
+{
+    if (!prefrl_mj_render(env->renderer, env->m, env->d, qpos, qvel, time, camera, width,
+                          height, rgb, error)) {
+        g_prefix_error(error, "%s: ", env->task->name);
+        return FALSE;
+    }
+    return TRUE;
 }
 
 void mw_env_snapshot(const MwEnv *env, double *qpos, double *qvel, double *time)

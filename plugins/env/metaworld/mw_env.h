@@ -95,6 +95,7 @@ struct MwEnv {
     double margin[2];        /* task-specific reward margins */
 
     double obs[MW_OBS_DIM];  /* last observation (double precision) */
+    PrefrlMjRenderer *renderer; /* offscreen renderer (GL context made on first use) */
 };
 
 /** Task by Meta-world name or -v2 alias, NULL if unknown. */
@@ -124,6 +125,12 @@ gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep 
 
 /** qpos (nq), qvel (nv) and time after the last reset/step; NULL outputs skipped. */
 void mw_env_snapshot(const MwEnv *env, double *qpos, double *qvel, double *time);
+
+/** Render a frame (PrefrlEnvOps.render): the current state when qpos is
+ *  NULL, else the given one; camera NULL = Meta-world's "corner2" view when
+ *  the model has it (then "corner"), else a free camera on the workspace. */
+gboolean mw_env_render(MwEnv *env, const double *qpos, const double *qvel, double time,
+                       const char *camera, int width, int height, guint8 *rgb, GError **error);
 
 /** Write the state that determines the future (physics, fixture placement,
  *  rng, episode constants, frame stack) to a checkpoint stream. */

@@ -18,6 +18,7 @@
 #include "host/registry.h"
 #include "ckpt_test.h"
 #include "dmc.h"
+#include "../render_checks.h"
 
 #define DATA TEST_SRCDIR "/plugins/env/dmc/data/"
 #define MODELS TEST_SRCDIR "/../plugins/env/dmc/models/"
@@ -953,6 +954,13 @@ START_TEST(test_tolerance)
 }
 END_TEST
 
+/* rendering (tests/plugins/env/render_checks.h) */
+START_TEST(test_render)
+{
+    rc_check_task(tasks[_i].name);
+}
+END_TEST
+
 static Suite *env_dmc_suite(void)
 {
     Suite *s = suite_create("env_dmc");
@@ -986,6 +994,11 @@ static Suite *env_dmc_suite(void)
     tcase_add_test(tc, test_divergence);
     tcase_add_test(tc, test_guard);
     tcase_add_test(tc, test_lookup);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("render");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_render, 0, G_N_ELEMENTS(tasks));
     suite_add_tcase(s, tc);
     return s;
 }

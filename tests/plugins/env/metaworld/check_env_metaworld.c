@@ -17,6 +17,7 @@
 #include "host/registry.h"
 #include "ckpt_test.h"
 #include "mw_env.h"
+#include "../render_checks.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
                                          "window-open", "sweep-into",  "hammer"};
@@ -849,6 +850,13 @@ START_TEST(test_lt_helpers)
 }
 END_TEST
 
+/* rendering (tests/plugins/env/render_checks.h) */
+START_TEST(test_render)
+{
+    rc_check_task(task_names[_i]);
+}
+END_TEST
+
 static Suite *metaworld_suite(void)
 {
     Suite *s = suite_create("env-metaworld");
@@ -879,6 +887,11 @@ static Suite *metaworld_suite(void)
     tcase_add_loop_test(tr, test_scripted_success, 0, N_TASKS);
     tcase_set_timeout(tr, 300);
     suite_add_tcase(s, tr);
+
+    TCase *tv = tcase_create("render");
+    tcase_add_loop_test(tv, test_render, 0, N_TASKS);
+    tcase_set_timeout(tv, 120);
+    suite_add_tcase(s, tv);
     return s;
 }
 
