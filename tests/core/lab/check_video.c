@@ -2,7 +2,8 @@
  * (H.264) and .webm (VP9), decoded back through libavformat/libavcodec:
  * the frame count, the size and the pixels (mean absolute error) match;
  * the MP4 has its index first (faststart); an odd size, an unwritable path
- * and an unknown extension fail with one line and leave no file. */
+ * and an unknown extension fail with one line and leave no file; `prefrl env
+ * --video` writes every state of its episodes. */
 #include "config.h"
 #include <check.h>
 #include <stdlib.h>
@@ -19,6 +20,7 @@
 #include "lab/video.h"
 
 #define WORK TEST_BUILDDIR "/video-work"
+#define PRG TEST_BUILDDIR "/../prefrl"
 #define N_FRAMES 30
 
 /* Frame i of a W x H clip: a soft gradient background with a red 16x16
@@ -255,6 +257,54 @@ START_TEST(test_errors)
 }
 END_TEST
 
+/* `prefrl env TASK --video`: every state of each episode, reset included,
+ * at the default 320x240; a camera it does not have is a one-line error. */
+START_TEST(test_cli)
+{
+    const char *path = WORK "/cartpole.mp4";
+    char *out = NULL, *err = NULL;
+    int status;
+    const char *argv[] = {PRG, "env", "cartpole_swingup", "--video", path, "--episodes", "2",
+                          "--fps", "50", "episode_length=15", NULL};
+    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
+    ck_assert_msg(strstr(out, "2 episodes, 32 frames, 320x240, 50 fps"), "%s", out);
+    g_free(out);
+    g_free(err);
+    AVFormatContext *fmt = NULL;
+    ck_assert_int_eq(avformat_open_input(&fmt, path, NULL, NULL), 0);
+    ck_assert_int_ge(avformat_find_stream_info(fmt, NULL), 0);
+    AVStream *st = fmt->streams[0];
+    ck_assert_int_eq(st->codecpar->codec_id, AV_CODEC_ID_H264);
+    ck_assert_int_eq(st->codecpar->width, 320);
+    ck_assert_int_eq(st->codecpar->height, 240);
+    ck_assert_int_eq(st->avg_frame_rate.num, 50);
+    ck_assert_int_eq(st->avg_frame_rate.den, 1);
+    int packets = 0;
+    AVPacket *pkt = av_packet_alloc();
+    while (av_read_frame(fmt, pkt) == 0) {
+        packets++;
+        av_packet_unref(pkt);
+    }
+    ck_assert_int_eq(packets, 32);
+    av_packet_free(&pkt);
+    avformat_close_input(&fmt);
+
+    const char *bad[] = {PRG, "env", "cartpole_swingup", "--video", WORK "/bad.mp4", "--camera",
+                         "nope", "episode_length=5", NULL};
+    ck_assert(g_spawn_sync(NULL, (char **)bad, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    ck_assert(!g_spawn_check_wait_status(status, NULL));
+    ck_assert_msg(strstr(err, "unknown camera 'nope'") && strchr(err, '\n') == err + strlen(err) - 1,
+                  "%s", err);
+    ck_assert(!g_file_test(WORK "/bad.mp4", G_FILE_TEST_EXISTS));
+    ck_assert(!g_file_test(WORK "/bad.mp4.part", G_FILE_TEST_EXISTS));
+    g_free(out);
+    g_free(err);
+}
+END_TEST
+
 static Suite *video_suite(void)
 {
     Suite *s = suite_create("video");
@@ -264,6 +314,7 @@ static Suite *video_suite(void)
     tcase_add_test(tc, test_webm);
     tcase_add_test(tc, test_odd_size);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_cli);
     suite_add_tcase(s, tc);
     return s;
 }
