@@ -103,7 +103,7 @@ typedef struct PrefrlEnvOps {
     /** Physics state after the last reset/step: nq qpos, nv qvel, sim time.
      *  Optional (NULL when nq == nv == 0). */
     void (*snapshot)(void *self, double *qpos, double *qvel, double *time);
-    /* Appended later (issue 14): a plugin built before these fields existed
+    /* Appended later: a plugin built before these fields existed
      * has a shorter table, which the loader copies into a zeroed full-size
      * one, so they read as NULL ("cannot render"). */
     /** Render one RGB frame (optional).  The state is the current one when
