@@ -179,6 +179,8 @@ START_TEST(test_usage_errors)
         {"bench", NULL},
         {"bench", "frobnicate", NULL},
         {"bench", "agent", "--reps", "0", NULL},
+        {"env", "fixture_line", "--camera", "side", NULL},
+        {"env", "fixture_line", "--size", "0x10", NULL},
     };
     for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
         ck_assert_msg(prefrl(cases[i], &out, &err) == 2, "case %u: %s", i, err);
@@ -187,6 +189,13 @@ START_TEST(test_usage_errors)
         g_free(out);
         g_free(err);
     }
+    /* an env without render: a one-line error, no file */
+    const char *frame[] = {"env", "fixture_line", "--frame", "/nonexistent/f.png", NULL};
+    ck_assert_int_eq(prefrl(frame, &out, &err), 1);
+    ck_assert_msg(g_str_has_suffix(err, "prefrl: error: env fixture_line cannot render\n"), "%s",
+                  err);
+    g_free(out);
+    g_free(err);
     /* a negative option value is the value, not an option */
     const char *neg[] = {"evaluate", "--episodes", "-3", "run", NULL};
     ck_assert_int_eq(prefrl(neg, &out, &err), 2);

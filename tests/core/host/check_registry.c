@@ -90,6 +90,8 @@ START_TEST(test_older_plugin)
     ck_assert_uint_eq(eops->struct_size, sizeof(PrefrlEnvOps));
     ck_assert_ptr_nonnull(eops->step);
     ck_assert_ptr_null(eops->snapshot);
+    ck_assert_ptr_null(eops->render); /* appended after the fixture was written */
+    ck_assert_ptr_null(eops->cameras);
     const PrefrlRewardOps *rops = rc->ops;
     ck_assert_uint_eq(rops->struct_size, sizeof(PrefrlRewardOps));
     ck_assert_ptr_nonnull(rops->train);
