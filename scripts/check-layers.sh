@@ -10,7 +10,7 @@
 #     include/ is resolved the way the build's -I flags resolve it, and the
 #     folder arrow it draws must be allowed; besides, config.h stays out of
 #     plugins, mjenv.h and MuJoCo's headers in core/mujoco, core/cli and env
-#     plugins, cairo in core/lab and core/cli, and a folder's *_internal.h
+#     plugins, cairo in core/lab and core/cli, FFmpeg in core/lab, and a folder's *_internal.h
 #     or *_private.h inside it; include cycles between files (and between
 #     folders) fail;
 #  2. symbols, when the objects are built: nm of each folder's objects gives
@@ -21,8 +21,9 @@
 #     comments left out): core builds components from recipes;
 #  4. no plugin fragment (local.mk) builds a file outside its folder, and no
 #     core fragment names plugins/;
-#  5. libprefrl.so does not link MuJoCo, OSMesa/GL or cairo, libprefrl-mujoco.so not
-#     cairo, and no plugin links another plugin (nor MuJoCo unless env).
+#  5. libprefrl.so does not link MuJoCo, OSMesa/GL, cairo or FFmpeg,
+#     libprefrl-mujoco.so not cairo or FFmpeg, and no plugin links another
+#     plugin (nor MuJoCo unless env).
 # Prints one line per problem, naming FILE:LINE where there is one; exit
 # status 1 if any, 2 if the check itself could not run.
 # Usage: scripts/check-layers.sh [--graph]  (abs_top_srcdir /
@@ -143,7 +144,7 @@ FNR == NR { known[$0] = 1; next }
     }
     if (to == "(system)") {
         # MuJoCo behind mjenv.h (libprefrl-mujoco, the CLI, env plugins);
-        # cairo for the plots (core/lab, core/cli)
+        # cairo for the plots (core/lab, core/cli); FFmpeg for the videos (core/lab)
         if (name ~ /^mujoco\// && !(F == "core/mujoco" || F == "core/cli" || F ~ /^plugins\/env\// || FILENAME == "include/prefrl/mjenv.h"))
             problem("#include " spelled ": MuJoCo outside core/mujoco, core/cli and env plugins")
         if (name ~ /^cairo/ && F != "core/lab" && F != "core/cli")
@@ -151,6 +152,8 @@ FNR == NR { known[$0] = 1; next }
         # OpenGL / OSMesa only behind libprefrl-mujoco's renderer
         if (name ~ /^GL\// && F != "core/mujoco")
             problem("#include " spelled ": GL/OSMesa outside core/mujoco")
+        if (name ~ /^lib(avformat|avcodec|avutil|swscale)\// && F != "core/lab")
+            problem("#include " spelled ": FFmpeg outside core/lab")
         next
     }
     G = folder(to)
@@ -338,11 +341,11 @@ needed() {
     fi
 }
 if [ -f "$build/.libs/libprefrl.so" ]; then
-    needed "$build/.libs/libprefrl.so" | grep -i -e mujoco -e cairo -e osmesa -e '^libgl\.' -e '^libopengl' |
-        sed 's/^/libprefrl.so: links /; s/$/ (libprefrl must not depend on MuJoCo, GL or cairo)/' \
+    needed "$build/.libs/libprefrl.so" | grep -i -e mujoco -e cairo -e osmesa -e '^libgl\.' -e '^libopengl' -e libav -e libswscale |
+        sed 's/^/libprefrl.so: links /; s/$/ (libprefrl must not depend on MuJoCo, GL, cairo or FFmpeg)/' \
             >>"$tmp/problems"
     if [ -f "$build/.libs/libprefrl-mujoco.so" ]; then
-        needed "$build/.libs/libprefrl-mujoco.so" | grep -i cairo |
+        needed "$build/.libs/libprefrl-mujoco.so" | grep -i -e cairo -e libav -e libswscale |
             sed 's/^/libprefrl-mujoco.so: links /' >>"$tmp/problems"
     fi
     for so in "$build"/plugins/*/*/.libs/*.so; do
@@ -352,7 +355,7 @@ if [ -f "$build/.libs/libprefrl.so" ]; then
         needed "$so" | awk -v so="$rel" -v env="$env" '
             /^prefrl-/ { print so ": links the plugin " $0 }
             !env && /mujoco/ { print so ": links " $0 " (only env plugins use MuJoCo)" }
-            /cairo/ { print so ": links " $0 }' >>"$tmp/problems"
+            /cairo|libav|libswscale/ { print so ": links " $0 }' >>"$tmp/problems"
     done
 else
     echo "check-layers: $build/.libs/libprefrl.so not built: link checks skipped"

@@ -14,4 +14,4 @@ core_cli_prefrl_SOURCES = \
 	core/cli/bench_nn.c core/cli/bench_agent.c core/cli/bench_meta.c core/cli/bench_trainer.c
 core_cli_prefrl_CFLAGS = $(AM_CFLAGS) $(MUJOCO_CFLAGS)
 core_cli_prefrl_LDADD = core/lab/libprefrl-lab.la core/libprefrl-core.la libprefrl-mujoco.la \
-	$(CAIRO_LIBS) $(GLIB_LIBS) $(YAML_LIBS) $(OPENBLAS_LIBS) $(MUJOCO_LIBS) -lm
+	$(CAIRO_LIBS) $(FFMPEG_LIBS) $(GLIB_LIBS) $(YAML_LIBS) $(OPENBLAS_LIBS) $(MUJOCO_LIBS) -lm

@@ -7,6 +7,9 @@
  *   prefrl env TASK --frame FILE.png [--camera C] [--size WxH] [--steps N]
  *       writes one rendered frame (after N random steps from a reset)
  *       instead, so a person can see the task (docs/rendering.md).
+ *   prefrl env TASK --video FILE.mp4|.webm [--episodes N] [--camera C]
+ *              [--size WxH] [--fps F]
+ *       writes N random-policy episodes (default 1) as a video instead.
  *   prefrl bench env [TASK ...] [--steps N] [--repeats R] [--seed S]
  *       env steps per second through the plugin against raw mj_step loops
  *       doing the same physics work on the same model, i.e. the cost of the
@@ -24,6 +27,7 @@
 #include "cli.h"
 #include "host/registry.h"
 #include "lab/plot.h"
+#include "lab/video.h"
 
 static void random_action(PrefrlRng *rng, float *a, int n)
 {
@@ -39,7 +43,10 @@ static const PrefrlCliUsage env_usage = {
     "Prints the observation and action sizes, the mean and std of the episode return and\n"
     "env steps/s.  key=value sets the env's parameters (see 'prefrl describe env/TASK').\n"
     "With --frame FILE.png, writes one rendered frame instead: the state after --steps\n"
-    "random steps from a reset (default 0), from --camera (default: the task's view)."};
+    "random steps from a reset (default 0), from --camera (default: the task's view).\n"
+    "With --video FILE (.mp4: H.264, .webm: VP9), writes --episodes random-policy\n"
+    "episodes (default 1) as a video at --fps frames/s (default 30) instead, each\n"
+    "episode from its reset state to its last step, --size default 320x240."};
 
 /* reset, `steps` random steps (fewer if the episode ends), one frame to png */
 static gboolean write_frame(PrefrlInstance *inst, uint64_t seed, gint64 steps,
@@ -81,6 +88,62 @@ static gboolean write_frame(PrefrlInstance *inst, uint64_t seed, gint64 steps,
     return ok;
 }
 
+/* `episodes` random-policy episodes, every state from each reset on, as a
+ * video; the physics is the same as without a video (render leaves the live
+ * simulation untouched).  *n_frames: the frames written. */
+static gboolean write_video(PrefrlInstance *inst, uint64_t seed, gint64 episodes,
+                            const char *camera, int width, int height, int fps,
+                            const char *path, gint64 *n_frames, GError **error)
+{
+    const PrefrlEnvOps *ops = inst->component->ops;
+    if (ops->render == NULL) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "env %s cannot render",
+                    inst->component->name);
+        return FALSE;
+    }
+    PrefrlEnvInfo info = {0};
+    ops->info(inst->self, &info);
+    guint8 *rgb = g_try_malloc((size_t)MAX(width, 1) * (size_t)MAX(height, 1) * 3);
+    if (rgb == NULL) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "frame size %dx%d is too large",
+                    width, height);
+        return FALSE;
+    }
+    PrefrlVideo *video = prefrl_video_open(path, width, height, fps, error);
+    if (video == NULL) {
+        g_free(rgb);
+        return FALSE;
+    }
+    float *obs = g_new(float, info.obs_dim);
+    float *act = g_new(float, info.act_dim);
+    PrefrlRng policy;
+    prefrl_rng_init(&policy, seed, "random-policy");
+    gboolean ok = TRUE;
+    for (gint64 ep = 0; ok && ep < episodes; ep++) {
+        ok = ops->reset(inst->self, obs, error);
+        gboolean done = FALSE;
+        while (ok) {
+            ok = ops->render(inst->self, NULL, NULL, 0.0, camera, width, height, rgb, error) &&
+                 prefrl_video_add_frame(video, rgb, error);
+            if (!ok || done)
+                break;
+            random_action(&policy, act, info.act_dim);
+            PrefrlEnvStep out = {0};
+            ok = ops->step(inst->self, act, obs, &out, error);
+            done = out.terminal || out.truncated;
+        }
+    }
+    *n_frames = prefrl_video_n_frames(video);
+    if (ok)
+        ok = prefrl_video_close(video, error);
+    else
+        prefrl_video_free(video);
+    g_free(rgb);
+    g_free(obs);
+    g_free(act);
+    return ok;
+}
+
 /* "WxH" -> width, height (positive), FALSE otherwise */
 static gboolean parse_size(const char *text, int *width, int *height)
 {
@@ -101,18 +164,23 @@ int prefrl_cmd_env(int argc, char **argv)
 {
     GError *err = NULL;
     const char *task = NULL;
-    gint64 episodes = 5, seed = 1, frame_steps = 0;
-    char *frame = NULL, *camera = NULL, *size = NULL;
+    gint64 episodes = G_MININT64, seed = 1, frame_steps = 0, fps = 30;
+    char *frame = NULL, *video = NULL, *camera = NULL, *size = NULL;
     int width = 480, height = 360;
     const GOptionEntry entries[] = {
         {"frame", 0, 0, G_OPTION_ARG_FILENAME, &frame, "write one rendered frame (PNG) instead",
          "FILE"},
-        {"camera", 0, 0, G_OPTION_ARG_STRING, &camera, "camera of --frame (default: the task's)",
-         "C"},
-        {"size", 0, 0, G_OPTION_ARG_STRING, &size, "frame size (default 480x360)", "WxH"},
+        {"video", 0, 0, G_OPTION_ARG_FILENAME, &video,
+         "write random-policy episodes as a video (.mp4 or .webm) instead", "FILE"},
+        {"camera", 0, 0, G_OPTION_ARG_STRING, &camera,
+         "camera of --frame or --video (default: the task's)", "C"},
+        {"size", 0, 0, G_OPTION_ARG_STRING, &size,
+         "frame size (default 480x360, --video 320x240)", "WxH"},
+        {"fps", 0, 0, G_OPTION_ARG_INT64, &fps, "frames per second of --video (default 30)", "F"},
         {"steps", 0, 0, G_OPTION_ARG_INT64, &frame_steps,
          "random steps before the frame (default 0)", "N"},
-        {"episodes", 0, 0, G_OPTION_ARG_INT64, &episodes, "episodes to roll out (default 5)", "N"},
+        {"episodes", 0, 0, G_OPTION_ARG_INT64, &episodes,
+         "episodes to roll out (default 5, --video 1)", "N"},
         {"seed", 0, 0, G_OPTION_ARG_INT64, &seed, "seed of the env and the policy (default 1)",
          "S"},
         G_OPTION_ENTRY_NULL,
@@ -121,19 +189,43 @@ int prefrl_cmd_env(int argc, char **argv)
     int rc = prefrl_cli_parse(&env_usage, entries, argc, argv, &args);
     if (rc >= 0) {
         g_free(frame);
+        g_free(video);
         g_free(camera);
         g_free(size);
         return rc;
     }
     GPtrArray *overrides = g_ptr_array_new();
     rc = 0;
+    if (video != NULL) {
+        width = 320;
+        height = 240;
+    }
+    if (episodes == G_MININT64)
+        episodes = video != NULL ? 1 : 5;
     if (size != NULL && !parse_size(size, &width, &height)) {
         rc = prefrl_cli_usage_error(&env_usage, "--size takes WIDTHxHEIGHT, e.g. 480x360 (got "
                                     "'%s')", size);
         goto usage;
     }
-    if ((camera != NULL || size != NULL || frame_steps != 0) && frame == NULL) {
-        rc = prefrl_cli_usage_error(&env_usage, "--camera, --size and --steps go with --frame");
+    if (frame != NULL && video != NULL) {
+        rc = prefrl_cli_usage_error(&env_usage, "--frame or --video, not both");
+        goto usage;
+    }
+    if ((camera != NULL || size != NULL) && frame == NULL && video == NULL) {
+        rc = prefrl_cli_usage_error(&env_usage, "--camera and --size go with --frame or --video");
+        goto usage;
+    }
+    if (frame_steps != 0 && frame == NULL) {
+        rc = prefrl_cli_usage_error(&env_usage, "--steps goes with --frame");
+        goto usage;
+    }
+    if (fps != 30 && video == NULL) {
+        rc = prefrl_cli_usage_error(&env_usage, "--fps goes with --video");
+        goto usage;
+    }
+    if (fps < 1 || fps > 240) {
+        rc = prefrl_cli_usage_error(&env_usage, "--fps needs an integer in 1..240 (got %"
+                                    G_GINT64_FORMAT ")", fps);
         goto usage;
     }
     if (frame_steps < 0) {
@@ -177,6 +269,17 @@ int prefrl_cmd_env(int argc, char **argv)
         if (!ok)
             goto fail;
         printf("wrote %s (%dx%d)\n", frame, width, height);
+        goto usage;
+    }
+    if (video != NULL) {
+        gint64 n_frames = 0;
+        gboolean ok = write_video(inst, (uint64_t)seed, episodes, camera, width, height, (int)fps,
+                                  video, &n_frames, &err);
+        prefrl_instance_free(inst);
+        if (!ok)
+            goto fail;
+        printf("wrote %s (%" G_GINT64_FORMAT " episodes, %" G_GINT64_FORMAT " frames, %dx%d, "
+               "%" G_GINT64_FORMAT " fps)\n", video, episodes, n_frames, width, height, fps);
         goto usage;
     }
     const PrefrlEnvOps *ops = inst->component->ops;
@@ -261,6 +364,7 @@ int prefrl_cmd_env(int argc, char **argv)
     g_ptr_array_unref(overrides);
     g_strfreev(args);
     g_free(frame);
+    g_free(video);
     g_free(camera);
     g_free(size);
     if (rc != 0)
@@ -275,6 +379,7 @@ usage:
     g_ptr_array_unref(overrides);
     g_strfreev(args);
     g_free(frame);
+    g_free(video);
     g_free(camera);
     g_free(size);
     return rc;

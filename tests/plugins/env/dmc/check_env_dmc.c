@@ -999,6 +999,8 @@ START_TEST(test_visual_only)
     g_strfreev(cams);
     mj_deleteModel(m);
     g_free(path);
+}
+END_TEST
 
 /* rendering (tests/plugins/env/render_checks.h) */
 START_TEST(test_render)

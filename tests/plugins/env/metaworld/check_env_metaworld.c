@@ -892,6 +892,8 @@ START_TEST(test_visual_only)
     ck_assert_int_ge(mj_name2id(m, mjOBJ_MATERIAL, "mw_table"), 0);
     mj_deleteModel(m);
     g_free(path);
+}
+END_TEST
 
 /* rendering (tests/plugins/env/render_checks.h) */
 START_TEST(test_render)
