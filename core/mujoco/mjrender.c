@@ -50,8 +50,12 @@ static void release_gl(PrefrlMjRenderer *r)
     if (r->have_scene)
         mjv_freeScene(&r->scene);
     r->have_con = r->have_scene = 0;
-    if (r->gl != NULL)
+    if (r->gl != NULL) {
+        /* released first: a context destroyed while current keeps its
+         * framebuffer objects alive (LeakSanitizer sees them) */
+        OSMesaMakeCurrent(NULL, NULL, GL_UNSIGNED_BYTE, 0, 0);
         OSMesaDestroyContext(r->gl);
+    }
     r->gl = NULL;
     g_free(r->glbuf);
     g_free(r->flip);
