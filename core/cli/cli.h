@@ -6,6 +6,7 @@
 #define PREFRL_CLI_H
 
 #include <glib.h>
+#include <prefrl/component.h>
 #include <prefrl/recipe.h>
 
 /** What a command's --help shows. */
@@ -44,6 +45,24 @@ void prefrl_cli_print_failures(void);
  *  of (1 << kind) for the sections that must be present.  (transfer full) */
 PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *overrides,
                                    guint required, GError **error);
+
+/** A policy for a recorded rollout: act (act_dim) for obs. */
+typedef void (*PrefrlCliPolicy)(void *ctx, const float *obs, float *act, int act_dim);
+
+/** `episodes` episodes of the env `inst` driven by `policy`, every state
+ *  from each reset on, rendered from `camera` (NULL: the task's view) at
+ *  width x height into the video `path` (.mp4 or .webm) at `fps`; the
+ *  physics is as without rendering.  *n_frames: the frames written.
+ *  (cmd_env.c) */
+gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, void *ctx,
+                                gint64 episodes, const char *camera, int width, int height,
+                                int fps, const char *path, gint64 *n_frames, GError **error);
+
+/** "WxH" into width, height (each 1 to G_MAXINT); FALSE otherwise (cmd_env.c) */
+gboolean prefrl_cli_parse_size(const char *text, int *width, int *height);
+
+/** `prefrl render RUN_DIR [--episodes N] [--camera C] [-o FILE]` (cmd_render.c) */
+int prefrl_cmd_render(int argc, char **argv);
 
 /** `prefrl env TASK [--episodes N] [--seed S] [key=value ...]` (cmd_env.c) */
 int prefrl_cmd_env(int argc, char **argv);

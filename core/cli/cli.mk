@@ -8,7 +8,7 @@
 bin_PROGRAMS += core/cli/prefrl
 core_cli_prefrl_SOURCES = \
 	core/cli/main.c core/cli/cli.c core/cli/cli.h \
-	core/cli/cmd_env.c \
+	core/cli/cmd_env.c core/cli/cmd_render.c \
 	core/cli/cmd_sweep.c core/cli/cmd_report.c core/cli/cmd_bench.c \
 	core/cli/bench.c core/cli/bench.h \
 	core/cli/bench_nn.c core/cli/bench_agent.c core/cli/bench_meta.c core/cli/bench_trainer.c

@@ -88,12 +88,16 @@ static gboolean write_frame(PrefrlInstance *inst, uint64_t seed, gint64 steps,
     return ok;
 }
 
-/* `episodes` random-policy episodes, every state from each reset on, as a
- * video; the physics is the same as without a video (render leaves the live
- * simulation untouched).  *n_frames: the frames written. */
-static gboolean write_video(PrefrlInstance *inst, uint64_t seed, gint64 episodes,
-                            const char *camera, int width, int height, int fps,
-                            const char *path, gint64 *n_frames, GError **error)
+/* the uniformly random policy of `prefrl env` (ctx: its stream) */
+static void random_policy(void *ctx, const float *obs, float *act, int act_dim)
+{
+    (void)obs;
+    random_action(ctx, act, act_dim);
+}
+
+gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, void *ctx,
+                                gint64 episodes, const char *camera, int width, int height,
+                                int fps, const char *path, gint64 *n_frames, GError **error)
 {
     const PrefrlEnvOps *ops = inst->component->ops;
     if (ops->render == NULL) {
@@ -116,8 +120,6 @@ static gboolean write_video(PrefrlInstance *inst, uint64_t seed, gint64 episodes
     }
     float *obs = g_new(float, info.obs_dim);
     float *act = g_new(float, info.act_dim);
-    PrefrlRng policy;
-    prefrl_rng_init(&policy, seed, "random-policy");
     gboolean ok = TRUE;
     for (gint64 ep = 0; ok && ep < episodes; ep++) {
         ok = ops->reset(inst->self, obs, error);
@@ -127,7 +129,7 @@ static gboolean write_video(PrefrlInstance *inst, uint64_t seed, gint64 episodes
                  prefrl_video_add_frame(video, rgb, error);
             if (!ok || done)
                 break;
-            random_action(&policy, act, info.act_dim);
+            policy(ctx, obs, act, info.act_dim);
             PrefrlEnvStep out = {0};
             ok = ops->step(inst->self, act, obs, &out, error);
             done = out.terminal || out.truncated;
@@ -145,7 +147,7 @@ static gboolean write_video(PrefrlInstance *inst, uint64_t seed, gint64 episodes
 }
 
 /* "WxH" -> width, height (positive), FALSE otherwise */
-static gboolean parse_size(const char *text, int *width, int *height)
+gboolean prefrl_cli_parse_size(const char *text, int *width, int *height)
 {
     char *end;
     gint64 w = g_ascii_strtoll(text, &end, 10);
@@ -202,7 +204,7 @@ int prefrl_cmd_env(int argc, char **argv)
     }
     if (episodes == G_MININT64)
         episodes = video != NULL ? 1 : 5;
-    if (size != NULL && !parse_size(size, &width, &height)) {
+    if (size != NULL && !prefrl_cli_parse_size(size, &width, &height)) {
         rc = prefrl_cli_usage_error(&env_usage, "--size takes WIDTHxHEIGHT, e.g. 480x360 (got "
                                     "'%s')", size);
         goto usage;
@@ -273,8 +275,10 @@ int prefrl_cmd_env(int argc, char **argv)
     }
     if (video != NULL) {
         gint64 n_frames = 0;
-        gboolean ok = write_video(inst, (uint64_t)seed, episodes, camera, width, height, (int)fps,
-                                  video, &n_frames, &err);
+        PrefrlRng policy;
+        prefrl_rng_init(&policy, (uint64_t)seed, "random-policy");
+        gboolean ok = prefrl_cli_write_video(inst, random_policy, &policy, episodes, camera, width,
+                                             height, (int)fps, video, &n_frames, &err);
         prefrl_instance_free(inst);
         if (!ok)
             goto fail;

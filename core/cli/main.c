@@ -570,6 +570,8 @@ static const Command commands[] = {
      "evaluate runs' saved agents again: return, success, Q diagnostics (CSV)"},
     {"env", prefrl_cmd_env, "env TASK [--episodes N] [--seed S] [k=v ...]",
      "random-policy sanity check of an env"},
+    {"render", prefrl_cmd_render, "render RUN_DIR [--episodes N] [--camera C] [-o FILE]",
+     "write evaluation episodes of a run's saved agent as a video"},
     {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [-j N] [--dry-run] [--dir DIR]",
      "run every cell of a grid of recipes"},
     {"report", prefrl_cmd_report, "report DIR... [-o OUT] [--all]",

@@ -305,6 +305,68 @@ START_TEST(test_cli)
 }
 END_TEST
 
+/* `prefrl render RUN_DIR`: a tiny cart-pole SAC run (13-step episodes),
+ * then two of its saved agent's episodes as a WebM: 2 x (13 + 1) frames at
+ * the asked size; a missing run directory is a one-line error */
+static int decoded_packets(const char *path, int *width, int *height)
+{
+    AVFormatContext *fmt = NULL;
+    ck_assert_int_eq(avformat_open_input(&fmt, path, NULL, NULL), 0);
+    ck_assert_int_ge(avformat_find_stream_info(fmt, NULL), 0);
+    *width = fmt->streams[0]->codecpar->width;
+    *height = fmt->streams[0]->codecpar->height;
+    int packets = 0;
+    AVPacket *pkt = av_packet_alloc();
+    while (av_read_frame(fmt, pkt) == 0) {
+        packets++;
+        av_packet_unref(pkt);
+    }
+    av_packet_free(&pkt);
+    avformat_close_input(&fmt);
+    return packets;
+}
+
+START_TEST(test_render_run)
+{
+    char *out = NULL, *err = NULL;
+    int status;
+    const char *run[] = {PRG, "run", TEST_SRCDIR "/../configs/cartpole_swingup/sac.yaml",
+                         "out_dir=" WORK, "name=render-run", "--force",
+                         "trainer.num_train_steps=300", "trainer.num_seed_steps=100",
+                         "trainer.eval_frequency=300", "trainer.num_eval_episodes=1",
+                         "env.episode_length=50", "agent.hidden_dim=16", "agent.batch_size=16",
+                         NULL};
+    ck_assert(g_spawn_sync(NULL, (char **)run, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
+    g_free(out);
+    g_free(err);
+    const char *path = WORK "/render-run.webm";
+    const char *render[] = {PRG, "render", WORK "/render-run", "--episodes", "2", "--size",
+                            "64x48", "-o", path, NULL};
+    ck_assert(g_spawn_sync(NULL, (char **)render, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
+    ck_assert_msg(strstr(out, "2 episodes, 28 frames, 64x48"), "%s", out);
+    g_free(out);
+    g_free(err);
+    int w, h;
+    ck_assert_int_eq(decoded_packets(path, &w, &h), 28);
+    ck_assert_int_eq(w, 64);
+    ck_assert_int_eq(h, 48);
+
+    const char *bad[] = {PRG, "render", WORK "/no-such-run", NULL};
+    ck_assert(g_spawn_sync(NULL, (char **)bad, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    ck_assert(!g_spawn_check_wait_status(status, NULL));
+    ck_assert_msg(strstr(err, "is not a run directory") &&
+                      strchr(err, '\n') == err + strlen(err) - 1,
+                  "%s", err);
+    g_free(out);
+    g_free(err);
+}
+END_TEST
+
 static Suite *video_suite(void)
 {
     Suite *s = suite_create("video");
@@ -315,6 +377,7 @@ static Suite *video_suite(void)
     tcase_add_test(tc, test_odd_size);
     tcase_add_test(tc, test_errors);
     tcase_add_test(tc, test_cli);
+    tcase_add_test(tc, test_render_run);
     suite_add_tcase(s, tc);
     return s;
 }
