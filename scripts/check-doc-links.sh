@@ -103,12 +103,11 @@ find . \( -name .git -o -name '_build*' -o -name '_inst' -o -name autom4te.cache
         case $file in
         Makefile.in | */Makefile.in | aclocal.m4 | m4/libtool.m4 | m4/lt*.m4) continue ;;
         esac
-        dir=$(dirname "$file")
         grep -onE '[A-Za-z0-9_./-]*(DESIGN|algorithms|environments|published-results|architecture|style)\.md' \
             "$file" 2>/dev/null |
             while IFS=: read -r line name; do
-                [ -f "$dir/$name" ] || [ -f "$name" ] ||
-                    echo "$file:$line: names '$name', which is not in the repository" >>"$problems"
+                echo "$file:$line: names '$name', a design or reference note that is not part of" \
+                    "the repository (restate the fact in docs/ or cite the paper)" >>"$problems"
             done
         grep -nE '\((issues? [0-9]|issue #[0-9])' "$file" 2>/dev/null |
             while IFS=: read -r line _; do

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Check that the dependency picture of docs/architecture.md holds: no upward
+# Check that the dependency picture of docs/layers.md holds: no upward
 # arrow and no circle.  Layers, top to bottom:
 #   core/cli -> core/lab -> core/pbrl -> core/nn -> core/host -> include/prefrl
 # and beside them core/mujoco (libprefrl-mujoco: core/host and include/prefrl

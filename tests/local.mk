@@ -129,7 +129,7 @@ clean-local:
 # repository (scripts/check-doc-links.sh; docs/testing.md)
 TESTS += scripts/check-doc-links.sh
 EXTRA_DIST += scripts/check-doc-links.sh
-# the dependency picture of docs/architecture.md: no upward arrow, no circle
+# the dependency picture of docs/layers.md: no upward arrow, no circle
 TESTS += scripts/check-layers.sh
 EXTRA_DIST += scripts/check-layers.sh
 

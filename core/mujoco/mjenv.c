@@ -2,7 +2,7 @@
  * lookup, guarded stepping, and the reward-shaping functions of the DeepMind
  * Control Suite (dm_control/utils/rewards.py) and Meta-world
  * (metaworld/envs/reward_utils.py), re-implemented from their maths
- * (docs/environments.md, shared reward helpers). */
+ * (docs/tasks.md, shared reward helpers). */
 #include "config.h"
 #include <math.h>
 #include <string.h>

@@ -1,10 +1,10 @@
-/* DeepMind Control Suite tasks on the MuJoCo 2.2.2 C API (docs/environments.md).
+/* DeepMind Control Suite tasks on the MuJoCo 2.2.2 C API (docs/tasks.md).
  *
  * One plugin, one env component per task: walker_{stand,walk,run},
  * cheetah_run, quadruped_{walk,run}, and the small tasks cartpole_{swingup,
  * balance} and reacher_{easy,hard}.  Models, observation layouts, rewards,
  * timesteps and initial-state distributions follow dm_control's suite as
- * restated in docs/environments.md, and wrapped the way
+ * restated in docs/tasks.md, and wrapped the way
  * B-Pref's dmc2gym does: actions in [-1, 1]^A mapped
  * affinely to the actuator ctrlrange, observations concatenated in the
  * suite's order, 1000 control steps per episode, time limit only.

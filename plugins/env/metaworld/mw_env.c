@@ -1,6 +1,6 @@
 /* Meta-world v2 common machinery: model loading, the mocap-driven gripper,
  * the reset procedure, the 39-D observation and the step loop
- * (docs/environments.md, Meta-world). */
+ * (docs/tasks.md, Meta-world). */
 #include <math.h>
 #include <string.h>
 

@@ -2,7 +2,7 @@
  * metaworld env plugin (shared by the plugin glue, the task table and the
  * test suite, which compiles these sources in to inspect and set the state).
  *
- * Conventions follow docs/environments.md (Meta-world
+ * Conventions follow docs/tasks.md (Meta-world
  * commit a0009ed as used by B-Pref): a mocap-driven gripper, 4-D actions,
  * 39-D observations, 5 physics steps per env step, v2 rewards in [0, 10]. */
 #ifndef PREFRL_MW_ENV_H

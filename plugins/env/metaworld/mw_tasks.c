@@ -1,6 +1,6 @@
 /* The six Meta-world v2 tasks of the Meta-Reward-Net paper: names, random
  * placement, object observations, v2 reward shaping and success criteria
- * (docs/environments.md, Meta-world; the v2 reward code restated as maths). */
+ * (docs/tasks.md, Meta-world; the v2 reward code restated as maths). */
 #include <math.h>
 #include <string.h>
 

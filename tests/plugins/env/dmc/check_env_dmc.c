@@ -31,7 +31,7 @@ typedef struct {
     double lo, hi; /* band of the mean random-policy return (5 episodes, seed 1) */
 } TaskSpec;
 
-/* dims from docs/environments.md and dm_control's suite; return bands are
+/* dims from docs/tasks.md and dm_control's suite; return bands are
  * what uniform random actions give on the suite (a regression alarm for the
  * reward code, wide enough for engine versions) */
 static const TaskSpec tasks[] = {
@@ -929,7 +929,7 @@ START_TEST(test_tolerance)
             prev = v;
         }
     }
-    /* closed forms (docs/environments.md, shared reward helpers) */
+    /* closed forms (docs/tasks.md, shared reward helpers) */
     ck_assert_double_eq_tol(prefrl_sigmoid(2.0, PREFRL_SIGMOID_GAUSSIAN, 0.1), 1e-4, 1e-15);
     ck_assert_double_eq_tol(prefrl_sigmoid(2.0, PREFRL_SIGMOID_LONG_TAIL, 0.1), 1.0 / 37.0, 1e-15);
     ck_assert_double_eq_tol(prefrl_sigmoid(0.5, PREFRL_SIGMOID_LINEAR, 0.0), 0.5, 1e-15);

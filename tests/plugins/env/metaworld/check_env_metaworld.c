@@ -150,7 +150,7 @@ START_TEST(test_determinism)
 }
 END_TEST
 
-/* placement ranges of the original (docs/environments.md), over many resets */
+/* placement ranges of the original (docs/tasks.md), over many resets */
 START_TEST(test_randomisation)
 {
     static const struct {
@@ -804,7 +804,7 @@ END_TEST
 
 START_TEST(test_model_physics)
 {
-    /* masses and scene options of the original (docs/environments.md) */
+    /* masses and scene options of the original (docs/tasks.md) */
     static const struct {
         const char *task, *body;
         double mass;
