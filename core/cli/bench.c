@@ -282,3 +282,52 @@ void prefrl_bench_batch_clear(PrefrlBenchBatch *b)
     g_free(b->not_done);
     memset(b, 0, sizeof *b);
 }
+
+int prefrl_bench_run_target(const PrefrlBenchTarget *t, int argc, char **argv, void *ctx)
+{
+    PrefrlBenchOptions o = {.reps = 5, .count = t->count_default};
+    const GOptionEntry entries[] = {
+        {"reps", 0, 0, G_OPTION_ARG_INT, &o.reps, "timed repetitions, medians reported (default 5)",
+         "N"},
+        {t->count_name, 0, 0, G_OPTION_ARG_INT, &o.count, t->count_help, "N"},
+        {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads,
+         "OpenBLAS threads (default: OpenBLAS's own)", "N"},
+        G_OPTION_ENTRY_NULL,
+    };
+    char **args;
+    int rc = prefrl_cli_parse(t->usage, entries, argc, argv, &args);
+    if (rc >= 0)
+        return rc;
+    if (o.reps < 1 || o.reps > 10000 || o.count < t->count_min || o.threads < 0 ||
+        o.threads > 256) {
+        g_strfreev(args);
+        return prefrl_cli_usage_error(t->usage, "--reps takes 1 to 10000, --%s a count >= %d, "
+                                                "--threads 0 to 256",
+                                      t->count_name, t->count_min);
+    }
+    GError *err = NULL;
+    GPtrArray *overrides = NULL;
+    GPtrArray *list = prefrl_bench_recipes(args, t->prefix, &overrides, &err);
+    if (!list) {
+        rc = prefrl_cli_fail(err);
+        g_clear_error(&err);
+        g_strfreev(args);
+        return rc;
+    }
+    if (o.threads > 0)
+        prefrl_nn_set_threads(o.threads);
+    t->begin(&o, ctx);
+    rc = 0;
+    for (guint i = 0; i < list->len; i++) {
+        if (!t->recipe(list->pdata[i], (const char *const *)overrides->pdata, &o, ctx, &err)) {
+            rc = prefrl_cli_fail(err);
+            g_clear_error(&err);
+        }
+    }
+    if (t->end)
+        t->end(ctx);
+    g_ptr_array_unref(list);
+    g_ptr_array_unref(overrides);
+    g_strfreev(args);
+    return rc;
+}

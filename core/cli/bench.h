@@ -89,6 +89,35 @@ char *prefrl_bench_config_path(const char *relative);
  *  (transfer full) */
 char *prefrl_bench_recipe_path(const char *recipe);
 
+/** What every recipe-driven target (bench agent, bench meta) takes:
+ *  --reps, its own count option and --threads. */
+typedef struct PrefrlBenchOptions {
+    int reps;      /* timed repetitions, medians reported */
+    int count;     /* calls per repetition (0: the target chooses) */
+    int threads;   /* OpenBLAS threads (0: OpenBLAS's own) */
+} PrefrlBenchOptions;
+
+/** A recipe-driven target: its usage, recipe prefix in configs/bench/, count
+ *  option, and the functions the driver calls (ctx is the target's). */
+typedef struct PrefrlBenchTarget {
+    const PrefrlCliUsage *usage;
+    const char *prefix;           /* configs/bench/PREFIX-*.yaml are the defaults */
+    const char *count_name;       /* e.g. "updates" */
+    const char *count_help;
+    int count_default, count_min;
+    /** Before the first recipe (a header line, a table). */
+    void (*begin)(const PrefrlBenchOptions *o, void *ctx);
+    /** One recipe with the command line's overrides. */
+    gboolean (*recipe)(const char *recipe, const char *const *overrides,
+                       const PrefrlBenchOptions *o, void *ctx, GError **error);
+    /** After the last recipe (may be NULL). */
+    void (*end)(void *ctx);
+} PrefrlBenchTarget;
+
+/** Parse the target's options, set the threads, run every recipe given (or
+ *  the target's defaults) and report each failure; the exit status. */
+int prefrl_bench_run_target(const PrefrlBenchTarget *t, int argc, char **argv, void *ctx);
+
 /** The RECIPE and section.key=value arguments of a recipe-driven target:
  *  returns the recipes to run (the arguments without '=', or when there are
  *  none the target's defaults, configs/bench/PREFIX-*.yaml sorted by name;

@@ -23,10 +23,6 @@
 #include "host/recipe.h"
 #include "host/schema.h"
 
-typedef struct {
-    int reps, updates, threads;
-} Options;
-
 /* the critic's hidden width and depth from its view, or FALSE */
 static gboolean critic_shape(PrefrlInstance *agent, int *hidden, int *depth)
 {
@@ -40,8 +36,9 @@ static gboolean critic_shape(PrefrlInstance *agent, int *hidden, int *depth)
 }
 
 static gboolean bench_recipe(const char *recipe, const char *const *overrides,
-                             const Options *o, PrefrlBenchTable *table, GError **error)
+                             const PrefrlBenchOptions *o, void *ctx, GError **error)
 {
+    PrefrlBenchTable *table = ctx;
     PrefrlNode *root = prefrl_bench_recipe_load(
         recipe, overrides, (1u << PREFRL_KIND_ENV) | (1u << PREFRL_KIND_AGENT), error);
     if (!root)
@@ -77,7 +74,7 @@ static gboolean bench_recipe(const char *recipe, const char *const *overrides,
     for (int i = 0; ok && i < 3; i++)
         ok = ops->update(agent->self, &batch.batch, step++, NULL, error);
     double warm_flops = (double)(prefrl_nn_flops() - f0) / 3;
-    int n = o->updates;
+    int n = o->count;
     if (n == 0) /* about 2 s per repetition at ~30 GFLOP/s */
         n = (int)MAX(3, MIN(1e6, 6e10 / MAX(warm_flops, 1.0)));
 
@@ -150,63 +147,39 @@ static const PrefrlCliUsage usage = {
     "hidden) x (hidden, hidden) product timed before each repetition; ratio = update\n"
     "GFLOP/s / sgemm GFLOP/s."};
 
-int prefrl_cmd_bench_agent(int argc, char **argv)
+static void begin(const PrefrlBenchOptions *o, void *ctx)
 {
-    Options o = {.reps = 5};
-    const GOptionEntry entries[] = {
-        {"reps", 0, 0, G_OPTION_ARG_INT, &o.reps, "timed repetitions, medians reported (default 5)",
-         "N"},
-        {"updates", 0, 0, G_OPTION_ARG_INT, &o.updates,
-         "updates per repetition (default: about 2 s worth)", "N"},
-        {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads,
-         "OpenBLAS threads (default: OpenBLAS's own)", "N"},
-        G_OPTION_ENTRY_NULL,
-    };
-    char **args;
-    int rc = prefrl_cli_parse(&usage, entries, argc, argv, &args);
-    if (rc >= 0)
-        return rc;
-    if (o.reps < 1 || o.reps > 10000 || o.updates < 0 || o.threads < 0 || o.threads > 256) {
-        g_strfreev(args);
-        return prefrl_cli_usage_error(&usage, "--reps takes 1 to 10000, --updates a count >= 0, "
-                                              "--threads 0 to 256");
-    }
-    GError *err = NULL;
-    GPtrArray *overrides = NULL;
-    GPtrArray *list = prefrl_bench_recipes(args, "agent", &overrides, &err);
-    if (!list) {
-        rc = prefrl_cli_fail(err);
-        goto out;
-    }
-    if (o.threads > 0)
-        prefrl_nn_set_threads(o.threads);
     printf("# prefrl bench agent: %d OpenBLAS thread(s), medians of %d repetitions; FLOPs count "
            "the matrix products;\n# sgemm = a bare (batch, hidden) x (hidden, hidden) product "
            "timed before each repetition; ratio = update GFLOP/s / sgemm GFLOP/s\n",
-           prefrl_nn_get_threads(), o.reps);
+           prefrl_nn_get_threads(), o->reps);
     static const PrefrlBenchColumn cols[] = {
         {"recipe", -16}, {"agent", -6},    {"obs", 3},       {"act", 3},
         {"critic", 10},  {"batch", 5},     {"upd/s", 8},     {"min", 8},
         {"max", 8},      {"ms/upd", 8},    {"GFLOP/upd", 9}, {"GFLOP/s", 7},
         {"sgemm", 7},    {"ratio", 5},     {NULL, 0},
     };
+    prefrl_bench_table_begin(ctx, cols);
+}
+
+static void end(void *ctx)
+{
+    prefrl_bench_table_end(ctx);
+}
+
+int prefrl_cmd_bench_agent(int argc, char **argv)
+{
+    static const PrefrlBenchTarget target = {
+        .usage = &usage,
+        .prefix = "agent",
+        .count_name = "updates",
+        .count_help = "updates per repetition (default: about 2 s worth)",
+        .count_default = 0,
+        .count_min = 0,
+        .begin = begin,
+        .recipe = bench_recipe,
+        .end = end,
+    };
     PrefrlBenchTable table;
-    prefrl_bench_table_begin(&table, cols);
-    rc = 0;
-    for (guint i = 0; i < list->len; i++) {
-        const char *const *ov = (const char *const *)overrides->pdata;
-        if (!bench_recipe(list->pdata[i], ov, &o, &table, &err)) {
-            rc = prefrl_cli_fail(err);
-            g_clear_error(&err);
-        }
-    }
-    prefrl_bench_table_end(&table);
-out:
-    g_clear_error(&err);
-    if (list)
-        g_ptr_array_unref(list);
-    if (overrides)
-        g_ptr_array_unref(overrides);
-    g_strfreev(args);
-    return rc;
+    return prefrl_bench_run_target(&target, argc, argv, &table);
 }

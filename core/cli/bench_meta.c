@@ -20,13 +20,9 @@
 #include "host/recipe.h"
 #include "host/schema.h"
 
-typedef struct {
-    int reps, steps, threads;
-} Options;
-
 static void print_recipe(const char *recipe, const PrefrlNode *root, const PrefrlEnvInfo *env,
                          PrefrlInstance *agent, PrefrlInstance *reward, int B, int pairs, int H,
-                         const Options *o)
+                         const PrefrlBenchOptions *o)
 {
     const PrefrlAgentOps *aops = agent->component->ops;
     const PrefrlRewardOps *rops = reward->component->ops;
@@ -42,12 +38,12 @@ static void print_recipe(const char *recipe, const PrefrlNode *root, const Prefr
            critic->str, B, reward->component->name,
            rops->n_members ? rops->n_members(reward->self) : 0, pairs, H);
     printf("  %d OpenBLAS thread(s), medians of %d x %d calls\n", prefrl_nn_get_threads(),
-           o->reps, o->steps);
+           o->reps, o->count);
     g_string_free(critic, TRUE);
 }
 
 static gboolean bench_recipe(const char *recipe, const char *const *overrides,
-                             const Options *o, GError **error)
+                             const PrefrlBenchOptions *o, void *ctx, GError **error)
 {
     PrefrlNode *root = prefrl_bench_recipe_load(recipe, overrides,
                                                 (1u << PREFRL_KIND_ENV) |
@@ -118,15 +114,15 @@ static gboolean bench_recipe(const char *recipe, const char *const *overrides,
     for (int r = 0; ok && r < o->reps; r++) {
         uint64_t f0 = prefrl_nn_flops();
         double t0 = prefrl_bench_seconds();
-        for (int i = 0; ok && i < o->steps; i++)
+        for (int i = 0; ok && i < o->count; i++)
             ok = rops->meta_step(reward->self, &md, NULL, error);
         double t1 = prefrl_bench_seconds();
         flops += prefrl_nn_flops() - f0;
-        for (int i = 0; ok && i < o->steps; i++)
+        for (int i = 0; ok && i < o->count; i++)
             ok = aops->update(agent->self, &batch.batch, step++, NULL, error);
         double t2 = prefrl_bench_seconds();
-        meta_ms[r] = (t1 - t0) * 1e3 / o->steps;
-        update_ms[r] = (t2 - t1) * 1e3 / o->steps;
+        meta_ms[r] = (t1 - t0) * 1e3 / o->count;
+        update_ms[r] = (t2 - t1) * 1e3 / o->count;
     }
     if (ok) {
         char *name = g_path_get_basename(recipe);
@@ -136,7 +132,7 @@ static gboolean bench_recipe(const char *recipe, const char *const *overrides,
         g_free(name);
         PrefrlBenchStats m = prefrl_bench_stats(meta_ms, o->reps);
         PrefrlBenchStats u = prefrl_bench_stats(update_ms, o->reps);
-        double gf = (double)flops / ((double)o->steps * o->reps) / 1e9;
+        double gf = (double)flops / ((double)o->count * o->reps) / 1e9;
         printf("  meta step     %8.1f ms  (min %.1f, max %.1f)  %5.2f GFLOP  %5.1f GFLOP/s\n",
                m.median, m.min, m.max, gf, gf / (m.median / 1e3));
         printf("  agent update  %8.1f ms  (min %.1f, max %.1f)\n", u.median, u.min, u.max);
@@ -165,51 +161,24 @@ static const PrefrlCliUsage usage = {
     "names the env (sizes), the agent and a reward with a meta step; the trainer section\n"
     "gives reward_batch (pairs) and segment.  Overrides apply to every recipe."};
 
+static void begin(const PrefrlBenchOptions *o, void *ctx)
+{
+    (void)o;
+    (void)ctx;
+    printf("# prefrl bench meta: ms per call; FLOPs count the matrix products of the meta step\n");
+}
+
 int prefrl_cmd_bench_meta(int argc, char **argv)
 {
-    Options o = {.reps = 5, .steps = 10};
-    const GOptionEntry entries[] = {
-        {"reps", 0, 0, G_OPTION_ARG_INT, &o.reps, "timed repetitions, medians reported (default 5)",
-         "N"},
-        {"steps", 0, 0, G_OPTION_ARG_INT, &o.steps,
-         "meta steps and agent updates per repetition (default 10)", "N"},
-        {"threads", 0, 0, G_OPTION_ARG_INT, &o.threads,
-         "OpenBLAS threads (default: OpenBLAS's own)", "N"},
-        G_OPTION_ENTRY_NULL,
+    static const PrefrlBenchTarget target = {
+        .usage = &usage,
+        .prefix = "meta",
+        .count_name = "steps",
+        .count_help = "meta steps and agent updates per repetition (default 10)",
+        .count_default = 10,
+        .count_min = 1,
+        .begin = begin,
+        .recipe = bench_recipe,
     };
-    char **args;
-    int rc = prefrl_cli_parse(&usage, entries, argc, argv, &args);
-    if (rc >= 0)
-        return rc;
-    if (o.reps < 1 || o.reps > 10000 || o.steps < 1 || o.threads < 0 || o.threads > 256) {
-        g_strfreev(args);
-        return prefrl_cli_usage_error(&usage, "--reps takes 1 to 10000, --steps a count >= 1, "
-                                              "--threads 0 to 256");
-    }
-    GError *err = NULL;
-    GPtrArray *overrides = NULL;
-    GPtrArray *list = prefrl_bench_recipes(args, "meta", &overrides, &err);
-    if (!list) {
-        rc = prefrl_cli_fail(err);
-        goto out;
-    }
-    if (o.threads > 0)
-        prefrl_nn_set_threads(o.threads);
-    printf("# prefrl bench meta: ms per call; FLOPs count the matrix products of the meta step\n");
-    rc = 0;
-    for (guint i = 0; i < list->len; i++) {
-        const char *const *ov = (const char *const *)overrides->pdata;
-        if (!bench_recipe(list->pdata[i], ov, &o, &err)) {
-            rc = prefrl_cli_fail(err);
-            g_clear_error(&err);
-        }
-    }
-out:
-    g_clear_error(&err);
-    if (list)
-        g_ptr_array_unref(list);
-    if (overrides)
-        g_ptr_array_unref(overrides);
-    g_strfreev(args);
-    return rc;
+    return prefrl_bench_run_target(&target, argc, argv, NULL);
 }
