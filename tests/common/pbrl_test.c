@@ -59,6 +59,42 @@ PrefrlNode *pbrl_test_recipe(const char *const *reward, const char *const *extra
     return root;
 }
 
+static const char short_recipe[] =
+    "seed: 3\n"
+    "trainer:\n"
+    "  num_train_steps: 1200\n"
+    "  num_seed_steps: 100\n"
+    "  num_unsup_steps: 100\n"
+    "  eval_frequency: 600\n"
+    "  num_eval_episodes: 4\n"
+    "  max_feedback: 40\n"
+    "  reward_batch: 10\n"
+    "  num_interact: 200\n"
+    "  segment: 10\n"
+    "  reset_update: 10\n"
+    "env:\n"
+    "  task: fixture_reach\n"
+    "sampler:\n"
+    "  name: disagreement\n"
+    "teacher:\n"
+    "  name: scripted\n";
+
+PrefrlNode *pbrl_test_short_recipe(const char *const *agent, const char *const *reward,
+                                   const char *const *extra)
+{
+    GError *err = NULL;
+    PrefrlNode *root =
+        prefrl_recipe_parse_string(short_recipe, strlen(short_recipe), "test.yaml", &err);
+    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    const char *const *lists[] = {agent, reward, extra};
+    for (int l = 0; l < 3; l++)
+        for (const char *const *o = lists[l]; o && *o; o++)
+            ck_assert_msg(prefrl_recipe_override(root, *o, &err), "%s: %s", *o,
+                          err ? err->message : "");
+    pbrl_test_resolve(root);
+    return root;
+}
+
 void pbrl_test_resolve(PrefrlNode *root)
 {
     GError *err = NULL;

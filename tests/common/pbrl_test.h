@@ -16,6 +16,14 @@ PrefrlRegistry *pbrl_test_registry(void);
  *  overrides (NULL-terminated lists, either may be NULL), not yet resolved. */
 PrefrlNode *pbrl_test_recipe(const char *const *reward, const char *const *extra);
 
+/** The short problem of the trainer tests (fixture_reach, 1200 steps, 40
+ *  labels in rounds of 10 from step 200, evaluations at 600 and 1200) with
+ *  the `agent`, `reward` and `extra` overrides applied in that order (each
+ *  NULL-terminated or NULL; the recipe has no agent or reward section of its
+ *  own), resolved. */
+PrefrlNode *pbrl_test_short_recipe(const char *const *agent, const char *const *reward,
+                                   const char *const *extra);
+
 /** Resolve a recipe for the trainer, failing the test with the message. */
 void pbrl_test_resolve(PrefrlNode *root);
 

@@ -20,28 +20,6 @@
 #include "pbrl_test.h"
 
 
-/* a small problem: 50-step episodes, queries every 200 steps; the agent
- * and reward sections come from the lists below */
-static const char base_recipe[] =
-    "seed: 3\n"
-    "trainer:\n"
-    "  num_train_steps: 1200\n"
-    "  num_seed_steps: 100\n"
-    "  num_unsup_steps: 100\n"
-    "  eval_frequency: 600\n"
-    "  num_eval_episodes: 4\n"
-    "  max_feedback: 40\n"
-    "  reward_batch: 10\n"
-    "  num_interact: 200\n"
-    "  segment: 10\n"
-    "  reset_update: 10\n"
-    "env:\n"
-    "  task: fixture_reach\n"
-    "sampler:\n"
-    "  name: disagreement\n"
-    "teacher:\n"
-    "  name: scripted\n";
-
 static const char *const SAC[] = {"agent.name=sac", "agent.hidden_dim=64", "agent.hidden_depth=2",
                                   "agent.batch_size=64", "agent.actor_lr=0.001",
                                   "agent.critic_lr=0.001", "agent.alpha_lr=0.001", NULL};
@@ -49,22 +27,6 @@ static const char *const PROBE[] = {"agent.name=fixture_probe", NULL};
 static const char *const PEBBLE[] = {"reward.name=pebble", "reward.hidden_dim=32",
                                      "reward.reward_update=50", NULL};
 static const char *const TRUE_REWARD[] = {"reward.name=true", NULL};
-
-/* base_recipe + agent list + reward list + extra overrides, resolved */
-static PrefrlNode *recipe(const char *const *agent, const char *const *reward,
-                          const char *const *extra)
-{
-    GError *err = NULL;
-    PrefrlNode *root = prefrl_recipe_parse_string(base_recipe, strlen(base_recipe), "test.yaml",
-                                                  &err);
-    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
-    const char *const *lists[] = {agent, reward, extra};
-    for (int l = 0; l < 3; l++)
-        for (const char *const *o = lists[l]; o && *o; o++)
-            ck_assert(prefrl_recipe_override(root, *o, &err));
-    pbrl_test_resolve(root);
-    return root;
-}
 
 /* train to the end; returns the last evaluation, or NAN with *error set */
 static double train(PrefrlNode *root, const char *dir, PrefrlTrainer **keep, GError **error)
@@ -96,7 +58,7 @@ START_TEST(test_true_reward_hidden)
      * reward above 100, so a leak of the true reward fails the run */
     const char *const offset[] = {"env.reward_offset=1000", NULL};
     PrefrlTrainer *t = NULL;
-    train_ok(recipe(PROBE, PEBBLE, offset), NULL, &t);
+    train_ok(pbrl_test_short_recipe(PROBE, PEBBLE, offset), NULL, &t);
     /* the run asked the whole budget and the teacher labelled it */
     ck_assert_int_eq(prefrl_trainer_total_feedback(t), 40);
     ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 40);
@@ -104,7 +66,7 @@ START_TEST(test_true_reward_hidden)
 
     /* positive control: with reward/true the probe does see the 1000s */
     GError *err = NULL;
-    train(recipe(PROBE, TRUE_REWARD, offset), NULL, NULL, &err);
+    train(pbrl_test_short_recipe(PROBE, TRUE_REWARD, offset), NULL, NULL, &err);
     ck_assert_ptr_nonnull(err);
     ck_assert_msg(strstr(err->message, "exceeds 100") != NULL, "%s", err->message);
     g_error_free(err);
@@ -114,7 +76,7 @@ END_TEST
 START_TEST(test_outputs_and_schedule)
 {
     char *dir = pbrl_test_run_dir("schedule");
-    train_ok(recipe(SAC, PEBBLE, NULL), dir, NULL);
+    train_ok(pbrl_test_short_recipe(SAC, PEBBLE, NULL), dir, NULL);
     /* B-Pref's columns, sorted */
     char *train_csv = pbrl_test_slurp(dir, "train.csv");
     ck_assert_msg(g_str_has_prefix(train_csv, "actor_entropy,actor_loss,actor_target_entropy,"
@@ -169,8 +131,8 @@ END_TEST
 START_TEST(test_determinism)
 {
     char *a = pbrl_test_run_dir("det-a"), *b = pbrl_test_run_dir("det-b"), *c = pbrl_test_run_dir("det-c");
-    train_ok(recipe(SAC, PEBBLE, NULL), a, NULL);
-    train_ok(recipe(SAC, PEBBLE, NULL), b, NULL);
+    train_ok(pbrl_test_short_recipe(SAC, PEBBLE, NULL), a, NULL);
+    train_ok(pbrl_test_short_recipe(SAC, PEBBLE, NULL), b, NULL);
     const char *files[] = {"eval.csv", "labels.csv", "reward.csv"};
     for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
         char *x = pbrl_test_slurp(a, files[i]), *y = pbrl_test_slurp(b, files[i]);
@@ -180,7 +142,7 @@ START_TEST(test_determinism)
     }
     /* another seed gives other labels */
     const char *const seed4[] = {"seed=4", NULL};
-    train_ok(recipe(SAC, PEBBLE, seed4), c, NULL);
+    train_ok(pbrl_test_short_recipe(SAC, PEBBLE, seed4), c, NULL);
     char *x = pbrl_test_slurp(a, "labels.csv"), *y = pbrl_test_slurp(c, "labels.csv");
     ck_assert(strcmp(x, y) != 0);
     g_free(x);
@@ -198,7 +160,7 @@ START_TEST(test_success_rate)
     const char *const mw[] = {"env.task=door-open", "env.episode_length=100",
                               "trainer.num_train_steps=400", "trainer.eval_frequency=200",
                               "trainer.num_eval_episodes=2", "trainer.num_interact=100", NULL};
-    train_ok(recipe(SAC, PEBBLE, mw), dir, NULL);
+    train_ok(pbrl_test_short_recipe(SAC, PEBBLE, mw), dir, NULL);
     char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
     ck_assert_msg(g_str_has_prefix(eval_csv, "episode,episode_reward,q_mse,q_nmse,step,success_rate,"
                                              "true_episode_reward,true_episode_success\n"),
@@ -228,7 +190,7 @@ START_TEST(test_interrupt)
     const char *const longer[] = {"trainer.num_train_steps=1000000", "trainer.eval_frequency=100",
                                   NULL};
     /* every row written is complete, and the checkpoint is there */
-    pbrl_test_interrupt(recipe(SAC, PEBBLE, longer), dir, "eval.csv");
+    pbrl_test_interrupt(pbrl_test_short_recipe(SAC, PEBBLE, longer), dir, "eval.csv");
     g_free(dir);
 }
 END_TEST
@@ -248,14 +210,14 @@ static void check_resume_matches(const char *name, const char *const *reward)
     const char *const periodic[] = {"trainer.checkpoint_frequency=300", NULL};
     const char *const stopped[] = {"trainer.checkpoint_frequency=300", "env.interrupt_at=923",
                                    NULL};
-    train_ok(recipe(SAC, reward, periodic), a, NULL);
+    train_ok(pbrl_test_short_recipe(SAC, reward, periodic), a, NULL);
 
     struct sigaction sa = {.sa_handler = on_sigint}, old;
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, &old);
     pbrl_test_stop = 0;
     GError *err = NULL;
-    PrefrlNode *root = recipe(SAC, reward, stopped);
+    PrefrlNode *root = pbrl_test_short_recipe(SAC, reward, stopped);
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
     ck_assert(t != NULL);
     ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
@@ -324,7 +286,7 @@ END_TEST
 START_TEST(test_resume_errors)
 {
     char *dir = pbrl_test_run_dir("resume-errors");
-    PrefrlNode *root = recipe(SAC, PEBBLE, NULL);
+    PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, NULL);
     GError *err = NULL;
     /* no checkpoint */
     ck_assert_ptr_null(prefrl_trainer_resume(root, pbrl_test_registry(), dir, &err));
@@ -334,7 +296,7 @@ START_TEST(test_resume_errors)
     /* a damaged trainer state is refused and leaves the outputs alone */
     const char *const shorter[] = {"trainer.num_train_steps=400", "trainer.eval_frequency=200",
                                    NULL};
-    PrefrlNode *small = recipe(SAC, PEBBLE, shorter);
+    PrefrlNode *small = pbrl_test_short_recipe(SAC, PEBBLE, shorter);
     PrefrlTrainer *t = prefrl_trainer_new(small, pbrl_test_registry(), dir, &err);
     ck_assert(t != NULL);
     pbrl_test_stop = 1;   /* stop at once: a checkpoint at step 0 */
@@ -358,7 +320,7 @@ START_TEST(test_resume_errors)
     bytes[n / 2] ^= 0x10;
     ck_assert(g_file_set_contents(state, bytes, (gssize)n, NULL));
     const char *const other_env[] = {"trainer.num_train_steps=400", "env.task=door-open", NULL};
-    PrefrlNode *mw = recipe(SAC, PEBBLE, other_env);
+    PrefrlNode *mw = pbrl_test_short_recipe(SAC, PEBBLE, other_env);
     ck_assert_ptr_null(prefrl_trainer_resume(mw, pbrl_test_registry(), dir, &err));
     ck_assert_msg(strstr(err->message, "this recipe's environment has"), "%s", err->message);
     g_clear_error(&err);
@@ -401,7 +363,7 @@ END_TEST
 static double random_return(void)
 {
     GError *err = NULL;
-    PrefrlNode *root = recipe(PROBE, PEBBLE, NULL);
+    PrefrlNode *root = pbrl_test_short_recipe(PROBE, PEBBLE, NULL);
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
     ck_assert(t != NULL);
     double ret;
@@ -419,7 +381,7 @@ static const char *const LONG_RUN[] = {"trainer.num_train_steps=8000",
 START_TEST(test_learning_sac_true_reward)
 {
     double rnd = random_return();
-    double learned = train_ok(recipe(SAC, TRUE_REWARD, LONG_RUN), NULL, NULL);
+    double learned = train_ok(pbrl_test_short_recipe(SAC, TRUE_REWARD, LONG_RUN), NULL, NULL);
     fprintf(stderr, "SAC true reward: random %.2f, learned %.2f\n", rnd, learned);
     ck_assert_msg(learned > rnd + 10.0, "random %.2f, learned %.2f", rnd, learned);
 }
@@ -428,7 +390,7 @@ END_TEST
 START_TEST(test_learning_pebble)
 {
     double rnd = random_return();
-    double learned = train_ok(recipe(SAC, PEBBLE, LONG_RUN), NULL, NULL);
+    double learned = train_ok(pbrl_test_short_recipe(SAC, PEBBLE, LONG_RUN), NULL, NULL);
     fprintf(stderr, "PEBBLE 100 labels: random %.2f, learned %.2f\n", rnd, learned);
     ck_assert_msg(learned > rnd + 10.0, "random %.2f, learned %.2f", rnd, learned);
 }
@@ -478,7 +440,7 @@ START_TEST(test_recipe_errors)
 {
     /* a reward learned from labels needs a teacher */
     GError *err = NULL;
-    PrefrlNode *root = recipe(SAC, PEBBLE, NULL);
+    PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, NULL);
     prefrl_node_remove(root, "teacher");
     ck_assert_ptr_null(prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err));
     ck_assert_msg(g_str_has_prefix(err->message, "test.yaml: a reward learned from preferences "
@@ -547,7 +509,7 @@ START_TEST(test_rundir_config)
     ck_assert_msg(g_str_has_suffix(err->message, "is not a run directory (no config.yaml)"), "%s",
                   err->message);
     g_clear_error(&err);
-    PrefrlNode *root = recipe(SAC, PEBBLE, NULL);
+    PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, NULL);
     ck_assert(prefrl_rundir_write_config(dir, root, pbrl_test_registry(), &err));
     ck_assert(prefrl_rundir_is_run(dir));
     char *text = pbrl_test_slurp(dir, "config.yaml");

@@ -25,48 +25,18 @@
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
 
-/* check_trainer's small problem: 50-step episodes, 40 labels in rounds of 10 */
-static const char base_recipe[] =
-    "seed: 3\n"
-    "trainer:\n"
-    "  num_train_steps: 1200\n"
-    "  num_seed_steps: 100\n"
-    "  num_unsup_steps: 100\n"
-    "  eval_frequency: 600\n"
-    "  num_eval_episodes: 4\n"
-    "  max_feedback: 40\n"
-    "  reward_batch: 10\n"
-    "  num_interact: 200\n"
-    "  segment: 10\n"
-    "  reset_update: 10\n"
-    "env:\n"
-    "  task: fixture_reach\n"
-    "agent:\n"
-    "  name: fixture_probe\n"
-    "reward:\n"
-    "  name: pebble\n"
-    "  hidden_dim: 32\n"
-    "  reward_update: 50\n"
-    "sampler:\n"
-    "  name: disagreement\n"
-    "teacher:\n"
-    "  name: scripted\n";
-
 static const char *const SAC[] = {"agent.name=sac", "agent.hidden_dim=64", "agent.hidden_depth=2",
                                   "agent.batch_size=64", NULL};
 
-static PrefrlNode *recipe(const char *const *a, const char *const *b)
+static const char *const PROBE[] = {"agent.name=fixture_probe", NULL};
+static const char *const PEBBLE[] = {"reward.name=pebble", "reward.hidden_dim=32",
+                                     "reward.reward_update=50", NULL};
+
+/* check_trainer's short problem with PEBBLE; `agent` replaces the probe
+ * agent when given, `extra` overrides more */
+static PrefrlNode *recipe(const char *const *agent, const char *const *extra)
 {
-    GError *err = NULL;
-    PrefrlNode *root = prefrl_recipe_parse_string(base_recipe, strlen(base_recipe), "test.yaml",
-                                                  &err);
-    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
-    const char *const *lists[] = {a, b};
-    for (int l = 0; l < 2; l++)
-        for (const char *const *o = lists[l]; o && *o; o++)
-            ck_assert_msg(prefrl_recipe_override(root, *o, &err), "%s", *o);
-    pbrl_test_resolve(root);
-    return root;
+    return pbrl_test_short_recipe(agent ? agent : PROBE, PEBBLE, extra);
 }
 
 static gint64 file_size(const char *dir, const char *name)
@@ -169,7 +139,11 @@ START_TEST(test_full_disk_cli_status)
 {
     char *top = pbrl_test_run_dir("writes-cli");
     char *file = g_build_filename(top, "recipe.yaml", NULL);
-    ck_assert(g_file_set_contents(file, base_recipe, -1, NULL));
+    PrefrlNode *short_root = recipe(NULL, NULL);
+    char *text = prefrl_recipe_to_yaml(short_root);
+    ck_assert(g_file_set_contents(file, text, -1, NULL));
+    g_free(text);
+    prefrl_node_free(short_root);
     char *out_dir = g_strconcat("out_dir=", top, NULL);
     char *argv[] = {TEST_BUILDDIR "/../prefrl", "run", file, out_dir, "name=cli", NULL};
     char *out = NULL, *err = NULL;
