@@ -101,4 +101,26 @@ static inline void ckpt_test_refused(GError **err, const char *path, const char 
     g_clear_error(err);
 }
 
+/* save->load->save of an instance state gives the same bytes: saving `b`
+ * (just loaded from `path`) into DIR/again.bin reproduces `path`, so nothing
+ * the next step uses is recomputed on loading; `what` names the case */
+static inline void ckpt_test_same_after_load(const PrefrlComponent *c, void *b, const char *dir,
+                                             const char *path, const char *what)
+{
+    GError *err = NULL;
+    char *again = g_build_filename(dir, "again.bin", NULL);
+    ck_assert_msg(ckpt_test_save(c, b, again, &err), "%s", err ? err->message : "");
+    gsize nx, ny;
+    char *x = ckpt_test_read(path, &nx), *y = ckpt_test_read(again, &ny);
+    gsize first = 0;
+    while (first < MIN(nx, ny) && x[first] == y[first])
+        first++;
+    ck_assert_msg(nx == ny && memcmp(x, y, nx) == 0,
+                  "%s: load then save changed the state (byte %zu of %zu)", what, first, nx);
+    g_free(x);
+    g_free(y);
+    g_unlink(again);
+    g_free(again);
+}
+
 #endif
