@@ -133,11 +133,14 @@ PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *override
     }
     PrefrlRegistry *reg = prefrl_registry_default();
     if (!prefrl_recipe_resolve(root, reg, &prefrl_run_keys, required, error)) {
-        prefrl_cli_print_failures(); /* a missing component may be a plugin that failed */
-        prefrl_node_free(root);
-        return NULL;
-    }
-    if (!prefrl_run_params_check(root, error)) {
+        /* a component the recipe names but the registry lacks may be a
+         * plugin that failed to load: say why */
+        for (int k = 1; k <= PREFRL_N_KINDS; k++)
+            if (prefrl_node_get(root, prefrl_kind_name(k)) &&
+                !prefrl_recipe_component(root, reg, k)) {
+                prefrl_cli_print_failures();
+                break;
+            }
         prefrl_node_free(root);
         return NULL;
     }

@@ -474,8 +474,7 @@ static PrefrlGridCell *make_cell(PrefrlGrid *g, const guint *idx, const char *na
         g_ptr_array_add(c->overrides, g_strdup_printf("out_dir=%s", g->sweep_dir));
         g_ptr_array_add(c->overrides, g_strdup_printf("name=%s", name));
         ok = prefrl_recipe_resolve(root, reg, &prefrl_run_keys, prefrl_trainer_required_kinds(),
-                                   error) &&
-             prefrl_run_params_check(root, error);
+                                   error);
         if (!ok)
             g_prefix_error(error, "cell %s: ", name);
     }

@@ -70,7 +70,13 @@ static const PrefrlRecipeSection run_sections[] = {
     {NULL, NULL},
 };
 
-const PrefrlRecipeKeys prefrl_run_keys = {prefrl_run_params, run_sections, prefrl_run_validate};
+/* the run keys' own checks, then the run's (segment, budget, memory) */
+static gboolean validate_run(const PrefrlNode *root, PrefrlRegistry *reg, GError **error)
+{
+    return prefrl_run_params_check(root, error) && prefrl_run_validate(root, reg, error);
+}
+
+const PrefrlRecipeKeys prefrl_run_keys = {prefrl_run_params, run_sections, validate_run};
 
 gboolean prefrl_run_params_check(const PrefrlNode *root, GError **error)
 {

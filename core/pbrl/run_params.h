@@ -22,7 +22,8 @@ extern const PrefrlParamSpec prefrl_trainer_params[];
  *  env, agent or reward section (not a run's). */
 gboolean prefrl_run_validate(const PrefrlNode *root, PrefrlRegistry *reg, GError **error);
 
-/** Both, with prefrl_run_validate, as the core keys of a run's recipe. */
+/** Both as the core keys of a run's recipe; resolving with them also runs
+ *  prefrl_run_params_check and prefrl_run_validate. */
 extern const PrefrlRecipeKeys prefrl_run_keys;
 
 /** The checks of the run keys beyond their types, on a resolved recipe:
