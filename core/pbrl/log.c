@@ -22,6 +22,7 @@ typedef struct {
 
 struct PrefrlLog {
     Group train, eval;
+    GHashTable *columns;  /* key → its column (both owned): computed once per key */
     double threshold;     /* divergence: |value| above it (INFINITY: non-finite only) */
     char *bad_column;     /* the first diverged value's column, NULL while none */
     double bad_value;
@@ -48,6 +49,7 @@ PrefrlLog *prefrl_log_new(FILE *train_csv, FILE *eval_csv)
     PrefrlLog *log = g_new0(PrefrlLog, 1);
     group_init(&log->train, train_csv);
     group_init(&log->eval, eval_csv);
+    log->columns = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     log->threshold = PREFRL_LOG_DIVERGENCE_DEFAULT;
     return log;
 }
@@ -90,6 +92,7 @@ void prefrl_log_free(PrefrlLog *log)
         return;
     group_clear(&log->train);
     group_clear(&log->eval);
+    g_hash_table_unref(log->columns);
     g_free(log->bad_column);
     g_free(log);
 }
@@ -120,7 +123,13 @@ void prefrl_log_scalar(PrefrlLog *log, const char *key, double value)
     if (!log)
         return;
     Group *g = g_str_has_prefix(key, "eval/") ? &log->eval : &log->train;
-    char *col = prefrl_log_column(key);
+    /* the column of a key seen before costs a lookup, no allocation */
+    const char *col = g_hash_table_lookup(log->columns, key);
+    if (!col) {
+        char *fresh = prefrl_log_column(key);
+        g_hash_table_insert(log->columns, g_strdup(key), fresh);
+        col = fresh;
+    }
     if (!log->bad_column && watched(col) &&
         (!isfinite(value) || fabs(value) > log->threshold)) {
         /* the first diverged value; the trainer stops at its next check */
@@ -130,9 +139,7 @@ void prefrl_log_scalar(PrefrlLog *log, const char *key, double value)
     Meter *m = g_hash_table_lookup(g->meters, col);
     if (!m) {
         m = g_new0(Meter, 1);
-        g_hash_table_insert(g->meters, col, m);
-    } else {
-        g_free(col);
+        g_hash_table_insert(g->meters, g_strdup(col), m);
     }
     m->sum += value;
     m->n++;
