@@ -770,11 +770,11 @@ START_TEST(test_evaluate)
 }
 END_TEST
 
-/* Ctrl-C: no new cells, running ones stop cleanly and stay restartable */
-START_TEST(test_interrupt)
+/* `prefrl sweep long.yaml -j 2` in the background, returned once its first
+ * two cells (seed1, seed2) are inside their training loop */
+static GPid start_long_sweep(const char *dir)
 {
-    char *dir = fresh("interrupt");
-    char *argv[] = {PRG, "sweep", SWEEPS "/long.yaml", "--dir", dir, "-j", "2", NULL};
+    char *argv[] = {PRG, "sweep", SWEEPS "/long.yaml", "--dir", (char *)dir, "-j", "2", NULL};
     GPid pid;
     GError *err = NULL;
     ck_assert_msg(g_spawn_async(NULL, argv, NULL,
@@ -782,8 +782,7 @@ START_TEST(test_interrupt)
                                     G_SPAWN_STDERR_TO_DEV_NULL,
                                 NULL, NULL, &pid, &err),
                   "%s", err ? err->message : "");
-    /* wait until both first cells are inside their training loop */
-    const char *first[] = {"seed1", "seed2"};
+    static const char *const first[] = {"seed1", "seed2"};
     for (int tries = 0; tries < 600; tries++) {
         gboolean both = TRUE;
         for (int i = 0; i < 2; i++) {
@@ -796,6 +795,15 @@ START_TEST(test_interrupt)
             break;
         g_usleep(100000);
     }
+    return pid;
+}
+
+/* Ctrl-C: no new cells, running ones stop cleanly and stay restartable */
+START_TEST(test_interrupt)
+{
+    char *dir = fresh("interrupt");
+    GPid pid = start_long_sweep(dir);
+    const char *first[] = {"seed1", "seed2"};
     kill(pid, SIGINT);
     int wstatus;
     ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
@@ -1071,30 +1079,11 @@ END_TEST
 START_TEST(test_sweep_killed)
 {
     char *dir = fresh("killed");
-    char *argv[] = {PRG, "sweep", SWEEPS "/long.yaml", "--dir", dir, "-j", "2", NULL};
-    GPid pid;
-    GError *err = NULL;
-    ck_assert_msg(g_spawn_async(NULL, argv, NULL,
-                                G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_STDOUT_TO_DEV_NULL |
-                                    G_SPAWN_STDERR_TO_DEV_NULL,
-                                NULL, NULL, &pid, &err),
-                  "%s", err ? err->message : "");
+    GPid pid = start_long_sweep(dir);
     const char *first[] = {"seed1", "seed2"};
     char *cells[2];
     for (int i = 0; i < 2; i++)
         cells[i] = g_build_filename(dir, first[i], NULL);
-    for (int tries = 0; tries < 600; tries++) {
-        gboolean both = TRUE;
-        for (int i = 0; i < 2; i++) {
-            char *path = g_build_filename(cells[i], "train.csv", NULL);
-            struct stat st;
-            both &= stat(path, &st) == 0 && st.st_size > 0;
-            g_free(path);
-        }
-        if (both)
-            break;
-        g_usleep(100000);
-    }
     kill(pid, SIGKILL);
     int wstatus;
     ck_assert_int_eq(waitpid(pid, &wstatus, 0), pid);
