@@ -36,6 +36,23 @@ PrefrlTrainer *prefrl_trainer_resume(const PrefrlNode *recipe, PrefrlRegistry *r
  *  trainer's agent, e.g. to evaluate a finished run again. */
 gboolean prefrl_trainer_load_agent(PrefrlTrainer *t, const char *path, GError **error);
 
+/** A video encoder as the trainer uses it (the lab layer's FFmpeg writer,
+ *  installed by the program: libprefrl links no encoder).  open() returns
+ *  the video or NULL with *error; close() finishes the file and frees the
+ *  video whatever the outcome; abandon() frees it and leaves no file. */
+typedef struct PrefrlVideoSink {
+    void *(*open)(const char *path, int width, int height, int fps, GError **error);
+    gboolean (*add_frame)(void *video, const guint8 *rgb, GError **error);
+    gboolean (*close)(void *video, GError **error);
+    void (*abandon)(void *video);
+} PrefrlVideoSink;
+
+/** Let the trainer write videos (query clips for teachers, evaluation
+ *  videos) through `sink` (transfer none: it must outlive the trainer).
+ *  Without one, PrefrlTeacherQuery.write_clip is NULL and a recipe asking
+ *  for evaluation videos is refused when the run starts. */
+void prefrl_trainer_set_video_sink(PrefrlTrainer *t, const PrefrlVideoSink *sink);
+
 /** Train to trainer.num_train_steps (from where a resumed trainer
  *  stopped).  Stops early, with outputs flushed, a checkpoint written and
  *  PREFRL_ERROR_INTERRUPTED, when *stop becomes non-zero (may be NULL).

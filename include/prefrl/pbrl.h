@@ -11,6 +11,7 @@
 #ifndef PREFRL_PBRL_H
 #define PREFRL_PBRL_H
 
+#include <signal.h>
 #include <stdint.h>
 #include <glib.h>
 
@@ -228,7 +229,31 @@ typedef struct PrefrlTeacherQuery {
     gboolean first;               /* the first query round (thresholds set afresh) */
     int obs_dim, act_dim;
     const float *seg1, *seg2;     /* (n, H, obs_dim + act_dim), for teachers that look */
+    /* Appended later: read them only when struct_size covers them. */
+    int64_t round;                /* this query round, 1-based */
+    int64_t step;                 /* the trainer's step counter */
+    int64_t budget_left;          /* labels the run may still ask after this round */
+    /** Non-zero once the run is asked to stop (Ctrl-C, SIGTERM).  A teacher
+     *  that waits for a person polls it and then returns FALSE with
+     *  PREFRL_ERROR_INTERRUPTED; the run keeps the checkpoint written before
+     *  the round (PREFRL_FLAG_INTERACTIVE), so `prefrl resume` asks this
+     *  round again.  May be NULL. */
+    const volatile sig_atomic_t *stop;
+    /** Write the judged steps [lo, hi) of pair i's segment `which` (0: seg1,
+     *  1: seg2) as a video file at `path` (.webm or .mp4) of width x height
+     *  frames seen from `camera` (NULL: the task's default view) at `fps`
+     *  frames per second, rendered from the physics states the episode store
+     *  kept.  NULL when this run cannot make clips (the environment does not
+     *  render, or the program has no video encoder). */
+    gboolean (*write_clip)(void *clip_ctx, int i, int which, const char *path,
+                           const char *camera, int width, int height, int fps, GError **error);
+    void *clip_ctx;
 } PrefrlTeacherQuery;
+
+/** Component flag of a teacher that waits for a person (human, file): the
+ *  trainer writes a checkpoint before each query round, and a round the
+ *  teacher abandons with PREFRL_ERROR_INTERRUPTED resumes from it. */
+#define PREFRL_FLAG_INTERACTIVE (1u << 3)
 
 /** Function table of a teacher component (PREFRL_KIND_TEACHER). */
 typedef struct PrefrlTeacherOps {
