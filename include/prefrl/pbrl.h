@@ -248,6 +248,10 @@ typedef struct PrefrlTeacherQuery {
     gboolean (*write_clip)(void *clip_ctx, int i, int which, const char *path,
                            const char *camera, int width, int height, int fps, GError **error);
     void *clip_ctx;
+    /** Print one line (no newline) to the terminal and the run's log.txt,
+     *  e.g. where the labelling page is; never NULL in a run. */
+    void (*say)(void *say_ctx, const char *line);
+    void *say_ctx;
 } PrefrlTeacherQuery;
 
 /** Component flag of a teacher that waits for a person (human, file): the
