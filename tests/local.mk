@@ -8,7 +8,7 @@
 #   tests/core/      check_core (its main and check_suites.h; the suites sit
 #                    in host/ and cli/), check_exports.sh, check_install.sh
 #   tests/core/<layer>/  host: rng, recipe, registry, component; nn; pbrl:
-#                    trainer; lab: sweep (with its sweeps/), video; cli: cli
+#                    trainer; lab: sweep (with its sweeps/), report, video; cli: cli
 #
 # Every test program finds the shared helpers' headers on this path.
 TEST_CFLAGS += -I$(top_srcdir)/tests/common
@@ -113,6 +113,12 @@ TESTS += tests/core/lab/check_sweep
 tests_core_lab_check_sweep_SOURCES = tests/core/lab/check_sweep.c
 tests_core_lab_check_sweep_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
 tests_core_lab_check_sweep_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
+# reports of ablations (groups, notes), the plot's y range, frame strips
+check_PROGRAMS += tests/core/lab/check_report
+TESTS += tests/core/lab/check_report
+tests_core_lab_check_report_SOURCES = tests/core/lab/check_report.c
+tests_core_lab_check_report_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
+tests_core_lab_check_report_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
 # the video writer: encode, decode back, compare (FFmpeg)
 check_PROGRAMS += tests/core/lab/check_video
 TESTS += tests/core/lab/check_video

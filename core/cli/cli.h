@@ -49,6 +49,25 @@ PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *override
 /** A policy for a recorded rollout: act (act_dim) for obs. */
 typedef void (*PrefrlCliPolicy)(void *ctx, const float *obs, float *act, int act_dim);
 
+/** Which states a played rollout renders, and where the frames go. */
+typedef struct PrefrlCliFrameSink {
+    /** Whether to render state `index` (0: the reset state) of episode
+     *  `episode` (from 0); `last`: the episode's final state.  NULL: every
+     *  state. */
+    gboolean (*want)(void *ctx, gint64 episode, gint64 index, gboolean last);
+    /** Take one rendered frame: height rows of width RGB pixels, top row first. */
+    gboolean (*frame)(void *ctx, const guint8 *rgb, GError **error);
+    void *ctx;
+} PrefrlCliFrameSink;
+
+/** Play `episodes` episodes of the env `inst` with `policy`, rendering the
+ *  states `sink` wants from `camera` (NULL: the task's view) at width x
+ *  height; the physics is as without rendering.  Fails at once when the env
+ *  cannot render. (cmd_env.c) */
+gboolean prefrl_cli_play(PrefrlInstance *inst, PrefrlCliPolicy policy, void *ctx,
+                         gint64 episodes, const char *camera, int width, int height,
+                         const PrefrlCliFrameSink *sink, GError **error);
+
 /** `episodes` episodes of the env `inst` driven by `policy`, every state
  *  from each reset on, rendered from `camera` (NULL: the task's view) at
  *  width x height into the video `path` (.mp4 or .webm) at `fps`; the
@@ -61,6 +80,17 @@ gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, vo
 /** "WxH" into width, height (each 1 to G_MAXINT); FALSE otherwise (cmd_env.c) */
 gboolean prefrl_cli_parse_size(const char *text, int *width, int *height);
 
+/** A run's saved agent, ready to act: the run's config.yaml (*root), its
+ *  env (*env) and its agent (*agent) restored from checkpoint/agent.bin;
+ *  each freed by the caller (prefrl_node_free, prefrl_instance_free) on
+ *  success, nothing left on failure.  (cmd_render.c) */
+gboolean prefrl_cli_open_run_agent(const char *dir, PrefrlNode **root, PrefrlInstance **env,
+                                   PrefrlInstance **agent, GError **error);
+
+/** The agent's deterministic action (ctx: the agent of
+ *  prefrl_cli_open_run_agent), as evaluations act.  (cmd_render.c) */
+void prefrl_cli_agent_policy(void *ctx, const float *obs, float *act, int act_dim);
+
 /** `prefrl render RUN_DIR [--episodes N] [--camera C] [-o FILE]` (cmd_render.c) */
 int prefrl_cmd_render(int argc, char **argv);
 
@@ -68,7 +98,7 @@ int prefrl_cmd_render(int argc, char **argv);
 int prefrl_cmd_env(int argc, char **argv);
 /** `prefrl sweep GRID.yaml [-j N] [--dry-run] [--dir DIR]` (cmd_sweep.c) */
 int prefrl_cmd_sweep(int argc, char **argv);
-/** `prefrl report DIR... [-o OUT] [--all]` (cmd_report.c) */
+/** `prefrl report DIR... [-o OUT] [--all] [--frames] [--x labels] [--band ci]` (cmd_report.c) */
 int prefrl_cmd_report(int argc, char **argv);
 /** `prefrl bench WHAT [...]`: runs one benchmark target (bench.c) */
 int prefrl_cmd_bench(int argc, char **argv);

@@ -95,9 +95,9 @@ static void random_policy(void *ctx, const float *obs, float *act, int act_dim)
     random_action(ctx, act, act_dim);
 }
 
-gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, void *ctx,
-                                gint64 episodes, const char *camera, int width, int height,
-                                int fps, const char *path, gint64 *n_frames, GError **error)
+gboolean prefrl_cli_play(PrefrlInstance *inst, PrefrlCliPolicy policy, void *ctx,
+                         gint64 episodes, const char *camera, int width, int height,
+                         const PrefrlCliFrameSink *sink, GError **error)
 {
     const PrefrlEnvOps *ops = inst->component->ops;
     if (ops->render == NULL) {
@@ -113,20 +113,17 @@ gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, vo
                     width, height);
         return FALSE;
     }
-    PrefrlVideo *video = prefrl_video_open(path, width, height, fps, error);
-    if (video == NULL) {
-        g_free(rgb);
-        return FALSE;
-    }
     float *obs = g_new(float, info.obs_dim);
     float *act = g_new(float, info.act_dim);
     gboolean ok = TRUE;
     for (gint64 ep = 0; ok && ep < episodes; ep++) {
         ok = ops->reset(inst->self, obs, error);
         gboolean done = FALSE;
-        while (ok) {
-            ok = ops->render(inst->self, NULL, NULL, 0.0, camera, width, height, rgb, error) &&
-                 prefrl_video_add_frame(video, rgb, error);
+        for (gint64 index = 0; ok; index++) {
+            if (sink->want == NULL || sink->want(sink->ctx, ep, index, done))
+                ok = ops->render(inst->self, NULL, NULL, 0.0, camera, width, height, rgb,
+                                 error) &&
+                     sink->frame(sink->ctx, rgb, error);
             if (!ok || done)
                 break;
             policy(ctx, obs, act, info.act_dim);
@@ -135,14 +132,38 @@ gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, vo
             done = out.terminal || out.truncated;
         }
     }
+    g_free(rgb);
+    g_free(obs);
+    g_free(act);
+    return ok;
+}
+
+static gboolean video_frame(void *ctx, const guint8 *rgb, GError **error)
+{
+    return prefrl_video_add_frame(ctx, rgb, error);
+}
+
+gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, void *ctx,
+                                gint64 episodes, const char *camera, int width, int height,
+                                int fps, const char *path, gint64 *n_frames, GError **error)
+{
+    const PrefrlEnvOps *ops = inst->component->ops;
+    if (ops->render == NULL) { /* before a file is started */
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "env %s cannot render",
+                    inst->component->name);
+        return FALSE;
+    }
+    PrefrlVideo *video = prefrl_video_open(path, width, height, fps, error);
+    if (video == NULL)
+        return FALSE;
+    const PrefrlCliFrameSink sink = {NULL, video_frame, video};
+    gboolean ok = prefrl_cli_play(inst, policy, ctx, episodes, camera, width, height, &sink,
+                                  error);
     *n_frames = prefrl_video_n_frames(video);
     if (ok)
         ok = prefrl_video_close(video, error);
     else
         prefrl_video_free(video);
-    g_free(rgb);
-    g_free(obs);
-    g_free(act);
     return ok;
 }
 

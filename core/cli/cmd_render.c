@@ -2,7 +2,9 @@
  * video.  The run's resolved recipe (config.yaml) creates its env and agent
  * as the run did; the agent's state comes from checkpoint/agent.bin; each
  * episode is played with the policy's mode (deterministic, as evaluations
- * are) and every state from the reset on is rendered (docs/rendering.md). */
+ * are) and every state from the reset on is rendered (docs/rendering.md).
+ * Opening a run's agent and its policy are shared with `prefrl report
+ * --frames` (cmd_report.c). */
 #include "config.h"
 #include <stdio.h>
 
@@ -20,13 +22,53 @@ static const PrefrlCliUsage render_usage = {
     "--episodes episodes with the agent's deterministic policy and renders every state\n"
     "from the task's camera (or --camera) into -o FILE (default RUN_DIR/render.mp4)."};
 
-/* the agent's deterministic action */
-static void agent_policy(void *ctx, const float *obs, float *act, int act_dim)
+void prefrl_cli_agent_policy(void *ctx, const float *obs, float *act, int act_dim)
 {
     (void)act_dim;
     PrefrlInstance *agent = ctx;
     const PrefrlAgentOps *ops = prefrl_instance_ops(agent);
     ops->act(prefrl_instance_self(agent), obs, TRUE, act);
+}
+
+gboolean prefrl_cli_open_run_agent(const char *dir, PrefrlNode **root_out,
+                                   PrefrlInstance **env_out, PrefrlInstance **agent_out,
+                                   GError **error)
+{
+    if (!prefrl_rundir_is_run(dir)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s is not a run directory (no %s)",
+                    dir, prefrl_rundir_name(PREFRL_RUN_CONFIG));
+        return FALSE;
+    }
+    char *cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
+    char *saved = prefrl_rundir_checkpoint_file(dir, prefrl_kind_name(PREFRL_KIND_AGENT));
+    PrefrlNode *root = NULL;
+    PrefrlInstance *env = NULL, *agent = NULL;
+    PrefrlEnvInfo info = {.struct_size = sizeof info};
+    gboolean ok = (root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(),
+                                                 error)) &&
+                  (env = prefrl_bench_component(root, PREFRL_KIND_ENV, NULL, error));
+    if (ok) {
+        ((const PrefrlEnvOps *)prefrl_instance_ops(env))->info(prefrl_instance_self(env), &info);
+        ok = (agent = prefrl_bench_component(root, PREFRL_KIND_AGENT, &info, error)) != NULL;
+    }
+    if (ok && ((const PrefrlAgentOps *)prefrl_instance_ops(agent))->act == NULL) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "agent/%s cannot act",
+                    prefrl_instance_component(agent)->name);
+        ok = FALSE;
+    }
+    ok = ok && prefrl_instance_load(agent, saved, error);
+    g_free(saved);
+    g_free(cfg);
+    if (!ok) {
+        prefrl_instance_free(agent);
+        prefrl_instance_free(env);
+        prefrl_node_free(root);
+        return FALSE;
+    }
+    *root_out = root;
+    *env_out = env;
+    *agent_out = agent;
+    return TRUE;
 }
 
 int prefrl_cmd_render(int argc, char **argv)
@@ -50,7 +92,7 @@ int prefrl_cmd_render(int argc, char **argv)
     GError *err = NULL;
     PrefrlNode *root = NULL;
     PrefrlInstance *env = NULL, *agent = NULL;
-    char *cfg = NULL, *saved = NULL, *path = NULL;
+    char *path = NULL;
     if (!args[0] || args[1]) {
         rc = prefrl_cli_usage_error(&render_usage, "render takes one RUN_DIR");
         goto out;
@@ -64,32 +106,12 @@ int prefrl_cmd_render(int argc, char **argv)
         goto out;
     }
     const char *dir = args[0];
-    if (!prefrl_rundir_is_run(dir)) {
-        g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_IO, "%s is not a run directory (no %s)", dir,
-                    prefrl_rundir_name(PREFRL_RUN_CONFIG));
-        goto fail;
-    }
-    cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
-    saved = prefrl_rundir_checkpoint_file(dir, prefrl_kind_name(PREFRL_KIND_AGENT));
     path = output ? g_strdup(output) : g_build_filename(dir, "render.mp4", NULL);
-    PrefrlEnvInfo info = {.struct_size = sizeof info};
-    if (!(root = prefrl_cli_load_recipe(cfg, NULL, prefrl_trainer_required_kinds(), &err)) ||
-        !(env = prefrl_bench_component(root, PREFRL_KIND_ENV, NULL, &err)))
-        goto fail;
-    ((const PrefrlEnvOps *)prefrl_instance_ops(env))->info(prefrl_instance_self(env), &info);
-    if (!(agent = prefrl_bench_component(root, PREFRL_KIND_AGENT, &info, &err)))
-        goto fail;
-    const PrefrlAgentOps *aops = prefrl_instance_ops(agent);
-    if (aops->act == NULL) {
-        g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_PLUGIN, "agent/%s cannot act",
-                    prefrl_instance_component(agent)->name);
-        goto fail;
-    }
-    if (!prefrl_instance_load(agent, saved, &err))
+    if (!prefrl_cli_open_run_agent(dir, &root, &env, &agent, &err))
         goto fail;
     gint64 n_frames = 0;
-    if (!prefrl_cli_write_video(env, agent_policy, agent, episodes, camera, width, height,
-                                (int)fps, path, &n_frames, &err))
+    if (!prefrl_cli_write_video(env, prefrl_cli_agent_policy, agent, episodes, camera, width,
+                                height, (int)fps, path, &n_frames, &err))
         goto fail;
     printf("wrote %s (%" G_GINT64_FORMAT " episodes, %" G_GINT64_FORMAT " frames, %dx%d, "
            "%" G_GINT64_FORMAT " fps)\n",
@@ -104,8 +126,6 @@ out:
     prefrl_instance_free(env);
     prefrl_node_free(root);
     g_free(path);
-    g_free(saved);
-    g_free(cfg);
     g_free(camera);
     g_free(size);
     g_free(output);

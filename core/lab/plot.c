@@ -26,12 +26,15 @@
 #define AREA_T 26.0 /* panel title */
 #define AREA_B 44.0 /* x tick labels and the x label */
 #define FONT "DejaVu Sans"
+#define STRIP_GAP 4        /* white space around the frames of a strip */
+#define STRIP_CAPTION_H 18 /* the line under each frame */
 
 typedef struct {
     char *label;
     PrefrlSeriesStyle style;
     int n, color;
-    double *x, *mean, *std;
+    double *x, *mean;
+    double *lo, *hi; /* the band's edges (NULL: no band); NAN where there is none */
 } Series;
 
 struct PrefrlPanel {
@@ -63,7 +66,8 @@ static void series_free(gpointer p)
     g_free(s->label);
     g_free(s->x);
     g_free(s->mean);
-    g_free(s->std);
+    g_free(s->lo);
+    g_free(s->hi);
     g_free(s);
 }
 
@@ -151,8 +155,9 @@ static int color_of(PrefrlFigure *fig, const char *label)
     return (int)fig->labels->len - 1;
 }
 
-void prefrl_panel_add_series(PrefrlPanel *panel, const char *label, PrefrlSeriesStyle style,
-                             int n, const double *x, const double *mean, const double *std)
+void prefrl_panel_add_series_band(PrefrlPanel *panel, const char *label,
+                                  PrefrlSeriesStyle style, int n, const double *x,
+                                  const double *mean, const double *lo, const double *hi)
 {
     Series *s = g_new0(Series, 1);
     s->label = g_strdup(label ? label : "");
@@ -160,9 +165,31 @@ void prefrl_panel_add_series(PrefrlPanel *panel, const char *label, PrefrlSeries
     s->n = MAX(n, 0);
     s->x = g_memdup2(x, sizeof(double) * (gsize)s->n);
     s->mean = g_memdup2(mean, sizeof(double) * (gsize)s->n);
-    s->std = std ? g_memdup2(std, sizeof(double) * (gsize)s->n) : NULL;
+    if (lo && hi) {
+        s->lo = g_memdup2(lo, sizeof(double) * (gsize)s->n);
+        s->hi = g_memdup2(hi, sizeof(double) * (gsize)s->n);
+    }
     s->color = color_of(panel->fig, label);
     g_ptr_array_add(panel->series, s);
+}
+
+void prefrl_panel_add_series(PrefrlPanel *panel, const char *label, PrefrlSeriesStyle style,
+                             int n, const double *x, const double *mean, const double *std)
+{
+    if (!std) {
+        prefrl_panel_add_series_band(panel, label, style, n, x, mean, NULL, NULL);
+        return;
+    }
+    n = MAX(n, 0);
+    double *lo = g_new(double, MAX(n, 1)), *hi = g_new(double, MAX(n, 1));
+    for (int i = 0; i < n; i++) {
+        double sd = isfinite(std[i]) ? std[i] : 0.0;
+        lo[i] = mean[i] - sd;
+        hi[i] = mean[i] + sd;
+    }
+    prefrl_panel_add_series_band(panel, label, style, n, x, mean, lo, hi);
+    g_free(lo);
+    g_free(hi);
 }
 
 /* ---- axes ---------------------------------------------------------------------------- */
@@ -178,20 +205,17 @@ static gboolean point_ok(const PrefrlPanel *p, const Series *s, int i)
     return isfinite(s->x[i]) && isfinite(s->mean[i]) && (!p->log_x || s->x[i] > 0);
 }
 
-static double sd_at(const Series *s, int i)
-{
-    return s->std && isfinite(s->std[i]) ? s->std[i] : 0.0;
-}
-
-/* the band's edges, mean ∓ std cut to the panel's limits */
+/* the band's edges cut to the panel's limits (the mean itself without a band) */
 static double band_lo(const PrefrlPanel *p, const Series *s, int i)
 {
-    return MAX(s->mean[i] - sd_at(s, i), p->y_lo);
+    double v = s->lo && isfinite(s->lo[i]) ? MIN(s->lo[i], s->mean[i]) : s->mean[i];
+    return MAX(v, p->y_lo);
 }
 
 static double band_hi(const PrefrlPanel *p, const Series *s, int i)
 {
-    return MIN(s->mean[i] + sd_at(s, i), p->y_hi);
+    double v = s->hi && isfinite(s->hi[i]) ? MAX(s->hi[i], s->mean[i]) : s->mean[i];
+    return MIN(v, p->y_hi);
 }
 
 /* 1, 2 or 5 × 10^k close to range / target */
@@ -262,11 +286,25 @@ static void data_range(const PrefrlPanel *p, Frame *fr)
         yhi += d;
     }
     double ys = nice_step(yhi - ylo, 5);
-    fr->y0 = floor(ylo / ys) * ys;
-    fr->y1 = ceil(yhi / ys) * ys;
+    /* padding and round ticks never take the axis past what the quantity can
+     * be (a success rate below 0 %, a non-negative return below 0) */
+    fr->y0 = MAX(floor(ylo / ys) * ys, p->y_lo);
+    fr->y1 = MIN(ceil(yhi / ys) * ys, p->y_hi);
+    if (!(fr->y1 > fr->y0)) { /* limits narrower than any padding: show them */
+        fr->y0 = isfinite(p->y_lo) ? p->y_lo : fr->y1 - 1.0;
+        fr->y1 = isfinite(p->y_hi) && p->y_hi > fr->y0 ? p->y_hi : fr->y0 + 1.0;
+    }
     fr->x0 = xlo;
     fr->x1 = xhi;
     fr->log_x = p->log_x;
+}
+
+void prefrl_panel_y_range(const PrefrlPanel *panel, double *lo, double *hi)
+{
+    Frame f;
+    data_range(panel, &f);
+    *lo = f.y0;
+    *hi = f.y1;
 }
 
 static double px(const Frame *f, double x)
@@ -336,7 +374,7 @@ static void draw_axes(cairo_t *cr, const PrefrlPanel *p, const Frame *f)
     cairo_set_line_width(cr, 1.0);
     /* y grid and ticks */
     double ys = nice_step(f->y1 - f->y0, 5);
-    for (double y = f->y0; y <= f->y1 + ys * 1e-6; y += ys) {
+    for (double y = ceil(f->y0 / ys - 1e-6) * ys; y <= f->y1 + ys * 1e-6; y += ys) {
         double yy = round(py(f, y)) + 0.5;
         cairo_set_source_rgb(cr, 0.9, 0.9, 0.9);
         cairo_move_to(cr, f->left, yy);
@@ -408,7 +446,7 @@ static void draw_series(cairo_t *cr, const PrefrlPanel *p, const Frame *f)
     /* bands under every line */
     for (guint k = 0; k < p->series->len; k++) {
         const Series *s = p->series->pdata[k];
-        if (!s->std)
+        if (!s->lo)
             continue;
         set_color(cr, s->color, s->style == PREFRL_SERIES_HLINE ? 0.12 : 0.2);
         if (s->style == PREFRL_SERIES_HLINE) {
@@ -471,13 +509,14 @@ static void draw_series(cairo_t *cr, const PrefrlPanel *p, const Frame *f)
         cairo_stroke(cr);
         if (s->style != PREFRL_SERIES_POINTS && s->n > 1)
             continue;
-        /* markers (also for a one-point band series, which has no line) */
+        /* markers (also for a one-point band series, which has no line and
+         * shows its band as an error bar) */
         cairo_set_line_width(cr, 1.3);
         for (int i = 0; i < s->n; i++) {
             if (!point_ok(p, s, i))
                 continue;
             double x = px(f, s->x[i]), y = py(f, s->mean[i]);
-            if (s->std && s->style == PREFRL_SERIES_POINTS) {
+            if (s->lo && (s->style == PREFRL_SERIES_POINTS || s->n == 1)) {
                 double y0 = py(f, band_lo(p, s, i)), y1 = py(f, band_hi(p, s, i));
                 cairo_move_to(cr, x, y0);
                 cairo_line_to(cr, x, y1);
@@ -553,8 +592,8 @@ static void draw_figure(cairo_t *cr, const PrefrlFigure *fig, double w, double h
     cairo_paint(cr);
     double top = PAD;
     if (fig->title) {
-        font(cr, 14, TRUE);
-        cairo_set_source_rgb(cr, 0, 0, 0);
+        font(cr, 12.5, FALSE);
+        cairo_set_source_rgb(cr, 0.1, 0.1, 0.1);
         text_at(cr, w / 2, TITLE_H / 2 + 2, fig->title, 0.5);
         top = TITLE_H;
     }
@@ -682,6 +721,57 @@ gboolean prefrl_rgb_save_png(const guint8 *rgb, int width, int height, const cha
     gboolean ok = finish(tmp, path, st, error);
     g_free(tmp);
     return ok;
+}
+
+gboolean prefrl_strip_save(const guint8 *const *frames, const char *const *captions, int n,
+                           int width, int height, const char *path, GError **error)
+{
+    int sw, sh;
+    prefrl_strip_size(n, width, height, &sw, &sh);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, sw, sh);
+    cairo_status_t st = cairo_surface_status(s);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        cairo_t *cr = cairo_create(s);
+        cairo_set_source_rgb(cr, 1, 1, 1);
+        cairo_paint(cr);
+        cairo_destroy(cr);
+        cairo_surface_flush(s);
+        guint8 *px = cairo_image_surface_get_data(s);
+        int stride = cairo_image_surface_get_stride(s);
+        for (int k = 0; k < n; k++) {
+            int x0 = STRIP_GAP + k * (width + STRIP_GAP);
+            for (int y = 0; y < height; y++) {
+                guint32 *row = (guint32 *)(px + (size_t)(STRIP_GAP + y) * (size_t)stride) + x0;
+                const guint8 *in = frames[k] + (size_t)y * (size_t)width * 3;
+                for (int x = 0; x < width; x++)
+                    row[x] = (guint32)in[3 * x] << 16 | (guint32)in[3 * x + 1] << 8 |
+                             in[3 * x + 2];
+            }
+        }
+        cairo_surface_mark_dirty(s);
+        cr = cairo_create(s);
+        font(cr, 11, FALSE);
+        cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
+        for (int k = 0; k < n && captions; k++)
+            if (captions[k])
+                text_at(cr, STRIP_GAP + k * (width + STRIP_GAP) + width / 2.0,
+                        STRIP_GAP + height + STRIP_CAPTION_H / 2.0, captions[k], 0.5);
+        st = cairo_status(cr);
+        cairo_destroy(cr);
+    }
+    char *tmp = g_strdup_printf("%s.tmp.%d", path, (int)getpid());
+    if (st == CAIRO_STATUS_SUCCESS)
+        st = cairo_surface_write_to_png(s, tmp);
+    cairo_surface_destroy(s);
+    gboolean ok = finish(tmp, path, st, error);
+    g_free(tmp);
+    return ok;
+}
+
+void prefrl_strip_size(int n, int width, int height, int *strip_width, int *strip_height)
+{
+    *strip_width = n * width + (n + 1) * STRIP_GAP;
+    *strip_height = STRIP_GAP + height + STRIP_CAPTION_H;
 }
 
 void prefrl_plot_release_caches(void)

@@ -103,9 +103,12 @@ typedef struct {
     const char *metric;  /* eval.csv column the report reads */
     int n;               /* evaluation rows */
     double *step, *value;
+    double *given;       /* labels given by each evaluation's step (NAN: not known) */
+    double labels_given; /* labels given over the run (NAN: not known) */
     double final, auc;
     double q_mse, q_nmse;  /* last evaluation's Q diagnostics (NAN when not logged) */
     gboolean has_nmse;     /* eval.csv has a q_nmse column */
+    GHashTable *settings;  /* flattened recipe key -> value, per-run keys left out */
 } Run;
 
 static void run_free(gpointer p)
@@ -120,7 +123,66 @@ static void run_free(gpointer p)
     g_free(r->status);
     g_free(r->step);
     g_free(r->value);
+    g_free(r->given);
+    if (r->settings)
+        g_hash_table_unref(r->settings);
     g_free(r);
+}
+
+/* Keys whose value is per run by nature, never a setting that tells groups
+ * apart: the seed, the run's name and output directory, thread counts, how
+ * often checkpoints are written and the memory cap (neither changes a
+ * result), progress output, and where a teacher listens or files go. */
+static gboolean per_run_key(const char *key)
+{
+    static const char *const top[] = {"seed", "name", "out_dir", "threads"};
+    static const char *const exact[] = {"trainer.checkpoint_frequency", "trainer.max_memory"};
+    for (guint i = 0; i < G_N_ELEMENTS(top); i++)
+        if (!strcmp(key, top[i]))
+            return TRUE;
+    for (guint i = 0; i < G_N_ELEMENTS(exact); i++)
+        if (!strcmp(key, exact[i]))
+            return TRUE;
+    const char *leaf = strrchr(key, '.');
+    leaf = leaf ? leaf + 1 : key;
+    static const char *const leaves[] = {"threads", "out_dir", "port", "bind", "host"};
+    for (guint i = 0; i < G_N_ELEMENTS(leaves); i++)
+        if (!strcmp(leaf, leaves[i]))
+            return TRUE;
+    return g_str_has_suffix(leaf, "_threads") || g_str_has_prefix(leaf, "progress") ||
+           g_str_has_suffix(leaf, "_dir") || g_str_has_suffix(leaf, "_path");
+}
+
+/* Keys that act only through labels: for a reward that takes none, runs that
+ * differ in them are the same experiment (e.g. SAC on the true reward in a
+ * grid over label budgets). */
+static gboolean label_only_key(const char *key)
+{
+    return g_str_has_prefix(key, "sampler.") || g_str_has_prefix(key, "teacher.") ||
+           !strcmp(key, "trainer.max_feedback") || !strcmp(key, "trainer.reward_batch") ||
+           !strcmp(key, "trainer.reward_schedule");
+}
+
+/* every scalar of the tree as "a.b.c" -> text (a list's items as a.b[i]) */
+static void flatten(const PrefrlNode *node, const char *path, GHashTable *out)
+{
+    switch (prefrl_node_kind(node)) {
+    case PREFRL_NODE_SCALAR:
+        g_hash_table_insert(out, g_strdup(path), g_strdup(prefrl_node_text(node)));
+        break;
+    case PREFRL_NODE_MAP:
+    case PREFRL_NODE_LIST:
+        for (guint i = 0; i < prefrl_node_size(node); i++) {
+            const char *k = NULL;
+            const PrefrlNode *child = prefrl_node_at(node, i, &k);
+            char *sub = prefrl_node_kind(node) == PREFRL_NODE_MAP
+                            ? (*path ? g_strconcat(path, ".", k, NULL) : g_strdup(k))
+                            : g_strdup_printf("%s[%u]", path, i);
+            flatten(child, sub, out);
+            g_free(sub);
+        }
+        break;
+    }
 }
 
 static char *section_name(const PrefrlNode *root, const char *section, const char *selector)
@@ -150,6 +212,45 @@ static double mean_height(const double *x, const double *y, int n)
     return area / (x[n - 1] - x[0]);
 }
 
+/* The labels a run was given, from its reward.csv (a row per query round:
+ * step, labeled_feedback), else its train.csv: in total and by each
+ * evaluation's step.  NAN when the run logged neither (or takes no labels). */
+static void labels_given(Run *r)
+{
+    r->given = g_new(double, r->n);
+    for (int i = 0; i < r->n; i++)
+        r->given[i] = NAN;
+    r->labels_given = NAN;
+    if (!r->labels)
+        return;
+    static const PrefrlRunFile sources[] = {PREFRL_RUN_REWARD_CSV, PREFRL_RUN_TRAIN_CSV};
+    for (guint k = 0; k < G_N_ELEMENTS(sources); k++) {
+        char *path = prefrl_rundir_path(r->dir, sources[k]);
+        Csv *c = g_file_test(path, G_FILE_TEST_EXISTS) ? csv_read(path, NULL) : NULL;
+        g_free(path);
+        int sc = c ? csv_col(c, "step") : -1, lc = c ? csv_col(c, "labeled_feedback") : -1;
+        if (sc < 0 || lc < 0) {
+            csv_free(c);
+            continue;
+        }
+        /* counts only grow: the latest row at or before a step holds its count */
+        double total = 0;
+        int row = 0;
+        for (int i = 0; i < r->n; i++) {
+            for (; row < c->n_rows && c->data[(gsize)row * c->n_cols + sc] <= r->step[i]; row++)
+                if (isfinite(c->data[(gsize)row * c->n_cols + lc]))
+                    total = MAX(total, c->data[(gsize)row * c->n_cols + lc]);
+            r->given[i] = total;
+        }
+        for (; row < c->n_rows; row++)
+            if (isfinite(c->data[(gsize)row * c->n_cols + lc]))
+                total = MAX(total, c->data[(gsize)row * c->n_cols + lc]);
+        r->labels_given = total;
+        csv_free(c);
+        return;
+    }
+}
+
 static Run *run_load(const char *dir, GError **error)
 {
     PrefrlNode *root = prefrl_rundir_read_config(dir, error);
@@ -164,6 +265,8 @@ static Run *run_load(const char *dir, GError **error)
     r->teacher = section_name(root, "teacher", "name");
     r->seed = int_at(root, "seed", 0);
     r->max_feedback = int_at(prefrl_node_get(root, "trainer"), "max_feedback", 0);
+    r->settings = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    flatten(root, "", r->settings);
     prefrl_node_free(root);
     if (!r->task) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT, "%s/%s names no env.task", dir,
@@ -180,6 +283,12 @@ static Run *run_load(const char *dir, GError **error)
     char *labels = prefrl_rundir_path(dir, PREFRL_RUN_LABELS_CSV);
     r->labels = g_file_test(labels, G_FILE_TEST_EXISTS);
     g_free(labels);
+    GHashTableIter it;
+    gpointer key;
+    g_hash_table_iter_init(&it, r->settings);
+    while (g_hash_table_iter_next(&it, &key, NULL))
+        if (per_run_key(key) || (!r->labels && label_only_key(key)))
+            g_hash_table_iter_remove(&it);
 
     char *eval = prefrl_rundir_path(dir, PREFRL_RUN_EVAL_CSV);
     Csv *c = csv_read(eval, error);
@@ -228,6 +337,7 @@ static Run *run_load(const char *dir, GError **error)
     g_free(eval);
     r->final = r->value[r->n - 1];
     r->auc = mean_height(r->step, r->value, r->n);
+    labels_given(r);
     return r;
 }
 
@@ -266,12 +376,22 @@ static void find_runs(const char *dir, int depth, GPtrArray *found)
 /* ---- groups -------------------------------------------------------------------------- */
 
 typedef struct {
-    char *task, *method;
+    char *task;
+    char *base;          /* the method: reward (agent, sampler, teacher when they vary) */
+    char *settings;      /* the keys that set it apart from its peers: "beta_init=0.5" */
+    char *method;        /* base and settings: the group's label */
+    char *key;           /* task, budget and every setting: the grouping key */
     gint64 budget;       /* -1: the method takes no labels */
     const char *metric;
     GPtrArray *runs;     /* Run*, not owned */
     double final_mean, final_std, auc_mean, auc_std, q_mean, q_std;
+    double given_lo, given_hi; /* labels given over its runs (NAN: not known) */
     int q_n;
+    /* --frames: a strip from the first seed's final agent, or why there is none */
+    guint8 **frames;
+    char **captions;
+    int n_frames, frame_w, frame_h;
+    char *frames_note;
 } Group;
 
 struct PrefrlReport {
@@ -279,18 +399,28 @@ struct PrefrlReport {
     GPtrArray *groups;   /* Group*, sorted by task, budget, method */
     GPtrArray *warnings; /* char* */
     GPtrArray *dirs;     /* char*: the directories asked for */
+    GPtrArray *varied;   /* char*: the setting keys that tell groups apart, sorted */
     gboolean has_q, budgets_vary;
     /* the Q diagnostic of the tables: the scale-free q_nmse when every run
      * with a Q column logged it, else the raw q_mse (older runs) */
     gboolean q_scaled;
+    PrefrlReportOptions opt;
 };
 
 static void group_free(gpointer p)
 {
     Group *g = p;
     g_free(g->task);
+    g_free(g->base);
+    g_free(g->settings);
     g_free(g->method);
+    g_free(g->key);
     g_ptr_array_unref(g->runs);
+    for (int i = 0; i < g->n_frames; i++)
+        g_free(g->frames[i]);
+    g_free(g->frames);
+    g_strfreev(g->captions);
+    g_free(g->frames_note);
     g_free(g);
 }
 
@@ -302,6 +432,8 @@ void prefrl_report_free(PrefrlReport *r)
     g_ptr_array_unref(r->runs);
     g_ptr_array_unref(r->warnings);
     g_ptr_array_unref(r->dirs);
+    if (r->varied)
+        g_ptr_array_unref(r->varied);
     g_free(r);
 }
 
@@ -313,6 +445,64 @@ guint prefrl_report_n_runs(const PrefrlReport *r)
 const GPtrArray *prefrl_report_warnings(const PrefrlReport *r)
 {
     return r->warnings;
+}
+
+void prefrl_report_set_options(PrefrlReport *r, const PrefrlReportOptions *opt)
+{
+    r->opt = *opt;
+}
+
+guint prefrl_report_n_groups(const PrefrlReport *r)
+{
+    return r->groups->len;
+}
+
+const char *prefrl_report_group_label(const PrefrlReport *r, guint i)
+{
+    const Group *g = r->groups->pdata[i];
+    return g->method;
+}
+
+const char *prefrl_report_group_task(const PrefrlReport *r, guint i)
+{
+    const Group *g = r->groups->pdata[i];
+    return g->task;
+}
+
+const char *prefrl_report_group_first_run(const PrefrlReport *r, guint i)
+{
+    const Group *g = r->groups->pdata[i];
+    const Run *first = NULL;
+    for (guint j = 0; j < g->runs->len; j++) {
+        const Run *run = g->runs->pdata[j];
+        if (!first || run->seed < first->seed)
+            first = run;
+    }
+    return first->dir;
+}
+
+void prefrl_report_set_frames(PrefrlReport *r, guint i, const guint8 *const *frames,
+                              const char *const *captions, int n, int width, int height)
+{
+    Group *g = r->groups->pdata[i];
+    g->frames = g_new0(guint8 *, MAX(n, 1));
+    g->captions = g_new0(char *, n + 1);
+    for (int k = 0; k < n; k++) {
+        g->frames[k] = g_memdup2(frames[k], (gsize)width * (gsize)height * 3);
+        g->captions[k] = g_strdup(captions ? captions[k] : "");
+    }
+    g->n_frames = n;
+    g->frame_w = width;
+    g->frame_h = height;
+}
+
+void prefrl_report_set_frames_note(PrefrlReport *r, guint i, const char *why)
+{
+    Group *g = r->groups->pdata[i];
+    g_free(g->frames_note);
+    g->frames_note = g_strdup(why);
+    g_ptr_array_add(r->warnings, g_strdup_printf("no frames for %s / %s: %s", g->task,
+                                                 g->method, why));
 }
 
 /* mean and sample std of the finite values; std NAN below two values */
@@ -371,6 +561,40 @@ static char *method_label(const Run *r, gboolean agent, gboolean sampler, gboole
     return label;
 }
 
+/* strcmp with runs of digits compared as numbers: "beta_init=0.01" <
+ * "beta_init=0.5", "steps=500" < "steps=1000" */
+static int natural_cmp(const char *a, const char *b)
+{
+    while (*a && *b) {
+        if (g_ascii_isdigit(*a) && g_ascii_isdigit(*b)) {
+            const char *ea = a, *eb = b;
+            while (*ea == '0' && g_ascii_isdigit(ea[1]))
+                ea++;
+            while (*eb == '0' && g_ascii_isdigit(eb[1]))
+                eb++;
+            a = ea;
+            b = eb;
+            while (g_ascii_isdigit(*ea))
+                ea++;
+            while (g_ascii_isdigit(*eb))
+                eb++;
+            if (ea - a != eb - b)
+                return ea - a < eb - b ? -1 : 1;
+            int c = strncmp(a, b, (size_t)(ea - a));
+            if (c)
+                return c;
+            a = ea;
+            b = eb;
+        } else {
+            if (*a != *b)
+                return (unsigned char)*a < (unsigned char)*b ? -1 : 1;
+            a++;
+            b++;
+        }
+    }
+    return *a ? 1 : *b ? -1 : 0;
+}
+
 static int group_cmp(gconstpointer a, gconstpointer b)
 {
     const Group *x = *(Group *const *)a, *y = *(Group *const *)b;
@@ -379,9 +603,102 @@ static int group_cmp(gconstpointer a, gconstpointer b)
         return c;
     if (x->budget != y->budget)
         return x->budget < y->budget ? -1 : 1;
-    return strcmp(x->method, y->method);
+    if ((c = strcmp(x->base, y->base)))
+        return c;
+    if ((c = natural_cmp(x->settings, y->settings)))
+        return c;
+    return strcmp(x->key, y->key);
 }
 
+/* the grouping key: task, budget, method and every setting, in key order */
+static char *group_key(const Run *r, gint64 budget, const char *base)
+{
+    GString *k = g_string_new(NULL);
+    g_string_append_printf(k, "%s\x1f%" G_GINT64_FORMAT "\x1f%s", r->task, budget, base);
+    GList *keys = g_list_sort(g_hash_table_get_keys(r->settings), (GCompareFunc)strcmp);
+    for (GList *l = keys; l; l = l->next)
+        g_string_append_printf(k, "\x1e%s=%s", (char *)l->data,
+                               (char *)g_hash_table_lookup(r->settings, l->data));
+    g_list_free(keys);
+    return g_string_free(k, FALSE);
+}
+
+/* a key's shortest name: its last part unless another key of `run` ends the
+ * same way (agent.hidden_dim and reward.hidden_dim keep their section) */
+static const char *short_key(const char *key, const Run *run)
+{
+    const char *leaf = strrchr(key, '.');
+    if (!leaf)
+        return key;
+    leaf++;
+    GHashTableIter it;
+    gpointer k;
+    g_hash_table_iter_init(&it, run->settings);
+    while (g_hash_table_iter_next(&it, &k, NULL)) {
+        const char *other = k;
+        if (strcmp(other, key) && g_str_has_suffix(other, leaf) &&
+            (strlen(other) == strlen(leaf) || other[strlen(other) - strlen(leaf) - 1] == '.'))
+            return key;
+    }
+    return leaf;
+}
+
+/* For each group, the keys whose values differ among the groups of the same
+ * task, budget and method (its peers), written "key=value" in key order: what
+ * sets the group apart.  Also collects every such key in rep->varied. */
+static void name_settings(PrefrlReport *rep)
+{
+    GHashTable *varied = g_hash_table_new(g_str_hash, g_str_equal);
+    for (guint i = 0; i < rep->groups->len; i++) {
+        Group *g = rep->groups->pdata[i];
+        const Run *r0 = g->runs->pdata[0];
+        GHashTable *keys = g_hash_table_new(g_str_hash, g_str_equal);
+        GPtrArray *peers = g_ptr_array_new();
+        for (guint j = 0; j < rep->groups->len; j++) {
+            const Group *h = rep->groups->pdata[j];
+            if (!strcmp(h->task, g->task) && h->budget == g->budget && !strcmp(h->base, g->base)) {
+                const Run *rh = h->runs->pdata[0];
+                g_ptr_array_add(peers, (gpointer)rh);
+                GHashTableIter it;
+                gpointer k;
+                g_hash_table_iter_init(&it, rh->settings);
+                while (g_hash_table_iter_next(&it, &k, NULL))
+                    g_hash_table_add(keys, k);
+            }
+        }
+        GList *sorted = g_list_sort(g_hash_table_get_keys(keys), (GCompareFunc)strcmp);
+        GString *set = g_string_new(NULL);
+        for (GList *l = sorted; l; l = l->next) {
+            const char *own = g_hash_table_lookup(r0->settings, l->data);
+            gboolean differs = FALSE;
+            for (guint j = 0; j < peers->len && !differs; j++)
+                differs = g_strcmp0(own, g_hash_table_lookup(
+                                             ((const Run *)peers->pdata[j])->settings, l->data));
+            if (!differs)
+                continue;
+            g_hash_table_add(varied, l->data);
+            g_string_append_printf(set, "%s%s=%s", set->len ? " " : "", short_key(l->data, r0),
+                                   own ? own : "(unset)");
+        }
+        g_list_free(sorted);
+        g_ptr_array_unref(peers);
+        g_hash_table_unref(keys);
+        g_free(g->settings);
+        g->settings = g_string_free(set, FALSE);
+        g_free(g->method);
+        g->method = *g->settings ? g_strconcat(g->base, " ", g->settings, NULL) : g_strdup(g->base);
+    }
+    rep->varied = g_ptr_array_new_with_free_func(g_free);
+    GList *sorted = g_list_sort(g_hash_table_get_keys(varied), (GCompareFunc)strcmp);
+    for (GList *l = sorted; l; l = l->next)
+        g_ptr_array_add(rep->varied, g_strdup(l->data));
+    g_list_free(sorted);
+    g_hash_table_unref(varied);
+}
+
+/* Group the runs: runs with the same task, method, label budget and every
+ * other setting (per-run keys aside) are seeds of one experiment; any other
+ * difference, a run length or a reward's parameter, makes its own group. */
 static void build_groups(PrefrlReport *rep)
 {
     rep->q_scaled = TRUE;
@@ -393,32 +710,35 @@ static void build_groups(PrefrlReport *rep)
     gboolean va = varies(rep->runs, G_STRUCT_OFFSET(Run, agent), FALSE);
     gboolean vs = varies(rep->runs, G_STRUCT_OFFSET(Run, sampler), TRUE);
     gboolean vt = varies(rep->runs, G_STRUCT_OFFSET(Run, teacher), TRUE);
-    GHashTable *index = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+    GHashTable *index = g_hash_table_new(g_str_hash, g_str_equal);
     for (guint i = 0; i < rep->runs->len; i++) {
         Run *r = rep->runs->pdata[i];
-        char *method = method_label(r, va, vs, vt);
+        char *base = method_label(r, va, vs, vt);
         gint64 budget = r->labels ? r->max_feedback : -1;
-        char *key = g_strdup_printf("%s\x1f%" G_GINT64_FORMAT "\x1f%s", r->task, budget, method);
+        char *key = group_key(r, budget, base);
         Group *g = g_hash_table_lookup(index, key);
         if (!g) {
             g = g_new0(Group, 1);
             g->task = g_strdup(r->task);
-            g->method = method;
+            g->base = base;
+            g->settings = g_strdup("");
+            g->method = g_strdup(base);
+            g->key = key;
             g->budget = budget;
             g->metric = r->metric;
             g->runs = g_ptr_array_new();
             g_ptr_array_add(rep->groups, g);
-            g_hash_table_insert(index, key, g);
+            g_hash_table_insert(index, g->key, g);
         } else {
-            g_free(method);
+            g_free(base);
             g_free(key);
         }
         if (strcmp(g->metric, r->metric))
             g_ptr_array_add(rep->warnings,
                             g_strdup_printf("%s logs %s where other runs of %s log %s; pooled",
                                             r->dir, r->metric, g->task, g->metric));
-        /* one run per seed: a second one is a repeat (e.g. a label-free method
-         * swept over budgets) and would shrink the std */
+        /* one run per seed: a second one with every setting equal is a repeat
+         * (e.g. a label-free method swept over budgets) and would shrink the std */
         const Run *twin = NULL;
         for (guint j = 0; j < g->runs->len && !twin; j++)
             if (((const Run *)g->runs->pdata[j])->seed == r->seed)
@@ -426,12 +746,13 @@ static void build_groups(PrefrlReport *rep)
         if (twin)
             g_ptr_array_add(rep->warnings,
                             g_strdup_printf("%s repeats seed %" G_GINT64_FORMAT " of %s / %s "
-                                            "(%s); only the first is used",
-                                            r->dir, r->seed, g->task, g->method, twin->dir));
+                                            "with the same settings (%s); only the first is used",
+                                            r->dir, r->seed, g->task, g->base, twin->dir));
         else
             g_ptr_array_add(g->runs, r);
     }
     g_hash_table_unref(index);
+    name_settings(rep);
     g_ptr_array_sort(rep->groups, group_cmp);
 
     GHashTable *budgets = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -439,11 +760,16 @@ static void build_groups(PrefrlReport *rep)
         Group *g = rep->groups->pdata[i];
         int n = (int)g->runs->len;
         double *f = g_new(double, n), *a = g_new(double, n), *q = g_new(double, n);
+        g->given_lo = g->given_hi = NAN;
         for (int j = 0; j < n; j++) {
             const Run *r = g->runs->pdata[j];
             f[j] = r->final;
             a[j] = r->auc;
             q[j] = rep->q_scaled ? r->q_nmse : r->q_mse;
+            if (isfinite(r->labels_given)) {
+                g->given_lo = isnan(g->given_lo) ? r->labels_given : MIN(g->given_lo, r->labels_given);
+                g->given_hi = isnan(g->given_hi) ? r->labels_given : MAX(g->given_hi, r->labels_given);
+            }
         }
         mean_std(f, n, &g->final_mean, &g->final_std, NULL);
         mean_std(a, n, &g->auc_mean, &g->auc_std, NULL);
@@ -554,16 +880,40 @@ static const char *metric_title(const char *metric)
     return !strcmp(metric, "success_rate") ? "success rate (%)" : "episode return";
 }
 
-/* a panel plotting `metric` (y label `prefix` + its title); a success rate's
- * bands stay within 0-100 % */
+/* the smallest value any run of task `task` (and budget `budget` unless
+ * PREFRL_ANY_BUDGET, with the label-free groups) logged */
+#define ANY_BUDGET G_MININT64
+static double data_min(const PrefrlReport *r, const char *task, gint64 budget)
+{
+    double lo = INFINITY;
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        if (strcmp(g->task, task) || (budget != ANY_BUDGET && g->budget >= 0 && g->budget != budget))
+            continue;
+        for (guint j = 0; j < g->runs->len; j++) {
+            const Run *run = g->runs->pdata[j];
+            for (int k = 0; k < run->n; k++)
+                if (isfinite(run->value[k]))
+                    lo = MIN(lo, run->value[k]);
+        }
+    }
+    return lo;
+}
+
+/* a panel plotting `metric` (y label `prefix` + its title) inside the
+ * metric's range: a success rate's 0-100 %, and 0 below a return when no
+ * run of the panel ever logged a negative one (a band of mean − std must not
+ * suggest returns the task cannot give) */
 static PrefrlPanel *metric_panel(PrefrlFigure *fig, const char *title, const char *xlabel,
-                                 const char *prefix, const char *metric)
+                                 const char *prefix, const char *metric, double lowest)
 {
     char *ylabel = g_strconcat(prefix, metric_title(metric), NULL);
     PrefrlPanel *p = prefrl_figure_add_panel(fig, title, xlabel, ylabel);
     g_free(ylabel);
     if (!strcmp(metric, "success_rate"))
         prefrl_panel_set_y_limits(p, 0.0, 100.0);
+    else if (lowest >= 0)
+        prefrl_panel_set_y_limits(p, 0.0, INFINITY);
     return p;
 }
 
@@ -575,14 +925,24 @@ static void fmt_budget(GString *s, gint64 b)
         g_string_append_printf(s, "%" G_GINT64_FORMAT, b);
 }
 
+/* "30", "28–30" or "–" */
+static void fmt_given(GString *s, const Group *g)
+{
+    if (isnan(g->given_lo))
+        g_string_append(s, "–");
+    else if (g->given_lo == g->given_hi)
+        g_string_append_printf(s, "%.0f", g->given_lo);
+    else
+        g_string_append_printf(s, "%.0f–%.0f", g->given_lo, g->given_hi);
+}
+
 char *prefrl_report_summary_markdown(const PrefrlReport *r)
 {
     GString *s = g_string_new("| task | labels | method | n | final | AUC |");
     if (r->has_q)
-        g_string_append_printf(s, " %s |\n|---|---|---|---|---|---|---|\n",
-                               r->q_scaled ? "Q nmse" : "Q mse");
-    else
-        g_string_append(s, "\n|---|---|---|---|---|---|\n");
+        g_string_append_printf(s, " %s |", r->q_scaled ? "Q nmse" : "Q mse");
+    g_string_append(s, " given |\n|---|---|---|---|---|---|---|");
+    g_string_append(s, r->has_q ? "---|\n" : "\n");
     for (guint i = 0; i < r->groups->len; i++) {
         const Group *g = r->groups->pdata[i];
         g_string_append_printf(s, "| %s | ", g->task);
@@ -598,6 +958,8 @@ char *prefrl_report_summary_markdown(const PrefrlReport *r)
             else
                 g_string_append(s, "–");
         }
+        g_string_append(s, " | ");
+        fmt_given(s, g);
         g_string_append(s, " |\n");
     }
     return g_string_free(s, FALSE);
@@ -640,7 +1002,7 @@ static char *summary_csv(const PrefrlReport *r)
 {
     GString *s = g_string_new("task,method,reward,agent,sampler,teacher,max_feedback,metric,n,"
                               "seeds,final_mean,final_std,auc_mean,auc_std,q_metric,q_mean,"
-                              "q_std,q_n\n");
+                              "q_std,q_n,settings,labels_given_min,labels_given_max\n");
     for (guint i = 0; i < r->groups->len; i++) {
         const Group *g = r->groups->pdata[i];
         const Run *r0 = g->runs->pdata[0];
@@ -665,7 +1027,10 @@ static char *summary_csv(const PrefrlReport *r)
         csv_field(s, g->q_n ? (r->q_scaled ? "q_nmse" : "q_mse") : NULL, FALSE);
         csv_num(s, g->q_mean, FALSE);
         csv_num(s, g->q_std, FALSE);
-        g_string_append_printf(s, "%d\n", g->q_n);
+        g_string_append_printf(s, "%d,", g->q_n);
+        csv_field(s, g->settings, FALSE);
+        csv_num(s, g->given_lo, FALSE);
+        csv_num(s, g->given_hi, TRUE);
     }
     return g_string_free(s, FALSE);
 }
@@ -751,9 +1116,36 @@ static int double_cmp(gconstpointer a, gconstpointer b)
     return x < y ? -1 : x > y;
 }
 
-/* the mean curve of a group: at each step any run logged, mean and sample
- * std (0 with one run) over the runs that logged it; arrays newly allocated */
-static int group_curve(const Group *g, double **x, double **mean, double **std)
+/* a 95 % percentile bootstrap interval of the mean of v[0..k-1] (2000
+ * resamples from a fixed seed, so a report is reproducible) */
+#define BOOT_RESAMPLES 2000
+static void bootstrap_ci(const double *v, int k, double *lo, double *hi)
+{
+    if (k < 2) {
+        *lo = *hi = k ? v[0] : NAN;
+        return;
+    }
+    GRand *rng = g_rand_new_with_seed(20240601u);
+    double *means = g_new(double, BOOT_RESAMPLES);
+    for (int b = 0; b < BOOT_RESAMPLES; b++) {
+        double sum = 0;
+        for (int i = 0; i < k; i++)
+            sum += v[g_rand_int_range(rng, 0, k)];
+        means[b] = sum / k;
+    }
+    qsort(means, BOOT_RESAMPLES, sizeof(double), double_cmp);
+    *lo = means[(int)floor(0.025 * (BOOT_RESAMPLES - 1))];
+    *hi = means[(int)ceil(0.975 * (BOOT_RESAMPLES - 1))];
+    g_free(means);
+    g_rand_free(rng);
+}
+
+/* The mean curve of a group: at each step any run logged, the mean over the
+ * runs that logged it and the band's edges (± sample std, 0 with one run; or
+ * the bootstrap interval).  x is the step, or with `x_labels` the mean of
+ * the labels those runs had been given by then.  Arrays newly allocated. */
+static int group_curve(const Group *g, const PrefrlReportOptions *opt, double **x,
+                       double **mean, double **lo, double **hi)
 {
     GArray *steps = g_array_new(FALSE, FALSE, sizeof(double));
     for (guint j = 0; j < g->runs->len; j++) {
@@ -761,45 +1153,113 @@ static int group_curve(const Group *g, double **x, double **mean, double **std)
         g_array_append_vals(steps, r->step, (guint)r->n);
     }
     g_array_sort(steps, double_cmp);
-    *x = g_new(double, MAX(steps->len, 1u));
-    *mean = g_new(double, MAX(steps->len, 1u));
-    *std = g_new(double, MAX(steps->len, 1u));
-    double *vals = g_new(double, g->runs->len);
+    guint cap = MAX(steps->len, 1u);
+    *x = g_new(double, cap);
+    *mean = g_new(double, cap);
+    *lo = g_new(double, cap);
+    *hi = g_new(double, cap);
+    double *vals = g_new(double, g->runs->len), *given = g_new(double, g->runs->len);
     guint *at = g_new0(guint, g->runs->len); /* each run's next row: steps increase */
     int n = 0;
+    double last = NAN;
     for (guint i = 0; i < steps->len; i++) {
         double s = g_array_index(steps, double, i);
-        if (n > 0 && (*x)[n - 1] == s)
+        if (i > 0 && last == s)
             continue;
+        last = s;
         int k = 0;
         for (guint j = 0; j < g->runs->len; j++) {
             const Run *r = g->runs->pdata[j];
             while (at[j] < (guint)r->n && r->step[at[j]] < s)
                 at[j]++;
-            if (at[j] < (guint)r->n && r->step[at[j]] == s)
+            if (at[j] < (guint)r->n && r->step[at[j]] == s) {
+                given[k] = r->given[at[j]];
                 vals[k++] = r->value[at[j]];
+            }
         }
-        double m, sd;
+        double m, sd, gm, gsd;
         mean_std(vals, k, &m, &sd, NULL);
-        (*x)[n] = s;
+        mean_std(given, k, &gm, &gsd, NULL);
+        (*x)[n] = opt->x_labels ? gm : s;
         (*mean)[n] = m;
-        (*std)[n] = isfinite(sd) ? sd : 0.0;
+        if (opt->band == PREFRL_REPORT_BAND_CI) {
+            bootstrap_ci(vals, k, &(*lo)[n], &(*hi)[n]);
+        } else {
+            sd = isfinite(sd) ? sd : 0.0;
+            (*lo)[n] = m - sd;
+            (*hi)[n] = m + sd;
+        }
         n++;
     }
     g_free(at);
     g_free(vals);
+    g_free(given);
     g_array_unref(steps);
     return n;
 }
 
-static void add_curve(PrefrlPanel *p, const Group *g)
+/* "3 seeds", or "2–3 seeds" when groups of one label differ */
+static char *legend_label(const PrefrlReport *r, const char *method)
 {
-    double *x, *m, *sd;
-    int n = group_curve(g, &x, &m, &sd);
-    prefrl_panel_add_series(p, g->method, PREFRL_SERIES_BAND, n, x, m, sd);
+    guint lo = G_MAXUINT, hi = 0;
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        if (!strcmp(g->method, method)) {
+            lo = MIN(lo, g->runs->len);
+            hi = MAX(hi, g->runs->len);
+        }
+    }
+    return lo == hi ? g_strdup_printf("%s · %u seed%s", method, lo, lo == 1 ? "" : "s")
+                    : g_strdup_printf("%s · %u–%u seeds", method, lo, hi);
+}
+
+static void add_curve(const PrefrlReport *r, PrefrlPanel *p, const Group *g)
+{
+    char *label = legend_label(r, g->method);
+    if (r->opt.x_labels && g->budget < 0) {
+        /* no labels to plot against: the final performance as a reference */
+        double x0 = 0, sd = isfinite(g->final_std) ? g->final_std : 0.0;
+        prefrl_panel_add_series(p, label, PREFRL_SERIES_HLINE, 1, &x0, &g->final_mean, &sd);
+        g_free(label);
+        return;
+    }
+    double *x, *m, *lo, *hi;
+    int n = group_curve(g, &r->opt, &x, &m, &lo, &hi);
+    prefrl_panel_add_series_band(p, label, PREFRL_SERIES_BAND, n, x, m, lo, hi);
+    g_free(label);
     g_free(x);
     g_free(m);
-    g_free(sd);
+    g_free(lo);
+    g_free(hi);
+}
+
+/* " · budget 100 · 30 given" (the labels the runs were actually given, from
+ * their reward.csv, may fall short of the budget) */
+static void title_budget(GString *title, const PrefrlReport *r, const char *task, gint64 budget)
+{
+    double lo = NAN, hi = NAN;
+    for (guint i = 0; i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        if (strcmp(g->task, task) || g->budget != budget || isnan(g->given_lo))
+            continue;
+        lo = isnan(lo) ? g->given_lo : MIN(lo, g->given_lo);
+        hi = isnan(hi) ? g->given_hi : MAX(hi, g->given_hi);
+    }
+    g_string_append_printf(title, " · budget %" G_GINT64_FORMAT, budget);
+    if (isnan(lo))
+        return;
+    if (lo == hi)
+        g_string_append_printf(title, " · %.0f given", lo);
+    else
+        g_string_append_printf(title, " · %.0f–%.0f given", lo, hi);
+}
+
+/* what the learning curves' figure title says: the line and the band */
+static const char *band_title(const PrefrlReportOptions *opt)
+{
+    return opt->band == PREFRL_REPORT_BAND_CI
+               ? "line: mean of seeds · band: 95 % bootstrap CI"
+               : "line: mean of seeds · band: ± 1 std";
 }
 
 /* tasks in order, and each task's labelled budgets in increasing order */
@@ -840,30 +1300,28 @@ static PrefrlFigure *curves_figure(const PrefrlReport *r)
     } else {
         cols = MIN((int)tasks->len, 3);
     }
-    PrefrlFigure *fig = prefrl_figure_new(NULL, cols);
+    PrefrlFigure *fig = prefrl_figure_new(band_title(&r->opt), cols);
+    const char *xlabel = r->opt.x_labels ? "preference labels given" : "environment steps";
     for (guint t = 0; t < tasks->len; t++) {
         const char *task = tasks->pdata[t];
         GArray *b = budgets_of(r, task);
         int panels = r->budgets_vary ? MAX((int)b->len, 1) : 1;
         for (int k = 0; k < panels; k++) {
             GString *title = g_string_new(task);
+            gint64 budget = b->len ? g_array_index(b, gint64, r->budgets_vary ? k : 0) : -1;
             if (b->len == 1 || (r->budgets_vary && b->len))
-                g_string_append_printf(title, " · %" G_GINT64_FORMAT " labels",
-                                       g_array_index(b, gint64, r->budgets_vary ? k : 0));
-            const char *metric = NULL;
+                title_budget(title, r, task, budget);
             PrefrlPanel *p = NULL;
             for (guint i = 0; i < r->groups->len; i++) {
                 const Group *g = r->groups->pdata[i];
                 if (strcmp(g->task, task))
                     continue;
-                if (r->budgets_vary && b->len && g->budget >= 0 &&
-                    g->budget != g_array_index(b, gint64, k))
+                if (r->budgets_vary && b->len && g->budget >= 0 && g->budget != budget)
                     continue;
-                if (!p) {
-                    metric = g->metric;
-                    p = metric_panel(fig, title->str, "environment steps", "", metric);
-                }
-                add_curve(p, g);
+                if (!p)
+                    p = metric_panel(fig, title->str, xlabel, "", g->metric,
+                                     data_min(r, task, r->budgets_vary ? budget : ANY_BUDGET));
+                add_curve(r, p, g);
             }
             g_string_free(title, TRUE);
         }
@@ -887,7 +1345,7 @@ static PrefrlFigure *budget_figure(const PrefrlReport *r)
         n_panels += b->len > 1;
         g_array_unref(b);
     }
-    PrefrlFigure *fig = prefrl_figure_new(NULL, MIN(n_panels, 3));
+    PrefrlFigure *fig = prefrl_figure_new("points: mean of seeds · bars: ± 1 std", MIN(n_panels, 3));
     for (guint t = 0; t < tasks->len; t++) {
         const char *task = tasks->pdata[t];
         GArray *b = budgets_of(r, task);
@@ -899,8 +1357,8 @@ static PrefrlFigure *budget_figure(const PrefrlReport *r)
         for (guint i = 0; i < r->groups->len && !first; i++)
             if (!strcmp(((const Group *)r->groups->pdata[i])->task, task))
                 first = r->groups->pdata[i];
-        PrefrlPanel *p = metric_panel(fig, task, "preference labels (max_feedback)", "final ",
-                                      first->metric);
+        PrefrlPanel *p = metric_panel(fig, task, "label budget (max_feedback)", "final ",
+                                      first->metric, data_min(r, task, ANY_BUDGET));
         double *ticks = g_new(double, b->len);
         for (guint k = 0; k < b->len; k++)
             ticks[k] = (double)g_array_index(b, gint64, k);
@@ -921,8 +1379,10 @@ static PrefrlFigure *budget_figure(const PrefrlReport *r)
             if (g->budget < 0) {
                 double sd = isfinite(g->final_std) ? g->final_std : 0.0;
                 double x0 = (double)lo;
-                prefrl_panel_add_series(p, g->method, PREFRL_SERIES_HLINE, 1, &x0,
-                                        &g->final_mean, &sd);
+                char *label = legend_label(r, g->method);
+                prefrl_panel_add_series(p, label, PREFRL_SERIES_HLINE, 1, &x0, &g->final_mean,
+                                        &sd);
+                g_free(label);
                 continue;
             }
             GArray *x = g_array_new(FALSE, FALSE, sizeof(double));
@@ -937,8 +1397,10 @@ static PrefrlFigure *budget_figure(const PrefrlReport *r)
                 g_array_append_val(m, h->final_mean);
                 g_array_append_val(sd, s);
             }
-            prefrl_panel_add_series(p, g->method, PREFRL_SERIES_POINTS, (int)x->len,
+            char *label = legend_label(r, g->method);
+            prefrl_panel_add_series(p, label, PREFRL_SERIES_POINTS, (int)x->len,
                                     (double *)x->data, (double *)m->data, (double *)sd->data);
+            g_free(label);
             g_array_unref(x);
             g_array_unref(m);
             g_array_unref(sd);
@@ -1002,23 +1464,84 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
                   save_figure(curves_figure(r), out_dir, "curves", written, error) &&
                   (!r->budgets_vary ||
                    save_figure(budget_figure(r), out_dir, "budget", written, error));
+    GPtrArray *strips = g_ptr_array_new_with_free_func(g_free); /* per group: its PNG or NULL */
+    for (guint i = 0; ok && i < r->groups->len; i++) {
+        const Group *g = r->groups->pdata[i];
+        char *name = NULL;
+        if (g->n_frames > 0) {
+            char *slug = g_strdup_printf("%s-%s", g->task, g->method);
+            for (char *c = slug; *c; c++)
+                if (!g_ascii_isalnum(*c) && !strchr("._=-", *c))
+                    *c = '_';
+            name = g_strdup_printf("frames-%02u-%s.png", i + 1, slug);
+            g_free(slug);
+            char *path = g_build_filename(out_dir, name, NULL);
+            ok = prefrl_strip_save((const guint8 *const *)g->frames,
+                                   (const char *const *)g->captions, g->n_frames, g->frame_w,
+                                   g->frame_h, path, error);
+            g_free(path);
+            if (ok && written)
+                g_ptr_array_add(written, g_strdup(name));
+        }
+        g_ptr_array_add(strips, name);
+    }
     if (ok) {
         GString *md = g_string_new("# prefrl report\n\n");
         g_string_append_printf(md, "%u runs from", r->runs->len);
         for (guint i = 0; i < r->dirs->len; i++)
             g_string_append_printf(md, " `%s`", (char *)r->dirs->pdata[i]);
-        g_string_append(md, ", seeds pooled per method, task and label budget.\n\n"
-                            "## Learning curves\n\n![learning curves](curves.png)\n\n"
-                            "Mean across seeds, shaded ± one standard deviation; x: environment "
-                            "steps, y: the true episode return (DMC) or success rate in % "
-                            "(Meta-world) of the deterministic evaluation episodes.\n\n"
+        g_string_append(md, ". Runs are pooled as seeds of one group only when every recipe "
+                            "setting is equal (seed, name, out_dir, thread counts and other "
+                            "per-run keys aside); a group's label names the settings that "
+                            "set it apart from the groups of the same method, task and label "
+                            "budget");
+        if (r->varied->len) {
+            g_string_append(md, " (here:");
+            for (guint i = 0; i < r->varied->len; i++)
+                g_string_append_printf(md, "%s `%s`", i ? "," : "", (char *)r->varied->pdata[i]);
+            g_string_append(md, ")");
+        }
+        g_string_append(md, ".\n\n## Learning curves\n\n![learning curves](curves.png)\n\n");
+        g_string_append(md, r->opt.band == PREFRL_REPORT_BAND_CI
+                                ? "Line: mean across the seeds of each group (their number is "
+                                  "in the legend); shaded: a 95 % percentile bootstrap "
+                                  "confidence interval of that mean (2000 resamples of the "
+                                  "seeds; none with one seed)"
+                                : "Line: mean across the seeds of each group (their number is "
+                                  "in the legend); shaded: ± one sample standard deviation "
+                                  "across those seeds (none with one seed)");
+        g_string_append(md, r->opt.x_labels
+                                ? "; x: the preference labels the runs had been given by each "
+                                  "evaluation (mean over the seeds; methods without labels "
+                                  "dashed at their final value)"
+                                : "; x: environment steps");
+        g_string_append(md, "; y: the true episode return (DMC) or success rate in % "
+                            "(Meta-world) of the deterministic evaluation episodes, kept "
+                            "within 0-100 % and, when no run logged a negative return, "
+                            "above 0. Panel titles give the label budget (max_feedback) and "
+                            "the labels the runs were actually given (reward.csv).\n\n"
                             "## Summary\n\n");
         g_string_append(md, summary);
         g_string_append(md, "\n*final*: the last evaluation of each run; *AUC*: area under "
                             "its evaluation curve divided by the step span (its average "
                             "height); mean ± sample std (n − 1) over the n runs; *labels*: "
-                            "trainer.max_feedback (– for a reward that takes no labels). "
+                            "the budget, trainer.max_feedback (– for a reward that takes no "
+                            "labels); *given*: the labels the runs were given (their "
+                            "reward.csv), which a run may end short of its budget. "
                             "The same numbers at full precision are in summary.csv.\n");
+        g_string_append(md, "\n## Groups\n\n| task | labels | group | seeds | runs |\n"
+                            "|---|---|---|---|---|\n");
+        for (guint i = 0; i < r->groups->len; i++) {
+            const Group *g = r->groups->pdata[i];
+            char *seeds = seeds_of(g);
+            g_string_append_printf(md, "| %s | ", g->task);
+            fmt_budget(md, g->budget);
+            g_string_append_printf(md, " | %s | %s |", g->method, seeds);
+            for (guint j = 0; j < g->runs->len; j++)
+                g_string_append_printf(md, " `%s`", ((const Run *)g->runs->pdata[j])->dir);
+            g_string_append(md, " |\n");
+            g_free(seeds);
+        }
         if (r->budgets_vary)
             g_string_append(md, "\n## Label budgets\n\n![final performance against label "
                                 "budget](budget.png)\n\nFinal performance (mean ± std "
@@ -1041,6 +1564,26 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
                                   "std (n runs).\n\n");
             g_string_append(md, q_md);
         }
+        gboolean any_frames = FALSE;
+        for (guint i = 0; i < r->groups->len; i++) {
+            const Group *g = r->groups->pdata[i];
+            if (!strips->pdata[i] && !g->frames_note)
+                continue;
+            if (!any_frames)
+                g_string_append(md, "\n## What the agents do\n\nFrames of one evaluation "
+                                    "episode of each group's final agent (the run of its "
+                                    "lowest seed, its saved agent played deterministically "
+                                    "as `prefrl render` does), evenly spaced from the reset "
+                                    "to the time limit.\n");
+            any_frames = TRUE;
+            g_string_append_printf(md, "\n### %s · %s\n\n", g->task, g->method);
+            if (strips->pdata[i])
+                g_string_append_printf(md, "![%s, %s](%s)\n\n`%s`\n", g->task, g->method,
+                                       (char *)strips->pdata[i],
+                                       prefrl_report_group_first_run(r, i));
+            else
+                g_string_append_printf(md, "No frames: %s\n", g->frames_note);
+        }
         if (r->warnings->len) {
             g_string_append(md, "\n## Notes\n\n");
             for (guint i = 0; i < r->warnings->len; i++)
@@ -1049,6 +1592,7 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
         ok = put(out_dir, "report.md", md->str, written, error);
         g_string_free(md, TRUE);
     }
+    g_ptr_array_unref(strips);
     g_free(summary);
     g_free(csv);
     g_free(q_md);

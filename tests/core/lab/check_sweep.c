@@ -378,7 +378,7 @@ static char **summary_row(const char *csv, const char *method)
     char **lines = g_strsplit(csv, "\n", -1);
     ck_assert_str_eq(lines[0], "task,method,reward,agent,sampler,teacher,max_feedback,metric,n,"
                                "seeds,final_mean,final_std,auc_mean,auc_std,q_metric,q_mean,"
-                               "q_std,q_n");
+                               "q_std,q_n,settings,labels_given_min,labels_given_max");
     char **row = NULL;
     for (int i = 1; lines[i] && !row; i++) {
         char **f = g_strsplit(lines[i], ",", -1);

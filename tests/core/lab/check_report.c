@@ -1,0 +1,468 @@
+/* `prefrl report` on ablations and its figures: runs that differ in a reward
+ * key form one group per value, labelled with the key, whose numbers are the
+ * mean and sample std of the runs' own CSVs; runs of different lengths are
+ * never pooled; a repeated seed is a note in report.md itself; the plot's y
+ * range stays inside the metric's bounds (padding included); --x labels and
+ * --band ci are accepted and bad values refused; --frames writes a strip of
+ * the expected size per group whose env renders, and a note for one whose
+ * env cannot. */
+#include "config.h"
+#include <check.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <cairo.h>
+#include <glib/gstdio.h>
+
+#include "lab/plot.h"
+
+#define WORK TEST_BUILDDIR "/report-work"
+#define PRG TEST_BUILDDIR "/../prefrl"
+#define CONFIGS TEST_SRCDIR "/../configs"
+#define SWEEPS TEST_SRCDIR "/core/lab/sweeps"
+
+/* ---- helpers ------------------------------------------------------------------------- */
+
+static void remove_tree(const char *path)
+{
+    GDir *d = g_dir_open(path, 0, NULL);
+    if (d) {
+        const char *n;
+        while ((n = g_dir_read_name(d))) {
+            char *p = g_build_filename(path, n, NULL);
+            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
+                remove_tree(p);
+            else
+                g_unlink(p);
+            g_free(p);
+        }
+        g_dir_close(d);
+    }
+    g_rmdir(path);
+}
+
+static char *fresh(const char *name)
+{
+    char *dir = g_build_filename(WORK, name, NULL);
+    remove_tree(dir);
+    g_mkdir_with_parents(dir, 0755);
+    return dir;
+}
+
+typedef struct {
+    int status;
+    char *out, *err;
+} Result;
+
+static void result_clear(Result *r)
+{
+    g_free(r->out);
+    g_free(r->err);
+}
+
+/* the prefrl program with a NULL-terminated argument list */
+static Result prefrl(const char *first, ...)
+{
+    GPtrArray *argv = g_ptr_array_new();
+    g_ptr_array_add(argv, PRG);
+    va_list ap;
+    va_start(ap, first);
+    for (const char *a = first; a; a = va_arg(ap, const char *))
+        g_ptr_array_add(argv, (char *)a);
+    va_end(ap);
+    g_ptr_array_add(argv, NULL);
+    Result r = {0};
+    int wstatus = 0;
+    GError *err = NULL;
+    ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+                               &r.out, &r.err, &wstatus, &err),
+                  "%s", err ? err->message : "");
+    g_ptr_array_unref(argv);
+    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+    return r;
+}
+
+static char *slurp(const char *dir, const char *name)
+{
+    char *path = g_build_filename(dir, name, NULL), *text = NULL;
+    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
+    g_free(path);
+    return text;
+}
+
+static void put(const char *dir, const char *name, const char *text)
+{
+    char *p = g_build_filename(dir, name, NULL);
+    ck_assert(g_file_set_contents(p, text, -1, NULL));
+    g_free(p);
+}
+
+/* A finished run of rune on task t as a sweep cell writes it: config.yaml
+ * with every key, status, eval.csv with `rows` evaluations every 100 steps
+ * (returns from `base`, varied per seed), labels.csv and reward.csv (three
+ * rounds of 10 labels: 30 given out of a budget of 100). */
+static void fake_run(const char *dir, const char *name, int seed, const char *beta,
+                     int steps, double base)
+{
+    char *run = g_build_filename(dir, name, NULL);
+    g_mkdir_with_parents(run, 0755);
+    char *cfg = g_strdup_printf(
+        "trainer:\n  num_train_steps: %d\n  max_feedback: 100\n  reward_batch: 10\n"
+        "  checkpoint_frequency: %d\nagent:\n  name: sac\n  hidden_dim: 32\n"
+        "env:\n  task: t\nreward:\n  name: rune\n  hidden_dim: 16\n  beta_init: %s\n"
+        "sampler:\n  name: disagreement\nteacher:\n  name: scripted\n"
+        "seed: %d\nname: %s\nout_dir: %s\nthreads: %d\n",
+        steps, 1000 * seed, beta, seed, name, dir, seed);
+    put(run, "config.yaml", cfg);
+    g_free(cfg);
+    put(run, "status", "done\n");
+    GString *eval = g_string_new("episode,episode_reward,step,true_episode_reward\n");
+    for (int s = 100, i = 0; s <= steps; s += 100, i++)
+        g_string_append_printf(eval, "%d,0,%d,%.6f\n", i, s,
+                               base + 37.0 * seed * seed + 11.0 * i * (seed + 1) - (i == 2) * 50);
+    put(run, "eval.csv", eval->str);
+    g_string_free(eval, TRUE);
+    put(run, "labels.csv", "round,step,pair,label,true_return1,true_return2\n");
+    put(run, "reward.csv",
+        "accuracy,epochs,labeled_feedback,loss,round,step,total_feedback\n"
+        "1,5,10,0.1,1,100,10\n1,5,20,0.1,2,200,20\n1,5,30,0.1,3,300,30\n");
+    g_free(run);
+}
+
+/* final value and AUC (trapezoid over the step span) of a run's eval.csv,
+ * read back here independently of the report */
+static void eval_stats(const char *dir, const char *run, double *final, double *auc)
+{
+    char *rd = g_build_filename(dir, run, NULL);
+    char *text = slurp(rd, "eval.csv");
+    char **lines = g_strsplit(text, "\n", -1);
+    double xs[64], ys[64];
+    int n = 0;
+    for (int i = 1; lines[i] && lines[i][0]; i++) {
+        char **f = g_strsplit(lines[i], ",", -1);
+        xs[n] = g_ascii_strtod(f[2], NULL);
+        ys[n] = g_ascii_strtod(f[3], NULL);
+        n++;
+        g_strfreev(f);
+    }
+    double area = 0;
+    for (int i = 1; i < n; i++)
+        area += 0.5 * (ys[i] + ys[i - 1]) * (xs[i] - xs[i - 1]);
+    *final = ys[n - 1];
+    *auc = area / (xs[n - 1] - xs[0]);
+    g_strfreev(lines);
+    g_free(text);
+    g_free(rd);
+}
+
+/* summary.csv's rows as field arrays (the test's labels need no quoting) */
+static char **csv_row(const char *csv, const char *method)
+{
+    char **lines = g_strsplit(csv, "\n", -1);
+    char **row = NULL;
+    int found = 0;
+    for (int i = 1; lines[i] && lines[i][0]; i++) {
+        char **f = g_strsplit(lines[i], ",", -1);
+        if (!strcmp(f[1], method) && !found++)
+            row = f;
+        else
+            g_strfreev(f);
+    }
+    g_strfreev(lines);
+    ck_assert_msg(found == 1, "%d rows for '%s' in\n%s", found, method, csv);
+    return row;
+}
+
+static int csv_rows(const char *csv)
+{
+    int n = -1; /* the header */
+    for (const char *c = csv; *c; c++)
+        n += *c == '\n';
+    return n;
+}
+
+static void assert_close(double got, double want, const char *what)
+{
+    ck_assert_msg(fabs(got - want) <= 1e-6 * MAX(1.0, fabs(want)), "%s: report %.9g, runs %.9g",
+                  what, got, want);
+}
+
+/* ---- groups -------------------------------------------------------------------------- */
+
+/* 2 values of reward.beta_init x 2 seeds, and a repeat of one cell */
+START_TEST(test_ablation_groups)
+{
+    char *dir = fresh("ablation");
+    const char *cells[4] = {"beta0.01-seed1", "beta0.01-seed2", "beta0.5-seed1", "beta0.5-seed2"};
+    for (int k = 0; k < 4; k++)
+        fake_run(dir, cells[k], 1 + k % 2, k < 2 ? "0.01" : "0.5", 600, k < 2 ? 100.0 : 300.0);
+    char *again = g_build_filename(dir, "zz-again", NULL);
+    fake_run(again, "beta0.5-seed1", 1, "0.5", 600, 900.0); /* same settings, same seed */
+    char *out = g_build_filename(dir, "out", NULL);
+    Result r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "| t | 100 | rune beta_init=0.01 | 2 |") &&
+                      strstr(r.out, "| t | 100 | rune beta_init=0.5 | 2 |"),
+                  "%s", r.out);
+    result_clear(&r);
+
+    char *csv = slurp(out, "summary.csv");
+    ck_assert_int_eq(csv_rows(csv), 2); /* one group per value */
+    const char *labels[2] = {"rune beta_init=0.01", "rune beta_init=0.5"};
+    for (int g = 0; g < 2; g++) {
+        double fin[2], auc[2];
+        for (int s = 0; s < 2; s++)
+            eval_stats(dir, cells[2 * g + s], &fin[s], &auc[s]);
+        char **row = csv_row(csv, labels[g]);
+        ck_assert_str_eq(row[2], "rune");
+        ck_assert_str_eq(row[6], "100");
+        ck_assert_str_eq(row[8], "2");
+        ck_assert_str_eq(row[9], "1 2");
+        assert_close(g_ascii_strtod(row[10], NULL), (fin[0] + fin[1]) / 2, "final mean");
+        assert_close(g_ascii_strtod(row[11], NULL), fabs(fin[0] - fin[1]) / sqrt(2.0),
+                     "final std");
+        assert_close(g_ascii_strtod(row[12], NULL), (auc[0] + auc[1]) / 2, "auc mean");
+        assert_close(g_ascii_strtod(row[13], NULL), fabs(auc[0] - auc[1]) / sqrt(2.0),
+                     "auc std");
+        ck_assert_str_eq(row[18], g ? "beta_init=0.5" : "beta_init=0.01");
+        ck_assert_str_eq(row[19], "30"); /* labels given, not the budget */
+        ck_assert_str_eq(row[20], "30");
+        g_strfreev(row);
+    }
+    g_free(csv);
+    char *md = slurp(out, "report.md");
+    /* the repeat is a note in the report itself, with both directories */
+    ck_assert_msg(strstr(md, "## Notes") && strstr(md, "zz-again/beta0.5-seed1 repeats seed 1 of t / "
+                                                       "rune with the same settings"),
+                  "%s", md);
+    ck_assert_msg(strstr(md, "(here: `reward.beta_init`)"), "%s", md);
+    ck_assert_msg(strstr(md, "| t | 100 | rune beta_init=0.5 | 1 2 |"), "%s", md);
+    ck_assert_msg(strstr(md, "± one sample standard deviation"), "%s", md);
+    g_free(md);
+    char *smd = slurp(out, "summary.md");
+    ck_assert_msg(strstr(smd, " given |") && strstr(smd, "| 30 |\n"), "%s", smd);
+    g_free(smd);
+
+    /* the CI band and the labels axis draw the same groups */
+    r = prefrl("report", dir, "-o", out, "--band", "ci", "--x", "labels", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    md = slurp(out, "report.md");
+    ck_assert_msg(strstr(md, "95 % percentile bootstrap") && strstr(md, "x: the preference labels"),
+                  "%s", md);
+    g_free(md);
+    r = prefrl("report", dir, "--band", "sem", NULL);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(strstr(r.err, "--band takes std or ci, not 'sem'"), "%s", r.err);
+    result_clear(&r);
+    r = prefrl("report", dir, "--x", "time", NULL);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(strstr(r.err, "--x takes steps or labels, not 'time'"), "%s", r.err);
+    result_clear(&r);
+    g_free(out);
+    g_free(again);
+    g_free(dir);
+}
+END_TEST
+
+/* the same settings at two run lengths: two groups, never one of four seeds */
+START_TEST(test_lengths_not_pooled)
+{
+    char *dir = fresh("lengths");
+    fake_run(dir, "short-seed1", 1, "0.5", 400, 100.0);
+    fake_run(dir, "short-seed2", 2, "0.5", 400, 100.0);
+    fake_run(dir, "long-seed1", 1, "0.5", 800, 100.0);
+    fake_run(dir, "long-seed2", 2, "0.5", 800, 100.0);
+    char *out = g_build_filename(dir, "out", NULL);
+    Result r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    char *csv = slurp(out, "summary.csv");
+    ck_assert_int_eq(csv_rows(csv), 2);
+    double fin[2], auc[2];
+    eval_stats(dir, "long-seed1", &fin[0], &auc[0]);
+    eval_stats(dir, "long-seed2", &fin[1], &auc[1]);
+    char **row = csv_row(csv, "rune num_train_steps=800");
+    ck_assert_str_eq(row[8], "2");
+    assert_close(g_ascii_strtod(row[10], NULL), (fin[0] + fin[1]) / 2, "final mean");
+    g_strfreev(row);
+    row = csv_row(csv, "rune num_train_steps=400");
+    ck_assert_str_eq(row[8], "2");
+    g_strfreev(row);
+    g_free(csv);
+    /* the per-run keys (seed, name, out_dir, threads, checkpoint_frequency)
+     * differ between every run and split nothing */
+    char *md = slurp(out, "report.md");
+    ck_assert_msg(strstr(md, "(here: `trainer.num_train_steps`)"), "%s", md);
+    ck_assert_msg(!strstr(md, "## Notes"), "%s", md);
+    g_free(md);
+    g_free(out);
+    g_free(dir);
+}
+END_TEST
+
+/* ---- the plot's y range -------------------------------------------------------------- */
+
+START_TEST(test_y_range)
+{
+    const double x[3] = {0, 100, 200}, mean[3] = {10, 40, 20}, std[3] = {30, 30, 5};
+    double lo, hi;
+    /* without bounds the band's −20 takes the axis below 0 */
+    PrefrlFigure *fig = prefrl_figure_new(NULL, 1);
+    PrefrlPanel *p = prefrl_figure_add_panel(fig, NULL, NULL, NULL);
+    prefrl_panel_add_series(p, "a", PREFRL_SERIES_BAND, 3, x, mean, std);
+    prefrl_panel_y_range(p, &lo, &hi);
+    ck_assert_msg(lo < 0 && hi >= 70, "%g %g", lo, hi);
+    /* a return that cannot be negative: the axis starts at 0, not below */
+    prefrl_panel_set_y_limits(p, 0.0, INFINITY);
+    prefrl_panel_y_range(p, &lo, &hi);
+    ck_assert_msg(lo == 0 && hi >= 70 && hi <= 100, "%g %g", lo, hi);
+    /* a success rate of 0 everywhere: padding stays inside 0-100 */
+    PrefrlPanel *q = prefrl_figure_add_panel(fig, NULL, NULL, NULL);
+    const double zero[3] = {0, 0, 0};
+    prefrl_panel_add_series(q, "b", PREFRL_SERIES_BAND, 3, x, zero, zero);
+    prefrl_panel_set_y_limits(q, 0.0, 100.0);
+    prefrl_panel_y_range(q, &lo, &hi);
+    ck_assert_msg(lo == 0 && hi > 0 && hi <= 100, "%g %g", lo, hi);
+    /* a band near 100 % is cut at 100 */
+    PrefrlPanel *u = prefrl_figure_add_panel(fig, NULL, NULL, NULL);
+    const double high[3] = {90, 95, 99}, wide[3] = {20, 20, 20};
+    prefrl_panel_add_series(u, "c", PREFRL_SERIES_BAND, 3, x, high, wide);
+    prefrl_panel_set_y_limits(u, 0.0, 100.0);
+    prefrl_panel_y_range(u, &lo, &hi);
+    ck_assert_msg(hi == 100 && lo >= 0 && lo <= 70, "%g %g", lo, hi);
+    /* an asymmetric band (a bootstrap interval) counts by its edges */
+    PrefrlPanel *v = prefrl_figure_add_panel(fig, NULL, NULL, NULL);
+    const double blo[3] = {5, 30, 15}, bhi[3] = {300, 50, 25};
+    prefrl_panel_add_series_band(v, "d", PREFRL_SERIES_BAND, 3, x, mean, blo, bhi);
+    prefrl_panel_y_range(v, &lo, &hi);
+    ck_assert_msg(lo <= 5 && lo >= 0 && hi >= 300, "%g %g", lo, hi);
+    prefrl_figure_free(fig);
+}
+END_TEST
+
+START_TEST(test_strip_size)
+{
+    int w, h;
+    prefrl_strip_size(3, 64, 48, &w, &h);
+    ck_assert_int_eq(w, 3 * 64 + 4 * 4);
+    ck_assert_int_eq(h, 48 + 22);
+}
+END_TEST
+
+/* ---- frames -------------------------------------------------------------------------- */
+
+static void run_ok(const char *const *argv)
+{
+    char *out = NULL, *err = NULL;
+    int status;
+    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
+    g_free(out);
+    g_free(err);
+}
+
+/* the pixel (x, y) of an RGB24 cairo surface as 0xRRGGBB */
+static guint32 pixel(cairo_surface_t *s, int x, int y)
+{
+    const unsigned char *px = cairo_image_surface_get_data(s);
+    return ((const guint32 *)(px + (size_t)y * cairo_image_surface_get_stride(s)))[x] &
+           0xffffff;
+}
+
+/* a tiny cart-pole SAC run (13-step episodes) and a fixture run whose env
+ * cannot render: a 3-frame strip for the first, a note for the second */
+START_TEST(test_frames)
+{
+    char *dir = fresh("frames");
+    const char *cart[] = {PRG, "run", CONFIGS "/cartpole_swingup/sac.yaml", "out_dir=" WORK
+                          "/frames", "name=cart", "--force", "trainer.num_train_steps=260",
+                          "trainer.num_seed_steps=100", "trainer.eval_frequency=130",
+                          "trainer.num_eval_episodes=1", "env.episode_length=50",
+                          "agent.hidden_dim=16", "agent.batch_size=16", NULL};
+    run_ok(cart);
+    const char *fixture[] = {PRG, "run", SWEEPS "/true.yaml", "out_dir=" WORK "/frames",
+                             "name=reach", "--force", NULL};
+    run_ok(fixture);
+    char *out = g_build_filename(dir, "out", NULL);
+    Result r = prefrl("report", dir, "-o", out, "--frames", "--frame-count", "3",
+                      "--frame-size", "64x48", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.err, "no frames for fixture_reach / true (agent sac): env "
+                                "fixture_reach cannot render"),
+                  "%s", r.err);
+    ck_assert_msg(strstr(r.out, "frames-01-cartpole_swingup-true__agent_sac_.png"), "%s", r.out);
+    result_clear(&r);
+    char *png = g_build_filename(out, "frames-01-cartpole_swingup-true__agent_sac_.png", NULL);
+    cairo_surface_t *s = cairo_image_surface_create_from_png(png);
+    ck_assert_msg(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS, "%s", png);
+    int w, h;
+    prefrl_strip_size(3, 64, 48, &w, &h);
+    ck_assert_int_eq(cairo_image_surface_get_width(s), w);
+    ck_assert_int_eq(cairo_image_surface_get_height(s), h);
+    cairo_surface_flush(s);
+    /* each frame is a rendered scene (not the white page), and the
+     * pole moves: the first and the last frame differ */
+    int differ = 0;
+    for (int k = 0; k < 3; k++) {
+        int x0 = 4 + k * (64 + 4);
+        gboolean ink = FALSE;
+        for (int y = 0; y < 48; y++)
+            for (int x = 0; x < 64; x++) {
+                ink |= pixel(s, x0 + x, 4 + y) != 0xffffff;
+                if (k == 2)
+                    differ += pixel(s, x0 + x, 4 + y) != pixel(s, 4 + x, 4 + y);
+            }
+        ck_assert_msg(ink, "frame %d is blank", k);
+    }
+    ck_assert_int_gt(differ, 20);
+    cairo_surface_destroy(s);
+    g_free(png);
+    char *md = slurp(out, "report.md");
+    ck_assert_msg(strstr(md, "## What the agents do") &&
+                      strstr(md, "](frames-01-cartpole_swingup-true__agent_sac_.png)") &&
+                      strstr(md, "No frames: env fixture_reach cannot render") &&
+                      strstr(md, "## Notes"),
+                  "%s", md);
+    g_free(md);
+    r = prefrl("report", dir, "--frames", "--frame-count", "0", NULL);
+    ck_assert_int_eq(r.status, 2);
+    result_clear(&r);
+    g_free(out);
+    g_free(dir);
+}
+END_TEST
+
+static Suite *report_suite(void)
+{
+    Suite *s = suite_create("report");
+    TCase *tc = tcase_create("report");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_ablation_groups);
+    tcase_add_test(tc, test_lengths_not_pooled);
+    tcase_add_test(tc, test_y_range);
+    tcase_add_test(tc, test_strip_size);
+    tcase_add_test(tc, test_frames);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    /* the fixture plugin, then the build tree's plugins (the test environment) */
+    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
+                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
+    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
+    g_free(path);
+    SRunner *sr = srunner_create(report_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    prefrl_plot_release_caches();
+    if (!failed)
+        remove_tree(WORK); /* kept after a failure, for a look */
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
