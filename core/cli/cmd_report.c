@@ -103,7 +103,7 @@ int prefrl_cmd_report(int argc, char **argv)
 {
     char *out = NULL, *x = NULL, *band = NULL, *size = NULL, *camera = NULL;
     gboolean all = FALSE, frames = FALSE;
-    gint64 n_frames = 6;
+    gint64 n_frames = G_MININT64; /* unset: 6 */
     const GOptionEntry entries[] = {
         {"output", 'o', 0, G_OPTION_ARG_FILENAME, &out,
          "where to write (default: DIR/report for one DIR, else ./report)", "OUT"},
@@ -147,6 +147,13 @@ int prefrl_cmd_report(int argc, char **argv)
         rc = prefrl_cli_usage_error(&report_usage, "--band takes std or ci, not '%s'", band);
         goto out;
     }
+    if (!frames && (n_frames != G_MININT64 || size || camera)) {
+        rc = prefrl_cli_usage_error(&report_usage,
+                                    "--frame-count, --frame-size and --camera need --frames");
+        goto out;
+    }
+    if (n_frames == G_MININT64)
+        n_frames = 6;
     if (n_frames < 1 || n_frames > 64) {
         rc = prefrl_cli_usage_error(&report_usage, "--frame-count takes 1 to 64");
         goto out;

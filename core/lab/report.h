@@ -91,7 +91,8 @@ void prefrl_report_set_frames_note(PrefrlReport *r, guint i, const char *why);
 /** Write into `out_dir` (created): report.md (everything, with the figures
  *  linked), summary.md, summary.csv, curves.png, curves.svg; budget.png and
  *  budget.svg when a task has more than one label budget; q_accuracy.md and
- *  q_accuracy.csv when any run logged `q_mse`.  The names written are
+ *  q_accuracy.csv when any run logged `q_mse`; frames-NN-<group>.png for
+ *  each group given frames (prefrl_report_set_frames).  The names written are
  *  appended to `written` (char*, owned by the array) when it is not NULL. */
 gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArray *written,
                              GError **error);

@@ -430,6 +430,11 @@ START_TEST(test_frames)
     g_free(md);
     r = prefrl("report", dir, "--frames", "--frame-count", "0", NULL);
     ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(strstr(r.err, "--frame-count takes 1 to 64"), "%s", r.err);
+    result_clear(&r);
+    r = prefrl("report", dir, "--frame-size", "64x48", NULL);
+    ck_assert_int_eq(r.status, 2);
+    ck_assert_msg(strstr(r.err, "need --frames"), "%s", r.err);
     result_clear(&r);
     g_free(out);
     g_free(dir);
