@@ -44,6 +44,7 @@ struct PrefrlPanel {
     double y_lo, y_hi; /* bounds the values cannot leave (bands are cut there) */
     GArray *xticks; /* double; empty: automatic */
     GPtrArray *series;
+    GPtrArray *marks; /* Marks*: x positions drawn as ticks along the top */
 };
 
 struct PrefrlFigure {
@@ -71,6 +72,18 @@ static void series_free(gpointer p)
     g_free(s);
 }
 
+typedef struct {
+    int color;
+    GArray *x; /* double */
+} Marks;
+
+static void marks_free(gpointer p)
+{
+    Marks *m = p;
+    g_array_unref(m->x);
+    g_free(m);
+}
+
 static void panel_free(gpointer p)
 {
     PrefrlPanel *pa = p;
@@ -79,6 +92,7 @@ static void panel_free(gpointer p)
     g_free(pa->ylabel);
     g_array_unref(pa->xticks);
     g_ptr_array_unref(pa->series);
+    g_ptr_array_unref(pa->marks);
     g_free(pa);
 }
 
@@ -110,6 +124,7 @@ static PrefrlPanel *panel_new(PrefrlFigure *fig)
     p->fig = fig;
     p->xticks = g_array_new(FALSE, FALSE, sizeof(double));
     p->series = g_ptr_array_new_with_free_func(series_free);
+    p->marks = g_ptr_array_new_with_free_func(marks_free);
     g_ptr_array_add(fig->panels, p);
     return p;
 }
@@ -190,6 +205,15 @@ void prefrl_panel_add_series(PrefrlPanel *panel, const char *label, PrefrlSeries
     prefrl_panel_add_series_band(panel, label, style, n, x, mean, lo, hi);
     g_free(lo);
     g_free(hi);
+}
+
+void prefrl_panel_add_x_marks(PrefrlPanel *panel, const char *label, int n, const double *x)
+{
+    Marks *m = g_new0(Marks, 1);
+    m->color = color_of(panel->fig, label);
+    m->x = g_array_new(FALSE, FALSE, sizeof(double));
+    g_array_append_vals(m->x, x, (guint)MAX(n, 0));
+    g_ptr_array_add(panel->marks, m);
 }
 
 /* ---- axes ---------------------------------------------------------------------------- */
@@ -550,6 +574,25 @@ static void draw_panel(cairo_t *cr, const PrefrlPanel *p, double x, double y)
         return;
     }
     draw_series(cr, p, &f);
+    /* marks: short ticks hanging from the top edge, one row per label (up to
+     * six rows, so several methods' rounds stay apart) */
+    cairo_set_line_width(cr, 1.5);
+    for (guint k = 0; k < p->marks->len; k++) {
+        const Marks *m = p->marks->pdata[k];
+        double y0 = f.top + 1 + 5 * (k % 6);
+        set_color(cr, m->color, 0.9);
+        for (guint i = 0; i < m->x->len; i++) {
+            double v = g_array_index(m->x, double, i);
+            if (!isfinite(v) || (f.log_x && v <= 0))
+                continue;
+            double xx = px(&f, v);
+            if (xx < f.left || xx > f.left + f.w)
+                continue;
+            cairo_move_to(cr, xx, y0);
+            cairo_line_to(cr, xx, y0 + 5);
+        }
+        cairo_stroke(cr);
+    }
 }
 
 /* legend entries flow left to right in rows as wide as the figure; returns

@@ -46,6 +46,10 @@ void prefrl_panel_set_x_ticks(PrefrlPanel *panel, const double *ticks, int n);
 void prefrl_panel_add_series(PrefrlPanel *panel, const char *label, PrefrlSeriesStyle style,
                              int n, const double *x, const double *mean, const double *std);
 
+/** Mark `n` x positions (copied) with short ticks along the panel's top
+ *  edge in `label`'s colour, e.g. the steps of a method's query rounds. */
+void prefrl_panel_add_x_marks(PrefrlPanel *panel, const char *label, int n, const double *x);
+
 /** Like prefrl_panel_add_series, with the band given by its edges: `lo` and
  *  `hi` (both NULL: no band; a non-finite edge: none at that point), e.g. a
  *  bootstrap confidence interval, which need not be symmetric. */

@@ -105,6 +105,7 @@ typedef struct {
     double *step, *value;
     double *given;       /* labels given by each evaluation's step (NAN: not known) */
     double labels_given; /* labels given over the run (NAN: not known) */
+    GArray *rounds;      /* double: the steps at which labels arrived (query rounds) */
     double final, auc;
     double q_mse, q_nmse;  /* last evaluation's Q diagnostics (NAN when not logged) */
     gboolean has_nmse;     /* eval.csv has a q_nmse column */
@@ -124,6 +125,8 @@ static void run_free(gpointer p)
     g_free(r->step);
     g_free(r->value);
     g_free(r->given);
+    if (r->rounds)
+        g_array_unref(r->rounds);
     if (r->settings)
         g_hash_table_unref(r->settings);
     g_free(r);
@@ -221,6 +224,7 @@ static void labels_given(Run *r)
     for (int i = 0; i < r->n; i++)
         r->given[i] = NAN;
     r->labels_given = NAN;
+    r->rounds = g_array_new(FALSE, FALSE, sizeof(double));
     if (!r->labels)
         return;
     static const PrefrlRunFile sources[] = {PREFRL_RUN_REWARD_CSV, PREFRL_RUN_TRAIN_CSV};
@@ -232,6 +236,15 @@ static void labels_given(Run *r)
         if (sc < 0 || lc < 0) {
             csv_free(c);
             continue;
+        }
+        /* a row whose count grew is a query round that brought labels */
+        double seen = 0;
+        for (int i = 0; i < c->n_rows; i++) {
+            double l = c->data[(gsize)i * c->n_cols + lc];
+            if (isfinite(l) && l > seen) {
+                g_array_append_val(r->rounds, c->data[(gsize)i * c->n_cols + sc]);
+                seen = l;
+            }
         }
         /* counts only grow: the latest row at or before a step holds its count */
         double total = 0;
@@ -1226,6 +1239,21 @@ static void add_curve(const PrefrlReport *r, PrefrlPanel *p, const Group *g)
     double *x, *m, *lo, *hi;
     int n = group_curve(g, &r->opt, &x, &m, &lo, &hi);
     prefrl_panel_add_series_band(p, label, PREFRL_SERIES_BAND, n, x, m, lo, hi);
+    if (!r->opt.x_labels && g->budget >= 0) {
+        /* the query rounds of the group's runs, each step once */
+        GArray *steps = g_array_new(FALSE, FALSE, sizeof(double));
+        for (guint j = 0; j < g->runs->len; j++) {
+            const Run *run = g->runs->pdata[j];
+            g_array_append_vals(steps, run->rounds->data, run->rounds->len);
+        }
+        g_array_sort(steps, double_cmp);
+        guint k = 0;
+        for (guint j = 0; j < steps->len; j++)
+            if (!k || g_array_index(steps, double, j) != g_array_index(steps, double, k - 1))
+                g_array_index(steps, double, k++) = g_array_index(steps, double, j);
+        prefrl_panel_add_x_marks(p, label, (int)k, (const double *)steps->data);
+        g_array_unref(steps);
+    }
     g_free(label);
     g_free(x);
     g_free(m);
@@ -1514,7 +1542,9 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
                                 ? "; x: the preference labels the runs had been given by each "
                                   "evaluation (mean over the seeds; methods without labels "
                                   "dashed at their final value)"
-                                : "; x: environment steps");
+                                : "; x: environment steps, the ticks along a panel's top "
+                                  "edge marking the query rounds that brought labels (from "
+                                  "the runs' reward.csv)");
         g_string_append(md, "; y: the true episode return (DMC) or success rate in % "
                             "(Meta-world) of the deterministic evaluation episodes, kept "
                             "within 0-100 % and, when no run logged a negative return, "
