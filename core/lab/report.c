@@ -574,28 +574,16 @@ static char *method_label(const Run *r, gboolean agent, gboolean sampler, gboole
     return label;
 }
 
-/* strcmp with runs of digits compared as numbers: "beta_init=0.01" <
- * "beta_init=0.5", "steps=500" < "steps=1000" */
+/* strcmp with the numbers in the strings compared by value:
+ * "beta_init=0.05" < "beta_init=0.5", "steps=500" < "steps=1000" */
 static int natural_cmp(const char *a, const char *b)
 {
     while (*a && *b) {
         if (g_ascii_isdigit(*a) && g_ascii_isdigit(*b)) {
-            const char *ea = a, *eb = b;
-            while (*ea == '0' && g_ascii_isdigit(ea[1]))
-                ea++;
-            while (*eb == '0' && g_ascii_isdigit(eb[1]))
-                eb++;
-            a = ea;
-            b = eb;
-            while (g_ascii_isdigit(*ea))
-                ea++;
-            while (g_ascii_isdigit(*eb))
-                eb++;
-            if (ea - a != eb - b)
-                return ea - a < eb - b ? -1 : 1;
-            int c = strncmp(a, b, (size_t)(ea - a));
-            if (c)
-                return c;
+            char *ea, *eb;
+            double x = g_ascii_strtod(a, &ea), y = g_ascii_strtod(b, &eb);
+            if (x != y)
+                return x < y ? -1 : 1;
             a = ea;
             b = eb;
         } else {

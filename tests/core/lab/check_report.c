@@ -267,7 +267,7 @@ START_TEST(test_ablation_groups)
 }
 END_TEST
 
-/* the same settings at two run lengths: two groups, never one of four seeds */
+/* the same settings at three run lengths: three groups, never one of five seeds */
 START_TEST(test_lengths_not_pooled)
 {
     char *dir = fresh("lengths");
@@ -275,12 +275,18 @@ START_TEST(test_lengths_not_pooled)
     fake_run(dir, "short-seed2", 2, "0.5", 400, 100.0);
     fake_run(dir, "long-seed1", 1, "0.5", 800, 100.0);
     fake_run(dir, "long-seed2", 2, "0.5", 800, 100.0);
+    fake_run(dir, "longer-seed1", 1, "0.5", 1200, 100.0);
     char *out = g_build_filename(dir, "out", NULL);
     Result r = prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     result_clear(&r);
     char *csv = slurp(out, "summary.csv");
-    ck_assert_int_eq(csv_rows(csv), 2);
+    ck_assert_int_eq(csv_rows(csv), 3);
+    /* in the order of the values, not of their text */
+    const char *p400 = strstr(csv, "rune num_train_steps=400,"),
+               *p800 = strstr(csv, "rune num_train_steps=800,"),
+               *p1200 = strstr(csv, "rune num_train_steps=1200,");
+    ck_assert_msg(p400 && p800 && p1200 && p400 < p800 && p800 < p1200, "%s", csv);
     double fin[2], auc[2];
     eval_stats(dir, "long-seed1", &fin[0], &auc[0]);
     eval_stats(dir, "long-seed2", &fin[1], &auc[1]);
