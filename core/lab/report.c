@@ -170,9 +170,11 @@ static gboolean label_only_key(const char *key)
 static void flatten(const PrefrlNode *node, const char *path, GHashTable *out)
 {
     switch (prefrl_node_kind(node)) {
-    case PREFRL_NODE_SCALAR:
-        g_hash_table_insert(out, g_strdup(path), g_strdup(prefrl_node_text(node)));
+    case PREFRL_NODE_SCALAR: {
+        const char *text = prefrl_node_text(node);
+        g_hash_table_insert(out, g_strdup(path), g_strdup(text ? text : ""));
         break;
+    }
     case PREFRL_NODE_MAP:
     case PREFRL_NODE_LIST:
         for (guint i = 0; i < prefrl_node_size(node); i++) {
