@@ -1305,7 +1305,8 @@ static GArray *budgets_of(const PrefrlReport *r, const char *task)
     return b;
 }
 
-static PrefrlFigure *curves_figure(const PrefrlReport *r)
+/* the learning curves; each panel's title is appended to `titles` (char*) */
+static PrefrlFigure *curves_figure(const PrefrlReport *r, GPtrArray *titles)
 {
     GPtrArray *tasks = task_list(r);
     int cols = 1;
@@ -1341,7 +1342,7 @@ static PrefrlFigure *curves_figure(const PrefrlReport *r)
                                      data_min(r, task, r->budgets_vary ? budget : ANY_BUDGET));
                 add_curve(r, p, g);
             }
-            g_string_free(title, TRUE);
+            g_ptr_array_add(titles, g_string_free(title, FALSE));
         }
         if (r->budgets_vary)
             for (int k = panels; k < cols; k++)
@@ -1473,13 +1474,14 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
     char *summary = prefrl_report_summary_markdown(r);
     char *csv = summary_csv(r);
     char *q_md = NULL, *q_csv = NULL;
+    GPtrArray *titles = g_ptr_array_new_with_free_func(g_free); /* the curves' panels */
     if (r->has_q)
         q_tables(r, &q_md, &q_csv);
     gboolean ok = put(out_dir, "summary.md", summary, written, error) &&
                   put(out_dir, "summary.csv", csv, written, error) &&
                   (!r->has_q || (put(out_dir, "q_accuracy.md", q_md, written, error) &&
                                  put(out_dir, "q_accuracy.csv", q_csv, written, error))) &&
-                  save_figure(curves_figure(r), out_dir, "curves", written, error) &&
+                  save_figure(curves_figure(r, titles), out_dir, "curves", written, error) &&
                   (!r->budgets_vary ||
                    save_figure(budget_figure(r), out_dir, "budget", written, error));
     GPtrArray *strips = g_ptr_array_new_with_free_func(g_free); /* per group: its PNG or NULL */
@@ -1539,8 +1541,11 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
                             "(Meta-world) of the deterministic evaluation episodes, kept "
                             "within 0-100 % and, when no run logged a negative return, "
                             "above 0. Panel titles give the label budget (max_feedback) and "
-                            "the labels the runs were actually given (reward.csv).\n\n"
-                            "## Summary\n\n");
+                            "the labels the runs were actually given (reward.csv).\n\n");
+        g_string_append(md, "Panels:");
+        for (guint i = 0; i < titles->len; i++)
+            g_string_append_printf(md, "%s *%s*", i ? ";" : "", (char *)titles->pdata[i]);
+        g_string_append(md, ".\n\n## Summary\n\n");
         g_string_append(md, summary);
         g_string_append(md, "\n*final*: the last evaluation of each run; *AUC*: area under "
                             "its evaluation curve divided by the step span (its average "
@@ -1613,6 +1618,7 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
         g_string_free(md, TRUE);
     }
     g_ptr_array_unref(strips);
+    g_ptr_array_unref(titles);
     g_free(summary);
     g_free(csv);
     g_free(q_md);

@@ -1,7 +1,9 @@
 /* `prefrl report` on ablations and its figures: runs that differ in a reward
  * key form one group per value, labelled with the key, whose numbers are the
  * mean and sample std of the runs' own CSVs; runs of different lengths are
- * never pooled; a repeated seed is a note in report.md itself; the plot's y
+ * never pooled; a reward without labels stays one group over label budgets;
+ * a repeated seed is a note in report.md itself; panel titles give the
+ * budget and the labels given; the plot's y
  * range stays inside the metric's bounds (padding included); --x labels and
  * --band ci are accepted and bad values refused; --frames writes a strip of
  * the expected size per group whose env renders, and a note for one whose
@@ -240,6 +242,8 @@ START_TEST(test_ablation_groups)
     ck_assert_msg(strstr(md, "(here: `reward.beta_init`)"), "%s", md);
     ck_assert_msg(strstr(md, "| t | 100 | rune beta_init=0.5 | 1 2 |"), "%s", md);
     ck_assert_msg(strstr(md, "± one sample standard deviation"), "%s", md);
+    /* the panel's title: the budget and the labels actually given */
+    ck_assert_msg(strstr(md, "Panels: *t · budget 100 · 30 given*."), "%s", md);
     g_free(md);
     char *smd = slurp(out, "summary.md");
     ck_assert_msg(strstr(smd, " given |") && strstr(smd, "| 30 |\n"), "%s", smd);
@@ -304,6 +308,45 @@ START_TEST(test_lengths_not_pooled)
     ck_assert_msg(strstr(md, "(here: `trainer.num_train_steps`)"), "%s", md);
     ck_assert_msg(!strstr(md, "## Notes"), "%s", md);
     g_free(md);
+    g_free(out);
+    g_free(dir);
+}
+END_TEST
+
+/* SAC on the true reward (no labels.csv) in a grid over budgets: the label
+ * settings act on nothing, so the runs stay one group and the same seed at
+ * another budget is a repeat, with a note */
+START_TEST(test_label_free_one_group)
+{
+    char *dir = fresh("labelfree");
+    const int budgets[3] = {100, 400, 100};
+    const int seeds[3] = {1, 1, 2};
+    for (int k = 0; k < 3; k++) {
+        char *name = g_strdup_printf("b%d-seed%d", budgets[k], seeds[k]);
+        char *run = g_build_filename(dir, name, NULL);
+        g_mkdir_with_parents(run, 0755);
+        char *cfg = g_strdup_printf("trainer:\n  num_train_steps: 300\n  max_feedback: %d\n"
+                                    "  reward_batch: %d\nagent:\n  name: sac\nenv:\n  task: t\n"
+                                    "reward:\n  name: true\nsampler:\n  name: uniform\n"
+                                    "seed: %d\nname: %s\n",
+                                    budgets[k], budgets[k] / 10, seeds[k], name);
+        put(run, "config.yaml", cfg);
+        put(run, "status", "done\n");
+        put(run, "eval.csv", "step,true_episode_reward\n100,5\n200,7\n300,9\n");
+        g_free(cfg);
+        g_free(run);
+        g_free(name);
+    }
+    char *out = g_build_filename(dir, "out", NULL);
+    Result r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "| t | – | true (agent sac) | 2 |"), "%s", r.out);
+    ck_assert_msg(strstr(r.err, "b400-seed1 repeats seed 1 of t / true (agent sac)"), "%s",
+                  r.err);
+    result_clear(&r);
+    char *csv = slurp(out, "summary.csv");
+    ck_assert_int_eq(csv_rows(csv), 1);
+    g_free(csv);
     g_free(out);
     g_free(dir);
 }
@@ -454,6 +497,7 @@ static Suite *report_suite(void)
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_ablation_groups);
     tcase_add_test(tc, test_lengths_not_pooled);
+    tcase_add_test(tc, test_label_free_one_group);
     tcase_add_test(tc, test_y_range);
     tcase_add_test(tc, test_strip_size);
     tcase_add_test(tc, test_frames);
