@@ -3,11 +3,10 @@
  * mean and sample std of the runs' own CSVs; runs of different lengths are
  * never pooled; a reward without labels stays one group over label budgets;
  * a repeated seed is a note in report.md itself; panel titles give the
- * budget and the labels given; the plot's y
- * range stays inside the metric's bounds (padding included); --x labels and
- * --band ci are accepted and bad values refused; --frames writes a strip of
- * the expected size per group whose env renders, and a note for one whose
- * env cannot. */
+ * budget and the labels given; the plot's y range stays inside the
+ * metric's bounds (padding included); --x labels and --band ci are accepted
+ * and bad values refused; --frames writes a strip of the expected size per
+ * group whose env renders, and a note for one whose env cannot. */
 #include "config.h"
 #include <check.h>
 #include <math.h>
