@@ -135,25 +135,25 @@ static void run_free(gpointer p)
 /* Keys whose value is per run by nature, never a setting that tells groups
  * apart: the seed, the run's name and output directory, thread counts, how
  * often checkpoints are written and the memory cap (neither changes a
- * result), progress output, and where a teacher listens or files go. */
+ * result), progress output, evaluation videos (rendering leaves the physics
+ * alone), and where a teacher's page listens.  Input files (seed_prefs) are
+ * settings. */
 static gboolean per_run_key(const char *key)
 {
-    static const char *const top[] = {"seed", "name", "out_dir", "threads"};
-    static const char *const exact[] = {"trainer.checkpoint_frequency", "trainer.max_memory"};
-    for (guint i = 0; i < G_N_ELEMENTS(top); i++)
-        if (!strcmp(key, top[i]))
-            return TRUE;
+    static const char *const exact[] = {"seed", "name", "out_dir", "threads",
+                                        "trainer.checkpoint_frequency", "trainer.max_memory",
+                                        "trainer.save_video"};
     for (guint i = 0; i < G_N_ELEMENTS(exact); i++)
         if (!strcmp(key, exact[i]))
             return TRUE;
     const char *leaf = strrchr(key, '.');
     leaf = leaf ? leaf + 1 : key;
-    static const char *const leaves[] = {"threads", "out_dir", "port", "bind", "host"};
+    static const char *const leaves[] = {"threads", "port", "bind", "host", "allow_remote"};
     for (guint i = 0; i < G_N_ELEMENTS(leaves); i++)
         if (!strcmp(leaf, leaves[i]))
             return TRUE;
     return g_str_has_suffix(leaf, "_threads") || g_str_has_prefix(leaf, "progress") ||
-           g_str_has_suffix(leaf, "_dir") || g_str_has_suffix(leaf, "_path");
+           g_str_has_prefix(leaf, "video_");
 }
 
 /* Keys that act only through labels: for a reward that takes none, runs that

@@ -7,8 +7,9 @@
  *
  * Groups: runs are seeds of one experiment when every key of their
  * config.yaml is equal except the per-run ones (seed, name, out_dir, thread
- * counts, checkpoint_frequency, max_memory, progress output, a teacher's
- * port or host, *_dir and *_path keys); for a reward that takes no labels
+ * counts, checkpoint_frequency, max_memory, progress output, evaluation
+ * videos, a teacher's port, host, bind and allow_remote); for a reward that
+ * takes no labels
  * the sampler, teacher, max_feedback, reward_batch and reward_schedule are
  * left out too.  A group is labelled by its method (reward.name, with the
  * agent, sampler or teacher when those vary) followed by key=value for each
