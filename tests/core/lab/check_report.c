@@ -111,11 +111,13 @@ static void fake_run(const char *dir, const char *name, int seed, const char *be
     g_mkdir_with_parents(run, 0755);
     char *cfg = g_strdup_printf(
         "trainer:\n  num_train_steps: %d\n  max_feedback: 100\n  reward_batch: 10\n"
-        "  checkpoint_frequency: %d\nagent:\n  name: sac\n  hidden_dim: 32\n"
+        "  checkpoint_frequency: %d\n  progress_interval: %d\n  save_video: %s\n"
+        "agent:\n  name: sac\n  hidden_dim: 32\n"
         "env:\n  task: t\nreward:\n  name: rune\n  hidden_dim: 16\n  beta_init: %s\n"
         "sampler:\n  name: disagreement\nteacher:\n  name: scripted\n"
         "seed: %d\nname: %s\nout_dir: %s\nthreads: %d\n",
-        steps, 1000 * seed, beta, seed, name, dir, seed);
+        steps, 1000 * seed, 10 * seed, seed == 1 ? "true" : "false", beta, seed, name, dir,
+        seed);
     put(run, "config.yaml", cfg);
     g_free(cfg);
     put(run, "status", "done\n");
@@ -301,8 +303,8 @@ START_TEST(test_lengths_not_pooled)
     ck_assert_str_eq(row[8], "2");
     g_strfreev(row);
     g_free(csv);
-    /* the per-run keys (seed, name, out_dir, threads, checkpoint_frequency)
-     * differ between every run and split nothing */
+    /* the per-run keys (seed, name, out_dir, threads, checkpoint_frequency,
+     * progress_interval, save_video) differ between seeds and split nothing */
     char *md = slurp(out, "report.md");
     ck_assert_msg(strstr(md, "(here: `trainer.num_train_steps`)"), "%s", md);
     ck_assert_msg(!strstr(md, "## Notes"), "%s", md);
