@@ -95,7 +95,7 @@ start() {
 
     ctld_port=$(free_port "${PREFRL_SLURM_PORT:-16817}")
     slurmd_port=$(free_port $((ctld_port + 1)))
-    host=$(hostname -s)
+    host=$(hostname -s 2>/dev/null || hostname)
     mem=$(awk '/^MemTotal:/ { print int($2 / 1024 * 0.9) }' /proc/meminfo)
     cat >"$dir/slurm.conf" <<EOF
 # one-node test cluster written by scripts/slurm-cluster.sh

@@ -1383,7 +1383,7 @@ gboolean prefrl_sweep_run(const PrefrlGrid *g, const PrefrlSweepOptions *opt,
     if (!lock_dir(g->sweep_dir, &lock, error))
         return FALSE;
     /* cells submitted to Slurm and still queued or running there are left to it */
-    SlurmView view;
+    SlurmView view = {0};
     if (!write_cells(g, error) || !view_load(g->sweep_dir, &view, error)) {
         view_clear(&view);
         close(lock);
@@ -1605,7 +1605,7 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
     int lock = -1;
     if (!lock_dir(g->sweep_dir, &lock, error))
         return FALSE;
-    SlurmView view;
+    SlurmView view = {0};
     gboolean ok = write_cells(g, error) && view_load(g->sweep_dir, &view, error);
     if (ok && view.tasks->len && !view.queried) {
         /* without squeue, a queued cell could be submitted twice */
@@ -1837,7 +1837,7 @@ gboolean prefrl_sweep_status(const char *dir, FILE *out, GError **error)
     GPtrArray *names = sweep_cells(dir, error);
     if (!names)
         return FALSE;
-    SlurmView view;
+    SlurmView view = {0};
     if (!view_load(dir, &view, error)) {
         view_clear(&view);
         g_ptr_array_unref(names);
@@ -1880,10 +1880,14 @@ gboolean prefrl_sweep_status(const char *dir, FILE *out, GError **error)
             g_string_append(why, prefrl_rundir_has_checkpoint(cell)
                                      ? "resumable from its checkpoint"
                                      : "no checkpoint: restarts from scratch");
-        } else if (t && st && strcmp(st, "COMPLETED")) {
-            /* the task ended before its run began (a bad node, a missing program) */
+        } else if (t && st && strcmp(st, "COMPLETED") && strcmp(st, "CANCELLED") &&
+                   strcmp(st, "PREEMPTED") && strcmp(st, "DEADLINE")) {
+            /* the task failed before its run began (a bad node, a missing program) */
             w = FAILED;
-            g_string_append(why, "the task ended before the run started");
+            g_string_append(why, "the task failed before the run started");
+        } else if (t && st && strcmp(st, "COMPLETED")) {
+            w = PENDING; /* cancelled before it began: the next submission runs it */
+            g_string_append(why, "not started");
         } else {
             w = PENDING;
             g_string_append(why, t ? "submitted" : "not started");
