@@ -273,8 +273,9 @@ static int sweep(const char *grid_path, const char *dir, gboolean dry, int jobs,
         rc = 130;
     } else if (res.failed || res.running) {
         if (res.running)
-            fprintf(stderr, "prefrl sweep: %u cells are still running in other processes (see "
-                            "above); run the same command again once they have stopped\n",
+            fprintf(stderr, "prefrl sweep: %u cells are queued or running elsewhere (in Slurm "
+                            "or another process; see above); run the same command again once "
+                            "they have stopped\n",
                     res.running);
         if (res.failed)
             fprintf(stderr, "prefrl sweep: %u of %u cells failed (see above); the others are in "
