@@ -1557,6 +1557,8 @@ static char *array_script(const PrefrlGrid *g, const PrefrlSlurmOptions *o, guin
                            o->cpus_per_task);
     g_string_append_printf(s, "#SBATCH --chdir=%s\n", cwd);
     g_string_append_printf(s, "#SBATCH --output=%s/%s/logs/%%A_%%a.out\n", sd, SLURM_SUBDIR);
+    /* a requeued task appends: the log keeps the interrupted attempt too */
+    g_string_append(s, "#SBATCH --open-mode=append\n");
     const struct { const char *opt, *v; } words[] = {{"partition", o->partition},
                                                      {"time", o->time}, {"mem", o->mem},
                                                      {"account", o->account},
@@ -1870,7 +1872,10 @@ gboolean prefrl_sweep_status(const char *dir, FILE *out, GError **error)
                 g_string_append_printf(why, "prefrl process %ld", holder);
         } else if (st && state_active(st)) {
             w = PENDING;
-            g_string_append(why, "queued");
+            g_string_append(why, rs == PREFRL_STATUS_INTERRUPTED &&
+                                         prefrl_rundir_has_checkpoint(cell)
+                                     ? "queued to resume from its checkpoint"
+                                     : "queued");
         } else if (rs == PREFRL_STATUS_FAILED || rs == PREFRL_STATUS_UNKNOWN) {
             w = FAILED;
             g_string_append_printf(why, "status '%s'; see %s/%s", text ? text : "?", cell,
