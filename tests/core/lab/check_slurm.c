@@ -379,12 +379,46 @@ START_TEST(test_usage_errors)
 }
 END_TEST
 
+/* every option becomes its #SBATCH line; --dry-run submits nothing */
+START_TEST(test_script_options)
+{
+    char *sl = fresh("script");
+    Result r = run(PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dry-run", "--dir", sl,
+                   "--partition", "debug", "--time", "0:10:00", "--mem", "1G", "--account",
+                   "lab", "--signal", "B:TERM@60", "--requeue", "--cpus-per-task", "2",
+                   "--max-parallel", "3", "--sbatch-arg=--qos=long",
+                   "--sbatch-arg", "--comment=prefrl", NULL);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "4 cells to submit") &&
+                      strstr(r.out, "not submitted"), "%s%s", r.out, r.err);
+    result_clear(&r);
+    char *script = slurp(sl, "_slurm", "array-1.sh");
+    static const char *const lines[] = {
+        "#SBATCH --array=0-3%3\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --partition=debug\n",
+        "#SBATCH --time=0:10:00\n", "#SBATCH --mem=1G\n", "#SBATCH --account=lab\n",
+        "#SBATCH --signal=B:TERM@60\n", "#SBATCH --requeue\n", "#SBATCH --qos=long\n",
+        "#SBATCH --comment=prefrl\n", "#SBATCH --open-mode=append\n", " --cell \"$cell\"\n"};
+    for (guint i = 0; i < G_N_ELEMENTS(lines); i++)
+        ck_assert_msg(strstr(script, lines[i]), "no '%s' in:\n%s", lines[i], script);
+    g_free(script);
+    char *cells = slurp(sl, "_slurm", "array-1.cells");
+    ck_assert_str_eq(cells, "pebble-seed1\npebble-seed2\ntrue-seed1\ntrue-seed2\n");
+    g_free(cells);
+    ck_assert_msg(!exists(sl, "_slurm", "jobs.tsv"), "a dry run recorded a job");
+    r = run(PRG, "sweep", "--status", sl, NULL);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "4 cells: 0 done, 0 running, 4 pending") &&
+                      strstr(r.out, "(not started)"), "%s%s", r.out, r.err);
+    result_clear(&r);
+    g_free(sl);
+}
+END_TEST
+
 static Suite *slurm_suite(void)
 {
     Suite *s = suite_create("slurm");
     TCase *tc = tcase_create("cluster");
     tcase_set_timeout(tc, 2 * WAIT_S);
     tcase_add_test(tc, test_usage_errors);
+    tcase_add_test(tc, test_script_options);
     tcase_add_test(tc, test_same_as_local);
     tcase_add_test(tc, test_queued_and_states);
     tcase_add_test(tc, test_cancel_resume);
