@@ -78,10 +78,8 @@ typedef enum {
     PREFRL_CELL_UNFINISHED, /* any other status (running, interrupted, failed, none): restart */
     PREFRL_CELL_RESUMABLE, /* interrupted (or killed while running) under the grid's recipe,
                               with a checkpoint: `prefrl resume` continues it */
-    PREFRL_CELL_RUNNING,   /* a process holds the run directory's lock (e.g. a cell of a
+    PREFRL_CELL_RUNNING    /* a process holds the run directory's lock (e.g. a cell of a
                               sweep that was killed): left alone */
-    PREFRL_CELL_QUEUED     /* (only from the Slurm queries below) an array task of a
-                              submission of this sweep is pending or running */
 } PrefrlCellState;
 
 /** What is on disk for cell i.  With `detail` != NULL it receives (newly
