@@ -5,6 +5,9 @@
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
+# Slurm (slurm-wlm, munge) for check_slurm's one-node cluster: installed when
+# missing; if that is impossible (not root) check_slurm says SKIP and why
+"$top/scripts/slurm-cluster.sh" install || [ $? -eq 77 ]
 cd "$top/_build"
 status=0
 make -s -j"$(nproc)" check || status=$?

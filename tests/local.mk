@@ -119,6 +119,13 @@ TESTS += tests/core/lab/check_report
 tests_core_lab_check_report_SOURCES = tests/core/lab/check_report.c
 tests_core_lab_check_report_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
 tests_core_lab_check_report_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
+# sweeps as Slurm job arrays, on a one-node cluster started by scripts/slurm-cluster.sh
+EXTRA_DIST += tests/core/lab/slurm-grids scripts/slurm-cluster.sh
+check_PROGRAMS += tests/core/lab/check_slurm
+TESTS += tests/core/lab/check_slurm
+tests_core_lab_check_slurm_SOURCES = tests/core/lab/check_slurm.c
+tests_core_lab_check_slurm_CFLAGS = $(TEST_CFLAGS)
+tests_core_lab_check_slurm_LDADD = $(TEST_LIBS)
 # the video writer: encode, decode back, compare (FFmpeg)
 check_PROGRAMS += tests/core/lab/check_video
 TESTS += tests/core/lab/check_video

@@ -465,6 +465,8 @@ static PrefrlGridCell *make_cell(PrefrlGrid *g, const guint *idx, const char *na
                 g_ptr_array_add(c->overrides, override_text(a->paths[k], v));
         }
     }
+    /* before defaults are written out: does the recipe itself choose threads? */
+    c->threads_set = prefrl_node_lookup(root, "threads") != NULL;
     if (ok) {
         PrefrlNode *od = prefrl_node_new_scalar(g->sweep_dir, "<sweep>", 0, 0);
         PrefrlNode *nm = prefrl_node_new_scalar(name, "<sweep>", 0, 0);
@@ -680,8 +682,8 @@ static void append_word(GString *s, const char *w)
 
 /* the words of cell i's command line, by what is on disk: `resume DIR` for a
  * resumable cell, else `run RECIPE overrides`, with --force to replace an
- * unfinished run directory (owns its strings) */
-static GPtrArray *cell_words(const PrefrlGrid *g, guint i, const char *exe)
+ * unfinished run directory, and threads=N when `threads` > 0 (owns its strings) */
+static GPtrArray *cell_words(const PrefrlGrid *g, guint i, const char *exe, int threads)
 {
     const PrefrlGridCell *c = prefrl_grid_cell(g, i);
     PrefrlCellState st = prefrl_grid_cell_state(g, i, NULL);
@@ -696,6 +698,8 @@ static GPtrArray *cell_words(const PrefrlGrid *g, guint i, const char *exe)
     g_ptr_array_add(w, g_strdup(c->recipe));
     for (guint k = 0; k < c->overrides->len; k++)
         g_ptr_array_add(w, g_strdup(c->overrides->pdata[k]));
+    if (threads > 0)
+        g_ptr_array_add(w, g_strdup_printf("threads=%d", threads));
     if (st != PREFRL_CELL_NEW)
         g_ptr_array_add(w, g_strdup("--force")); /* restart: replace what is there */
     return w;
@@ -703,7 +707,7 @@ static GPtrArray *cell_words(const PrefrlGrid *g, guint i, const char *exe)
 
 char *prefrl_grid_cell_command(const PrefrlGrid *g, guint i, const char *exe)
 {
-    GPtrArray *w = cell_words(g, i, exe);
+    GPtrArray *w = cell_words(g, i, exe, 0);
     GString *s = g_string_new(NULL);
     for (guint k = 0; k < w->len; k++)
         append_word(s, w->pdata[k]);
@@ -714,9 +718,11 @@ char *prefrl_grid_cell_command(const PrefrlGrid *g, guint i, const char *exe)
 /* ---- state on disk ------------------------------------------------------------------- */
 
 /* FALSE at the first difference, described in `diff` (a: the run's
- * config.yaml, b: the grid's cell) */
+ * config.yaml, b: the grid's cell); the top-level `threads` is skipped with
+ * `any_threads` (they change speed, not what is computed, and an array task
+ * takes them from its allocation) */
 static gboolean same_tree(const PrefrlNode *a, const PrefrlNode *b, const char *path,
-                          GString *diff)
+                          gboolean any_threads, GString *diff)
 {
     const char *config = prefrl_rundir_name(PREFRL_RUN_CONFIG);
     if (a->kind != b->kind) {
@@ -738,7 +744,7 @@ static gboolean same_tree(const PrefrlNode *a, const PrefrlNode *b, const char *
                 return FALSE;
             }
             char *p = g_strdup_printf("%s[%u]", path, i);
-            gboolean same = same_tree(a->items->pdata[i], b->items->pdata[i], p, diff);
+            gboolean same = same_tree(a->items->pdata[i], b->items->pdata[i], p, FALSE, diff);
             g_free(p);
             if (!same)
                 return FALSE;
@@ -751,7 +757,8 @@ static gboolean same_tree(const PrefrlNode *a, const PrefrlNode *b, const char *
             const PrefrlNode *k = side ? y : x;
             if (!k)
                 continue;
-            if (!*path && (!strcmp(k->key, "out_dir") || !strcmp(k->key, "name")))
+            if (!*path && (!strcmp(k->key, "out_dir") || !strcmp(k->key, "name") ||
+                           (any_threads && !strcmp(k->key, "threads"))))
                 continue;
             const PrefrlNode *other = prefrl_node_get(side ? a : b, k->key);
             char *p = *path ? g_strdup_printf("%s.%s", path, k->key) : g_strdup(k->key);
@@ -760,7 +767,7 @@ static gboolean same_tree(const PrefrlNode *a, const PrefrlNode *b, const char *
                 g_string_printf(diff, "%s is only in %s", p, side ? "the grid" : config);
                 same = FALSE;
             } else if (!side) {
-                same = same_tree(k, other, p, diff);
+                same = same_tree(k, other, p, FALSE, diff);
             }
             g_free(p);
             if (!same)
@@ -798,7 +805,7 @@ PrefrlCellState prefrl_grid_cell_state(const PrefrlGrid *g, guint i, char **deta
     GString *diff = g_string_new(NULL);
     if (!cfg)
         g_string_printf(diff, "%s is missing or unreadable", prefrl_rundir_name(PREFRL_RUN_CONFIG));
-    gboolean same = cfg && same_tree(cfg, c->resolved, "", diff);
+    gboolean same = cfg && same_tree(cfg, c->resolved, "", !c->threads_set, diff);
     if (run_status == PREFRL_STATUS_DONE) {
         st = same ? PREFRL_CELL_DONE : PREFRL_CELL_STALE;
         if (detail && st == PREFRL_CELL_STALE)
@@ -949,7 +956,7 @@ static gboolean launch(Sweep *s, guint cell, GError **error)
 {
     const PrefrlGrid *g = s->g;
     const PrefrlGridCell *c = prefrl_grid_cell(g, cell);
-    GPtrArray *argv = cell_words(g, cell, s->opt->exe);
+    GPtrArray *argv = cell_words(g, cell, s->opt->exe, 0);
     g_ptr_array_add(argv, NULL);
 
     int p[2];
@@ -1080,6 +1087,265 @@ static void finish(Sweep *s, Job *j, int wstatus)
     g_string_free(j->err, TRUE);
 }
 
+/* ---- Slurm bookkeeping --------------------------------------------------------------- */
+
+#define SLURM_SUBDIR "_slurm"  /* in the sweep directory: scripts, jobs.tsv, logs/ */
+#define JOBS_FILE "jobs.tsv"
+#define CELLS_FILE ".cells"    /* the grid's cell names, for --status */
+
+/* one submitted array task, as recorded in jobs.tsv */
+typedef struct {
+    char *job;   /* the array's job id */
+    guint index; /* the task's array index */
+    char *cell;
+} Task;
+
+static void task_free(gpointer p)
+{
+    Task *t = p;
+    g_free(t->job);
+    g_free(t->cell);
+    g_free(t);
+}
+
+/* the recorded tasks and what Slurm says of them */
+typedef struct {
+    GPtrArray *tasks;    /* Task*, in submission order */
+    GHashTable *state;   /* "JOB_INDEX" -> Slurm state word (owned), from squeue or sacct */
+    gboolean queried;    /* squeue answered */
+    char *query_error;   /* else why not (NULL when there was nothing to ask) */
+} SlurmView;
+
+static void view_clear(SlurmView *v)
+{
+    if (v->tasks)
+        g_ptr_array_unref(v->tasks);
+    if (v->state)
+        g_hash_table_unref(v->state);
+    g_free(v->query_error);
+    *v = (SlurmView){0};
+}
+
+static char *slurm_path(const char *sweep_dir, const char *file)
+{
+    return g_build_filename(sweep_dir, SLURM_SUBDIR, file, NULL);
+}
+
+/* jobs.tsv: "JOB<TAB>INDEX<TAB>CELL" lines after a '#' header; none yet: empty */
+static gboolean read_tasks(const char *sweep_dir, GPtrArray *tasks, GError **error)
+{
+    char *path = slurm_path(sweep_dir, JOBS_FILE);
+    char *text = NULL;
+    GError *e = NULL;
+    if (!g_file_get_contents(path, &text, NULL, &e)) {
+        gboolean missing = g_error_matches(e, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+        if (!missing)
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot read %s: %s", path,
+                        e->message);
+        g_error_free(e);
+        g_free(path);
+        return missing;
+    }
+    char **lines = g_strsplit(text, "\n", -1);
+    gboolean ok = TRUE;
+    for (guint i = 0; ok && lines[i]; i++) {
+        if (!lines[i][0] || lines[i][0] == '#')
+            continue;
+        char **f = g_strsplit(lines[i], "\t", -1);
+        gint64 idx;
+        if (g_strv_length(f) != 3 || !f[0][0] || !parse_int(f[1], &idx) || idx < 0 ||
+            idx > G_MAXINT || !f[2][0]) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                        "%s:%u: expected JOBID<TAB>INDEX<TAB>CELL (the file is written by "
+                        "prefrl sweep --slurm)", path, i + 1);
+            ok = FALSE;
+        } else {
+            Task *t = g_new0(Task, 1);
+            t->job = g_strdup(f[0]);
+            t->index = (guint)idx;
+            t->cell = g_strdup(f[2]);
+            g_ptr_array_add(tasks, t);
+        }
+        g_strfreev(f);
+    }
+    g_strfreev(lines);
+    g_free(text);
+    g_free(path);
+    return ok;
+}
+
+static gboolean write_tasks(const char *sweep_dir, const GPtrArray *tasks, GError **error)
+{
+    GString *s = g_string_new("# prefrl sweep --slurm: the array tasks submitted "
+                              "(job id, array index, cell)\n");
+    for (guint i = 0; i < tasks->len; i++) {
+        const Task *t = tasks->pdata[i];
+        g_string_append_printf(s, "%s\t%u\t%s\n", t->job, t->index, t->cell);
+    }
+    char *path = slurm_path(sweep_dir, JOBS_FILE);
+    gboolean ok = prefrl_write_file_atomic(path, s->str, s->len, error);
+    g_free(path);
+    g_string_free(s, TRUE);
+    return ok;
+}
+
+/* .cells: every cell's name, so --status lists cells not started yet */
+static gboolean write_cells(const PrefrlGrid *g, GError **error)
+{
+    GString *s = g_string_new(NULL);
+    for (guint i = 0; i < g->cells->len; i++)
+        g_string_append_printf(s, "%s\n", ((PrefrlGridCell *)g->cells->pdata[i])->name);
+    char *path = g_build_filename(g->sweep_dir, CELLS_FILE, NULL);
+    gboolean ok = prefrl_write_file_atomic(path, s->str, s->len, error);
+    g_free(path);
+    g_string_free(s, TRUE);
+    return ok;
+}
+
+/* run a program found on PATH; FALSE with `why` when it cannot start or fails */
+static gboolean run_tool(const char *const *argv, char **out, char **why)
+{
+    char *err = NULL;
+    int wstatus = 0;
+    GError *e = NULL;
+    *out = NULL;
+    if (!g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, out, &err,
+                      &wstatus, &e)) {
+        *why = g_strdup_printf("cannot run %s: %s", argv[0], e->message);
+        g_error_free(e);
+        return FALSE;
+    }
+    if (!g_spawn_check_wait_status(wstatus, NULL)) {
+        g_strstrip(err);
+        *why = g_strdup_printf("%s failed%s%s", argv[0], *err ? ": " : "", err);
+        g_free(err);
+        g_free(*out);
+        *out = NULL;
+        return FALSE;
+    }
+    g_free(err);
+    return TRUE;
+}
+
+/* states in which a task still holds (or will hold) its cell */
+static gboolean state_active(const char *st)
+{
+    static const char *const active[] = {"PENDING", "RUNNING", "CONFIGURING", "COMPLETING",
+                                         "SUSPENDED", "REQUEUED", "REQUEUE_FED",
+                                         "REQUEUE_HOLD", "RESIZING", "SIGNALING", "STAGE_OUT",
+                                         "RESV_DEL_HOLD", "SPECIAL_EXIT"};
+    for (guint i = 0; st && i < G_N_ELEMENTS(active); i++)
+        if (!strcmp(st, active[i]))
+            return TRUE;
+    return FALSE;
+}
+
+/* read jobs.tsv and ask squeue (then sacct, for tasks squeue has forgotten)
+ * about the jobs in it.  FALSE only when jobs.tsv is unreadable; a failing
+ * squeue leaves v->queried FALSE with the reason in v->query_error. */
+static gboolean view_load(const char *sweep_dir, SlurmView *v, GError **error)
+{
+    *v = (SlurmView){.tasks = g_ptr_array_new_with_free_func(task_free),
+                     .state = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free)};
+    if (!read_tasks(sweep_dir, v->tasks, error))
+        return FALSE;
+    if (!v->tasks->len)
+        return TRUE;
+    GHashTable *jobs = g_hash_table_new(g_str_hash, g_str_equal);
+    GString *ids = g_string_new(NULL);
+    for (guint i = 0; i < v->tasks->len; i++) {
+        const Task *t = v->tasks->pdata[i];
+        if (g_hash_table_add(jobs, t->job))
+            g_string_append_printf(ids, "%s%s", ids->len ? "," : "", t->job);
+    }
+    /* every task of this user's jobs, finished ones too while slurmctld keeps
+     * them (MinJobAge); filtered here, since squeue -j fails on a forgotten id */
+    const char *sq[] = {"squeue", "--noheader", "--array", "--states=all", "--format=%F|%K|%T",
+                        "--user", g_get_user_name(), NULL};
+    char *out = NULL;
+    v->queried = run_tool(sq, &out, &v->query_error);
+    if (v->queried) {
+        char **lines = g_strsplit(out, "\n", -1);
+        for (char **l = lines; *l; l++) {
+            char **f = g_strsplit(*l, "|", 3);
+            if (g_strv_length(f) == 3 && g_hash_table_contains(jobs, f[0]))
+                g_hash_table_insert(v->state, g_strdup_printf("%s_%s", f[0], f[1]),
+                                    g_strdup(g_strstrip(f[2])));
+            g_strfreev(f);
+        }
+        g_strfreev(lines);
+    }
+    g_free(out);
+    /* sacct remembers longer, where accounting is on; its absence is no error */
+    const char *sa[] = {"sacct", "--noheader", "--allocations", "--parsable2",
+                        "--format=JobID,State", "--jobs", ids->str, NULL};
+    char *why = NULL;
+    if (v->queried && run_tool(sa, &out, &why)) {
+        char **lines = g_strsplit(out, "\n", -1);
+        for (char **l = lines; *l; l++) {
+            char **f = g_strsplit(*l, "|", 2);
+            if (g_strv_length(f) == 2 && !strchr(f[0], '[') && strchr(f[0], '_') &&
+                !g_hash_table_contains(v->state, f[0])) {
+                char *sp = strchr(f[1], ' '); /* "CANCELLED by 0" */
+                if (sp)
+                    *sp = 0;
+                g_hash_table_insert(v->state, g_strdup(f[0]), g_strdup(f[1]));
+            }
+            g_strfreev(f);
+        }
+        g_strfreev(lines);
+        g_free(out);
+    }
+    g_free(why);
+    g_string_free(ids, TRUE);
+    g_hash_table_unref(jobs);
+    return TRUE;
+}
+
+/* the task that speaks for `cell`: one still active if any, else the last
+ * submitted (NULL: never submitted); `state` receives its Slurm state or NULL */
+static const Task *view_task(const SlurmView *v, const char *cell, const char **state)
+{
+    const Task *last = NULL;
+    const char *last_state = NULL;
+    for (guint i = 0; v->tasks && i < v->tasks->len; i++) {
+        const Task *t = v->tasks->pdata[i];
+        if (strcmp(t->cell, cell))
+            continue;
+        char *key = g_strdup_printf("%s_%u", t->job, t->index);
+        const char *st = g_hash_table_lookup(v->state, key);
+        g_free(key);
+        if (state_active(st)) {
+            *state = st;
+            return t;
+        }
+        last = t;
+        last_state = st;
+    }
+    *state = last_state;
+    return last;
+}
+
+/* may a cell have a task that holds it?  Yes when squeue says so, and for
+ * every recorded cell when squeue could not be asked (`why` then says so) */
+static gboolean view_holds(const SlurmView *v, const char *cell, char **why)
+{
+    const char *st = NULL;
+    const Task *t = view_task(v, cell, &st);
+    *why = NULL;
+    if (!t)
+        return FALSE;
+    if (!v->queried) {
+        *why = g_strdup_printf("submitted to Slurm as task %s_%u, and squeue cannot tell its "
+                               "state (%s)", t->job, t->index, v->query_error);
+        return TRUE;
+    }
+    if (!state_active(st))
+        return FALSE;
+    *why = g_strdup_printf("Slurm task %s_%u is %s", t->job, t->index, st);
+    return TRUE;
+}
+
 static gboolean lock_dir(const char *dir, int *fd, GError **error)
 {
     char *path = g_build_filename(dir, ".lock", NULL);
@@ -1116,12 +1382,26 @@ gboolean prefrl_sweep_run(const PrefrlGrid *g, const PrefrlSweepOptions *opt,
     int lock = -1;
     if (!lock_dir(g->sweep_dir, &lock, error))
         return FALSE;
+    /* cells submitted to Slurm and still queued or running there are left to it */
+    SlurmView view = {0};
+    if (!write_cells(g, error) || !view_load(g->sweep_dir, &view, error)) {
+        view_clear(&view);
+        close(lock);
+        return FALSE;
+    }
     Sweep s = {.g = g, .opt = opt, .res = res, .jobs = g_array_new(FALSE, FALSE, sizeof(Job)),
                .queue = g_new(guint, MAX(g->cells->len, 1u))};
     for (guint i = 0; i < g->cells->len; i++) {
         char *detail = NULL;
         PrefrlCellState st = prefrl_grid_cell_state(g, i, &detail);
-        if (st == PREFRL_CELL_RUNNING) {
+        char *held = NULL;
+        if (st != PREFRL_CELL_DONE && st != PREFRL_CELL_STALE && st != PREFRL_CELL_RUNNING &&
+            view_holds(&view, prefrl_grid_cell(g, i)->name, &held)) {
+            res->running++;
+            say(&s, "prefrl sweep: cell %s is left to Slurm (%s); not started here\n",
+                prefrl_grid_cell(g, i)->name, held);
+            g_free(held);
+        } else if (st == PREFRL_CELL_RUNNING) {
             res->running++;
             say(&s, "prefrl sweep: cell %s is still running (%s); not started again\n",
                 prefrl_grid_cell(g, i)->name, detail);
@@ -1211,6 +1491,430 @@ gboolean prefrl_sweep_run(const PrefrlGrid *g, const PrefrlSweepOptions *opt,
     g_free(s.queue);
     g_free(s.last_line);
     g_array_unref(s.jobs);
+    view_clear(&view);
     close(lock);
     return ok;
+}
+
+/* ---- Slurm --------------------------------------------------------------------------- */
+
+/* an sbatch option value goes on an #SBATCH line: one word */
+static gboolean check_word(const char *what, const char *v, GError **error)
+{
+    if (!v)
+        return TRUE;
+    gboolean ok = *v != 0;
+    for (const char *p = v; *p && ok; p++)
+        ok = !g_ascii_isspace(*p) && *p != '#';
+    if (!ok)
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "--%s '%s': the value goes on an #SBATCH line; give one word without "
+                    "spaces or '#'", what, v);
+    return ok;
+}
+
+static gboolean check_slurm_options(const PrefrlSlurmOptions *o, GError **error)
+{
+    if (!check_word("partition", o->partition, error) || !check_word("time", o->time, error) ||
+        !check_word("mem", o->mem, error) || !check_word("account", o->account, error) ||
+        !check_word("signal", o->signal, error))
+        return FALSE;
+    for (char **a = o->sbatch_args; a && *a; a++)
+        if ((*a)[0] != '-' || strpbrk(*a, "\n\r")) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "--sbatch-arg '%s': give one sbatch option on one line, starting with "
+                        "'-' (e.g. --sbatch-arg=--qos=long)", *a);
+            return FALSE;
+        }
+    return TRUE;
+}
+
+static char *absolute(const char *path)
+{
+    if (g_path_is_absolute(path))
+        return g_strdup(path);
+    char *cwd = g_get_current_dir();
+    char *p = g_build_filename(cwd, path, NULL);
+    g_free(cwd);
+    return p;
+}
+
+/* the job array's script: task i runs the cell on line i + 1 of `cells_file` */
+static char *array_script(const PrefrlGrid *g, const PrefrlSlurmOptions *o, guint n,
+                          const char *cells_file)
+{
+    GString *s = g_string_new("#!/bin/sh\n");
+    char *sd = absolute(g->sweep_dir), *cwd = g_get_current_dir();
+    char *base = g_path_get_basename(g->sweep_dir);
+    g_string_append_printf(s, "# written by prefrl sweep --slurm: array task i runs the cell on "
+                              "line i+1 of\n# %s, in the same sweep directory a local "
+                              "`prefrl sweep` writes.\n", cells_file);
+    g_string_append_printf(s, "#SBATCH --job-name=prefrl-%s\n", base);
+    g_string_append_printf(s, "#SBATCH --array=0-%u", n - 1);
+    if (o->max_parallel > 0)
+        g_string_append_printf(s, "%%%d", o->max_parallel);
+    g_string_append_printf(s, "\n#SBATCH --ntasks=1\n#SBATCH --cpus-per-task=%d\n",
+                           o->cpus_per_task);
+    g_string_append_printf(s, "#SBATCH --chdir=%s\n", cwd);
+    g_string_append_printf(s, "#SBATCH --output=%s/%s/logs/%%A_%%a.out\n", sd, SLURM_SUBDIR);
+    /* a requeued task appends: the log keeps the interrupted attempt too */
+    g_string_append(s, "#SBATCH --open-mode=append\n");
+    const struct { const char *opt, *v; } words[] = {{"partition", o->partition},
+                                                     {"time", o->time}, {"mem", o->mem},
+                                                     {"account", o->account},
+                                                     {"signal", o->signal}};
+    for (guint i = 0; i < G_N_ELEMENTS(words); i++)
+        if (words[i].v)
+            g_string_append_printf(s, "#SBATCH --%s=%s\n", words[i].opt, words[i].v);
+    g_string_append(s, o->requeue ? "#SBATCH --requeue\n" : "#SBATCH --no-requeue\n");
+    for (char **a = o->sbatch_args; a && *a; a++)
+        g_string_append_printf(s, "#SBATCH %s\n", *a);
+    char *qcells = g_shell_quote(cells_file), *qexe = g_shell_quote(o->exe);
+    char *qgrid = g_shell_quote(o->grid_path), *qdir = g_shell_quote(g->sweep_dir);
+    g_string_append_printf(s,
+                           "cell=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" %s)\n"
+                           "[ -n \"$cell\" ] || { echo \"no cell for array task "
+                           "$SLURM_ARRAY_TASK_ID in %s\" >&2; exit 1; }\n"
+                           "# exec: Slurm's SIGTERM (scancel, time limit, preemption) reaches "
+                           "the run,\n# which checkpoints and stops; the next submission "
+                           "resumes it\n"
+                           "exec %s sweep %s --dir %s --cell \"$cell\"\n",
+                           qcells, cells_file, qexe, qgrid, qdir);
+    g_free(qcells);
+    g_free(qexe);
+    g_free(qgrid);
+    g_free(qdir);
+    g_free(base);
+    g_free(cwd);
+    g_free(sd);
+    return g_string_free(s, FALSE);
+}
+
+gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
+                             guint *submitted, GError **error)
+{
+    *submitted = 0;
+    if (!check_slurm_options(opt, error))
+        return FALSE;
+    char *logs = g_build_filename(g->sweep_dir, SLURM_SUBDIR, "logs", NULL);
+    if (g_mkdir_with_parents(logs, 0755) != 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot create %s: %s", logs,
+                    g_strerror(errno));
+        g_free(logs);
+        return FALSE;
+    }
+    g_free(logs);
+    int lock = -1;
+    if (!lock_dir(g->sweep_dir, &lock, error))
+        return FALSE;
+    SlurmView view = {0};
+    gboolean ok = write_cells(g, error) && view_load(g->sweep_dir, &view, error);
+    if (ok && view.tasks->len && !view.queried) {
+        /* without squeue, a queued cell could be submitted twice */
+        char *path = slurm_path(g->sweep_dir, JOBS_FILE);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "cannot tell which cells of %s are still queued (%s); nothing submitted",
+                    path, view.query_error);
+        g_free(path);
+        ok = FALSE;
+    }
+    GPtrArray *todo = g_ptr_array_new(); /* const char* cell names */
+    guint done = 0, held_n = 0;
+    for (guint i = 0; ok && i < g->cells->len; i++) {
+        const PrefrlGridCell *c = g->cells->pdata[i];
+        char *detail = NULL, *held = NULL;
+        PrefrlCellState st = prefrl_grid_cell_state(g, i, &detail);
+        if (st == PREFRL_CELL_DONE || st == PREFRL_CELL_STALE) {
+            done++;
+            if (st == PREFRL_CELL_STALE)
+                fprintf(opt->out, "prefrl sweep: warning: cell %s is done, but under another "
+                                  "recipe (%s); kept: remove %s/%s to run it again\n",
+                        c->name, detail, g->sweep_dir, c->name);
+        } else if (st == PREFRL_CELL_RUNNING) {
+            held_n++;
+            fprintf(opt->out, "prefrl sweep: cell %s is %s; not submitted\n", c->name, detail);
+        } else if (view_holds(&view, c->name, &held)) {
+            held_n++;
+            fprintf(opt->out, "prefrl sweep: cell %s: %s; not submitted again\n", c->name,
+                    held);
+        } else {
+            g_ptr_array_add(todo, c->name);
+        }
+        g_free(detail);
+        g_free(held);
+    }
+    if (ok && !todo->len) {
+        fprintf(opt->out, "sweep %s: %u cells: %u done, %u queued or running; nothing to "
+                          "submit\n", g->sweep_dir, g->cells->len, done, held_n);
+    } else if (ok) {
+        /* array-K.sh / array-K.cells: K one past the last submission's */
+        char *script = NULL, *cells_file = NULL;
+        for (guint k = 1;; k++) {
+            char *name = g_strdup_printf("array-%u.sh", k);
+            script = slurm_path(g->sweep_dir, name);
+            g_free(name);
+            if (!g_file_test(script, G_FILE_TEST_EXISTS)) {
+                name = g_strdup_printf("array-%u.cells", k);
+                char *rel = slurm_path(g->sweep_dir, name);
+                cells_file = absolute(rel);
+                g_free(rel);
+                g_free(name);
+                break;
+            }
+            g_free(script);
+        }
+        GString *names = g_string_new(NULL);
+        for (guint i = 0; i < todo->len; i++)
+            g_string_append_printf(names, "%s\n", (const char *)todo->pdata[i]);
+        char *text = array_script(g, opt, todo->len, cells_file);
+        ok = prefrl_write_file_atomic(cells_file, names->str, names->len, error) &&
+             prefrl_write_file_atomic(script, text, strlen(text), error);
+        if (ok && g_chmod(script, 0755) != 0) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot chmod %s: %s", script,
+                        g_strerror(errno));
+            ok = FALSE;
+        }
+        char *out = NULL, *why = NULL;
+        if (ok && opt->dry) {
+            fprintf(opt->out, "sweep %s: %u cells to submit; script %s (not submitted: "
+                              "--dry-run)\n", g->sweep_dir, todo->len, script);
+        } else if (ok) {
+            const char *argv[] = {"sbatch", "--parsable", script, NULL};
+            if (!run_tool(argv, &out, &why)) {
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s (script %s)", why, script);
+                ok = FALSE;
+            }
+        }
+        if (ok && !opt->dry) {
+            /* "JOBID" or "JOBID;CLUSTER" */
+            char *job = g_strstrip(g_strdup(out));
+            char *semi = strchr(job, ';');
+            if (semi)
+                *semi = 0;
+            gint64 id;
+            if (!parse_int(job, &id)) {
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                            "sbatch answered '%s', not a job id (script %s)", out, script);
+                ok = FALSE;
+            } else {
+                for (guint i = 0; i < todo->len; i++) {
+                    Task *t = g_new0(Task, 1);
+                    t->job = g_strdup(job);
+                    t->index = i;
+                    t->cell = g_strdup(todo->pdata[i]);
+                    g_ptr_array_add(view.tasks, t);
+                }
+                char *path = slurm_path(g->sweep_dir, JOBS_FILE);
+                ok = write_tasks(g->sweep_dir, view.tasks, error);
+                if (!ok)
+                    g_prefix_error(error, "submitted job %s, but could not record it (cancel "
+                                          "it with scancel %s): ", job, job);
+                char par[48] = "";
+                if (opt->max_parallel > 0)
+                    g_snprintf(par, sizeof par, ", at most %d at once", opt->max_parallel);
+                if (ok)
+                    fprintf(opt->out, "sweep %s: submitted %u of %u cells as Slurm job %s "
+                                      "(array 0-%u%s); %u done, %u queued or running\n"
+                                      "  script %s, tasks recorded in %s, logs in %s/%s/logs\n",
+                            g->sweep_dir, todo->len, g->cells->len, job, todo->len - 1, par,
+                            done, held_n, script, path, g->sweep_dir, SLURM_SUBDIR);
+                g_free(path);
+                if (ok)
+                    *submitted = todo->len;
+            }
+            g_free(job);
+        }
+        g_free(out);
+        g_free(why);
+        g_free(text);
+        g_string_free(names, TRUE);
+        g_free(script);
+        g_free(cells_file);
+    }
+    g_ptr_array_unref(todo);
+    view_clear(&view);
+    close(lock);
+    return ok;
+}
+
+int prefrl_sweep_run_cell(const PrefrlGrid *g, const char *name, const char *exe,
+                          GError **error)
+{
+    guint i = 0;
+    while (i < g->cells->len && strcmp(((PrefrlGridCell *)g->cells->pdata[i])->name, name))
+        i++;
+    if (i == g->cells->len) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "the grid has no cell '%s' (its first is '%s'); was the grid changed since "
+                    "the submission?", name,
+                    g->cells->len ? ((PrefrlGridCell *)g->cells->pdata[0])->name : "");
+        return 1;
+    }
+    const PrefrlGridCell *c = g->cells->pdata[i];
+    char *detail = NULL;
+    PrefrlCellState st = prefrl_grid_cell_state(g, i, &detail);
+    if (st == PREFRL_CELL_DONE || st == PREFRL_CELL_STALE) {
+        fprintf(stderr, "prefrl sweep: cell %s is already done%s%s%s; nothing to run\n", name,
+                detail ? " (under another recipe: " : "", detail ? detail : "",
+                detail ? ")" : "");
+        g_free(detail);
+        return 0;
+    }
+    if (st == PREFRL_CELL_RUNNING) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cell %s is %s; this task leaves it "
+                    "alone", name, detail);
+        g_free(detail);
+        return 1;
+    }
+    g_free(detail);
+    /* threads from the allocation, unless the recipe chose them */
+    int threads = 0;
+    const char *cpus = g_getenv("SLURM_CPUS_PER_TASK");
+    gint64 n;
+    if (!c->threads_set && cpus && parse_int(cpus, &n) && n >= 1)
+        threads = (int)MIN(n, 64); /* the `threads` key's range */
+    GPtrArray *w = cell_words(g, i, exe, threads);
+    GString *cmd = g_string_new(NULL);
+    for (guint k = 0; k < w->len; k++)
+        append_word(cmd, w->pdata[k]);
+    fprintf(stderr, "prefrl sweep: cell %s: %s\n", name, cmd->str);
+    fflush(stderr);
+    g_string_free(cmd, TRUE);
+    g_ptr_array_add(w, NULL);
+    execv(exe, (char **)w->pdata);
+    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "cannot execute %s: %s", exe,
+                g_strerror(errno));
+    g_ptr_array_unref(w);
+    return 1;
+}
+
+static int strcmp_ptr(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* the cell names of the sweep in `dir`: .cells, else its run directories */
+static GPtrArray *sweep_cells(const char *dir, GError **error)
+{
+    GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+    char *path = g_build_filename(dir, CELLS_FILE, NULL);
+    char *text = NULL;
+    if (g_file_get_contents(path, &text, NULL, NULL)) {
+        char **lines = g_strsplit(text, "\n", -1);
+        for (char **l = lines; *l; l++)
+            if (**l)
+                g_ptr_array_add(names, g_strdup(*l));
+        g_strfreev(lines);
+        g_free(text);
+    } else {
+        GDir *d = g_dir_open(dir, 0, NULL);
+        const char *n;
+        while (d && (n = g_dir_read_name(d))) {
+            char *p = g_build_filename(dir, n, NULL);
+            if (n[0] != '.' && prefrl_rundir_is_run(p))
+                g_ptr_array_add(names, g_strdup(n));
+            g_free(p);
+        }
+        if (d)
+            g_dir_close(d);
+        g_ptr_array_sort(names, strcmp_ptr);
+    }
+    if (!names->len) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s is not a sweep directory (no %s "
+                    "and no run directories in it)", dir, CELLS_FILE);
+        g_ptr_array_unref(names);
+        names = NULL;
+    }
+    g_free(path);
+    return names;
+}
+
+gboolean prefrl_sweep_status(const char *dir, FILE *out, GError **error)
+{
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s: no such directory (--status "
+                    "takes a sweep directory)", dir);
+        return FALSE;
+    }
+    GPtrArray *names = sweep_cells(dir, error);
+    if (!names)
+        return FALSE;
+    SlurmView view = {0};
+    if (!view_load(dir, &view, error)) {
+        view_clear(&view);
+        g_ptr_array_unref(names);
+        return FALSE;
+    }
+    if (view.tasks->len && !view.queried)
+        fprintf(out, "prefrl sweep: warning: %s; Slurm states are not shown\n",
+                view.query_error);
+    enum { DONE, RUNNING, PENDING, FAILED, INTERRUPTED, N_WORDS };
+    static const char *const words[] = {"done", "running", "pending", "failed", "interrupted"};
+    guint counts[N_WORDS] = {0};
+    for (guint i = 0; i < names->len; i++) {
+        const char *name = names->pdata[i];
+        char *cell = g_build_filename(dir, name, NULL);
+        gboolean exists = g_file_test(cell, G_FILE_TEST_IS_DIR);
+        char *text = NULL;
+        PrefrlRunStatus rs = exists ? prefrl_rundir_status(cell, &text) : PREFRL_STATUS_NONE;
+        long holder = exists ? prefrl_rundir_lock_holder(cell) : 0;
+        const char *st = NULL;
+        const Task *t = view.queried ? view_task(&view, name, &st) : NULL;
+        GString *why = g_string_new(NULL);
+        int w;
+        if (rs == PREFRL_STATUS_DONE) {
+            w = DONE;
+        } else if (holder != 0 || (st && state_active(st) && strcmp(st, "PENDING") &&
+                                   strcmp(st, "REQUEUED") && strcmp(st, "REQUEUE_HOLD") &&
+                                   strcmp(st, "REQUEUE_FED"))) {
+            w = RUNNING;
+            if (holder > 0)
+                g_string_append_printf(why, "prefrl process %ld", holder);
+        } else if (st && state_active(st)) {
+            w = PENDING;
+            g_string_append(why, rs == PREFRL_STATUS_INTERRUPTED &&
+                                         prefrl_rundir_has_checkpoint(cell)
+                                     ? "queued to resume from its checkpoint"
+                                     : "queued");
+        } else if (rs == PREFRL_STATUS_FAILED || rs == PREFRL_STATUS_UNKNOWN) {
+            w = FAILED;
+            g_string_append_printf(why, "status '%s'; see %s/%s", text ? text : "?", cell,
+                                   prefrl_rundir_name(PREFRL_RUN_STATUS));
+        } else if (rs == PREFRL_STATUS_INTERRUPTED || rs == PREFRL_STATUS_RUNNING) {
+            w = INTERRUPTED;
+            g_string_append(why, prefrl_rundir_has_checkpoint(cell)
+                                     ? "resumable from its checkpoint"
+                                     : "no checkpoint: restarts from scratch");
+        } else if (t && st && strcmp(st, "COMPLETED") && strcmp(st, "CANCELLED") &&
+                   strcmp(st, "PREEMPTED") && strcmp(st, "DEADLINE")) {
+            /* the task failed before its run began (a bad node, a missing program) */
+            w = FAILED;
+            g_string_append(why, "the task failed before the run started");
+        } else if (t && st && strcmp(st, "COMPLETED")) {
+            w = PENDING; /* cancelled before it began: the next submission runs it */
+            g_string_append(why, "not started");
+        } else {
+            w = PENDING;
+            g_string_append(why, t ? "submitted" : "not started");
+        }
+        if (t) {
+            g_string_append_printf(why, "%sSlurm task %s_%u %s", why->len ? "; " : "", t->job,
+                                   t->index, st ? st : "(forgotten by squeue)");
+            if (w != DONE)
+                g_string_append_printf(why, ", log %s/%s/logs/%s_%u.out", dir, SLURM_SUBDIR,
+                                       t->job, t->index);
+        }
+        counts[w]++;
+        fprintf(out, "%-12s %s%s%s%s\n", words[w], name, why->len ? "  (" : "", why->str,
+                why->len ? ")" : "");
+        g_string_free(why, TRUE);
+        g_free(text);
+        g_free(cell);
+    }
+    fprintf(out, "sweep %s: %u cells: %u done, %u running, %u pending, %u failed, %u "
+                 "interrupted\n", dir, names->len, counts[DONE], counts[RUNNING],
+            counts[PENDING], counts[FAILED], counts[INTERRUPTED]);
+    view_clear(&view);
+    g_ptr_array_unref(names);
+    return TRUE;
 }

@@ -17,7 +17,14 @@
  *                                    # zipped: keys set together, value by value
  *
  * A cell's directory name joins its axis values in axis order, numbers
- * prefixed with the key's last part: walker_walk-mrn-seed3. */
+ * prefixed with the key's last part: walker_walk-mrn-seed3.
+ *
+ * The sweep directory also holds .cells (the grid's cell names, one a line,
+ * rewritten atomically by every sweep and submission, for `--status`) and,
+ * once the sweep was submitted to Slurm, _slurm/: jobs.tsv (job id, array
+ * index and cell of every array task submitted; rewritten atomically), the
+ * sbatch scripts with their cell lists (array-K.sh, array-K.cells) and the
+ * tasks' logs (logs/JOBID_INDEX.out). */
 #ifndef PREFRL_CORE_SWEEP_H
 #define PREFRL_CORE_SWEEP_H
 
@@ -34,6 +41,9 @@ typedef struct {
     char *recipe;         /* base recipe path, as `prefrl run` takes it */
     GPtrArray *overrides; /* char*: "key.path=value" in order; out_dir= and name= last */
     PrefrlNode *resolved; /* the cell's validated recipe, every default written out */
+    gboolean threads_set; /* the base recipe or the grid sets `threads` (else an array
+                           * task takes them from SLURM_CPUS_PER_TASK, and a run's
+                           * `threads` is not compared with the grid's) */
 } PrefrlGridCell;
 
 /** Load a grid and validate every cell by resolving its recipe against the
@@ -98,7 +108,8 @@ typedef struct {
     guint failed;      /* failed (reported, stderr.txt kept in the cell) */
     guint interrupted; /* stopped by a stop request; restartable */
     guint not_started; /* left unlaunched after a stop request */
-    guint running;     /* still running in another process (their lock held): left alone */
+    guint running;     /* still running in another process (their lock held), or queued or
+                        * running as a Slurm array task: left alone */
 } PrefrlSweepResult;
 
 /** Run every cell that is not done, `jobs` at a time, each as
@@ -111,5 +122,46 @@ typedef struct {
  *  cannot proceed (lock, directories); cell failures are counted in `res`. */
 gboolean prefrl_sweep_run(const PrefrlGrid *g, const PrefrlSweepOptions *opt,
                           PrefrlSweepResult *res, GError **error);
+
+/* ---- Slurm ------------------------------------------------------------------------------ */
+
+/** How to submit a sweep to Slurm (NULL strings: not passed to sbatch). */
+typedef struct {
+    const char *exe;          /* the prefrl program the array tasks run (absolute) */
+    const char *grid_path;    /* the grid file, as given (tasks run in the current directory) */
+    const char *partition, *time, *mem, *account;
+    const char *signal;       /* sbatch --signal, e.g. B:TERM@120 (the grace period) */
+    int cpus_per_task;        /* >= 1; also each cell's threads unless the recipe sets them */
+    int max_parallel;         /* the array's %N; 0: no limit */
+    gboolean requeue;         /* sbatch --requeue: a preempted task runs again (and resumes) */
+    char **sbatch_args;       /* NULL-terminated extra #SBATCH options (may be NULL) */
+    gboolean dry;             /* write the script, do not submit it */
+    FILE *out;                /* what was submitted, and why cells were left out */
+} PrefrlSlurmOptions;
+
+/** Submit every cell that is neither done nor queued/running (per `squeue`,
+ *  for the tasks recorded in _slurm/jobs.tsv) nor locked by a process, as one
+ *  sbatch job array: writes _slurm/array-K.sh and .cells, runs `sbatch
+ *  --parsable`, records the job id of each task in _slurm/jobs.tsv.  An array
+ *  task runs `prefrl sweep GRID --dir DIR --cell NAME` (prefrl_sweep_run_cell).
+ *  Holds the sweep directory's lock meanwhile (a local sweep on it refuses).
+ *  `*submitted` receives the number of tasks submitted (0: nothing to do). */
+gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
+                             guint *submitted, GError **error);
+
+/** What an array task runs for the cell called `name`: `exe resume DIR` when
+ *  it has a checkpoint under the grid's recipe, else `exe run ...` (with
+ *  --force over an unfinished run), with threads=SLURM_CPUS_PER_TASK unless
+ *  the recipe sets them, by execv (so Slurm's SIGTERM reaches the run, which
+ *  checkpoints and stops).  A done cell returns 0 at once.  Returns only
+ *  without exec: 0 (nothing to do) or 1 with `error` set. */
+int prefrl_sweep_run_cell(const PrefrlGrid *g, const char *name, const char *exe,
+                          GError **error);
+
+/** Print every cell of the sweep in `dir` (from its .cells, else its run
+ *  directories) as done / running / pending / failed / interrupted, with the
+ *  Slurm task and its state from `squeue` (and `sacct` where accounting is
+ *  on) when the sweep was submitted, then the counts. */
+gboolean prefrl_sweep_status(const char *dir, FILE *out, GError **error);
 
 #endif
