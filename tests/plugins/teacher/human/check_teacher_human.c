@@ -634,7 +634,9 @@ START_TEST(test_human_http)
     g_free(clip_path);
 
     /* answers */
-    r = http(port, "POST", u = tgt("/answer", token), NULL, "index=2&label=right");
+    g_free(u);
+    u = tgt("/answer", token);
+    r = http(port, "POST", u, NULL, "index=2&label=right");
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "{\"ok\":true,\"round\":3,\"index\":2,\"label\":\"right\","
                              "\"answered\":1,\"total\":4,\"done\":false}");
