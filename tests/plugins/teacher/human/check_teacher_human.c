@@ -945,6 +945,51 @@ START_TEST(test_run_bad_answers_resumed)
 }
 END_TEST
 
+/* `prefrl run` itself: the program's run answered through the file protocol.
+ * Without clips: the rendered clips are tested in-process above, with the
+ * trainer's video sink installed by the test. */
+START_TEST(test_prefrl_run_file_teacher)
+{
+    char *work = work_dir("cli");
+    char *recipe = g_build_filename(work, "tiny-file.yaml", NULL);
+    put_file(work, "tiny-file.yaml",
+             "seed: 1\n"
+             "name: cli-file\n"
+             "trainer: {num_train_steps: 620, num_seed_steps: 100, num_unsup_steps: 100,\n"
+             "          eval_frequency: 600, num_eval_episodes: 1, max_feedback: 12,\n"
+             "          reward_batch: 4, num_interact: 200, segment: 10, reset_update: 10}\n"
+             "env: {task: cartpole_swingup, episode_length: 100}\n"
+             "agent: {name: sac, hidden_dim: 16, batch_size: 16}\n"
+             "reward: {name: pebble}\n"
+             "sampler: {name: uniform}\n"
+             "teacher: {name: file, clips: false, poll_interval: 0.02, timeout: 120}\n");
+    char *out_dir = g_strdup_printf("out_dir=%s", work);
+    char *run_dir = g_build_filename(work, "cli-file", NULL);
+    Responder rs = {.run_dir = run_dir, .first = 1, .rounds = ROUNDS, .per_round = PER_ROUND};
+    GThread *th = g_thread_new("responder", responder, &rs);
+    const char *argv[] = {TEST_BUILDDIR "/../prefrl", "run", recipe, out_dir, NULL};
+    char *out = NULL, *err = NULL;
+    int status;
+    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    g_atomic_int_set(&rs.stop, 1);
+    g_thread_join(th);
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
+    ck_assert_msg(strstr(err, "teacher/file: round 2: 4 queries in queries/round-0002/ "
+                              "(answers.txt)"), "%s", err);
+    check_labels_csv(run_dir, ROUNDS, PER_ROUND);
+    char *json = get_file(run_dir, "queries/round-0003/round.json");
+    ck_assert_msg(strstr(json, "\"round\":3,\"step\":600,\"budget_left\":0,"), "%s", json);
+    g_free(json);
+    g_free(out);
+    g_free(err);
+    g_free(run_dir);
+    g_free(out_dir);
+    g_free(recipe);
+    g_free(work);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("teacher_human");
@@ -963,6 +1008,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_run_with_file_teacher);
     tcase_add_test(tc, test_run_bad_answers_resumed);
+    tcase_add_test(tc, test_prefrl_run_file_teacher);
     suite_add_tcase(s, tc);
     return s;
 }
