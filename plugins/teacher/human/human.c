@@ -269,14 +269,16 @@ static enum MHD_Result post_answer(HumanTeacher *t, struct MHD_Connection *c, co
         *eq = '\0';
         const char *key = pairs[k], *val = eq + 1;
         guint64 v;
+        /* each key once: a repeated one is refused, not guessed at */
         if (strcmp(key, "index") == 0)
-            bad = !g_ascii_string_to_unsigned(val, 10, 0, G_MAXINT, &v, NULL) ||
+            bad = index >= 0 || !g_ascii_string_to_unsigned(val, 10, 0, G_MAXINT, &v, NULL) ||
                   (index = (int)v) < 0;
         else if (strcmp(key, "round") == 0)
-            bad = !g_ascii_string_to_unsigned(val, 10, 1, G_MAXINT64, &v, NULL) ||
+            bad = round >= 0 || !g_ascii_string_to_unsigned(val, 10, 1, G_MAXINT64, &v, NULL) ||
                   (round = (int64_t)v) < 0;
         else if (strcmp(key, "label") == 0)
-            bad = (label = rounds_label_from_word(val)) == ROUNDS_UNANSWERED;
+            bad = label != ROUNDS_UNANSWERED ||
+                  (label = rounds_label_from_word(val)) == ROUNDS_UNANSWERED;
     }
     g_strfreev(pairs);
     if (bad || index < 0 || label == ROUNDS_UNANSWERED)

@@ -267,6 +267,14 @@ START_TEST(test_file_bad_answers)
         expect_error(t, &x, PREFRL_ERROR_CONFIG, msg);
         g_free(msg);
     }
+    /* a file far larger than any answers */
+    char *answers = g_build_filename(rdir, "answers.txt", NULL);
+    ck_assert_int_eq(truncate(answers, 5 << 20), 0);
+    msg = g_strdup_printf("%s/answers.txt: 5242880 bytes, more than the 4 MiB an answers file "
+                          "may have", rdir);
+    expect_error(t, &x, PREFRL_ERROR_CONFIG, msg);
+    g_free(msg);
+    g_free(answers);
     prefrl_instance_free(t);
     said_clear(&said);
     g_free(rdir);
@@ -647,6 +655,8 @@ START_TEST(test_human_http)
     ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=lft"), 400);
     ck_assert_int_eq(status_of(port, "POST", u, "index=-1&label=left"), 400);
     ck_assert_int_eq(status_of(port, "POST", u, "label=left"), 400);
+    ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&index=3"), 400);
+    ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&label=right"), 400);
     ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&round=2"), 409);
     ck_assert_int_eq(status_of(port, "POST", u, "index=0&label=skip&round=3"), 200);
     char *ru = tgt("/round", token);
