@@ -57,6 +57,11 @@ typedef struct {
     double divergence_threshold; /* the divergence guard's bound on losses and alpha */
     gboolean true_reward;        /* reward/true: no queries, r = task reward */
     gboolean on_policy;          /* the agent keeps its own rollout (trainer_onpolicy.c) */
+    /* evaluation videos (trainer.save_video and the video_* keys) */
+    gboolean save_video;
+    const char *video_ext;       /* "webm" or "mp4" (static) */
+    char *video_camera;          /* NULL: the task's default view (owned) */
+    int video_width, video_height, video_fps;
 } TrainerConfig;
 
 /* everything a resumed run needs besides the components' own files, in the
@@ -225,8 +230,14 @@ gboolean trainer_update_meta(PrefrlTrainer *t, GError **error);
 
 /* ---- trainer_eval.c ---- */
 
-/* evaluate num_eval_episodes and write a row of eval.csv */
+/* evaluate num_eval_episodes and write a row of eval.csv (and, with
+ * trainer.save_video, the first episode's video) */
 gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error);
+
+/* at the start of a run: FALSE with a one-line error when trainer.save_video
+ * is on and the environment cannot render, the camera is not one of its,
+ * or no video sink is installed */
+gboolean trainer_check_video(PrefrlTrainer *t, GError **error);
 
 /* ---- trainer_checkpoint.c ---- */
 

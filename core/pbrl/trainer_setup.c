@@ -91,6 +91,20 @@ static void read_trainer_section(TrainerConfig *c, const PrefrlNode *recipe)
     c->divergence_threshold = prefrl_param_float(tp, "divergence_threshold");
 }
 
+/* the evaluation videos' keys (the trainer's own configuration only: the
+ * camera's copy is freed with it) */
+static void read_video_keys(TrainerConfig *c, const PrefrlNode *recipe)
+{
+    const PrefrlNode *tp = prefrl_node_get(recipe, "trainer");
+    c->save_video = prefrl_param_bool(tp, "save_video");
+    c->video_ext = !strcmp(prefrl_param_string(tp, "video_format"), "mp4") ? "mp4" : "webm";
+    const char *camera = prefrl_param_string(tp, "video_camera");
+    c->video_camera = camera && *camera ? g_strdup(camera) : NULL;
+    c->video_width = (int)prefrl_param_int(tp, "video_width");
+    c->video_height = (int)prefrl_param_int(tp, "video_height");
+    c->video_fps = (int)prefrl_param_int(tp, "video_fps");
+}
+
 /* the components' part: what they report once created */
 static gboolean read_components(TrainerConfig *c, const PrefrlTrainer *t, GError **error)
 {
@@ -233,6 +247,7 @@ PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, cons
     /* the configuration is built here and then fixed */
     TrainerConfig cfg = {0};
     read_trainer_section(&cfg, recipe);
+    read_video_keys(&cfg, recipe);
     const PrefrlComponent *rc = prefrl_recipe_component(recipe, reg, PREFRL_KIND_REWARD);
     cfg.true_reward = rc && (rc->flags & PREFRL_FLAG_TRUE_REWARD);
     memcpy((TrainerConfig *)&t->cfg, &cfg, sizeof cfg);
@@ -312,6 +327,7 @@ void trainer_teardown(PrefrlTrainer *t)
     g_free(w->t_src1);
     g_free(w->t_src2);
     g_free(w->state);
+    g_free(t->cfg.video_camera);
     g_free(t->run_dir);
     g_free(t);
 }
