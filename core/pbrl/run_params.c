@@ -74,6 +74,12 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
      "height in pixels of the evaluation videos"},
     {"video_fps", PREFRL_PARAM_INT, "30", 1, 240, NULL,
      "frames per second of the evaluation videos (one frame per control step)"},
+    {"seed_prefs", PREFRL_PARAM_STRING, "", 0, 0, NULL,
+     "a preference file (the prefs.bin of an earlier run of the same task, segment and "
+     "reward window) whose pairs fill the preference buffer at set-up, outside "
+     "max_feedback; the reward learner trains on them before the run starts (a reward.csv "
+     "row at step 0).  A relative path is taken from the current directory and stored "
+     "absolute in config.yaml; empty = none (docs/preference-data.md)"},
     {"max_memory", PREFRL_PARAM_INT, "0", 0, INT_MAXF, NULL,
      "MiB the run may allocate; `check` and `run` refuse a recipe that needs more (0: the "
      "machine's physical memory)"},

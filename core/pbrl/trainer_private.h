@@ -62,6 +62,7 @@ typedef struct {
     const char *video_ext;       /* "webm" or "mp4" (static) */
     char *video_camera;          /* NULL: the task's default view (owned) */
     int video_width, video_height, video_fps;
+    char *seed_prefs;            /* trainer.seed_prefs: a preference file, or NULL (owned) */
 } TrainerConfig;
 
 /* everything a resumed run needs besides the components' own files, in the
@@ -173,6 +174,7 @@ struct PrefrlTrainer {
     volatile sig_atomic_t *stop;
     const PrefrlVideoSink *video; /* the program's encoder, or NULL: no clips, no videos */
     gboolean interactive;         /* the teacher waits for a person (PREFRL_FLAG_INTERACTIVE) */
+    int seed_pairs;               /* pairs of trainer.seed_prefs in the preference buffer */
 };
 
 /* ---- trainer_setup.c ---- */
@@ -212,6 +214,11 @@ gboolean trainer_snapshot(const PrefrlTrainer *t, const PrefrlEnvOps *ops, void 
 /* one query round (candidates, sampler, teacher, preference buffer, reward
  * learning, relabel); `first`: the uniform round that ends pre-training */
 gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error);
+
+/* a fresh run seeded with trainer.seed_prefs: the reward learner trains on
+ * those pairs (a reward.csv row at step 0) and the replay is relabelled;
+ * nothing for other runs */
+gboolean trainer_learn_seed_prefs(PrefrlTrainer *t, GError **error);
 
 /* rewrite the learned reward of every stored transition */
 void trainer_relabel(PrefrlTrainer *t);
