@@ -907,24 +907,6 @@ static void check_labels_csv(const char *dir, int rounds, int per_round)
 
 enum { ROUNDS = 3, PER_ROUND = 4 };
 
-START_TEST(test_run_with_file_teacher)
-{
-    char *dir = pbrl_test_run_dir("teacher-file");
-    PrefrlNode *root = run_recipe();
-    GError *err = NULL;
-    Responder rs = {.run_dir = dir, .first = 1, .rounds = ROUNDS, .per_round = PER_ROUND};
-    ck_assert_msg(run_answered(root, dir, FALSE, &rs, &err), "%s", err ? err->message : "");
-    ck_assert_int_eq(rs.seen, ROUNDS * PER_ROUND * 2);
-    prefrl_node_free(root);
-    check_labels_csv(dir, ROUNDS, PER_ROUND);
-    char *log = pbrl_test_slurp(dir, "log.txt");
-    ck_assert_msg(strstr(log, "teacher/file: round 1: 4 queries in queries/round-0001/ "
-                              "(answers.txt)"), "%s", log);
-    g_free(log);
-    g_free(dir);
-}
-END_TEST
-
 /* a bad answers.txt stops the run with its line; fixed, the resumed run
  * asks the same round (same queries: its directory is kept) and goes on */
 START_TEST(test_run_bad_answers_resumed)
@@ -955,9 +937,8 @@ START_TEST(test_run_bad_answers_resumed)
 }
 END_TEST
 
-/* `prefrl run` itself: the program's run answered through the file protocol.
- * Without clips: the rendered clips are tested in-process above, with the
- * trainer's video sink installed by the test. */
+/* `prefrl run` itself: the program's run, with the clips its own video sink
+ * encodes, answered through the file protocol */
 START_TEST(test_prefrl_run_file_teacher)
 {
     char *work = work_dir("cli");
@@ -972,7 +953,8 @@ START_TEST(test_prefrl_run_file_teacher)
              "agent: {name: sac, hidden_dim: 16, batch_size: 16}\n"
              "reward: {name: pebble}\n"
              "sampler: {name: uniform}\n"
-             "teacher: {name: file, clips: false, poll_interval: 0.02, timeout: 120}\n");
+             "teacher: {name: file, width: 32, height: 32, poll_interval: 0.02, "
+             "timeout: 120}\n");
     char *out_dir = g_strdup_printf("out_dir=%s", work);
     char *run_dir = g_build_filename(work, "cli-file", NULL);
     Responder rs = {.run_dir = run_dir, .first = 1, .rounds = ROUNDS, .per_round = PER_ROUND};
@@ -985,9 +967,14 @@ START_TEST(test_prefrl_run_file_teacher)
     g_atomic_int_set(&rs.stop, 1);
     g_thread_join(th);
     ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
+    ck_assert_int_eq(rs.seen, ROUNDS * PER_ROUND * 2);
     ck_assert_msg(strstr(err, "teacher/file: round 2: 4 queries in queries/round-0002/ "
                               "(answers.txt)"), "%s", err);
     check_labels_csv(run_dir, ROUNDS, PER_ROUND);
+    char *log = get_file(run_dir, "log.txt");
+    ck_assert_msg(strstr(log, "teacher/file: round 1: 4 queries in queries/round-0001/ "
+                              "(answers.txt)"), "%s", log);
+    g_free(log);
     char *json = get_file(run_dir, "queries/round-0003/round.json");
     ck_assert_msg(strstr(json, "\"round\":3,\"step\":600,\"budget_left\":0,"), "%s", json);
     g_free(json);
@@ -1016,7 +1003,6 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("run");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_run_with_file_teacher);
     tcase_add_test(tc, test_run_bad_answers_resumed);
     tcase_add_test(tc, test_prefrl_run_file_teacher);
     suite_add_tcase(s, tc);
