@@ -290,12 +290,14 @@ static enum MHD_Result post_answer(HumanTeacher *t, struct MHD_Connection *c, co
     char *json = NULL;
     g_mutex_lock(&t->lock);
     Round *r = t->current;
-    if (!r || (round >= 0 && round != r->number)) {
+    if (!r) {
         status = MHD_HTTP_CONFLICT;
-        err = g_error_new(PREFRL_ERROR, PREFRL_ERROR_CONFIG, "round %" PRId64 " is not waiting",
-                          round);
-        if (!r || round < 0)
-            g_prefix_error(&err, "no round is waiting: ");
+        err = g_error_new(PREFRL_ERROR, PREFRL_ERROR_CONFIG, "no round is waiting");
+    } else if (round >= 0 && round != r->number) {
+        status = MHD_HTTP_CONFLICT;
+        err = g_error_new(PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                          "round %" PRId64 " is not waiting (round %" PRId64 " is)", round,
+                          r->number);
     } else if (!rounds_append_answer(r, index, label, &err)) {
         status = err->code == PREFRL_ERROR_IO ? MHD_HTTP_INTERNAL_SERVER_ERROR
                  : index >= r->n              ? MHD_HTTP_BAD_REQUEST

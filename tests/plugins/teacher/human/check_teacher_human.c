@@ -657,7 +657,10 @@ START_TEST(test_human_http)
     ck_assert_int_eq(status_of(port, "POST", u, "label=left"), 400);
     ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&index=3"), 400);
     ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&label=right"), 400);
-    ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&round=2"), 409);
+    r = http(port, "POST", u, NULL, "index=1&label=left&round=2");
+    ck_assert_int_eq(r.status, 409);
+    ck_assert_str_eq(r.body, "{\"error\":\"round 2 is not waiting (round 3 is)\"}");
+    response_clear(&r);
     ck_assert_int_eq(status_of(port, "POST", u, "index=0&label=skip&round=3"), 200);
     char *ru = tgt("/round", token);
     r = http(port, "GET", ru, NULL, NULL);
@@ -686,7 +689,10 @@ START_TEST(test_human_http)
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "{\"round\":null}");
     response_clear(&r);
-    ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left"), 409);
+    r = http(port, "POST", u, NULL, "index=1&label=left");
+    ck_assert_int_eq(r.status, 409);
+    ck_assert_str_eq(r.body, "{\"error\":\"no round is waiting\"}");
+    response_clear(&r);
     g_free(ru);
     g_free(u);
     prefrl_instance_free(t);
