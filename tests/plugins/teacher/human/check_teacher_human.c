@@ -555,6 +555,19 @@ START_TEST(test_human_http)
     ck_assert(g_str_has_suffix(line, " (round 3: 4 queries)"));
     g_free(line);
 
+    /* a second teacher cannot take the same port */
+    char *port_ov = g_strdup_printf("port=%d", port);
+    char *dir2 = work_dir("human-http-2");
+    const char *const ov2[] = {port_ov, NULL};
+    PrefrlInstance *t2 = teacher("human", dir2, ov2);
+    char *msg = g_strdup_printf("teacher/human: cannot serve the labelling page on 127.0.0.1 port "
+                                "%d (port in use, or not an address of this machine?)", port);
+    expect_error(t2, &x, PREFRL_ERROR_IO, msg);
+    g_free(msg);
+    prefrl_instance_free(t2);
+    g_free(dir2);
+    g_free(port_ov);
+
     /* the token, the paths, the methods, the sizes */
     ck_assert_int_eq(status_of(port, "GET", "/", NULL), 403);
     ck_assert_int_eq(status_of(port, "GET", "/round?token=0123", NULL), 403);
