@@ -105,6 +105,26 @@ tests_core_pbrl_check_writes_CFLAGS = $(TEST_CFLAGS)
 tests_core_pbrl_check_writes_LDADD = $(TEST_LIBS)
 endif
 
+if HAVE_CHECK
+# clips and interactive rounds on env/dmc with teacher/file, evaluation
+# videos and preference datasets (decoded through FFmpeg)
+check_PROGRAMS += tests/core/pbrl/check_clips
+TESTS += tests/core/pbrl/check_clips
+tests_core_pbrl_check_clips_SOURCES = tests/core/pbrl/check_clips.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_clips_CFLAGS = $(TEST_CFLAGS) $(FFMPEG_CFLAGS)
+tests_core_pbrl_check_clips_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(FFMPEG_LIBS)
+endif
+
+# the prefrl program with evaluation videos and a seeded run (env/dmc)
+if HAVE_CHECK
+check_PROGRAMS += tests/core/cli/check_cli_media
+TESTS += tests/core/cli/check_cli_media
+tests_core_cli_check_cli_media_SOURCES = tests/core/cli/check_cli_media.c
+tests_core_cli_check_cli_media_CFLAGS = $(TEST_CFLAGS)
+tests_core_cli_check_cli_media_LDADD = $(TEST_LIBS)
+endif
+
 # sweeps and reports (the lab layer)
 EXTRA_DIST += tests/core/lab/sweeps
 if HAVE_CHECK

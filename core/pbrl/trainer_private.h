@@ -57,6 +57,12 @@ typedef struct {
     double divergence_threshold; /* the divergence guard's bound on losses and alpha */
     gboolean true_reward;        /* reward/true: no queries, r = task reward */
     gboolean on_policy;          /* the agent keeps its own rollout (trainer_onpolicy.c) */
+    /* evaluation videos (trainer.save_video and the video_* keys) */
+    gboolean save_video;
+    const char *video_ext;       /* "webm" or "mp4" (static) */
+    char *video_camera;          /* NULL: the task's default view (owned) */
+    int video_width, video_height, video_fps;
+    char *seed_prefs;            /* trainer.seed_prefs: a preference file, or NULL (owned) */
 } TrainerConfig;
 
 /* everything a resumed run needs besides the components' own files, in the
@@ -96,6 +102,13 @@ typedef struct {
      * probabilities (K, max_query), the chosen ones (reward_batch, ...) */
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;                     /* (max_query) */
+    /* where the candidates (max_query) and the chosen pairs (reward_batch)
+     * came from in the episode store: the round's clips are rendered from it */
+    PrefrlSegmentSource *q_src1, *q_src2, *t_src1, *t_src2;
+    int clip_pairs;                               /* pairs write_clip may render (in a round) */
+    /* the physics state of the step being taken (nq + nv + 1), or NULL when
+     * the environment has no snapshot */
+    double *state;
     /* evaluation: the observation, one recorded episode (episode_length, d)
      * and (episode_length), Q and G over Q_EPISODES episodes (agents with a
      * critic view only) */
@@ -124,6 +137,11 @@ typedef struct {
     float *rhat, *done, *int_raw, *intr;          /* (n_envs) */
     float *ep_sa, *ep_r;          /* episodes in progress: (n_envs, episode_length, d | 1) */
     int *ep_len;                  /* (n_envs) */
+    /* the episodes' physics states in progress (n_envs, episode_length, nq +
+     * nv + 1) when the episode store keeps states, else NULL; ep_has_state
+     * (n_envs): FALSE for an episode restored from an older checkpoint */
+    double *ep_state;
+    gboolean *ep_has_state;
     double *ep_reward, *ep_true, *ep_success;     /* (n_envs) */
     PrefrlReplay *unsup;          /* observations of the unsupervised phase (k-NN) */
     TrainerEpisodeStats last;     /* the last rollout's episode columns that had episodes */
@@ -152,6 +170,11 @@ struct PrefrlTrainer {
     GError *write_error;          /* the first failed write of log.txt (trainer_say) */
     gboolean keep_checkpoint;     /* diverged or an output failed: the final checkpoint
                                    * is not written, the last good one stays */
+    /* the run's stop flag while prefrl_trainer_run runs (teachers poll it), else NULL */
+    volatile sig_atomic_t *stop;
+    const PrefrlVideoSink *video; /* the program's encoder, or NULL: no clips, no videos */
+    gboolean interactive;         /* the teacher waits for a person (PREFRL_FLAG_INTERACTIVE) */
+    int seed_pairs;               /* pairs of trainer.seed_prefs in the preference buffer */
 };
 
 /* ---- trainer_setup.c ---- */
@@ -176,9 +199,26 @@ void trainer_concat_sa(const float *obs, const float *act, int ds, int da, float
 
 /* ---- trainer_query.c ---- */
 
+/* render the steps [lo, hi) of the segment from `src` into the video at
+ * `path` through the installed sink (camera NULL: the task's view); FALSE
+ * with a one-line error (no sink, no render op, no stored states, ...) */
+gboolean trainer_write_segment_video(PrefrlTrainer *t, PrefrlSegmentSource src, int lo, int hi,
+                                     const char *path, const char *camera, int width, int height,
+                                     int fps, GError **error);
+
+/* the physics state of the environment `ops`/`self` now into state
+ * (nq + nv + 1 doubles); FALSE (state untouched) when it has no snapshot */
+gboolean trainer_snapshot(const PrefrlTrainer *t, const PrefrlEnvOps *ops, void *self,
+                          double *state);
+
 /* one query round (candidates, sampler, teacher, preference buffer, reward
  * learning, relabel); `first`: the uniform round that ends pre-training */
 gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error);
+
+/* a fresh run seeded with trainer.seed_prefs: the reward learner trains on
+ * those pairs (a reward.csv row at step 0) and the replay is relabelled;
+ * nothing for other runs */
+gboolean trainer_learn_seed_prefs(PrefrlTrainer *t, GError **error);
 
 /* rewrite the learned reward of every stored transition */
 void trainer_relabel(PrefrlTrainer *t);
@@ -197,8 +237,14 @@ gboolean trainer_update_meta(PrefrlTrainer *t, GError **error);
 
 /* ---- trainer_eval.c ---- */
 
-/* evaluate num_eval_episodes and write a row of eval.csv */
+/* evaluate num_eval_episodes and write a row of eval.csv (and, with
+ * trainer.save_video, the first episode's video) */
 gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error);
+
+/* at the start of a run: FALSE with a one-line error when trainer.save_video
+ * is on and the environment cannot render, the camera is not one of its,
+ * or no video sink is installed */
+gboolean trainer_check_video(PrefrlTrainer *t, GError **error);
 
 /* ---- trainer_checkpoint.c ---- */
 
