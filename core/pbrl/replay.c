@@ -110,8 +110,10 @@ void prefrl_replay_sample(PrefrlReplay *r, PrefrlRng *rng, int B, PrefrlBatch *b
 
 typedef struct Episode {
     int len, cap;
-    float *sa;  /* (len, obs_dim + act_dim) */
-    float *r;   /* (len) */
+    float *sa;       /* (len, obs_dim + act_dim) */
+    float *r;        /* (len) */
+    double *state;   /* (len, nq + nv + 1) physics states, or unused when !has_state */
+    gboolean has_state;
 } Episode;
 
 static void episode_free(Episode *ep)
@@ -120,14 +122,17 @@ static void episode_free(Episode *ep)
         return;
     g_free(ep->sa);
     g_free(ep->r);
+    g_free(ep->state);
     g_free(ep);
 }
 
-PrefrlEpisodes *prefrl_episodes_new(int obs_dim, int act_dim, int max_episodes)
+PrefrlEpisodes *prefrl_episodes_new(int obs_dim, int act_dim, int nq, int nv, int max_episodes)
 {
     PrefrlEpisodes *e = g_new0(PrefrlEpisodes, 1);
     e->obs_dim = obs_dim;
     e->act_dim = act_dim;
+    e->nq = nq;
+    e->nv = nv;
     e->max_episodes = max_episodes;
     e->episodes = g_ptr_array_new_with_free_func((GDestroyNotify)episode_free);
     return e;
@@ -142,10 +147,16 @@ void prefrl_episodes_free(PrefrlEpisodes *e)
     g_free(e);
 }
 
-void prefrl_episodes_add(PrefrlEpisodes *e, const float *obs, const float *act, float true_r,
-                         gboolean last)
+/* states are kept only when the store has a state size */
+static gboolean keeps_states(const PrefrlEpisodes *e)
 {
-    int d = e->obs_dim + e->act_dim;
+    return e->nq + e->nv > 0;
+}
+
+void prefrl_episodes_add(PrefrlEpisodes *e, const float *obs, const float *act, float true_r,
+                         const double *state, gboolean last)
+{
+    int d = e->obs_dim + e->act_dim, P = PREFRL_EPISODES_STATE_LEN(e);
     if (!e->open) {
         /* reuse the oldest episode's memory once the store is full */
         if ((int)e->episodes->len >= e->max_episodes) {
@@ -154,15 +165,22 @@ void prefrl_episodes_add(PrefrlEpisodes *e, const float *obs, const float *act, 
         } else {
             e->open = g_new0(Episode, 1);
         }
+        e->open->has_state = keeps_states(e);
     }
     Episode *ep = e->open;
     if (ep->len == ep->cap) {
         ep->cap = ep->cap ? ep->cap * 2 : 1024;
         ep->sa = g_renew(float, ep->sa, (gsize)ep->cap * d);
         ep->r = g_renew(float, ep->r, ep->cap);
+        if (keeps_states(e))
+            ep->state = g_renew(double, ep->state, (gsize)ep->cap * P);
     }
     memcpy(ep->sa + (gsize)ep->len * d, obs, sizeof(float) * e->obs_dim);
     memcpy(ep->sa + (gsize)ep->len * d + e->obs_dim, act, sizeof(float) * e->act_dim);
+    if (!state)
+        ep->has_state = FALSE; /* one missing step and the episode cannot be rendered */
+    else if (ep->has_state)
+        memcpy(ep->state + (gsize)ep->len * P, state, sizeof(double) * P);
     ep->r[ep->len++] = true_r;
     if (last) {
         g_ptr_array_add(e->episodes, ep);
@@ -178,48 +196,67 @@ int prefrl_episodes_usable(const PrefrlEpisodes *e, int H)
     return n;
 }
 
-/* a uniformly drawn episode long enough for an H-step segment */
-static const Episode *draw_episode(const PrefrlEpisodes *e, PrefrlRng *rng, int H)
+/* a uniformly drawn episode long enough for an H-step segment: its index */
+static int draw_episode(const PrefrlEpisodes *e, PrefrlRng *rng, int H)
 {
     for (;;) {
-        const Episode *ep = e->episodes->pdata[prefrl_rng_below(rng, e->episodes->len)];
-        if (ep->len > H)
-            return ep;
+        int k = (int)prefrl_rng_below(rng, e->episodes->len);
+        if (((const Episode *)e->episodes->pdata[k])->len > H)
+            return k;
     }
 }
 
-static void copy_segment(const PrefrlEpisodes *e, const Episode *ep, int start, int H, float *seg,
-                         float *r)
+static void copy_segment(const PrefrlEpisodes *e, int k, int start, int H, float *seg, float *r,
+                         PrefrlSegmentSource *src)
 {
+    const Episode *ep = e->episodes->pdata[k];
     int d = e->obs_dim + e->act_dim;
     memcpy(seg, ep->sa + (gsize)start * d, sizeof(float) * (gsize)H * d);
     if (r)
         memcpy(r, ep->r + start, sizeof(float) * H);
+    if (src)
+        *src = (PrefrlSegmentSource){.episode = k, .start = start};
 }
 
 gboolean prefrl_episodes_draw(const PrefrlEpisodes *e, PrefrlRng *rng, int n, int H,
-                              float *seg1, float *seg2, float *r1, float *r2)
+                              float *seg1, float *seg2, float *r1, float *r2,
+                              PrefrlSegmentSource *src1, PrefrlSegmentSource *src2)
 {
     if (prefrl_episodes_usable(e, H) == 0)
         return FALSE;
     int d = e->obs_dim + e->act_dim;
-    const Episode **ep1 = g_new(const Episode *, n), **ep2 = g_new(const Episode *, n);
+    int *ep1 = g_new(int, n), *ep2 = g_new(int, n);
     /* the reference draws the second segment's episodes first, then the first's */
     for (int i = 0; i < n; i++)
         ep2[i] = draw_episode(e, rng, H);
     for (int i = 0; i < n; i++)
         ep1[i] = draw_episode(e, rng, H);
     for (int i = 0; i < n; i++) {
-        int s2 = (int)prefrl_rng_below(rng, (uint64_t)(ep2[i]->len - H));
-        copy_segment(e, ep2[i], s2, H, seg2 + (gsize)i * H * d, r2 ? r2 + (gsize)i * H : NULL);
+        const Episode *ep = e->episodes->pdata[ep2[i]];
+        int s2 = (int)prefrl_rng_below(rng, (uint64_t)(ep->len - H));
+        copy_segment(e, ep2[i], s2, H, seg2 + (gsize)i * H * d, r2 ? r2 + (gsize)i * H : NULL,
+                     src2 ? src2 + i : NULL);
     }
     for (int i = 0; i < n; i++) {
-        int s1 = (int)prefrl_rng_below(rng, (uint64_t)(ep1[i]->len - H));
-        copy_segment(e, ep1[i], s1, H, seg1 + (gsize)i * H * d, r1 ? r1 + (gsize)i * H : NULL);
+        const Episode *ep = e->episodes->pdata[ep1[i]];
+        int s1 = (int)prefrl_rng_below(rng, (uint64_t)(ep->len - H));
+        copy_segment(e, ep1[i], s1, H, seg1 + (gsize)i * H * d, r1 ? r1 + (gsize)i * H : NULL,
+                     src1 ? src1 + i : NULL);
     }
     g_free(ep1);
     g_free(ep2);
     return TRUE;
+}
+
+const double *prefrl_episodes_state(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step)
+{
+    if (src.episode < 0 || src.episode >= (int)e->episodes->len)
+        return NULL;
+    const Episode *ep = e->episodes->pdata[src.episode];
+    int at = src.start + step;
+    if (!ep->has_state || src.start < 0 || step < 0 || at >= ep->len)
+        return NULL;
+    return ep->state + (gsize)at * PREFRL_EPISODES_STATE_LEN(e);
 }
 
 /* ---- preference buffer ------------------------------------------------------ */
@@ -394,46 +431,79 @@ void prefrl_replay_load(PrefrlReplay *r, PrefrlCkpt *c)
         r->size = 0;
 }
 
-static void episode_save(const Episode *ep, int d, PrefrlCkpt *c)
+#define EPISODES_TAG "episodes"
+
+static void episode_save(const PrefrlEpisodes *e, const Episode *ep, PrefrlCkpt *c)
 {
+    int d = e->obs_dim + e->act_dim;
     prefrl_ckpt_put_i64(c, ep->len);
     prefrl_ckpt_put(c, ep->sa, sizeof(float) * (gsize)ep->len * d);
     prefrl_ckpt_put(c, ep->r, sizeof(float) * (gsize)ep->len);
+    gboolean has = keeps_states(e) && ep->has_state;
+    prefrl_ckpt_put_i64(c, has);
+    if (has)
+        prefrl_ckpt_put(c, ep->state,
+                        sizeof(double) * (gsize)ep->len * PREFRL_EPISODES_STATE_LEN(e));
 }
 
-static Episode *episode_load(int d, PrefrlCkpt *c)
+/* an episode of a section of `version` (1: no states) */
+static Episode *episode_load(const PrefrlEpisodes *e, int version, PrefrlCkpt *c)
 {
+    int d = e->obs_dim + e->act_dim, P = PREFRL_EPISODES_STATE_LEN(e);
     Episode *ep = g_new0(Episode, 1);
-    ep->len = (int)prefrl_ckpt_get_count(c, 0, 1 << 24, "an episode length");
+    /* bounded by what the file still holds before anything is allocated */
+    int64_t most = MIN((int64_t)1 << 24, prefrl_ckpt_remaining(c) / ((gsize)d * sizeof(float)));
+    ep->len = (int)prefrl_ckpt_get_count(c, 0, MAX(most, 0), "an episode length");
     ep->cap = MAX(ep->len, 1);
     ep->sa = g_new(float, (gsize)ep->cap * d);
     ep->r = g_new(float, ep->cap);
     prefrl_ckpt_get(c, ep->sa, sizeof(float) * (gsize)ep->len * d);
     prefrl_ckpt_get(c, ep->r, sizeof(float) * (gsize)ep->len);
+    if (version >= 2 && prefrl_ckpt_get_count(c, 0, keeps_states(e), "an episode's state flag")) {
+        ep->state = g_new(double, (gsize)ep->cap * P);
+        prefrl_ckpt_get(c, ep->state, sizeof(double) * (gsize)ep->len * P);
+        ep->has_state = !c->error;
+    } else if (keeps_states(e)) {
+        /* an open episode goes on growing: room for states it will not get */
+        ep->state = g_new(double, (gsize)ep->cap * P);
+    }
     return ep;
 }
 
 void prefrl_episodes_save(const PrefrlEpisodes *e, PrefrlCkpt *c)
 {
-    int d = e->obs_dim + e->act_dim;
+    prefrl_ckpt_put_tag(c, EPISODES_TAG, PREFRL_EPISODES_CKPT_VERSION);
+    prefrl_ckpt_put_i64(c, e->nq);
+    prefrl_ckpt_put_i64(c, e->nv);
     prefrl_ckpt_put_i64(c, e->episodes->len);
     for (guint i = 0; i < e->episodes->len; i++)
-        episode_save(g_ptr_array_index(e->episodes, i), d, c);
+        episode_save(e, g_ptr_array_index(e->episodes, i), c);
     prefrl_ckpt_put_i64(c, e->open != NULL);
     if (e->open)
-        episode_save(e->open, d, c);
+        episode_save(e, e->open, c);
 }
 
-void prefrl_episodes_load(PrefrlEpisodes *e, PrefrlCkpt *c)
+void prefrl_episodes_load(PrefrlEpisodes *e, PrefrlCkpt *c, int version)
 {
-    int d = e->obs_dim + e->act_dim;
     g_ptr_array_set_size(e->episodes, 0);
     g_clear_pointer(&e->open, episode_free);
+    if (version >= 2) {
+        prefrl_ckpt_expect_tag(c, EPISODES_TAG, PREFRL_EPISODES_CKPT_VERSION);
+        int64_t nq = prefrl_ckpt_get_i64(c), nv = prefrl_ckpt_get_i64(c);
+        if (prefrl_ckpt_ok(c) && (nq != e->nq || nv != e->nv)) {
+            prefrl_ckpt_fail(c, "episodes with physics states of %lld + %lld, but this "
+                                "recipe's environment has %d + %d",
+                             (long long)nq, (long long)nv, e->nq, e->nv);
+            return;
+        }
+    }
     int64_t n = prefrl_ckpt_get_count(c, 0, e->max_episodes, "the number of stored episodes");
     for (int64_t i = 0; i < n && !c->error; i++)
-        g_ptr_array_add(e->episodes, episode_load(d, c));
-    if (prefrl_ckpt_get_count(c, 0, 1, "the open-episode flag") && !c->error)
-        e->open = episode_load(d, c);
+        g_ptr_array_add(e->episodes, episode_load(e, version, c));
+    if (prefrl_ckpt_get_count(c, 0, 1, "the open-episode flag") && !c->error) {
+        e->open = episode_load(e, version, c);
+        /* an open episode restored without states stays without them */
+    }
 }
 
 void prefrl_prefs_save(const PrefrlPrefBuffer *p, PrefrlCkpt *c)

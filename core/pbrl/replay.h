@@ -34,24 +34,47 @@ void prefrl_replay_add(PrefrlReplay *r, const float *obs, const float *act, floa
 void prefrl_replay_sample(PrefrlReplay *r, PrefrlRng *rng, int B, PrefrlBatch *batch);
 
 /** Complete episodes kept for queries: obs‖act and true reward per step,
- *  FIFO of at most `max_episodes`. */
+ *  and, when the environment has a physics snapshot (nq + nv > 0), the
+ *  physics state each step's observation was made in (qpos, qvel, time), so
+ *  a queried segment can be rendered later.  FIFO of at most `max_episodes`. */
 typedef struct {
     int obs_dim, act_dim, max_episodes;
+    int nq, nv;                    /* physics state sizes; 0 + 0: no states kept */
     GPtrArray *episodes;           /* Episode* (complete) */
     struct Episode *open;          /* the episode being collected */
 } PrefrlEpisodes;
 
-PrefrlEpisodes *prefrl_episodes_new(int obs_dim, int act_dim, int max_episodes);
+/** Where a drawn segment came from: the episode's index in the store (valid
+ *  until the next episode completes) and the segment's first step. */
+typedef struct {
+    int episode, start;
+} PrefrlSegmentSource;
+
+/** Doubles of one step's physics state: qpos (nq), qvel (nv), time. */
+#define PREFRL_EPISODES_STATE_LEN(e) ((e)->nq + (e)->nv + 1)
+
+PrefrlEpisodes *prefrl_episodes_new(int obs_dim, int act_dim, int nq, int nv, int max_episodes);
 void prefrl_episodes_free(PrefrlEpisodes *e);
+/** Append a step to the open episode; `state` is its physics state
+ *  (PREFRL_EPISODES_STATE_LEN doubles), or NULL when there is none (the
+ *  whole episode then has no states); `last` completes the episode. */
 void prefrl_episodes_add(PrefrlEpisodes *e, const float *obs, const float *act, float true_r,
-                         gboolean last);
+                         const double *state, gboolean last);
 /** Complete episodes with at least H + 1 steps. */
 int prefrl_episodes_usable(const PrefrlEpisodes *e, int H);
 /** Draw n pairs of H-step segments: episodes for the second segment, then
  *  for the first, uniformly with replacement; starts uniform in [0, T−H−1].
- *  seg (n, H, obs_dim+act_dim); r (n, H) true rewards (may be NULL). */
+ *  seg (n, H, obs_dim+act_dim); r (n, H) true rewards (may be NULL); src
+ *  (n) where each segment came from (may be NULL).  The draws do not depend
+ *  on which outputs are asked for. */
 gboolean prefrl_episodes_draw(const PrefrlEpisodes *e, PrefrlRng *rng, int n, int H,
-                              float *seg1, float *seg2, float *r1, float *r2);
+                              float *seg1, float *seg2, float *r1, float *r2,
+                              PrefrlSegmentSource *src1, PrefrlSegmentSource *src2);
+/** The physics state (PREFRL_EPISODES_STATE_LEN doubles) of step `step` of
+ *  the segment from `src` (step 0 = its first), or NULL when that episode
+ *  kept none (no snapshot, or restored from an older checkpoint) or the
+ *  source is out of range. */
+const double *prefrl_episodes_state(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step);
 
 /** The preference ring buffer (PrefrlPrefs is its public read-only view). */
 typedef struct {
@@ -89,8 +112,13 @@ void prefrl_state_entropy_compute(PrefrlStateEntropy *s, const PrefrlReplay *r, 
  * a size that does not fit is a format error in the stream. */
 void prefrl_replay_save(const PrefrlReplay *r, PrefrlCkpt *c);
 void prefrl_replay_load(PrefrlReplay *r, PrefrlCkpt *c);
+/* The episode store's section is versioned on its own: version 1 (untagged,
+ * trainer.bin version 2) has no physics states, version 2 (tagged
+ * "episodes") has them per episode.  Loading version 1 leaves every
+ * restored episode without states (no clips of them). */
+#define PREFRL_EPISODES_CKPT_VERSION 2
 void prefrl_episodes_save(const PrefrlEpisodes *e, PrefrlCkpt *c);
-void prefrl_episodes_load(PrefrlEpisodes *e, PrefrlCkpt *c);
+void prefrl_episodes_load(PrefrlEpisodes *e, PrefrlCkpt *c, int version);
 void prefrl_prefs_save(const PrefrlPrefBuffer *p, PrefrlCkpt *c);
 void prefrl_prefs_load(PrefrlPrefBuffer *p, PrefrlCkpt *c);
 void prefrl_state_entropy_save(const PrefrlStateEntropy *s, PrefrlCkpt *c);

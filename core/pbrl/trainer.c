@@ -171,6 +171,21 @@ static gboolean learn(PrefrlTrainer *t, GError **error)
     return ok;
 }
 
+/* learn() asks a query round at this step (decided before the step's
+ * action: an interactive teacher's round is checkpointed before anything of
+ * the step changes, so a resumed run asks the same round) */
+static gboolean round_due(const PrefrlTrainer *t)
+{
+    const TrainerConfig *c = &t->cfg;
+    const TrainerState *s = &t->state;
+    const int64_t pretrain_end = c->num_seed_steps + c->num_unsup_steps;
+    if (c->true_reward)
+        return FALSE;
+    return s->step == pretrain_end ||
+           (s->step > pretrain_end && s->total_feedback < c->max_feedback &&
+            s->interact_count == c->num_interact);
+}
+
 /* step the environment with w->act and store the transition */
 static gboolean env_step(PrefrlTrainer *t, GError **error)
 {
@@ -178,6 +193,8 @@ static gboolean env_step(PrefrlTrainer *t, GError **error)
     TrainerState *s = &t->state;
     TrainerWork *w = &t->work;
     PrefrlEnvStep st = {0};
+    /* the physics state s->obs was observed in, for the episode store's clips */
+    gboolean have_state = w->state && trainer_snapshot(t, t->eops, t->env->self, w->state);
     if (!t->eops->step(t->env->self, w->act, w->next_obs, &st, error))
         return FALSE;
     if (!isfinite(st.reward)) {
@@ -197,7 +214,8 @@ static gboolean env_step(PrefrlTrainer *t, GError **error)
     s->done = st.terminal || st.truncated || s->ep_step >= t->info.episode_length;
     prefrl_replay_add(s->replay, s->obs, w->act, r_hat, st.reward, w->next_obs, s->done,
                       st.terminal);
-    prefrl_episodes_add(s->episodes, s->obs, w->act, st.reward, s->done);
+    prefrl_episodes_add(s->episodes, s->obs, w->act, st.reward, have_state ? w->state : NULL,
+                        s->done);
     s->ep_reward += r_hat;
     s->ep_true += st.reward;
     s->ep_success = MAX(s->ep_success, st.success ? 1.0 : 0.0);
@@ -206,11 +224,9 @@ static gboolean env_step(PrefrlTrainer *t, GError **error)
     return TRUE;
 }
 
-gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
-                            GError **error)
+static gboolean run_off_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
+                               GError **error)
 {
-    if (t->cfg.on_policy)
-        return trainer_run_on_policy(t, stop, progress, error);
     const TrainerConfig *c = &t->cfg;
     TrainerState *s = &t->state;
     TrainerWork *w = &t->work;
@@ -222,8 +238,9 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
                 (long long)c->num_train_steps);
 
     for (; ok && s->step < c->num_train_steps; s->step++) {
-        if (c->checkpoint_frequency > 0 && s->step > 0 &&
-            s->step % c->checkpoint_frequency == 0 && s->step != t->resumed_at &&
+        gboolean periodic = c->checkpoint_frequency > 0 && s->step > 0 &&
+                            s->step % c->checkpoint_frequency == 0;
+        if ((periodic || (t->interactive && round_due(t))) && s->step != t->resumed_at &&
             !(ok = trainer_save_checkpoint(t, error)))
             break;
         if (stop && *stop) {
@@ -263,4 +280,19 @@ gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gbool
     g_timer_destroy(timer);
     g_timer_destroy(ep_timer);
     return ok;
+}
+
+gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
+                            GError **error)
+{
+    t->stop = stop; /* teachers that wait for a person poll it (PrefrlTeacherQuery.stop) */
+    gboolean ok = t->cfg.on_policy ? trainer_run_on_policy(t, stop, progress, error)
+                                   : run_off_policy(t, stop, progress, error);
+    t->stop = NULL;
+    return ok;
+}
+
+void prefrl_trainer_set_video_sink(PrefrlTrainer *t, const PrefrlVideoSink *sink)
+{
+    t->video = sink;
 }

@@ -15,7 +15,21 @@
 #include "pbrl/trainer_private.h"
 
 #define STATE_TAG "trainer"
-#define STATE_VERSION 2
+#define STATE_VERSION 3 /* 3: the episode store's section is versioned (physics states) */
+
+/* a section tag whose version may be any of [oldest, newest] (older
+ * checkpoints stay loadable): the version, or a format error naming both */
+static int read_tag(PrefrlCkpt *c, const char *tag, int oldest, int newest)
+{
+    char *got = prefrl_ckpt_get_str(c);
+    int64_t v = prefrl_ckpt_get_i64(c);
+    if (prefrl_ckpt_ok(c) && (!got || strcmp(got, tag) != 0 || v < oldest || v > newest))
+        prefrl_ckpt_fail(c, "holds %s version %lld where %s version %d to %d was expected "
+                            "(another component's or version's checkpoint)",
+                         got ? got : "(nothing)", (long long)v, tag, oldest, newest);
+    g_free(got);
+    return prefrl_ckpt_ok(c) ? (int)v : newest;
+}
 
 /* ---- trainer.bin's on-policy section ------------------------------------------------ */
 
@@ -25,7 +39,7 @@
  * environments themselves are files of their own (env-<i>.bin) */
 
 #define ONPOLICY_TAG "trainer/on-policy"
-#define ONPOLICY_VERSION 1
+#define ONPOLICY_VERSION 2 /* 2: the episodes in progress keep their physics states */
 
 /* the checkpoint part name of rollout environment i (transfer full) */
 static char *onpolicy_env_part(int i)
@@ -37,7 +51,7 @@ static void onpolicy_save(const PrefrlTrainer *t, PrefrlCkpt *c)
 {
     const TrainerOnPolicy *op = t->op;
     const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
-    const int L = t->info.episode_length;
+    const int L = t->info.episode_length, P = PREFRL_EPISODES_STATE_LEN(t->state.episodes);
     prefrl_ckpt_put_tag(c, ONPOLICY_TAG, ONPOLICY_VERSION);
     prefrl_ckpt_put_i64(c, n);
     prefrl_ckpt_put_i64(c, op->rollout_length);
@@ -47,6 +61,10 @@ static void onpolicy_save(const PrefrlTrainer *t, PrefrlCkpt *c)
         prefrl_ckpt_put_i64(c, len);
         prefrl_ckpt_put_floats(c, op->ep_sa + (gsize)i * L * d, (gsize)len * d);
         prefrl_ckpt_put_floats(c, op->ep_r + (gsize)i * L, len);
+        const gboolean has = op->ep_state && op->ep_has_state[i];
+        prefrl_ckpt_put_i64(c, has);
+        if (has)
+            prefrl_ckpt_put_doubles(c, op->ep_state + (gsize)i * L * P, (gsize)len * P);
     }
     prefrl_ckpt_put_doubles(c, op->ep_reward, n);
     prefrl_ckpt_put_doubles(c, op->ep_true, n);
@@ -63,8 +81,9 @@ static void onpolicy_load(PrefrlTrainer *t, PrefrlCkpt *c)
 {
     TrainerOnPolicy *op = t->op;
     const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
-    const int L = t->info.episode_length;
-    prefrl_ckpt_expect_tag(c, ONPOLICY_TAG, ONPOLICY_VERSION);
+    const int L = t->info.episode_length, P = PREFRL_EPISODES_STATE_LEN(t->state.episodes);
+    /* version 1 (before physics states): its episodes in progress get none */
+    int version = read_tag(c, ONPOLICY_TAG, 1, ONPOLICY_VERSION);
     int64_t got_n = prefrl_ckpt_get_i64(c), got_T = prefrl_ckpt_get_i64(c);
     if (prefrl_ckpt_ok(c) && (got_n != n || got_T != op->rollout_length)) {
         prefrl_ckpt_fail(c, "written for %lld environments and rollouts of %lld steps, but "
@@ -81,6 +100,13 @@ static void onpolicy_load(PrefrlTrainer *t, PrefrlCkpt *c)
                                "an episode's steps");
         prefrl_ckpt_get_floats(c, op->ep_r + (gsize)i * L, op->ep_len[i],
                                "an episode's rewards");
+        op->ep_has_state[i] = FALSE;
+        if (version >= 2 &&
+            prefrl_ckpt_get_count(c, 0, op->ep_state != NULL, "an episode's state flag")) {
+            prefrl_ckpt_get_doubles(c, op->ep_state + (gsize)i * L * P, (gsize)op->ep_len[i] * P,
+                                    "an episode's physics states");
+            op->ep_has_state[i] = prefrl_ckpt_ok(c);
+        }
     }
     prefrl_ckpt_get_doubles(c, op->ep_reward, n, "the episodes' rewards");
     prefrl_ckpt_get_doubles(c, op->ep_true, n, "the episodes' true rewards");
@@ -150,7 +176,8 @@ static void state_load(PrefrlTrainer *t, PrefrlCkpt *c)
 {
     TrainerState *s = &t->state;
     const TrainerConfig *cfg = &t->cfg;
-    prefrl_ckpt_expect_tag(c, STATE_TAG, STATE_VERSION);
+    /* version 2 (before physics states) loads: its episodes have no states */
+    int version = read_tag(c, STATE_TAG, 2, STATE_VERSION);
     int64_t ds = prefrl_ckpt_get_i64(c), da = prefrl_ckpt_get_i64(c);
     if (prefrl_ckpt_ok(c) && (ds != t->info.obs_dim || da != t->info.act_dim)) {
         prefrl_ckpt_fail(c, "written for observations of %lld and actions of %lld, but this "
@@ -181,7 +208,7 @@ static void state_load(PrefrlTrainer *t, PrefrlCkpt *c)
     prefrl_ckpt_get_floats(c, s->obs, t->info.obs_dim, "the observation");
     if (prefrl_ckpt_get_count(c, s->replay != NULL, s->replay != NULL, "the replay flag"))
         prefrl_replay_load(s->replay, c);
-    prefrl_episodes_load(s->episodes, c);
+    prefrl_episodes_load(s->episodes, c, version >= 3 ? PREFRL_EPISODES_CKPT_VERSION : 1);
     if (prefrl_ckpt_get_count(c, s->prefs != NULL, s->prefs != NULL, "the preference flag"))
         prefrl_prefs_load(s->prefs, c);
     prefrl_state_entropy_load(s->entropy, c);

@@ -86,6 +86,14 @@ gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, Pref
         return FALSE;
     }
     op->ep_len = g_new0(int, n);
+    op->ep_has_state = g_new0(gboolean, n);
+    if (t->state.episodes->nq + t->state.episodes->nv > 0 &&
+        !(op->ep_state = g_try_new(double, (gsize)n * L *
+                                               PREFRL_EPISODES_STATE_LEN(t->state.episodes)))) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "cannot allocate the physics states of %d environments' episodes", n);
+        return FALSE;
+    }
     op->ep_reward = g_new0(double, n);
     op->ep_true = g_new0(double, n);
     op->ep_success = g_new0(double, n);
@@ -114,6 +122,8 @@ void trainer_onpolicy_free(PrefrlTrainer *t)
     for (gsize i = 0; i < G_N_ELEMENTS(bufs); i++)
         g_free(bufs[i]);
     g_free(op->ep_len);
+    g_free(op->ep_state);
+    g_free(op->ep_has_state);
     g_free(op->ep_reward);
     g_free(op->ep_true);
     g_free(op->ep_success);
@@ -131,6 +141,7 @@ static gboolean reset_env(PrefrlTrainer *t, int i, GError **error)
 {
     TrainerOnPolicy *op = t->op;
     op->ep_len[i] = 0;
+    op->ep_has_state[i] = op->ep_state != NULL;
     op->ep_reward[i] = op->ep_true[i] = op->ep_success[i] = 0;
     t->state.episode++;
     return env_ops(t, i)->reset(op->envs[i]->self, op->obs + (gsize)i * t->info.obs_dim, error);
@@ -146,9 +157,12 @@ static void finish_episode(PrefrlTrainer *t, int i, EpisodeStats *acc)
     const int ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
     const int L = t->info.episode_length, len = op->ep_len[i];
     const float *sa = op->ep_sa + (gsize)i * L * d;
+    const int P = PREFRL_EPISODES_STATE_LEN(s->episodes);
     for (int k = 0; k < len; k++)
         prefrl_episodes_add(s->episodes, sa + (gsize)k * d, sa + (gsize)k * d + ds,
-                            op->ep_r[(gsize)i * L + k], k == len - 1);
+                            op->ep_r[(gsize)i * L + k],
+                            op->ep_has_state[i] ? op->ep_state + ((gsize)i * L + k) * P : NULL,
+                            k == len - 1);
     s->recent[s->n_recent++ % RECENT_RETURNS] = op->ep_true[i];
     acc->reward += op->ep_reward[i];
     acc->true_reward += op->ep_true[i];
@@ -195,8 +209,14 @@ static gboolean rollout_step(PrefrlTrainer *t, int k, gboolean pretraining, Epis
     const int n = op->n_envs, ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da;
     const int L = t->info.episode_length;
     t->aops->rollout_act(t->agent->self, k, op->obs, op->act);
+    const int P = PREFRL_EPISODES_STATE_LEN(s->episodes);
     for (int i = 0; i < n; i++) {
         PrefrlEnvStep st = {0};
+        /* the physics state op->obs[i] was observed in (the store's clips) */
+        if (op->ep_has_state[i] &&
+            !trainer_snapshot(t, env_ops(t, i), op->envs[i]->self,
+                              op->ep_state + ((gsize)i * L + op->ep_len[i]) * P))
+            op->ep_has_state[i] = FALSE;
         if (!env_ops(t, i)->step(op->envs[i]->self, op->act + (gsize)i * da,
                                  op->next + (gsize)i * ds, &st, error))
             return FALSE;

@@ -96,6 +96,13 @@ typedef struct {
      * probabilities (K, max_query), the chosen ones (reward_batch, ...) */
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;                     /* (max_query) */
+    /* where the candidates (max_query) and the chosen pairs (reward_batch)
+     * came from in the episode store: the round's clips are rendered from it */
+    PrefrlSegmentSource *q_src1, *q_src2, *t_src1, *t_src2;
+    int clip_pairs;                               /* pairs write_clip may render (in a round) */
+    /* the physics state of the step being taken (nq + nv + 1), or NULL when
+     * the environment has no snapshot */
+    double *state;
     /* evaluation: the observation, one recorded episode (episode_length, d)
      * and (episode_length), Q and G over Q_EPISODES episodes (agents with a
      * critic view only) */
@@ -124,6 +131,11 @@ typedef struct {
     float *rhat, *done, *int_raw, *intr;          /* (n_envs) */
     float *ep_sa, *ep_r;          /* episodes in progress: (n_envs, episode_length, d | 1) */
     int *ep_len;                  /* (n_envs) */
+    /* the episodes' physics states in progress (n_envs, episode_length, nq +
+     * nv + 1) when the episode store keeps states, else NULL; ep_has_state
+     * (n_envs): FALSE for an episode restored from an older checkpoint */
+    double *ep_state;
+    gboolean *ep_has_state;
     double *ep_reward, *ep_true, *ep_success;     /* (n_envs) */
     PrefrlReplay *unsup;          /* observations of the unsupervised phase (k-NN) */
     TrainerEpisodeStats last;     /* the last rollout's episode columns that had episodes */
@@ -152,6 +164,10 @@ struct PrefrlTrainer {
     GError *write_error;          /* the first failed write of log.txt (trainer_say) */
     gboolean keep_checkpoint;     /* diverged or an output failed: the final checkpoint
                                    * is not written, the last good one stays */
+    /* the run's stop flag while prefrl_trainer_run runs (teachers poll it), else NULL */
+    volatile sig_atomic_t *stop;
+    const PrefrlVideoSink *video; /* the program's encoder, or NULL: no clips, no videos */
+    gboolean interactive;         /* the teacher waits for a person (PREFRL_FLAG_INTERACTIVE) */
 };
 
 /* ---- trainer_setup.c ---- */
@@ -175,6 +191,18 @@ PrefrlInstance *trainer_make_component(const PrefrlNode *recipe, PrefrlRegistry 
 void trainer_concat_sa(const float *obs, const float *act, int ds, int da, float *sa);
 
 /* ---- trainer_query.c ---- */
+
+/* render the steps [lo, hi) of the segment from `src` into the video at
+ * `path` through the installed sink (camera NULL: the task's view); FALSE
+ * with a one-line error (no sink, no render op, no stored states, ...) */
+gboolean trainer_write_segment_video(PrefrlTrainer *t, PrefrlSegmentSource src, int lo, int hi,
+                                     const char *path, const char *camera, int width, int height,
+                                     int fps, GError **error);
+
+/* the physics state of the environment `ops`/`self` now into state
+ * (nq + nv + 1 doubles); FALSE (state untouched) when it has no snapshot */
+gboolean trainer_snapshot(const PrefrlTrainer *t, const PrefrlEnvOps *ops, void *self,
+                          double *state);
 
 /* one query round (candidates, sampler, teacher, preference buffer, reward
  * learning, relabel); `first`: the uniform round that ends pre-training */

@@ -5,7 +5,11 @@
  * also writes its queries to labels.csv and the labelled pairs to prefs.bin.
  *
  * The segments the learner sees are Lq steps long (>= H: SURF's temporal
- * crops need room); the teacher judges the H steps at offset lo in them. */
+ * crops need room); the teacher judges the H steps at offset lo in them.
+ *
+ * Teachers that show the queries to a person get clips: the round keeps
+ * where each chosen segment came from in the episode store, whose physics
+ * states the environment renders, encoded by the program's video sink. */
 #include "config.h"
 #include <errno.h>
 #include <string.h>
@@ -28,12 +32,97 @@ void trainer_relabel(PrefrlTrainer *t)
     }
 }
 
+gboolean trainer_snapshot(const PrefrlTrainer *t, const PrefrlEnvOps *ops, void *self,
+                          double *state)
+{
+    if (!ops->snapshot || t->info.nq + t->info.nv <= 0)
+        return FALSE;
+    ops->snapshot(self, state, state + t->info.nq, state + t->info.nq + t->info.nv);
+    return TRUE;
+}
+
+gboolean trainer_write_segment_video(PrefrlTrainer *t, PrefrlSegmentSource src, int lo, int hi,
+                                     const char *path, const char *camera, int width, int height,
+                                     int fps, GError **error)
+{
+    const PrefrlEpisodes *e = t->state.episodes;
+    const char *env = t->env->component->name;
+    if (!t->video || !t->eops->render) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "cannot write %s: %s", path,
+                    !t->video ? "this program installed no video encoder"
+                              : "the environment cannot render");
+        return FALSE;
+    }
+    if (width <= 0 || height <= 0 || fps <= 0 || lo < 0 || hi <= lo) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "cannot write %s: %dx%d frames at %d fps of steps [%d, %d) (sizes and fps "
+                    "must be positive, the steps not empty)",
+                    path, width, height, fps, lo, hi);
+        return FALSE;
+    }
+    for (int h = lo; h < hi; h++)
+        if (!prefrl_episodes_state(e, src, h)) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "cannot write %s: env/%s kept no physics state for that segment (no "
+                        "snapshot, or an episode restored from an older checkpoint)",
+                        path, env);
+            return FALSE;
+        }
+    guint8 *rgb = g_try_malloc((gsize)width * height * 3);
+    if (!rgb) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "cannot write %s: no memory for %dx%d frames", path, width, height);
+        return FALSE;
+    }
+    void *video = t->video->open(path, width, height, fps, error);
+    gboolean ok = video != NULL;
+    for (int h = lo; ok && h < hi; h++) {
+        const double *st = prefrl_episodes_state(e, src, h);
+        ok = t->eops->render(t->env->self, st, st + e->nq, st[e->nq + e->nv], camera, width,
+                             height, rgb, error) &&
+             t->video->add_frame(video, rgb, error);
+    }
+    if (video) {
+        if (ok)
+            ok = t->video->close(video, error);
+        else
+            t->video->abandon(video);
+    }
+    g_free(rgb);
+    return ok;
+}
+
+/* PrefrlTeacherQuery.write_clip: pair i's segment `which` of this round */
+static gboolean write_clip(void *ctx, int i, int which, const char *path, const char *camera,
+                           int width, int height, int fps, GError **error)
+{
+    PrefrlTrainer *t = ctx;
+    if (!path || which < 0 || which > 1 || i < 0 || i >= t->work.clip_pairs) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "write_clip: pair %d, segment %d is not one of this round's %d pairs x 2 "
+                    "(or no path)",
+                    i, which, t->work.clip_pairs);
+        return FALSE;
+    }
+    PrefrlSegmentSource src = which ? t->work.t_src2[i] : t->work.t_src1[i];
+    return trainer_write_segment_video(t, src, t->cfg.lo, t->cfg.lo + t->cfg.H, path, camera,
+                                       width, height, fps, error);
+}
+
+/* PrefrlTeacherQuery.say: the terminal and log.txt */
+static void say_line(void *ctx, const char *line)
+{
+    PrefrlTrainer *t = ctx;
+    fprintf(stderr, "%s\n", line);
+    trainer_say(t, "%s", line);
+}
+
 /* unlabelled pairs for learners that train on them too (SURF) */
 static gboolean draw_unlabelled(void *ctx, int n, float *seg1, float *seg2)
 {
     PrefrlTrainer *t = ctx;
     return prefrl_episodes_draw(t->state.episodes, &t->state.query_rng, n, t->cfg.Lq, seg1, seg2,
-                                NULL, NULL);
+                                NULL, NULL, NULL, NULL);
 }
 
 /* queries of this round before the budget cap (trainer.reward_schedule) */
@@ -145,7 +234,7 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
     /* candidates; the first round is always uniform (reference) */
     int n_cand = first ? mb : MIN(t->sops->n_candidates(t->sampler->self, mb), c->max_query);
     prefrl_episodes_draw(s->episodes, &s->query_rng, n_cand, c->Lq, w->q_seg1, w->q_seg2,
-                         w->q_r1, w->q_r2);
+                         w->q_r1, w->q_r2, w->q_src1, w->q_src2);
     if (first || n_cand == mb) {
         for (int i = 0; i < mb; i++)
             w->q_chosen[i] = i;
@@ -168,16 +257,38 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
         memcpy(w->t_seg2 + i * row, w->q_seg2 + j * row, sizeof(float) * row);
         memcpy(w->t_r1 + (gsize)i * c->Lq, w->q_r1 + (gsize)j * c->Lq, sizeof(float) * c->Lq);
         memcpy(w->t_r2 + (gsize)i * c->Lq, w->q_r2 + (gsize)j * c->Lq, sizeof(float) * c->Lq);
+        w->t_src1[i] = w->q_src1[j];
+        w->t_src2[i] = w->q_src2[j];
     }
+    w->clip_pairs = mb;
 
     /* labels */
     PrefrlTeacherQuery q = {.struct_size = sizeof q, .n = mb, .H = c->Lq, .r1 = w->t_r1,
                             .r2 = w->t_r2, .lo = c->lo, .hi = c->lo + c->H,
                             .margin = teacher_margin(t), .first = first,
                             .obs_dim = t->info.obs_dim, .act_dim = t->info.act_dim,
-                            .seg1 = w->t_seg1, .seg2 = w->t_seg2};
-    if (!t->tops->label(t->teacher->self, &q, w->q_labels, error))
+                            .seg1 = w->t_seg1, .seg2 = w->t_seg2,
+                            .round = s->rounds + 1, .step = s->step,
+                            .budget_left = MAX(c->max_feedback - s->total_feedback - mb, 0),
+                            .stop = t->stop,
+                            .write_clip = t->video && t->eops->render ? write_clip : NULL,
+                            .clip_ctx = t, .say = say_line, .say_ctx = t};
+    GError *err = NULL;
+    gboolean labelled = t->tops->label(t->teacher->self, &q, w->q_labels, &err);
+    w->clip_pairs = 0;
+    if (!labelled) {
+        /* a person left the round unanswered: the checkpoint written before
+         * it (interactive teachers; the last rollout boundary on-policy)
+         * stays, so `prefrl resume` asks this round again */
+        if (g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED)) {
+            t->keep_checkpoint = TRUE;
+            trainer_say(t, "query round %lld interrupted; `prefrl resume` asks it again",
+                        (long long)s->rounds + 1);
+        }
+        if (err)
+            g_propagate_error(error, err);
         return FALSE;
+    }
     int stored = 0;
     for (int i = 0; i < mb; i++) {
         if (w->q_labels[i] == PREFRL_LABEL_SKIP)

@@ -131,7 +131,10 @@ static gboolean make_buffers(PrefrlTrainer *t, GError **error)
     if (!c->on_policy && !(s->replay = prefrl_replay_new(ds, da, c->num_train_steps +
                                                          c->reset_update + 1, c->batch, error)))
         return FALSE;
-    s->episodes = prefrl_episodes_new(ds, da, EPISODE_STORE);
+    /* physics states kept for clips when the environment can snapshot them */
+    gboolean states = t->eops->snapshot && t->info.nq + t->info.nv > 0;
+    s->episodes = prefrl_episodes_new(ds, da, states ? t->info.nq : 0, states ? t->info.nv : 0,
+                                      EPISODE_STORE);
     if (!c->on_policy)
         s->entropy = prefrl_state_entropy_new(c->top_k, c->batch);
     if (!c->true_reward) {
@@ -182,7 +185,13 @@ static gboolean make_workspaces(PrefrlTrainer *t, GError **error)
         TRY_NEW(w->t_seg2, float, rb * Lq * d);
         TRY_NEW(w->t_r1, float, rb * Lq);
         TRY_NEW(w->t_r2, float, rb * Lq);
+        TRY_NEW(w->q_src1, PrefrlSegmentSource, mq);
+        TRY_NEW(w->q_src2, PrefrlSegmentSource, mq);
+        TRY_NEW(w->t_src1, PrefrlSegmentSource, rb);
+        TRY_NEW(w->t_src2, PrefrlSegmentSource, rb);
     }
+    if (t->eops->snapshot && t->info.nq + t->info.nv > 0)
+        TRY_NEW(w->state, double, (gsize)t->info.nq + t->info.nv + 1);
     TRY_NEW(w->next_obs, float, ds);
     TRY_NEW(w->act, float, da);
     TRY_NEW(w->sa, float, d);
@@ -253,6 +262,7 @@ PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, cons
             goto fail;
         t->sops = t->sampler->component->ops;
         t->tops = t->teacher->component->ops;
+        t->interactive = (t->teacher->component->flags & PREFRL_FLAG_INTERACTIVE) != 0;
     }
     if (!read_components(&cfg, t, error))
         goto fail;
@@ -297,6 +307,11 @@ void trainer_teardown(PrefrlTrainer *t)
         g_free(bufs[i]);
     g_free(w->q_chosen);
     g_free(w->q_labels);
+    g_free(w->q_src1);
+    g_free(w->q_src2);
+    g_free(w->t_src1);
+    g_free(w->t_src2);
+    g_free(w->state);
     g_free(t->run_dir);
     g_free(t);
 }
@@ -361,7 +376,9 @@ static void bill_trainer(MemoryBill *b, const TrainerConfig *c, const PrefrlEnvI
     double cap = 1024;
     while (cap < L)
         cap *= 2;
-    bill(b, "episodes", (EPISODE_STORE + 1) * cap * (d + 1) * f);
+    /* and each step's physics state (qpos, qvel, time) in doubles */
+    bill(b, "episodes", (EPISODE_STORE + 1) * cap *
+                            ((d + 1) * f + (info->nq + info->nv + 1) * sizeof(double)));
     if (!c->true_reward) {
         double pairs = MAX(MIN((double)c->max_feedback + c->reward_batch, 500000), 1);
         bill(b, "preferences", pairs * (2 * H * d + 1) * f);
