@@ -105,6 +105,17 @@ tests_core_pbrl_check_writes_CFLAGS = $(TEST_CFLAGS)
 tests_core_pbrl_check_writes_LDADD = $(TEST_LIBS)
 endif
 
+if HAVE_CHECK
+# clips and interactive rounds on env/dmc with teacher/file, evaluation
+# videos and preference datasets (decoded through FFmpeg)
+check_PROGRAMS += tests/core/pbrl/check_clips
+TESTS += tests/core/pbrl/check_clips
+tests_core_pbrl_check_clips_SOURCES = tests/core/pbrl/check_clips.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_clips_CFLAGS = $(TEST_CFLAGS) $(FFMPEG_CFLAGS)
+tests_core_pbrl_check_clips_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(FFMPEG_LIBS)
+endif
+
 # sweeps and reports (the lab layer)
 EXTRA_DIST += tests/core/lab/sweeps
 if HAVE_CHECK

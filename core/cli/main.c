@@ -288,6 +288,8 @@ static int train(const PrefrlNode *root, const char *dir, gboolean resume, GErro
             finish_status(dir, 1, *err);
         return prefrl_cli_fail(*err);
     }
+    /* query clips for teachers that show them, evaluation videos */
+    prefrl_trainer_set_video_sink(t, prefrl_cli_video_sink());
     if (!prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, err)) {
         prefrl_trainer_free(t);
         return prefrl_cli_fail(*err);

@@ -259,6 +259,17 @@ const double *prefrl_episodes_state(const PrefrlEpisodes *e, PrefrlSegmentSource
     return ep->state + (gsize)at * PREFRL_EPISODES_STATE_LEN(e);
 }
 
+const float *prefrl_episodes_step(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step)
+{
+    if (src.episode < 0 || src.episode >= (int)e->episodes->len)
+        return NULL;
+    const Episode *ep = e->episodes->pdata[src.episode];
+    int at = src.start + step;
+    if (src.start < 0 || step < 0 || at >= ep->len)
+        return NULL;
+    return ep->sa + (gsize)at * (e->obs_dim + e->act_dim);
+}
+
 /* ---- preference buffer ------------------------------------------------------ */
 
 PrefrlPrefBuffer *prefrl_prefs_new(int capacity, int H, int obs_dim, int act_dim, GError **error)

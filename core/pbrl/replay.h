@@ -75,6 +75,9 @@ gboolean prefrl_episodes_draw(const PrefrlEpisodes *e, PrefrlRng *rng, int n, in
  *  kept none (no snapshot, or restored from an older checkpoint) or the
  *  source is out of range. */
 const double *prefrl_episodes_state(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step);
+/** The stored obs‖act row of step `step` of the segment from `src`, or NULL
+ *  out of range. */
+const float *prefrl_episodes_step(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step);
 
 /** The preference ring buffer (PrefrlPrefs is its public read-only view). */
 typedef struct {

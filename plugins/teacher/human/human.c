@@ -503,6 +503,10 @@ static gboolean human_label(void *self, const PrefrlTeacherQuery *q, int *labels
     Round *r = rounds_open(&t->cfg, q, error);
     if (!r)
         return FALSE;
+    /* published before the URL is said: the page finds the round at once */
+    g_mutex_lock(&t->lock);
+    t->current = r;
+    g_mutex_unlock(&t->lock);
     if (q->say && r->answered < r->n) {
         char *line;
         if (r->answered > 0)
@@ -516,9 +520,6 @@ static gboolean human_label(void *self, const PrefrlTeacherQuery *q, int *labels
         q->say(q->say_ctx, line);
         g_free(line);
     }
-    g_mutex_lock(&t->lock);
-    t->current = r;
-    g_mutex_unlock(&t->lock);
     gboolean ok = rounds_wait(&t->cfg, r, q, &t->lock, error);
     g_mutex_lock(&t->lock);
     t->current = NULL;

@@ -17,7 +17,8 @@ if HAVE_CHECK
 check_PROGRAMS += tests/plugins/teacher/human/check_teacher_human
 TESTS += tests/plugins/teacher/human/check_teacher_human
 tests_plugins_teacher_human_check_teacher_human_SOURCES = \
-	tests/plugins/teacher/human/check_teacher_human.c
+	tests/plugins/teacher/human/check_teacher_human.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
 tests_plugins_teacher_human_check_teacher_human_CFLAGS = $(TEST_CFLAGS) $(FFMPEG_CFLAGS)
 tests_plugins_teacher_human_check_teacher_human_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) \
 	$(FFMPEG_LIBS)

@@ -230,6 +230,12 @@ Round *rounds_open(const RoundsConfig *cfg, const PrefrlTeacherQuery *q, GError 
                     goto fail;
     }
 
+    /* answers before round.json: a tool that waits for round.json cannot
+     * have answered this round's queries yet, so what is read here is what
+     * an earlier attempt at the round left */
+    if (!rounds_read_answers(r, error))
+        goto fail;
+
     /* round.json last: its presence says the clips are complete */
     js = g_string_new(NULL);
     g_string_append_printf(js,
@@ -253,8 +259,6 @@ Round *rounds_open(const RoundsConfig *cfg, const PrefrlTeacherQuery *q, GError 
                                   G_FILE_SET_CONTENTS_CONSISTENT, 0644, error))
         goto fail;
     r->json = g_string_free(g_steal_pointer(&js), FALSE);
-    if (!rounds_read_answers(r, error))
-        goto fail;
     g_free(json_path);
     g_free(fp);
     return r;

@@ -23,7 +23,7 @@
     {"height", PREFRL_PARAM_INT, "240", 16, 4096, NULL,                                         \
      "height in pixels of each query clip"},                                                    \
     {"fps", PREFRL_PARAM_INT, "30", 1, 240, NULL,                                               \
-     "frames per second of the clips (one frame per judged control step)"},                     \
+     "frames per second of the clips (one frame per judged step)"},                     \
     {"camera", PREFRL_PARAM_STRING, "", 0, 0, NULL,                                             \
      "camera the clips are seen from (`prefrl env TASK --cameras` lists them); empty = the "     \
      "task's default view"},                                                                    \

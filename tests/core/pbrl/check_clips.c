@@ -1,0 +1,457 @@
+/* The trainer's side of clips and interactive rounds, on a real rendering
+ * environment (env/dmc cartpole_swingup, 50-step episodes) and the real
+ * teacher/file:
+ *  - the episode store keeps each step's physics state, equal to a replay of
+ *    the environment from the same seed with the stored actions;
+ *  - a query clip written through PrefrlTeacherQuery.write_clip decodes
+ *    (FFmpeg) to one frame per judged step at the asked size;
+ *  - a round interrupted after some answers resumes (`prefrl resume`'s path)
+ *    with the same queries, asks only the rest, and the run's outputs equal
+ *    those of a run answered without interruption;
+ *  - an episode section of an older checkpoint (no states) still loads, its
+ *    episodes without clips;
+ *  - evaluation videos (trainer.save_video): one per evaluation, its frame
+ *    count, refused without a sink; eval.csv unchanged by them;
+ *  - preference datasets (trainer.seed_prefs). */
+#include "config.h"
+#include <string.h>
+#include <check.h>
+#include <libavcodec/avcodec.h>
+#include <libavformat/avformat.h>
+
+#include "pbrl_test.h"
+#include "host/checkpoint.h"
+#include "lab/video.h"
+#include "pbrl/rundir.h"
+#include "pbrl/trainer.h"
+#include "pbrl/trainer_private.h"
+
+/* ---- the problem ------------------------------------------------------------ */
+
+#define SEGMENT 10
+#define CLIP_W 32
+#define CLIP_H 24
+
+static const char recipe_text[] =
+    "seed: 5\n"
+    "trainer:\n"
+    "  num_train_steps: 400\n"
+    "  num_seed_steps: 100\n"
+    "  num_unsup_steps: 50\n"
+    "  eval_frequency: 200\n"
+    "  num_eval_episodes: 1\n"
+    "  checkpoint_frequency: 0\n"
+    "  max_feedback: 8\n"
+    "  reward_batch: 4\n"
+    "  num_interact: 100\n"
+    "  segment: 10\n"
+    "  reset_update: 5\n"
+    "env:\n"
+    "  task: cartpole_swingup\n"
+    "  episode_length: 50\n"
+    "agent:\n"
+    "  name: sac\n"
+    "  hidden_dim: 16\n"
+    "  hidden_depth: 1\n"
+    "  batch_size: 16\n"
+    "reward:\n"
+    "  name: pebble\n"
+    "  ensemble_size: 1\n"
+    "  hidden_dim: 16\n"
+    "  hidden_depth: 1\n"
+    "  train_batch: 4\n"
+    "sampler:\n"
+    "  name: uniform\n"
+    "teacher:\n"
+    "  name: file\n"
+    "  width: 32\n"
+    "  height: 24\n"
+    "  fps: 10\n"
+    "  poll_interval: 0.02\n"
+    "  timeout: 120\n";
+
+/* the recipe with `extra` overrides (NULL-terminated, may be NULL), resolved */
+static PrefrlNode *recipe(const char *const *extra)
+{
+    GError *err = NULL;
+    PrefrlNode *root =
+        prefrl_recipe_parse_string(recipe_text, strlen(recipe_text), "clips.yaml", &err);
+    ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    for (const char *const *o = extra; o && *o; o++)
+        ck_assert_msg(prefrl_recipe_override(root, *o, &err), "%s", err ? err->message : "");
+    pbrl_test_resolve(root);
+    return root;
+}
+
+/* the FFmpeg writer as the trainer's sink (what the CLI installs) */
+static void *sink_open(const char *path, int width, int height, int fps, GError **error)
+{
+    return prefrl_video_open(path, width, height, fps, error);
+}
+
+static gboolean sink_add(void *video, const guint8 *rgb, GError **error)
+{
+    return prefrl_video_add_frame(video, rgb, error);
+}
+
+static gboolean sink_close(void *video, GError **error)
+{
+    return prefrl_video_close(video, error);
+}
+
+static void sink_abandon(void *video)
+{
+    prefrl_video_free(video);
+}
+
+static const PrefrlVideoSink sink = {sink_open, sink_add, sink_close, sink_abandon};
+
+/* frames of the video at path, decoded; its size in *w, *h */
+static int decoded_frames(const char *path, int *w, int *h)
+{
+    AVFormatContext *fmt = NULL;
+    ck_assert_msg(avformat_open_input(&fmt, path, NULL, NULL) == 0, "cannot open %s", path);
+    ck_assert(avformat_find_stream_info(fmt, NULL) >= 0);
+    int si = av_find_best_stream(fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
+    ck_assert_int_ge(si, 0);
+    const AVCodecParameters *par = fmt->streams[si]->codecpar;
+    const AVCodec *dec = avcodec_find_decoder(par->codec_id);
+    ck_assert_ptr_nonnull(dec);
+    AVCodecContext *cc = avcodec_alloc_context3(dec);
+    ck_assert(avcodec_parameters_to_context(cc, par) >= 0);
+    ck_assert(avcodec_open2(cc, dec, NULL) == 0);
+    AVPacket *pkt = av_packet_alloc();
+    AVFrame *frame = av_frame_alloc();
+    int n = 0;
+    *w = par->width;
+    *h = par->height;
+    for (gboolean flushing = FALSE;;) {
+        if (!flushing) {
+            if (av_read_frame(fmt, pkt) < 0) {
+                flushing = TRUE;
+                avcodec_send_packet(cc, NULL);
+            } else {
+                if (pkt->stream_index == si)
+                    ck_assert(avcodec_send_packet(cc, pkt) == 0);
+                av_packet_unref(pkt);
+            }
+        }
+        int rc;
+        while ((rc = avcodec_receive_frame(cc, frame)) == 0)
+            n++;
+        if (flushing && rc == AVERROR_EOF)
+            break;
+    }
+    av_frame_free(&frame);
+    av_packet_free(&pkt);
+    avcodec_free_context(&cc);
+    avformat_close_input(&fmt);
+    return n;
+}
+
+/* ---- the annotator: a person answering answers.txt --------------------------- */
+
+/* what a person answers to query i (all three kinds of label) */
+static const char *answer_word(int i)
+{
+    static const char *const words[] = {"left", "right", "equal"};
+    return words[i % 3];
+}
+
+/* answers rounds first..last: round `first` from query first_from on (once
+ * log.txt holds wait_for, when set), round `last` up to query last_to, the
+ * others in full; then sets *stop (when set) */
+typedef struct {
+    const char *run_dir;
+    int first, last, first_from, last_to;
+    const char *wait_for;
+    volatile sig_atomic_t *stop;
+} Annotator;
+
+/* the text of file, or NULL */
+static char *try_slurp(const char *dir, const char *a, const char *b)
+{
+    char *path = g_build_filename(dir, a, b, NULL), *text = NULL;
+    g_file_get_contents(path, &text, NULL, NULL);
+    g_free(path);
+    return text;
+}
+
+static void append_answers(const char *run_dir, int round, int from, int to)
+{
+    char *rdir = g_strdup_printf("queries/round-%04d", round);
+    char *path = g_build_filename(run_dir, rdir, "answers.txt", NULL);
+    FILE *f = fopen(path, "a");
+    ck_assert_msg(f != NULL, "cannot open %s", path);
+    for (int i = from; i < to; i++)
+        fprintf(f, "%d %s\n", i, answer_word(i));
+    ck_assert(fclose(f) == 0);
+    g_free(path);
+    g_free(rdir);
+}
+
+/* poll (10 ms) until round `round`'s round.json exists and, when `text`,
+ * log.txt holds it; fails after 120 s */
+static void wait_round(const char *run_dir, int round, const char *text)
+{
+    char *rdir = g_strdup_printf("queries/round-%04d", round);
+    for (int tries = 0;; tries++) {
+        char *json = try_slurp(run_dir, rdir, "round.json");
+        char *log = text ? try_slurp(run_dir, "log.txt", NULL) : NULL;
+        gboolean ready = json && (!text || (log && strstr(log, text)));
+        g_free(json);
+        g_free(log);
+        if (ready)
+            break;
+        ck_assert_msg(tries < 12000, "round %d never came (%s)", round, text ? text : "");
+        g_usleep(10000);
+    }
+    g_free(rdir);
+}
+
+static gpointer annotate(gpointer data)
+{
+    Annotator *a = data;
+    for (int r = a->first; r <= a->last; r++) {
+        wait_round(a->run_dir, r, r == a->first ? a->wait_for : NULL);
+        append_answers(a->run_dir, r, r == a->first ? a->first_from : 0,
+                       r == a->last ? a->last_to : 4);
+    }
+    if (a->stop)
+        *a->stop = 1;
+    return NULL;
+}
+
+/* ---- tests --------------------------------------------------------------------- */
+
+/* the episode store's states against a replay of a fresh environment of the
+ * same seed and stream with the stored actions (no evaluation ran before the
+ * stored training episodes) */
+static void assert_states_replay(PrefrlTrainer *t, const PrefrlNode *root)
+{
+    const PrefrlEpisodes *e = t->state.episodes;
+    ck_assert_int_gt(e->nq, 0);
+    ck_assert_int_gt(e->nv, 0);
+    int P = PREFRL_EPISODES_STATE_LEN(e), ds = e->obs_dim;
+    GError *err = NULL;
+    PrefrlInstance *env = trainer_make_component(root, pbrl_test_registry(), PREFRL_KIND_ENV,
+                                                 "env", NULL, NULL, &err);
+    ck_assert_msg(env != NULL, "%s", err ? err->message : "");
+    const PrefrlEnvOps *ops = env->component->ops;
+    float *obs = g_new(float, ds);
+    double *state = g_new(double, P);
+    PrefrlEnvStep st;
+    int checked = 0;
+    /* evaluation at step 200 resets the env: the episodes before it replay */
+    for (guint k = 0; k < e->episodes->len && (k + 1) * 50 <= 200; k++) {
+        ck_assert(ops->reset(env->self, obs, &err));
+        for (int h = 0; h < 50; h++) {
+            PrefrlSegmentSource src = {.episode = (int)k, .start = 0};
+            const double *kept = prefrl_episodes_state(e, src, h);
+            ck_assert_ptr_nonnull(kept);
+            ops->snapshot(env->self, state, state + e->nq, state + e->nq + e->nv);
+            ck_assert_msg(memcmp(kept, state, sizeof(double) * P) == 0,
+                          "episode %u step %d: stored state differs from the replay", k, h);
+            /* the observation it was stored with, then its action */
+            const float *sa = prefrl_episodes_step(e, src, h);
+            ck_assert_ptr_nonnull(sa);
+            ck_assert(memcmp(sa, obs, sizeof(float) * ds) == 0);
+            checked++;
+            ck_assert(ops->step(env->self, sa + ds, obs, &st, &err));
+        }
+    }
+    ck_assert_int_eq(checked, 4 * 50);
+    g_free(obs);
+    g_free(state);
+    prefrl_instance_free(env);
+}
+
+/* the run's trainer (sink installed), trained to the end or the stop */
+static gboolean train(PrefrlNode *root, const char *dir, gboolean resume, Annotator *who,
+                      volatile sig_atomic_t *stop, PrefrlTrainer **keep, GError **error)
+{
+    PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, pbrl_test_registry(), dir, error)
+                              : prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
+    ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
+    prefrl_trainer_set_video_sink(t, &sink);
+    GThread *th = who ? g_thread_new("annotator", annotate, who) : NULL;
+    gboolean ok = prefrl_trainer_run(t, stop, FALSE, error);
+    if (th)
+        g_thread_join(th);
+    if (keep)
+        *keep = t;
+    else
+        prefrl_trainer_free(t);
+    return ok;
+}
+
+START_TEST(test_clips_and_resume)
+{
+    char *a = pbrl_test_run_dir("clips-a"), *b = pbrl_test_run_dir("clips-b");
+    PrefrlNode *root = recipe(NULL);
+    GError *err = NULL;
+    PrefrlTrainer *t = NULL;
+
+    /* a: both rounds answered as they come */
+    Annotator all = {a, 1, 2, 0, 4, NULL, NULL};
+    ck_assert_msg(train(root, a, FALSE, &all, NULL, &t, &err), "%s", err ? err->message : "");
+    assert_states_replay(t, root);
+    prefrl_trainer_free(t);
+    int w, h;
+    char *clip = g_build_filename(a, "queries", "round-0001", "q0000-left.webm", NULL);
+    ck_assert_int_eq(decoded_frames(clip, &w, &h), SEGMENT);
+    ck_assert_int_eq(w, CLIP_W);
+    ck_assert_int_eq(h, CLIP_H);
+    g_free(clip);
+    clip = g_build_filename(a, "queries", "round-0002", "q0003-right.webm", NULL);
+    ck_assert_int_eq(decoded_frames(clip, &w, &h), SEGMENT);
+    g_free(clip);
+    char *log = pbrl_test_slurp(a, "log.txt");
+    ck_assert_msg(strstr(log, "teacher/file: round 1: 4 queries in queries/round-0001"), "%s",
+                  log);
+    g_free(log);
+
+    /* b: round 2 stopped after two answers, then resumed: the same queries,
+     * only the two left asked, the same outputs as a */
+    static volatile sig_atomic_t stop;
+    stop = 0;
+    Annotator part = {b, 1, 2, 0, 2, NULL, &stop};
+    ck_assert(!train(root, b, FALSE, &part, &stop, NULL, &err));
+    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
+                  err->message);
+    g_clear_error(&err);
+    log = pbrl_test_slurp(b, "log.txt");
+    ck_assert_msg(strstr(log, "query round 2 interrupted"), "%s", log);
+    g_free(log);
+    stop = 0;
+    Annotator rest = {b, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
+    ck_assert_msg(train(root, b, TRUE, &rest, &stop, NULL, &err), "%s",
+                  err ? err->message : "");
+    pbrl_test_assert_same_outputs(a, b, "an interrupted round resumed");
+
+    prefrl_node_free(root);
+    g_free(a);
+    g_free(b);
+}
+END_TEST
+
+/* a checkpoint stream at path written by `put` */
+static void write_stream(const char *path, void (*put)(PrefrlCkpt *c, void *data), void *data)
+{
+    GError *err = NULL;
+    PrefrlCkpt *c = prefrl_ckpt_open_write(path, &err);
+    ck_assert_msg(c != NULL, "%s", err ? err->message : "");
+    put(c, data);
+    ck_assert_msg(prefrl_ckpt_close(c, &err), "%s", err ? err->message : "");
+}
+
+/* one episode of 3 steps (obs 2, act 1) in the untagged format of trainer.bin version 2 */
+static void put_version1(PrefrlCkpt *c, void *data)
+{
+    (void)data;
+    const float sa[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, r[3] = {0.5f, 0.25f, 0.125f};
+    prefrl_ckpt_put_i64(c, 1);
+    prefrl_ckpt_put_i64(c, 3);
+    prefrl_ckpt_put(c, sa, sizeof sa);
+    prefrl_ckpt_put(c, r, sizeof r);
+    prefrl_ckpt_put_i64(c, 0);
+}
+
+static void put_store(PrefrlCkpt *c, void *data)
+{
+    prefrl_episodes_save(data, c);
+}
+
+/* load the stream at path into e as `version`; the error or NULL */
+static GError *load_stream(const char *path, PrefrlEpisodes *e, int version)
+{
+    GError *err = NULL;
+    PrefrlCkpt *c = prefrl_ckpt_open_read(path, &err);
+    ck_assert_msg(c != NULL, "%s", err ? err->message : "");
+    prefrl_episodes_load(e, c, version);
+    if (prefrl_ckpt_check(c, &err) && prefrl_ckpt_close(c, &err))
+        return NULL;
+    prefrl_ckpt_abort(c);
+    return err;
+}
+
+START_TEST(test_episode_section)
+{
+    char *dir = pbrl_test_run_dir("clips-section");
+    char *old = g_build_filename(dir, "v1.bin", NULL), *cur = g_build_filename(dir, "v2.bin", NULL);
+    /* an older checkpoint's episodes load, without states */
+    write_stream(old, put_version1, NULL);
+    PrefrlEpisodes *e = prefrl_episodes_new(2, 1, 2, 2, 5);
+    ck_assert_ptr_null(load_stream(old, e, 1));
+    ck_assert_int_eq(e->episodes->len, 1);
+    PrefrlSegmentSource src = {0, 1};
+    ck_assert_ptr_null(prefrl_episodes_state(e, src, 0));
+    ck_assert(prefrl_episodes_step(e, src, 1)[2] == 9.0f);
+
+    /* states kept, saved and loaded back bit for bit; a step without a
+     * state leaves its episode without any */
+    PrefrlEpisodes *f = prefrl_episodes_new(2, 1, 2, 2, 5);
+    double st[5];
+    float obs[2], act[1];
+    for (int k = 0; k < 8; k++) {
+        for (int j = 0; j < 5; j++)
+            st[j] = k * 10 + j + 0.5;
+        obs[0] = obs[1] = act[0] = (float)k;
+        /* episode 0: steps 0-3, episode 1: 4-6 (step 5 without a state), open: 7 */
+        prefrl_episodes_add(f, obs, act, 1.0f, k == 5 ? NULL : st, k == 3 || k == 6);
+    }
+    src = (PrefrlSegmentSource){0, 1};
+    ck_assert(prefrl_episodes_state(f, src, 2)[4] == 34.5);
+    src.episode = 1;
+    ck_assert_ptr_null(prefrl_episodes_state(f, src, 0));
+    write_stream(cur, put_store, f);
+    ck_assert_ptr_null(load_stream(cur, e, PREFRL_EPISODES_CKPT_VERSION));
+    ck_assert_int_eq(e->episodes->len, 2);
+    ck_assert_ptr_nonnull(e->open);
+    src = (PrefrlSegmentSource){0, 0};
+    ck_assert(memcmp(prefrl_episodes_state(e, src, 0), prefrl_episodes_state(f, src, 0),
+                     sizeof(double) * 5 * 4) == 0);
+    src.episode = 1;
+    ck_assert_ptr_null(prefrl_episodes_state(e, src, 0));
+    /* out of range */
+    src = (PrefrlSegmentSource){0, 3};
+    ck_assert_ptr_null(prefrl_episodes_state(e, src, 1));
+    src = (PrefrlSegmentSource){2, 0};
+    ck_assert_ptr_null(prefrl_episodes_state(e, src, 0));
+
+    /* another environment's states are refused by name */
+    PrefrlEpisodes *g = prefrl_episodes_new(2, 1, 3, 2, 5);
+    GError *err = load_stream(cur, g, PREFRL_EPISODES_CKPT_VERSION);
+    ck_assert_ptr_nonnull(err);
+    ck_assert_msg(strstr(err->message, "physics states of 2 + 2, but this recipe's environment "
+                                       "has 3 + 2"),
+                  "%s", err->message);
+    g_error_free(err);
+    prefrl_episodes_free(e);
+    prefrl_episodes_free(f);
+    prefrl_episodes_free(g);
+    g_free(old);
+    g_free(cur);
+    g_free(dir);
+}
+END_TEST
+
+static Suite *clips_suite(void)
+{
+    Suite *s = suite_create("clips");
+    TCase *tc = tcase_create("clips");
+    tcase_set_timeout(tc, 300);
+    tcase_add_test(tc, test_episode_section);
+    tcase_add_test(tc, test_clips_and_resume);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(clips_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? 1 : 0;
+}
