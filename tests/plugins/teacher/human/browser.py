@@ -107,11 +107,13 @@ def wait_for(what, predicate, timeout=30.0, interval=0.1):
 class Run:
     """One `prefrl run` or `prefrl resume` process and its run directory."""
 
-    def __init__(self, prefrl, args, run_dir, out_path):
+    def __init__(self, prefrl, args, run_dir, out_path, old_tokens=()):
         self.run_dir = run_dir
         self.out_path = out_path
         self.out = open(out_path, "ab")
-        self.log_lines_before = len(self.log_text().splitlines())
+        # a resume cuts log.txt back to its checkpoint, so this process's URL
+        # is told apart by its token (a new one each start), not its line
+        self.old_tokens = set(old_tokens)
         self.proc = subprocess.Popen([prefrl] + args, stdout=self.out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
 
@@ -129,10 +131,8 @@ class Run:
             check(self.proc.poll() is None,
                   "prefrl exited with status %s before printing the labelling page's URL:\n%s"
                   % (self.proc.returncode, self.output()))
-            lines = self.log_text().splitlines()[self.log_lines_before:]
-            for line in lines:
-                m = URL_RE.search(line)
-                if m:
+            for m in URL_RE.finditer(self.log_text()):
+                if m.group(3) not in self.old_tokens:
                     return m
             return None
         m = wait_for("the labelling page's URL in %s/log.txt" % self.run_dir, find, timeout=60)
@@ -320,9 +320,11 @@ def interrupted_run(prefrl, work, driver):
     finally:
         run.kill()
 
-    resumed = Run(prefrl, ["resume", run_dir], run_dir, out)
+    resumed = Run(prefrl, ["resume", run_dir], run_dir, out, old_tokens=[token])
     try:
         url2, port2, token2 = resumed.page_url()
+        check(http_status("http://127.0.0.1:%d/round?token=%s" % (port2, token)) == 403,
+              "the resumed run's page accepts the interrupted run's token")
         state = get_round(port2, token2)
         answered = state.get("answered") or {}
         check(sorted(answered.items()) == [("0", "right"), ("1", "left")],
