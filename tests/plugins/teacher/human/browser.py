@@ -93,14 +93,16 @@ def check(cond, message):
 
 
 def wait_for(what, predicate, timeout=30.0, interval=0.1):
-    """Poll predicate() until it returns a true value (returned) or fail naming what."""
+    """Poll predicate() until it returns a true value (returned) or fail
+    naming what (a string, or a function giving it at the time of failure)."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise TestFailure("timed out after %.0f s waiting for %s" % (timeout, what))
+            raise TestFailure("timed out after %.0f s waiting for %s"
+                              % (timeout, what() if callable(what) else what))
         time.sleep(interval)
 
 
@@ -195,7 +197,8 @@ def text(driver, element_id):
 
 def wait_text(driver, element_id, expected, timeout=30):
     """Wait until #element_id's text equals expected."""
-    wait_for("#%s to read '%s' (it reads '%s')" % (element_id, expected, text(driver, element_id)),
+    wait_for(lambda: "#%s to read '%s' (it reads '%s')"
+             % (element_id, expected, text(driver, element_id)),
              lambda: text(driver, element_id) == expected, timeout=timeout)
 
 
@@ -207,7 +210,7 @@ def wait_new_round(driver, previous_round_text, answered=0, timeout=30):
         if r and r != previous_round_text and text(driver, "progress") == "%d / %d" % (answered, N):
             return r
         return None
-    return wait_for("a new round on the page (#round '%s', #progress '%s')"
+    return wait_for(lambda: "a new round on the page (#round '%s', #progress '%s')"
                     % (text(driver, "round"), text(driver, "progress")), shown, timeout=timeout)
 
 
