@@ -10,9 +10,10 @@ two short `prefrl run`s of cart-pole with `teacher: {name: human}`:
    without the token, or with a wrong one, are refused with 403.  A
    screenshot of the page with both clips loaded is written to the build
    directory (docs/img/labelling-page.png is a copy of it).
-2. An interrupted round: two answers, then SIGINT; the run exits 130,
-   `prefrl resume` comes back to the same round, the page shows only the two
-   unanswered queries, and the final labels.csv holds every answer.
+2. An interrupted round (MP4 clips this time, WebM above): two answers,
+   then SIGINT; the run exits 130, `prefrl resume` comes back to the same
+   round with a new token (the old one refused), the page shows only the
+   two unanswered queries, and the final labels.csv holds every answer.
 
 Run by browser.sh (make check), which checks for the browser and Selenium
 first; exits 1 with a one-line reason on failure.
@@ -307,8 +308,10 @@ def interrupted_run(prefrl, work, driver):
     """Part 2: SIGINT mid-round, resume asks only the unanswered queries."""
     run_dir = os.path.join(work, "runs", "interrupted")
     out = os.path.join(work, "interrupted.out")
+    # this run's clips are MP4 (H.264), the first run's WebM (VP9): the page
+    # must play both formats
     run = Run(prefrl, ["run", os.path.join(work, "browser.yaml"), "out_dir=" + work + "/runs",
-                       "name=interrupted"], run_dir, out)
+                       "name=interrupted", "teacher.format=mp4"], run_dir, out)
     try:
         url, port, token = run.page_url()
         driver.get(url)
