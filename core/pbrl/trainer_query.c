@@ -277,13 +277,15 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
     gboolean labelled = t->tops->label(t->teacher->self, &q, w->q_labels, &err);
     w->clip_pairs = 0;
     if (!labelled) {
-        /* a person left the round unanswered: the checkpoint written before
-         * it (interactive teachers; the last rollout boundary on-policy)
-         * stays, so `prefrl resume` asks this round again */
-        if (g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED)) {
+        /* a person left the round unanswered, or an interactive teacher
+         * failed (a bad answers file, a timeout): the checkpoint written
+         * before the round (interactive teachers; the last rollout boundary
+         * on-policy) stays, so `prefrl resume` asks this round again */
+        gboolean interrupted = g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED);
+        if (interrupted || t->interactive) {
             t->keep_checkpoint = TRUE;
-            trainer_say(t, "query round %lld interrupted; `prefrl resume` asks it again",
-                        (long long)s->rounds + 1);
+            trainer_say(t, "query round %lld %s; `prefrl resume` asks it again",
+                        (long long)s->rounds + 1, interrupted ? "interrupted" : "failed");
         }
         if (err)
             g_propagate_error(error, err);

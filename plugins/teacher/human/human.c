@@ -62,8 +62,10 @@ static gboolean parse_bind(const char *bind, gboolean allow_remote, struct socka
         *len = sizeof *a6;
         loopback = IN6_IS_ADDR_LOOPBACK(&a6->sin6_addr);
     } else {
+        char *shown = g_strescape(bind, NULL); /* one line, whatever the recipe held */
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                    "bind: '%s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1)", bind);
+                    "bind: '%s' is not an IPv4 or IPv6 address (e.g. 127.0.0.1, ::1)", shown);
+        g_free(shown);
         return FALSE;
     }
     if (!loopback && !allow_remote) {

@@ -25,8 +25,8 @@
     {"fps", PREFRL_PARAM_INT, "30", 1, 240, NULL,                                               \
      "frames per second of the clips (one frame per judged step)"},                     \
     {"camera", PREFRL_PARAM_STRING, "", 0, 0, NULL,                                             \
-     "camera the clips are seen from (`prefrl env TASK --cameras` lists them); empty = the "     \
-     "task's default view"},                                                                    \
+     "camera the clips are seen from (a camera of the task, docs/rendering.md; an unknown "     \
+     "one's error lists them); empty = the task's default view"},                               \
     {"format", PREFRL_PARAM_CHOICE, "webm", 0, 0, "webm|mp4",                                   \
      "clip format: webm (VP9) or mp4 (H.264)"},                                                 \
     {"poll_interval", PREFRL_PARAM_FLOAT, "0.5", 0.01, 60, NULL,                                \

@@ -634,7 +634,9 @@ START_TEST(test_human_http)
     g_free(clip_path);
 
     /* answers */
-    r = http(port, "POST", u = tgt("/answer", token), NULL, "index=2&label=right");
+    g_free(u);
+    u = tgt("/answer", token);
+    r = http(port, "POST", u, NULL, "index=2&label=right");
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "{\"ok\":true,\"round\":3,\"index\":2,\"label\":\"right\","
                              "\"answered\":1,\"total\":4,\"done\":false}");
@@ -791,16 +793,26 @@ static int label_value(const char *word)
 
 typedef struct {
     const char *run_dir;
-    int rounds, per_round;
+    int first, rounds, per_round;
+    int bad_round;       /* a round first answered with a bad line (0: none) */
     volatile gint stop;
-    int seen;
+    int seen;            /* clips found and looking like WebM */
 } Responder;
+
+/* the answers.txt of round r */
+static char *answers_text(int r, int per_round)
+{
+    GString *a = g_string_new("# answered by the test\n");
+    for (int i = 0; i < per_round; i++)
+        g_string_append_printf(a, "%d %s\n", i, answer_for(r, i));
+    return g_string_free(a, FALSE);
+}
 
 /* answer each round as its round.json appears, checking its clips */
 static gpointer responder(gpointer data)
 {
     Responder *rs = data;
-    for (int r = 1; r <= rs->rounds && !g_atomic_int_get(&rs->stop);) {
+    for (int r = rs->first; r <= rs->rounds && !g_atomic_int_get(&rs->stop);) {
         char *rdir = g_strdup_printf("%s/queries/round-%04d", rs->run_dir, r);
         char *json_path = g_build_filename(rdir, "round.json", NULL);
         if (!g_file_test(json_path, G_FILE_TEST_EXISTS)) {
@@ -809,8 +821,7 @@ static gpointer responder(gpointer data)
             g_usleep(20 * 1000);
             continue;
         }
-        GString *a = g_string_new("# answered by the test\n");
-        for (int i = 0; i < rs->per_round; i++) {
+        for (int i = 0; i < rs->per_round; i++)
             for (int which = 0; which < 2; which++) {
                 char *clip = g_strdup_printf("%s/q%04d-%s.webm", rdir, i, which ? "right" : "left");
                 char *bytes = NULL;
@@ -821,23 +832,22 @@ static gpointer responder(gpointer data)
                 g_free(bytes);
                 g_free(clip);
             }
-            g_string_append_printf(a, "%d %s\n", i, answer_for(r, i));
-        }
+        char *text = r == rs->bad_round ? g_strdup("0 left\n1 lft\n") : answers_text(r, rs->per_round);
         char *ans = g_build_filename(rdir, "answers.txt", NULL);
-        g_file_set_contents(ans, a->str, (gssize)a->len, NULL);
+        g_file_set_contents(ans, text, -1, NULL);
         g_free(ans);
-        g_string_free(a, TRUE);
+        g_free(text);
         g_free(json_path);
         g_free(rdir);
+        if (r == rs->bad_round)
+            break; /* the run stops there */
         r++;
     }
     return NULL;
 }
 
-START_TEST(test_run_with_file_teacher)
+static PrefrlNode *run_recipe(void)
 {
-    enum { ROUNDS = 3, PER_ROUND = 4 };
-    char *dir = pbrl_test_run_dir("teacher-file");
     const char *const agent[] = {"agent.name=fixture_probe", NULL};
     const char *const reward[] = {"reward.name=pebble", NULL};
     const char *const extra[] = {"env.task=cartpole_swingup", "env.episode_length=100",
@@ -845,52 +855,92 @@ START_TEST(test_run_with_file_teacher)
                                  "trainer.reward_batch=4", "sampler.name=uniform",
                                  "teacher.name=file", "teacher.width=48", "teacher.height=32",
                                  "teacher.poll_interval=0.02", "teacher.timeout=120", NULL};
-    PrefrlNode *root = pbrl_test_short_recipe(agent, reward, extra);
-    GError *err = NULL;
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    prefrl_trainer_set_video_sink(t, &video_sink);
-    Responder rs = {.run_dir = dir, .rounds = ROUNDS, .per_round = PER_ROUND};
-    GThread *th = g_thread_new("responder", responder, &rs);
-    gboolean ok = prefrl_trainer_run(t, NULL, FALSE, &err);
-    g_atomic_int_set(&rs.stop, 1);
-    g_thread_join(th);
-    ck_assert_msg(ok, "%s", err ? err->message : "");
-    ck_assert_int_eq(rs.seen, ROUNDS * PER_ROUND * 2);
-    prefrl_trainer_free(t);
-    prefrl_node_free(root);
+    return pbrl_test_short_recipe(agent, reward, extra);
+}
 
-    /* labels.csv: round, step, pair, label, ... in the order answered */
+/* run (or resume) the trainer in dir with a responder answering rounds
+ * first.., returning the run's outcome; rs->seen counts the clips checked */
+static gboolean run_answered(PrefrlNode *root, const char *dir, gboolean resume, Responder *rs,
+                             GError **err)
+{
+    PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, pbrl_test_registry(), dir, err)
+                              : prefrl_trainer_new(root, pbrl_test_registry(), dir, err);
+    ck_assert_msg(t != NULL, "%s", *err ? (*err)->message : "");
+    prefrl_trainer_set_video_sink(t, &video_sink);
+    GThread *th = g_thread_new("responder", responder, rs);
+    gboolean ok = prefrl_trainer_run(t, NULL, FALSE, err);
+    g_atomic_int_set(&rs->stop, 1);
+    g_thread_join(th);
+    prefrl_trainer_free(t);
+    return ok;
+}
+
+/* labels.csv holds rounds 1..rounds of per_round pairs, as answered */
+static void check_labels_csv(const char *dir, int rounds, int per_round)
+{
     char *csv = pbrl_test_slurp(dir, "labels.csv");
     char **lines = g_strsplit(csv, "\n", -1);
-    char **head = g_strsplit(lines[0], ",", -1);
-    int col_round = -1, col_pair = -1, col_label = -1;
-    for (int k = 0; head[k]; k++) {
-        if (strcmp(head[k], "round") == 0)
-            col_round = k;
-        if (strcmp(head[k], "pair") == 0)
-            col_pair = k;
-        if (strcmp(head[k], "label") == 0)
-            col_label = k;
-    }
-    ck_assert_msg(col_round >= 0 && col_pair >= 0 && col_label >= 0, "%s", lines[0]);
+    ck_assert_str_eq(lines[0], "round,step,pair,label,true_return1,true_return2");
     int rows = 0;
     for (int l = 1; lines[l] && *lines[l]; l++, rows++) {
         char **f = g_strsplit(lines[l], ",", -1);
-        int r = atoi(f[col_round]), i = atoi(f[col_pair]), lab = atoi(f[col_label]);
-        ck_assert_int_eq(r, 1 + rows / PER_ROUND);
-        ck_assert_int_eq(i, rows % PER_ROUND);
+        int r = atoi(f[0]), i = atoi(f[2]), lab = atoi(f[3]);
+        ck_assert_int_eq(r, 1 + rows / per_round);
+        ck_assert_int_eq(i, rows % per_round);
         ck_assert_int_eq(lab, label_value(answer_for(r, i)));
         g_strfreev(f);
     }
-    ck_assert_int_eq(rows, ROUNDS * PER_ROUND);
-    g_strfreev(head);
+    ck_assert_int_eq(rows, rounds * per_round);
     g_strfreev(lines);
     g_free(csv);
+}
+
+enum { ROUNDS = 3, PER_ROUND = 4 };
+
+START_TEST(test_run_with_file_teacher)
+{
+    char *dir = pbrl_test_run_dir("teacher-file");
+    PrefrlNode *root = run_recipe();
+    GError *err = NULL;
+    Responder rs = {.run_dir = dir, .first = 1, .rounds = ROUNDS, .per_round = PER_ROUND};
+    ck_assert_msg(run_answered(root, dir, FALSE, &rs, &err), "%s", err ? err->message : "");
+    ck_assert_int_eq(rs.seen, ROUNDS * PER_ROUND * 2);
+    prefrl_node_free(root);
+    check_labels_csv(dir, ROUNDS, PER_ROUND);
     char *log = pbrl_test_slurp(dir, "log.txt");
     ck_assert_msg(strstr(log, "teacher/file: round 1: 4 queries in queries/round-0001/ "
                               "(answers.txt)"), "%s", log);
     g_free(log);
+    g_free(dir);
+}
+END_TEST
+
+/* a bad answers.txt stops the run with its line; fixed, the resumed run
+ * asks the same round (same queries: its directory is kept) and goes on */
+START_TEST(test_run_bad_answers_resumed)
+{
+    char *dir = pbrl_test_run_dir("teacher-file-bad");
+    PrefrlNode *root = run_recipe();
+    GError *err = NULL;
+    Responder rs = {.run_dir = dir, .first = 1, .rounds = ROUNDS, .per_round = PER_ROUND,
+                    .bad_round = 2};
+    ck_assert(!run_answered(root, dir, FALSE, &rs, &err));
+    ck_assert_int_eq(err->code, PREFRL_ERROR_CONFIG);
+    ck_assert_str_eq(err->message, "queries/round-0002/answers.txt:2: unknown label 'lft' "
+                                   "(left, right, equal, skip)");
+    g_clear_error(&err);
+
+    char *rdir = g_build_filename(dir, "queries", "round-0002", NULL);
+    char *text = answers_text(2, PER_ROUND);
+    put_file(rdir, "answers.txt", text);
+    g_free(text);
+    Responder rs2 = {.run_dir = dir, .first = 3, .rounds = ROUNDS, .per_round = PER_ROUND};
+    ck_assert_msg(run_answered(root, dir, TRUE, &rs2, &err), "%s", err ? err->message : "");
+    ck_assert(!g_file_test(WORK "/../trainer-runs/teacher-file-bad/queries/round-0002.old-1",
+                           G_FILE_TEST_EXISTS));
+    check_labels_csv(dir, ROUNDS, PER_ROUND);
+    prefrl_node_free(root);
+    g_free(rdir);
     g_free(dir);
 }
 END_TEST
@@ -912,6 +962,7 @@ static Suite *suite(void)
     tc = tcase_create("run");
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_run_with_file_teacher);
+    tcase_add_test(tc, test_run_bad_answers_resumed);
     suite_add_tcase(s, tc);
     return s;
 }
