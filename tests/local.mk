@@ -116,6 +116,15 @@ tests_core_pbrl_check_clips_CFLAGS = $(TEST_CFLAGS) $(FFMPEG_CFLAGS)
 tests_core_pbrl_check_clips_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(FFMPEG_LIBS)
 endif
 
+# the prefrl program with evaluation videos and a seeded run (env/dmc)
+if HAVE_CHECK
+check_PROGRAMS += tests/core/cli/check_cli_media
+TESTS += tests/core/cli/check_cli_media
+tests_core_cli_check_cli_media_SOURCES = tests/core/cli/check_cli_media.c
+tests_core_cli_check_cli_media_CFLAGS = $(TEST_CFLAGS)
+tests_core_cli_check_cli_media_LDADD = $(TEST_LIBS)
+endif
+
 # sweeps and reports (the lab layer)
 EXTRA_DIST += tests/core/lab/sweeps
 if HAVE_CHECK

@@ -119,6 +119,23 @@ void prefrl_cli_print_failures(void)
         fprintf(stderr, "prefrl: warning: %s\n", (const char *)f->pdata[i]);
 }
 
+/* trainer.seed_prefs taken from the current directory, written absolute so
+ * that config.yaml names the file wherever the run is resumed from */
+static void absolute_seed_prefs(PrefrlNode *root)
+{
+    PrefrlNode *trainer = prefrl_node_lookup(root, "trainer");
+    const PrefrlNode *seed = trainer ? prefrl_node_get(trainer, "seed_prefs") : NULL;
+    const char *text = seed ? prefrl_node_text(seed) : NULL;
+    if (!text || !*text || g_path_is_absolute(text))
+        return;
+    const char *file;
+    int line, col;
+    prefrl_node_location(seed, &file, &line, &col);
+    char *abs = g_canonicalize_filename(text, NULL);
+    prefrl_node_set(trainer, "seed_prefs", prefrl_node_new_scalar(abs, file, line, col));
+    g_free(abs);
+}
+
 PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *overrides,
                                    guint required, GError **error)
 {
@@ -144,5 +161,6 @@ PrefrlNode *prefrl_cli_load_recipe(const char *path, const char *const *override
         prefrl_node_free(root);
         return NULL;
     }
+    absolute_seed_prefs(root);
     return root;
 }

@@ -8,6 +8,7 @@ pkginclude_HEADERS += include/prefrl/pbrl.h include/prefrl/log.h \
 	include/prefrl/reward_meta.h
 libprefrl_la_SOURCES += \
 	core/pbrl/log.c core/pbrl/log.h \
+	core/pbrl/prefs_file.c core/pbrl/prefs_file.h \
 	core/pbrl/replay.c core/pbrl/replay.h \
 	core/pbrl/reward_model.c core/pbrl/reward_meta.c \
 	core/pbrl/run_params.c core/pbrl/run_params.h \

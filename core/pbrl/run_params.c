@@ -59,6 +59,27 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
      "divergence guard: a logged loss or SAC's alpha above this in magnitude stops the run "
      "as failed, naming the value, component and step, without checkpointing the diverged "
      "state (non-finite values always stop it; inf: only those)"},
+    {"save_video", PREFRL_PARAM_BOOL, "false", 0, 0, NULL,
+     "write the first episode of every evaluation as a video, <run>/videos/eval-<step>.webm "
+     "(or .mp4), rendered from the episode's physics states; the environment must render "
+     "(refused when the run starts otherwise); eval.csv is the same either way"},
+    {"video_format", PREFRL_PARAM_CHOICE, "webm", 0, 0, "webm|mp4",
+     "format of the evaluation videos: webm (VP9) or mp4 (H.264)"},
+    {"video_camera", PREFRL_PARAM_STRING, "", 0, 0, NULL,
+     "camera of the evaluation videos (an unknown name's error lists the task's); empty = the "
+     "task's default view"},
+    {"video_width", PREFRL_PARAM_INT, "320", 2, 4096, NULL,
+     "width in pixels of the evaluation videos"},
+    {"video_height", PREFRL_PARAM_INT, "240", 2, 4096, NULL,
+     "height in pixels of the evaluation videos"},
+    {"video_fps", PREFRL_PARAM_INT, "30", 1, 240, NULL,
+     "frames per second of the evaluation videos (one frame per control step)"},
+    {"seed_prefs", PREFRL_PARAM_STRING, "", 0, 0, NULL,
+     "a preference file (the prefs.bin of an earlier run of the same task, segment and "
+     "reward window) whose pairs fill the preference buffer at set-up, outside "
+     "max_feedback; the reward learner trains on them before the run starts (a reward.csv "
+     "row at step 0).  A relative path is taken from the current directory and stored "
+     "absolute in config.yaml; empty = none (docs/preference-data.md)"},
     {"max_memory", PREFRL_PARAM_INT, "0", 0, INT_MAXF, NULL,
      "MiB the run may allocate; `check` and `run` refuse a recipe that needs more (0: the "
      "machine's physical memory)"},

@@ -285,6 +285,10 @@ static gboolean run_off_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
 gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
                             GError **error)
 {
+    /* what the run cannot do is refused before it starts; a seeded run's
+     * reward learns its seed pairs first */
+    if (!trainer_check_video(t, error) || !trainer_learn_seed_prefs(t, error))
+        return FALSE;
     t->stop = stop; /* teachers that wait for a person poll it (PrefrlTeacherQuery.stop) */
     gboolean ok = t->cfg.on_policy ? trainer_run_on_policy(t, stop, progress, error)
                                    : run_off_policy(t, stop, progress, error);

@@ -57,6 +57,12 @@ typedef struct {
     double divergence_threshold; /* the divergence guard's bound on losses and alpha */
     gboolean true_reward;        /* reward/true: no queries, r = task reward */
     gboolean on_policy;          /* the agent keeps its own rollout (trainer_onpolicy.c) */
+    /* evaluation videos (trainer.save_video and the video_* keys) */
+    gboolean save_video;
+    const char *video_ext;       /* "webm" or "mp4" (static) */
+    char *video_camera;          /* NULL: the task's default view (owned) */
+    int video_width, video_height, video_fps;
+    char *seed_prefs;            /* trainer.seed_prefs: a preference file, or NULL (owned) */
 } TrainerConfig;
 
 /* everything a resumed run needs besides the components' own files, in the
@@ -168,6 +174,7 @@ struct PrefrlTrainer {
     volatile sig_atomic_t *stop;
     const PrefrlVideoSink *video; /* the program's encoder, or NULL: no clips, no videos */
     gboolean interactive;         /* the teacher waits for a person (PREFRL_FLAG_INTERACTIVE) */
+    int seed_pairs;               /* pairs of trainer.seed_prefs in the preference buffer */
 };
 
 /* ---- trainer_setup.c ---- */
@@ -208,6 +215,11 @@ gboolean trainer_snapshot(const PrefrlTrainer *t, const PrefrlEnvOps *ops, void 
  * learning, relabel); `first`: the uniform round that ends pre-training */
 gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error);
 
+/* a fresh run seeded with trainer.seed_prefs: the reward learner trains on
+ * those pairs (a reward.csv row at step 0) and the replay is relabelled;
+ * nothing for other runs */
+gboolean trainer_learn_seed_prefs(PrefrlTrainer *t, GError **error);
+
 /* rewrite the learned reward of every stored transition */
 void trainer_relabel(PrefrlTrainer *t);
 
@@ -225,8 +237,14 @@ gboolean trainer_update_meta(PrefrlTrainer *t, GError **error);
 
 /* ---- trainer_eval.c ---- */
 
-/* evaluate num_eval_episodes and write a row of eval.csv */
+/* evaluate num_eval_episodes and write a row of eval.csv (and, with
+ * trainer.save_video, the first episode's video) */
 gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error);
+
+/* at the start of a run: FALSE with a one-line error when trainer.save_video
+ * is on and the environment cannot render, the camera is not one of its,
+ * or no video sink is installed */
+gboolean trainer_check_video(PrefrlTrainer *t, GError **error);
 
 /* ---- trainer_checkpoint.c ---- */
 

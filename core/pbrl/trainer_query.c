@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "pbrl/prefs_file.h"
 #include "pbrl/trainer_private.h"
 
 void trainer_relabel(PrefrlTrainer *t)
@@ -166,11 +167,8 @@ static gboolean write_failed(PrefrlTrainer *t, PrefrlRunFile f, GError **error)
     return FALSE;
 }
 
-/* prefs.bin: the labelled pairs, re-usable.  A 32-byte header
- *   "PRFLPREF" (8 bytes), uint32 version 1, uint32 H, uint32 obs_dim, uint32 act_dim,
- *   8 reserved bytes,
- * then per pair: int32 label, float32 seg1[H][obs_dim+act_dim], float32 seg2[...]
- * (native byte order). */
+/* prefs.bin: the labelled pairs, re-usable (trainer.seed_prefs); the format
+ * is prefs_file.h's */
 static gboolean write_pair(PrefrlTrainer *t, const float *seg1, const float *seg2, int label,
                            GError **error)
 {
@@ -181,9 +179,9 @@ static gboolean write_pair(PrefrlTrainer *t, const float *seg1, const float *seg
     gboolean ok = TRUE;
     errno = 0;
     if (ftell(f) == 0) {
-        uint32_t head[6] = {1, (uint32_t)t->cfg.Lq, (uint32_t)t->info.obs_dim,
-                            (uint32_t)t->info.act_dim, 0, 0};
-        ok = fwrite("PRFLPREF", 1, 8, f) == 8 && fwrite(head, sizeof head, 1, f) == 1;
+        uint32_t head[6] = {PREFRL_PREFS_VERSION, (uint32_t)t->cfg.Lq,
+                            (uint32_t)t->info.obs_dim, (uint32_t)t->info.act_dim, 0, 0};
+        ok = fwrite(PREFRL_PREFS_MAGIC, 1, 8, f) == 8 && fwrite(head, sizeof head, 1, f) == 1;
     }
     int32_t l = label;
     ok = ok && fwrite(&l, sizeof l, 1, f) == 1 && fwrite(seg1, sizeof(float), row, f) == row &&
@@ -211,6 +209,27 @@ static gboolean write_labels(PrefrlTrainer *t, int n, const int *labels, GError 
                 (long long)t->state.step, i, labels[i], s1, s2);
     }
     return (fflush(f) == 0 && !ferror(f)) || write_failed(t, PREFRL_RUN_LABELS_CSV, error);
+}
+
+gboolean trainer_learn_seed_prefs(PrefrlTrainer *t, GError **error)
+{
+    TrainerState *s = &t->state;
+    if (t->seed_pairs == 0 || t->resumed_at >= 0 || s->step != 0)
+        return TRUE;
+    PrefrlRewardData data = {.struct_size = sizeof data, .step = s->step,
+                             .prefs = &s->prefs->view, .n_new = t->seed_pairs, .queries = 0,
+                             .draw_pairs = draw_unlabelled, .draw_ctx = t};
+    prefrl_log_scalar(s->reward_log, "round", 0.0);
+    prefrl_log_scalar(s->reward_log, "total_feedback", (double)s->total_feedback);
+    prefrl_log_scalar(s->reward_log, "labeled_feedback", (double)s->labeled_feedback);
+    if (!t->rops->train(t->reward->self, &data, s->reward_log, error) ||
+        !trainer_check_divergence(t, t->reward, error) ||
+        !prefrl_log_dump_train(s->reward_log, s->step, error))
+        return FALSE;
+    trainer_relabel(t);
+    trainer_say(t, "reward/%s trained on %d preference pairs of %s", t->reward->component->name,
+                t->seed_pairs, t->cfg.seed_prefs);
+    return TRUE;
 }
 
 gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
@@ -313,8 +332,8 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
                 (long long)s->rounds, mb, stored, (long long)s->labeled_feedback,
                 (long long)c->max_feedback);
 
-    /* reward learning on every label so far */
-    if (s->labeled_feedback > 0) {
+    /* reward learning on every label so far (and the seed pairs) */
+    if (s->prefs->view.count > 0) {
         PrefrlRewardData data = {.struct_size = sizeof data, .step = s->step,
                                  .prefs = &s->prefs->view, .n_new = stored, .queries = mb,
                                  .draw_pairs = draw_unlabelled, .draw_ctx = t};

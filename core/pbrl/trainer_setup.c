@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "host/schema.h"
+#include "pbrl/prefs_file.h"
 #include "pbrl/run_params.h"
 #include "pbrl/trainer_private.h"
 
@@ -91,6 +92,22 @@ static void read_trainer_section(TrainerConfig *c, const PrefrlNode *recipe)
     c->divergence_threshold = prefrl_param_float(tp, "divergence_threshold");
 }
 
+/* the keys whose values the trainer keeps copies of (freed with it): the
+ * evaluation videos' and the preference file's */
+static void read_owned_keys(TrainerConfig *c, const PrefrlNode *recipe)
+{
+    const PrefrlNode *tp = prefrl_node_get(recipe, "trainer");
+    const char *seed = prefrl_param_string(tp, "seed_prefs");
+    c->seed_prefs = seed && *seed ? g_strdup(seed) : NULL;
+    c->save_video = prefrl_param_bool(tp, "save_video");
+    c->video_ext = !strcmp(prefrl_param_string(tp, "video_format"), "mp4") ? "mp4" : "webm";
+    const char *camera = prefrl_param_string(tp, "video_camera");
+    c->video_camera = camera && *camera ? g_strdup(camera) : NULL;
+    c->video_width = (int)prefrl_param_int(tp, "video_width");
+    c->video_height = (int)prefrl_param_int(tp, "video_height");
+    c->video_fps = (int)prefrl_param_int(tp, "video_fps");
+}
+
 /* the components' part: what they report once created */
 static gboolean read_components(TrainerConfig *c, const PrefrlTrainer *t, GError **error)
 {
@@ -137,11 +154,36 @@ static gboolean make_buffers(PrefrlTrainer *t, GError **error)
                                       EPISODE_STORE);
     if (!c->on_policy)
         s->entropy = prefrl_state_entropy_new(c->top_k, c->batch);
+    if (c->seed_prefs && c->true_reward) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "trainer.seed_prefs: reward/%s learns no reward from preferences; remove "
+                    "the key or choose a learned reward",
+                    t->reward->component->name);
+        return FALSE;
+    }
     if (!c->true_reward) {
+        /* the seed pairs, checked whole, go first (outside the label budget) */
+        PrefrlPrefsFile *seed = NULL;
+        if (c->seed_prefs && !(seed = prefrl_prefs_file_read(c->seed_prefs, c->Lq, ds, da,
+                                                             error)))
+            return FALSE;
+        int n_seed = seed ? seed->n : 0;
         /* labels never exceed the budget plus the uncapped first round */
         int cap = (int)MIN(c->max_feedback + c->reward_batch, 500000);
-        if (!(s->prefs = prefrl_prefs_new(MAX(cap, 1), c->Lq, ds, da, error)))
+        if (n_seed > G_MAXINT - MAX(cap, 1) ||
+            !(s->prefs = prefrl_prefs_new(MAX(cap, 1) + n_seed, c->Lq, ds, da, error))) {
+            if (n_seed > G_MAXINT - MAX(cap, 1))
+                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s: too many pairs",
+                            c->seed_prefs);
+            prefrl_prefs_file_free(seed);
             return FALSE;
+        }
+        gsize row = (gsize)c->Lq * (ds + da);
+        for (int i = 0; i < n_seed; i++)
+            prefrl_prefs_add(s->prefs, seed->seg1 + i * row, seed->seg2 + i * row,
+                             seed->labels[i]);
+        t->seed_pairs = n_seed;
+        prefrl_prefs_file_free(seed);
     }
     s->log = prefrl_log_new(t->out[PREFRL_RUN_TRAIN_CSV], t->out[PREFRL_RUN_EVAL_CSV]);
     s->reward_log = prefrl_log_new(t->out[PREFRL_RUN_REWARD_CSV], NULL);
@@ -233,6 +275,7 @@ PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, cons
     /* the configuration is built here and then fixed */
     TrainerConfig cfg = {0};
     read_trainer_section(&cfg, recipe);
+    read_owned_keys(&cfg, recipe);
     const PrefrlComponent *rc = prefrl_recipe_component(recipe, reg, PREFRL_KIND_REWARD);
     cfg.true_reward = rc && (rc->flags & PREFRL_FLAG_TRUE_REWARD);
     memcpy((TrainerConfig *)&t->cfg, &cfg, sizeof cfg);
@@ -312,6 +355,8 @@ void trainer_teardown(PrefrlTrainer *t)
     g_free(w->t_src1);
     g_free(w->t_src2);
     g_free(w->state);
+    g_free(t->cfg.video_camera);
+    g_free(t->cfg.seed_prefs);
     g_free(t->run_dir);
     g_free(t);
 }

@@ -14,6 +14,7 @@
  *    count, refused without a sink; eval.csv unchanged by them;
  *  - preference datasets (trainer.seed_prefs). */
 #include "config.h"
+#include <math.h>
 #include <string.h>
 #include <check.h>
 #include <libavcodec/avcodec.h>
@@ -63,12 +64,13 @@ static const char recipe_text[] =
     "sampler:\n"
     "  name: uniform\n"
     "teacher:\n"
-    "  name: file\n"
-    "  width: 32\n"
-    "  height: 24\n"
-    "  fps: 10\n"
-    "  poll_interval: 0.02\n"
-    "  timeout: 120\n";
+    "  name: scripted\n";
+
+/* teacher/file with small clips, polling answers.txt often */
+static const char *const file_teacher[] = {"teacher.name=file", "teacher.width=32",
+                                           "teacher.height=24", "teacher.fps=10",
+                                           "teacher.poll_interval=0.02", "teacher.timeout=120",
+                                           NULL};
 
 /* the recipe with `extra` overrides (NULL-terminated, may be NULL), resolved */
 static PrefrlNode *recipe(const char *const *extra)
@@ -288,7 +290,7 @@ static gboolean train(PrefrlNode *root, const char *dir, gboolean resume, Annota
 START_TEST(test_clips_and_resume)
 {
     char *a = pbrl_test_run_dir("clips-a"), *b = pbrl_test_run_dir("clips-b");
-    PrefrlNode *root = recipe(NULL);
+    PrefrlNode *root = recipe(file_teacher);
     GError *err = NULL;
     PrefrlTrainer *t = NULL;
 
@@ -306,10 +308,6 @@ START_TEST(test_clips_and_resume)
     clip = g_build_filename(a, "queries", "round-0002", "q0003-right.webm", NULL);
     ck_assert_int_eq(decoded_frames(clip, &w, &h), SEGMENT);
     g_free(clip);
-    char *log = pbrl_test_slurp(a, "log.txt");
-    ck_assert_msg(strstr(log, "teacher/file: round 1: 4 queries in queries/round-0001"), "%s",
-                  log);
-    g_free(log);
 
     /* b: round 2 stopped after two answers, then resumed: the same queries,
      * only the two left asked, the same outputs as a */
@@ -320,13 +318,19 @@ START_TEST(test_clips_and_resume)
     ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
                   err->message);
     g_clear_error(&err);
-    log = pbrl_test_slurp(b, "log.txt");
+    char *log = pbrl_test_slurp(b, "log.txt");
     ck_assert_msg(strstr(log, "query round 2 interrupted"), "%s", log);
     g_free(log);
     stop = 0;
     Annotator rest = {b, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
     ck_assert_msg(train(root, b, TRUE, &rest, &stop, NULL, &err), "%s",
                   err ? err->message : "");
+    /* the teacher's line (PrefrlTeacherQuery.say) reached log.txt */
+    log = pbrl_test_slurp(b, "log.txt");
+    ck_assert_msg(strstr(log, "teacher/file: round 2: 2 of 4 queries still unanswered in "
+                              "queries/round-0002/"),
+                  "%s", log);
+    g_free(log);
     pbrl_test_assert_same_outputs(a, b, "an interrupted round resumed");
 
     prefrl_node_free(root);
@@ -436,6 +440,241 @@ START_TEST(test_episode_section)
 }
 END_TEST
 
+/* the run of `extra` in dir with the scripted teacher, sink installed or not */
+static gboolean train_scripted(const char *dir, const char *const *extra, gboolean with_sink,
+                               GError **error)
+{
+    PrefrlNode *root = recipe(extra);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
+    ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
+    if (with_sink)
+        prefrl_trainer_set_video_sink(t, &sink);
+    gboolean ok = prefrl_trainer_run(t, NULL, FALSE, error);
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    return ok;
+}
+
+START_TEST(test_eval_video)
+{
+    char *a = pbrl_test_run_dir("clips-video"), *b = pbrl_test_run_dir("clips-novideo");
+    GError *err = NULL;
+    const char *const video[] = {"trainer.save_video=true",
+                                 "trainer.video_width=40", "trainer.video_height=30",
+                                 "trainer.video_camera=fixed", NULL};
+    const char *const plain[] = {NULL};
+    ck_assert_msg(train_scripted(a, video, TRUE, &err), "%s", err ? err->message : "");
+    ck_assert_msg(train_scripted(b, plain, TRUE, &err), "%s", err ? err->message : "");
+    /* one video per evaluation (steps 200 and 400): the reset's frame and one
+     * per step of the 50-step episode */
+    const char *const names[] = {"eval-200.webm", "eval-400.webm"};
+    for (int i = 0; i < 2; i++) {
+        char *path = g_build_filename(a, "videos", names[i], NULL);
+        int w, h;
+        ck_assert_int_eq(decoded_frames(path, &w, &h), 51);
+        ck_assert_int_eq(w, 40);
+        ck_assert_int_eq(h, 30);
+        g_free(path);
+    }
+    char *none = g_build_filename(b, "videos", NULL);
+    ck_assert(!g_file_test(none, G_FILE_TEST_EXISTS));
+    g_free(none);
+    /* the same evaluations and the same run with videos or without */
+    pbrl_test_assert_same_outputs(a, b, "evaluation videos");
+
+    /* refused when the run starts: no sink, an unknown camera, an env that
+     * cannot render */
+    char *c = pbrl_test_run_dir("clips-video-refused");
+    ck_assert(!train_scripted(c, video, FALSE, &err));
+    ck_assert_str_eq(err->message, "trainer.save_video: this program has no video encoder "
+                                   "(prefrl run has); set trainer.save_video=false");
+    g_clear_error(&err);
+    const char *const camera[] = {"trainer.save_video=true",
+                                  "trainer.video_camera=nowhere", NULL};
+    g_free(c);
+    c = pbrl_test_run_dir("clips-video-refused");
+    ck_assert(!train_scripted(c, camera, TRUE, &err));
+    ck_assert_msg(g_str_has_prefix(err->message, "trainer.video_camera: env/cartpole_swingup "
+                                                 "has no camera 'nowhere' (cameras: "),
+                  "%s", err->message);
+    g_clear_error(&err);
+    const char *const on[] = {"trainer.save_video=true", NULL};
+    const char *const sac[] = {"agent.name=sac", NULL}, *const pebble[] = {"reward.name=pebble",
+                                                                         NULL};
+    PrefrlNode *root = pbrl_test_short_recipe(sac, pebble, on);
+    g_free(c);
+    c = pbrl_test_run_dir("clips-video-refused");
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), c, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    prefrl_trainer_set_video_sink(t, &sink);
+    ck_assert(!prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert_str_eq(err->message, "trainer.save_video: env/fixture_reach cannot render its "
+                                   "states; set trainer.save_video=false");
+    g_clear_error(&err);
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    g_free(a);
+    g_free(b);
+    g_free(c);
+}
+END_TEST
+
+/* the fields of line `line` (0: the header) of dir/file (transfer full) */
+static char **csv_row(const char *dir, const char *file, int line)
+{
+    char *text = pbrl_test_slurp(dir, file);
+    char **lines = g_strsplit(text, "\n", -1);
+    ck_assert_int_gt(g_strv_length(lines), line);
+    char **fields = g_strsplit(lines[line], ",", -1);
+    g_strfreev(lines);
+    g_free(text);
+    return fields;
+}
+
+static int count_lines(const char *dir, const char *file)
+{
+    char *text = pbrl_test_slurp(dir, file);
+    int n = 0;
+    for (const char *p = text; *p; p++)
+        n += *p == '\n';
+    g_free(text);
+    return n;
+}
+
+/* a trainer for `extra` seeded with path must be refused with `message`
+ * (the path prefixed) */
+static void assert_seed_refused(const char *path, const char *segment, const char *message)
+{
+    char *key = g_strdup_printf("trainer.seed_prefs=%s", path);
+    const char *const extra[] = {key, segment, NULL};
+    PrefrlNode *root = recipe(extra);
+    GError *err = NULL;
+    char *dir = pbrl_test_run_dir("clips-seed-refused");
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t == NULL, "%s was accepted", path);
+    char *want = g_strdup_printf("%s: %s", path, message);
+    ck_assert_msg(g_str_has_prefix(err->message, want), "%s\nexpected: %s", err->message,
+                  want);
+    ck_assert(strchr(err->message, '\n') == NULL);
+    g_error_free(err);
+    g_free(want);
+    g_free(dir);
+    g_free(key);
+    prefrl_node_free(root);
+}
+
+/* `bytes` changed by `edit` at offset `at` (value) and cut to `len`, as a file */
+static char *damaged(const char *dir, const char *name, const char *bytes, gsize len, gsize at,
+                     const void *value, gsize value_len)
+{
+    char *copy = g_memdup2(bytes, len);
+    if (value)
+        memcpy(copy + at, value, value_len);
+    char *path = g_build_filename(dir, name, NULL);
+    ck_assert(g_file_set_contents(path, copy, (gssize)len, NULL));
+    g_free(copy);
+    return path;
+}
+
+START_TEST(test_seed_prefs)
+{
+    char *a = pbrl_test_run_dir("clips-seed-from"), *b = pbrl_test_run_dir("clips-seeded");
+    GError *err = NULL;
+    ck_assert_msg(train_scripted(a, NULL, FALSE, &err), "%s", err ? err->message : "");
+    char *from = g_build_filename(a, "prefs.bin", NULL);
+    char *key = g_strdup_printf("trainer.seed_prefs=%s", from);
+    const char *const seeded[] = {key, NULL};
+    ck_assert_msg(train_scripted(b, seeded, FALSE, &err), "%s", err ? err->message : "");
+
+    /* the seeded reward trained before the first round: a row at step 0,
+     * round 0, no label spent; its first round learns from more pairs */
+    char **head = csv_row(b, "reward.csv", 0), **r0 = csv_row(b, "reward.csv", 1);
+    int round = -1, step = -1, labeled = -1, loss = -1;
+    for (int i = 0; head[i]; i++) {
+        round = !strcmp(head[i], "round") ? i : round;
+        step = !strcmp(head[i], "step") ? i : step;
+        labeled = !strcmp(head[i], "labeled_feedback") ? i : labeled;
+        loss = !strcmp(head[i], "loss") ? i : loss;
+    }
+    ck_assert(round >= 0 && step >= 0 && labeled >= 0 && loss >= 0);
+    ck_assert_str_eq(r0[round], "0");
+    ck_assert_str_eq(r0[step], "0");
+    ck_assert_str_eq(r0[labeled], "0");
+    char **a1 = csv_row(a, "reward.csv", 1), **b1 = csv_row(b, "reward.csv", 2);
+    ck_assert_str_eq(a1[round], "1");
+    ck_assert_str_eq(b1[round], "1");
+    ck_assert_str_eq(a1[labeled], b1[labeled]);
+    ck_assert_str_ne(a1[loss], b1[loss]);
+    /* the same budget spent; prefs.bin holds only the run's own labels */
+    ck_assert_int_eq(count_lines(a, "labels.csv"), count_lines(b, "labels.csv"));
+    char *pa, *pb;
+    gsize la, lb;
+    char *pbin = g_build_filename(b, "prefs.bin", NULL);
+    ck_assert(g_file_get_contents(from, &pa, &la, NULL));
+    ck_assert(g_file_get_contents(pbin, &pb, &lb, NULL));
+    ck_assert_uint_eq(la, lb);
+    ck_assert_uint_eq(la, 32 + 8 * (4 + 2 * SEGMENT * 6 * 4));
+    g_free(pb);
+    g_free(pbin);
+    char *log = pbrl_test_slurp(b, "log.txt");
+    char *said = g_strdup_printf("reward/pebble trained on 8 preference pairs of %s", from);
+    ck_assert_msg(strstr(log, said), "%s", log);
+    g_free(said);
+    g_free(log);
+
+    /* malformed files: one line naming the file (and the pair) */
+    const gsize pair = 4 + 2 * SEGMENT * 6 * 4;
+    char *dir = pbrl_test_run_dir("clips-seed-files");
+    const char *none = "trainer.segment=10";
+    char *p = damaged(dir, "magic.bin", pa, la, 0, "PRFLPREX", 8);
+    assert_seed_refused(p, none, "not a preference file (it does not start with PRFLPREF)");
+    g_free(p);
+    uint32_t two = 2;
+    p = damaged(dir, "version.bin", pa, la, 8, &two, 4);
+    assert_seed_refused(p, none, "version 2; this prefrl reads version 1");
+    g_free(p);
+    p = damaged(dir, "header.bin", pa, 20, 0, NULL, 0);
+    assert_seed_refused(p, none, "not a preference file (its 32-byte header is truncated)");
+    g_free(p);
+    assert_seed_refused(from, "trainer.segment=5",
+                        "segments of 10 steps of 5 observations and 1 actions, but this run "
+                        "queries 5 steps of 5 and 1");
+    p = damaged(dir, "cut.bin", pa, la - 3, 0, NULL, 0);
+    char *msg = g_strdup_printf("pair 7 is truncated (%" G_GSIZE_FORMAT " of its %" G_GSIZE_FORMAT
+                                " bytes)",
+                                pair - 3, pair);
+    assert_seed_refused(p, none, msg);
+    g_free(msg);
+    g_free(p);
+    int32_t seven = 7;
+    p = damaged(dir, "label.bin", pa, la, 32 + 2 * pair, &seven, 4);
+    assert_seed_refused(p, none, "pair 2 has label 7 (valid: 0 the first segment preferred, 1 "
+                                 "the second, -1 equal)");
+    g_free(p);
+    float nan_value = NAN;
+    p = damaged(dir, "nan.bin", pa, la, 32 + 3 * pair + 4 + 8, &nan_value, 4);
+    assert_seed_refused(p, none, "pair 3 holds a non-finite value");
+    g_free(p);
+    p = damaged(dir, "empty.bin", pa, 0, 0, NULL, 0);
+    assert_seed_refused(p, none, "holds no preference pairs (empty file)");
+    g_free(p);
+    p = damaged(dir, "no-pairs.bin", pa, 32, 0, NULL, 0);
+    assert_seed_refused(p, none, "holds no preference pairs");
+    g_free(p);
+
+    g_free(pa);
+    g_strfreev(head);
+    g_strfreev(r0);
+    g_strfreev(a1);
+    g_strfreev(b1);
+    g_free(dir);
+    g_free(key);
+    g_free(from);
+    g_free(a);
+    g_free(b);
+}
+END_TEST
+
 static Suite *clips_suite(void)
 {
     Suite *s = suite_create("clips");
@@ -443,6 +682,8 @@ static Suite *clips_suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_test(tc, test_episode_section);
     tcase_add_test(tc, test_clips_and_resume);
+    tcase_add_test(tc, test_eval_video);
+    tcase_add_test(tc, test_seed_prefs);
     suite_add_tcase(s, tc);
     return s;
 }
