@@ -269,14 +269,16 @@ static enum MHD_Result post_answer(HumanTeacher *t, struct MHD_Connection *c, co
         *eq = '\0';
         const char *key = pairs[k], *val = eq + 1;
         guint64 v;
+        /* each key once: a repeated one is refused, not guessed at */
         if (strcmp(key, "index") == 0)
-            bad = !g_ascii_string_to_unsigned(val, 10, 0, G_MAXINT, &v, NULL) ||
+            bad = index >= 0 || !g_ascii_string_to_unsigned(val, 10, 0, G_MAXINT, &v, NULL) ||
                   (index = (int)v) < 0;
         else if (strcmp(key, "round") == 0)
-            bad = !g_ascii_string_to_unsigned(val, 10, 1, G_MAXINT64, &v, NULL) ||
+            bad = round >= 0 || !g_ascii_string_to_unsigned(val, 10, 1, G_MAXINT64, &v, NULL) ||
                   (round = (int64_t)v) < 0;
         else if (strcmp(key, "label") == 0)
-            bad = (label = rounds_label_from_word(val)) == ROUNDS_UNANSWERED;
+            bad = label != ROUNDS_UNANSWERED ||
+                  (label = rounds_label_from_word(val)) == ROUNDS_UNANSWERED;
     }
     g_strfreev(pairs);
     if (bad || index < 0 || label == ROUNDS_UNANSWERED)
@@ -288,12 +290,14 @@ static enum MHD_Result post_answer(HumanTeacher *t, struct MHD_Connection *c, co
     char *json = NULL;
     g_mutex_lock(&t->lock);
     Round *r = t->current;
-    if (!r || (round >= 0 && round != r->number)) {
+    if (!r) {
         status = MHD_HTTP_CONFLICT;
-        err = g_error_new(PREFRL_ERROR, PREFRL_ERROR_CONFIG, "round %" PRId64 " is not waiting",
-                          round);
-        if (!r || round < 0)
-            g_prefix_error(&err, "no round is waiting: ");
+        err = g_error_new(PREFRL_ERROR, PREFRL_ERROR_CONFIG, "no round is waiting");
+    } else if (round >= 0 && round != r->number) {
+        status = MHD_HTTP_CONFLICT;
+        err = g_error_new(PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                          "round %" PRId64 " is not waiting (round %" PRId64 " is)", round,
+                          r->number);
     } else if (!rounds_append_answer(r, index, label, &err)) {
         status = err->code == PREFRL_ERROR_IO ? MHD_HTTP_INTERNAL_SERVER_ERROR
                  : index >= r->n              ? MHD_HTTP_BAD_REQUEST

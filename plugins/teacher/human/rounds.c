@@ -370,11 +370,22 @@ out:
     return ok;
 }
 
+/* answers.txt is read whole at every poll: a file far larger than any
+ * round's answers is refused rather than read */
+#define ANSWERS_MAX_BYTES (4 << 20)
+
 gboolean rounds_read_answers(Round *r, GError **error)
 {
     char *text = NULL;
     gsize len = 0;
     GError *err = NULL;
+    GStatBuf st;
+    if (g_stat(r->answers, &st) == 0 && st.st_size > ANSWERS_MAX_BYTES) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s/answers.txt: %lld bytes, more than the %d MiB an answers file may have",
+                    r->shown_dir, (long long)st.st_size, ANSWERS_MAX_BYTES >> 20);
+        return FALSE;
+    }
     if (!g_file_get_contents(r->answers, &text, &len, &err)) {
         if (g_error_matches(err, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
             g_error_free(err);

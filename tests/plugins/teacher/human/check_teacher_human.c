@@ -267,6 +267,14 @@ START_TEST(test_file_bad_answers)
         expect_error(t, &x, PREFRL_ERROR_CONFIG, msg);
         g_free(msg);
     }
+    /* a file far larger than any answers */
+    char *answers = g_build_filename(rdir, "answers.txt", NULL);
+    ck_assert_int_eq(truncate(answers, 5 << 20), 0);
+    msg = g_strdup_printf("%s/answers.txt: 5242880 bytes, more than the 4 MiB an answers file "
+                          "may have", rdir);
+    expect_error(t, &x, PREFRL_ERROR_CONFIG, msg);
+    g_free(msg);
+    g_free(answers);
     prefrl_instance_free(t);
     said_clear(&said);
     g_free(rdir);
@@ -547,6 +555,19 @@ START_TEST(test_human_http)
     ck_assert(g_str_has_suffix(line, " (round 3: 4 queries)"));
     g_free(line);
 
+    /* a second teacher cannot take the same port */
+    char *port_ov = g_strdup_printf("port=%d", port);
+    char *dir2 = work_dir("human-http-2");
+    const char *const ov2[] = {port_ov, NULL};
+    PrefrlInstance *t2 = teacher("human", dir2, ov2);
+    char *msg = g_strdup_printf("teacher/human: cannot serve the labelling page on 127.0.0.1 port "
+                                "%d (port in use, or not an address of this machine?)", port);
+    expect_error(t2, &x, PREFRL_ERROR_IO, msg);
+    g_free(msg);
+    prefrl_instance_free(t2);
+    g_free(dir2);
+    g_free(port_ov);
+
     /* the token, the paths, the methods, the sizes */
     ck_assert_int_eq(status_of(port, "GET", "/", NULL), 403);
     ck_assert_int_eq(status_of(port, "GET", "/round?token=0123", NULL), 403);
@@ -647,7 +668,12 @@ START_TEST(test_human_http)
     ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=lft"), 400);
     ck_assert_int_eq(status_of(port, "POST", u, "index=-1&label=left"), 400);
     ck_assert_int_eq(status_of(port, "POST", u, "label=left"), 400);
-    ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&round=2"), 409);
+    ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&index=3"), 400);
+    ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left&label=right"), 400);
+    r = http(port, "POST", u, NULL, "index=1&label=left&round=2");
+    ck_assert_int_eq(r.status, 409);
+    ck_assert_str_eq(r.body, "{\"error\":\"round 2 is not waiting (round 3 is)\"}");
+    response_clear(&r);
     ck_assert_int_eq(status_of(port, "POST", u, "index=0&label=skip&round=3"), 200);
     char *ru = tgt("/round", token);
     r = http(port, "GET", ru, NULL, NULL);
@@ -676,7 +702,10 @@ START_TEST(test_human_http)
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.body, "{\"round\":null}");
     response_clear(&r);
-    ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left"), 409);
+    r = http(port, "POST", u, NULL, "index=1&label=left");
+    ck_assert_int_eq(r.status, 409);
+    ck_assert_str_eq(r.body, "{\"error\":\"no round is waiting\"}");
+    response_clear(&r);
     g_free(ru);
     g_free(u);
     prefrl_instance_free(t);
@@ -897,24 +926,6 @@ static void check_labels_csv(const char *dir, int rounds, int per_round)
 
 enum { ROUNDS = 3, PER_ROUND = 4 };
 
-START_TEST(test_run_with_file_teacher)
-{
-    char *dir = pbrl_test_run_dir("teacher-file");
-    PrefrlNode *root = run_recipe();
-    GError *err = NULL;
-    Responder rs = {.run_dir = dir, .first = 1, .rounds = ROUNDS, .per_round = PER_ROUND};
-    ck_assert_msg(run_answered(root, dir, FALSE, &rs, &err), "%s", err ? err->message : "");
-    ck_assert_int_eq(rs.seen, ROUNDS * PER_ROUND * 2);
-    prefrl_node_free(root);
-    check_labels_csv(dir, ROUNDS, PER_ROUND);
-    char *log = pbrl_test_slurp(dir, "log.txt");
-    ck_assert_msg(strstr(log, "teacher/file: round 1: 4 queries in queries/round-0001/ "
-                              "(answers.txt)"), "%s", log);
-    g_free(log);
-    g_free(dir);
-}
-END_TEST
-
 /* a bad answers.txt stops the run with its line; fixed, the resumed run
  * asks the same round (same queries: its directory is kept) and goes on */
 START_TEST(test_run_bad_answers_resumed)
@@ -945,6 +956,56 @@ START_TEST(test_run_bad_answers_resumed)
 }
 END_TEST
 
+/* `prefrl run` itself: the program's run, with the clips its own video sink
+ * encodes, answered through the file protocol */
+START_TEST(test_prefrl_run_file_teacher)
+{
+    char *work = work_dir("cli");
+    char *recipe = g_build_filename(work, "tiny-file.yaml", NULL);
+    put_file(work, "tiny-file.yaml",
+             "seed: 1\n"
+             "name: cli-file\n"
+             "trainer: {num_train_steps: 620, num_seed_steps: 100, num_unsup_steps: 100,\n"
+             "          eval_frequency: 600, num_eval_episodes: 1, max_feedback: 12,\n"
+             "          reward_batch: 4, num_interact: 200, segment: 10, reset_update: 10}\n"
+             "env: {task: cartpole_swingup, episode_length: 100}\n"
+             "agent: {name: sac, hidden_dim: 16, batch_size: 16}\n"
+             "reward: {name: pebble}\n"
+             "sampler: {name: uniform}\n"
+             "teacher: {name: file, width: 32, height: 32, poll_interval: 0.02, "
+             "timeout: 120}\n");
+    char *out_dir = g_strdup_printf("out_dir=%s", work);
+    char *run_dir = g_build_filename(work, "cli-file", NULL);
+    Responder rs = {.run_dir = run_dir, .first = 1, .rounds = ROUNDS, .per_round = PER_ROUND};
+    GThread *th = g_thread_new("responder", responder, &rs);
+    const char *argv[] = {TEST_BUILDDIR "/../prefrl", "run", recipe, out_dir, NULL};
+    char *out = NULL, *err = NULL;
+    int status;
+    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
+                           &status, NULL));
+    g_atomic_int_set(&rs.stop, 1);
+    g_thread_join(th);
+    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
+    ck_assert_int_eq(rs.seen, ROUNDS * PER_ROUND * 2);
+    ck_assert_msg(strstr(err, "teacher/file: round 2: 4 queries in queries/round-0002/ "
+                              "(answers.txt)"), "%s", err);
+    check_labels_csv(run_dir, ROUNDS, PER_ROUND);
+    char *log = get_file(run_dir, "log.txt");
+    ck_assert_msg(strstr(log, "teacher/file: round 1: 4 queries in queries/round-0001/ "
+                              "(answers.txt)"), "%s", log);
+    g_free(log);
+    char *json = get_file(run_dir, "queries/round-0003/round.json");
+    ck_assert_msg(strstr(json, "\"round\":3,\"step\":600,\"budget_left\":0,"), "%s", json);
+    g_free(json);
+    g_free(out);
+    g_free(err);
+    g_free(run_dir);
+    g_free(out_dir);
+    g_free(recipe);
+    g_free(work);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("teacher_human");
@@ -961,8 +1022,8 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("run");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_run_with_file_teacher);
     tcase_add_test(tc, test_run_bad_answers_resumed);
+    tcase_add_test(tc, test_prefrl_run_file_teacher);
     suite_add_tcase(s, tc);
     return s;
 }
