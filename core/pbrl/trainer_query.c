@@ -290,7 +290,11 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
                             .round = s->rounds + 1, .step = s->step,
                             .budget_left = MAX(c->max_feedback - s->total_feedback - mb, 0),
                             .stop = t->stop,
-                            .write_clip = t->video && t->eops->render ? write_clip : NULL,
+                            /* clips need an encoder, a renderer and stored states */
+                            .write_clip = t->video && t->eops->render &&
+                                                  s->episodes->nq + s->episodes->nv > 0
+                                              ? write_clip
+                                              : NULL,
                             .clip_ctx = t, .say = say_line, .say_ctx = t};
     GError *err = NULL;
     gboolean labelled = t->tops->label(t->teacher->self, &q, w->q_labels, &err);

@@ -342,6 +342,25 @@ START_TEST(test_clips_and_resume)
 }
 END_TEST
 
+/* without a video sink the query has no write_clip: teacher/file (clips
+ * on) refuses the round, naming the environment */
+START_TEST(test_no_sink)
+{
+    char *dir = pbrl_test_run_dir("clips-no-sink");
+    PrefrlNode *root = recipe(file_teacher);
+    GError *err = NULL;
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert(!prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert_str_eq(err->message, "teacher/file: env/cartpole_swingup cannot render clips "
+                                   "(clips: false labels without them)");
+    g_error_free(err);
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    g_free(dir);
+}
+END_TEST
+
 /* every stored episode has its states */
 static void assert_all_states(PrefrlTrainer *t)
 {
@@ -742,6 +761,7 @@ static Suite *clips_suite(void)
     tcase_add_test(tc, test_eval_video);
     tcase_add_test(tc, test_seed_prefs);
     tcase_add_test(tc, test_onpolicy);
+    tcase_add_test(tc, test_no_sink);
     suite_add_tcase(s, tc);
     return s;
 }
