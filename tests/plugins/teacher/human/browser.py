@@ -284,7 +284,14 @@ def whole_run(prefrl, work, driver, screenshot):
         round1_text = text(driver, "round")
         check(round1_text.startswith("Round "), "#round reads '%s', not 'Round N'" % round1_text)
         wait_clips(driver)
-        time.sleep(0.5)  # let both clips play a few frames into view
+        # both clips held at their middle frame, so a refreshed screenshot
+        # shows the same moment whatever the machine's speed
+        driver.set_script_timeout(30)
+        driver.execute_async_script(
+            "const done = arguments[arguments.length - 1], vs = [document.getElementById("
+            "'left-video'), document.getElementById('right-video')]; let n = 0;"
+            "for (const v of vs) { v.pause(); v.addEventListener('seeked', () => {"
+            " if (++n === 2) done(true); }, {once: true}); v.currentTime = v.duration / 2; }")
         check(driver.save_screenshot(screenshot), "cannot write the screenshot %s" % screenshot)
 
         round1 = answer(driver, 0, ["left", "right", "equal", "skip"], "click")
