@@ -170,3 +170,9 @@ EXTRA_DIST += scripts/check-layers.sh
 # installed prefix through pkg-config, trained with the installed prefrl
 TESTS += tests/plugins/reward/outoftree.sh
 EXTRA_DIST += tests/plugins/reward/outoftree.sh
+
+# the labelling page of teacher/human in headless Chromium (Selenium), with
+# two short `prefrl run`s; it needs the whole build like outoftree.sh, and
+# skips when scripts/test.sh could not install the browser packages
+TESTS += tests/plugins/teacher/human/browser.sh
+EXTRA_DIST += tests/plugins/teacher/human/browser.sh tests/plugins/teacher/human/browser.py

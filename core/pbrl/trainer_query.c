@@ -13,6 +13,7 @@
 #include "config.h"
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pbrl/prefs_file.h"
 #include "pbrl/trainer_private.h"
@@ -114,7 +115,8 @@ static gboolean write_clip(void *ctx, int i, int which, const char *path, const 
 static void say_line(void *ctx, const char *line)
 {
     PrefrlTrainer *t = ctx;
-    fprintf(stderr, "%s\n", line);
+    /* on a terminal, over the progress line rather than after it */
+    fprintf(stderr, "%s%s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "", line);
     trainer_say(t, "%s", line);
 }
 
@@ -290,7 +292,11 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
                             .round = s->rounds + 1, .step = s->step,
                             .budget_left = MAX(c->max_feedback - s->total_feedback - mb, 0),
                             .stop = t->stop,
-                            .write_clip = t->video && t->eops->render ? write_clip : NULL,
+                            /* clips need an encoder, a renderer and stored states */
+                            .write_clip = t->video && t->eops->render &&
+                                                  s->episodes->nq + s->episodes->nv > 0
+                                              ? write_clip
+                                              : NULL,
                             .clip_ctx = t, .say = say_line, .say_ctx = t};
     GError *err = NULL;
     gboolean labelled = t->tops->label(t->teacher->self, &q, w->q_labels, &err);

@@ -226,10 +226,12 @@ static gpointer annotate(gpointer data)
 
 /* ---- tests --------------------------------------------------------------------- */
 
-/* the episode store's states against a replay of a fresh environment of the
- * same seed and stream with the stored actions (no evaluation ran before the
- * stored training episodes) */
-static void assert_states_replay(PrefrlTrainer *t, const PrefrlNode *root)
+/* the episode store's states against a replay of a fresh environment of
+ * the same seed and `stream` with the stored actions: `count` episodes of
+ * 50 steps at store indices first, first + stride, ... (the environment's
+ * first episodes, before any evaluation reset it) */
+static void assert_states_replay(PrefrlTrainer *t, const PrefrlNode *root, const char *stream,
+                                 int first, int stride, int count)
 {
     const PrefrlEpisodes *e = t->state.episodes;
     ck_assert_int_gt(e->nq, 0);
@@ -237,15 +239,15 @@ static void assert_states_replay(PrefrlTrainer *t, const PrefrlNode *root)
     int P = PREFRL_EPISODES_STATE_LEN(e), ds = e->obs_dim;
     GError *err = NULL;
     PrefrlInstance *env = trainer_make_component(root, pbrl_test_registry(), PREFRL_KIND_ENV,
-                                                 "env", NULL, NULL, &err);
+                                                 stream, NULL, NULL, &err);
     ck_assert_msg(env != NULL, "%s", err ? err->message : "");
     const PrefrlEnvOps *ops = env->component->ops;
     float *obs = g_new(float, ds);
     double *state = g_new(double, P);
     PrefrlEnvStep st;
     int checked = 0;
-    /* evaluation at step 200 resets the env: the episodes before it replay */
-    for (guint k = 0; k < e->episodes->len && (k + 1) * 50 <= 200; k++) {
+    ck_assert_int_ge((int)e->episodes->len, first + stride * (count - 1) + 1);
+    for (int k = first; k < first + stride * count; k += stride) {
         ck_assert(ops->reset(env->self, obs, &err));
         for (int h = 0; h < 50; h++) {
             PrefrlSegmentSource src = {.episode = (int)k, .start = 0};
@@ -253,7 +255,7 @@ static void assert_states_replay(PrefrlTrainer *t, const PrefrlNode *root)
             ck_assert_ptr_nonnull(kept);
             ops->snapshot(env->self, state, state + e->nq, state + e->nq + e->nv);
             ck_assert_msg(memcmp(kept, state, sizeof(double) * P) == 0,
-                          "episode %u step %d: stored state differs from the replay", k, h);
+                          "episode %d step %d: stored state differs from the replay", k, h);
             /* the observation it was stored with, then its action */
             const float *sa = prefrl_episodes_step(e, src, h);
             ck_assert_ptr_nonnull(sa);
@@ -262,7 +264,7 @@ static void assert_states_replay(PrefrlTrainer *t, const PrefrlNode *root)
             ck_assert(ops->step(env->self, sa + ds, obs, &st, &err));
         }
     }
-    ck_assert_int_eq(checked, 4 * 50);
+    ck_assert_int_eq(checked, count * 50);
     g_free(obs);
     g_free(state);
     prefrl_instance_free(env);
@@ -297,7 +299,8 @@ START_TEST(test_clips_and_resume)
     /* a: both rounds answered as they come */
     Annotator all = {a, 1, 2, 0, 4, NULL, NULL};
     ck_assert_msg(train(root, a, FALSE, &all, NULL, &t, &err), "%s", err ? err->message : "");
-    assert_states_replay(t, root);
+    /* evaluation at step 200 resets the env: the four episodes before it replay */
+    assert_states_replay(t, root, "env", 0, 1, 4);
     prefrl_trainer_free(t);
     int w, h;
     char *clip = g_build_filename(a, "queries", "round-0001", "q0000-left.webm", NULL);
@@ -333,6 +336,79 @@ START_TEST(test_clips_and_resume)
     g_free(log);
     pbrl_test_assert_same_outputs(a, b, "an interrupted round resumed");
 
+    prefrl_node_free(root);
+    g_free(a);
+    g_free(b);
+}
+END_TEST
+
+/* without a video sink the query has no write_clip: teacher/file (clips
+ * on) refuses the round, naming the environment */
+START_TEST(test_no_sink)
+{
+    char *dir = pbrl_test_run_dir("clips-no-sink");
+    PrefrlNode *root = recipe(file_teacher);
+    GError *err = NULL;
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert(!prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert_str_eq(err->message, "teacher/file: env/cartpole_swingup cannot render clips "
+                                   "(clips: false labels without them)");
+    g_error_free(err);
+    prefrl_trainer_free(t);
+    prefrl_node_free(root);
+    g_free(dir);
+}
+END_TEST
+
+/* every stored episode has its states */
+static void assert_all_states(PrefrlTrainer *t)
+{
+    const PrefrlEpisodes *e = t->state.episodes;
+    ck_assert_int_gt((int)e->episodes->len, 0);
+    for (int k = 0; k < (int)e->episodes->len; k++) {
+        PrefrlSegmentSource src = {.episode = k, .start = 0};
+        ck_assert_msg(prefrl_episodes_state(e, src, 49) != NULL, "episode %d has no states", k);
+    }
+}
+
+/* PrefPPO (two rollout environments, rollouts of 30 steps: episodes run
+ * across rollout boundaries) with teacher/file: the stored states replay,
+ * and a round stopped mid-rollout resumes from the last boundary's
+ * checkpoint, whose episodes in progress kept their states */
+START_TEST(test_onpolicy)
+{
+    char *a = pbrl_test_run_dir("clips-ppo-a"), *b = pbrl_test_run_dir("clips-ppo-b");
+    const char *const ppo[] = {"teacher.name=file", "teacher.width=32", "teacher.height=24",
+                               "teacher.fps=10", "teacher.poll_interval=0.02",
+                               "teacher.timeout=120", "trainer.num_train_steps=420",
+                               "trainer.num_unsup_steps=60", "trainer.checkpoint_frequency=60",
+                               "trainer.eval_frequency=420", "agent.name=ppo",
+                               "agent.n_envs=2", "agent.n_steps=30", "agent.batch_size=30",
+                               "agent.n_epochs=1", "agent.unsup_n_epochs=1", NULL};
+    GError *err = NULL;
+    PrefrlNode *root = recipe(ppo);
+    PrefrlTrainer *t = NULL;
+    Annotator all = {a, 1, 2, 0, 4, NULL, NULL};
+    ck_assert_msg(train(root, a, FALSE, &all, NULL, &t, &err), "%s", err ? err->message : "");
+    /* env/1's episodes come first in each lockstep: store indices 0, 2, 4 */
+    assert_states_replay(t, root, "env/1", 0, 2, 3);
+    assert_states_replay(t, root, "env/2", 1, 2, 3);
+    prefrl_trainer_free(t);
+
+    static volatile sig_atomic_t stop;
+    stop = 0;
+    Annotator part = {b, 1, 2, 0, 2, NULL, &stop};
+    ck_assert(!train(root, b, FALSE, &part, &stop, NULL, &err));
+    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
+                  err->message);
+    g_clear_error(&err);
+    stop = 0;
+    Annotator rest = {b, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
+    ck_assert_msg(train(root, b, TRUE, &rest, &stop, &t, &err), "%s", err ? err->message : "");
+    assert_all_states(t);
+    prefrl_trainer_free(t);
+    pbrl_test_assert_same_outputs(a, b, "PrefPPO's interrupted round resumed");
     prefrl_node_free(root);
     g_free(a);
     g_free(b);
@@ -684,6 +760,8 @@ static Suite *clips_suite(void)
     tcase_add_test(tc, test_clips_and_resume);
     tcase_add_test(tc, test_eval_video);
     tcase_add_test(tc, test_seed_prefs);
+    tcase_add_test(tc, test_onpolicy);
+    tcase_add_test(tc, test_no_sink);
     suite_add_tcase(s, tc);
     return s;
 }
