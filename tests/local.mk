@@ -103,6 +103,13 @@ tests_core_pbrl_check_writes_SOURCES = tests/core/pbrl/check_writes.c \
 	tests/common/pbrl_test.c tests/common/pbrl_test.h
 tests_core_pbrl_check_writes_CFLAGS = $(TEST_CFLAGS)
 tests_core_pbrl_check_writes_LDADD = $(TEST_LIBS)
+# the progress display of both loops (terminal and periodic lines)
+check_PROGRAMS += tests/core/pbrl/check_progress
+TESTS += tests/core/pbrl/check_progress
+tests_core_pbrl_check_progress_SOURCES = tests/core/pbrl/check_progress.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_progress_CFLAGS = $(TEST_CFLAGS)
+tests_core_pbrl_check_progress_LDADD = $(TEST_LIBS)
 endif
 
 # sweeps and reports (the lab layer)

@@ -53,12 +53,23 @@ typedef struct PrefrlVideoSink {
  *  for evaluation videos is refused when the run starts. */
 void prefrl_trainer_set_video_sink(PrefrlTrainer *t, const PrefrlVideoSink *sink);
 
+/** How a run shows its progress (step, steps/s, ETA, last evaluation,
+ *  labels given of the budget). */
+typedef enum {
+    PREFRL_PROGRESS_NONE = 0,     /* nothing (tests, benchmarks) */
+    PREFRL_PROGRESS_TERMINAL = 1, /* stderr is a terminal: one line rewritten every second,
+                                   * and a line to log.txt every trainer.progress_interval s */
+    PREFRL_PROGRESS_LINES = 2     /* stderr is a file or a pipe (a batch job's output): a
+                                   * line to stderr and log.txt every progress_interval s */
+} PrefrlProgress;
+
 /** Train to trainer.num_train_steps (from where a resumed trainer
  *  stopped).  Stops early, with outputs flushed, a checkpoint written and
  *  PREFRL_ERROR_INTERRUPTED, when *stop becomes non-zero (may be NULL).
- *  `progress`: print a progress line to stderr. */
-gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
-                            GError **error);
+ *  `progress`: how the progress is shown; it never changes an output
+ *  other than log.txt. */
+gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop,
+                            PrefrlProgress progress, GError **error);
 
 /** Mean true return of the last evaluation (NAN before any). */
 double prefrl_trainer_last_eval(const PrefrlTrainer *t);

@@ -355,8 +355,7 @@ gboolean prefrl_trainer_load_agent(PrefrlTrainer *t, const char *path, GError **
 
 /* ---- the end of a loop --------------------------------------------------------------- */
 
-gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer *timer,
-                        GError **error)
+gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, GTimer *timer, GError **error)
 {
     if (ok)
         trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
@@ -370,9 +369,6 @@ gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer
             g_error_free(ckpt_error);
         }
     }
-    if (progress) {
-        trainer_progress_line(t, g_timer_elapsed(timer, NULL));
-        fputc('\n', stderr);
-    }
+    trainer_progress_end(t, g_timer_elapsed(timer, NULL));
     return ok;
 }

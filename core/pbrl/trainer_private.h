@@ -55,6 +55,7 @@ typedef struct {
     int batch;                   /* agent batch size B (1 for an on-policy agent) */
     int64_t meta_period;         /* the reward learner's meta-step period (MRN), else 0 */
     double divergence_threshold; /* the divergence guard's bound on losses and alpha */
+    double progress_interval;    /* seconds between progress lines in log.txt (0: none) */
     gboolean true_reward;        /* reward/true: no queries, r = task reward */
     gboolean on_policy;          /* the agent keeps its own rollout (trainer_onpolicy.c) */
 } TrainerConfig;
@@ -130,6 +131,17 @@ typedef struct {
     gboolean at_boundary;         /* between rollouts: the state can be checkpointed */
 } TrainerOnPolicy;
 
+/* the progress display of a run (trainer_output.c); not checkpointed */
+typedef struct {
+    PrefrlProgress mode;
+    double last_frame;            /* when the terminal line was last drawn */
+    double last_line;             /* when the last periodic line was written */
+    double ref_time;              /* the window the rate is measured over starts here, */
+    int64_t ref_step;             /* at this step */
+    int64_t start_step;           /* the step the loop started at (a resumed run's) */
+    double rate_min;              /* the shortest window a rate is given for (s) */
+} TrainerProgress;
+
 struct PrefrlTrainer {
     char *run_dir;                /* NULL: nothing is written */
     /* the components the recipe names (sampler and teacher NULL with reward/true) */
@@ -152,6 +164,7 @@ struct PrefrlTrainer {
     GError *write_error;          /* the first failed write of log.txt (trainer_say) */
     gboolean keep_checkpoint;     /* diverged or an output failed: the final checkpoint
                                    * is not written, the last good one stays */
+    TrainerProgress progress;
 };
 
 /* ---- trainer_setup.c ---- */
@@ -212,8 +225,7 @@ gboolean trainer_load_checkpoint(PrefrlTrainer *t, GError **error);
 /* the end of either loop, `ok` its outcome so far: "finished" in the log,
  * the checkpoint (also after an interruption or failure, whose error stays
  * the one reported), the last progress line; returns the final outcome */
-gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer *timer,
-                        GError **error);
+gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, GTimer *timer, GError **error);
 
 /* ---- trainer_output.c ---- */
 
@@ -228,8 +240,15 @@ void trainer_close_outputs(PrefrlTrainer *t);
  * t->write_error, which stops the loop */
 void trainer_say(PrefrlTrainer *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* the one-line progress display on stderr */
-void trainer_progress_line(PrefrlTrainer *t, double elapsed);
+/* the progress display of a loop that starts now (elapsed time 0) */
+void trainer_progress_start(PrefrlTrainer *t, PrefrlProgress mode);
+
+/* called every step with the seconds since the loop started: the terminal
+ * line once a second, the periodic line every trainer.progress_interval s */
+void trainer_progress_tick(PrefrlTrainer *t, double elapsed);
+
+/* the loop ended: the last terminal frame (and its newline), or a last line */
+void trainer_progress_end(PrefrlTrainer *t, double elapsed);
 
 /* flush and fsync the outputs and record their lengths in the state (for a
  * checkpoint); FALSE and an error naming the file when one cannot be written */
@@ -271,7 +290,7 @@ gboolean trainer_verify_outputs(const char *run_dir, int64_t len[PREFRL_RUN_N_OU
 gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, PrefrlRegistry *reg,
                                 GError **error);
 void trainer_onpolicy_free(PrefrlTrainer *t);
-gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
-                               GError **error);
+gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop,
+                               PrefrlProgress progress, GError **error);
 
 #endif

@@ -89,6 +89,7 @@ static void read_trainer_section(TrainerConfig *c, const PrefrlNode *recipe)
     c->reset_update = (int)prefrl_param_int(tp, "reset_update");
     c->H = (int)prefrl_param_int(tp, "segment");
     c->divergence_threshold = prefrl_param_float(tp, "divergence_threshold");
+    c->progress_interval = prefrl_param_float(tp, "progress_interval");
 }
 
 /* the components' part: what they report once created */
