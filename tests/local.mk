@@ -110,6 +110,13 @@ tests_core_pbrl_check_progress_SOURCES = tests/core/pbrl/check_progress.c \
 	tests/common/pbrl_test.c tests/common/pbrl_test.h
 tests_core_pbrl_check_progress_CFLAGS = $(TEST_CFLAGS)
 tests_core_pbrl_check_progress_LDADD = $(TEST_LIBS)
+# query round sizes by trainer.reward_schedule (labels.csv)
+check_PROGRAMS += tests/core/pbrl/check_schedule
+TESTS += tests/core/pbrl/check_schedule
+tests_core_pbrl_check_schedule_SOURCES = tests/core/pbrl/check_schedule.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_schedule_CFLAGS = $(TEST_CFLAGS)
+tests_core_pbrl_check_schedule_LDADD = $(TEST_LIBS)
 endif
 
 # sweeps and reports (the lab layer)

@@ -52,7 +52,8 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
     {"num_interact", PREFRL_PARAM_INT, "5000", 1, INT_MAXI, NULL,
      "environment steps between feedback sessions"},
     {"reward_schedule", PREFRL_PARAM_CHOICE, "constant", 0, 0, "constant|decay|increase",
-     "queries per session: constant, decaying (T-t)/T, or increasing T/(T-t+1)"},
+     "queries per session: int(reward_batch x frac), frac constant 1, decaying (T-t)/T, or "
+     "increasing T/(T-t+1) (not capped at reward_batch; later sessions within the budget)"},
     {"topK", PREFRL_PARAM_INT, "5", 1, 1000, NULL,
      "k of the k-nearest-neighbour state-entropy estimate"},
     {"reset_update", PREFRL_PARAM_INT, "100", 0, INT_MAXI, NULL,

@@ -51,6 +51,7 @@ typedef struct {
     TrainerSchedule schedule;
     int H;                       /* segment length the teacher judges */
     int Lq, lo;                  /* queried segment length (>= H) and H's offset in it */
+    int max_round;               /* queries of the largest round (trainer_largest_round) */
     int max_query;               /* candidate pairs a query round may draw */
     int batch;                   /* agent batch size B (1 for an on-policy agent) */
     int64_t meta_period;         /* the reward learner's meta-step period (MRN), else 0 */
@@ -94,7 +95,7 @@ typedef struct {
     float *intrinsic_raw, *intrinsic;             /* (B) */
     float *batch_reward, *batch_value, *batch_sa; /* (B), (B), (B, d) */
     /* a query round: candidates (max_query, Lq, d) and (max_query, Lq), member
-     * probabilities (K, max_query), the chosen ones (reward_batch, ...) */
+     * probabilities (K, max_query), the chosen ones (max_round, ...) */
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;                     /* (max_query) */
     /* evaluation: the observation, one recorded episode (episode_length, d)
@@ -195,6 +196,15 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error);
 
 /* rewrite the learned reward of every stored transition */
 void trainer_relabel(PrefrlTrainer *t);
+
+/* queries of a round at `step` by trainer.reward_schedule, before the
+ * budget: int(reward_batch · frac) */
+int trainer_schedule_size(const TrainerConfig *c, int64_t step);
+
+/* the most queries one round of a run can ask when its first round is at
+ * `first_step` (the query buffers are sized for it): the first round's
+ * schedule size, or a later round's within max_feedback */
+int trainer_largest_round(const TrainerConfig *c, int64_t first_step);
 
 /* ---- trainer_update.c ---- */
 

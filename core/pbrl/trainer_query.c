@@ -36,19 +36,36 @@ static gboolean draw_unlabelled(void *ctx, int n, float *seg1, float *seg2)
                                 NULL, NULL);
 }
 
-/* queries of this round before the budget cap (trainer.reward_schedule) */
-static int schedule_size(const PrefrlTrainer *t)
+int trainer_schedule_size(const TrainerConfig *c, int64_t step)
 {
-    double T = (double)t->cfg.num_train_steps, s = (double)t->state.step, frac = 1.0;
-    if (t->cfg.schedule == TRAINER_SCHEDULE_DECAY) {
+    double T = (double)c->num_train_steps, s = (double)step, frac = 1.0;
+    if (c->schedule == TRAINER_SCHEDULE_DECAY) {
         frac = (T - s) / T;
         if (frac == 0)
             frac = 0.01;
-    } else if (t->cfg.schedule == TRAINER_SCHEDULE_INCREASE) {
+    } else if (c->schedule == TRAINER_SCHEDULE_INCREASE) {
         frac = T / (T - s + 1);
     }
-    double n = t->cfg.reward_batch * frac; /* the increasing schedule grows up to T-fold */
+    /* int(reward_batch · frac) as the reference; the increasing schedule
+     * grows up to T/2-fold (at the last step) */
+    double n = c->reward_batch * frac;
     return n >= G_MAXINT ? G_MAXINT : (int)n;
+}
+
+int trainer_largest_round(const TrainerConfig *c, int64_t first_step)
+{
+    if (first_step >= c->num_train_steps)
+        return c->reward_batch; /* no round at all: the sizes of a constant schedule */
+    /* the first round is neither capped by the budget (as the reference);
+     * the later ones run after it, each within what is left of the budget;
+     * both schedules are monotone, so a later round is largest at one end */
+    int first = trainer_schedule_size(c, first_step);
+    int later = 0;
+    if (first_step + 1 < c->num_train_steps)
+        later = MAX(trainer_schedule_size(c, first_step + 1),
+                    trainer_schedule_size(c, c->num_train_steps - 1));
+    later = (int)MIN((int64_t)later, c->max_feedback);
+    return MAX(MAX(first, later), 1);
 }
 
 /* the mean true return of recent training episodes, scaled to a segment:
@@ -129,12 +146,15 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
     const TrainerConfig *c = &t->cfg;
     TrainerState *s = &t->state;
     TrainerWork *w = &t->work;
-    int mb = schedule_size(t);
+    /* int(reward_batch · frac), only a later round cut to what is left of
+     * the budget (reference: no cap at reward_batch, so an increasing
+     * schedule does ask more) */
+    int mb = trainer_schedule_size(c, s->step);
     if (!first && mb + s->total_feedback > c->max_feedback)
         mb = (int)(c->max_feedback - s->total_feedback);
-    mb = MIN(mb, c->reward_batch);
     if (mb <= 0)
         return TRUE;
+    g_return_val_if_fail(mb <= c->max_round, FALSE); /* the buffers' size */
     if (prefrl_episodes_usable(s->episodes, c->Lq) == 0) {
         trainer_say(t, "query round skipped: no complete episode longer than %d steps yet", c->Lq);
         return TRUE;
