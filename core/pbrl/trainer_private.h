@@ -12,6 +12,7 @@
  *     → trainer_onpolicy.c   the on-policy loop (PrefPPO)
  *       → trainer_setup.c      configuration, components, buffers, outputs
  *         trainer_query.c      a query round, relabelling
+ *         trainer_schedule.c   the size of a round (reward_schedule), the largest one
  *         trainer_update.c     agent updates of the off-policy loop
  *         trainer_eval.c       evaluation and the Q diagnostic
  *         trainer_checkpoint.c checkpoint write, resume, the end of a loop
@@ -196,6 +197,8 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error);
 
 /* rewrite the learned reward of every stored transition */
 void trainer_relabel(PrefrlTrainer *t);
+
+/* ---- trainer_schedule.c ---- */
 
 /* queries of a round at `step` by trainer.reward_schedule, before the
  * budget: int(reward_batch · frac) */

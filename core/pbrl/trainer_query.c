@@ -36,38 +36,6 @@ static gboolean draw_unlabelled(void *ctx, int n, float *seg1, float *seg2)
                                 NULL, NULL);
 }
 
-int trainer_schedule_size(const TrainerConfig *c, int64_t step)
-{
-    double T = (double)c->num_train_steps, s = (double)step, frac = 1.0;
-    if (c->schedule == TRAINER_SCHEDULE_DECAY) {
-        frac = (T - s) / T;
-        if (frac == 0)
-            frac = 0.01;
-    } else if (c->schedule == TRAINER_SCHEDULE_INCREASE) {
-        frac = T / (T - s + 1);
-    }
-    /* int(reward_batch · frac) as the reference; the increasing schedule
-     * grows up to T/2-fold (at the last step) */
-    double n = c->reward_batch * frac;
-    return n >= G_MAXINT ? G_MAXINT : (int)n;
-}
-
-int trainer_largest_round(const TrainerConfig *c, int64_t first_step)
-{
-    if (first_step >= c->num_train_steps)
-        return c->reward_batch; /* no round at all: the sizes of a constant schedule */
-    /* the first round is neither capped by the budget (as the reference);
-     * the later ones run after it, each within what is left of the budget;
-     * both schedules are monotone, so a later round is largest at one end */
-    int first = trainer_schedule_size(c, first_step);
-    int later = 0;
-    if (first_step + 1 < c->num_train_steps)
-        later = MAX(trainer_schedule_size(c, first_step + 1),
-                    trainer_schedule_size(c, c->num_train_steps - 1));
-    later = (int)MIN((int64_t)later, c->max_feedback);
-    return MAX(MAX(first, later), 1);
-}
-
 /* the mean true return of recent training episodes, scaled to a segment:
  * the teacher's "equally preferable" threshold */
 static double teacher_margin(const PrefrlTrainer *t)
