@@ -117,6 +117,13 @@ tests_core_pbrl_check_schedule_SOURCES = tests/core/pbrl/check_schedule.c \
 	tests/common/pbrl_test.c tests/common/pbrl_test.h
 tests_core_pbrl_check_schedule_CFLAGS = $(TEST_CFLAGS)
 tests_core_pbrl_check_schedule_LDADD = $(TEST_LIBS)
+# the Q diagnostic against the true value (episodes followed past the limit)
+check_PROGRAMS += tests/core/pbrl/check_qtrue
+TESTS += tests/core/pbrl/check_qtrue
+tests_core_pbrl_check_qtrue_SOURCES = tests/core/pbrl/check_qtrue.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_qtrue_CFLAGS = $(TEST_CFLAGS)
+tests_core_pbrl_check_qtrue_LDADD = $(TEST_LIBS)
 endif
 
 # sweeps and reports (the lab layer)

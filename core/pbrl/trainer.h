@@ -86,6 +86,29 @@ gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
                                  double *success_rate, double *q_mse, double *q_nmse,
                                  GError **error);
 
+/** What an evaluation measures (prefrl_trainer_evaluate_all). */
+typedef struct {
+    double mean_return;   /* mean true return of the episodes */
+    double success_rate;  /* % of episodes with success at any step */
+    /* the Q diagnostic (agents with a critic view, else NAN): Q against G,
+     * the discounted true return truncated at the episode's time limit ... */
+    double q_mse, q_nmse;
+    /* ... and against the true discounted return, the episode followed
+     * past its time limit for prefrl_q_true_steps(γ) steps (NAN when the
+     * env cannot go past it or γ = 1) */
+    double q_mse_true, q_nmse_true;
+} PrefrlEvalResult;
+
+/** Evaluate now over n deterministic episodes, as prefrl_trainer_evaluate,
+ *  with the Q diagnostic against both targets into *res. */
+gboolean prefrl_trainer_evaluate_all(PrefrlTrainer *t, int n, PrefrlEvalResult *res,
+                                     GError **error);
+
+/** Steps K the Q diagnostic follows an episode past its time limit for the
+ *  true value: the least K with γ^K < 1e-4 (917 for γ = 0.99); 0 for
+ *  γ = 0, -1 for γ >= 1 (no finite horizon). */
+int prefrl_q_true_steps(double discount);
+
 /** The two Q diagnostics of n steps: mean of (q − g)², and the same after
  *  standardising q and g over the n steps (= 2(1 − Pearson r), blind to the
  *  scale and offset of a learned reward, which preferences do not pin

@@ -100,10 +100,10 @@ typedef struct {
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;                     /* (max_query) */
     /* evaluation: the observation, one recorded episode (episode_length, d)
-     * and (episode_length), Q and G over Q_EPISODES episodes (agents with a
-     * critic view only) */
+     * and (episode_length), Q, G and the true value over Q_EPISODES episodes
+     * (agents with a critic view only) */
     float *eval_obs;
-    float *ep_sa, *ep_r, *ep_q, *ep_g;
+    float *ep_sa, *ep_r, *ep_q, *ep_g, *ep_gt;
 } TrainerWork;
 
 /* means of the training episodes finished in a rollout (a train row's
@@ -167,6 +167,7 @@ struct PrefrlTrainer {
     gboolean keep_checkpoint;     /* diverged or an output failed: the final checkpoint
                                    * is not written, the last good one stays */
     TrainerProgress progress;
+    gboolean said_no_q_true;      /* log.txt said why the Q diagnostic has no true value */
 };
 
 /* ---- trainer_setup.c ---- */

@@ -209,6 +209,7 @@ static gboolean make_workspaces(PrefrlTrainer *t, GError **error)
         TRY_NEW(w->ep_r, float, L);
         TRY_NEW(w->ep_q, float, (gsize)Q_EPISODES * L);
         TRY_NEW(w->ep_g, float, (gsize)Q_EPISODES * L);
+        TRY_NEW(w->ep_gt, float, (gsize)Q_EPISODES * L);
     }
     if (!ok)
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
@@ -302,7 +303,7 @@ void trainer_teardown(PrefrlTrainer *t)
     float *bufs[] = {w->next_obs, w->act, w->sa, w->chunk_sa, w->intrinsic_raw, w->intrinsic,
                      w->batch_reward, w->batch_value, w->batch_sa, w->q_seg1, w->q_seg2,
                      w->q_r1, w->q_r2, w->q_probs, w->t_seg1, w->t_seg2, w->t_r1, w->t_r2,
-                     w->eval_obs, w->ep_sa, w->ep_r, w->ep_q, w->ep_g};
+                     w->eval_obs, w->ep_sa, w->ep_r, w->ep_q, w->ep_g, w->ep_gt};
     for (gsize i = 0; i < G_N_ELEMENTS(bufs); i++)
         g_free(bufs[i]);
     g_free(w->q_chosen);
@@ -380,7 +381,7 @@ static void bill_trainer(MemoryBill *b, const TrainerConfig *c, const PrefrlEnvI
                                         rb * (2 * H * d + 2 * H) * f);
     }
     bill(b, "workspaces", (RELABEL_CHUNK * d + batch * (2 * d + 4) + (3 + d) * L +
-                           2 * Q_EPISODES * L + 3 * ds) * f);
+                           3 * Q_EPISODES * L + 3 * ds) * f);
 }
 
 /* a component's own estimate, when it gives one */
