@@ -369,6 +369,8 @@ gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, GTimer *timer, GError **e
             g_error_free(ckpt_error);
         }
     }
-    trainer_progress_end(t, g_timer_elapsed(timer, NULL));
+    gboolean stopped = error && *error &&
+                       g_error_matches(*error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED);
+    trainer_progress_end(t, g_timer_elapsed(timer, NULL), !ok && !stopped);
     return ok;
 }

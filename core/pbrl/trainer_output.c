@@ -218,7 +218,7 @@ void trainer_progress_tick(PrefrlTrainer *t, double elapsed)
     }
 }
 
-void trainer_progress_end(PrefrlTrainer *t, double elapsed)
+void trainer_progress_end(PrefrlTrainer *t, double elapsed, gboolean failed)
 {
     TrainerProgress *p = &t->progress;
     if (p->mode == PREFRL_PROGRESS_NONE)
@@ -231,7 +231,7 @@ void trainer_progress_end(PrefrlTrainer *t, double elapsed)
     progress_text(t, elapsed, text, sizeof text);
     if (p->mode == PREFRL_PROGRESS_TERMINAL)
         fprintf(stderr, "\r%s  \n", text);
-    else if (t->cfg.progress_interval > 0)
+    else if (t->cfg.progress_interval > 0 && !failed)
         progress_line(t, text);
     fflush(stderr);
 }

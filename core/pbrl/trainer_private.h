@@ -261,8 +261,9 @@ void trainer_progress_start(PrefrlTrainer *t, PrefrlProgress mode);
  * line once a second, the periodic line every trainer.progress_interval s */
 void trainer_progress_tick(PrefrlTrainer *t, double elapsed);
 
-/* the loop ended: the last terminal frame (and its newline), or a last line */
-void trainer_progress_end(PrefrlTrainer *t, double elapsed);
+/* the loop ended: the last terminal frame (and its newline), or a last
+ * line unless the run `failed` (its error is then the last line) */
+void trainer_progress_end(PrefrlTrainer *t, double elapsed, gboolean failed);
 
 /* flush and fsync the outputs and record their lengths in the state (for a
  * checkpoint); FALSE and an error naming the file when one cannot be written */
