@@ -103,6 +103,27 @@ tests_core_pbrl_check_writes_SOURCES = tests/core/pbrl/check_writes.c \
 	tests/common/pbrl_test.c tests/common/pbrl_test.h
 tests_core_pbrl_check_writes_CFLAGS = $(TEST_CFLAGS)
 tests_core_pbrl_check_writes_LDADD = $(TEST_LIBS)
+# the progress display of both loops (terminal and periodic lines)
+check_PROGRAMS += tests/core/pbrl/check_progress
+TESTS += tests/core/pbrl/check_progress
+tests_core_pbrl_check_progress_SOURCES = tests/core/pbrl/check_progress.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_progress_CFLAGS = $(TEST_CFLAGS)
+tests_core_pbrl_check_progress_LDADD = $(TEST_LIBS)
+# query round sizes by trainer.reward_schedule (labels.csv)
+check_PROGRAMS += tests/core/pbrl/check_schedule
+TESTS += tests/core/pbrl/check_schedule
+tests_core_pbrl_check_schedule_SOURCES = tests/core/pbrl/check_schedule.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_schedule_CFLAGS = $(TEST_CFLAGS)
+tests_core_pbrl_check_schedule_LDADD = $(TEST_LIBS)
+# the Q diagnostic against the true value (episodes followed past the limit)
+check_PROGRAMS += tests/core/pbrl/check_qtrue
+TESTS += tests/core/pbrl/check_qtrue
+tests_core_pbrl_check_qtrue_SOURCES = tests/core/pbrl/check_qtrue.c \
+	tests/common/pbrl_test.c tests/common/pbrl_test.h
+tests_core_pbrl_check_qtrue_CFLAGS = $(TEST_CFLAGS)
+tests_core_pbrl_check_qtrue_LDADD = $(TEST_LIBS)
 endif
 
 if HAVE_CHECK

@@ -36,7 +36,7 @@ static gboolean time_run(const char *path, char **ov, const char *const *extra,
         prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
         *steps = prefrl_param_int(prefrl_node_get(root, "trainer"), "num_train_steps");
         double t0 = prefrl_bench_seconds();
-        ok = prefrl_trainer_run(t, NULL, FALSE, error);
+        ok = prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, error);
         *seconds = prefrl_bench_seconds() - t0;
         prefrl_trainer_free(t);
     }

@@ -303,7 +303,9 @@ static int train(const PrefrlNode *root, const char *dir, gboolean resume, GErro
     struct sigaction ign = {.sa_handler = SIG_IGN}, old_xfsz;
     sigemptyset(&ign.sa_mask);
     sigaction(SIGXFSZ, &ign, &old_xfsz);
-    gboolean ok = prefrl_trainer_run(t, &stop_requested, isatty(STDERR_FILENO), err);
+    /* a batch job's stderr is a file: periodic lines instead of a rewritten one */
+    PrefrlProgress shown = isatty(STDERR_FILENO) ? PREFRL_PROGRESS_TERMINAL : PREFRL_PROGRESS_LINES;
+    gboolean ok = prefrl_trainer_run(t, &stop_requested, shown, err);
     sigaction(SIGINT, &old_int, NULL);
     sigaction(SIGTERM, &old_term, NULL);
     sigaction(SIGXFSZ, &old_xfsz, NULL);

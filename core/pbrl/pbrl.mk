@@ -17,6 +17,7 @@ libprefrl_la_SOURCES += \
 	core/pbrl/trainer.c \
 	core/pbrl/trainer_setup.c \
 	core/pbrl/trainer_query.c \
+	core/pbrl/trainer_schedule.c \
 	core/pbrl/trainer_update.c \
 	core/pbrl/trainer_eval.c \
 	core/pbrl/trainer_checkpoint.c \

@@ -41,6 +41,10 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
     {"checkpoint_frequency", PREFRL_PARAM_INT, "10000", 0, INT_MAXF, NULL,
      "write a resumable checkpoint every this many environment steps (0: only when the "
      "run stops); `prefrl resume` continues from the latest"},
+    {"progress_interval", PREFRL_PARAM_FLOAT, "60", 0, 1e9, NULL,
+     "seconds between progress lines (step, steps/s, ETA, last evaluation, labels) in log.txt, "
+     "and on stderr when it is not a terminal (a batch job's output); 0: none (a terminal "
+     "still shows its rewritten line)"},
     {"max_feedback", PREFRL_PARAM_INT, "1400", 0, INT_MAXF, NULL,
      "total preference queries allowed (the label budget)"},
     {"reward_batch", PREFRL_PARAM_INT, "128", 1, 1000000, NULL,
@@ -48,7 +52,8 @@ const PrefrlParamSpec prefrl_trainer_params[] = {
     {"num_interact", PREFRL_PARAM_INT, "5000", 1, INT_MAXI, NULL,
      "environment steps between feedback sessions"},
     {"reward_schedule", PREFRL_PARAM_CHOICE, "constant", 0, 0, "constant|decay|increase",
-     "queries per session: constant, decaying (T-t)/T, or increasing T/(T-t+1)"},
+     "queries per session: int(reward_batch x frac), frac constant 1, decaying (T-t)/T, or "
+     "increasing T/(T-t+1) (not capped at reward_batch; later sessions within the budget)"},
     {"topK", PREFRL_PARAM_INT, "5", 1, 1000, NULL,
      "k of the k-nearest-neighbour state-entropy estimate"},
     {"reset_update", PREFRL_PARAM_INT, "100", 0, INT_MAXI, NULL,

@@ -224,14 +224,13 @@ static gboolean env_step(PrefrlTrainer *t, GError **error)
     return TRUE;
 }
 
-static gboolean run_off_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
-                               GError **error)
+static gboolean run_off_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop,
+                               PrefrlProgress progress, GError **error)
 {
     const TrainerConfig *c = &t->cfg;
     TrainerState *s = &t->state;
     TrainerWork *w = &t->work;
     GTimer *timer = g_timer_new(), *ep_timer = g_timer_new();
-    double last_progress = -1;
     gboolean ok = TRUE;
     trainer_say(t, "training: env/%s agent/%s reward/%s, %lld steps", t->env->component->name,
                 t->agent->component->name, t->reward->component->name,
@@ -264,27 +263,23 @@ static gboolean run_off_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
             !(ok = trainer_outputs_ok(t, error)))
             break;
 
-        if (progress) {
-            double now = g_timer_elapsed(timer, NULL);
-            if (now - last_progress >= 1.0) {
-                trainer_progress_line(t, now);
-                last_progress = now;
-            }
-        }
+        if (progress)
+            trainer_progress_tick(t, g_timer_elapsed(timer, NULL));
     }
     /* the final evaluation (the loop only evaluates at episode starts) */
     if (ok && s->step % c->eval_frequency == 0 && s->done && s->step != t->resumed_at)
         ok = trainer_evaluate_and_log(t, error);
-    ok = trainer_finish(t, ok, progress, timer, error);
+    ok = trainer_finish(t, ok, timer, error);
     ok = trainer_end_outputs(t, ok, error);
     g_timer_destroy(timer);
     g_timer_destroy(ep_timer);
     return ok;
 }
 
-gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
-                            GError **error)
+gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop,
+                            PrefrlProgress progress, GError **error)
 {
+    trainer_progress_start(t, progress);
     /* what the run cannot do is refused before it starts; a seeded run's
      * reward learns its seed pairs first */
     if (!trainer_check_video(t, error) || !trainer_learn_seed_prefs(t, error))

@@ -53,12 +53,23 @@ typedef struct PrefrlVideoSink {
  *  for evaluation videos is refused when the run starts. */
 void prefrl_trainer_set_video_sink(PrefrlTrainer *t, const PrefrlVideoSink *sink);
 
+/** How a run shows its progress (step, steps/s, ETA, last evaluation,
+ *  labels given of the budget). */
+typedef enum {
+    PREFRL_PROGRESS_NONE = 0,     /* nothing (tests, benchmarks) */
+    PREFRL_PROGRESS_TERMINAL = 1, /* stderr is a terminal: one line rewritten every second,
+                                   * and a line to log.txt every trainer.progress_interval s */
+    PREFRL_PROGRESS_LINES = 2     /* stderr is a file or a pipe (a batch job's output): a
+                                   * line to stderr and log.txt every progress_interval s */
+} PrefrlProgress;
+
 /** Train to trainer.num_train_steps (from where a resumed trainer
  *  stopped).  Stops early, with outputs flushed, a checkpoint written and
  *  PREFRL_ERROR_INTERRUPTED, when *stop becomes non-zero (may be NULL).
- *  `progress`: print a progress line to stderr. */
-gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
-                            GError **error);
+ *  `progress`: how the progress is shown; it never changes an output
+ *  other than log.txt. */
+gboolean prefrl_trainer_run(PrefrlTrainer *t, volatile sig_atomic_t *stop,
+                            PrefrlProgress progress, GError **error);
 
 /** Mean true return of the last evaluation (NAN before any). */
 double prefrl_trainer_last_eval(const PrefrlTrainer *t);
@@ -74,6 +85,29 @@ double prefrl_trainer_last_eval(const PrefrlTrainer *t);
 gboolean prefrl_trainer_evaluate(PrefrlTrainer *t, int n, double *mean_return,
                                  double *success_rate, double *q_mse, double *q_nmse,
                                  GError **error);
+
+/** What an evaluation measures (prefrl_trainer_evaluate_all). */
+typedef struct {
+    double mean_return;   /* mean true return of the episodes */
+    double success_rate;  /* % of episodes with success at any step */
+    /* the Q diagnostic (agents with a critic view, else NAN): Q against G,
+     * the discounted true return truncated at the episode's time limit ... */
+    double q_mse, q_nmse;
+    /* ... and against the true discounted return, the episode followed
+     * past its time limit for prefrl_q_true_steps(γ) steps (NAN when the
+     * env cannot go past it or γ = 1) */
+    double q_mse_true, q_nmse_true;
+} PrefrlEvalResult;
+
+/** Evaluate now over n deterministic episodes, as prefrl_trainer_evaluate,
+ *  with the Q diagnostic against both targets into *res. */
+gboolean prefrl_trainer_evaluate_all(PrefrlTrainer *t, int n, PrefrlEvalResult *res,
+                                     GError **error);
+
+/** Steps K the Q diagnostic follows an episode past its time limit for the
+ *  true value: the least K with γ^K < 1e-4 (917 for γ = 0.99); 0 for
+ *  γ = 0, -1 for γ >= 1 (no finite horizon). */
+int prefrl_q_true_steps(double discount);
 
 /** The two Q diagnostics of n steps: mean of (q − g)², and the same after
  *  standardising q and g over the n steps (= 2(1 − Pearson r), blind to the

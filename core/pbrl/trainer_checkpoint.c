@@ -382,8 +382,7 @@ gboolean prefrl_trainer_load_agent(PrefrlTrainer *t, const char *path, GError **
 
 /* ---- the end of a loop --------------------------------------------------------------- */
 
-gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer *timer,
-                        GError **error)
+gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, GTimer *timer, GError **error)
 {
     if (ok)
         trainer_say(t, "finished after %.1f s", g_timer_elapsed(timer, NULL));
@@ -397,9 +396,8 @@ gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer
             g_error_free(ckpt_error);
         }
     }
-    if (progress) {
-        trainer_progress_line(t, g_timer_elapsed(timer, NULL));
-        fputc('\n', stderr);
-    }
+    gboolean stopped = error && *error &&
+                       g_error_matches(*error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED);
+    trainer_progress_end(t, g_timer_elapsed(timer, NULL), !ok && !stopped);
     return ok;
 }

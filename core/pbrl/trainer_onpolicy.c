@@ -304,14 +304,13 @@ static void log_episodes(PrefrlTrainer *t, const EpisodeStats *acc)
     }
 }
 
-gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
-                               GError **error)
+gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop,
+                               PrefrlProgress progress, GError **error)
 {
     const TrainerConfig *c = &t->cfg;
     TrainerState *s = &t->state;
     const int n = t->op->n_envs, T = t->op->rollout_length;
     GTimer *timer = g_timer_new(), *roll_timer = g_timer_new();
-    double last_progress = -1;
     gboolean ok = TRUE, stop_seen = FALSE;
     /* all of the loop's state that is not in t->state and t->op follows
      * from the step, a multiple of the rollout's n x T steps: a resumed run
@@ -369,8 +368,9 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
                 trainer_say(t, "stop requested: finishing the rollout (%lld steps to go)",
                             (long long)(per - (int64_t)k * n));
                 if (progress)
-                    fprintf(stderr, "\nstop requested: finishing the rollout and its update "
-                                    "first\n");
+                    fprintf(stderr, "%sstop requested: finishing the rollout and its update "
+                                    "first\n",
+                            progress == PREFRL_PROGRESS_TERMINAL ? "\n" : "");
             }
             gboolean ended;
             if (!(ok = rollout_step(t, k, pretraining, &acc, &ended, error)))
@@ -380,13 +380,8 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
                 ok = trainer_query_round(t, FALSE, error);
                 s->interact_count = 0;
             }
-            if (progress) {
-                double now = g_timer_elapsed(timer, NULL);
-                if (now - last_progress >= 1.0) {
-                    trainer_progress_line(t, now);
-                    last_progress = now;
-                }
-            }
+            if (progress)
+                trainer_progress_tick(t, g_timer_elapsed(timer, NULL));
         }
         if (!ok)
             break;
@@ -407,7 +402,7 @@ gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gb
         }
         t->op->at_boundary = ok;
     }
-    ok = trainer_finish(t, ok, progress, timer, error);
+    ok = trainer_finish(t, ok, timer, error);
     ok = trainer_end_outputs(t, ok, error);
     g_timer_destroy(timer);
     g_timer_destroy(roll_timer);

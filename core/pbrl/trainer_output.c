@@ -123,16 +123,116 @@ gboolean trainer_end_outputs(PrefrlTrainer *t, gboolean ok, GError **error)
     return ok;
 }
 
-void trainer_progress_line(PrefrlTrainer *t, double elapsed)
+/* ---- progress ---------------------------------------------------------------- */
+
+/* the rate is measured over the last RATE_WINDOW seconds or more (the last
+ * periodic line's interval when longer), never over less than RATE_MIN */
+#define RATE_WINDOW 10.0
+#define RATE_MIN 1.0
+/* an estimate beyond this many seconds (a stalled run) is not one */
+#define ETA_MAX (1000.0 * 86400.0)
+
+void trainer_progress_start(PrefrlTrainer *t, PrefrlProgress mode)
+{
+    t->progress = (TrainerProgress){.mode = mode, .last_frame = -INFINITY, .last_line = 0,
+                                    .ref_time = 0, .ref_step = t->state.step,
+                                    .start_step = t->state.step, .rate_min = RATE_MIN};
+}
+
+/* "1:02:03" or "3d 01:02:03" */
+static void format_duration(double sec, char *buf, size_t n)
+{
+    long long s = (long long)ceil(sec), d = s / 86400;
+    int h = (int)(s % 86400 / 3600), m = (int)(s % 3600 / 60), r = (int)(s % 60);
+    if (d > 0)
+        snprintf(buf, n, "%lldd %02d:%02d:%02d", d, h, m, r);
+    else
+        snprintf(buf, n, "%d:%02d:%02d", h, m, r);
+}
+
+/* "step 1200/8000  35 steps/s  ETA 0:03:14  eval 12.3  labels 40/100": the
+ * rate over the window since the reference point, "--" for what cannot be
+ * estimated yet (no full second measured, no evaluation) */
+static void progress_text(PrefrlTrainer *t, double now, char *buf, size_t n)
 {
     const TrainerState *s = &t->state;
-    double rate = (s->step - MAX(t->resumed_at, 0)) / MAX(elapsed, 1e-9);
-    double eta = (t->cfg.num_train_steps - s->step) / MAX(rate, 1e-9);
-    fprintf(stderr,
-            "\rstep %lld/%lld  %.0f steps/s  ETA %02d:%02d:%02d  eval %.1f  labels %lld/%lld  ",
-            (long long)s->step, (long long)t->cfg.num_train_steps, rate, (int)(eta / 3600),
-            (int)fmod(eta / 60, 60), (int)fmod(eta, 60), s->last_eval,
-            (long long)s->labeled_feedback, (long long)t->cfg.max_feedback);
+    TrainerProgress *p = &t->progress;
+    const int64_t T = t->cfg.num_train_steps;
+    double span = now - p->ref_time;
+    double rate = span >= p->rate_min && s->step > p->ref_step ? (s->step - p->ref_step) / span
+                                                                 : NAN;
+    char rate_s[32] = "--", eta_s[32] = "--", eval_s[32] = "--", labels_s[64] = "";
+    if (!isnan(rate)) {
+        snprintf(rate_s, sizeof rate_s, "%.*f", rate < 10 ? 1 : 0, rate);
+        double eta = (double)(T - s->step) / rate;
+        if (eta <= ETA_MAX)
+            format_duration(eta, eta_s, sizeof eta_s);
+    } else if (s->step >= T) {
+        snprintf(eta_s, sizeof eta_s, "0:00:00");
+    }
+    if (isfinite(s->last_eval))
+        snprintf(eval_s, sizeof eval_s, "%.1f", s->last_eval);
+    if (!t->cfg.true_reward)
+        snprintf(labels_s, sizeof labels_s, "  labels %lld/%lld", (long long)s->labeled_feedback,
+                 (long long)t->cfg.max_feedback);
+    snprintf(buf, n, "step %lld/%lld  %s steps/s  ETA %s  eval %s%s", (long long)s->step,
+             (long long)T, rate_s, eta_s, eval_s, labels_s);
+    /* the next window starts here once this one is long enough */
+    if (span >= RATE_WINDOW) {
+        p->ref_time = now;
+        p->ref_step = s->step;
+    }
+}
+
+/* the periodic line: log.txt, and stderr when it is not a terminal (on a
+ * terminal the rewritten line is enough) */
+static void progress_line(PrefrlTrainer *t, const char *text)
+{
+    if (t->progress.mode == PREFRL_PROGRESS_LINES) {
+        fprintf(stderr, "%s\n", text);
+        fflush(stderr);
+    }
+    trainer_say(t, "progress: %s", text);
+}
+
+void trainer_progress_tick(PrefrlTrainer *t, double elapsed)
+{
+    TrainerProgress *p = &t->progress;
+    if (p->mode == PREFRL_PROGRESS_NONE)
+        return;
+    gboolean frame = p->mode == PREFRL_PROGRESS_TERMINAL && elapsed - p->last_frame >= 1.0;
+    gboolean line = t->cfg.progress_interval > 0 &&
+                    elapsed - p->last_line >= t->cfg.progress_interval;
+    if (!frame && !line)
+        return;
+    char text[256];
+    progress_text(t, elapsed, text, sizeof text);
+    if (frame) {
+        fprintf(stderr, "\r%s  ", text);
+        fflush(stderr);
+        p->last_frame = elapsed;
+    }
+    if (line) {
+        progress_line(t, text);
+        p->last_line = elapsed;
+    }
+}
+
+void trainer_progress_end(PrefrlTrainer *t, double elapsed, gboolean failed)
+{
+    TrainerProgress *p = &t->progress;
+    if (p->mode == PREFRL_PROGRESS_NONE)
+        return;
+    /* the last line's rate is the whole loop's, however short */
+    p->ref_time = 0;
+    p->ref_step = p->start_step;
+    p->rate_min = 1e-9;
+    char text[256];
+    progress_text(t, elapsed, text, sizeof text);
+    if (p->mode == PREFRL_PROGRESS_TERMINAL)
+        fprintf(stderr, "\r%s  \n", text);
+    else if (t->cfg.progress_interval > 0 && !failed)
+        progress_line(t, text);
     fflush(stderr);
 }
 

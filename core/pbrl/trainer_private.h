@@ -12,6 +12,7 @@
  *     → trainer_onpolicy.c   the on-policy loop (PrefPPO)
  *       → trainer_setup.c      configuration, components, buffers, outputs
  *         trainer_query.c      a query round, relabelling
+ *         trainer_schedule.c   the size of a round (reward_schedule), the largest one
  *         trainer_update.c     agent updates of the off-policy loop
  *         trainer_eval.c       evaluation and the Q diagnostic
  *         trainer_checkpoint.c checkpoint write, resume, the end of a loop
@@ -51,10 +52,12 @@ typedef struct {
     TrainerSchedule schedule;
     int H;                       /* segment length the teacher judges */
     int Lq, lo;                  /* queried segment length (>= H) and H's offset in it */
+    int max_round;               /* queries of the largest round (trainer_largest_round) */
     int max_query;               /* candidate pairs a query round may draw */
     int batch;                   /* agent batch size B (1 for an on-policy agent) */
     int64_t meta_period;         /* the reward learner's meta-step period (MRN), else 0 */
     double divergence_threshold; /* the divergence guard's bound on losses and alpha */
+    double progress_interval;    /* seconds between progress lines in log.txt (0: none) */
     gboolean true_reward;        /* reward/true: no queries, r = task reward */
     gboolean on_policy;          /* the agent keeps its own rollout (trainer_onpolicy.c) */
     /* evaluation videos (trainer.save_video and the video_* keys) */
@@ -99,7 +102,7 @@ typedef struct {
     float *intrinsic_raw, *intrinsic;             /* (B) */
     float *batch_reward, *batch_value, *batch_sa; /* (B), (B), (B, d) */
     /* a query round: candidates (max_query, Lq, d) and (max_query, Lq), member
-     * probabilities (K, max_query), the chosen ones (reward_batch, ...) */
+     * probabilities (K, max_query), the chosen ones (max_round, ...) */
     float *q_seg1, *q_seg2, *q_r1, *q_r2, *q_probs, *t_seg1, *t_seg2, *t_r1, *t_r2;
     int *q_chosen, *q_labels;                     /* (max_query) */
     /* where the candidates (max_query) and the chosen pairs (reward_batch)
@@ -110,10 +113,10 @@ typedef struct {
      * the environment has no snapshot */
     double *state;
     /* evaluation: the observation, one recorded episode (episode_length, d)
-     * and (episode_length), Q and G over Q_EPISODES episodes (agents with a
-     * critic view only) */
+     * and (episode_length), Q, G and the true value over Q_EPISODES episodes
+     * (agents with a critic view only) */
     float *eval_obs;
-    float *ep_sa, *ep_r, *ep_q, *ep_g;
+    float *ep_sa, *ep_r, *ep_q, *ep_g, *ep_gt;
 } TrainerWork;
 
 /* means of the training episodes finished in a rollout (a train row's
@@ -148,6 +151,17 @@ typedef struct {
     gboolean at_boundary;         /* between rollouts: the state can be checkpointed */
 } TrainerOnPolicy;
 
+/* the progress display of a run (trainer_output.c); not checkpointed */
+typedef struct {
+    PrefrlProgress mode;
+    double last_frame;            /* when the terminal line was last drawn */
+    double last_line;             /* when the last periodic line was written */
+    double ref_time;              /* the window the rate is measured over starts here, */
+    int64_t ref_step;             /* at this step */
+    int64_t start_step;           /* the step the loop started at (a resumed run's) */
+    double rate_min;              /* the shortest window a rate is given for (s) */
+} TrainerProgress;
+
 struct PrefrlTrainer {
     char *run_dir;                /* NULL: nothing is written */
     /* the components the recipe names (sampler and teacher NULL with reward/true) */
@@ -175,6 +189,8 @@ struct PrefrlTrainer {
     const PrefrlVideoSink *video; /* the program's encoder, or NULL: no clips, no videos */
     gboolean interactive;         /* the teacher waits for a person (PREFRL_FLAG_INTERACTIVE) */
     int seed_pairs;               /* pairs of trainer.seed_prefs in the preference buffer */
+    TrainerProgress progress;
+    gboolean said_no_q_true;      /* log.txt said why the Q diagnostic has no true value */
 };
 
 /* ---- trainer_setup.c ---- */
@@ -223,6 +239,17 @@ gboolean trainer_learn_seed_prefs(PrefrlTrainer *t, GError **error);
 /* rewrite the learned reward of every stored transition */
 void trainer_relabel(PrefrlTrainer *t);
 
+/* ---- trainer_schedule.c ---- */
+
+/* queries of a round at `step` by trainer.reward_schedule, before the
+ * budget: int(reward_batch · frac) */
+int trainer_schedule_size(const TrainerConfig *c, int64_t step);
+
+/* the most queries one round of a run can ask when its first round is at
+ * `first_step` (the query buffers are sized for it): the first round's
+ * schedule size, or a later round's within max_feedback */
+int trainer_largest_round(const TrainerConfig *c, int64_t first_step);
+
 /* ---- trainer_update.c ---- */
 
 /* one agent update on a replay batch at `step`, the reward learner's batch
@@ -258,8 +285,7 @@ gboolean trainer_load_checkpoint(PrefrlTrainer *t, GError **error);
 /* the end of either loop, `ok` its outcome so far: "finished" in the log,
  * the checkpoint (also after an interruption or failure, whose error stays
  * the one reported), the last progress line; returns the final outcome */
-gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, gboolean progress, GTimer *timer,
-                        GError **error);
+gboolean trainer_finish(PrefrlTrainer *t, gboolean ok, GTimer *timer, GError **error);
 
 /* ---- trainer_output.c ---- */
 
@@ -274,8 +300,16 @@ void trainer_close_outputs(PrefrlTrainer *t);
  * t->write_error, which stops the loop */
 void trainer_say(PrefrlTrainer *t, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
-/* the one-line progress display on stderr */
-void trainer_progress_line(PrefrlTrainer *t, double elapsed);
+/* the progress display of a loop that starts now (elapsed time 0) */
+void trainer_progress_start(PrefrlTrainer *t, PrefrlProgress mode);
+
+/* called every step with the seconds since the loop started: the terminal
+ * line once a second, the periodic line every trainer.progress_interval s */
+void trainer_progress_tick(PrefrlTrainer *t, double elapsed);
+
+/* the loop ended: the last terminal frame (and its newline), or a last
+ * line unless the run `failed` (its error is then the last line) */
+void trainer_progress_end(PrefrlTrainer *t, double elapsed, gboolean failed);
 
 /* flush and fsync the outputs and record their lengths in the state (for a
  * checkpoint); FALSE and an error naming the file when one cannot be written */
@@ -317,7 +351,7 @@ gboolean trainer_verify_outputs(const char *run_dir, int64_t len[PREFRL_RUN_N_OU
 gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, PrefrlRegistry *reg,
                                 GError **error);
 void trainer_onpolicy_free(PrefrlTrainer *t);
-gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop, gboolean progress,
-                               GError **error);
+gboolean trainer_run_on_policy(PrefrlTrainer *t, volatile sig_atomic_t *stop,
+                               PrefrlProgress progress, GError **error);
 
 #endif

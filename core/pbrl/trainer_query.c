@@ -128,21 +128,6 @@ static gboolean draw_unlabelled(void *ctx, int n, float *seg1, float *seg2)
                                 NULL, NULL, NULL, NULL);
 }
 
-/* queries of this round before the budget cap (trainer.reward_schedule) */
-static int schedule_size(const PrefrlTrainer *t)
-{
-    double T = (double)t->cfg.num_train_steps, s = (double)t->state.step, frac = 1.0;
-    if (t->cfg.schedule == TRAINER_SCHEDULE_DECAY) {
-        frac = (T - s) / T;
-        if (frac == 0)
-            frac = 0.01;
-    } else if (t->cfg.schedule == TRAINER_SCHEDULE_INCREASE) {
-        frac = T / (T - s + 1);
-    }
-    double n = t->cfg.reward_batch * frac; /* the increasing schedule grows up to T-fold */
-    return n >= G_MAXINT ? G_MAXINT : (int)n;
-}
-
 /* the mean true return of recent training episodes, scaled to a segment:
  * the teacher's "equally preferable" threshold */
 static double teacher_margin(const PrefrlTrainer *t)
@@ -239,12 +224,15 @@ gboolean trainer_query_round(PrefrlTrainer *t, gboolean first, GError **error)
     const TrainerConfig *c = &t->cfg;
     TrainerState *s = &t->state;
     TrainerWork *w = &t->work;
-    int mb = schedule_size(t);
+    /* int(reward_batch · frac), only a later round cut to what is left of
+     * the budget (reference: no cap at reward_batch, so an increasing
+     * schedule does ask more) */
+    int mb = trainer_schedule_size(c, s->step);
     if (!first && mb + s->total_feedback > c->max_feedback)
         mb = (int)(c->max_feedback - s->total_feedback);
-    mb = MIN(mb, c->reward_batch);
     if (mb <= 0)
         return TRUE;
+    g_return_val_if_fail(mb <= c->max_round, FALSE); /* the buffers' size */
     if (prefrl_episodes_usable(s->episodes, c->Lq) == 0) {
         trainer_say(t, "query round skipped: no complete episode longer than %d steps yet", c->Lq);
         return TRUE;

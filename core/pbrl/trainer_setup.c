@@ -90,6 +90,7 @@ static void read_trainer_section(TrainerConfig *c, const PrefrlNode *recipe)
     c->reset_update = (int)prefrl_param_int(tp, "reset_update");
     c->H = (int)prefrl_param_int(tp, "segment");
     c->divergence_threshold = prefrl_param_float(tp, "divergence_threshold");
+    c->progress_interval = prefrl_param_float(tp, "progress_interval");
 }
 
 /* the keys whose values the trainer keeps copies of (freed with it): the
@@ -132,8 +133,17 @@ static gboolean read_components(TrainerConfig *c, const PrefrlTrainer *t, GError
                     t->reward->component->name, t->agent->component->name);
         return FALSE;
     }
-    int large = t->sops->n_candidates(t->sampler->self, c->reward_batch);
-    c->max_query = MAX(large, c->reward_batch);
+    /* the first round ends pre-training; on-policy, at the first rollout
+     * boundary past it */
+    int64_t first_step = c->num_seed_steps + c->num_unsup_steps;
+    if (c->on_policy) {
+        int64_t per = MAX((int64_t)t->aops->n_envs(t->agent->self) *
+                              t->aops->rollout_length(t->agent->self), 1);
+        first_step = (c->num_unsup_steps + per - 1) / per * per;
+    }
+    c->max_round = trainer_largest_round(c, first_step);
+    int large = t->sops->n_candidates(t->sampler->self, c->max_round);
+    c->max_query = MAX(large, c->max_round);
     return TRUE;
 }
 
@@ -169,7 +179,7 @@ static gboolean make_buffers(PrefrlTrainer *t, GError **error)
             return FALSE;
         int n_seed = seed ? seed->n : 0;
         /* labels never exceed the budget plus the uncapped first round */
-        int cap = (int)MIN(c->max_feedback + c->reward_batch, 500000);
+        int cap = (int)MIN(c->max_feedback + c->max_round, 500000);
         if (n_seed > G_MAXINT - MAX(cap, 1) ||
             !(s->prefs = prefrl_prefs_new(MAX(cap, 1) + n_seed, c->Lq, ds, da, error))) {
             if (n_seed > G_MAXINT - MAX(cap, 1))
@@ -214,7 +224,7 @@ static gboolean make_workspaces(PrefrlTrainer *t, GError **error)
     gsize ds = t->info.obs_dim, da = t->info.act_dim, d = ds + da, B = c->batch;
     gboolean ok = TRUE;
     if (!c->true_reward) {
-        gsize mq = c->max_query, rb = c->reward_batch, Lq = c->Lq;
+        gsize mq = c->max_query, rb = c->max_round, Lq = c->Lq;
         TRY_NEW(w->q_seg1, float, mq * Lq * d);
         TRY_NEW(w->q_seg2, float, mq * Lq * d);
         TRY_NEW(w->q_r1, float, mq * Lq);
@@ -250,6 +260,7 @@ static gboolean make_workspaces(PrefrlTrainer *t, GError **error)
         TRY_NEW(w->ep_r, float, L);
         TRY_NEW(w->ep_q, float, (gsize)Q_EPISODES * L);
         TRY_NEW(w->ep_g, float, (gsize)Q_EPISODES * L);
+        TRY_NEW(w->ep_gt, float, (gsize)Q_EPISODES * L);
     }
     if (!ok)
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
@@ -345,7 +356,7 @@ void trainer_teardown(PrefrlTrainer *t)
     float *bufs[] = {w->next_obs, w->act, w->sa, w->chunk_sa, w->intrinsic_raw, w->intrinsic,
                      w->batch_reward, w->batch_value, w->batch_sa, w->q_seg1, w->q_seg2,
                      w->q_r1, w->q_r2, w->q_probs, w->t_seg1, w->t_seg2, w->t_r1, w->t_r2,
-                     w->eval_obs, w->ep_sa, w->ep_r, w->ep_q, w->ep_g};
+                     w->eval_obs, w->ep_sa, w->ep_r, w->ep_q, w->ep_g, w->ep_gt};
     for (gsize i = 0; i < G_N_ELEMENTS(bufs); i++)
         g_free(bufs[i]);
     g_free(w->q_chosen);
@@ -425,14 +436,14 @@ static void bill_trainer(MemoryBill *b, const TrainerConfig *c, const PrefrlEnvI
     bill(b, "episodes", (EPISODE_STORE + 1) * cap *
                             ((d + 1) * f + (info->nq + info->nv + 1) * sizeof(double)));
     if (!c->true_reward) {
-        double pairs = MAX(MIN((double)c->max_feedback + c->reward_batch, 500000), 1);
+        double pairs = MAX(MIN((double)c->max_feedback + c->max_round, 500000), 1);
         bill(b, "preferences", pairs * (2 * H * d + 1) * f);
-        double rb = c->reward_batch;
+        double rb = c->max_round;
         bill(b, "query workspaces", max_query * (2 * H * d + 2 * H + K + 2) * f +
                                         rb * (2 * H * d + 2 * H) * f);
     }
     bill(b, "workspaces", (RELABEL_CHUNK * d + batch * (2 * d + 4) + (3 + d) * L +
-                           2 * Q_EPISODES * L + 3 * ds) * f);
+                           3 * Q_EPISODES * L + 3 * ds) * f);
 }
 
 /* a component's own estimate, when it gives one */
@@ -513,14 +524,17 @@ gboolean prefrl_run_validate(const PrefrlNode *root, PrefrlRegistry *reg, GError
     }
 
     /* the memory the run will allocate */
-    double max_query = cfg.reward_batch;
+    /* the largest query round (an on-policy run's first one is a little
+     * later: at its first rollout boundary) */
+    cfg.max_round = trainer_largest_round(&cfg, pretrain);
+    double max_query = cfg.max_round;
     if (!cfg.true_reward) {
         PrefrlInstance *smp = trainer_make_component(root, reg, PREFRL_KIND_SAMPLER, "sampler",
                                                      &info, NULL, error);
         if (!smp)
             return FALSE;
         const PrefrlSamplerOps *so = smp->component->ops;
-        max_query = MAX(so->n_candidates(smp->self, cfg.reward_batch), cfg.reward_batch);
+        max_query = MAX(so->n_candidates(smp->self, cfg.max_round), cfg.max_round);
         prefrl_instance_free(smp);
     }
     MemoryBill b = {0, g_string_new(NULL)};

@@ -118,6 +118,15 @@ typedef struct PrefrlEnvOps {
     /** The camera names render() accepts, NULL-terminated (transfer none,
      *  valid while the instance lives); optional, NULL when render is. */
     const char *const *(*cameras)(void *self);
+    /** Let the episode just started run past its time limit (optional):
+     *  until the next reset, step() goes on stepping the physics (whole
+     *  action repeats after the limit) instead of refusing, and reports
+     *  truncated = 1 from the limit on.  Steps up to the limit are the same
+     *  as without it.  The trainer calls it on the evaluation episodes of
+     *  the Q diagnostic to follow them beyond the limit (their true
+     *  discounted return: the physics has no time limit).  NULL: episodes
+     *  cannot go on (the diagnostic against the true value is then nan). */
+    void (*lift_time_limit)(void *self);
 } PrefrlEnvOps;
 
 /** What the core hands to a component's create(). */

@@ -573,8 +573,14 @@ static gboolean dmc_reset(void *self, float *obs, GError **error)
         return FALSE;
     e->t = 0;
     e->ready = 1;
+    e->unlimited = 0;
     e->task->observe(e, obs);
     return TRUE;
+}
+
+static void dmc_lift_time_limit(void *self)
+{
+    ((DmcEnv *)self)->unlimited = 1;
 }
 
 /* one control step: dm_control's legacy step, i.e. n_sub mj_step then one
@@ -612,8 +618,12 @@ static gboolean dmc_step(void *self, const float *action, float *obs, PrefrlEnvS
     }
     if (!prefrl_mj_set_action(e->m, e->d, action, error))
         return FALSE;
+    /* the last step before the limit may hold fewer control steps; past
+     * it (a lifted limit) every step holds action_repeat */
+    int reps = e->t < e->episode_length ? MIN(e->action_repeat, e->episode_length - e->t)
+                                        : (e->unlimited ? e->action_repeat : 0);
     double reward = 0.0;
-    for (int i = 0; i < e->action_repeat && e->t < e->episode_length; i++) {
+    for (int i = 0; i < reps; i++) {
         if (!physics_step(e, error)) {
             e->ready = 0;
             return FALSE;
@@ -626,7 +636,7 @@ static gboolean dmc_step(void *self, const float *action, float *obs, PrefrlEnvS
     out->terminal = 0;
     out->truncated = e->t >= e->episode_length;
     out->success = 0;
-    if (out->truncated)
+    if (out->truncated && !e->unlimited)
         e->ready = 0;
     return TRUE;
 }
@@ -775,6 +785,7 @@ static const PrefrlEnvOps dmc_ops = {
     .snapshot = dmc_snapshot,
     .render = dmc_render,
     .cameras = dmc_cameras,
+    .lift_time_limit = dmc_lift_time_limit,
 };
 
 #define DMC_COMPONENT(id, summary_text)                                                          \

@@ -47,6 +47,7 @@ struct DmcEnv {
     int action_repeat;        /* control steps per env step */
     int t;                    /* control steps taken in this episode */
     int ready;                /* reset done, no failure since, time limit not reached */
+    int unlimited;            /* this episode runs past the time limit (lift_time_limit) */
     PrefrlMjRenderer *renderer; /* offscreen renderer (GL context made on first use) */
 
     /* ids resolved by bind */

@@ -67,6 +67,11 @@ static gboolean mw_step(void *self, const float *action, float *obs, PrefrlEnvSt
     return mw_env_step(self, action, obs, out, error);
 }
 
+static void mw_lift_time_limit(void *self)
+{
+    mw_env_lift_time_limit(self);
+}
+
 static void mw_snapshot(void *self, double *qpos, double *qvel, double *time)
 {
     mw_env_snapshot(self, qpos, qvel, time);
@@ -103,6 +108,7 @@ static const PrefrlEnvOps mw_ops = {
     .snapshot = mw_snapshot,
     .render = mw_render,
     .cameras = mw_cameras,
+    .lift_time_limit = mw_lift_time_limit,
 };
 
 /* one create per task; the -v2 alias component shares it */

@@ -171,6 +171,11 @@ gboolean mw_env_render(MwEnv *env, const double *qpos, const double *qvel, doubl
     return TRUE;
 }
 
+void mw_env_lift_time_limit(MwEnv *env)
+{
+    env->unlimited = TRUE;
+}
+
 void mw_env_snapshot(const MwEnv *env, double *qpos, double *qvel, double *time)
 {
     prefrl_mj_snapshot(env->m, env->d, qpos, qvel, time);
@@ -261,6 +266,7 @@ gboolean mw_env_reset(MwEnv *env, float *obs, GError **error)
     copy_obs(env, obs);
     env->t = 0;
     env->need_reset = FALSE;
+    env->unlimited = FALSE;
     return TRUE;
 
 fail:
@@ -290,9 +296,14 @@ gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep 
         }
         a[i] = action[i] < -1.0f ? -1.0 : (action[i] > 1.0f ? 1.0 : (double)action[i]);
     }
+    /* the last step before the limit may hold fewer original steps; past
+     * it (a lifted limit) every step holds action_repeat */
+    const int limit = env->opt.episode_length;
+    int reps = env->t < limit ? MIN(env->opt.action_repeat, limit - env->t)
+                              : (env->unlimited ? env->opt.action_repeat : 0);
     double reward = 0.0;
     int success = 0;
-    for (int rep = 0; rep < env->opt.action_repeat && env->t < env->opt.episode_length; rep++) {
+    for (int rep = 0; rep < reps; rep++) {
         /* the displacement moves the mocap (not the hand), within its box */
         double *mp = d->mocap_pos + 3 * env->mocap_id;
         double pos[3];
@@ -323,7 +334,7 @@ gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep 
     out->success = success;
     out->terminal = 0;
     out->truncated = env->t >= env->opt.episode_length;
-    if (out->truncated)
+    if (out->truncated && !env->unlimited)
         env->need_reset = TRUE;
     return TRUE;
 }

@@ -79,6 +79,7 @@ struct MwEnv {
     MwOptions opt;           /* opt.model is NULL after creation */
     int t;                   /* original env steps since the last reset */
     gboolean need_reset;     /* no episode running (before reset, after an error) */
+    gboolean unlimited;      /* this episode runs past the time limit */
 
     /* common ids */
     int hand_body, mocap_id, site_r, site_l, pad_r, pad_l, act_r, act_l;
@@ -122,6 +123,10 @@ gboolean mw_env_reset(MwEnv *env, float *obs, GError **error);
  *  and a MuJoCo error (then the episode is over: reset before stepping). */
 gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep *out,
                      GError **error);
+
+/** Let the episode just reset go on past its time limit until the next
+ *  reset (PrefrlEnvOps.lift_time_limit). */
+void mw_env_lift_time_limit(MwEnv *env);
 
 /** qpos (nq), qvel (nv) and time after the last reset/step; NULL outputs skipped. */
 void mw_env_snapshot(const MwEnv *env, double *qpos, double *qvel, double *time);

@@ -5,13 +5,18 @@
  * central H.  After every query round mb · inv_label_ratio unlabelled pairs
  * are drawn uniformly into a pool, then ceil(reward_update · labelled / 128)
  * gradient steps run, with no accuracy early stop.  One step, for each
- * member k (own index streams and crops), summed over members, one Adam step:
- *   labelled   min(128, N) pairs, each cut to a random length
- *              L ~ U{H−c..H+c} at independent offsets in both segments,
- *              CE of the cropped logits against the label (mean);
- *   unlabelled min(128·mu, U) pool pairs, pseudo-labelled by member k on the
- *              uncropped central window (argmax, kept iff max p ≥ τ), cropped
- *              the same way, λ · Σ_kept CE / (all of them).
+ * member k (own index permutations and crops), summed over members, one
+ * Adam step:
+ *   labelled   the next 128 pairs of member k's permutation of the N, each cut
+ *              to a random length L ~ U{H−c..H+c} at independent offsets in
+ *              both segments, CE of the cropped logits against the label (mean);
+ *   unlabelled the next 128·mu of its permutation of the U pool pairs,
+ *              pseudo-labelled by member k on the uncropped central window
+ *              (argmax, kept iff max p ≥ τ), cropped the same way,
+ *              λ · Σ_kept CE / (all of them).
+ * As the reference, a permutation's last batch is the smaller remainder, and
+ * once it is used every member's permutation is drawn anew (each stream, the
+ * labelled and the unlabelled one, on its own). 
  * The label follows its pair through the crop: a crop only shortens both
  * segments, it never reorders them. */
 #include <math.h>
@@ -35,9 +40,9 @@ typedef struct {
     float *u1, *u2;             /* (u_alloc, Lseg, d) */
     int u_count, u_next, u_alloc, Lseg;
 
-    /* per-member index streams (permutations walked by a cursor) */
+    /* per-member index permutations, walked by one cursor per stream */
     size_t *perm_l, *perm_u;    /* (K, cap_l), (K, cap_u) */
-    int cap_l, cap_u, *cur_l, *cur_u;
+    int cap_l, cap_u, cur_l, cur_u;
 
     /* minibatch workspaces (sized for max(train_batch, mu · train_batch) pairs) */
     int mb_cap;
@@ -89,31 +94,31 @@ static double surf_crop_loss(Surf *s, int k, const float *seg1, const float *seg
                                            scale, correct);
 }
 
-/* the next n indices of a member's stream over N items, reshuffled when it runs out */
-static void next_indices(Surf *s, size_t *perm, int *cursor, int N, int n, int *out)
+/* a new permutation of N items for every member */
+static void reshuffle(Surf *s, size_t *perm, int cap, int N)
 {
-    if (*cursor + n > N) {
-        prefrl_rng_permutation(&s->rng, perm, (size_t)N);
-        *cursor = 0;
-    }
-    for (int i = 0; i < n; i++)
-        out[i] = (int)perm[*cursor + i];
-    *cursor += n;
+    for (int k = 0; k < s->K; k++)
+        prefrl_rng_permutation(&s->rng, perm + (gsize)k * cap, (size_t)N);
 }
 
 /* one gradient step over all members; accumulates the round's statistics */
 static void surf_step(Surf *s, const PrefrlPrefs *prefs, double *loss, double *correct,
                       double *kept, int *n_lab, int *n_unl)
 {
+    /* this step's batches: from the cursors on, the remainder at a
+     * permutation's end */
     const int N = prefs->count, U = s->u_count;
-    const int nl = MIN(s->train_batch, N), nu = MIN(s->mu * s->train_batch, U);
+    const int nl = MIN(s->train_batch, N - s->cur_l);
+    const int nu = MIN(s->mu * s->train_batch, U - s->cur_u);
     const float margin = prefrl_reward_model_label_margin(s->model);
     PrefrlEnsemble *ens = prefrl_reward_model_ensemble(s->model);
     prefrl_ensemble_zero_grad(ens);
     for (int k = 0; k < s->K; k++) {
-        next_indices(s, s->perm_l + (gsize)k * s->cap_l, &s->cur_l[k], N, nl, s->idx);
-        for (int i = 0; i < nl; i++)
+        const size_t *perm_l = s->perm_l + (gsize)k * s->cap_l + s->cur_l;
+        for (int i = 0; i < nl; i++) {
+            s->idx[i] = (int)perm_l[i];
             s->labels[i] = prefs->labels[s->idx[i]];
+        }
         prefrl_reward_model_draw_crops(&s->rng, nl, prefs->H, s->H, s->crop, s->start1,
                                        s->start2, s->len);
         double right;
@@ -125,7 +130,9 @@ static void surf_step(Surf *s, const PrefrlPrefs *prefs, double *loss, double *c
         *n_lab += nl;
         if (nu == 0)
             continue;
-        next_indices(s, s->perm_u + (gsize)k * s->cap_u, &s->cur_u[k], U, nu, s->idx);
+        const size_t *perm_u = s->perm_u + (gsize)k * s->cap_u + s->cur_u;
+        for (int i = 0; i < nu; i++)
+            s->idx[i] = (int)perm_u[i];
         prefrl_reward_model_pseudo_labels(s->model, k, s->u1, s->u2, s->Lseg, s->idx, nu,
                                           s->window, s->H, chunk_pairs(s, s->H), s->tau,
                                           s->labels, s->keep);
@@ -152,6 +159,15 @@ static void surf_step(Surf *s, const PrefrlPrefs *prefs, double *loss, double *c
     }
     prefrl_adam_step(prefrl_reward_model_adam(s->model), prefrl_ensemble_params(ens),
                      prefrl_ensemble_grads(ens));
+    /* a permutation used up: every member's is drawn anew */
+    if ((s->cur_l += nl) == N) {
+        reshuffle(s, s->perm_l, s->cap_l, N);
+        s->cur_l = 0;
+    }
+    if (U > 0 && (s->cur_u += nu) == U) {
+        reshuffle(s, s->perm_u, s->cap_u, U);
+        s->cur_u = 0;
+    }
 }
 
 /* fresh per-member permutations for this round's N labelled and U unlabelled pairs */
@@ -171,8 +187,8 @@ static void start_streams(Surf *s, int N, int U)
             prefrl_rng_permutation(&s->rng, s->perm_l + (gsize)k * s->cap_l, (size_t)N);
         if (U > 0)
             prefrl_rng_permutation(&s->rng, s->perm_u + (gsize)k * s->cap_u, (size_t)U);
-        s->cur_l[k] = s->cur_u[k] = 0;
     }
+    s->cur_l = s->cur_u = 0;
 }
 
 /* gradient steps of one round: ceil(reward_update · labelled / train_batch) */
@@ -269,8 +285,6 @@ static void surf_destroy(void *self)
     g_free(s->u2);
     g_free(s->perm_l);
     g_free(s->perm_u);
-    g_free(s->cur_l);
-    g_free(s->cur_u);
     int *ibufs[] = {s->idx,  s->labels,  s->keep,    s->start1, s->start2, s->len,
                     s->kidx, s->kstart1, s->kstart2, s->klen,   s->klabels};
     for (gsize i = 0; i < G_N_ELEMENTS(ibufs); i++)
@@ -308,8 +322,6 @@ static void *surf_create(const PrefrlNode *params, const PrefrlContext *ctx, GEr
     s->inv_label_ratio = (int)prefrl_param_int(params, "inv_label_ratio");
     s->pool_capacity = prefrl_param_int(params, "unlabelled_capacity");
     prefrl_rng_derive(&ctx->rng, "surf", &s->rng);
-    s->cur_l = g_new0(int, s->K);
-    s->cur_u = g_new0(int, s->K);
     s->mb_cap = MAX(s->train_batch, s->mu * s->train_batch);
     int **ibufs[] = {&s->idx,  &s->labels,  &s->keep,    &s->start1, &s->start2, &s->len,
                      &s->kidx, &s->kstart1, &s->kstart2, &s->klen,   &s->klabels};

@@ -89,7 +89,8 @@ START_TEST(test_outputs_and_schedule)
                   "%.400s", train_csv);
     char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
     ck_assert_str_eq(strtok(eval_csv, "\n"),
-                     "episode,episode_reward,q_mse,q_nmse,step,true_episode_reward");
+                     "episode,episode_reward,q_mse,q_mse_true,q_nmse,q_nmse_true,step,"
+                     "true_episode_reward");
     /* queries: the first (uncapped) at the end of pre-training, then every 200 steps
      * while the budget lasts: 10 at 200, 400, 600, 800 → 40 */
     char *labels = pbrl_test_slurp(dir, "labels.csv");
@@ -162,8 +163,9 @@ START_TEST(test_success_rate)
                               "trainer.num_eval_episodes=2", "trainer.num_interact=100", NULL};
     train_ok(pbrl_test_short_recipe(SAC, PEBBLE, mw), dir, NULL);
     char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
-    ck_assert_msg(g_str_has_prefix(eval_csv, "episode,episode_reward,q_mse,q_nmse,step,success_rate,"
-                                             "true_episode_reward,true_episode_success\n"),
+    ck_assert_msg(g_str_has_prefix(eval_csv, "episode,episode_reward,q_mse,q_mse_true,q_nmse,"
+                                             "q_nmse_true,step,success_rate,true_episode_reward,"
+                                             "true_episode_success\n"),
                   "%s", eval_csv);
     /* two evaluations, success rates in [0, 100] */
     gchar **lines = g_strsplit(eval_csv, "\n", -1);

@@ -556,6 +556,36 @@ START_TEST(test_time_limit_and_repeat)
     step_ok(three, act, obs3);
     prefrl_instance_free(one);
     prefrl_instance_free(three);
+
+    /* with the limit lifted (the Q diagnostic's continuation) the episode
+     * goes on: the same 4 steps as without (the last of 1 control step),
+     * then whole repeats, truncated from the limit on; a reset restores it */
+    PrefrlInstance *lifted = make_env("walker_walk", 5, ov3);
+    PrefrlInstance *plain = make_env("walker_walk", 5, ov3);
+    float ol[24], op[24];
+    reset_ok(lifted, ol);
+    reset_ok(plain, op);
+    ops_of(lifted)->lift_time_limit(lifted->self);
+    prefrl_rng_init(&rng, 10, "actions");
+    for (int s = 0; s < 6; s++) {
+        random_action(&rng, act, 6);
+        PrefrlEnvStep sl = step_ok(lifted, act, ol);
+        ck_assert_int_eq(sl.truncated, s >= 3);
+        if (s < 4) {
+            PrefrlEnvStep sp = step_ok(plain, act, op);
+            ck_assert_int_eq(memcmp(ol, op, sizeof ol), 0);
+            ck_assert_float_eq(sl.reward, sp.reward);
+        }
+    }
+    ops_of(lifted)->snapshot(lifted->self, qpos, qvel, &time);
+    ck_assert_double_eq_tol(time, (10 + 2 * 3) * 0.025, 1e-12);
+    reset_ok(lifted, ol);
+    for (int s = 0; s < 4; s++)
+        step_ok(lifted, act, ol);
+    ck_assert(!ops_of(lifted)->step(lifted->self, act, ol, &out, &err));
+    g_clear_error(&err);
+    prefrl_instance_free(lifted);
+    prefrl_instance_free(plain);
 }
 END_TEST
 

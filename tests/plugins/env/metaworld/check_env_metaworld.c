@@ -616,6 +616,19 @@ START_TEST(test_time_limit_and_errors)
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_CONFIG));
     ck_assert_ptr_nonnull(strstr(err->message, "time limit"));
     g_clear_error(&err);
+    /* with the limit lifted (the Q diagnostic's continuation) the episode
+     * goes on, truncated from the limit on, until the next reset */
+    env_reset(inst, obs);
+    ops_of(inst)->lift_time_limit(inst->self);
+    for (int t = 0; t < 6; t++) {
+        env_step(inst, act, obs, &st);
+        ck_assert_int_eq(st.truncated, t >= 2);
+    }
+    env_reset(inst, obs);
+    for (int t = 0; t < 3; t++)
+        env_step(inst, act, obs, &st);
+    ck_assert(!ops_of(inst)->step(inst->self, act, obs, &st, &err));
+    g_clear_error(&err);
     /* a non-finite action is refused */
     env_reset(inst, obs);
     act[1] = NAN;

@@ -1,6 +1,8 @@
 /* reward/surf: temporal crops (both segments of a pair cut to one length,
  * each at its own offset, the label kept), pseudo-labels only above τ, the
- * unlabelled pool and the round's step count, and learning on a small task. */
+ * unlabelled pool and the round's step count, the minibatch stream (a
+ * permutation's smaller last batch before reshuffling), and learning on a
+ * small task. */
 #include <check.h>
 #include <math.h>
 #include <string.h>
@@ -364,6 +366,73 @@ START_TEST(test_round_pool_and_iters)
 }
 END_TEST
 
+/* The labelled stream as the reference walks it: each member's permutation
+ * of the N pairs in batches of train_batch, the last one the smaller
+ * remainder, then every member's permutation drawn anew.  N = 20 pairs,
+ * train_batch 16, ceil(2 · 20 / 16) = 3 steps: batches of 16, 4 (the rest of
+ * the permutation) and 16 (of fresh ones).  Replayed on the twin model with
+ * SURF's stream (no unlabelled pool: inv_label_ratio 0), the parameters
+ * must agree bit for bit. */
+START_TEST(test_last_batch_of_permutation)
+{
+    fill_pairs(6);
+    enum { N = 20, B = 16, STEPS = 3 };
+    const char *const ov[] = {"reward_update=2", "inv_label_ratio=0", NULL};
+    PrefrlInstance *inst = make_ok(ov);
+    PrefrlLog *log = prefrl_log_new(NULL, NULL);
+    run_round(inst, N, 10, log);
+    ck_assert_double_eq(prefrl_log_peek(log, "iters"), STEPS);
+    ck_assert_double_eq(prefrl_log_peek(log, "unlabelled"), 0);
+    int64_t adam_steps;
+    float *got = saved_params(inst, &adam_steps);
+    ck_assert_int_eq(adam_steps, STEPS);
+
+    /* the replay: SURF's stream is "surf" derived from the instance's */
+    PrefrlRewardModel *m = twin_of(inst);
+    PrefrlEnsemble *ens = prefrl_reward_model_ensemble(m);
+    const int K = prefrl_reward_model_n_members(m);
+    ck_assert_int_le(K, 8);
+    PrefrlRng base, rng;
+    prefrl_rng_init(&base, 21, "reward");
+    prefrl_rng_derive(&base, "surf", &rng);
+    size_t perm[8][N];
+    for (int k = 0; k < K; k++)
+        prefrl_rng_permutation(&rng, perm[k], N);
+    const int sizes[STEPS] = {16, 4, 16};
+    int cursor = 0;
+    for (int step = 0; step < STEPS; step++) {
+        const int n = sizes[step];
+        ck_assert_int_eq(n, MIN(B, N - cursor));
+        prefrl_ensemble_zero_grad(ens);
+        for (int k = 0; k < K; k++) {
+            int idx[B], lab[B], st1[B], st2[B], len[B];
+            for (int i = 0; i < n; i++) {
+                idx[i] = (int)perm[k][cursor + i];
+                lab[i] = labels[idx[i]];
+            }
+            prefrl_reward_model_draw_crops(&rng, n, LSEG, H, C, st1, st2, len);
+            prefrl_reward_model_window_loss(m, k, seg1, seg2, LSEG, idx, lab, n, st1, st2, len,
+                                            chunk_for(m, H + C),
+                                            prefrl_reward_model_label_margin(m), 1.0f / n, NULL);
+        }
+        prefrl_adam_step(prefrl_reward_model_adam(m), prefrl_ensemble_params(ens),
+                         prefrl_ensemble_grads(ens));
+        if ((cursor += n) == N) {
+            for (int k = 0; k < K; k++)
+                prefrl_rng_permutation(&rng, perm[k], N);
+            cursor = 0;
+        }
+    }
+    size_t np = prefrl_ensemble_n_params(ens);
+    ck_assert_msg(memcmp(got, prefrl_ensemble_params(ens), sizeof(float) * np) == 0,
+                  "reward/surf's parameters differ from the reference stream's");
+    g_free(got);
+    prefrl_reward_model_free(m);
+    prefrl_log_free(log);
+    prefrl_instance_free(inst);
+}
+END_TEST
+
 START_TEST(test_unconfident_pairs_carry_no_loss)
 {
     fill_pairs(4);
@@ -453,6 +522,7 @@ static Suite *surf_suite(void)
     tcase_add_test(tc, test_crop_loss_consistent_and_keeps_label);
     tcase_add_test(tc, test_pseudo_labels_above_threshold);
     tcase_add_test(tc, test_round_pool_and_iters);
+    tcase_add_test(tc, test_last_batch_of_permutation);
     tcase_add_test(tc, test_unconfident_pairs_carry_no_loss);
     tcase_add_test(tc, test_bad_crop_range);
     suite_add_tcase(s, tc);
