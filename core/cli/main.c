@@ -503,7 +503,8 @@ static const PrefrlCliUsage evaluate_usage = {
     "Evaluate runs' saved agents again: one CSV row per run (return, success, Q diagnostics).",
     "Loads each run's resolved recipe and saved agent (checkpoint/agent.bin) and runs N fresh\n"
     "deterministic episodes of its task; columns: run, episodes, return, success_rate,\n"
-    "q_mse, q_nmse."};
+    "q_mse, q_nmse (Q against the return truncated at the time limit), q_mse_true,\n"
+    "q_nmse_true (against the true value: the episode followed past its time limit)."};
 
 static int cmd_evaluate(int argc, char **argv)
 {
@@ -527,7 +528,7 @@ static int cmd_evaluate(int argc, char **argv)
         rc = prefrl_cli_usage_error(&evaluate_usage, "evaluate needs at least one RUN_DIR");
         goto out;
     }
-    printf("run,episodes,return,success_rate,q_mse,q_nmse\n");
+    printf("run,episodes,return,success_rate,q_mse,q_nmse,q_mse_true,q_nmse_true\n");
     for (char **d = dirs; *d; d++) {
         const char *dir = *d;
         char *cfg = prefrl_rundir_path(dir, PREFRL_RUN_CONFIG);
@@ -536,7 +537,7 @@ static int cmd_evaluate(int argc, char **argv)
         GError *err = NULL;
         PrefrlNode *root = NULL;
         PrefrlTrainer *t = NULL;
-        double ret, success, q_mse, q_nmse;
+        PrefrlEvalResult e;
         if (!prefrl_rundir_is_run(dir))
             g_set_error(&err, PREFRL_ERROR, PREFRL_ERROR_IO, "%s is not a run directory (no %s)",
                         dir, prefrl_rundir_name(PREFRL_RUN_CONFIG));
@@ -544,8 +545,9 @@ static int cmd_evaluate(int argc, char **argv)
                                                 &err)) &&
                  (t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, &err)) &&
                  prefrl_trainer_load_agent(t, agent, &err) &&
-                 prefrl_trainer_evaluate(t, episodes, &ret, &success, &q_mse, &q_nmse, &err))
-            printf("%s,%d,%.9g,%.9g,%.9g,%.9g\n", dir, episodes, ret, success, q_mse, q_nmse);
+                 prefrl_trainer_evaluate_all(t, episodes, &e, &err))
+            printf("%s,%d,%.9g,%.9g,%.9g,%.9g,%.9g,%.9g\n", dir, episodes, e.mean_return,
+                   e.success_rate, e.q_mse, e.q_nmse, e.q_mse_true, e.q_nmse_true);
         if (err) {
             fflush(stdout);
             rc = prefrl_cli_fail(err);

@@ -108,6 +108,7 @@ typedef struct {
     GArray *rounds;      /* double: the steps at which labels arrived (query rounds) */
     double final, auc;
     double q_mse, q_nmse;  /* last evaluation's Q diagnostics (NAN when not logged) */
+    double q_mse_true, q_nmse_true; /* the same against the true value (NAN: not logged) */
     gboolean has_nmse;     /* eval.csv has a q_nmse column */
     GHashTable *settings;  /* flattened recipe key -> value, per-run keys left out */
 } Run;
@@ -318,6 +319,7 @@ static Run *run_load(const char *dir, GError **error)
         if ((mc = csv_col(c, metrics[i])) >= 0)
             r->metric = metrics[i];
     int sc = csv_col(c, "step"), qc = csv_col(c, "q_mse"), nqc = csv_col(c, "q_nmse");
+    int tqc = csv_col(c, "q_mse_true"), tnqc = csv_col(c, "q_nmse_true");
     if (mc < 0 || sc < 0 || c->n_rows == 0) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_FORMAT, "%s: %s", eval,
                     sc < 0   ? "no 'step' column"
@@ -339,6 +341,8 @@ static Run *run_load(const char *dir, GError **error)
     const double *last = c->data + (gsize)(r->n - 1) * c->n_cols;
     r->q_mse = qc >= 0 ? last[qc] : NAN;
     r->q_nmse = nqc >= 0 ? last[nqc] : NAN;
+    r->q_mse_true = tqc >= 0 ? last[tqc] : NAN;
+    r->q_nmse_true = tnqc >= 0 ? last[tnqc] : NAN;
     r->has_nmse = nqc >= 0;
     csv_free(c);
     for (int i = 1; i < r->n; i++)
@@ -400,6 +404,8 @@ typedef struct {
     const char *metric;
     GPtrArray *runs;     /* Run*, not owned */
     double final_mean, final_std, auc_mean, auc_std, q_mean, q_std;
+    double qt_mean, qt_std; /* the Q diagnostic against the true value */
+    int qt_n;
     double given_lo, given_hi; /* labels given over its runs (NAN: not known) */
     int q_n;
     /* --frames: a strip from the first seed's final agent, or why there is none */
@@ -416,6 +422,7 @@ struct PrefrlReport {
     GPtrArray *dirs;     /* char*: the directories asked for */
     GPtrArray *varied;   /* char*: the setting keys that tell groups apart, sorted */
     gboolean has_q, budgets_vary;
+    gboolean has_q_true; /* some run logged the Q diagnostic against the true value */
     /* the Q diagnostic of the tables: the scale-free q_nmse when every run
      * with a Q column logged it, else the raw q_mse (older runs) */
     gboolean q_scaled;
@@ -763,12 +770,14 @@ static void build_groups(PrefrlReport *rep)
         Group *g = rep->groups->pdata[i];
         int n = (int)g->runs->len;
         double *f = g_new(double, n), *a = g_new(double, n), *q = g_new(double, n);
+        double *qt = g_new(double, n);
         g->given_lo = g->given_hi = NAN;
         for (int j = 0; j < n; j++) {
             const Run *r = g->runs->pdata[j];
             f[j] = r->final;
             a[j] = r->auc;
             q[j] = rep->q_scaled ? r->q_nmse : r->q_mse;
+            qt[j] = rep->q_scaled ? r->q_nmse_true : r->q_mse_true;
             if (isfinite(r->labels_given)) {
                 g->given_lo = isnan(g->given_lo) ? r->labels_given : MIN(g->given_lo, r->labels_given);
                 g->given_hi = isnan(g->given_hi) ? r->labels_given : MAX(g->given_hi, r->labels_given);
@@ -777,10 +786,13 @@ static void build_groups(PrefrlReport *rep)
         mean_std(f, n, &g->final_mean, &g->final_std, NULL);
         mean_std(a, n, &g->auc_mean, &g->auc_std, NULL);
         mean_std(q, n, &g->q_mean, &g->q_std, &g->q_n);
+        mean_std(qt, n, &g->qt_mean, &g->qt_std, &g->qt_n);
         rep->has_q |= g->q_n > 0;
+        rep->has_q_true |= g->qt_n > 0;
         g_free(f);
         g_free(a);
         g_free(q);
+        g_free(qt);
         if (g->budget >= 0) {
             /* a task whose labelled groups have two budgets varies them */
             gint64 *seen = g_hash_table_lookup(budgets, g->task);
@@ -1038,8 +1050,17 @@ static char *summary_csv(const PrefrlReport *r)
     return g_string_free(s, FALSE);
 }
 
-/* rows (task, budget when it varies) × method columns, as in the paper's Table 1 */
-static void q_tables(const PrefrlReport *r, char **md, char **csv)
+/* what the second Q table measures */
+#define Q_TRUE_NOTE                                                                             \
+    "Against the true value: the same error with G replaced by the discounted return of "     \
+    "the evaluated policy followed past the episode's time limit until γ^k < 1e-4 (SAC "      \
+    "bootstraps through time limits, so the truncated G above charges a good critic for "    \
+    "each episode's last ~1/(1−γ) steps).\n"
+
+/* rows (task, budget when it varies) × method columns, as in the paper's Table 1:
+ * *md against G truncated at the time limit, *md_true against the true value
+ * (NULL when no run logged it), *csv both */
+static void q_tables(const PrefrlReport *r, char **md, char **md_true, char **csv)
 {
     GPtrArray *methods = g_ptr_array_new();
     for (guint i = 0; i < r->groups->len; i++) {
@@ -1058,9 +1079,11 @@ static void q_tables(const PrefrlReport *r, char **md, char **csv)
     for (guint j = 0; j < methods->len; j++)
         g_string_append(m, "---|");
     g_string_append_c(m, '\n');
+    GString *mt = g_string_new(m->str); /* the same header */
     GString *c = g_string_new(NULL);
-    g_string_printf(c, "task,max_feedback,method,n,%s_mean,%s_std\n",
-                    r->q_scaled ? "q_nmse" : "q_mse", r->q_scaled ? "q_nmse" : "q_mse");
+    const char *q = r->q_scaled ? "q_nmse" : "q_mse";
+    g_string_printf(c, "task,max_feedback,method,n,%s_mean,%s_std,n_true,%s_true_mean,%s_true_std\n",
+                    q, q, q, q);
     /* one row per task and labelled budget; label-free methods repeat in each */
     for (guint i = 0; i < r->groups->len; i++) {
         const Group *row = r->groups->pdata[i];
@@ -1079,6 +1102,9 @@ static void q_tables(const PrefrlReport *r, char **md, char **csv)
         g_string_append_printf(m, "| %s | ", row->task);
         fmt_budget(m, row->budget);
         g_string_append(m, " |");
+        g_string_append_printf(mt, "| %s | ", row->task);
+        fmt_budget(mt, row->budget);
+        g_string_append(mt, " |");
         for (guint j = 0; j < methods->len; j++) {
             const Group *cell = NULL;
             for (guint k = 0; k < r->groups->len && !cell; k++) {
@@ -1088,6 +1114,14 @@ static void q_tables(const PrefrlReport *r, char **md, char **csv)
                     cell = g;
             }
             g_string_append_c(m, ' ');
+            g_string_append_c(mt, ' ');
+            if (cell && cell->qt_n) {
+                fmt_mean_std(mt, cell->qt_mean, cell->qt_std);
+                g_string_append_printf(mt, " (%d)", cell->qt_n);
+            } else {
+                g_string_append(mt, "–");
+            }
+            g_string_append(mt, " |");
             if (cell) {
                 fmt_mean_std(m, cell->q_mean, cell->q_std);
                 g_string_append_printf(m, " (%d)", cell->q_n);
@@ -1098,16 +1132,21 @@ static void q_tables(const PrefrlReport *r, char **md, char **csv)
                 csv_field(c, cell->method, FALSE);
                 g_string_append_printf(c, "%d,", cell->q_n);
                 csv_num(c, cell->q_mean, FALSE);
-                csv_num(c, cell->q_std, TRUE);
+                csv_num(c, cell->q_std, FALSE);
+                g_string_append_printf(c, "%d,", cell->qt_n);
+                csv_num(c, cell->qt_mean, FALSE);
+                csv_num(c, cell->qt_std, TRUE);
             } else {
                 g_string_append(m, "–");
             }
             g_string_append(m, " |");
         }
         g_string_append_c(m, '\n');
+        g_string_append_c(mt, '\n');
     }
     g_ptr_array_unref(methods);
     *md = g_string_free(m, FALSE);
+    *md_true = r->has_q_true ? g_string_free(mt, FALSE) : (g_string_free(mt, TRUE), NULL);
     *csv = g_string_free(c, FALSE);
 }
 
@@ -1473,10 +1512,16 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
     }
     char *summary = prefrl_report_summary_markdown(r);
     char *csv = summary_csv(r);
-    char *q_md = NULL, *q_csv = NULL;
+    char *q_md = NULL, *q_md_true = NULL, *q_csv = NULL;
     GPtrArray *titles = g_ptr_array_new_with_free_func(g_free); /* the curves' panels */
     if (r->has_q)
-        q_tables(r, &q_md, &q_csv);
+        q_tables(r, &q_md, &q_md_true, &q_csv);
+    if (q_md_true) {
+        /* q_accuracy.md: both tables, the truncated target's first */
+        char *both = g_strconcat(q_md, "\n", Q_TRUE_NOTE, "\n", q_md_true, NULL);
+        g_free(q_md);
+        q_md = both;
+    }
     gboolean ok = put(out_dir, "summary.md", summary, written, error) &&
                   put(out_dir, "summary.csv", csv, written, error) &&
                   (!r->has_q || (put(out_dir, "q_accuracy.md", q_md, written, error) &&
@@ -1622,6 +1667,7 @@ gboolean prefrl_report_write(const PrefrlReport *r, const char *out_dir, GPtrArr
     g_free(summary);
     g_free(csv);
     g_free(q_md);
+    g_free(q_md_true);
     g_free(q_csv);
     return ok;
 }

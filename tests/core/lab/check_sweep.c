@@ -720,9 +720,41 @@ START_TEST(test_report_q_metric)
     g_strfreev(row);
     g_free(csv);
     char *q = slurp(out, "q_accuracy.csv");
-    ck_assert_msg(g_str_has_prefix(q, "task,max_feedback,method,n,q_nmse_mean,q_nmse_std\n"), "%s",
-                  q);
+    ck_assert_msg(g_str_has_prefix(q, "task,max_feedback,method,n,q_nmse_mean,q_nmse_std,n_true,"
+                                      "q_nmse_true_mean,q_nmse_true_std\n"),
+                  "%s", q);
+    /* no run logged the true-value target: its columns are empty, no second table */
+    ck_assert_msg(strstr(q, ",2,0.5,") && g_str_has_suffix(q, ",0,,\n"), "%s", q);
     g_free(q);
+    char *qmd = slurp(out, "q_accuracy.md");
+    ck_assert(strstr(qmd, "Against the true value") == NULL);
+    g_free(qmd);
+
+    /* runs that logged it: a second table, its mean and std from the runs' last rows */
+    fake_run(dir, "a", 1, "step,true_episode_reward,q_mse,q_nmse,q_mse_true,q_nmse_true\n"
+                          "100,1,10,0.5,9,0.3\n200,2,20,0.4,19,0.2\n");
+    fake_run(dir, "b", 2, "step,true_episode_reward,q_mse,q_nmse,q_mse_true,q_nmse_true\n"
+                          "100,1,30,1,29,0.8\n200,3,40,0.6,39,0.4\n");
+    r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    q = slurp(out, "q_accuracy.csv");
+    char **lines = g_strsplit(q, "\n", -1);
+    char **f = g_strsplit(lines[1], ",", -1);
+    ck_assert_int_eq(g_strv_length(f), 9);
+    assert_close(g_ascii_strtod(f[4], NULL), 0.5, "q_nmse mean");
+    ck_assert_str_eq(f[6], "2");
+    assert_close(g_ascii_strtod(f[7], NULL), 0.3, "q_nmse_true mean");
+    assert_close(g_ascii_strtod(f[8], NULL), sqrt(0.02), "q_nmse_true std");
+    g_strfreev(f);
+    g_strfreev(lines);
+    g_free(q);
+    qmd = slurp(out, "q_accuracy.md");
+    ck_assert_msg(strstr(qmd, "Against the true value") && strstr(qmd, "0.3 ± 0.14"), "%s", qmd);
+    g_free(qmd);
+    md = slurp(out, "report.md");
+    ck_assert(strstr(md, "Against the true value") != NULL);
+    g_free(md);
     g_free(out);
     g_free(dir);
 }
@@ -740,7 +772,8 @@ START_TEST(test_evaluate)
     r = prefrl("evaluate", run, "--episodes", "4", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     gchar **lines = g_strsplit(r.out, "\n", -1);
-    ck_assert_str_eq(lines[0], "run,episodes,return,success_rate,q_mse,q_nmse");
+    ck_assert_str_eq(lines[0],
+                     "run,episodes,return,success_rate,q_mse,q_nmse,q_mse_true,q_nmse_true");
     gchar **f = g_strsplit(lines[1], ",", -1);
     ck_assert_str_eq(f[0], run);
     ck_assert_str_eq(f[1], "4");
@@ -749,6 +782,9 @@ START_TEST(test_evaluate)
     /* fixture_reach: reward in [0, 1] per step over 50 steps */
     ck_assert(ret >= 0 && ret <= 50);
     ck_assert(mse >= 0 && nmse >= 0 && nmse <= 4);
+    /* the true-value target: the fixture follows episodes past their limit */
+    double mse_true = g_ascii_strtod(f[6], NULL), nmse_true = g_ascii_strtod(f[7], NULL);
+    ck_assert(mse_true >= 0 && nmse_true >= 0 && nmse_true <= 4 && mse_true != mse);
     g_strfreev(f);
     g_strfreev(lines);
     result_clear(&r);
