@@ -144,8 +144,9 @@ gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep 
 void mw_env_snapshot(const MwEnv *env, double *qpos, double *qvel, double *time);
 
 /** Render a frame (PrefrlEnvOps.render): the current state when qpos is
- *  NULL, else the given one; camera NULL = Meta-world's "corner2" view when
- *  the model has it (then "corner"), else a free camera on the workspace. */
+ *  NULL, else the given one; camera NULL = the bundled scenes' "corner2"
+ *  view when the model has it (then "corner"), else (and always on the
+ *  original scenes) a free camera on the workspace. */
 gboolean mw_env_render(MwEnv *env, const double *qpos, const double *qvel, double time,
                        const char *camera, int width, int height, guint8 *rgb, GError **error);
 

@@ -396,8 +396,9 @@ static double variance(const guint8 *rgb, size_t n)
     return var / (double)n;
 }
 
-/* the original scenes render from Meta-world's cameras (the default view is
- * its corner2) and the image follows the state */
+/* the original scenes render (by default from the free camera: Meta-world's
+ * own cameras, still available by name, show them upside down) and the
+ * image follows the state */
 START_TEST(test_render)
 {
     const char *name = task_names[_i];
