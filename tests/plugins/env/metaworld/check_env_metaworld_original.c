@@ -20,6 +20,7 @@
 #include <prefrl/plugin.h>
 
 #include "host/registry.h"
+#include "ckpt_test.h"
 #include "mw_env.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
@@ -380,6 +381,47 @@ START_TEST(test_reset_reproducible)
 }
 END_TEST
 
+/* a saved state continues bit for bit (the observation is read before the
+ * last substep's integration, which loading must not disturb); a bundled
+ * env of the same task refuses it */
+START_TEST(test_save_load)
+{
+    const char *name = task_names[_i];
+    PrefrlInstance *a = make_env(name, 71, NULL), *b = make_env(name, 72, NULL);
+    float oa[39], ob[39], act[4] = {0.5f, 0.4f, -0.6f, 0.8f};
+    PrefrlEnvStep sa, sb;
+    env_reset(a, oa);
+    env_reset(b, ob);
+    for (int t = 0; t < 25; t++)
+        env_step(a, act, oa, &sa);
+    GError *err = NULL;
+    char *dir = ckpt_test_tmpdir();
+    char *path = g_build_filename(dir, "env.bin", NULL);
+    ck_assert_msg(ckpt_test_save(a->component, a->self, path, &err), "%s",
+                  err ? err->message : "?");
+    ck_assert_msg(ckpt_test_load(b->component, b->self, path, &err), "%s",
+                  err ? err->message : "?");
+    for (int t = 0; t < 60; t++) {
+        act[0] = -act[0];
+        env_step(a, act, oa, &sa);
+        env_step(b, act, ob, &sb);
+        ck_assert_msg(memcmp(oa, ob, sizeof oa) == 0, "%s: diverged at step %d", name, t);
+        ck_assert(sa.reward == sb.reward && sa.success == sb.success);
+    }
+    GError *e2 = NULL;
+    PrefrlInstance *bundled = prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_ENV,
+                                                  name, NULL, 1, NULL, &e2);
+    ck_assert(bundled != NULL);
+    ck_assert(!ckpt_test_load(bundled->component, bundled->self, path, &err));
+    ckpt_test_refused(&err, path, "bodies");
+    prefrl_instance_free(bundled);
+    g_free(path);
+    ckpt_test_rmdir(dir);
+    prefrl_instance_free(a);
+    prefrl_instance_free(b);
+}
+END_TEST
+
 /* ------------------------------------------------------------------------ */
 
 #define RW 96
@@ -461,6 +503,7 @@ static Suite *original_suite(void)
     tcase_add_loop_test(tc, test_obs_layout, 0, N_TASKS);
     tcase_add_loop_test(tc, test_random_policy, 0, N_TASKS);
     tcase_add_loop_test(tc, test_reset_reproducible, 0, N_TASKS);
+    tcase_add_loop_test(tc, test_save_load, 0, N_TASKS);
     tcase_add_loop_test(tc, test_scripted_success, 0, N_TASKS);
     tcase_add_test(tc, test_errors);
     tcase_set_timeout(tc, 300);
