@@ -487,11 +487,15 @@ START_TEST(test_errors)
     assert_create_fails(wrong, "/nonexistent/mw/sawyer_xyz/sawyer_door_pull.xml");
     const char *const bad_scene[] = {"scene=v3", NULL};
     assert_create_fails(bad_scene, "bundled");
-    /* forked test: the unset does not reach the other tests */
+    /* put back afterwards: without forking (CK_FORK=no) the next tests
+     * share this process's environment */
+    char *saved = g_strdup(g_getenv(MW_ASSETS_ENV));
     g_unsetenv(MW_ASSETS_ENV);
     const char *const none[] = {"scene=original", NULL};
     assert_create_fails(none, MW_ASSETS_ENV);
     assert_create_fails(none, "env.assets");
+    g_setenv(MW_ASSETS_ENV, saved, TRUE);
+    g_free(saved);
 }
 END_TEST
 
