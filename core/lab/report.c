@@ -275,6 +275,15 @@ static Run *run_load(const char *dir, GError **error)
     Run *r = g_new0(Run, 1);
     r->dir = g_strdup(dir);
     r->task = section_name(root, "env", "task");
+    /* a task on another scene than the default (Meta-world's env.scene:
+     * original) is its own row and curve, named with the scene */
+    char *scene = section_name(root, "env", "scene");
+    if (r->task && scene && strcmp(scene, "bundled") != 0) {
+        char *named = g_strdup_printf("%s (%s scene)", r->task, scene);
+        g_free(r->task);
+        r->task = named;
+    }
+    g_free(scene);
     r->reward = section_name(root, "reward", "name");
     r->agent = section_name(root, "agent", "name");
     r->sampler = section_name(root, "sampler", "name");

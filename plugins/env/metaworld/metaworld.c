@@ -9,9 +9,17 @@
 #include "mw_env.h"
 
 static const PrefrlParamSpec mw_params[] = {
+    {"scene", PREFRL_PARAM_CHOICE, "bundled", 0, 0, "bundled|original",
+     "bundled: prefrl's fast primitive-geom models (a free-floating hand); original: "
+     "Meta-world's own v2 scenes (the Sawyer arm, meshes) from the assets directory, read "
+     "as the original environment code reads them (docs/metaworld-original.md)"},
+    {"assets", PREFRL_PARAM_STRING, "", 0, 0, NULL,
+     "scene original: Meta-world's v2 scene directory (metaworld/envs/assets_v2, holding "
+     "sawyer_xyz/ and objects/); empty = $PREFRL_METAWORLD_ASSETS"},
     {"model", PREFRL_PARAM_STRING, "", 0, 0, NULL,
-     "MJCF file to simulate instead of the bundled primitive-geom model; it must keep the "
-     "task's body, joint, site and actuator names"},
+     "MJCF file to simulate instead of the scene's file of the task; it must keep the "
+     "names that scene's layout needs (bundled: the task's body, joint, site and actuator "
+     "names; original: the v2 scene's)"},
     {"episode_length", PREFRL_PARAM_INT, "500", 1, 1e9, NULL,
      "original env steps per episode (the time limit; Meta-world/B-Pref: 500)"},
     {"action_repeat", PREFRL_PARAM_INT, "1", 1, 1000, NULL,
@@ -32,6 +40,9 @@ static void *mw_create(const char *task_name, const PrefrlNode *params, const Pr
     g_return_val_if_fail(task != NULL, NULL);
     MwOptions opt = {
         .model = prefrl_param_string(params, "model"),
+        .scene = g_strcmp0(prefrl_param_string(params, "scene"), "original") == 0
+                     ? MW_SCENE_ORIGINAL : MW_SCENE_BUNDLED,
+        .assets = prefrl_param_string(params, "assets"),
         .episode_length = (int)prefrl_param_int(params, "episode_length"),
         .action_repeat = (int)prefrl_param_int(params, "action_repeat"),
         .frame_skip = (int)prefrl_param_int(params, "frame_skip"),

@@ -35,6 +35,65 @@ void mw_tcp_center(const MwEnv *env, double tcp[3])
         tcp[k] = 0.5 * (r[k] + l[k]);
 }
 
+/* the actuator that drives joint `joint` (the original scenes' gripper
+ * actuators are unnamed position actuators on the joints r_close/l_close),
+ * -1 when none or more than one does */
+static int actuator_on_joint(const mjModel *m, int joint)
+{
+    int found = -1;
+    for (int i = 0; i < m->nu; i++)
+        if ((m->actuator_trntype[i] == mjTRN_JOINT ||
+             m->actuator_trntype[i] == mjTRN_JOINTINPARENT) &&
+            m->actuator_trnid[2 * i] == joint) {
+            if (found >= 0)
+                return -1;
+            found = i;
+        }
+    return found;
+}
+
+/* the original scenes' gripper actuators, by the joint each drives */
+static gboolean bind_gripper_by_joint(MwEnv *env, const char *label, GError **error)
+{
+    const mjModel *m = env->m;
+    int jr = -1, jl = -1;
+    const PrefrlMjName joints[] = {
+        {mjOBJ_JOINT, "r_close", &jr},
+        {mjOBJ_JOINT, "l_close", &jl},
+    };
+    if (!prefrl_mj_lookup(m, label, joints, G_N_ELEMENTS(joints), error))
+        return FALSE;
+    env->act_r = actuator_on_joint(m, jr);
+    env->act_l = actuator_on_joint(m, jl);
+    if (env->act_r < 0 || env->act_l < 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_MUJOCO,
+                    "model %s needs exactly one actuator on joint%s%s%s", label,
+                    env->act_r < 0 ? " 'r_close'" : "",
+                    env->act_r < 0 && env->act_l < 0 ? " and joint" : "",
+                    env->act_l < 0 ? " 'l_close'" : "");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* what the original does once after loading: every weld holds body2 at
+ * body1's pose (zero offset, identity rotation), whatever relative pose the
+ * compiler worked out from qpos0.  MuJoCo 2.2's weld data is the anchor (3),
+ * the relative position (3) and quaternion (4), then the torque scale. */
+static void reset_mocap_welds(mjModel *m)
+{
+    if (m->nmocap == 0)
+        return;
+    for (int i = 0; i < m->neq; i++) {
+        if (m->eq_type[i] != mjEQ_WELD)
+            continue;
+        mjtNum *data = m->eq_data + (size_t)mjNEQDATA * i;
+        for (int k = 0; k < 10; k++)
+            data[k] = 0.0;
+        data[6] = 1.0;
+    }
+}
+
 static gboolean bind_common(MwEnv *env, const char *label, GError **error)
 {
     mjModel *m = env->m;
@@ -49,8 +108,16 @@ static gboolean bind_common(MwEnv *env, const char *label, GError **error)
         {mjOBJ_ACTUATOR, "r_close", &env->act_r},
         {mjOBJ_ACTUATOR, "l_close", &env->act_l},
     };
-    if (!prefrl_mj_lookup(m, label, names, G_N_ELEMENTS(names), error))
+    /* the original scenes name no actuator: the last two entries are then
+     * resolved by joint below */
+    size_t n = env->original ? G_N_ELEMENTS(names) - 2 : G_N_ELEMENTS(names);
+    if (!prefrl_mj_lookup(m, label, names, n, error))
         return FALSE;
+    if (env->original) {
+        if (!bind_gripper_by_joint(env, label, error))
+            return FALSE;
+        reset_mocap_welds(m);
+    }
     env->mocap_id = m->body_mocapid[mocap_body];
     if (env->mocap_id < 0) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_MUJOCO,
@@ -82,6 +149,43 @@ static const char *const mw_cameras[] = {"corner2", "corner", NULL};
 static const PrefrlMjView mw_view = {.cameras = mw_cameras, .body = 0,
                                      .lookat_offset = {0.0, 0.7, 0.1}, .distance = 1.9,
                                      .azimuth = -125, .elevation = -40};
+/* the original scenes' cameras were placed for mujoco_py, whose frames come
+ * out bottom row first: read top row first, as prefrl renders, they show the
+ * scene upside down.  Their default view is the free camera (they stay
+ * available by name) */
+static const PrefrlMjView mw_view_original = {.cameras = NULL, .body = 0,
+                                              .lookat_offset = {0.0, 0.7, 0.1},
+                                              .distance = 1.9, .azimuth = -125,
+                                              .elevation = -40};
+
+/* the task's v2 scene under the assets directory (the option, else
+ * $PREFRL_METAWORLD_ASSETS) */
+static char *original_model_path(const MwTask *task, const char *assets, GError **error)
+{
+    const char *dir = assets;
+    const char *from = "env.assets";
+    if (dir == NULL || dir[0] == '\0') {
+        dir = g_getenv(MW_ASSETS_ENV);
+        from = "$" MW_ASSETS_ENV;
+    }
+    if (dir == NULL || dir[0] == '\0') {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "%s: scene 'original' needs Meta-world's v2 scene directory (the one "
+                    "holding sawyer_xyz/ and objects/): set env.assets or %s", task->name,
+                    MW_ASSETS_ENV);
+        return NULL;
+    }
+    char *path = g_build_filename(dir, task->original_file, NULL);
+    if (!g_file_test(path, G_FILE_TEST_IS_REGULAR)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "%s: scene 'original': %s not found (%s is '%s'; it must be Meta-world's "
+                    "v2 scene directory, the one holding sawyer_xyz/ and objects/)",
+                    task->name, path, from, dir);
+        g_free(path);
+        return NULL;
+    }
+    return path;
+}
 
 MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng,
                   GError **error)
@@ -103,7 +207,12 @@ MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng
     env->obj_body = env->obj_site = env->static_body = env->goal_site = -1;
     env->obj2_body = env->joint_qadr = env->free_qadr = env->free_dadr = -1;
 
-    env->model_path = prefrl_mj_resolve_model(opt->model, task->model_file, error);
+    env->original = opt->scene == MW_SCENE_ORIGINAL;
+    env->opt.assets = NULL;
+    env->obj_geom = -1;
+    env->model_path = env->original && (opt->model == NULL || opt->model[0] == '\0')
+                          ? original_model_path(task, opt->assets, error)
+                          : prefrl_mj_resolve_model(opt->model, task->model_file, error);
     if (env->model_path == NULL)
         goto fail;
     env->m = prefrl_mj_load_model(env->model_path, error);
@@ -125,7 +234,7 @@ MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng
     env->d = prefrl_mj_make_data(env->m, error);
     if (env->d == NULL)
         goto fail;
-    env->renderer = prefrl_mj_renderer_new(env->m, &mw_view);
+    env->renderer = prefrl_mj_renderer_new(env->m, env->original ? &mw_view_original : &mw_view);
     return env;
 
 fail:
@@ -314,8 +423,11 @@ gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep 
         set_mocap(env, pos);
         d->ctrl[env->act_r] = a[3];
         d->ctrl[env->act_l] = -a[3];
+        /* the original reads positions as mj_step leaves them (computed
+         * before the last substep's integration); the bundled scenes are
+         * observed at the final state */
         if (!prefrl_mj_step(env->m, d, env->opt.frame_skip, FALSE, error) ||
-            !refresh_kinematics(env, error)) {
+            (!env->original && !refresh_kinematics(env, error))) {
             env->need_reset = TRUE;
             g_prefix_error(error, "%s: step %d: ", env->task->name, env->t + 1);
             return FALSE;

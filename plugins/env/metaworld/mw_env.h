@@ -27,9 +27,23 @@ G_BEGIN_DECLS
 typedef struct MwTask MwTask;
 typedef struct MwEnv MwEnv;
 
+/** Which models a task runs on: the bundled primitive-geom approximations or
+ *  Meta-world's own v2 scenes (the Sawyer arm, meshes), read the way the
+ *  original environment code reads them. */
+typedef enum MwScene {
+    MW_SCENE_BUNDLED,
+    MW_SCENE_ORIGINAL,
+} MwScene;
+
+/** The environment variable naming the original scenes' directory (the
+ *  default of the assets option). */
+#define MW_ASSETS_ENV "PREFRL_METAWORLD_ASSETS"
+
 /** Creation options of one environment (the plugin's parameters). */
 typedef struct MwOptions {
-    const char *model;      /* MJCF path; NULL or "" = the bundled model */
+    const char *model;      /* MJCF path; NULL or "" = the scene's file of the task */
+    MwScene scene;          /* the model layout (and default file) */
+    const char *assets;     /* original scenes' directory; NULL or "" = $PREFRL_METAWORLD_ASSETS */
     int episode_length;     /* original env steps per episode (the time limit), > 0 */
     int action_repeat;      /* original env steps per step() (rewards summed), > 0 */
     int frame_skip;         /* physics steps per original env step, > 0 (5) */
@@ -51,6 +65,7 @@ struct MwTask {
     const char *name;        /* Meta-world name without version, e.g. "door-open" */
     const char *alias;       /* versioned name, e.g. "door-open-v2" */
     const char *model_file;  /* bundled MJCF file name */
+    const char *original_file; /* the v2 scene, relative to the assets directory */
     double hand_init[3];     /* hand target during the reset */
     /** Resolve the task's names in env->m (all missing names in one error). */
     gboolean (*bind)(MwEnv *env, GError **error);
@@ -76,7 +91,8 @@ struct MwEnv {
     mjData *d;
     char *model_path;        /* resolved model file (owned) */
     PrefrlRng rng;           /* placement stream, copied from the context */
-    MwOptions opt;           /* opt.model is NULL after creation */
+    MwOptions opt;           /* opt.model and opt.assets are NULL after creation */
+    gboolean original;       /* the original scene: read what the original code reads */
     int t;                   /* original env steps since the last reset */
     gboolean need_reset;     /* no episode running (before reset, after an error) */
     gboolean unlimited;      /* this episode runs past the time limit */
@@ -87,6 +103,7 @@ struct MwEnv {
 
     /* task ids (their meaning is per task; -1 when unused) */
     int obj_body, obj_site, static_body, goal_site, obj2_body, joint_qadr;
+    int obj_geom;            /* original scenes: the geom the original reads (door, sweep) */
     int free_qadr, free_dadr;  /* a free object's qpos / qvel address */
 
     /* per-episode constants */
@@ -132,8 +149,9 @@ void mw_env_lift_time_limit(MwEnv *env);
 void mw_env_snapshot(const MwEnv *env, double *qpos, double *qvel, double *time);
 
 /** Render a frame (PrefrlEnvOps.render): the current state when qpos is
- *  NULL, else the given one; camera NULL = Meta-world's "corner2" view when
- *  the model has it (then "corner"), else a free camera on the workspace. */
+ *  NULL, else the given one; camera NULL = the bundled scenes' "corner2"
+ *  view when the model has it (then "corner"), else (and always on the
+ *  original scenes) a free camera on the workspace. */
 gboolean mw_env_render(MwEnv *env, const double *qpos, const double *qvel, double time,
                        const char *camera, int width, int height, guint8 *rgb, GError **error);
 

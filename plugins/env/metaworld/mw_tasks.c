@@ -41,15 +41,20 @@ static int qadr(const MwEnv *env, int joint)
     return env->m->jnt_qposadr[joint];
 }
 
-/* the free joint of a body (its first joint) or an error */
+/* the free joint that moves a body: its own, or (the original hammer sits
+ * in a jointless body inside a free "hammerbody") the nearest ancestor's
+ * when no joint lies in between; otherwise an error */
 static gboolean bind_free(MwEnv *env, int body, GError **error)
 {
     const mjModel *m = env->m;
-    int j = m->body_jntadr[body];
-    if (m->body_jntnum[body] < 1 || m->jnt_type[j] != mjJNT_FREE) {
+    int b = body;
+    while (b > 0 && m->body_jntnum[b] == 0)
+        b = m->body_parentid[b];
+    int j = b > 0 ? m->body_jntadr[b] : -1;
+    if (j < 0 || m->body_jntnum[b] < 1 || m->jnt_type[j] != mjJNT_FREE) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_MUJOCO,
-                    "model %s: body '%s' needs a free joint", env->model_path,
-                    mj_id2name(m, mjOBJ_BODY, body));
+                    "model %s: body '%s' needs a free joint (its own or a jointless "
+                    "parent's)", env->model_path, mj_id2name(m, mjOBJ_BODY, body));
         return FALSE;
     }
     env->free_qadr = m->jnt_qposadr[j];
@@ -87,6 +92,8 @@ static void draw_box(MwEnv *env, const double lo[3], const double hi[3], double 
         out[k] = lo[k] == hi[k] ? lo[k] : prefrl_rng_range(&env->rng, lo[k], hi[k]);
 }
 
+/* a body's frame origin: what the original's get_body_com returns (its
+ * MujocoEnv reads xpos, not the centre of mass) */
 static void body_pos(const MwEnv *env, int body, double *out)
 {
     memcpy(out, env->d->xpos + 3 * body, 3 * sizeof *out);
@@ -106,14 +113,45 @@ static void wxyz_to_xyzw(const double *q, double *out)
     out[3] = q[0];
 }
 
+/* a rotation matrix (row-major) as scipy's Rotation.from_matrix(...).as_quat()
+ * gives it, (x, y, z, w): the component picked from the largest of the
+ * diagonal and the trace (the first on ties) is made positive, which fixes
+ * the sign where MuJoCo's mju_mat2Quat may choose the other one */
+static void mat_to_xyzw_scipy(const double *m, double *q)
+{
+    double trace = m[0] + m[4] + m[8];
+    double decision[4] = {m[0], m[4], m[8], trace};
+    int choice = 0;
+    for (int i = 1; i < 4; i++)
+        if (decision[i] > decision[choice])
+            choice = i;
+    if (choice != 3) {
+        int i = choice, j = (i + 1) % 3, k = (j + 1) % 3;
+        q[i] = 1.0 - trace + 2.0 * m[3 * i + i];
+        q[j] = m[3 * j + i] + m[3 * i + j];
+        q[k] = m[3 * k + i] + m[3 * i + k];
+        q[3] = m[3 * k + j] - m[3 * j + k];
+    } else {
+        q[0] = m[7] - m[5];
+        q[1] = m[2] - m[6];
+        q[2] = m[3] - m[1];
+        q[3] = 1.0 + trace;
+    }
+    double n = sqrt(q[0] * q[0] + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
+    for (int i = 0; i < 4; i++)
+        q[i] /= n;
+}
+
 /* ---- door-open-v2 ------------------------------------------------------ */
 
 static gboolean door_bind(MwEnv *env, GError **error)
 {
     int joint = -1;
+    /* the original reads the handle geom; the bundled model marks it by a site */
     const PrefrlMjName names[] = {
         {mjOBJ_BODY, "door", &env->static_body},
-        {mjOBJ_SITE, "handle", &env->obj_site},
+        {env->original ? mjOBJ_GEOM : mjOBJ_SITE, "handle",
+         env->original ? &env->obj_geom : &env->obj_site},
         {mjOBJ_JOINT, "doorjoint", &joint},
         {mjOBJ_SITE, "goal", &env->goal_site},
     };
@@ -137,6 +175,11 @@ static void door_place(MwEnv *env)
 /* the handle mesh's centroid frame, orientation as (x, y, z, w) */
 static void door_observe(const MwEnv *env, double *obs)
 {
+    if (env->original) {
+        memcpy(obs + 4, env->d->geom_xpos + 3 * env->obj_geom, 3 * sizeof *obs);
+        mat_to_xyzw_scipy(env->d->geom_xmat + 9 * env->obj_geom, obs + 7);
+        return;
+    }
     memcpy(obs + 4, env->d->site_xpos + 3 * env->obj_site, 3 * sizeof *obs);
     double q[4];
     mju_mat2Quat(q, env->d->site_xmat + 9 * env->obj_site);
@@ -353,12 +396,14 @@ static void window_evaluate(const MwEnv *env, const double *obs, double grip, Mw
 
 static gboolean sweep_bind(MwEnv *env, GError **error)
 {
+    /* the original takes the block's orientation from its geom */
     const PrefrlMjName names[] = {
         {mjOBJ_BODY, "obj", &env->obj_body},
         {mjOBJ_SITE, "goal", &env->goal_site},
+        {mjOBJ_GEOM, "objGeom", &env->obj_geom},
     };
-    return lookup(env, names, G_N_ELEMENTS(names), error) &&
-           bind_free(env, env->obj_body, error);
+    size_t n = env->original ? G_N_ELEMENTS(names) : G_N_ELEMENTS(names) - 1;
+    return lookup(env, names, n, error) && bind_free(env, env->obj_body, error);
 }
 
 static void sweep_place_static(MwEnv *env)
@@ -385,7 +430,10 @@ static void sweep_place(MwEnv *env)
 static void sweep_observe(const MwEnv *env, double *obs)
 {
     body_pos(env, env->obj_body, obs + 4);
-    wxyz_to_xyzw(env->d->xquat + 4 * env->obj_body, obs + 7);
+    if (env->original)
+        mat_to_xyzw_scipy(env->d->geom_xmat + 9 * env->obj_geom, obs + 7);
+    else
+        wxyz_to_xyzw(env->d->xquat + 4 * env->obj_body, obs + 7);
 }
 
 static void sweep_evaluate(const MwEnv *env, const double *obs, double grip, MwEval *ev)
@@ -504,37 +552,43 @@ static void hammer_evaluate(const MwEnv *env, const double *obs, double grip, Mw
 
 static const MwTask door_open = {
     "door-open", "door-open-v2",
-    "metaworld_door_open.xml", {0.0, 0.6, 0.2},
+    "metaworld_door_open.xml", "sawyer_xyz/sawyer_door_pull.xml",
+    {0.0, 0.6, 0.2},
     door_bind, door_place, NULL, NULL, door_observe, door_evaluate,
 };
 
 static const MwTask button_press = {
     "button-press", "button-press-v2",
-    "metaworld_button_press.xml", {0.0, 0.4, 0.2},
+    "metaworld_button_press.xml", "sawyer_xyz/sawyer_button_press.xml",
+    {0.0, 0.4, 0.2},
     button_bind, button_place, NULL, button_init, button_observe, button_evaluate,
 };
 
 static const MwTask drawer_open = {
     "drawer-open", "drawer-open-v2",
-    "metaworld_drawer_open.xml", {0.0, 0.6, 0.2},
+    "metaworld_drawer_open.xml", "sawyer_xyz/sawyer_drawer.xml",
+    {0.0, 0.6, 0.2},
     drawer_bind, drawer_place, NULL, drawer_init, drawer_observe, drawer_evaluate,
 };
 
 static const MwTask window_open = {
     "window-open", "window-open-v2",
-    "metaworld_window_open.xml", {0.0, 0.4, 0.2},
+    "metaworld_window_open.xml", "sawyer_xyz/sawyer_window_horizontal.xml",
+    {0.0, 0.4, 0.2},
     window_bind, window_place, NULL, window_init, window_observe, window_evaluate,
 };
 
 static const MwTask sweep_into = {
     "sweep-into", "sweep-into-v2",
-    "metaworld_sweep_into.xml", {0.0, 0.6, 0.2},
+    "metaworld_sweep_into.xml", "sawyer_xyz/sawyer_table_with_hole.xml",
+    {0.0, 0.6, 0.2},
     sweep_bind, sweep_place_static, sweep_place, NULL, sweep_observe, sweep_evaluate,
 };
 
 static const MwTask hammer = {
     "hammer", "hammer-v2",
-    "metaworld_hammer.xml", {0.0, 0.4, 0.2},
+    "metaworld_hammer.xml", "sawyer_xyz/sawyer_hammer.xml",
+    {0.0, 0.4, 0.2},
     hammer_bind, NULL, hammer_place, hammer_init, hammer_observe, hammer_evaluate,
 };
 

@@ -760,6 +760,31 @@ START_TEST(test_report_q_metric)
 }
 END_TEST
 
+/* a task run on another scene than the default (Meta-world's env.scene:
+ * original) is its own row, named with the scene; the default scene's keeps
+ * the task's name */
+START_TEST(test_report_scene)
+{
+    char *dir = fresh("scene");
+    fake_run(dir, "a", 1, "step,true_episode_reward\n100,1\n200,2\n");
+    fake_run(dir, "b", 1, "step,true_episode_reward\n100,5\n200,6\n");
+    char *cfg = g_build_filename(dir, "b", "config.yaml", NULL);
+    ck_assert(g_file_set_contents(cfg, "seed: 1\nenv:\n  task: t\n  scene: original\n"
+                                       "reward:\n  name: pebble\n", -1, NULL));
+    char *out = g_build_filename(dir, "out", NULL);
+    Result r = prefrl("report", dir, "-o", out, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    result_clear(&r);
+    char *md = slurp(out, "summary.md");
+    ck_assert_msg(strstr(md, "| t (original scene) | – | pebble (agent none) | 1 | 6") != NULL &&
+                  strstr(md, "| t | – | pebble (agent none) | 1 | 2") != NULL, "%s", md);
+    g_free(md);
+    g_free(out);
+    g_free(cfg);
+    g_free(dir);
+}
+END_TEST
+
 /* prefrl evaluate: a run's saved agent over fresh episodes, as CSV */
 START_TEST(test_evaluate)
 {
@@ -1167,6 +1192,7 @@ static Suite *sweep_suite(void)
     tcase_add_test(tc, test_budget_report);
     tcase_add_test(tc, test_report_errors);
     tcase_add_test(tc, test_report_q_metric);
+    tcase_add_test(tc, test_report_scene);
     tcase_add_test(tc, test_evaluate);
     tcase_add_test(tc, test_interrupt);
     tcase_add_test(tc, test_resume_cells);
