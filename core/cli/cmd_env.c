@@ -41,7 +41,8 @@ static const PrefrlCliUsage env_usage = {
     "env", "TASK [key=value ...]",
     "Roll out a uniformly random policy on an env component: a quick check of a task.",
     "Prints the observation and action sizes, the mean and std of the episode return and\n"
-    "env steps/s.  key=value sets the env's parameters (see 'prefrl describe env/TASK').\n"
+    "env steps/s.  key=value (or env.key=value) sets the env's parameters (see 'prefrl\n"
+    "describe env/TASK').\n"
     "With --frame FILE.png, writes one rendered frame instead: the state after --steps\n"
     "random steps from a reset (default 0), from --camera (default: the task's view).\n"
     "With --video FILE (.mp4: H.264, .webm: VP9), writes --episodes random-policy\n"
@@ -291,7 +292,9 @@ int prefrl_cmd_env(int argc, char **argv)
     }
     for (char **a = args; *a; a++) {
         if (strchr(*a, '=') != NULL) {
-            g_ptr_array_add(overrides, *a);
+            /* KEY=VALUE of the env section; "env.KEY=VALUE", as a recipe
+             * override spells it, is the same key */
+            g_ptr_array_add(overrides, g_str_has_prefix(*a, "env.") ? *a + 4 : *a);
         } else if (task == NULL) {
             task = *a;
         } else {

@@ -224,6 +224,14 @@ START_TEST(test_usage_errors)
                   "%s", err);
     g_free(out);
     g_free(err);
+    /* prefrl env takes the env's keys bare or as a recipe spells them */
+    for (int i = 0; i < 2; i++) {
+        const char *envov[] = {"env", "fixture_line", i ? "env.gain=-0.5" : "gain=-0.5", NULL};
+        ck_assert_int_eq(prefrl(envov, &out, &err), 1);
+        ck_assert_msg(strstr(err, "gain: -0.5 is out of range"), "%s", err);
+        g_free(out);
+        g_free(err);
+    }
 }
 END_TEST
 
