@@ -740,23 +740,27 @@ gboolean prefrl_figure_save(const PrefrlFigure *fig, const char *png_path, const
     return TRUE;
 }
 
-gboolean prefrl_rgb_save_png(const guint8 *rgb, int width, int height, const char *path,
-                             GError **error)
+/* copy RGB24 rows (width x height, 3 bytes a pixel) into an RGB24 image
+ * surface at (x0, y0) */
+static void put_rgb(cairo_surface_t *s, int x0, int y0, const guint8 *rgb, int width, int height)
 {
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
-    cairo_status_t st = cairo_surface_status(s);
-    if (st == CAIRO_STATUS_SUCCESS) {
-        cairo_surface_flush(s);
-        guint8 *px = cairo_image_surface_get_data(s);
-        int stride = cairo_image_surface_get_stride(s);
-        for (int y = 0; y < height; y++) {
-            guint32 *row = (guint32 *)(px + (size_t)y * (size_t)stride);
-            const guint8 *in = rgb + (size_t)y * (size_t)width * 3;
-            for (int x = 0; x < width; x++)
-                row[x] = (guint32)in[3 * x] << 16 | (guint32)in[3 * x + 1] << 8 | in[3 * x + 2];
-        }
-        cairo_surface_mark_dirty(s);
+    cairo_surface_flush(s);
+    guint8 *px = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int y = 0; y < height; y++) {
+        guint32 *row = (guint32 *)(px + (size_t)(y0 + y) * (size_t)stride) + x0;
+        const guint8 *in = rgb + (size_t)y * (size_t)width * 3;
+        for (int x = 0; x < width; x++)
+            row[x] = (guint32)in[3 * x] << 16 | (guint32)in[3 * x + 1] << 8 | in[3 * x + 2];
     }
+    cairo_surface_mark_dirty(s);
+}
+
+/* write image surface s (drawn with status st) to path as a PNG through a
+ * temporary file, and destroy it */
+static gboolean write_png(cairo_surface_t *s, cairo_status_t st, const char *path,
+                          GError **error)
+{
     char *tmp = g_strdup_printf("%s.tmp.%d", path, (int)getpid());
     if (st == CAIRO_STATUS_SUCCESS)
         st = cairo_surface_write_to_png(s, tmp);
@@ -764,6 +768,16 @@ gboolean prefrl_rgb_save_png(const guint8 *rgb, int width, int height, const cha
     gboolean ok = finish(tmp, path, st, error);
     g_free(tmp);
     return ok;
+}
+
+gboolean prefrl_rgb_save_png(const guint8 *rgb, int width, int height, const char *path,
+                             GError **error)
+{
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height);
+    cairo_status_t st = cairo_surface_status(s);
+    if (st == CAIRO_STATUS_SUCCESS)
+        put_rgb(s, 0, 0, rgb, width, height);
+    return write_png(s, st, path, error);
 }
 
 gboolean prefrl_strip_save(const guint8 *const *frames, const char *const *captions, int n,
@@ -778,20 +792,8 @@ gboolean prefrl_strip_save(const guint8 *const *frames, const char *const *capti
         cairo_set_source_rgb(cr, 1, 1, 1);
         cairo_paint(cr);
         cairo_destroy(cr);
-        cairo_surface_flush(s);
-        guint8 *px = cairo_image_surface_get_data(s);
-        int stride = cairo_image_surface_get_stride(s);
-        for (int k = 0; k < n; k++) {
-            int x0 = STRIP_GAP + k * (width + STRIP_GAP);
-            for (int y = 0; y < height; y++) {
-                guint32 *row = (guint32 *)(px + (size_t)(STRIP_GAP + y) * (size_t)stride) + x0;
-                const guint8 *in = frames[k] + (size_t)y * (size_t)width * 3;
-                for (int x = 0; x < width; x++)
-                    row[x] = (guint32)in[3 * x] << 16 | (guint32)in[3 * x + 1] << 8 |
-                             in[3 * x + 2];
-            }
-        }
-        cairo_surface_mark_dirty(s);
+        for (int k = 0; k < n; k++)
+            put_rgb(s, STRIP_GAP + k * (width + STRIP_GAP), STRIP_GAP, frames[k], width, height);
         cr = cairo_create(s);
         font(cr, 11, FALSE);
         cairo_set_source_rgb(cr, 0.2, 0.2, 0.2);
@@ -802,13 +804,7 @@ gboolean prefrl_strip_save(const guint8 *const *frames, const char *const *capti
         st = cairo_status(cr);
         cairo_destroy(cr);
     }
-    char *tmp = g_strdup_printf("%s.tmp.%d", path, (int)getpid());
-    if (st == CAIRO_STATUS_SUCCESS)
-        st = cairo_surface_write_to_png(s, tmp);
-    cairo_surface_destroy(s);
-    gboolean ok = finish(tmp, path, st, error);
-    g_free(tmp);
-    return ok;
+    return write_png(s, st, path, error);
 }
 
 void prefrl_strip_size(int n, int width, int height, int *strip_width, int *strip_height)
