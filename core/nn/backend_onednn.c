@@ -109,6 +109,26 @@ void prefrl_dnn_set_threads(int n)
     (void)n;
 }
 
+PrefrlDnnMatmul *prefrl_dnn_matmul_new(PrefrlNumerics n, int M, int N, int K, GError **error)
+{
+    (void)M;
+    (void)N;
+    (void)K;
+    prefrl_numerics_check(n, TRUE, error);
+    return NULL;
+}
+
+gboolean prefrl_dnn_matmul_run(PrefrlDnnMatmul *mm)
+{
+    (void)mm;
+    return FALSE;
+}
+
+void prefrl_dnn_matmul_free(PrefrlDnnMatmul *mm)
+{
+    (void)mm;
+}
+
 #else /* HAVE_ONEDNN */
 
 /* ------------------------------------------------------------------------ */
@@ -273,7 +293,8 @@ static size_t align_halves(size_t n)
     return (n + ALIGN_HALVES - 1) / ALIGN_HALVES * ALIGN_HALVES;
 }
 
-PrefrlDnn *prefrl_dnn_new(PrefrlMlp *m, PrefrlNumerics n, GError **error)
+/* the stream and the empty cache, without the bf16 buffers */
+static PrefrlDnn *dnn_core_new(PrefrlNumerics n, GError **error)
 {
     if (!prefrl_numerics_check(n, TRUE, error))
         return NULL;
@@ -286,7 +307,13 @@ PrefrlDnn *prefrl_dnn_new(PrefrlMlp *m, PrefrlNumerics n, GError **error)
         return NULL;
     }
     d->cache = g_hash_table_new_full(key_hash, key_equal, g_free, entry_free);
-    if (d->bf16) {
+    return d;
+}
+
+PrefrlDnn *prefrl_dnn_new(PrefrlMlp *m, PrefrlNumerics n, GError **error)
+{
+    PrefrlDnn *d = dnn_core_new(n, error);
+    if (d && d->bf16) {
         size_t max_w = 0, total = 0;
         for (int l = 0; l < m->n_layers; l++) {
             total += align_halves((size_t)m->max_batch * m->dims[l]);
@@ -482,6 +509,75 @@ static void gemm(PrefrlDnn *d, gboolean ta, gboolean tb, int M, int N, int K, co
         return;
     }
     prefrl_nn_sgemm(ta, tb, M, N, K, af, lda, bf, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
+}
+
+/* ------------------------------------------------------------------------ */
+/* bare products (benchmark rooflines) */
+
+struct PrefrlDnnMatmul {
+    PrefrlDnn *d;
+    Entry *e;
+    int M, N, K;
+    void *a, *w; /* in the backend's input type */
+    float *c;
+};
+
+PrefrlDnnMatmul *prefrl_dnn_matmul_new(PrefrlNumerics n, int M, int N, int K, GError **error)
+{
+    g_return_val_if_fail(n != PREFRL_NUMERICS_OPENBLAS && M > 0 && N > 0 && K > 0, NULL);
+    PrefrlDnn *d = dnn_core_new(n, error);
+    if (!d)
+        return NULL;
+    Key k = {0, FALSE, TRUE, M, N, K, K, K, N, FALSE, 0, 0.0f};
+    Entry *e = lookup(d, &k);
+    if (!e) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "numerics '%s': oneDNN has no matmul for %d x %d x %d",
+                    prefrl_numerics_name(n), M, N, K);
+        prefrl_dnn_free(d);
+        return NULL;
+    }
+    PrefrlDnnMatmul *mm = g_new0(PrefrlDnnMatmul, 1);
+    mm->d = d;
+    mm->e = e;
+    mm->M = M;
+    mm->N = N;
+    mm->K = K;
+    size_t esz = d->bf16 ? sizeof(uint16_t) : sizeof(float);
+    float *fa = g_new(float, (size_t)M * K), *fw = g_new(float, (size_t)N * K);
+    for (size_t i = 0; i < (size_t)M * K; i++)
+        fa[i] = (float)(i % 7) * 0.01f;
+    for (size_t i = 0; i < (size_t)N * K; i++)
+        fw[i] = (float)(i % 5) * 0.01f;
+    if (d->bf16) {
+        mm->a = g_malloc(esz * M * K);
+        mm->w = g_malloc(esz * N * K);
+        to_bf16(mm->a, fa, (size_t)M * K);
+        to_bf16(mm->w, fw, (size_t)N * K);
+        g_free(fa);
+        g_free(fw);
+    } else {
+        mm->a = fa;
+        mm->w = fw;
+    }
+    mm->c = g_new0(float, (size_t)M * N);
+    return mm;
+}
+
+gboolean prefrl_dnn_matmul_run(PrefrlDnnMatmul *mm)
+{
+    return run(mm->d, mm->e, mm->a, mm->w, NULL, mm->c);
+}
+
+void prefrl_dnn_matmul_free(PrefrlDnnMatmul *mm)
+{
+    if (!mm)
+        return;
+    prefrl_dnn_free(mm->d);
+    g_free(mm->a);
+    g_free(mm->w);
+    g_free(mm->c);
+    g_free(mm);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -83,6 +83,14 @@ typedef struct PrefrlDnn PrefrlDnn;
  * PREFRL_ERROR_CONFIG when the backend is unavailable */
 PrefrlDnn *prefrl_dnn_new(PrefrlMlp *m, PrefrlNumerics n, GError **error);
 void prefrl_dnn_free(PrefrlDnn *d);
+/* a bare matmul C (M, N) = A (M, K) W (N, K)^T of a oneDNN backend on
+ * operands already in its input type, for benchmark rooflines; NULL with
+ * the reason when unavailable (always without oneDNN) */
+typedef struct PrefrlDnnMatmul PrefrlDnnMatmul;
+PrefrlDnnMatmul *prefrl_dnn_matmul_new(PrefrlNumerics n, int M, int N, int K, GError **error);
+/* run it once; FALSE if oneDNN fails */
+gboolean prefrl_dnn_matmul_run(PrefrlDnnMatmul *mm);
+void prefrl_dnn_matmul_free(PrefrlDnnMatmul *mm);
 /* set the calling thread's OpenMP threads (no-op without oneDNN) */
 void prefrl_dnn_set_threads(int n);
 #ifdef HAVE_ONEDNN
