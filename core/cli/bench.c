@@ -11,7 +11,7 @@
 #include <cblas.h>
 
 #include "bench.h"
-#include "nn/nn_internal.h"
+#include "nn/nn_backend.h"
 #include "host/recipe.h"
 #include "host/schema.h"
 

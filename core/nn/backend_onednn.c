@@ -4,7 +4,8 @@
  * Each matrix product of a network is a oneDNN matmul primitive, created
  * once per shape (operands' sizes, strides and transposition, data type,
  * fused post-ops) and kept in the network's cache: creating a primitive
- * costs far more than running a small one.  The forward product fuses the
+ * costs far more than running a small one.  (A product oneDNN refuses runs
+ * on OpenBLAS: here for backward and the JVP, in nn_mlp.c for the forward.)  The forward product fuses the
  * bias and the activation (matmul bias + eltwise post-op); the dW += and
  * JVP products with beta = 1 use a sum post-op.  Operands keep the OpenBLAS
  * path's row-major layouts (a transposed operand is a stride, not a copy),
@@ -21,7 +22,9 @@
  * oneDNN (Debian's 2.6, OpenMP runtime) runs on the calling thread's OpenMP
  * threads: prefrl_nn_set_threads() sets them with OpenBLAS's. */
 #include "config.h"
+#include <stdatomic.h>
 #include <string.h>
+#include <cblas.h>
 
 #include "nn/nn_internal.h"
 
@@ -107,6 +110,11 @@ void prefrl_dnn_free(PrefrlDnn *d)
 void prefrl_dnn_set_threads(int n)
 {
     (void)n;
+}
+
+uint64_t prefrl_dnn_flops(void)
+{
+    return 0;
 }
 
 PrefrlDnnMatmul *prefrl_dnn_matmul_new(PrefrlNumerics n, int M, int N, int K, GError **error)
@@ -221,6 +229,20 @@ char *prefrl_numerics_describe(PrefrlNumerics n)
 void prefrl_dnn_set_threads(int n)
 {
     omp_set_num_threads(n);
+}
+
+/* the FLOPs of the products run here (prefrl_nn_flops() adds them) */
+static atomic_uint_least64_t dnn_flops;
+
+uint64_t prefrl_dnn_flops(void)
+{
+    return atomic_load_explicit(&dnn_flops, memory_order_relaxed);
+}
+
+static void add_flops(int M, int N, int K)
+{
+    atomic_fetch_add_explicit(&dnn_flops, 2u * (uint64_t)M * (uint64_t)N * (uint64_t)K,
+                              memory_order_relaxed);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -504,11 +526,11 @@ static void gemm(PrefrlDnn *d, gboolean ta, gboolean tb, int M, int N, int K, co
 {
     Key k = {0, ta, tb, M, N, K, lda, ldb, ldc, accumulate, 0, 0.0f};
     Entry *e = lookup(d, &k);
-    if (e && run(d, e, d->bf16 ? (const void *)ah : af, d->bf16 ? (const void *)bh : bf, NULL, c)) {
-        prefrl_nn_add_flops(2u * (uint64_t)M * (uint64_t)N * (uint64_t)K);
-        return;
-    }
-    prefrl_nn_sgemm(ta, tb, M, N, K, af, lda, bf, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
+    if (!e || !run(d, e, d->bf16 ? (const void *)ah : af, d->bf16 ? (const void *)bh : bf, NULL,
+                   c))
+        cblas_sgemm(CblasRowMajor, ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans,
+                    M, N, K, 1.0f, af, lda, bf, ldb, accumulate ? 1.0f : 0.0f, c, ldc);
+    add_flops(M, N, K);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -588,7 +610,7 @@ static PrefrlActivation layer_act(const PrefrlMlp *m, int l)
     return l == m->n_layers - 1 ? m->output_act : m->hidden_act;
 }
 
-void prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B)
+gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B)
 {
     PrefrlDnn *d = m->dnn;
     const int in = m->dims[l], out = m->dims[l + 1];
@@ -604,12 +626,10 @@ void prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B)
     Key k = {1, FALSE, TRUE, B, out, in, in, in, out, FALSE, (int)act,
              act == PREFRL_ACT_LEAKY_RELU ? m->slope : 0.0f};
     Entry *e = lookup(d, &k);
-    if (e && run(d, e, x, wx, b, m->h[l + 1])) {
-        prefrl_nn_add_flops(2u * (uint64_t)B * (uint64_t)out * (uint64_t)in);
-        return;
-    }
-    prefrl_nn_sgemm(FALSE, TRUE, B, out, in, m->h[l], in, w, in, 0.0f, m->h[l + 1], out);
-    prefrl_nn_bias_act(m->h[l + 1], b, B, out, act, m->slope);
+    if (!e || !run(d, e, x, wx, b, m->h[l + 1]))
+        return FALSE;
+    add_flops(B, out, in);
+    return TRUE;
 }
 
 void prefrl_dnn_backward_layer(PrefrlMlp *m, int l, const float *delta, float *dx,

@@ -5,6 +5,7 @@
 pkginclude_HEADERS += include/prefrl/nn.h
 libprefrl_la_SOURCES += \
 	core/nn/nn_internal.h \
+	core/nn/nn_backend.h \
 	core/nn/nn_mlp.c \
 	core/nn/backend_onednn.c \
 	core/nn/nn_init.c \

@@ -4,6 +4,8 @@
 
 #include <prefrl/nn.h>
 
+#include "nn/nn_backend.h"
+
 /* an MLP: shape, slabs (owned, or views into an ensemble) and workspaces */
 struct PrefrlMlp {
     int n_layers;
@@ -61,41 +63,23 @@ size_t prefrl_nn_count_params(int n_layers, const int *dims);
  * normal matrix drawn row-major from rng (torch.nn.init.orthogonal_) */
 void prefrl_nn_orthogonal(float *w, int rows, int cols, float gain, PrefrlRng *rng);
 
-/* C (M, N) = op(A) op(B) + beta C, row-major, on OpenBLAS, counted in
- * prefrl_nn_flops() */
-void prefrl_nn_sgemm(gboolean ta, gboolean tb, int M, int N, int K, const float *A, int lda,
-                     const float *B, int ldb, float beta, float *C, int ldc);
-
-/* add matrix-product FLOPs done outside prefrl_nn_sgemm to the count */
-void prefrl_nn_add_flops(uint64_t flops);
-
-/* z (B, n) <- act(z + b) row by row (the OpenBLAS path's fused pass) */
-void prefrl_nn_bias_act(float *z, const float *b, int B, int n, PrefrlActivation act,
-                        float slope);
-
 /* ---- the oneDNN backend (core/nn/backend_onednn.c) ---------------------
  * Per-network state: cached primitives and the bf16 copies of weights and
- * activations.  A product oneDNN refuses falls back to OpenBLAS (said once),
- * so the layer functions always complete. */
+ * activations.  A product oneDNN refuses runs on OpenBLAS (said once). */
 typedef struct PrefrlDnn PrefrlDnn;
 
 /* state for m (its shape, slabs and max_batch are set); NULL with
  * PREFRL_ERROR_CONFIG when the backend is unavailable */
 PrefrlDnn *prefrl_dnn_new(PrefrlMlp *m, PrefrlNumerics n, GError **error);
 void prefrl_dnn_free(PrefrlDnn *d);
-/* a bare matmul C (M, N) = A (M, K) W (N, K)^T of a oneDNN backend on
- * operands already in its input type, for benchmark rooflines; NULL with
- * the reason when unavailable (always without oneDNN) */
-typedef struct PrefrlDnnMatmul PrefrlDnnMatmul;
-PrefrlDnnMatmul *prefrl_dnn_matmul_new(PrefrlNumerics n, int M, int N, int K, GError **error);
-/* run it once; FALSE if oneDNN fails */
-gboolean prefrl_dnn_matmul_run(PrefrlDnnMatmul *mm);
-void prefrl_dnn_matmul_free(PrefrlDnnMatmul *mm);
 /* set the calling thread's OpenMP threads (no-op without oneDNN) */
 void prefrl_dnn_set_threads(int n);
+/* matrix-product FLOPs run by the backend (part of prefrl_nn_flops()) */
+uint64_t prefrl_dnn_flops(void);
 #ifdef HAVE_ONEDNN
-/* h[l+1] = act_l(h[l] W_l^T + b_l) for B rows (bias and activation fused) */
-void prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B);
+/* h[l+1] = act_l(h[l] W_l^T + b_l) for B rows (bias and activation fused);
+ * FALSE when oneDNN refuses the product (the caller runs it on OpenBLAS) */
+gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B);
 /* with delta = dL/dz_l (B, out): dW_l += delta^T h[l] when `grads`, and
  * dx (B, in) = delta W_l unless dx is NULL */
 void prefrl_dnn_backward_layer(PrefrlMlp *m, int l, const float *delta, float *dx,

@@ -221,7 +221,7 @@ static atomic_uint_least64_t sgemm_flops;
 
 uint64_t prefrl_nn_flops(void)
 {
-    return atomic_load_explicit(&sgemm_flops, memory_order_relaxed);
+    return atomic_load_explicit(&sgemm_flops, memory_order_relaxed) + prefrl_dnn_flops();
 }
 
 /* C (M, N) = op(A) op(B) + beta C, row-major */
@@ -231,23 +231,6 @@ static void sgemm(CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int M, int N, int K, c
     atomic_fetch_add_explicit(&sgemm_flops, 2u * (uint64_t)M * (uint64_t)N * (uint64_t)K,
                               memory_order_relaxed);
     cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, A, lda, B, ldb, beta, C, ldc);
-}
-
-void prefrl_nn_sgemm(gboolean ta, gboolean tb, int M, int N, int K, const float *A, int lda,
-                     const float *B, int ldb, float beta, float *C, int ldc)
-{
-    sgemm(ta ? CblasTrans : CblasNoTrans, tb ? CblasTrans : CblasNoTrans, M, N, K, A, lda, B, ldb,
-          beta, C, ldc);
-}
-
-void prefrl_nn_add_flops(uint64_t flops)
-{
-    atomic_fetch_add_explicit(&sgemm_flops, flops, memory_order_relaxed);
-}
-
-void prefrl_nn_bias_act(float *z, const float *b, int B, int n, PrefrlActivation act, float slope)
-{
-    bias_act(z, b, B, n, act, slope);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -552,10 +535,8 @@ const float *prefrl_mlp_forward(PrefrlMlp *m, const float *x, int B)
     for (int l = 0; l < m->n_layers; l++) {
         int in = m->dims[l], out = m->dims[l + 1];
 #ifdef HAVE_ONEDNN
-        if (m->dnn) {
-            prefrl_dnn_forward_layer(m, l, B);
+        if (m->dnn && prefrl_dnn_forward_layer(m, l, B))
             continue;
-        }
 #endif
         /* (B, out) = (B, in) (out, in)^T */
         sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
@@ -647,7 +628,11 @@ const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *di
         float *tz = m->scratch[l & 1];
 #ifdef HAVE_ONEDNN
         if (m->dnn) {
-            prefrl_dnn_forward_layer(m, l, B);
+            if (!prefrl_dnn_forward_layer(m, l, B)) {
+                sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
+                      m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
+                bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
+            }
             prefrl_dnn_jvp_layer(m, l, B, t, tz, dir);
         } else
 #endif
