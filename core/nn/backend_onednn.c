@@ -4,10 +4,11 @@
  * Each matrix product of a network is a oneDNN matmul primitive, created
  * once per shape (operands' sizes, strides and transposition, data type,
  * fused post-ops) and kept in the network's cache: creating a primitive
- * costs far more than running a small one.  (A product oneDNN refuses runs
- * on OpenBLAS: here for backward and the JVP, in nn_mlp.c for the forward.)  The forward product fuses the
+ * costs far more than running a small one.  The forward product fuses the
  * bias and the activation (matmul bias + eltwise post-op); the dW += and
- * JVP products with beta = 1 use a sum post-op.  Operands keep the OpenBLAS
+ * JVP products with beta = 1 use a sum post-op.  A product oneDNN refuses
+ * runs on OpenBLAS: here for backward and the JVP, in nn_mlp.c for the
+ * forward.  Operands keep the OpenBLAS
  * path's row-major layouts (a transposed operand is a stride, not a copy),
  * so both backends share the network's slabs and workspaces.
  *
@@ -341,7 +342,8 @@ PrefrlDnn *prefrl_dnn_new(PrefrlMlp *m, PrefrlNumerics n, GError **error)
             total += align_halves((size_t)m->max_batch * m->dims[l]);
             max_w = MAX(max_w, (size_t)m->dims[l] * m->dims[l + 1]);
         }
-        size_t wb = align_halves(m->n_params), tb = align_halves((size_t)m->max_batch * m->max_width);
+        size_t wb = align_halves(m->n_params);
+        size_t tb = align_halves((size_t)m->max_batch * m->max_width);
         total += wb + tb + align_halves(max_w);
         d->block = g_malloc0(sizeof(uint16_t) * total + 64);
         uint16_t *p = (uint16_t *)(((uintptr_t)d->block + 63u) & ~(uintptr_t)63u);
@@ -391,8 +393,8 @@ static void to_bf16(uint16_t *restrict dst, const float *restrict src, size_t n)
     for (; i < n; i++) {
         uint32_t u;
         memcpy(&u, src + i, sizeof u);
-        dst[i] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u
-                                                           : (u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+        uint32_t r = (u + 0x7fffu + ((u >> 16) & 1u)) >> 16;
+        dst[i] = (uint16_t)((u & 0x7fffffffu) > 0x7f800000u ? (u >> 16) | 0x40u : r);
     }
 }
 

@@ -392,7 +392,8 @@ PrefrlMlp *prefrl_mlp_new_internal(int n_layers, const int *dims, PrefrlActivati
     m->scratch[0] = p;
     m->scratch[1] = p + scratch;
     m->numerics = prefrl_nn_get_numerics();
-    if (m->numerics != PREFRL_NUMERICS_OPENBLAS && !(m->dnn = prefrl_dnn_new(m, m->numerics, error))) {
+    if (m->numerics != PREFRL_NUMERICS_OPENBLAS &&
+        !(m->dnn = prefrl_dnn_new(m, m->numerics, error))) {
         m->is_view = FALSE; /* the caller's slabs are not ours to free; m->slabs is NULL then */
         prefrl_mlp_free(m);
         return NULL;
