@@ -97,17 +97,24 @@ END_TEST
 /* the rounding itself: round to nearest, ties to even, on the 7 fraction bits */
 START_TEST(test_rounding)
 {
+    /* 20 rows: the conversion's 16-wide vector part and its scalar tail */
     int dims[] = {1, 1};
     PrefrlMlp *m = net_with(PREFRL_NUMERICS_ONEDNN_BF16, 1, dims, PREFRL_ACT_IDENTITY,
-                            PREFRL_ACT_IDENTITY, 4);
+                            PREFRL_ACT_IDENTITY, 20);
     prefrl_mlp_weight(m, 0)[0] = 1.0f;
     prefrl_mlp_bias(m, 0)[0] = 0.0f;
-    const float x[4] = {1.0f + ldexpf(3, -9), 1.0f + ldexpf(1, -8), 1.0f + ldexpf(3, -8),
-                        -(1.0f + ldexpf(1, -10))};
-    const float want[4] = {1.0f + ldexpf(1, -7), 1.0f, 1.0f + ldexpf(1, -6), -1.0f};
-    const float *y = prefrl_mlp_forward(m, x, 4);
-    for (int i = 0; i < 4; i++)
-        ck_assert_msg(y[i] == want[i], "x %.9g: got %.9g, expected %.9g", x[i], y[i], want[i]);
+    const float in[4] = {1.0f + ldexpf(3, -9), 1.0f + ldexpf(1, -8), 1.0f + ldexpf(3, -8),
+                         -(1.0f + ldexpf(1, -10))};
+    const float out[4] = {1.0f + ldexpf(1, -7), 1.0f, 1.0f + ldexpf(1, -6), -1.0f};
+    float x[20], want[20];
+    for (int i = 0; i < 20; i++) {
+        x[i] = in[i % 4] * ldexpf(1, i % 5 - 2); /* powers of two keep the pattern */
+        want[i] = out[i % 4] * ldexpf(1, i % 5 - 2);
+    }
+    const float *y = prefrl_mlp_forward(m, x, 20);
+    for (int i = 0; i < 20; i++)
+        ck_assert_msg(y[i] == want[i], "x[%d] %.9g: got %.9g, expected %.9g", i, x[i], y[i],
+                      want[i]);
     prefrl_mlp_free(m);
 }
 END_TEST
