@@ -11,7 +11,7 @@ cd "$top"
 
 packages="gcc make autoconf automake libtool pkg-config libmujoco-dev libyaml-dev \
 libopenblas-dev libglib2.0-dev libcairo2-dev libosmesa6-dev libavformat-dev libavcodec-dev \
-libswscale-dev libavutil-dev libmicrohttpd-dev check"
+libswscale-dev libavutil-dev libmicrohttpd-dev libdnnl-dev check"
 missing=""
 for p in $packages; do
     dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||

@@ -86,6 +86,16 @@ TESTS += tests/core/nn/check_nn
 tests_core_nn_check_nn_SOURCES = tests/core/nn/check_nn.c
 tests_core_nn_check_nn_CFLAGS = $(TEST_CFLAGS)
 tests_core_nn_check_nn_LDADD = $(TEST_LIBS)
+# the same tests on the oneDNN float32 backend (SKIP without oneDNN), and
+# bf16 against fp32 (tests/core/nn/check_nn_bf16.c)
+check_PROGRAMS += tests/core/nn/check_nn_onednn tests/core/nn/check_nn_bf16
+TESTS += tests/core/nn/check_nn_onednn tests/core/nn/check_nn_bf16
+tests_core_nn_check_nn_onednn_SOURCES = tests/core/nn/check_nn.c
+tests_core_nn_check_nn_onednn_CFLAGS = $(TEST_CFLAGS) -DCHECK_NN_NUMERICS=PREFRL_NUMERICS_ONEDNN_FP32
+tests_core_nn_check_nn_onednn_LDADD = $(TEST_LIBS)
+tests_core_nn_check_nn_bf16_SOURCES = tests/core/nn/check_nn_bf16.c
+tests_core_nn_check_nn_bf16_CFLAGS = $(TEST_CFLAGS)
+tests_core_nn_check_nn_bf16_LDADD = $(TEST_LIBS)
 endif
 
 # the trainer end to end, with the fixture env and probe agent

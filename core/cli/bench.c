@@ -11,6 +11,7 @@
 #include <cblas.h>
 
 #include "bench.h"
+#include "nn/nn_backend.h"
 #include "host/recipe.h"
 #include "host/schema.h"
 
@@ -63,8 +64,56 @@ void prefrl_bench_sgemm_init(PrefrlBenchSgemm *g, int B, int H, double seconds)
     g->iters = (int)MAX(3, seconds * 3e10 / (2.0 * B * H * H));
 }
 
+gboolean prefrl_bench_sgemm_init_numerics(PrefrlBenchSgemm *g, PrefrlNumerics n, int B, int H,
+                                          double seconds, GError **error)
+{
+    prefrl_bench_sgemm_init(g, B, H, seconds);
+    if (n == PREFRL_NUMERICS_OPENBLAS)
+        return TRUE;
+    if (!(g->mm = prefrl_dnn_matmul_new(n, B, H, H, error))) {
+        prefrl_bench_sgemm_clear(g);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean prefrl_bench_parse_numerics(const char *text, PrefrlNumerics *out, int max, int *n,
+                                     GError **error)
+{
+    gchar **parts = g_strsplit(text ? text : "", ",", -1);
+    gboolean ok = TRUE;
+    *n = 0;
+    for (int k = 0; ok && parts[k]; k++) {
+        if (*n >= max) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "--numerics takes at most %d backends", max);
+            ok = FALSE;
+        } else {
+            ok = prefrl_numerics_from_name(g_strstrip(parts[k]), &out[*n], error) &&
+                 prefrl_numerics_check(out[*n], TRUE, error);
+            *n += ok;
+        }
+    }
+    if (ok && *n == 0) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                    "--numerics takes a comma-separated list of openblas, onednn-fp32, "
+                    "onednn-bf16");
+        ok = FALSE;
+    }
+    g_strfreev(parts);
+    return ok;
+}
+
 double prefrl_bench_sgemm_rate(PrefrlBenchSgemm *g)
 {
+    if (g->mm) {
+        double t0 = prefrl_bench_seconds();
+        for (int i = 0; i < g->iters; i++)
+            if (!prefrl_dnn_matmul_run(g->mm))
+                return 0.0;
+        return prefrl_bench_gflops(2.0 * g->B * g->H * g->H * g->iters,
+                                   prefrl_bench_seconds() - t0);
+    }
     double t0 = prefrl_bench_seconds();
     for (int i = 0; i < g->iters; i++)
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, g->B, g->H, g->H, 1.0f, g->a, g->H,
@@ -74,6 +123,7 @@ double prefrl_bench_sgemm_rate(PrefrlBenchSgemm *g)
 
 void prefrl_bench_sgemm_clear(PrefrlBenchSgemm *g)
 {
+    prefrl_dnn_matmul_free(g->mm);
     g_free(g->a);
     g_free(g->w);
     g_free(g->c);
@@ -285,8 +335,13 @@ void prefrl_bench_batch_clear(PrefrlBenchBatch *b)
 
 int prefrl_bench_run_target(const PrefrlBenchTarget *t, int argc, char **argv, void *ctx)
 {
-    PrefrlBenchOptions o = {.reps = 5, .count = t->count_default};
+    PrefrlBenchOptions o = {.reps = 5, .count = t->count_default, .n_numerics = 1};
+    char *numerics = NULL;
     const GOptionEntry entries[] = {
+        {"numerics", 0, 0, G_OPTION_ARG_STRING, &numerics,
+         "comma-separated backends run alternately, each beside its own bare-matmul roofline: "
+         "openblas, onednn-fp32, onednn-bf16 (default openblas)",
+         "A[,B...]"},
         {"reps", 0, 0, G_OPTION_ARG_INT, &o.reps, "timed repetitions, medians reported (default 5)",
          "N"},
         {t->count_name, 0, 0, G_OPTION_ARG_INT, &o.count, t->count_help, "N"},
@@ -301,11 +356,22 @@ int prefrl_bench_run_target(const PrefrlBenchTarget *t, int argc, char **argv, v
     if (o.reps < 1 || o.reps > 10000 || o.count < t->count_min || o.threads < 0 ||
         o.threads > 256) {
         g_strfreev(args);
+        g_free(numerics);
         return prefrl_cli_usage_error(t->usage, "--reps takes 1 to 10000, --%s a count >= %d, "
                                                 "--threads 0 to 256",
                                       t->count_name, t->count_min);
     }
     GError *err = NULL;
+    if (numerics && !prefrl_bench_parse_numerics(numerics, o.numerics,
+                                                 (int)G_N_ELEMENTS(o.numerics), &o.n_numerics,
+                                                 &err)) {
+        rc = prefrl_cli_usage_error(t->usage, "%s", err->message);
+        g_clear_error(&err);
+        g_free(numerics);
+        g_strfreev(args);
+        return rc;
+    }
+    g_free(numerics);
     GPtrArray *overrides = NULL;
     GPtrArray *list = prefrl_bench_recipes(args, t->prefix, &overrides, &err);
     if (!list) {

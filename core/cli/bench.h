@@ -38,10 +38,22 @@ double prefrl_bench_gflops(double flops, double seconds);
 typedef struct PrefrlBenchSgemm {
     int B, H, iters;
     float *a, *w, *c;
+    struct PrefrlDnnMatmul *mm; /* the product on a oneDNN backend (else NULL) */
 } PrefrlBenchSgemm;
 
 /** Allocate the operands; `seconds` sizes one timing at ~30 GFLOP/s. */
 void prefrl_bench_sgemm_init(PrefrlBenchSgemm *g, int B, int H, double seconds);
+
+/** The same product on numerics backend n (a bare oneDNN matmul in its input
+ *  type for the oneDNN ones: that backend's roofline); FALSE with the reason
+ *  when n is unavailable. */
+gboolean prefrl_bench_sgemm_init_numerics(PrefrlBenchSgemm *g, PrefrlNumerics n, int B, int H,
+                                          double seconds, GError **error);
+
+/** Parse a comma-separated list of numerics names (--numerics) into up to
+ *  `max` backends, each available here; FALSE with a one-line reason. */
+gboolean prefrl_bench_parse_numerics(const char *text, PrefrlNumerics *out, int max, int *n,
+                                     GError **error);
 
 /** Run the products once and return their GFLOP/s. */
 double prefrl_bench_sgemm_rate(PrefrlBenchSgemm *g);
@@ -95,6 +107,8 @@ typedef struct PrefrlBenchOptions {
     int reps;      /* timed repetitions, medians reported */
     int count;     /* calls per repetition (0: the target chooses) */
     int threads;   /* OpenBLAS threads (0: OpenBLAS's own) */
+    PrefrlNumerics numerics[3]; /* --numerics: the backends, run alternately */
+    int n_numerics;             /* >= 1 (default: openblas alone) */
 } PrefrlBenchOptions;
 
 /** A recipe-driven target: its usage, recipe prefix in configs/bench/, count

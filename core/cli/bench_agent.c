@@ -35,6 +35,8 @@ static gboolean critic_shape(PrefrlInstance *agent, int *hidden, int *depth)
     return TRUE;
 }
 
+#define MAX_NUM 3
+
 static gboolean bench_recipe(const char *recipe, const char *const *overrides,
                              const PrefrlBenchOptions *o, void *ctx, GError **error)
 {
@@ -43,69 +45,92 @@ static gboolean bench_recipe(const char *recipe, const char *const *overrides,
         recipe, overrides, (1u << PREFRL_KIND_ENV) | (1u << PREFRL_KIND_AGENT), error);
     if (!root)
         return FALSE;
+    const int nn = o->n_numerics;
     PrefrlEnvInfo env;
-    PrefrlInstance *agent = NULL;
-    gboolean ok = prefrl_bench_env_info(root, &env, error) &&
-                  (agent = prefrl_bench_component(root, PREFRL_KIND_AGENT, &env, error));
-    const PrefrlAgentOps *ops = agent ? agent->component->ops : NULL;
+    /* one agent per backend: its networks take the backend when created */
+    PrefrlInstance *agent[MAX_NUM] = {NULL};
+    gboolean ok = prefrl_bench_env_info(root, &env, error);
+    for (int k = 0; ok && k < nn; k++) {
+        prefrl_nn_set_numerics(o->numerics[k]);
+        ok = (agent[k] = prefrl_bench_component(root, PREFRL_KIND_AGENT, &env, error)) != NULL;
+        prefrl_nn_set_numerics(PREFRL_NUMERICS_OPENBLAS);
+    }
+    const PrefrlAgentOps *ops = agent[0] ? agent[0]->component->ops : NULL;
     if (ok && (!ops->update || !ops->batch_size ||
-               (agent->component->flags & PREFRL_FLAG_ON_POLICY))) {
+               (agent[0]->component->flags & PREFRL_FLAG_ON_POLICY))) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "%s: agent/%s does not learn through update() on replay batches", recipe,
-                    agent->component->name);
+                    agent[0]->component->name);
         ok = FALSE;
     }
     if (!ok) {
-        prefrl_instance_free(agent);
+        for (int k = 0; k < nn; k++)
+            prefrl_instance_free(agent[k]);
         prefrl_node_free(root);
         return FALSE;
     }
 
     /* one fixed batch of plausible transitions */
-    const int B = ops->batch_size(agent->self);
+    const int B = ops->batch_size(agent[0]->self);
     PrefrlRng rng;
     prefrl_rng_init(&rng, 7, "bench");
     PrefrlBenchBatch batch;
     prefrl_bench_batch_init(&batch, B, env.obs_dim, env.act_dim, &rng);
 
-    /* warm-up (pages, caches, BLAS threads), which also sizes the repetitions */
+    /* warm-up (pages, caches, BLAS threads, primitives), which also sizes
+     * the repetitions from the first backend's FLOPs */
     int64_t step = 1;
-    uint64_t f0 = prefrl_nn_flops();
-    for (int i = 0; ok && i < 3; i++)
-        ok = ops->update(agent->self, &batch.batch, step++, NULL, error);
-    double warm_flops = (double)(prefrl_nn_flops() - f0) / 3;
+    double warm_flops = 0;
+    for (int k = 0; ok && k < nn; k++) {
+        uint64_t f0 = prefrl_nn_flops();
+        for (int i = 0; ok && i < 3; i++)
+            ok = ops->update(agent[k]->self, &batch.batch, step++, NULL, error);
+        if (k == 0)
+            warm_flops = (double)(prefrl_nn_flops() - f0) / 3;
+    }
     int n = o->count;
     if (n == 0) /* about 2 s per repetition at ~30 GFLOP/s */
         n = (int)MAX(3, MIN(1e6, 6e10 / MAX(warm_flops, 1.0)));
 
     int hidden = 0, depth = 0;
-    gboolean have_sgemm = critic_shape(agent, &hidden, &depth);
-    PrefrlBenchSgemm gemm = {0};
-    if (have_sgemm)
-        prefrl_bench_sgemm_init(&gemm, B, hidden, 0.5);
-    double *ups = g_new(double, o->reps), *peak = g_new(double, o->reps);
-    double *frac = g_new(double, o->reps);
-    uint64_t flops = 0;
-    for (int r = 0; ok && r < o->reps; r++) {
-        peak[r] = have_sgemm ? prefrl_bench_sgemm_rate(&gemm) : 0.0;
-        uint64_t c0 = prefrl_nn_flops();
-        double t0 = prefrl_bench_seconds();
-        for (int i = 0; ok && i < n; i++)
-            ok = ops->update(agent->self, &batch.batch, step++, NULL, error);
-        double sec = prefrl_bench_seconds() - t0;
-        uint64_t done = prefrl_nn_flops() - c0;
-        flops += done;
-        ups[r] = n / sec;
-        frac[r] = peak[r] > 0 ? prefrl_bench_gflops((double)done, sec) / peak[r] : 0.0;
+    gboolean have_sgemm = critic_shape(agent[0], &hidden, &depth);
+    PrefrlBenchSgemm gemm[MAX_NUM] = {{0}};
+    for (int k = 0; ok && have_sgemm && k < nn; k++)
+        ok = prefrl_bench_sgemm_init_numerics(&gemm[k], o->numerics[k], B, hidden, 0.5, error);
+    double *ups[MAX_NUM], *peak[MAX_NUM], *frac[MAX_NUM];
+    uint64_t flops[MAX_NUM] = {0};
+    for (int k = 0; k < nn; k++) {
+        ups[k] = g_new0(double, o->reps);
+        peak[k] = g_new0(double, o->reps);
+        frac[k] = g_new0(double, o->reps);
     }
-    if (ok) {
-        double per_update = (double)flops / ((double)n * o->reps);
-        PrefrlBenchStats s = prefrl_bench_stats(ups, o->reps);
+    /* the backends alternate within each repetition, so load hits them alike */
+    for (int r = 0; ok && r < o->reps; r++) {
+        for (int k = 0; ok && k < nn; k++) {
+            peak[k][r] = have_sgemm ? prefrl_bench_sgemm_rate(&gemm[k]) : 0.0;
+            uint64_t c0 = prefrl_nn_flops();
+            double t0 = prefrl_bench_seconds();
+            for (int i = 0; ok && i < n; i++)
+                ok = ops->update(agent[k]->self, &batch.batch, step++, NULL, error);
+            double sec = prefrl_bench_seconds() - t0;
+            uint64_t done = prefrl_nn_flops() - c0;
+            flops[k] += done;
+            ups[k][r] = n / sec;
+            frac[k][r] = peak[k][r] > 0 ? prefrl_bench_gflops((double)done, sec) / peak[k][r] : 0.0;
+        }
+    }
+    double base = 0;
+    for (int k = 0; ok && k < nn; k++) {
+        double per_update = (double)flops[k] / ((double)n * o->reps);
+        PrefrlBenchStats s = prefrl_bench_stats(ups[k], o->reps);
+        if (k == 0)
+            base = s.median;
         char *name = g_path_get_basename(recipe);
         if (g_str_has_suffix(name, ".yaml"))
             name[strlen(name) - 5] = '\0';
         prefrl_bench_cell(table, "%s", name);
-        prefrl_bench_cell(table, "%s", agent->component->name);
+        prefrl_bench_cell(table, "%s", agent[k]->component->name);
+        prefrl_bench_cell(table, "%s", prefrl_numerics_name(o->numerics[k]));
         prefrl_bench_cell(table, "%d", env.obs_dim);
         prefrl_bench_cell(table, "%d", env.act_dim);
         if (have_sgemm)
@@ -120,18 +145,24 @@ static gboolean bench_recipe(const char *recipe, const char *const *overrides,
         prefrl_bench_cell(table, "%.2f", per_update / 1e9);
         prefrl_bench_cell(table, "%.1f", s.median * per_update / 1e9);
         if (have_sgemm) {
-            prefrl_bench_cell(table, "%.1f", prefrl_bench_median(peak, o->reps));
-            prefrl_bench_cell(table, "%.0f%%", 100 * prefrl_bench_median(frac, o->reps));
+            prefrl_bench_cell(table, "%.1f", prefrl_bench_median(peak[k], o->reps));
+            prefrl_bench_cell(table, "%.0f%%", 100 * prefrl_bench_median(frac[k], o->reps));
+        } else {
+            prefrl_bench_cell(table, "-");
+            prefrl_bench_cell(table, "-");
         }
+        prefrl_bench_cell(table, "%.2fx", s.median / base);
         prefrl_bench_row_end(table);
         g_free(name);
     }
-    prefrl_bench_sgemm_clear(&gemm);
-    g_free(ups);
-    g_free(peak);
-    g_free(frac);
+    for (int k = 0; k < nn; k++) {
+        prefrl_bench_sgemm_clear(&gemm[k]);
+        g_free(ups[k]);
+        g_free(peak[k]);
+        g_free(frac[k]);
+        prefrl_instance_free(agent[k]);
+    }
     prefrl_bench_batch_clear(&batch);
-    prefrl_instance_free(agent);
     prefrl_node_free(root);
     return ok;
 }
@@ -145,19 +176,27 @@ static const PrefrlCliUsage usage = {
     "recipe.  Columns: updates/s (median, min, max of the repetitions), ms per update,\n"
     "GFLOP per update (the NN core's matrix products), GFLOP/s; sgemm = a bare (batch,\n"
     "hidden) x (hidden, hidden) product timed before each repetition; ratio = update\n"
-    "GFLOP/s / sgemm GFLOP/s."};
+    "GFLOP/s / sgemm GFLOP/s.  --numerics A,B runs the backends alternately (one agent\n"
+    "each); each one's sgemm is its own bare matmul (bf16 inputs for onednn-bf16) and\n"
+    "speed-up is its updates/s over the first backend's."};
 
 static void begin(const PrefrlBenchOptions *o, void *ctx)
 {
-    printf("# prefrl bench agent: %d OpenBLAS thread(s), medians of %d repetitions; FLOPs count "
+    printf("# prefrl bench agent: %d thread(s), medians of %d repetitions; FLOPs count "
            "the matrix products;\n# sgemm = a bare (batch, hidden) x (hidden, hidden) product "
-           "timed before each repetition; ratio = update GFLOP/s / sgemm GFLOP/s\n",
+           "of the row's numerics timed before each repetition; ratio = update GFLOP/s / sgemm "
+           "GFLOP/s;\n# speed-up = updates/s over the first numerics'\n",
            prefrl_nn_get_threads(), o->reps);
+    for (int k = 0; k < o->n_numerics; k++) {
+        char *what = prefrl_numerics_describe(o->numerics[k]);
+        printf("# numerics %s\n", what);
+        g_free(what);
+    }
     static const PrefrlBenchColumn cols[] = {
-        {"recipe", -16}, {"agent", -6},    {"obs", 3},       {"act", 3},
+        {"recipe", -16}, {"agent", -6},    {"numerics", -11}, {"obs", 3},       {"act", 3},
         {"critic", 10},  {"batch", 5},     {"upd/s", 8},     {"min", 8},
         {"max", 8},      {"ms/upd", 8},    {"GFLOP/upd", 9}, {"GFLOP/s", 7},
-        {"sgemm", 7},    {"ratio", 5},     {NULL, 0},
+        {"sgemm", 7},    {"ratio", 5},     {"speed-up", 8}, {NULL, 0},
     };
     prefrl_bench_table_begin(ctx, cols);
 }

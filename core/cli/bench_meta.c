@@ -37,14 +37,32 @@ static void print_recipe(const char *recipe, const PrefrlNode *root, const Prefr
            recipe, task ? task : "?", env->obs_dim, env->act_dim, agent->component->name,
            critic->str, B, reward->component->name,
            rops->n_members ? rops->n_members(reward->self) : 0, pairs, H);
-    printf("  %d OpenBLAS thread(s), medians of %d x %d calls\n", prefrl_nn_get_threads(),
-           o->reps, o->count);
+    printf("  %d thread(s), medians of %d x %d calls\n", prefrl_nn_get_threads(), o->reps,
+           o->count);
+    for (int k = 0; k < o->n_numerics; k++) {
+        char *what = prefrl_numerics_describe(o->numerics[k]);
+        printf("  numerics %s\n", what);
+        g_free(what);
+    }
     g_string_free(critic, TRUE);
+}
+
+#define MAX_NUM 3
+
+/* the critic's hidden width, or 0 */
+static int critic_hidden(PrefrlInstance *agent)
+{
+    const PrefrlAgentOps *ops = agent->component->ops;
+    const PrefrlCriticView *v = ops->critic_view ? ops->critic_view(agent->self) : NULL;
+    return v && v->n_heads > 0 && prefrl_mlp_n_layers(v->heads[0]) >= 2
+               ? prefrl_mlp_dim(v->heads[0], 1)
+               : 0;
 }
 
 static gboolean bench_recipe(const char *recipe, const char *const *overrides,
                              const PrefrlBenchOptions *o, void *ctx, GError **error)
 {
+    (void)ctx;
     PrefrlNode *root = prefrl_bench_recipe_load(recipe, overrides,
                                                 (1u << PREFRL_KIND_ENV) |
                                                     (1u << PREFRL_KIND_AGENT) |
@@ -52,26 +70,34 @@ static gboolean bench_recipe(const char *recipe, const char *const *overrides,
                                                 error);
     if (!root)
         return FALSE;
+    const int nn = o->n_numerics;
     PrefrlEnvInfo env;
-    PrefrlInstance *agent = NULL, *reward = NULL;
-    gboolean ok = prefrl_bench_env_info(root, &env, error) &&
-                  (agent = prefrl_bench_component(root, PREFRL_KIND_AGENT, &env, error)) &&
-                  (reward = prefrl_bench_component(root, PREFRL_KIND_REWARD, &env, error));
-    const PrefrlAgentOps *aops = agent ? agent->component->ops : NULL;
-    const PrefrlRewardOps *rops = reward ? reward->component->ops : NULL;
+    /* one agent and reward per backend: networks take it when created */
+    PrefrlInstance *agent[MAX_NUM] = {NULL}, *reward[MAX_NUM] = {NULL};
+    gboolean ok = prefrl_bench_env_info(root, &env, error);
+    for (int k = 0; ok && k < nn; k++) {
+        prefrl_nn_set_numerics(o->numerics[k]);
+        ok = (agent[k] = prefrl_bench_component(root, PREFRL_KIND_AGENT, &env, error)) &&
+             (reward[k] = prefrl_bench_component(root, PREFRL_KIND_REWARD, &env, error));
+        prefrl_nn_set_numerics(PREFRL_NUMERICS_OPENBLAS);
+    }
+    const PrefrlAgentOps *aops = ok ? agent[0]->component->ops : NULL;
+    const PrefrlRewardOps *rops = ok ? reward[0]->component->ops : NULL;
     if (ok && !rops->meta_step) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s: reward/%s has no meta step",
-                    recipe, reward->component->name);
+                    recipe, reward[0]->component->name);
         ok = FALSE;
     } else if (ok && (!aops->update || !aops->batch_size)) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "%s: agent/%s does not learn through update() on replay batches", recipe,
-                    agent->component->name);
+                    agent[0]->component->name);
         ok = FALSE;
     }
     if (!ok) {
-        prefrl_instance_free(reward);
-        prefrl_instance_free(agent);
+        for (int k = 0; k < nn; k++) {
+            prefrl_instance_free(reward[k]);
+            prefrl_instance_free(agent[k]);
+        }
         prefrl_node_free(root);
         return FALSE;
     }
@@ -79,10 +105,10 @@ static gboolean bench_recipe(const char *recipe, const char *const *overrides,
     /* the sizes the trainer would use: the agent's batch, the newest
      * reward_batch pairs, segments of the reward's query length */
     const PrefrlNode *tp = prefrl_node_get(root, "trainer");
-    const int B = aops->batch_size(agent->self);
+    const int B = aops->batch_size(agent[0]->self);
     const int pairs = (int)prefrl_param_int(tp, "reward_batch");
     const int segment = (int)prefrl_param_int(tp, "segment");
-    const int H = rops->query_length ? rops->query_length(reward->self, segment) : segment;
+    const int H = rops->query_length ? rops->query_length(reward[0]->self, segment) : segment;
     const int D = env.obs_dim + env.act_dim;
 
     /* one fixed batch and `pairs` labelled pairs of plausible data */
@@ -100,55 +126,95 @@ static gboolean bench_recipe(const char *recipe, const char *const *overrides,
     PrefrlPrefs prefs = {.count = pairs, .capacity = pairs, .next = 0, .total = pairs, .H = H,
                          .obs_dim = env.obs_dim, .act_dim = env.act_dim, .seg1 = seg1,
                          .seg2 = seg2, .labels = labels};
-    PrefrlMetaData md = {.struct_size = sizeof md,
-                         .critic = aops->critic_view ? aops->critic_view(agent->self) : NULL,
-                         .batch = &batch.batch, .prefs = &prefs, .reward_batch = pairs,
-                         .step = 1};
+    PrefrlMetaData md[MAX_NUM];
+    for (int k = 0; k < nn; k++) {
+        const PrefrlAgentOps *ak = agent[k]->component->ops;
+        md[k] = (PrefrlMetaData){.struct_size = sizeof md[k],
+                                 .critic = ak->critic_view ? ak->critic_view(agent[k]->self) : NULL,
+                                 .batch = &batch.batch, .prefs = &prefs, .reward_batch = pairs,
+                                 .step = 1};
+    }
 
     int64_t step = 1;
-    for (int i = 0; ok && i < 2; i++) /* warm-up: pages, caches, BLAS threads, workspaces */
-        ok = rops->meta_step(reward->self, &md, NULL, error) &&
-             aops->update(agent->self, &batch.batch, step++, NULL, error);
-    double *meta_ms = g_new(double, o->reps), *update_ms = g_new(double, o->reps);
-    uint64_t flops = 0;
+    for (int k = 0; k < nn; k++) /* warm-up: pages, caches, threads, workspaces, primitives */
+        for (int i = 0; ok && i < 2; i++)
+            ok = rops->meta_step(reward[k]->self, &md[k], NULL, error) &&
+                 aops->update(agent[k]->self, &batch.batch, step++, NULL, error);
+    const int hidden = critic_hidden(agent[0]);
+    PrefrlBenchSgemm gemm[MAX_NUM] = {{0}};
+    for (int k = 0; ok && hidden > 0 && k < nn; k++)
+        ok = prefrl_bench_sgemm_init_numerics(&gemm[k], o->numerics[k], B, hidden, 0.3, error);
+    double *meta_ms[MAX_NUM], *update_ms[MAX_NUM], *roof[MAX_NUM];
+    uint64_t flops[MAX_NUM] = {0}, uflops[MAX_NUM] = {0};
+    for (int k = 0; k < nn; k++) {
+        meta_ms[k] = g_new0(double, o->reps);
+        update_ms[k] = g_new0(double, o->reps);
+        roof[k] = g_new0(double, o->reps);
+    }
+    /* the backends alternate within each repetition, so load hits them alike */
     for (int r = 0; ok && r < o->reps; r++) {
-        uint64_t f0 = prefrl_nn_flops();
-        double t0 = prefrl_bench_seconds();
-        for (int i = 0; ok && i < o->count; i++)
-            ok = rops->meta_step(reward->self, &md, NULL, error);
-        double t1 = prefrl_bench_seconds();
-        flops += prefrl_nn_flops() - f0;
-        for (int i = 0; ok && i < o->count; i++)
-            ok = aops->update(agent->self, &batch.batch, step++, NULL, error);
-        double t2 = prefrl_bench_seconds();
-        meta_ms[r] = (t1 - t0) * 1e3 / o->count;
-        update_ms[r] = (t2 - t1) * 1e3 / o->count;
+        for (int k = 0; ok && k < nn; k++) {
+            roof[k][r] = hidden > 0 ? prefrl_bench_sgemm_rate(&gemm[k]) : 0.0;
+            uint64_t f0 = prefrl_nn_flops();
+            double t0 = prefrl_bench_seconds();
+            for (int i = 0; ok && i < o->count; i++)
+                ok = rops->meta_step(reward[k]->self, &md[k], NULL, error);
+            double t1 = prefrl_bench_seconds();
+            uint64_t f1 = prefrl_nn_flops();
+            flops[k] += f1 - f0;
+            for (int i = 0; ok && i < o->count; i++)
+                ok = aops->update(agent[k]->self, &batch.batch, step++, NULL, error);
+            double t2 = prefrl_bench_seconds();
+            uflops[k] += prefrl_nn_flops() - f1;
+            meta_ms[k][r] = (t1 - t0) * 1e3 / o->count;
+            update_ms[k][r] = (t2 - t1) * 1e3 / o->count;
+        }
     }
     if (ok) {
         char *name = g_path_get_basename(recipe);
         if (g_str_has_suffix(name, ".yaml"))
             name[strlen(name) - 5] = '\0';
-        print_recipe(name, root, &env, agent, reward, B, pairs, H, o);
+        print_recipe(name, root, &env, agent[0], reward[0], B, pairs, H, o);
         g_free(name);
-        PrefrlBenchStats m = prefrl_bench_stats(meta_ms, o->reps);
-        PrefrlBenchStats u = prefrl_bench_stats(update_ms, o->reps);
-        double gf = (double)flops / ((double)o->count * o->reps) / 1e9;
-        printf("  meta step     %8.1f ms  (min %.1f, max %.1f)  %5.2f GFLOP  %5.1f GFLOP/s\n",
-               m.median, m.min, m.max, gf, gf / (m.median / 1e3));
-        printf("  agent update  %8.1f ms  (min %.1f, max %.1f)\n", u.median, u.min, u.max);
-        printf("  ratio         %8.2f  (a meta step of the trainer costs meta step + agent "
-               "update + replay relabel)\n",
-               m.median / u.median);
+        double base_meta = 0, base_update = 0;
+        for (int k = 0; k < nn; k++) {
+            PrefrlBenchStats m = prefrl_bench_stats(meta_ms[k], o->reps);
+            PrefrlBenchStats u = prefrl_bench_stats(update_ms[k], o->reps);
+            double rf = prefrl_bench_median(roof[k], o->reps);
+            double gf = (double)flops[k] / ((double)o->count * o->reps) / 1e9;
+            double ugf = (double)uflops[k] / ((double)o->count * o->reps) / 1e9;
+            if (k == 0) {
+                base_meta = m.median;
+                base_update = u.median;
+            }
+            printf("  [%s]  bare matmul (%d x %d x %d) %.1f GFLOP/s\n",
+                   prefrl_numerics_name(o->numerics[k]), B, hidden, hidden, rf);
+            printf("  meta step     %8.1f ms  (min %.1f, max %.1f)  %5.2f GFLOP  %5.1f GFLOP/s  "
+                   "%3.0f%% of matmul  speed-up %.2fx\n",
+                   m.median, m.min, m.max, gf, gf / (m.median / 1e3),
+                   rf > 0 ? 100 * gf / (m.median / 1e3) / rf : 0.0, base_meta / m.median);
+            printf("  agent update  %8.1f ms  (min %.1f, max %.1f)  %5.2f GFLOP  %5.1f GFLOP/s  "
+                   "%3.0f%% of matmul  speed-up %.2fx\n",
+                   u.median, u.min, u.max, ugf, ugf / (u.median / 1e3),
+                   rf > 0 ? 100 * ugf / (u.median / 1e3) / rf : 0.0, base_update / u.median);
+            printf("  ratio         %8.2f  (a meta step of the trainer costs meta step + agent "
+                   "update + replay relabel)\n",
+                   m.median / u.median);
+        }
         fflush(stdout);
     }
-    g_free(meta_ms);
-    g_free(update_ms);
+    for (int k = 0; k < nn; k++) {
+        prefrl_bench_sgemm_clear(&gemm[k]);
+        g_free(meta_ms[k]);
+        g_free(update_ms[k]);
+        g_free(roof[k]);
+        prefrl_instance_free(reward[k]);
+        prefrl_instance_free(agent[k]);
+    }
     g_free(seg1);
     g_free(seg2);
     g_free(labels);
     prefrl_bench_batch_clear(&batch);
-    prefrl_instance_free(reward);
-    prefrl_instance_free(agent);
     prefrl_node_free(root);
     return ok;
 }
@@ -159,7 +225,10 @@ static const PrefrlCliUsage usage = {
     "RECIPE is a recipe file, or the name of one in configs/bench (default: every\n"
     "configs/bench/meta-*.yaml: MRN at the DMC preset of the paper's walker runs).  It\n"
     "names the env (sizes), the agent and a reward with a meta step; the trainer section\n"
-    "gives reward_batch (pairs) and segment.  Overrides apply to every recipe."};
+    "gives reward_batch (pairs) and segment.  Overrides apply to every recipe.\n"
+    "--numerics A,B runs the backends alternately (an agent and a reward each), each beside\n"
+    "its own bare (batch, hidden) x (hidden, hidden) matmul (bf16 inputs for onednn-bf16):\n"
+    "GFLOP/s, % of that roofline and the speed-up over the first backend."};
 
 static void begin(const PrefrlBenchOptions *o, void *ctx)
 {

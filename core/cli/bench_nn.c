@@ -215,6 +215,103 @@ static gboolean bench_net(const NetSpec *s, int repeats, PrefrlBenchTable *table
     return TRUE;
 }
 
+#define MAX_NUM 3
+
+/* --numerics: forward, forward+backward and JVP of one net on each backend,
+ * alternating within each repeat, beside each backend's own bare matmul of
+ * the net's widest hidden layer, (B, H) x (H, H)^T */
+static gboolean bench_net_numerics(const NetSpec *s, const PrefrlNumerics *num, int nn,
+                                   int repeats, PrefrlBenchTable *table, GError **error)
+{
+    PrefrlMlp *m[MAX_NUM] = {NULL};
+    PrefrlBenchSgemm gemm[MAX_NUM] = {{0}};
+    int H = 0;
+    for (int l = 1; l < s->n_layers; l++)
+        H = MAX(H, s->dims[l]);
+    gboolean ok = TRUE;
+    for (int k = 0; ok && k < nn; k++) {
+        prefrl_nn_set_numerics(num[k]);
+        ok = (m[k] = prefrl_mlp_new(s->n_layers, s->dims, s->hidden, s->output, s->slope,
+                                    s->batch, error)) != NULL &&
+             prefrl_bench_sgemm_init_numerics(&gemm[k], num[k], s->batch, H, 0.02, error);
+        prefrl_nn_set_numerics(PREFRL_NUMERICS_OPENBLAS);
+    }
+    PrefrlRng rng;
+    prefrl_rng_init(&rng, 1, s->name);
+    const int B = s->batch, in = s->dims[0], out = s->dims[s->n_layers];
+    size_t P = ok ? prefrl_mlp_n_params(m[0]) : 0;
+    float *x = g_new(float, (size_t)B * in), *dout = g_new(float, (size_t)B * out);
+    float *dir = g_new(float, MAX(P, 1));
+    prefrl_rng_normal_fill(&rng, x, (size_t)B * in);
+    prefrl_rng_normal_fill(&rng, dout, (size_t)B * out);
+    prefrl_rng_normal_fill(&rng, dir, P);
+    if (ok) {
+        prefrl_mlp_init_default(m[0], &rng);
+        for (int k = 1; k < nn; k++)
+            prefrl_mlp_copy_params(m[k], m[0]);
+    }
+    Pass fwd, fb, jvp;
+    build_passes(s, &fwd, &fb, &jvp);
+    enum { T_FWD, T_FB, T_JVP, T_ROOF, N_T };
+    double *t[MAX_NUM][N_T];
+    for (int k = 0; k < nn; k++)
+        for (int j = 0; j < N_T; j++)
+            t[k][j] = g_new0(double, repeats);
+    for (int r = -2; ok && r < repeats; r++) { /* two warm-ups */
+        for (int k = 0; k < nn; k++) {
+            double roof = prefrl_bench_sgemm_rate(&gemm[k]);
+            double t0 = now_ms();
+            prefrl_mlp_forward(m[k], x, B);
+            double t1 = now_ms();
+            prefrl_mlp_zero_grad(m[k]);
+            double t2 = now_ms();
+            prefrl_mlp_forward(m[k], x, B);
+            prefrl_mlp_backward(m[k], dout, NULL, TRUE);
+            double t3 = now_ms();
+            prefrl_mlp_jvp(m[k], x, B, dir);
+            double t4 = now_ms();
+            if (r >= 0) {
+                t[k][T_FWD][r] = t1 - t0;
+                t[k][T_FB][r] = t3 - t2;
+                t[k][T_JVP][r] = t4 - t3;
+                t[k][T_ROOF][r] = roof;
+            }
+        }
+    }
+    const char *passes[] = {"forward", "forward+backward", "jvp"};
+    const double flops[] = {fwd.flops, fb.flops, jvp.flops};
+    double base[3] = {0};
+    for (int k = 0; ok && k < nn; k++) {
+        double roof = prefrl_bench_median(t[k][T_ROOF], repeats);
+        for (int p = 0; p < 3; p++) {
+            double ms = prefrl_bench_median(t[k][p], repeats);
+            if (k == 0)
+                base[p] = ms;
+            double gf = prefrl_bench_gflops(flops[p], ms / 1e3);
+            prefrl_bench_cell(table, "%s", s->name);
+            prefrl_bench_cell(table, "%d", B);
+            prefrl_bench_cell(table, "%s", prefrl_numerics_name(num[k]));
+            prefrl_bench_cell(table, "%s", passes[p]);
+            prefrl_bench_cell(table, "%.3f", ms);
+            prefrl_bench_cell(table, "%.1f", gf);
+            prefrl_bench_cell(table, "%.1f", roof);
+            prefrl_bench_cell(table, "%.0f%%", 100.0 * gf / roof);
+            prefrl_bench_cell(table, "%.2fx", base[p] / ms);
+            prefrl_bench_row_end(table);
+        }
+    }
+    for (int k = 0; k < nn; k++) {
+        for (int j = 0; j < N_T; j++)
+            g_free(t[k][j]);
+        prefrl_bench_sgemm_clear(&gemm[k]);
+        prefrl_mlp_free(m[k]);
+    }
+    g_free(x);
+    g_free(dout);
+    g_free(dir);
+    return ok;
+}
+
 /* bias + activation over (B, n) with row stride ld, written like the
  * library's pass (8-wide inner loops that GCC vectorises, LeakyReLU as a
  * multiply by a selected slope) so the comparison is of the sgemms */
@@ -359,7 +456,10 @@ static const PrefrlCliUsage usage = {
     "batch 512, reward-member 30-256-256-256-1 (LeakyReLU, tanh) at batch 6400.  For each:\n"
     "median ms of a forward, a forward+backward and a JVP, their GFLOP/s (2mnk per sgemm),\n"
     "the GFLOP/s of the same sgemm calls alone (roofline) and the ratio; an Adam step; then\n"
-    "the 3-member reward ensemble member by member and with a fused first layer."};
+    "the 3-member reward ensemble member by member and with a fused first layer.\n"
+    "--numerics A,B,... instead runs the three nets on each backend alternately: ms,\n"
+    "GFLOP/s, the backend's own bare (batch, hidden) x (hidden, hidden) matmul (matmul;\n"
+    "bf16 inputs for onednn-bf16), achieved / matmul, and the speed-up over the first."};
 
 /* "1,2" → thread counts, each in [1, 256] */
 static gboolean parse_threads(const char *text, int *threads, int *n, GError **error)
@@ -387,7 +487,9 @@ int prefrl_cmd_bench_nn(int argc, char **argv)
     GError *err = NULL;
     int repeats = 21;
     int threads[16] = {1, 2}, n_threads = 2;
-    char *thread_list = NULL, *only = NULL;
+    char *thread_list = NULL, *only = NULL, *numerics = NULL;
+    PrefrlNumerics num[MAX_NUM];
+    int n_num = 0;
     const GOptionEntry entries[] = {
         {"repeats", 0, 0, G_OPTION_ARG_INT, &repeats,
          "timed repetitions per figure, medians reported (default 21)", "R"},
@@ -395,6 +497,8 @@ int prefrl_cmd_bench_nn(int argc, char **argv)
          "comma-separated OpenBLAS thread counts to run (default 1,2)", "T[,T...]"},
         {"net", 0, 0, G_OPTION_ARG_STRING, &only,
          "only dmc-critic, mw-critic or reward-member", "NAME"},
+        {"numerics", 0, 0, G_OPTION_ARG_STRING, &numerics,
+         "comma-separated backends to compare: openblas, onednn-fp32, onednn-bf16", "A[,B...]"},
         G_OPTION_ENTRY_NULL,
     };
     char **args;
@@ -415,9 +519,13 @@ int prefrl_cmd_bench_nn(int argc, char **argv)
     else if (thread_list && !parse_threads(thread_list, threads, &n_threads, &err)) {
         rc = prefrl_cli_usage_error(&usage, "%s", err->message);
         g_clear_error(&err);
+    } else if (numerics && !prefrl_bench_parse_numerics(numerics, num, MAX_NUM, &n_num, &err)) {
+        rc = prefrl_cli_usage_error(&usage, "%s", err->message);
+        g_clear_error(&err);
     }
     g_strfreev(args);
     g_free(thread_list);
+    g_free(numerics);
     if (rc >= 0) {
         g_free(only);
         return rc;
@@ -428,7 +536,36 @@ int prefrl_cmd_bench_nn(int argc, char **argv)
         {"sgemm", 9}, {"%", 8},     {NULL, 0},
     };
     rc = 0;
-    for (int ti = 0; ti < n_threads; ti++) {
+    static const PrefrlBenchColumn ncols[] = {
+        {"net", -14}, {"batch", 6}, {"numerics", -11}, {"pass", -17}, {"ms", 9},
+        {"GFLOP/s", 9}, {"matmul", 9}, {"%", 6}, {"speed-up", 8}, {NULL, 0},
+    };
+    for (int ti = 0; n_num > 0 && ti < n_threads; ti++) {
+        prefrl_nn_set_threads(threads[ti]);
+        printf("# prefrl bench nn --numerics: %d thread(s), median of %d repeats, backends "
+               "alternating;\n# matmul = the backend's bare (batch, hidden) x (hidden, hidden) "
+               "GFLOP/s; %% = achieved / matmul; speed-up over the first\n",
+               threads[ti], repeats);
+        for (int k = 0; k < n_num; k++) {
+            char *what = prefrl_numerics_describe(num[k]);
+            printf("# numerics %s\n", what);
+            g_free(what);
+        }
+        PrefrlBenchTable table;
+        prefrl_bench_table_begin(&table, ncols);
+        for (size_t k = 0; k < G_N_ELEMENTS(nets); k++) {
+            if (only && strcmp(only, nets[k].name))
+                continue;
+            if (!bench_net_numerics(&nets[k], num, n_num, repeats, &table, &err)) {
+                rc = prefrl_cli_fail(err);
+                g_clear_error(&err);
+            }
+        }
+        prefrl_bench_table_end(&table);
+        if (ti + 1 < n_threads)
+            printf("\n");
+    }
+    for (int ti = 0; n_num == 0 && ti < n_threads; ti++) {
         prefrl_nn_set_threads(threads[ti]);
         printf("# prefrl bench nn: OpenBLAS threads %d, median of %d repeats; GFLOP/s counts "
                "2mnk per sgemm;\n# sgemm = the same sgemm calls alone (roofline); %% = "

@@ -4,6 +4,8 @@
 
 #include <prefrl/nn.h>
 
+#include "nn/nn_backend.h"
+
 /* an MLP: shape, slabs (owned, or views into an ensemble) and workspaces */
 struct PrefrlMlp {
     int n_layers;
@@ -23,6 +25,8 @@ struct PrefrlMlp {
     int batch;            /* B of the last forward / JVP */
     void *work;           /* the one block holding h[] and scratch[] */
     void *slabs;          /* params + grads when owned */
+    PrefrlNumerics numerics;
+    struct PrefrlDnn *dnn; /* the oneDNN backend's state (NULL for openblas) */
 };
 
 /* an ensemble: K members whose slabs are consecutive views into one slab */
@@ -58,5 +62,31 @@ size_t prefrl_nn_count_params(int n_layers, const int *dims);
 /* the orthogonal Q factor: w (rows, cols) row-major <- gain * Q of a
  * normal matrix drawn row-major from rng (torch.nn.init.orthogonal_) */
 void prefrl_nn_orthogonal(float *w, int rows, int cols, float gain, PrefrlRng *rng);
+
+/* ---- the oneDNN backend (core/nn/backend_onednn.c) ---------------------
+ * Per-network state: cached primitives and the bf16 copies of weights and
+ * activations.  A product oneDNN refuses runs on OpenBLAS (said once). */
+typedef struct PrefrlDnn PrefrlDnn;
+
+/* state for m (its shape, slabs and max_batch are set); NULL with
+ * PREFRL_ERROR_CONFIG when the backend is unavailable */
+PrefrlDnn *prefrl_dnn_new(PrefrlMlp *m, PrefrlNumerics n, GError **error);
+void prefrl_dnn_free(PrefrlDnn *d);
+/* set the calling thread's OpenMP threads (no-op without oneDNN) */
+void prefrl_dnn_set_threads(int n);
+/* matrix-product FLOPs run by the backend (part of prefrl_nn_flops()) */
+uint64_t prefrl_dnn_flops(void);
+#ifdef HAVE_ONEDNN
+/* h[l+1] = act_l(h[l] W_l^T + b_l) for B rows (bias and activation fused);
+ * FALSE when oneDNN refuses the product (the caller runs it on OpenBLAS) */
+gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B);
+/* with delta = dL/dz_l (B, out): dW_l += delta^T h[l] when `grads`, and
+ * dx (B, in) = delta W_l unless dx is NULL */
+void prefrl_dnn_backward_layer(PrefrlMlp *m, int l, const float *delta, float *dx,
+                               gboolean grads);
+/* tz (B, out) = h[l] dirW_l^T (+ t W_l^T when t is not NULL) */
+void prefrl_dnn_jvp_layer(PrefrlMlp *m, int l, int B, const float *t, float *tz,
+                          const float *dir);
+#endif
 
 #endif

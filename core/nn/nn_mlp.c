@@ -1,4 +1,7 @@
 /* Dense MLPs on OpenBLAS: forward, backward, forward-mode JVP, slab helpers.
+ * (A network created with another numerics backend hands its matrix
+ * products to core/nn/backend_onednn.c layer by layer; the element-wise
+ * passes below are shared.)
  *
  * A layer is Z = X W^T + b (one cblas_sgemm) followed by one fused
  * bias + activation pass.  Backward and JVP take the activation derivative
@@ -6,6 +9,7 @@
  * array.  MRN's meta-gradient needs the JVP: with tangent dX of the layer
  * input and direction (dW, db) of its parameters,
  *   dZ = X dW^T + dX W^T + db,   dY = act'(Z) * dZ. */
+#include "config.h"
 #include <math.h>
 #include <stdatomic.h>
 #include <string.h>
@@ -199,6 +203,7 @@ void prefrl_nn_set_threads(int n)
 {
     g_return_if_fail(n >= 1);
     openblas_set_num_threads(n);
+    prefrl_dnn_set_threads(n);
 }
 
 int prefrl_nn_get_threads(void)
@@ -216,7 +221,7 @@ static atomic_uint_least64_t sgemm_flops;
 
 uint64_t prefrl_nn_flops(void)
 {
-    return atomic_load_explicit(&sgemm_flops, memory_order_relaxed);
+    return atomic_load_explicit(&sgemm_flops, memory_order_relaxed) + prefrl_dnn_flops();
 }
 
 /* C (M, N) = op(A) op(B) + beta C, row-major */
@@ -386,6 +391,13 @@ PrefrlMlp *prefrl_mlp_new_internal(int n_layers, const int *dims, PrefrlActivati
     }
     m->scratch[0] = p;
     m->scratch[1] = p + scratch;
+    m->numerics = prefrl_nn_get_numerics();
+    if (m->numerics != PREFRL_NUMERICS_OPENBLAS &&
+        !(m->dnn = prefrl_dnn_new(m, m->numerics, error))) {
+        m->is_view = FALSE; /* the caller's slabs are not ours to free; m->slabs is NULL then */
+        prefrl_mlp_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -402,6 +414,7 @@ void prefrl_mlp_free(PrefrlMlp *m)
     if (!m)
         return;
     g_return_if_fail(!m->is_view);
+    prefrl_dnn_free(m->dnn);
     g_free(m->dims);
     g_free(m->w_off);
     g_free(m->b_off);
@@ -522,6 +535,10 @@ const float *prefrl_mlp_forward(PrefrlMlp *m, const float *x, int B)
         memcpy(m->h[0], x, sizeof(float) * (size_t)B * m->dims[0]);
     for (int l = 0; l < m->n_layers; l++) {
         int in = m->dims[l], out = m->dims[l + 1];
+#ifdef HAVE_ONEDNN
+        if (m->dnn && prefrl_dnn_forward_layer(m, l, B))
+            continue;
+#endif
         /* (B, out) = (B, in) (out, in)^T */
         sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
               m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
@@ -562,6 +579,19 @@ void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
 
     for (int l = n - 1; l >= 0; l--) {
         int in = m->dims[l], out = m->dims[l + 1];
+#ifdef HAVE_ONEDNN
+        if (m->dnn) {
+            float *target = l == 0 ? dx : next;
+            prefrl_dnn_backward_layer(m, l, delta, target, accumulate_param_grads);
+            if (l == 0)
+                break;
+            act_grad_rows(target, m->h[l], B, in, m->hidden_act, m->slope,
+                          accumulate_param_grads ? m->grads + m->b_off[l - 1] : NULL);
+            next = delta;
+            delta = target;
+            continue;
+        }
+#endif
         if (accumulate_param_grads) {
             /* dW (out, in) += delta^T (out, B) h_l (B, in) */
             sgemm(CblasTrans, CblasNoTrans, out, in, B, delta, out,
@@ -597,16 +627,28 @@ const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *di
         int in = m->dims[l], out = m->dims[l + 1];
         PrefrlActivation act = layer_act(m, l);
         float *tz = m->scratch[l & 1];
-        /* primal: z = h W^T + b, h' = act(z) */
-        sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
-              m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
-        bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
-        /* tangent: dz = h dW^T + dh W^T + db */
-        sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
-              dir + m->w_off[l], in, 0.0f, tz, out);
-        if (t)
-            sgemm(CblasNoTrans, CblasTrans, B, out, in, t, in,
-                  m->params + m->w_off[l], in, 1.0f, tz, out);
+#ifdef HAVE_ONEDNN
+        if (m->dnn) {
+            if (!prefrl_dnn_forward_layer(m, l, B)) {
+                sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
+                      m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
+                bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
+            }
+            prefrl_dnn_jvp_layer(m, l, B, t, tz, dir);
+        } else
+#endif
+        {
+            /* primal: z = h W^T + b, h' = act(z) */
+            sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
+                  m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
+            bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
+            /* tangent: dz = h dW^T + dh W^T + db */
+            sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
+                  dir + m->w_off[l], in, 0.0f, tz, out);
+            if (t)
+                sgemm(CblasNoTrans, CblasTrans, B, out, in, t, in,
+                      m->params + m->w_off[l], in, 1.0f, tz, out);
+        }
         bias_act(tz, dir + m->b_off[l], B, out, PREFRL_ACT_IDENTITY, 0.0f);
         mul_act_grad(tz, m->h[l + 1], (size_t)B * out, act, m->slope);
         t = tz;

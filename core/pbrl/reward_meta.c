@@ -59,9 +59,13 @@ static PrefrlMlp *mlp_like(PrefrlMlp *head, int max_batch, GError **error)
     int *dims = g_new(int, L + 1);
     for (int i = 0; i <= L; i++)
         dims[i] = prefrl_mlp_dim(head, i);
+    /* built lazily, after the trainer's setup: with the head's numerics */
+    PrefrlNumerics keep = prefrl_nn_get_numerics();
+    prefrl_nn_set_numerics(prefrl_mlp_numerics(head));
     PrefrlMlp *m = prefrl_mlp_new(L, dims, prefrl_mlp_hidden_act(head),
                                   prefrl_mlp_output_act(head), prefrl_mlp_leaky_slope(head),
                                   max_batch, error);
+    prefrl_nn_set_numerics(keep);
     g_free(dims);
     return m;
 }

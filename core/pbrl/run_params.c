@@ -5,6 +5,8 @@
 #include <math.h>
 #include <limits.h>
 
+#include <prefrl/nn.h>
+
 #include "pbrl/run_params.h"
 #include "pbrl/rundir.h"
 
@@ -23,7 +25,16 @@ const PrefrlParamSpec prefrl_run_params[] = {
      "and . _ + = , - (not starting with '.'); empty = <task>-<reward>-s<seed>"},
     {"out_dir", PREFRL_PARAM_STRING, "runs", 0, 0, NULL,
      "directory that holds run directories (not empty; '.' for the current one)"},
-    {"threads", PREFRL_PARAM_INT, "1", 1, 64, NULL, "OpenBLAS threads"},
+    {"threads", PREFRL_PARAM_INT, "1", 1, 64, NULL,
+     "threads of the networks' matrix products (OpenBLAS's, and oneDNN's OpenMP threads)"},
+    {"numerics", PREFRL_PARAM_CHOICE, "openblas", 0, 0, "openblas|onednn-fp32|onednn-bf16",
+     "backend of every network's matrix products: openblas (float32, the reference), "
+     "onednn-fp32, or onednn-bf16 (mixed precision: bf16 inputs, float32 accumulation, "
+     "weights, gradients and optimiser state); the oneDNN ones need a build with oneDNN, "
+     "onednn-bf16 a CPU with native BF16 (docs/nn-core.md)"},
+    {"numerics_emulated_bf16", PREFRL_PARAM_BOOL, "false", 0, 0, NULL,
+     "allow numerics onednn-bf16 on a CPU without native BF16, where oneDNN emulates it "
+     "(slower than float32)"},
     {NULL, 0, NULL, 0, 0, NULL, NULL},
 };
 
@@ -117,6 +128,20 @@ gboolean prefrl_run_params_check(const PrefrlNode *root, GError **error)
                     where, shown);
         g_free(shown);
         g_free(where);
+        return FALSE;
+    }
+    /* a backend this build or CPU cannot run is refused before anything starts */
+    PrefrlNumerics numerics;
+    const PrefrlNode *num = prefrl_node_get(root, "numerics");
+    const PrefrlNode *emu = prefrl_node_get(root, "numerics_emulated_bf16");
+    GError *num_err = NULL;
+    if (num && prefrl_numerics_from_name(prefrl_node_text(num), &numerics, NULL) &&
+        !prefrl_numerics_check(numerics, emu && prefrl_param_bool(root, "numerics_emulated_bf16"),
+                               &num_err)) {
+        char *where = prefrl_node_where(num, FALSE);
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s%s", where, num_err->message);
+        g_free(where);
+        g_error_free(num_err);
         return FALSE;
     }
     text = prefrl_node_text(out);

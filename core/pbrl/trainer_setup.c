@@ -299,6 +299,21 @@ PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, cons
     if (run_dir && !trainer_open_outputs(t, resume, error))
         goto fail;
 
+    /* the recipe's numerics backend for every network the components create
+     * here (the thread's default, restored below) */
+    PrefrlNumerics numerics;
+    if (!prefrl_numerics_from_name(prefrl_param_string(recipe, "numerics"), &numerics, error) ||
+        !prefrl_numerics_check(numerics, prefrl_param_bool(recipe, "numerics_emulated_bf16"),
+                               error))
+        goto fail;
+    if (numerics != PREFRL_NUMERICS_OPENBLAS) {
+        char *what = prefrl_numerics_describe(numerics);
+        fprintf(stderr, "prefrl: numerics %s\n", what);
+        trainer_say(t, "numerics %s", what);
+        g_free(what);
+    }
+    prefrl_nn_set_numerics(numerics);
+
     if (!(t->env = make_component(recipe, reg, PREFRL_KIND_ENV, NULL, run_dir, error)))
         goto fail;
     t->eops = t->env->component->ops;
@@ -324,8 +339,10 @@ PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, cons
 
     if (!make_buffers(t, error) || !make_workspaces(t, error))
         goto fail;
+    prefrl_nn_set_numerics(PREFRL_NUMERICS_OPENBLAS);
     return t;
 fail:
+    prefrl_nn_set_numerics(PREFRL_NUMERICS_OPENBLAS);
     trainer_teardown(t);
     return NULL;
 }

@@ -53,11 +53,64 @@ PREFRL_API gboolean prefrl_activation_from_name(const char *name, PrefrlActivati
 /** The lowercase name of `act` (static string). */
 PREFRL_API const char *prefrl_activation_name(PrefrlActivation act);
 
-/** Set the number of OpenBLAS threads used by every sgemm (n >= 1). */
+/** Set the number of threads of every matrix product (n >= 1): OpenBLAS's
+ *  and, in builds with oneDNN, the calling thread's OpenMP threads that
+ *  oneDNN runs on. */
 PREFRL_API void prefrl_nn_set_threads(int n);
 
 /** The number of OpenBLAS threads currently in use. */
 PREFRL_API int prefrl_nn_get_threads(void);
+
+/* ------------------------------------------------------------------------ */
+/* numerics backends
+ *
+ * Which library runs the matrix products of a network, fixed when the
+ * network is created (docs/nn-core.md, "Numerics backends"):
+ *  - openblas: float32 cblas_sgemm, the default and the reference;
+ *  - onednn-fp32: float32 oneDNN matmul primitives (cached per shape), bias
+ *    and activation fused into the forward product;
+ *  - onednn-bf16: mixed precision: the products' inputs (weights and
+ *    activations, deltas and tangents) are rounded to bfloat16, accumulation
+ *    and outputs are float32; parameters, gradients, optimiser state, losses
+ *    and log-probabilities stay float32 (weights are re-cast at every
+ *    forward and JVP, so after every optimiser step).
+ * The oneDNN backends exist only in builds configured with oneDNN. */
+
+/** A numerics backend. */
+typedef enum {
+    PREFRL_NUMERICS_OPENBLAS = 0,
+    PREFRL_NUMERICS_ONEDNN_FP32,
+    PREFRL_NUMERICS_ONEDNN_BF16
+} PrefrlNumerics;
+
+/** Parse "openblas", "onednn-fp32" or "onednn-bf16" into *n.  Returns FALSE
+ *  (PREFRL_ERROR_CONFIG, naming the valid choices) for any other name. */
+PREFRL_API gboolean prefrl_numerics_from_name(const char *name, PrefrlNumerics *n,
+                                              GError **error);
+
+/** The name of `n` (static string). */
+PREFRL_API const char *prefrl_numerics_name(PrefrlNumerics n);
+
+/** Whether networks can use `n` here: FALSE (PREFRL_ERROR_CONFIG, one line)
+ *  when the build has no oneDNN, or for onednn-bf16 on a CPU whose ISA (as
+ *  oneDNN detects it) has no native BF16 dot products (avx512_core_bf16 or
+ *  AMX) unless `allow_emulated_bf16`. */
+PREFRL_API gboolean prefrl_numerics_check(PrefrlNumerics n, gboolean allow_emulated_bf16,
+                                          GError **error);
+
+/** One line saying what runs the products of `n`: the library version and,
+ *  for oneDNN, the ISA it dispatches to (dnnl_get_effective_cpu_isa), e.g.
+ *  "onednn-bf16: oneDNN 2.6.3, ISA avx512_core_bf16".  (transfer full) */
+PREFRL_API char *prefrl_numerics_describe(PrefrlNumerics n);
+
+/** The backend of networks (MLPs, ensembles) created from now on by the
+ *  calling thread; the trainer sets it from the recipe's `numerics` while it
+ *  creates a run's components.  Call prefrl_numerics_check() first: an
+ *  unavailable backend is refused here (g_return_if_fail). */
+PREFRL_API void prefrl_nn_set_numerics(PrefrlNumerics n);
+
+/** The calling thread's backend for new networks (openblas unless set). */
+PREFRL_API PrefrlNumerics prefrl_nn_get_numerics(void);
 
 /** Matrix-product FLOPs (2·m·n·k per sgemm) that the MLP, ensemble and JVP
  *  functions have issued in this process so far, from every thread.  The
@@ -128,6 +181,8 @@ PREFRL_API PrefrlActivation prefrl_mlp_hidden_act(const PrefrlMlp *m);
 PREFRL_API PrefrlActivation prefrl_mlp_output_act(const PrefrlMlp *m);
 /** LeakyReLU slope. */
 PREFRL_API float prefrl_mlp_leaky_slope(const PrefrlMlp *m);
+/** The numerics backend the network was created with. */
+PREFRL_API PrefrlNumerics prefrl_mlp_numerics(const PrefrlMlp *m);
 /** TRUE when a and b have the same layer widths and activations (their
  *  slabs are then interchangeable). */
 PREFRL_API gboolean prefrl_mlp_same_shape(const PrefrlMlp *a, const PrefrlMlp *b);

@@ -90,6 +90,46 @@ START_TEST(test_check_print)
 }
 END_TEST
 
+/* the recipe's numerics backend is checked with the run's keys: a CPU
+ * without native BF16 (oneDNN capped at AVX512_CORE) refuses onednn-bf16
+ * unless emulation is allowed; a build without oneDNN refuses both oneDNN
+ * backends */
+START_TEST(test_numerics_keys)
+{
+    g_setenv("DNNL_MAX_CPU_ISA", "AVX512_CORE", TRUE); /* this forked test's child only */
+    char *out, *err;
+    const char *bf16[] = {"check", RECIPES "good.yaml", "agent.name=fixture_probe",
+                          "reward.name=true", "numerics=onednn-bf16", NULL};
+    ck_assert_int_eq(prefrl(bf16, &out, &err), 1);
+#ifdef HAVE_ONEDNN
+    ck_assert_msg(strstr(err, "numerics 'onednn-bf16': this CPU's ISA (avx512_core") &&
+                      strstr(err, "numerics_emulated_bf16: true"),
+                  "%s", err);
+    g_free(out);
+    g_free(err);
+    const char *emulated[] = {"check", RECIPES "good.yaml", "agent.name=fixture_probe",
+                              "reward.name=true", "numerics=onednn-bf16",
+                              "numerics_emulated_bf16=true", NULL};
+    ck_assert_msg(prefrl(emulated, &out, &err) == 0, "%s", err);
+    g_free(out);
+    g_free(err);
+    const char *fp32[] = {"check", RECIPES "good.yaml", "agent.name=fixture_probe",
+                          "reward.name=true", "numerics=onednn-fp32", NULL};
+    ck_assert_msg(prefrl(fp32, &out, &err) == 0, "%s", err);
+#else
+    ck_assert_msg(strstr(err, "needs oneDNN, and this prefrl was built without it"), "%s", err);
+#endif
+    g_free(out);
+    g_free(err);
+    const char *bogus[] = {"check", RECIPES "good.yaml", "agent.name=fixture_probe",
+                           "reward.name=true", "numerics=fp16", NULL};
+    ck_assert_int_eq(prefrl(bogus, &out, &err), 1);
+    ck_assert_msg(strstr(err, "openblas, onednn-fp32, onednn-bf16"), "%s", err);
+    g_free(out);
+    g_free(err);
+}
+END_TEST
+
 /* every command and benchmark target, as typed after "prefrl" */
 static const char *const commands[] = {
     "plugins", "describe", "check", "run", "resume", "evaluate", "env", "sweep", "report",
@@ -243,8 +283,9 @@ START_TEST(test_bench_recipes)
     const char *agent[] = {"bench", "agent", "agent-metaworld", "--reps", "1", "--updates", "1",
                            "--threads", "1", "agent.hidden_dim=16", "agent.batch_size=8", NULL};
     ck_assert_msg(prefrl(agent, &out, &err) == 0, "%s", err);
-    ck_assert_msg(strstr(out, "\nagent-metaworld  sac     39   4     16 x 3     8 ") != NULL, "%s",
-                  out);
+    ck_assert_msg(strstr(out, "\nagent-metaworld  sac    openblas     39   4     16 x 3     8 ") !=
+                      NULL,
+                  "%s", out);
     g_free(out);
     g_free(err);
     const char *meta[] = {"bench", "meta", "--reps", "1", "--steps", "1", "--threads", "1",
@@ -274,6 +315,7 @@ Suite *cli_suite(void)
     tcase_add_test(tc, test_error_format);
     tcase_add_test(tc, test_describe_and_plugins);
     tcase_add_test(tc, test_check_print);
+    tcase_add_test(tc, test_numerics_keys);
     suite_add_tcase(s, tc);
     TCase *opts = tcase_create("options");
     tcase_add_loop_test(opts, test_help, 0, G_N_ELEMENTS(commands));

@@ -2,7 +2,13 @@
  *
  * Gradients are checked against central finite differences of an
  * independent double-precision evaluation written here, so a float kernel
- * is compared with exact-enough arithmetic rather than with itself. */
+ * is compared with exact-enough arithmetic rather than with itself.
+ *
+ * The same file is built twice: check_nn on the default OpenBLAS numerics
+ * and check_nn_onednn with -DCHECK_NN_NUMERICS=PREFRL_NUMERICS_ONEDNN_FP32,
+ * which runs every test (finite-difference gradients, the JVP, ensembles,
+ * save/load) on the oneDNN float32 path and SKIPs (77) in a build without
+ * oneDNN. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1124,6 +1130,19 @@ int main(void)
 {
     /* one BLAS thread keeps the suite quiet on a shared machine */
     prefrl_nn_set_threads(1);
+#ifdef CHECK_NN_NUMERICS
+    GError *err = NULL;
+    if (!prefrl_numerics_check(CHECK_NN_NUMERICS, TRUE, &err)) {
+        printf("SKIP: %s\n", err->message);
+        g_error_free(err);
+        return 77;
+    }
+    /* every network the tests create (on this thread) uses the backend */
+    prefrl_nn_set_numerics(CHECK_NN_NUMERICS);
+    char *what = prefrl_numerics_describe(CHECK_NN_NUMERICS);
+    printf("numerics %s\n", what);
+    g_free(what);
+#endif
     SRunner *sr = srunner_create(nn_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
