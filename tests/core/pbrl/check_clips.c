@@ -20,6 +20,7 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
+#include "dmc_test.h"
 #include "pbrl_test.h"
 #include "host/checkpoint.h"
 #include "lab/video.h"
@@ -33,52 +34,21 @@
 #define CLIP_W 32
 #define CLIP_H 24
 
-static const char recipe_text[] =
-    "seed: 5\n"
-    "trainer:\n"
-    "  num_train_steps: 400\n"
-    "  num_seed_steps: 100\n"
-    "  num_unsup_steps: 50\n"
-    "  eval_frequency: 200\n"
-    "  num_eval_episodes: 1\n"
-    "  checkpoint_frequency: 0\n"
-    "  max_feedback: 8\n"
-    "  reward_batch: 4\n"
-    "  num_interact: 100\n"
-    "  segment: 10\n"
-    "  reset_update: 5\n"
-    "env:\n"
-    "  task: cartpole_swingup\n"
-    "  episode_length: 50\n"
-    "agent:\n"
-    "  name: sac\n"
-    "  hidden_dim: 16\n"
-    "  hidden_depth: 1\n"
-    "  batch_size: 16\n"
-    "reward:\n"
-    "  name: pebble\n"
-    "  ensemble_size: 1\n"
-    "  hidden_dim: 16\n"
-    "  hidden_depth: 1\n"
-    "  train_batch: 4\n"
-    "sampler:\n"
-    "  name: uniform\n"
-    "teacher:\n"
-    "  name: scripted\n";
-
 /* teacher/file with small clips, polling answers.txt often */
 static const char *const file_teacher[] = {"teacher.name=file", "teacher.width=32",
                                            "teacher.height=24", "teacher.fps=10",
                                            "teacher.poll_interval=0.02", "teacher.timeout=120",
                                            NULL};
 
-/* the recipe with `extra` overrides (NULL-terminated, may be NULL), resolved */
+/* the shared problem without checkpoints, with `extra` overrides
+ * (NULL-terminated, may be NULL), resolved */
 static PrefrlNode *recipe(const char *const *extra)
 {
     GError *err = NULL;
-    PrefrlNode *root =
-        prefrl_recipe_parse_string(recipe_text, strlen(recipe_text), "clips.yaml", &err);
+    PrefrlNode *root = prefrl_recipe_parse_string(dmc_test_recipe, strlen(dmc_test_recipe),
+                                                  "clips.yaml", &err);
     ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    ck_assert(prefrl_recipe_override(root, "trainer.checkpoint_frequency=0", &err));
     for (const char *const *o = extra; o && *o; o++)
         ck_assert_msg(prefrl_recipe_override(root, *o, &err), "%s", err ? err->message : "");
     pbrl_test_resolve(root);
