@@ -4,6 +4,7 @@
 #define PREFRL_PBRL_TEST_H
 
 #include <signal.h>
+#include "files_test.h"
 #include "host/recipe.h"
 #include "host/registry.h"
 
@@ -45,8 +46,6 @@ PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
  *  test run left there is removed).  (transfer full) */
 char *pbrl_test_run_dir(const char *name);
 
-/** The text of dir/file; fails the test when it is missing.  (transfer full) */
-char *pbrl_test_slurp(const char *dir, const char *file);
 
 /** The stop flag the tests hand to prefrl_trainer_run. */
 extern volatile sig_atomic_t pbrl_test_stop;

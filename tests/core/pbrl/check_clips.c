@@ -291,7 +291,7 @@ START_TEST(test_clips_and_resume)
     ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
                   err->message);
     g_clear_error(&err);
-    char *log = pbrl_test_slurp(b, "log.txt");
+    char *log = test_slurp(b, "log.txt");
     ck_assert_msg(strstr(log, "query round 2 interrupted"), "%s", log);
     g_free(log);
     stop = 0;
@@ -299,7 +299,7 @@ START_TEST(test_clips_and_resume)
     ck_assert_msg(train(root, b, TRUE, &rest, &stop, NULL, &err), "%s",
                   err ? err->message : "");
     /* the teacher's line (PrefrlTeacherQuery.say) reached log.txt */
-    log = pbrl_test_slurp(b, "log.txt");
+    log = test_slurp(b, "log.txt");
     ck_assert_msg(strstr(log, "teacher/file: round 2: 2 of 4 queries still unanswered in "
                               "queries/round-0002/"),
                   "%s", log);
@@ -568,7 +568,7 @@ END_TEST
 /* the fields of line `line` (0: the header) of dir/file (transfer full) */
 static char **csv_row(const char *dir, const char *file, int line)
 {
-    char *text = pbrl_test_slurp(dir, file);
+    char *text = test_slurp(dir, file);
     char **lines = g_strsplit(text, "\n", -1);
     ck_assert_int_gt(g_strv_length(lines), line);
     char **fields = g_strsplit(lines[line], ",", -1);
@@ -579,7 +579,7 @@ static char **csv_row(const char *dir, const char *file, int line)
 
 static int count_lines(const char *dir, const char *file)
 {
-    char *text = pbrl_test_slurp(dir, file);
+    char *text = test_slurp(dir, file);
     int n = 0;
     for (const char *p = text; *p; p++)
         n += *p == '\n';
@@ -662,7 +662,7 @@ START_TEST(test_seed_prefs)
     ck_assert_uint_eq(la, 32 + 8 * (4 + 2 * SEGMENT * 6 * 4));
     g_free(pb);
     g_free(pbin);
-    char *log = pbrl_test_slurp(b, "log.txt");
+    char *log = test_slurp(b, "log.txt");
     char *said = g_strdup_printf("reward/pebble trained on 8 preference pairs of %s", from);
     ck_assert_msg(strstr(log, said), "%s", log);
     g_free(said);

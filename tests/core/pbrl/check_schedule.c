@@ -40,7 +40,7 @@ static Rounds run_rounds(const char *name, const char *const *extra)
                   err ? err->message : "");
     prefrl_trainer_free(t);
     prefrl_node_free(root);
-    char *csv = pbrl_test_slurp(dir, "labels.csv");
+    char *csv = test_slurp(dir, "labels.csv");
     char **rows = g_strsplit(csv, "\n", -1);
     ck_assert_str_eq(rows[0], "round,step,pair,label,true_return1,true_return2");
     Rounds r = {0};
