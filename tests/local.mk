@@ -23,6 +23,10 @@ EXTRA_DIST += tests/common/mj_fingerprint.h
 EXTRA_DIST += tests/common/files_test.h
 # the small env/dmc problem of the media tests (header-only)
 EXTRA_DIST += tests/common/dmc_test.h
+# the FFmpeg writer as the trainer's video sink (header-only)
+EXTRA_DIST += tests/common/video_test.h
+# an env plugin created, reset and stepped as a run does (header-only)
+EXTRA_DIST += tests/common/env_test.h
 # running the prefrl program (or one on PATH) and keeping its status, stdout
 # and stderr: the sources the program and lab tests add to their own
 CLI_TEST_SOURCES = tests/common/cli_test.c tests/common/cli_test.h

@@ -158,6 +158,16 @@ PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
     return inst;
 }
 
+void pbrl_test_train(PrefrlNode *root, const char *dir)
+{
+    GError *err = NULL;
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
+                  err ? err->message : "");
+    prefrl_trainer_free(t);
+}
+
 char *pbrl_test_run_dir(const char *name)
 {
     return test_fresh_dir(TEST_BUILDDIR "/trainer-runs", name);

@@ -42,6 +42,10 @@ double pbrl_test_learned_return(PrefrlNode *root);
 PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
                                 const char *const *base, const char *const *extra);
 
+/** Train the resolved recipe to the end in `dir` (no progress display),
+ *  failing the test with the trainer's message when it cannot. */
+void pbrl_test_train(PrefrlNode *root, const char *dir);
+
 /** An empty directory TEST_BUILDDIR/trainer-runs/<name> (what an earlier
  *  test run left there is removed).  (transfer full) */
 char *pbrl_test_run_dir(const char *name);

@@ -22,6 +22,7 @@
 
 #include "dmc_test.h"
 #include "pbrl_test.h"
+#include "video_test.h"
 #include "host/checkpoint.h"
 #include "lab/video.h"
 #include "pbrl/rundir.h"
@@ -54,29 +55,6 @@ static PrefrlNode *recipe(const char *const *extra)
     pbrl_test_resolve(root);
     return root;
 }
-
-/* the FFmpeg writer as the trainer's sink (what the CLI installs) */
-static void *sink_open(const char *path, int width, int height, int fps, GError **error)
-{
-    return prefrl_video_open(path, width, height, fps, error);
-}
-
-static gboolean sink_add(void *video, const guint8 *rgb, GError **error)
-{
-    return prefrl_video_add_frame(video, rgb, error);
-}
-
-static gboolean sink_close(void *video, GError **error)
-{
-    return prefrl_video_close(video, error);
-}
-
-static void sink_abandon(void *video)
-{
-    prefrl_video_free(video);
-}
-
-static const PrefrlVideoSink sink = {sink_open, sink_add, sink_close, sink_abandon};
 
 /* frames of the video at path, decoded; its size in *w, *h */
 static int decoded_frames(const char *path, int *w, int *h)
@@ -247,7 +225,7 @@ static gboolean train(PrefrlNode *root, const char *dir, gboolean resume, Annota
     PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, pbrl_test_registry(), dir, error)
                               : prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
-    prefrl_trainer_set_video_sink(t, &sink);
+    prefrl_trainer_set_video_sink(t, &video_test_sink);
     GThread *th = who ? g_thread_new("annotator", annotate, who) : NULL;
     gboolean ok = prefrl_trainer_run(t, stop, FALSE, error);
     if (th)
@@ -494,7 +472,7 @@ static gboolean train_scripted(const char *dir, const char *const *extra, gboole
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
     if (with_sink)
-        prefrl_trainer_set_video_sink(t, &sink);
+        prefrl_trainer_set_video_sink(t, &video_test_sink);
     gboolean ok = prefrl_trainer_run(t, NULL, FALSE, error);
     prefrl_trainer_free(t);
     prefrl_node_free(root);
@@ -552,7 +530,7 @@ START_TEST(test_eval_video)
     c = pbrl_test_run_dir("clips-video-refused");
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), c, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    prefrl_trainer_set_video_sink(t, &sink);
+    prefrl_trainer_set_video_sink(t, &video_test_sink);
     ck_assert(!prefrl_trainer_run(t, NULL, FALSE, &err));
     ck_assert_str_eq(err->message, "trainer.save_video: env/fixture_reach cannot render its "
                                    "states; set trainer.save_video=false");

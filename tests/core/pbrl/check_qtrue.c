@@ -166,12 +166,7 @@ START_TEST(test_eval_columns)
     const char *const extra[] = {"agent.discount=0.9", NULL};
     char *dir = pbrl_test_run_dir("qtrue-columns");
     PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, extra);
-    GError *err = NULL;
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
-                  err ? err->message : "");
-    prefrl_trainer_free(t);
+    pbrl_test_train(root, dir);
     prefrl_node_free(root);
     char *csv = test_slurp(dir, "eval.csv");
     char **rows = g_strsplit(csv, "\n", -1);

@@ -33,12 +33,7 @@ static Rounds run_rounds(const char *name, const char *const *extra)
 {
     char *dir = pbrl_test_run_dir(name);
     PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, extra);
-    GError *err = NULL;
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
-                  err ? err->message : "");
-    prefrl_trainer_free(t);
+    pbrl_test_train(root, dir);
     prefrl_node_free(root);
     char *csv = test_slurp(dir, "labels.csv");
     char **rows = g_strsplit(csv, "\n", -1);

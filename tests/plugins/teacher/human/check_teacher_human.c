@@ -25,6 +25,7 @@
 #include "lab/video.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
+#include "video_test.h"
 
 #define WORK TEST_BUILDDIR "/teacher-human-work"
 
@@ -753,28 +754,6 @@ END_TEST
 
 /* ---- a training run answered through the file protocol ------------------- */
 
-static void *sink_open(const char *path, int width, int height, int fps, GError **error)
-{
-    return prefrl_video_open(path, width, height, fps, error);
-}
-
-static gboolean sink_add(void *v, const guint8 *rgb, GError **error)
-{
-    return prefrl_video_add_frame(v, rgb, error);
-}
-
-static gboolean sink_close(void *v, GError **error)
-{
-    return prefrl_video_close(v, error);
-}
-
-static void sink_abandon(void *v)
-{
-    prefrl_video_free(v);
-}
-
-static const PrefrlVideoSink video_sink = {sink_open, sink_add, sink_close, sink_abandon};
-
 /* the label the responder gives query i of round r */
 static const char *answer_for(int r, int i)
 {
@@ -866,7 +845,7 @@ static gboolean run_answered(PrefrlNode *root, const char *dir, gboolean resume,
     PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, pbrl_test_registry(), dir, err)
                               : prefrl_trainer_new(root, pbrl_test_registry(), dir, err);
     ck_assert_msg(t != NULL, "%s", *err ? (*err)->message : "");
-    prefrl_trainer_set_video_sink(t, &video_sink);
+    prefrl_trainer_set_video_sink(t, &video_test_sink);
     GThread *th = g_thread_new("responder", responder, rs);
     gboolean ok = prefrl_trainer_run(t, NULL, FALSE, err);
     g_atomic_int_set(&rs->stop, 1);
