@@ -1,9 +1,10 @@
 /* An environment plugin under test, driven as a run drives it: created
  * through the default registry from the built plugin, reset and stepped
  * through its PrefrlEnvOps, each call failing the test with the plugin's
- * message.  Shared by the env plugins' tests (dmc, metaworld and the
- * rendering checks).  Header-only: each program that includes it gets its
- * own static copies. */
+ * message; and the variance that tells a rendered frame from a blank one.
+ * Shared by the env plugins' tests (dmc, metaworld and the rendering
+ * checks).  Header-only: each program that includes it gets its own static
+ * copies. */
 #ifndef PREFRL_ENV_TEST_H
 #define PREFRL_ENV_TEST_H
 
@@ -48,6 +49,19 @@ static inline void env_test_step(PrefrlInstance *inst, const float *act, float *
     GError *err = NULL;
     gboolean ok = env_test_ops(inst)->step(inst->self, act, obs, st, &err);
     ck_assert_msg(ok, "step: %s", err ? err->message : "?");
+}
+
+/** Variance of all channel values of an RGB frame of n bytes (a blank frame
+ *  has none). */
+static inline double env_test_variance(const guint8 *rgb, size_t n)
+{
+    double mean = 0.0, var = 0.0;
+    for (size_t i = 0; i < n; i++)
+        mean += rgb[i];
+    mean /= (double)n;
+    for (size_t i = 0; i < n; i++)
+        var += (rgb[i] - mean) * (rgb[i] - mean);
+    return var / (double)n;
 }
 
 #endif

@@ -18,21 +18,9 @@ static void rc_render(PrefrlInstance *inst, const double *qpos, const double *qv
                       const char *camera, guint8 *rgb)
 {
     GError *err = NULL;
-    gboolean ok = env_test_ops(inst)->render(inst->self, qpos, qvel, time, camera, RC_W, RC_H, rgb,
-                                       &err);
+    gboolean ok =
+        env_test_ops(inst)->render(inst->self, qpos, qvel, time, camera, RC_W, RC_H, rgb, &err);
     ck_assert_msg(ok, "%s: render: %s", inst->component->name, err ? err->message : "");
-}
-
-/* variance of all channel values of a frame */
-static double rc_variance(const guint8 *rgb, size_t n)
-{
-    double mean = 0.0, var = 0.0;
-    for (size_t i = 0; i < n; i++)
-        mean += rgb[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        var += (rgb[i] - mean) * (rgb[i] - mean);
-    return var / (double)n;
 }
 
 static void rc_action(PrefrlRng *rng, float *a, int n)
@@ -117,7 +105,7 @@ static void rc_check_task(const char *task)
         memset(b, 255, RC_BYTES);
         rc_render(inst, NULL, NULL, 0.0, cam, a);
         rc_render(inst, NULL, NULL, 0.0, cam, b);
-        double v = rc_variance(a, RC_BYTES);
+        double v = env_test_variance(a, RC_BYTES);
         ck_assert_msg(v > 100.0, "%s camera %s: frame variance %.1f (blank?)", task,
                       cam ? cam : "(default)", v);
         ck_assert_msg(memcmp(a, b, RC_BYTES) == 0, "%s camera %s: two renders differ", task,

@@ -236,7 +236,8 @@ static double reward_at(DmcEnv *e, const double *qpos, const double *qvel)
 
 START_TEST(test_walker_rewards)
 {
-    PrefrlInstance *walk = env_test_make("walker_walk", 1, NULL), *run = env_test_make("walker_run", 1, NULL);
+    PrefrlInstance *walk = env_test_make("walker_walk", 1, NULL),
+                   *run = env_test_make("walker_run", 1, NULL);
     PrefrlInstance *stand = env_test_make("walker_stand", 1, NULL);
     DmcEnv *w = walk->self, *r = run->self, *s = stand->self;
     /* qpos: rootz, rootx, rooty, legs; all zero = upright, torso at 1.3 m */
@@ -500,7 +501,8 @@ START_TEST(test_time_limit_and_repeat)
 {
     const char *ov1[] = {"episode_length=10", NULL};
     const char *ov3[] = {"episode_length=10", "action_repeat=3", NULL};
-    PrefrlInstance *one = env_test_make("walker_walk", 5, ov1), *three = env_test_make("walker_walk", 5, ov3);
+    PrefrlInstance *one = env_test_make("walker_walk", 5, ov1),
+                   *three = env_test_make("walker_walk", 5, ov3);
     ck_assert_int_eq(info_of(one).episode_length, 10);
     ck_assert_int_eq(info_of(three).episode_length, 4); /* 3 + 3 + 3 + 1 control steps */
     float obs1[24], obs3[24], act[6];
@@ -647,8 +649,8 @@ START_TEST(test_save_load)
 
     /* a state of another task, another component's, a truncated or damaged
      * one, and garbage are refused naming the file, and leave b as it was */
-    PrefrlInstance *other = env_test_make(strcmp(task, "cheetah_run") ? "cheetah_run" : "walker_walk",
-                                     1, NULL);
+    PrefrlInstance *other =
+        env_test_make(strcmp(task, "cheetah_run") ? "cheetah_run" : "walker_walk", 1, NULL);
     ck_assert(ckpt_test_save(other->component, other->self, bad, &err));
     ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
     ckpt_test_refused(&err, bad, task);
@@ -722,7 +724,8 @@ START_TEST(test_model_files)
 {
     /* the bundled file by path behaves like the default */
     const char *ov[] = {"model=" MODELS "walker.xml", NULL};
-    PrefrlInstance *a = env_test_make("walker_walk", 4, ov), *b = env_test_make("walker_walk", 4, NULL);
+    PrefrlInstance *a = env_test_make("walker_walk", 4, ov),
+                   *b = env_test_make("walker_walk", 4, NULL);
     float oa[24], ob[24];
     reset_ok(a, oa);
     reset_ok(b, ob);
@@ -943,7 +946,8 @@ START_TEST(test_tolerance)
     ck_assert_double_eq(prefrl_sigmoid(1.5, PREFRL_SIGMOID_COSINE, 0.0), 0.0);
     ck_assert_double_eq_tol(prefrl_sigmoid(3.0, PREFRL_SIGMOID_RECIPROCAL, 0.5), 0.25, 1e-15);
     /* bounds, infinite bounds, zero margin */
-    ck_assert_double_eq(prefrl_tolerance(3.0, 1.2, INFINITY, 0.6, PREFRL_SIGMOID_GAUSSIAN, 0.1), 1.0);
+    ck_assert_double_eq(prefrl_tolerance(3.0, 1.2, INFINITY, 0.6, PREFRL_SIGMOID_GAUSSIAN, 0.1),
+                        1.0);
     ck_assert_double_eq(prefrl_tolerance(-1e9, -INFINITY, 0, 1, PREFRL_SIGMOID_LINEAR, 0), 1.0);
     ck_assert_double_eq(prefrl_tolerance(0.2, 0, 0.1, 0, PREFRL_SIGMOID_GAUSSIAN, 0.1), 0.0);
     ck_assert_double_eq(prefrl_tolerance(0.1, 0, 0.1, 0, PREFRL_SIGMOID_GAUSSIAN, 0.1), 1.0);

@@ -545,7 +545,8 @@ START_TEST(test_action_repeat)
 {
     /* one step with action_repeat 2 = two steps with 1 (rewards summed) */
     const char *const rep2[] = {"action_repeat=2", NULL};
-    PrefrlInstance *a = env_test_make("drawer-open", 41, NULL), *b = env_test_make("drawer-open", 41, rep2);
+    PrefrlInstance *a = env_test_make("drawer-open", 41, NULL),
+                   *b = env_test_make("drawer-open", 41, rep2);
     PrefrlEnvInfo info;
     env_test_ops(b)->info(b->self, &info);
     ck_assert_int_eq(info.episode_length, 250);
@@ -616,7 +617,8 @@ END_TEST
 START_TEST(test_clipping_and_mocap_box)
 {
     /* actions beyond [-1, 1] act as +-1; the mocap stays in its box */
-    PrefrlInstance *a = env_test_make("window-open", 61, NULL), *b = env_test_make("window-open", 61, NULL);
+    PrefrlInstance *a = env_test_make("window-open", 61, NULL),
+                   *b = env_test_make("window-open", 61, NULL);
     float oa[39], ob[39], act1[4] = {1, 1, 1, 1}, act5[4] = {5, 5, 5, 5};
     PrefrlEnvStep st;
     env_test_reset(a, oa);

@@ -406,17 +406,6 @@ END_TEST
 #define RW 96
 #define RH 72
 
-static double variance(const guint8 *rgb, size_t n)
-{
-    double mean = 0.0, var = 0.0;
-    for (size_t i = 0; i < n; i++)
-        mean += rgb[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        var += (rgb[i] - mean) * (rgb[i] - mean);
-    return var / (double)n;
-}
-
 /* the original scenes render (by default from the free camera: Meta-world's
  * own cameras, still available by name, show them upside down) and the
  * image follows the state */
@@ -434,7 +423,7 @@ START_TEST(test_render)
     env_test_reset(inst, obs);
     ck_assert_msg(ops->render(inst->self, NULL, NULL, 0.0, NULL, RW, RH, a, &err), "%s: %s",
                   name, err ? err->message : "?");
-    ck_assert_msg(variance(a, RW * RH * 3) > 100.0, "%s: blank frame", name);
+    ck_assert_msg(env_test_variance(a, RW * RH * 3) > 100.0, "%s: blank frame", name);
     for (int t = 0; t < 30; t++)
         env_test_step(inst, act, obs, &st);
     ck_assert(ops->render(inst->self, NULL, NULL, 0.0, "corner2", RW, RH, b, &err));
