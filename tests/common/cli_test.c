@@ -8,6 +8,14 @@
 
 #include "cli_test.h"
 
+void cli_test_fixture_plugins_first(void)
+{
+    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
+                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
+    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
+    g_free(path);
+}
+
 void cli_test_result_clear(CliTestResult *r)
 {
     g_free(r->out);

@@ -17,6 +17,11 @@ typedef struct {
     char *out, *err;
 } CliTestResult;
 
+/** Put the fixture plugins' directory before the test environment's
+ *  PREFRL_PLUGIN_PATH (the build tree's plugins), for this process and the
+ *  programs it runs. */
+void cli_test_fixture_plugins_first(void);
+
 /** Free the result's stdout and stderr. */
 void cli_test_result_clear(CliTestResult *r);
 

@@ -366,7 +366,7 @@ START_TEST(test_frames)
     run_ok(fixture);
     char *out = g_build_filename(dir, "out", NULL);
     CliTestResult r = cli_test_prefrl("report", dir, "-o", out, "--frames", "--frame-count", "3",
-                      "--frame-size", "64x48", NULL);
+                                      "--frame-size", "64x48", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(strstr(r.err, "no frames for fixture_reach / true (agent sac): env "
                                 "fixture_reach cannot render"),
@@ -435,11 +435,7 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-    /* the fixture plugin, then the build tree's plugins (the test environment) */
-    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
-                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
-    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
-    g_free(path);
+    cli_test_fixture_plugins_first();
     SRunner *sr = srunner_create(report_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);

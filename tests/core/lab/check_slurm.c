@@ -389,10 +389,7 @@ static int cluster(const char *what)
 
 int main(void)
 {
-    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
-                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
-    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
-    g_free(path);
+    cli_test_fixture_plugins_first();
     g_setenv("SLURM_CONF", CLUSTER "/slurm.conf", TRUE);
     int rc = cluster("start");
     if (rc == 77) {

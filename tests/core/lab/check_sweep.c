@@ -1146,11 +1146,7 @@ static Suite *sweep_suite(void)
 
 int main(void)
 {
-    /* the fixture plugin, then the build tree's plugins (the test environment) */
-    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
-                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
-    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
-    g_free(path);
+    cli_test_fixture_plugins_first();
     SRunner *sr = srunner_create(sweep_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
