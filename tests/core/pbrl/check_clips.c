@@ -237,6 +237,32 @@ static gboolean train(PrefrlNode *root, const char *dir, gboolean resume, Annota
     return ok;
 }
 
+/* the flag the annotator of an interrupted round raises (what Ctrl-C sets) */
+static volatile sig_atomic_t round_stop;
+
+/* the run in dir stopped in round 2 after two of its four answers */
+static void stop_in_round_2(PrefrlNode *root, const char *dir)
+{
+    GError *err = NULL;
+    round_stop = 0;
+    Annotator part = {dir, 1, 2, 0, 2, NULL, &round_stop};
+    ck_assert(!train(root, dir, FALSE, &part, &round_stop, NULL, &err));
+    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
+                  err->message);
+    g_clear_error(&err);
+}
+
+/* the run in dir resumed, round 2 asking and given only its other two
+ * answers, trained to the end (its trainer in *keep as train() does) */
+static void resume_round_2(PrefrlNode *root, const char *dir, PrefrlTrainer **keep)
+{
+    GError *err = NULL;
+    round_stop = 0;
+    Annotator rest = {dir, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
+    ck_assert_msg(train(root, dir, TRUE, &rest, &round_stop, keep, &err), "%s",
+                  err ? err->message : "");
+}
+
 START_TEST(test_clips_and_resume)
 {
     char *a = pbrl_test_run_dir("clips-a"), *b = pbrl_test_run_dir("clips-b");
@@ -262,20 +288,11 @@ START_TEST(test_clips_and_resume)
 
     /* b: round 2 stopped after two answers, then resumed: the same queries,
      * only the two left asked, the same outputs as a */
-    static volatile sig_atomic_t stop;
-    stop = 0;
-    Annotator part = {b, 1, 2, 0, 2, NULL, &stop};
-    ck_assert(!train(root, b, FALSE, &part, &stop, NULL, &err));
-    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
-                  err->message);
-    g_clear_error(&err);
+    stop_in_round_2(root, b);
     char *log = test_slurp(b, "log.txt");
     ck_assert_msg(strstr(log, "query round 2 interrupted"), "%s", log);
     g_free(log);
-    stop = 0;
-    Annotator rest = {b, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
-    ck_assert_msg(train(root, b, TRUE, &rest, &stop, NULL, &err), "%s",
-                  err ? err->message : "");
+    resume_round_2(root, b, NULL);
     /* the teacher's line (PrefrlTeacherQuery.say) reached log.txt */
     log = test_slurp(b, "log.txt");
     ck_assert_msg(strstr(log, "teacher/file: round 2: 2 of 4 queries still unanswered in "
@@ -344,16 +361,8 @@ START_TEST(test_onpolicy)
     assert_states_replay(t, root, "env/2", 1, 2, 3);
     prefrl_trainer_free(t);
 
-    static volatile sig_atomic_t stop;
-    stop = 0;
-    Annotator part = {b, 1, 2, 0, 2, NULL, &stop};
-    ck_assert(!train(root, b, FALSE, &part, &stop, NULL, &err));
-    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
-                  err->message);
-    g_clear_error(&err);
-    stop = 0;
-    Annotator rest = {b, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
-    ck_assert_msg(train(root, b, TRUE, &rest, &stop, &t, &err), "%s", err ? err->message : "");
+    stop_in_round_2(root, b);
+    resume_round_2(root, b, &t);
     assert_all_states(t);
     prefrl_trainer_free(t);
     pbrl_test_assert_same_outputs(a, b, "PrefPPO's interrupted round resumed");

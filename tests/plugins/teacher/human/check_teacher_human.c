@@ -143,8 +143,9 @@ static void expect_error(PrefrlInstance *t, const Query *x, int code, const char
 
 /* a teacher on a fresh work directory and the round it is asked */
 typedef struct {
-    char *dir; /* WORK/<name> */
-    Said said; /* what the teacher says */
+    char *dir;  /* WORK/<name> */
+    char *rdir; /* the round's directory in it (round 3's) */
+    Said said;  /* what the teacher says */
     Query x;
     PrefrlInstance *t;
 } Bench;
@@ -155,6 +156,7 @@ static void bench_init(Bench *b, const char *kind, const char *name, int n,
                        volatile sig_atomic_t *stop, const char *const *ov)
 {
     b->dir = test_fresh_dir(WORK, name);
+    b->rdir = g_build_filename(b->dir, "round-0003", NULL);
     said_init(&b->said);
     query_init(&b->x, n, 1, &b->said, stop);
     b->t = teacher(kind, b->dir, ov);
@@ -164,6 +166,7 @@ static void bench_clear(Bench *b)
 {
     prefrl_instance_free(b->t);
     said_clear(&b->said);
+    g_free(b->rdir);
     g_free(b->dir);
 }
 
@@ -186,8 +189,7 @@ START_TEST(test_file_round)
     g_free(want);
     g_free(line);
 
-    char *rdir = g_build_filename(b.dir, "round-0003", NULL);
-    char *json = test_slurp(rdir, "round.json");
+    char *json = test_slurp(b.rdir, "round.json");
     ck_assert_msg(g_str_has_prefix(json, "{\"format\":\"prefrl-queries\",\"version\":1,\"round\":3,"
                                          "\"step\":20000,\"budget_left\":70,\"fingerprint\":\""),
                   "%s", json);
@@ -199,7 +201,7 @@ START_TEST(test_file_round)
 
     /* comments, blanks, spaces and tabs, a repeated answer; the last line has
      * no '\n' yet: it is not read */
-    test_put(rdir, "answers.txt", "# labels\n\n0 left\n  2\tright  \n0 left\n1 equal\n3 skip");
+    test_put(b.rdir, "answers.txt", "# labels\n\n0 left\n  2\tright  \n0 left\n1 equal\n3 skip");
     msg = g_strdup_printf("teacher/file: round 3 not answered within 0.1 s (timeout; 3 of 4 "
                           "queries answered, kept in %s/round-0003/answers.txt for "
                           "`prefrl resume`)", b.dir);
@@ -208,12 +210,12 @@ START_TEST(test_file_round)
     /* the resumed round asks only the rest, and keeps round.json's fingerprint */
     line = said_wait(&b.said, "teacher/file: round 3: 1 of 4");
     g_free(line);
-    char *json2 = test_slurp(rdir, "round.json");
+    char *json2 = test_slurp(b.rdir, "round.json");
     ck_assert_str_eq(json, json2);
     g_free(json2);
     g_free(json);
 
-    test_put(rdir, "answers.txt", "# labels\n\n0 left\n  2\tright  \n0 left\n1 equal\n3 skip\n");
+    test_put(b.rdir, "answers.txt", "# labels\n\n0 left\n  2\tright  \n0 left\n1 equal\n3 skip\n");
     int labels[NQ];
     GError *err = NULL;
     ck_assert_msg(label(b.t, &b.x.q, labels, &err), "%s", err ? err->message : "");
@@ -223,7 +225,6 @@ START_TEST(test_file_round)
     ck_assert_int_eq(labels[3], PREFRL_LABEL_SKIP);
     ck_assert(!g_file_test(WORK "/file-round/round-0003.old-1", G_FILE_TEST_EXISTS));
 
-    g_free(rdir);
     bench_clear(&b);
 }
 END_TEST
@@ -233,10 +234,9 @@ START_TEST(test_file_bad_answers)
     const char *const ov[] = {"clips=false", "timeout=0.05", NULL};
     Bench b;
     bench_init(&b, "file", "file-bad", NQ, NULL, ov);
-    char *rdir = g_build_filename(b.dir, "round-0003", NULL);
     char *msg = g_strdup_printf("teacher/file: round 3 not answered within 0.05 s (timeout; 0 of "
                                 "4 queries answered, kept in %s/answers.txt for `prefrl resume`)",
-                                rdir);
+                                b.rdir);
     expect_error(b.t, &b.x, PREFRL_ERROR_IO, msg);
     g_free(msg);
     static const struct {
@@ -254,20 +254,19 @@ START_TEST(test_file_bad_answers)
                                "'99999999999 left'"},
     };
     for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
-        test_put(rdir, "answers.txt", cases[c].text);
-        msg = g_strdup_printf("%s/answers.txt:%s", rdir, cases[c].error);
+        test_put(b.rdir, "answers.txt", cases[c].text);
+        msg = g_strdup_printf("%s/answers.txt:%s", b.rdir, cases[c].error);
         expect_error(b.t, &b.x, PREFRL_ERROR_CONFIG, msg);
         g_free(msg);
     }
     /* a file far larger than any answers */
-    char *answers = g_build_filename(rdir, "answers.txt", NULL);
+    char *answers = g_build_filename(b.rdir, "answers.txt", NULL);
     ck_assert_int_eq(truncate(answers, 5 << 20), 0);
     msg = g_strdup_printf("%s/answers.txt: 5242880 bytes, more than the 4 MiB an answers file "
-                          "may have", rdir);
+                          "may have", b.rdir);
     expect_error(b.t, &b.x, PREFRL_ERROR_CONFIG, msg);
     g_free(msg);
     g_free(answers);
-    g_free(rdir);
     bench_clear(&b);
 }
 END_TEST
@@ -277,12 +276,11 @@ START_TEST(test_file_stale_round_moved)
     const char *const ov[] = {"clips=false", "timeout=0.05", NULL};
     Bench b;
     bench_init(&b, "file", "file-stale", NQ, NULL, ov);
-    char *rdir = g_build_filename(b.dir, "round-0003", NULL);
     GError *err = NULL;
     int labels[NQ];
     ck_assert(!label(b.t, &b.x.q, labels, &err));
     g_clear_error(&err);
-    test_put(rdir, "answers.txt", "0 left\n");
+    test_put(b.rdir, "answers.txt", "0 left\n");
     for (int k = 1; k <= 2; k++) {
         /* other queries under the same round number */
         query_init(&b.x, NQ, 1 + (float)k, &b.said, NULL);
@@ -290,22 +288,21 @@ START_TEST(test_file_stale_round_moved)
         ck_assert_int_eq(err->code, PREFRL_ERROR_IO);
         g_clear_error(&err);
         char *want = g_strdup_printf("teacher/file: %s held other queries (another run or "
-                                     "recipe): moved to %s.old-%d", rdir, rdir, k);
+                                     "recipe): moved to %s.old-%d", b.rdir, b.rdir, k);
         char *line = said_wait(&b.said, want);
         g_free(line);
         g_free(want);
     }
-    char *old1 = g_strdup_printf("%s.old-1", rdir), *old2 = g_strdup_printf("%s.old-2", rdir);
+    char *old1 = g_strdup_printf("%s.old-1", b.rdir), *old2 = g_strdup_printf("%s.old-2", b.rdir);
     char *kept = test_slurp(old1, "answers.txt");
     ck_assert_str_eq(kept, "0 left\n");
     g_free(kept);
     ck_assert(g_file_test(old2, G_FILE_TEST_IS_DIR));
-    char *path = g_build_filename(rdir, "answers.txt", NULL);
+    char *path = g_build_filename(b.rdir, "answers.txt", NULL);
     ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
     g_free(path);
     g_free(old1);
     g_free(old2);
-    g_free(rdir);
     bench_clear(&b);
 }
 END_TEST
@@ -611,7 +608,7 @@ START_TEST(test_human_http)
     response_clear(&r);
 
     /* a clip, whole and in part */
-    char *clip_path = g_build_filename(b.dir, "round-0003", "q0002-right.webm", NULL), *clip;
+    char *clip_path = g_build_filename(b.rdir, "q0002-right.webm", NULL), *clip;
     gsize clip_len;
     ck_assert(g_file_get_contents(clip_path, &clip, &clip_len, NULL));
     ck_assert_uint_gt(clip_len, 100);
@@ -675,11 +672,9 @@ START_TEST(test_human_http)
     ck_assert_int_eq(job.labels[1], PREFRL_LABEL_FIRST);
     ck_assert_int_eq(job.labels[2], PREFRL_LABEL_SECOND);
     ck_assert_int_eq(job.labels[3], PREFRL_LABEL_EQUAL);
-    char *rdir = g_build_filename(b.dir, "round-0003", NULL);
-    char *answers = test_slurp(rdir, "answers.txt");
+    char *answers = test_slurp(b.rdir, "answers.txt");
     ck_assert_str_eq(answers, "2 right\n0 skip\n3 equal\n1 left\n");
     g_free(answers);
-    g_free(rdir);
 
     /* between rounds the page waits; no answer is taken */
     r = http(port, "GET", ru, NULL, NULL);
