@@ -183,7 +183,7 @@ tests_core_lab_check_slurm_LDADD = $(TEST_LIBS)
 # the video writer: encode, decode back, compare (FFmpeg)
 check_PROGRAMS += tests/core/lab/check_video
 TESTS += tests/core/lab/check_video
-tests_core_lab_check_video_SOURCES = tests/core/lab/check_video.c
+tests_core_lab_check_video_SOURCES = tests/core/lab/check_video.c $(CLI_TEST_SOURCES)
 tests_core_lab_check_video_CFLAGS = $(TEST_CFLAGS) $(FFMPEG_CFLAGS)
 tests_core_lab_check_video_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(FFMPEG_LIBS)
 endif

@@ -331,15 +331,12 @@ END_TEST
 
 /* ---- frames -------------------------------------------------------------------------- */
 
+/* run argv, which must succeed */
 static void run_ok(const char *const *argv)
 {
-    char *out = NULL, *err = NULL;
-    int status;
-    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                           &status, NULL));
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
-    g_free(out);
-    g_free(err);
+    CliTestResult r = cli_test_spawn(NULL, argv, NULL, FALSE);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    cli_test_result_clear(&r);
 }
 
 /* the pixel (x, y) of an RGB24 cairo surface as 0xRRGGBB */
