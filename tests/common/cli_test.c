@@ -1,6 +1,6 @@
 /* Running a program from a test and keeping its status and output
  * (cli_test.h): one spawn for the prefrl program and for the programs on
- * PATH the lab tests drive (sbatch, squeue, the cluster script). */
+ * PATH check_slurm drives (scontrol, scancel). */
 #include "config.h"
 #include <stdarg.h>
 #include <sys/wait.h>
