@@ -3,6 +3,8 @@
 # tests/plugins/<kind>/<name>/ and are built by the plugin's own local.mk.
 #
 #   tests/common/    C helpers (pbrl_test.c/h: the small trainer problem;
+#                    cli_test.c/h: running the prefrl program; files_test.h:
+#                    file text, fresh work directories;
 #                    ckpt_test.h: checkpoint-stream helpers), the fixture
 #                    plugins (fixtures/) and the recipe fixtures (recipes/)
 #   tests/core/      check_core (its main and check_suites.h; the suites sit
@@ -17,6 +19,17 @@ EXTRA_DIST += tests/common/recipes
 EXTRA_DIST += tests/common/ckpt_test.h
 # physics fingerprints of MuJoCo models for the env tests (header-only)
 EXTRA_DIST += tests/common/mj_fingerprint.h
+# a file's text, a file written, a fresh work directory (header-only)
+EXTRA_DIST += tests/common/files_test.h
+# the small env/dmc problem of the media tests (header-only)
+EXTRA_DIST += tests/common/dmc_test.h
+# the FFmpeg writer as the trainer's video sink (header-only)
+EXTRA_DIST += tests/common/video_test.h
+# an env plugin created, reset and stepped as a run does (header-only)
+EXTRA_DIST += tests/common/env_test.h
+# running the prefrl program (or one on PATH) and keeping its status, stdout
+# and stderr: the sources the program and lab tests add to their own
+CLI_TEST_SOURCES = tests/common/cli_test.c tests/common/cli_test.h
 
 # fixture plugins for the loader tests (built, never installed): a good one,
 # one of another ABI version, a shared object without the entry symbol, one
@@ -63,7 +76,7 @@ tests_core_check_core_SOURCES = tests/core/check_core.c tests/core/check_suites.
 	tests/core/host/check_rng.c tests/core/host/check_recipe.c \
 	tests/core/host/check_registry.c tests/core/host/check_component.c \
 	tests/core/host/check_sizes.c \
-	tests/core/cli/check_cli.c
+	tests/core/cli/check_cli.c $(CLI_TEST_SOURCES)
 tests_core_check_core_CFLAGS = $(TEST_CFLAGS) -I$(top_srcdir)/tests/core
 tests_core_check_core_LDADD = $(TEST_LIBS)
 endif
@@ -151,7 +164,7 @@ endif
 if HAVE_CHECK
 check_PROGRAMS += tests/core/cli/check_cli_media
 TESTS += tests/core/cli/check_cli_media
-tests_core_cli_check_cli_media_SOURCES = tests/core/cli/check_cli_media.c
+tests_core_cli_check_cli_media_SOURCES = tests/core/cli/check_cli_media.c $(CLI_TEST_SOURCES)
 tests_core_cli_check_cli_media_CFLAGS = $(TEST_CFLAGS)
 tests_core_cli_check_cli_media_LDADD = $(TEST_LIBS)
 endif
@@ -161,26 +174,26 @@ EXTRA_DIST += tests/core/lab/sweeps
 if HAVE_CHECK
 check_PROGRAMS += tests/core/lab/check_sweep
 TESTS += tests/core/lab/check_sweep
-tests_core_lab_check_sweep_SOURCES = tests/core/lab/check_sweep.c
+tests_core_lab_check_sweep_SOURCES = tests/core/lab/check_sweep.c $(CLI_TEST_SOURCES)
 tests_core_lab_check_sweep_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
 tests_core_lab_check_sweep_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
 # reports of ablations (groups, notes), the plot's y range, frame strips
 check_PROGRAMS += tests/core/lab/check_report
 TESTS += tests/core/lab/check_report
-tests_core_lab_check_report_SOURCES = tests/core/lab/check_report.c
+tests_core_lab_check_report_SOURCES = tests/core/lab/check_report.c $(CLI_TEST_SOURCES)
 tests_core_lab_check_report_CFLAGS = $(TEST_CFLAGS) $(CAIRO_CFLAGS)
 tests_core_lab_check_report_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(CAIRO_LIBS)
 # sweeps as Slurm job arrays, on a one-node cluster started by scripts/slurm-cluster.sh
 EXTRA_DIST += tests/core/lab/slurm-grids scripts/slurm-cluster.sh
 check_PROGRAMS += tests/core/lab/check_slurm
 TESTS += tests/core/lab/check_slurm
-tests_core_lab_check_slurm_SOURCES = tests/core/lab/check_slurm.c
+tests_core_lab_check_slurm_SOURCES = tests/core/lab/check_slurm.c $(CLI_TEST_SOURCES)
 tests_core_lab_check_slurm_CFLAGS = $(TEST_CFLAGS)
 tests_core_lab_check_slurm_LDADD = $(TEST_LIBS)
 # the video writer: encode, decode back, compare (FFmpeg)
 check_PROGRAMS += tests/core/lab/check_video
 TESTS += tests/core/lab/check_video
-tests_core_lab_check_video_SOURCES = tests/core/lab/check_video.c
+tests_core_lab_check_video_SOURCES = tests/core/lab/check_video.c $(CLI_TEST_SOURCES)
 tests_core_lab_check_video_CFLAGS = $(TEST_CFLAGS) $(FFMPEG_CFLAGS)
 tests_core_lab_check_video_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(FFMPEG_LIBS)
 endif

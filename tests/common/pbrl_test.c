@@ -158,20 +158,19 @@ PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
     return inst;
 }
 
-char *pbrl_test_run_dir(const char *name)
+void pbrl_test_train(PrefrlNode *root, const char *dir)
 {
-    char *dir = g_build_filename(TEST_BUILDDIR, "trainer-runs", name, NULL);
-    prefrl_remove_tree(dir);
-    g_mkdir_with_parents(dir, 0755);
-    return dir;
+    GError *err = NULL;
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
+    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
+                  err ? err->message : "");
+    prefrl_trainer_free(t);
 }
 
-char *pbrl_test_slurp(const char *dir, const char *file)
+char *pbrl_test_run_dir(const char *name)
 {
-    char *path = g_build_filename(dir, file, NULL), *text = NULL;
-    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
-    g_free(path);
-    return text;
+    return test_fresh_dir(TEST_BUILDDIR "/trainer-runs", name);
 }
 
 volatile sig_atomic_t pbrl_test_stop;
@@ -203,10 +202,10 @@ void pbrl_test_interrupt(PrefrlNode *root, const char *dir, const char *csv)
     g_error_free(err);
     prefrl_trainer_free(t);
     prefrl_node_free(root);
-    char *text = pbrl_test_slurp(dir, csv);
+    char *text = test_slurp(dir, csv);
     ck_assert(strlen(text) > 0 && text[strlen(text) - 1] == '\n');
     g_free(text);
-    char *log = pbrl_test_slurp(dir, "log.txt");
+    char *log = test_slurp(dir, "log.txt");
     ck_assert_ptr_nonnull(strstr(log, "interrupted"));
     ck_assert_ptr_nonnull(strstr(log, "checkpoint written"));
     g_free(log);

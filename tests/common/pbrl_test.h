@@ -4,6 +4,7 @@
 #define PREFRL_PBRL_TEST_H
 
 #include <signal.h>
+#include "files_test.h"
 #include "host/recipe.h"
 #include "host/registry.h"
 
@@ -41,12 +42,14 @@ double pbrl_test_learned_return(PrefrlNode *root);
 PrefrlInstance *pbrl_test_agent(const char *name, int D, int A, uint64_t seed,
                                 const char *const *base, const char *const *extra);
 
+/** Train the resolved recipe to the end in `dir` (no progress display),
+ *  failing the test with the trainer's message when it cannot. */
+void pbrl_test_train(PrefrlNode *root, const char *dir);
+
 /** An empty directory TEST_BUILDDIR/trainer-runs/<name> (what an earlier
  *  test run left there is removed).  (transfer full) */
 char *pbrl_test_run_dir(const char *name);
 
-/** The text of dir/file; fails the test when it is missing.  (transfer full) */
-char *pbrl_test_slurp(const char *dir, const char *file);
 
 /** The stop flag the tests hand to prefrl_trainer_run. */
 extern volatile sig_atomic_t pbrl_test_stop;

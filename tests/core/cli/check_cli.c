@@ -4,31 +4,21 @@
  * 2); option values, "--" and negative numbers; the benchmark recipes. */
 #include "config.h"
 #include <string.h>
-#include <sys/wait.h>
 #include <glib/gstdio.h>
 #include "check_suites.h"
+#include "cli_test.h"
 
-#define PREFRL TEST_BUILDDIR "/../prefrl"
-
-/* run prefrl with args; stdout/stderr owned by caller; returns exit status */
+/* run prefrl with args, PREFRL_PLUGIN_PATH the fixture plugins' directory;
+ * stdout/stderr owned by caller; returns exit status */
 static int prefrl(const char *const *args, char **out, char **err)
 {
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, (gpointer)PREFRL);
-    for (const char *const *a = args; *a; a++)
-        g_ptr_array_add(argv, (gpointer)*a);
-    g_ptr_array_add(argv, NULL);
-    char **env = g_get_environ();
-    env = g_environ_setenv(env, "PREFRL_PLUGIN_PATH", TEST_BUILDDIR "/common/fixtures/.libs",
-                           TRUE);
-    int status = -1;
-    GError *error = NULL;
-    ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out,
-                               err, &status, &error),
-                  "%s", error ? error->message : "");
+    char **env = g_environ_setenv(g_get_environ(), "PREFRL_PLUGIN_PATH",
+                                  TEST_BUILDDIR "/common/fixtures/.libs", TRUE);
+    CliTestResult r = cli_test_prefrlv(NULL, (const char *const *)env, args);
     g_strfreev(env);
-    g_ptr_array_unref(argv);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    *out = r.out;
+    *err = r.err;
+    return r.status;
 }
 
 START_TEST(test_error_format)

@@ -10,95 +10,21 @@
 #include "config.h"
 #include <check.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <cairo.h>
 #include <glib/gstdio.h>
 
+#include "cli_test.h"
+#include "files_test.h"
 #include "lab/plot.h"
 
 #define WORK TEST_BUILDDIR "/report-work"
-#define PRG TEST_BUILDDIR "/../prefrl"
+#define PRG CLI_TEST_PRG
 #define CONFIGS TEST_SRCDIR "/../configs"
 #define SWEEPS TEST_SRCDIR "/core/lab/sweeps"
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *n;
-        while ((n = g_dir_read_name(d))) {
-            char *p = g_build_filename(path, n, NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(p);
-            else
-                g_unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(path);
-}
-
-static char *fresh(const char *name)
-{
-    char *dir = g_build_filename(WORK, name, NULL);
-    remove_tree(dir);
-    g_mkdir_with_parents(dir, 0755);
-    return dir;
-}
-
-typedef struct {
-    int status;
-    char *out, *err;
-} Result;
-
-static void result_clear(Result *r)
-{
-    g_free(r->out);
-    g_free(r->err);
-}
-
-/* the prefrl program with a NULL-terminated argument list */
-static Result prefrl(const char *first, ...)
-{
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, PRG);
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a; a = va_arg(ap, const char *))
-        g_ptr_array_add(argv, (char *)a);
-    va_end(ap);
-    g_ptr_array_add(argv, NULL);
-    Result r = {0};
-    int wstatus = 0;
-    GError *err = NULL;
-    ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r.out, &r.err, &wstatus, &err),
-                  "%s", err ? err->message : "");
-    g_ptr_array_unref(argv);
-    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    return r;
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-    char *path = g_build_filename(dir, name, NULL), *text = NULL;
-    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
-    g_free(path);
-    return text;
-}
-
-static void put(const char *dir, const char *name, const char *text)
-{
-    char *p = g_build_filename(dir, name, NULL);
-    ck_assert(g_file_set_contents(p, text, -1, NULL));
-    g_free(p);
-}
 
 /* A finished run of rune on task t as a sweep cell writes it: config.yaml
  * with every key, status, eval.csv with `rows` evaluations every 100 steps
@@ -118,17 +44,17 @@ static void fake_run(const char *dir, const char *name, int seed, const char *be
         "seed: %d\nname: %s\nout_dir: %s\nthreads: %d\n",
         steps, 1000 * seed, 10 * seed, seed == 1 ? "true" : "false", beta, seed, name, dir,
         seed);
-    put(run, "config.yaml", cfg);
+    test_put(run, "config.yaml", cfg);
     g_free(cfg);
-    put(run, "status", "done\n");
+    test_put(run, "status", "done\n");
     GString *eval = g_string_new("episode,episode_reward,step,true_episode_reward\n");
     for (int s = 100, i = 0; s <= steps; s += 100, i++)
         g_string_append_printf(eval, "%d,0,%d,%.6f\n", i, s,
                                base + 37.0 * seed * seed + 11.0 * i * (seed + 1) - (i == 2) * 50);
-    put(run, "eval.csv", eval->str);
+    test_put(run, "eval.csv", eval->str);
     g_string_free(eval, TRUE);
-    put(run, "labels.csv", "round,step,pair,label,true_return1,true_return2\n");
-    put(run, "reward.csv",
+    test_put(run, "labels.csv", "round,step,pair,label,true_return1,true_return2\n");
+    test_put(run, "reward.csv",
         "accuracy,epochs,labeled_feedback,loss,round,step,total_feedback\n"
         "1,5,10,0.1,1,100,10\n1,5,20,0.1,2,200,20\n1,5,30,0.1,3,300,30\n");
     g_free(run);
@@ -139,7 +65,7 @@ static void fake_run(const char *dir, const char *name, int seed, const char *be
 static void eval_stats(const char *dir, const char *run, double *final, double *auc)
 {
     char *rd = g_build_filename(dir, run, NULL);
-    char *text = slurp(rd, "eval.csv");
+    char *text = test_slurp(rd, "eval.csv");
     char **lines = g_strsplit(text, "\n", -1);
     double xs[64], ys[64];
     int n = 0;
@@ -197,21 +123,21 @@ static void assert_close(double got, double want, const char *what)
 /* 2 values of reward.beta_init x 2 seeds, and a repeat of one cell */
 START_TEST(test_ablation_groups)
 {
-    char *dir = fresh("ablation");
+    char *dir = test_fresh_dir(WORK, "ablation");
     const char *cells[4] = {"beta0.01-seed1", "beta0.01-seed2", "beta0.5-seed1", "beta0.5-seed2"};
     for (int k = 0; k < 4; k++)
         fake_run(dir, cells[k], 1 + k % 2, k < 2 ? "0.01" : "0.5", 600, k < 2 ? 100.0 : 300.0);
     char *again = g_build_filename(dir, "zz-again", NULL);
     fake_run(again, "beta0.5-seed1", 1, "0.5", 600, 900.0); /* same settings, same seed */
     char *out = g_build_filename(dir, "out", NULL);
-    Result r = prefrl("report", dir, "-o", out, NULL);
+    CliTestResult r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(strstr(r.out, "| t | 100 | rune beta_init=0.01 | 2 |") &&
                       strstr(r.out, "| t | 100 | rune beta_init=0.5 | 2 |"),
                   "%s", r.out);
-    result_clear(&r);
+    cli_test_result_clear(&r);
 
-    char *csv = slurp(out, "summary.csv");
+    char *csv = test_slurp(out, "summary.csv");
     ck_assert_int_eq(csv_rows(csv), 2); /* one group per value */
     const char *labels[2] = {"rune beta_init=0.01", "rune beta_init=0.5"};
     for (int g = 0; g < 2; g++) {
@@ -235,10 +161,11 @@ START_TEST(test_ablation_groups)
         g_strfreev(row);
     }
     g_free(csv);
-    char *md = slurp(out, "report.md");
+    char *md = test_slurp(out, "report.md");
     /* the repeat is a note in the report itself, with both directories */
-    ck_assert_msg(strstr(md, "## Notes") && strstr(md, "zz-again/beta0.5-seed1 repeats seed 1 of t / "
-                                                       "rune with the same settings"),
+    ck_assert_msg(strstr(md, "## Notes") &&
+                      strstr(md, "zz-again/beta0.5-seed1 repeats seed 1 of t / "
+                                 "rune with the same settings"),
                   "%s", md);
     ck_assert_msg(strstr(md, "(here: `reward.beta_init`)"), "%s", md);
     ck_assert_msg(strstr(md, "| t | 100 | rune beta_init=0.5 | 1 2 |"), "%s", md);
@@ -246,26 +173,26 @@ START_TEST(test_ablation_groups)
     /* the panel's title: the budget and the labels actually given */
     ck_assert_msg(strstr(md, "Panels: *t · budget 100 · 30 given*."), "%s", md);
     g_free(md);
-    char *smd = slurp(out, "summary.md");
+    char *smd = test_slurp(out, "summary.md");
     ck_assert_msg(strstr(smd, " given |") && strstr(smd, "| 30 |\n"), "%s", smd);
     g_free(smd);
 
     /* the CI band and the labels axis draw the same groups */
-    r = prefrl("report", dir, "-o", out, "--band", "ci", "--x", "labels", NULL);
+    r = cli_test_prefrl("report", dir, "-o", out, "--band", "ci", "--x", "labels", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
-    md = slurp(out, "report.md");
+    cli_test_result_clear(&r);
+    md = test_slurp(out, "report.md");
     ck_assert_msg(strstr(md, "95 % percentile bootstrap") && strstr(md, "x: the preference labels"),
                   "%s", md);
     g_free(md);
-    r = prefrl("report", dir, "--band", "sem", NULL);
+    r = cli_test_prefrl("report", dir, "--band", "sem", NULL);
     ck_assert_int_eq(r.status, 2);
     ck_assert_msg(strstr(r.err, "--band takes std or ci, not 'sem'"), "%s", r.err);
-    result_clear(&r);
-    r = prefrl("report", dir, "--x", "time", NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_prefrl("report", dir, "--x", "time", NULL);
     ck_assert_int_eq(r.status, 2);
     ck_assert_msg(strstr(r.err, "--x takes steps or labels, not 'time'"), "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(out);
     g_free(again);
     g_free(dir);
@@ -275,17 +202,17 @@ END_TEST
 /* the same settings at three run lengths: three groups, never one of five seeds */
 START_TEST(test_lengths_not_pooled)
 {
-    char *dir = fresh("lengths");
+    char *dir = test_fresh_dir(WORK, "lengths");
     fake_run(dir, "short-seed1", 1, "0.5", 400, 100.0);
     fake_run(dir, "short-seed2", 2, "0.5", 400, 100.0);
     fake_run(dir, "long-seed1", 1, "0.5", 800, 100.0);
     fake_run(dir, "long-seed2", 2, "0.5", 800, 100.0);
     fake_run(dir, "longer-seed1", 1, "0.5", 1200, 100.0);
     char *out = g_build_filename(dir, "out", NULL);
-    Result r = prefrl("report", dir, "-o", out, NULL);
+    CliTestResult r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
-    char *csv = slurp(out, "summary.csv");
+    cli_test_result_clear(&r);
+    char *csv = test_slurp(out, "summary.csv");
     ck_assert_int_eq(csv_rows(csv), 3);
     /* in the order of the values, not of their text */
     const char *p400 = strstr(csv, "rune num_train_steps=400,"),
@@ -305,7 +232,7 @@ START_TEST(test_lengths_not_pooled)
     g_free(csv);
     /* the per-run keys (seed, name, out_dir, threads, checkpoint_frequency,
      * progress_interval, save_video) differ between seeds and split nothing */
-    char *md = slurp(out, "report.md");
+    char *md = test_slurp(out, "report.md");
     ck_assert_msg(strstr(md, "(here: `trainer.num_train_steps`)"), "%s", md);
     ck_assert_msg(!strstr(md, "## Notes"), "%s", md);
     g_free(md);
@@ -319,7 +246,7 @@ END_TEST
  * another budget is a repeat, with a note */
 START_TEST(test_label_free_one_group)
 {
-    char *dir = fresh("labelfree");
+    char *dir = test_fresh_dir(WORK, "labelfree");
     const int budgets[3] = {100, 400, 100};
     const int seeds[3] = {1, 1, 2};
     for (int k = 0; k < 3; k++) {
@@ -331,21 +258,21 @@ START_TEST(test_label_free_one_group)
                                     "reward:\n  name: true\nsampler:\n  name: uniform\n"
                                     "seed: %d\nname: %s\n",
                                     budgets[k], budgets[k] / 10, seeds[k], name);
-        put(run, "config.yaml", cfg);
-        put(run, "status", "done\n");
-        put(run, "eval.csv", "step,true_episode_reward\n100,5\n200,7\n300,9\n");
+        test_put(run, "config.yaml", cfg);
+        test_put(run, "status", "done\n");
+        test_put(run, "eval.csv", "step,true_episode_reward\n100,5\n200,7\n300,9\n");
         g_free(cfg);
         g_free(run);
         g_free(name);
     }
     char *out = g_build_filename(dir, "out", NULL);
-    Result r = prefrl("report", dir, "-o", out, NULL);
+    CliTestResult r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(strstr(r.out, "| t | – | true (agent sac) | 2 |"), "%s", r.out);
     ck_assert_msg(strstr(r.err, "b400-seed1 repeats seed 1 of t / true (agent sac)"), "%s",
                   r.err);
-    result_clear(&r);
-    char *csv = slurp(out, "summary.csv");
+    cli_test_result_clear(&r);
+    char *csv = test_slurp(out, "summary.csv");
     ck_assert_int_eq(csv_rows(csv), 1);
     g_free(csv);
     g_free(out);
@@ -404,15 +331,12 @@ END_TEST
 
 /* ---- frames -------------------------------------------------------------------------- */
 
+/* run argv, which must succeed */
 static void run_ok(const char *const *argv)
 {
-    char *out = NULL, *err = NULL;
-    int status;
-    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                           &status, NULL));
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
-    g_free(out);
-    g_free(err);
+    CliTestResult r = cli_test_spawn(NULL, argv, NULL, FALSE);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    cli_test_result_clear(&r);
 }
 
 /* the pixel (x, y) of an RGB24 cairo surface as 0xRRGGBB */
@@ -427,7 +351,7 @@ static guint32 pixel(cairo_surface_t *s, int x, int y)
  * cannot render: a 3-frame strip for the first, a note for the second */
 START_TEST(test_frames)
 {
-    char *dir = fresh("frames");
+    char *dir = test_fresh_dir(WORK, "frames");
     const char *cart[] = {PRG, "run", CONFIGS "/cartpole_swingup/sac.yaml", "out_dir=" WORK
                           "/frames", "name=cart", "--force", "trainer.num_train_steps=260",
                           "trainer.num_seed_steps=100", "trainer.eval_frequency=130",
@@ -438,14 +362,14 @@ START_TEST(test_frames)
                              "name=reach", "--force", NULL};
     run_ok(fixture);
     char *out = g_build_filename(dir, "out", NULL);
-    Result r = prefrl("report", dir, "-o", out, "--frames", "--frame-count", "3",
-                      "--frame-size", "64x48", NULL);
+    CliTestResult r = cli_test_prefrl("report", dir, "-o", out, "--frames", "--frame-count", "3",
+                                      "--frame-size", "64x48", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(strstr(r.err, "no frames for fixture_reach / true (agent sac): env "
                                 "fixture_reach cannot render"),
                   "%s", r.err);
     ck_assert_msg(strstr(r.out, "frames-01-cartpole_swingup-true__agent_sac_.png"), "%s", r.out);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *png = g_build_filename(out, "frames-01-cartpole_swingup-true__agent_sac_.png", NULL);
     cairo_surface_t *s = cairo_image_surface_create_from_png(png);
     ck_assert_msg(cairo_surface_status(s) == CAIRO_STATUS_SUCCESS, "%s", png);
@@ -471,21 +395,21 @@ START_TEST(test_frames)
     ck_assert_int_gt(differ, 20);
     cairo_surface_destroy(s);
     g_free(png);
-    char *md = slurp(out, "report.md");
+    char *md = test_slurp(out, "report.md");
     ck_assert_msg(strstr(md, "## What the agents do") &&
                       strstr(md, "](frames-01-cartpole_swingup-true__agent_sac_.png)") &&
                       strstr(md, "No frames: env fixture_reach cannot render") &&
                       strstr(md, "## Notes"),
                   "%s", md);
     g_free(md);
-    r = prefrl("report", dir, "--frames", "--frame-count", "0", NULL);
+    r = cli_test_prefrl("report", dir, "--frames", "--frame-count", "0", NULL);
     ck_assert_int_eq(r.status, 2);
     ck_assert_msg(strstr(r.err, "--frame-count takes 1 to 64"), "%s", r.err);
-    result_clear(&r);
-    r = prefrl("report", dir, "--frame-size", "64x48", NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_prefrl("report", dir, "--frame-size", "64x48", NULL);
     ck_assert_int_eq(r.status, 2);
     ck_assert_msg(strstr(r.err, "need --frames"), "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(out);
     g_free(dir);
 }
@@ -508,17 +432,13 @@ static Suite *report_suite(void)
 
 int main(void)
 {
-    /* the fixture plugin, then the build tree's plugins (the test environment) */
-    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
-                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
-    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
-    g_free(path);
+    cli_test_fixture_plugins_first();
     SRunner *sr = srunner_create(report_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     prefrl_plot_release_caches();
     if (!failed)
-        remove_tree(WORK); /* kept after a failure, for a look */
+        prefrl_remove_tree(WORK); /* kept after a failure, for a look */
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -13,78 +13,22 @@
 #include <unistd.h>
 #include <glib/gstdio.h>
 
+#include "cli_test.h"
+#include "files_test.h"
+
 #define GRIDS TEST_SRCDIR "/core/lab/slurm-grids"
 #define WORK TEST_BUILDDIR "/slurm-work"
 #define CLUSTER TEST_BUILDDIR "/slurm-cluster"
 #define SCRIPT TEST_SRCDIR "/../scripts/slurm-cluster.sh"
-#define PRG TEST_BUILDDIR "/../prefrl"
+#define PRG CLI_TEST_PRG
 #define WAIT_S 120 /* longest wait for a submission's tasks */
 
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *n;
-        while ((n = g_dir_read_name(d))) {
-            char *p = g_build_filename(path, n, NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(p);
-            else
-                g_unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(path);
-}
-
-static char *fresh(const char *name)
-{
-    char *dir = g_build_filename(WORK, name, NULL);
-    remove_tree(dir);
-    g_mkdir_with_parents(WORK, 0755);
-    return dir;
-}
-
-typedef struct {
-    int status;
-    char *out, *err;
-} Result;
-
-static void result_clear(Result *r)
-{
-    g_free(r->out);
-    g_free(r->err);
-}
-
-/* run a program (PATH searched) with a NULL-terminated argument list, in WORK */
-static Result run(const char *prog, ...)
-{
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, (char *)prog);
-    va_list ap;
-    va_start(ap, prog);
-    for (const char *a = va_arg(ap, const char *); a; a = va_arg(ap, const char *))
-        g_ptr_array_add(argv, (char *)a);
-    va_end(ap);
-    g_ptr_array_add(argv, NULL);
-    Result r = {0};
-    int wstatus = 0;
-    GError *err = NULL;
-    g_mkdir_with_parents(WORK, 0755);
-    ck_assert_msg(g_spawn_sync(WORK, (char **)argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
-                               &r.out, &r.err, &wstatus, &err),
-                  "%s: %s", prog, err ? err->message : "");
-    g_ptr_array_unref(argv);
-    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    return r;
-}
-
+/* the text of dir/cell/name */
 static char *slurp(const char *dir, const char *cell, const char *name)
 {
-    char *path = g_build_filename(dir, cell, name, NULL), *text = NULL;
-    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
-    g_free(path);
+    char *cell_dir = g_build_filename(dir, cell, NULL);
+    char *text = test_slurp(cell_dir, name);
+    g_free(cell_dir);
     return text;
 }
 
@@ -124,7 +68,7 @@ static char *wait_settled(const char *dir)
 {
     gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
     for (;;) {
-        Result r = run(PRG, "sweep", "--status", dir, NULL);
+        CliTestResult r = cli_test_run_in(WORK, PRG, "sweep", "--status", dir, NULL);
         ck_assert_msg(r.status == 0, "--status: %s", r.err);
         if (strstr(r.out, " 0 running, 0 pending,")) {
             g_free(r.err);
@@ -132,7 +76,7 @@ static char *wait_settled(const char *dir)
         }
         if (g_get_monotonic_time() > end)
             ck_abort_msg("the tasks of %s did not finish in %d s:\n%s", dir, WAIT_S, r.out);
-        result_clear(&r);
+        cli_test_result_clear(&r);
         g_usleep(300000);
     }
 }
@@ -175,18 +119,18 @@ static gboolean exists(const char *dir, const char *cell, const char *name)
 /* the grid through Slurm and locally: the same bytes */
 START_TEST(test_same_as_local)
 {
-    char *sl = fresh("grid-slurm"), *loc = fresh("grid-local");
-    Result r = run(PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dir", sl, "--max-parallel",
-                   "2", NULL);
+    char *sl = test_fresh_path(WORK, "grid-slurm"), *loc = test_fresh_path(WORK, "grid-local");
+    CliTestResult r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dir",
+                                      sl, "--max-parallel", "2", NULL);
     ck_assert_msg(r.status == 0 && strstr(r.out, "submitted 4 of 4 cells"), "%d\n%s%s",
                   r.status, r.out, r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *script = slurp(sl, "_slurm", "array-1.sh");
     ck_assert_msg(strstr(script, "#SBATCH --array=0-3%2\n"), "%s", script);
     g_free(script);
-    r = run(PRG, "sweep", GRIDS "/grid.yaml", "--dir", loc, "-j", "2", NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/grid.yaml", "--dir", loc, "-j", "2", NULL);
     ck_assert_msg(r.status == 0, "local sweep: %s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *st = wait_settled(sl);
     ck_assert_msg(strstr(st, "4 cells: 4 done, 0 running, 0 pending, 0 failed, 0 interrupted"),
                   "%s", st);
@@ -203,10 +147,10 @@ START_TEST(test_same_as_local)
     }
     /* all done: nothing more to submit, nothing recorded twice */
     char *before = slurp(sl, "_slurm", "jobs.tsv");
-    r = run(PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dir", sl, NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dir", sl, NULL);
     ck_assert_msg(r.status == 0 && strstr(r.out, "4 done, 0 queued or running; nothing to "
                                                  "submit"), "%s%s", r.out, r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *after = slurp(sl, "_slurm", "jobs.tsv");
     ck_assert_str_eq(before, after);
     guint n_lines = 0;
@@ -224,28 +168,28 @@ END_TEST
  * local sweep; once released, one cell done and one failed */
 START_TEST(test_queued_and_states)
 {
-    char *sl = fresh("fail-slurm");
-    Result r = run(PRG, "sweep", GRIDS "/fail.yaml", "--slurm", "--dir", sl, "--cpus-per-task",
-                   "2", "--sbatch-arg=--hold", NULL);
+    char *sl = test_fresh_path(WORK, "fail-slurm");
+    CliTestResult r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/fail.yaml", "--slurm", "--dir",
+                                      sl, "--cpus-per-task", "2", "--sbatch-arg=--hold", NULL);
     ck_assert_msg(r.status == 0 && strstr(r.out, "submitted 2 of 2 cells"), "%s%s", r.out,
                   r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *job = last_job(sl);
-    r = run(PRG, "sweep", "--status", sl, NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", "--status", sl, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     char *w0 = state_of(r.out, "reward_offset0"), *w1 = state_of(r.out, "reward_offset1000");
     ck_assert_str_eq(w0, "pending");
     ck_assert_str_eq(w1, "pending");
     g_free(w0);
     g_free(w1);
-    result_clear(&r);
+    cli_test_result_clear(&r);
 
     char *before = slurp(sl, "_slurm", "jobs.tsv");
-    r = run(PRG, "sweep", GRIDS "/fail.yaml", "--slurm", "--dir", sl, NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/fail.yaml", "--slurm", "--dir", sl, NULL);
     ck_assert_msg(r.status == 0 && strstr(r.out, "0 done, 2 queued or running; nothing to "
                                                  "submit"), "%s%s", r.out, r.err);
     ck_assert_msg(count_lines(r.out, "prefrl sweep: cell ") == 2, "%s", r.out);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *after = slurp(sl, "_slurm", "jobs.tsv");
     ck_assert_str_eq(before, after);
     g_free(before);
@@ -255,18 +199,18 @@ START_TEST(test_queued_and_states)
     g_free(second);
 
     /* a local sweep leaves queued cells to Slurm */
-    r = run(PRG, "sweep", GRIDS "/fail.yaml", "--dir", sl, "-j", "2", NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/fail.yaml", "--dir", sl, "-j", "2", NULL);
     ck_assert_msg(r.status == 1 && count_lines(r.err, "prefrl sweep: cell ") == 2 &&
                       strstr(r.err, "is left to Slurm (Slurm task"),
                   "%d\n%s", r.status, r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *d0 = g_build_filename(sl, "reward_offset0", NULL);
     ck_assert_msg(!g_file_test(d0, G_FILE_TEST_EXISTS), "a local sweep started a queued cell");
     g_free(d0);
 
-    r = run("scontrol", "release", job, NULL);
+    r = cli_test_run_in(WORK, "scontrol", "release", job, NULL);
     ck_assert_msg(r.status == 0, "scontrol release: %s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *st = wait_settled(sl);
     w0 = state_of(st, "reward_offset0");
     w1 = state_of(st, "reward_offset1000");
@@ -289,12 +233,12 @@ END_TEST
  * the outputs equal an uninterrupted run's */
 START_TEST(test_cancel_resume)
 {
-    char *sl = fresh("slow-slurm"), *loc = fresh("slow-local");
+    char *sl = test_fresh_path(WORK, "slow-slurm"), *loc = test_fresh_path(WORK, "slow-local");
     const char *cell = "seed3";
-    Result r = run(PRG, "sweep", GRIDS "/slow.yaml", "--slurm", "--dir", sl, NULL);
-    ck_assert_msg(r.status == 0 && strstr(r.out, "submitted 1 of 1 cells"), "%s%s", r.out,
-                  r.err);
-    result_clear(&r);
+    CliTestResult r =
+        cli_test_run_in(WORK, PRG, "sweep", GRIDS "/slow.yaml", "--slurm", "--dir", sl, NULL);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "submitted 1 of 1 cells"), "%s%s", r.out, r.err);
+    cli_test_result_clear(&r);
     char *job = last_job(sl);
     /* running, with an evaluation written: cancel it */
     gint64 end = g_get_monotonic_time() + WAIT_S * G_USEC_PER_SEC;
@@ -309,15 +253,15 @@ START_TEST(test_cancel_resume)
         ck_assert_msg(g_get_monotonic_time() < end, "the cell did not start in %d s", WAIT_S);
         g_usleep(100000);
     }
-    r = run(PRG, "sweep", "--status", sl, NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", "--status", sl, NULL);
     char *w = state_of(r.out, cell);
     ck_assert_msg(!strcmp(w, "running"), "%s", r.out);
     g_free(w);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *task = g_strdup_printf("%s_0", job);
-    r = run("scancel", task, NULL);
+    r = cli_test_run_in(WORK, "scancel", task, NULL);
     ck_assert_msg(r.status == 0, "scancel: %s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *st = wait_settled(sl);
     w = state_of(st, cell);
     ck_assert_msg(!strcmp(w, "interrupted") && strstr(st, "resumable from its checkpoint"),
@@ -329,15 +273,15 @@ START_TEST(test_cancel_resume)
     g_free(part);
     ck_assert_msg(exists(sl, cell, "checkpoint"), "no checkpoint after SIGTERM");
 
-    r = run(PRG, "sweep", GRIDS "/slow.yaml", "--slurm", "--dir", sl, NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/slow.yaml", "--slurm", "--dir", sl, NULL);
     ck_assert_msg(r.status == 0 && strstr(r.out, "submitted 1 of 1 cells"), "%s%s", r.out,
                   r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *job2 = last_job(sl);
     ck_assert_str_ne(job, job2);
-    r = run(PRG, "sweep", GRIDS "/slow.yaml", "--dir", loc, "-j", "1", NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/slow.yaml", "--dir", loc, "-j", "1", NULL);
     ck_assert_msg(r.status == 0, "local: %s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     st = wait_settled(sl);
     w = state_of(st, cell);
     ck_assert_msg(!strcmp(w, "done"), "%s", st);
@@ -365,16 +309,18 @@ END_TEST
 
 START_TEST(test_usage_errors)
 {
-    Result r = run(PRG, "sweep", GRIDS "/grid.yaml", "--partition", "x", NULL);
+    CliTestResult r =
+        cli_test_run_in(WORK, PRG, "sweep", GRIDS "/grid.yaml", "--partition", "x", NULL);
     ck_assert_msg(r.status == 2 && strstr(r.err, "--partition goes with --slurm"), "%s", r.err);
-    result_clear(&r);
-    char *sl = fresh("bad-opts");
-    r = run(PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dir", sl, "--time", "1 day", NULL);
+    cli_test_result_clear(&r);
+    char *sl = test_fresh_path(WORK, "bad-opts");
+    r = cli_test_run_in(WORK, PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dir", sl, "--time",
+                        "1 day", NULL);
     ck_assert_msg(r.status == 1 && strstr(r.err, "--time '1 day'"), "%s", r.err);
-    result_clear(&r);
-    r = run(PRG, "sweep", "--status", WORK "/no-such-sweep", NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_run_in(WORK, PRG, "sweep", "--status", WORK "/no-such-sweep", NULL);
     ck_assert_msg(r.status == 1 && strstr(r.err, "no such directory"), "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(sl);
 }
 END_TEST
@@ -382,15 +328,15 @@ END_TEST
 /* every option becomes its #SBATCH line; --dry-run submits nothing */
 START_TEST(test_script_options)
 {
-    char *sl = fresh("script");
-    Result r = run(PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dry-run", "--dir", sl,
-                   "--partition", "debug", "--time", "0:10:00", "--mem", "1G", "--account",
-                   "lab", "--signal", "B:TERM@60", "--requeue", "--cpus-per-task", "2",
-                   "--max-parallel", "3", "--sbatch-arg=--qos=long",
-                   "--sbatch-arg", "--comment=prefrl", NULL);
+    char *sl = test_fresh_path(WORK, "script");
+    CliTestResult r = cli_test_run_in(
+        WORK, PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dry-run", "--dir", sl, "--partition",
+        "debug", "--time", "0:10:00", "--mem", "1G", "--account", "lab", "--signal", "B:TERM@60",
+        "--requeue", "--cpus-per-task", "2", "--max-parallel", "3", "--sbatch-arg=--qos=long",
+        "--sbatch-arg", "--comment=prefrl", NULL);
     ck_assert_msg(r.status == 0 && strstr(r.out, "4 cells to submit") &&
                       strstr(r.out, "not submitted"), "%s%s", r.out, r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *script = slurp(sl, "_slurm", "array-1.sh");
     static const char *const lines[] = {
         "#SBATCH --array=0-3%3\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --partition=debug\n",
@@ -404,10 +350,10 @@ START_TEST(test_script_options)
     ck_assert_str_eq(cells, "pebble-seed1\npebble-seed2\ntrue-seed1\ntrue-seed2\n");
     g_free(cells);
     ck_assert_msg(!exists(sl, "_slurm", "jobs.tsv"), "a dry run recorded a job");
-    r = run(PRG, "sweep", "--status", sl, NULL);
+    r = cli_test_run_in(WORK, PRG, "sweep", "--status", sl, NULL);
     ck_assert_msg(r.status == 0 && strstr(r.out, "4 cells: 0 done, 0 running, 4 pending") &&
                       strstr(r.out, "(not started)"), "%s%s", r.out, r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(sl);
 }
 END_TEST
@@ -443,10 +389,7 @@ static int cluster(const char *what)
 
 int main(void)
 {
-    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
-                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
-    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
-    g_free(path);
+    cli_test_fixture_plugins_first();
     g_setenv("SLURM_CONF", CLUSTER "/slurm.conf", TRUE);
     int rc = cluster("start");
     if (rc == 77) {
@@ -465,8 +408,8 @@ int main(void)
     if (cluster("stop") != 0)
         fprintf(stderr, "check_slurm: warning: stopping the cluster in %s failed\n", CLUSTER);
     if (!failed) {
-        remove_tree(WORK);
-        remove_tree(CLUSTER);
+        prefrl_remove_tree(WORK);
+        prefrl_remove_tree(CLUSTER);
     }
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

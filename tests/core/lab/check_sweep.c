@@ -14,83 +14,17 @@
 #include <cairo.h>
 #include <glib/gstdio.h>
 
+#include "cli_test.h"
+#include "files_test.h"
 #include "host/registry.h"
 #include "lab/sweep.h"
 #include "pbrl/rundir.h"
 
 #define SWEEPS TEST_SRCDIR "/core/lab/sweeps"
 #define WORK TEST_BUILDDIR "/sweep-work"
-#define PRG TEST_BUILDDIR "/../prefrl"
+#define PRG CLI_TEST_PRG
 
 /* ---- helpers ------------------------------------------------------------------------- */
-
-static void remove_tree(const char *path)
-{
-    GDir *d = g_dir_open(path, 0, NULL);
-    if (d) {
-        const char *n;
-        while ((n = g_dir_read_name(d))) {
-            char *p = g_build_filename(path, n, NULL);
-            if (g_file_test(p, G_FILE_TEST_IS_DIR) && !g_file_test(p, G_FILE_TEST_IS_SYMLINK))
-                remove_tree(p);
-            else
-                g_unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(path);
-}
-
-/* a fresh directory under WORK */
-static char *fresh(const char *name)
-{
-    char *dir = g_build_filename(WORK, name, NULL);
-    remove_tree(dir);
-    g_mkdir_with_parents(WORK, 0755);
-    return dir;
-}
-
-typedef struct {
-    int status; /* exit status, or 128 + signal */
-    char *out, *err;
-} Result;
-
-static void result_clear(Result *r)
-{
-    g_free(r->out);
-    g_free(r->err);
-}
-
-/* run the prefrl program with a NULL-terminated argument list */
-static Result prefrl(const char *first, ...)
-{
-    GPtrArray *argv = g_ptr_array_new();
-    g_ptr_array_add(argv, PRG);
-    va_list ap;
-    va_start(ap, first);
-    for (const char *a = first; a; a = va_arg(ap, const char *))
-        g_ptr_array_add(argv, (char *)a);
-    va_end(ap);
-    g_ptr_array_add(argv, NULL);
-    Result r = {0};
-    int wstatus = 0;
-    GError *err = NULL;
-    ck_assert_msg(g_spawn_sync(NULL, (char **)argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-                               &r.out, &r.err, &wstatus, &err),
-                  "%s", err ? err->message : "");
-    g_ptr_array_unref(argv);
-    r.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
-    return r;
-}
-
-static char *slurp(const char *dir, const char *name)
-{
-    char *path = g_build_filename(dir, name, NULL), *text = NULL;
-    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
-    g_free(path);
-    return text;
-}
 
 static char *status_of(const char *sweep, const char *cell)
 {
@@ -321,12 +255,12 @@ START_TEST(test_grid_errors)
         g_error_free(err);
     }
     /* the program prints it and runs nothing */
-    char *dir = fresh("bad-run");
-    Result r = prefrl("sweep", WORK "/bad.yaml", "--dir", dir, NULL);
+    char *dir = test_fresh_path(WORK, "bad-run");
+    CliTestResult r = cli_test_prefrl("sweep", WORK "/bad.yaml", "--dir", dir, NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "prefrl: error: cell pebble: ") != NULL, "%s", r.err);
     ck_assert(!g_file_test(dir, G_FILE_TEST_EXISTS));
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(dir);
 }
 END_TEST
@@ -339,7 +273,7 @@ static const char *const CELLS[] = {"pebble-seed1", "pebble-seed2", "true-seed1"
  * of its curve over steps divided by the step span */
 static void eval_stats(const char *run, const char *column, double *final, double *auc)
 {
-    char *text = slurp(run, "eval.csv");
+    char *text = test_slurp(run, "eval.csv");
     char **lines = g_strsplit(text, "\n", -1);
     char **head = g_strsplit(lines[0], ",", -1);
     int col = -1, step = -1;
@@ -457,13 +391,13 @@ static void check_svg(const char *path)
 
 START_TEST(test_sweep_and_report)
 {
-    char *dir = fresh("e2e");
-    Result r = prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, "-j", "2", NULL);
+    char *dir = test_fresh_path(WORK, "e2e");
+    CliTestResult r = cli_test_prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, "-j", "2", NULL);
     ck_assert_msg(r.status == 0, "status %d\n%s\n%s", r.status, r.out, r.err);
     ck_assert_msg(strstr(r.err, "4 cells, 0 already done, 4 to run, 2 at a time"), "%s", r.err);
     ck_assert_msg(strstr(r.err, "4/4 done, 0 running, 0 failed, 0 remaining"), "%s", r.err);
     ck_assert_msg(strstr(r.out, "all 4 cells done (4 by this run)"), "%s", r.out);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     gint64 t[4];
     for (int i = 0; i < 4; i++) {
         char *st = status_of(dir, CELLS[i]);
@@ -474,28 +408,28 @@ START_TEST(test_sweep_and_report)
     }
     /* the program named out_dir and name per cell */
     char *cell0 = g_build_filename(dir, CELLS[0], NULL);
-    char *cfg = slurp(cell0, "config.yaml");
+    char *cfg = test_slurp(cell0, "config.yaml");
     ck_assert_msg(strstr(cfg, "\nname: pebble-seed1\n") && strstr(cfg, "\nseed: 1\n"), "%s", cfg);
     g_free(cfg);
     g_free(cell0);
 
     /* a second run does no work */
-    r = prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, NULL);
+    r = cli_test_prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_msg(strstr(r.err, "4 cells, 4 already done, 0 to run"), "%s", r.err);
     ck_assert_msg(strstr(r.out, "(0 by this run)"), "%s", r.out);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     for (int i = 0; i < 4; i++)
         ck_assert(mtime_ns(dir, CELLS[i], "eval.csv") == t[i]);
 
     /* the report's numbers are the runs' own */
     char *out = g_build_filename(dir, "report", NULL);
-    r = prefrl("report", dir, NULL); /* default -o: DIR/report */
+    r = cli_test_prefrl("report", dir, NULL); /* default -o: DIR/report */
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(strstr(r.out, "| fixture_reach | 40 | pebble | 2 |"), "%s", r.out);
     ck_assert_msg(strstr(r.out, "| fixture_reach | – | true (agent sac) | 2 |"), "%s", r.out);
-    result_clear(&r);
-    char *csv = slurp(out, "summary.csv");
+    cli_test_result_clear(&r);
+    char *csv = test_slurp(out, "summary.csv");
     const char *methods[] = {"pebble", "true (agent sac)"};
     for (int m = 0; m < 2; m++) {
         double fin[2], auc[2], q[2], q_area_unused;
@@ -528,15 +462,17 @@ START_TEST(test_sweep_and_report)
         g_strfreev(row);
     }
     g_free(csv);
-    char *qmd = slurp(out, "q_accuracy.md");
-    ck_assert_msg(g_str_has_prefix(qmd, "| task | labels | pebble | true (agent sac) |\n"), "%s", qmd);
+    char *qmd = test_slurp(out, "q_accuracy.md");
+    ck_assert_msg(g_str_has_prefix(qmd, "| task | labels | pebble | true (agent sac) |\n"), "%s",
+                  qmd);
     g_free(qmd);
-    char *md = slurp(out, "report.md");
+    char *md = test_slurp(out, "report.md");
     ck_assert(strstr(md, "![learning curves](curves.png)") != NULL);
     ck_assert(strstr(md, "Q-function accuracy") != NULL);
     ck_assert(strstr(md, "budget.png") == NULL); /* one budget: no budget figure */
     g_free(md);
-    char *png = g_build_filename(out, "curves.png", NULL), *svg = g_build_filename(out, "curves.svg", NULL);
+    char *png = g_build_filename(out, "curves.png", NULL),
+         *svg = g_build_filename(out, "curves.svg", NULL);
     check_png(png);
     check_svg(svg);
     g_free(png);
@@ -548,18 +484,18 @@ START_TEST(test_sweep_and_report)
     /* an unfinished cell: the report leaves it out (note), the sweep reruns only it */
     char *c3 = g_build_filename(dir, CELLS[3], "status", NULL);
     ck_assert(g_file_set_contents(c3, "interrupted\n", -1, NULL));
-    r = prefrl("report", dir, "-o", out, NULL);
+    r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_msg(strstr(r.err, "true-seed2: status 'interrupted'"), "%s", r.err);
     ck_assert_msg(strstr(r.out, "| fixture_reach | – | true (agent sac) | 1 |"), "%s", r.out);
-    result_clear(&r);
-    r = prefrl("report", dir, "-o", out, "--all", NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_prefrl("report", dir, "-o", out, "--all", NULL);
     ck_assert_msg(strstr(r.out, "| fixture_reach | – | true (agent sac) | 2 |"), "%s", r.out);
-    result_clear(&r);
-    r = prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_prefrl("sweep", SWEEPS "/grid.yaml", "--dir", dir, NULL);
     ck_assert_int_eq(r.status, 0);
     ck_assert_msg(strstr(r.err, "4 cells, 3 already done, 1 to run"), "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *st = status_of(dir, CELLS[3]);
     ck_assert_str_eq(st, "done");
     g_free(st);
@@ -567,7 +503,7 @@ START_TEST(test_sweep_and_report)
         ck_assert(mtime_ns(dir, CELLS[i], "eval.csv") == t[i]);
     /* it was resumed (its outputs were complete: none is cut or rewritten) */
     char *c3dir = g_build_filename(dir, CELLS[3], NULL);
-    char *c3log = slurp(c3dir, "log.txt");
+    char *c3log = test_slurp(c3dir, "log.txt");
     ck_assert_msg(strstr(c3log, "resumed from") != NULL, "%s", c3log);
     ck_assert(mtime_ns(dir, CELLS[3], "eval.csv") == t[3]);
     g_free(c3log);
@@ -580,28 +516,28 @@ END_TEST
 
 START_TEST(test_failing_cell)
 {
-    char *dir = fresh("fail");
-    Result r = prefrl("sweep", SWEEPS "/fail.yaml", "--dir", dir, "-j", "2", NULL);
+    char *dir = test_fresh_path(WORK, "fail");
+    CliTestResult r = cli_test_prefrl("sweep", SWEEPS "/fail.yaml", "--dir", dir, "-j", "2", NULL);
     ck_assert_msg(r.status == 1, "status %d\n%s", r.status, r.err);
     ck_assert_msg(strstr(r.err, "cell reward_offset1000 failed (exit status 1); its stderr ends:\n"
                                 "    prefrl: error: probe: batch reward 1000 exceeds 100"),
                   "%s", r.err);
     ck_assert_msg(strstr(r.err, "1 of 2 cells failed"), "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *ok = status_of(dir, "reward_offset0"), *bad = status_of(dir, "reward_offset1000");
     ck_assert_str_eq(ok, "done");
     ck_assert_str_eq(bad, "failed");
     char *cell = g_build_filename(dir, "reward_offset1000", NULL);
-    char *why = slurp(cell, "status");
+    char *why = test_slurp(cell, "status");
     ck_assert_str_eq(why, "failed\nprobe: batch reward 1000 exceeds 100 at step 0\n");
     g_free(why);
-    char *err = slurp(cell, "stderr.txt");
+    char *err = test_slurp(cell, "stderr.txt");
     ck_assert_msg(strstr(err, "exceeds 100") != NULL, "%s", err);
     /* run again: only the failed cell is retried (and fails again) */
-    r = prefrl("sweep", SWEEPS "/fail.yaml", "--dir", dir, NULL);
+    r = cli_test_prefrl("sweep", SWEEPS "/fail.yaml", "--dir", dir, NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "2 cells, 1 already done, 1 to run"), "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(err);
     g_free(cell);
     g_free(ok);
@@ -612,21 +548,22 @@ END_TEST
 
 START_TEST(test_budget_report)
 {
-    char *dir = fresh("budgets");
-    Result r = prefrl("sweep", SWEEPS "/budgets.yaml", "--dir", dir, "-j2", NULL);
+    char *dir = test_fresh_path(WORK, "budgets");
+    CliTestResult r = cli_test_prefrl("sweep", SWEEPS "/budgets.yaml", "--dir", dir, "-j2", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *out = g_build_filename(dir, "out", NULL);
-    r = prefrl("report", dir, "-o", out, NULL);
+    r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     ck_assert_msg(strstr(r.out, "| fixture_reach | 20 | pebble | 2 |") &&
                       strstr(r.out, "| fixture_reach | 40 | pebble | 2 |"),
                   "%s", r.out);
-    result_clear(&r);
-    char *png = g_build_filename(out, "budget.png", NULL), *svg = g_build_filename(out, "budget.svg", NULL);
+    cli_test_result_clear(&r);
+    char *png = g_build_filename(out, "budget.png", NULL),
+         *svg = g_build_filename(out, "budget.svg", NULL);
     check_png(png);
     check_svg(svg);
-    char *md = slurp(out, "report.md");
+    char *md = test_slurp(out, "report.md");
     ck_assert(strstr(md, "![final performance against label budget](budget.png)") != NULL);
     g_free(md);
     g_free(png);
@@ -638,16 +575,16 @@ END_TEST
 
 START_TEST(test_report_errors)
 {
-    char *dir = fresh("empty");
+    char *dir = test_fresh_path(WORK, "empty");
     g_mkdir_with_parents(dir, 0755);
-    Result r = prefrl("report", dir, NULL);
+    CliTestResult r = cli_test_prefrl("report", dir, NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "no run directories"), "%s", r.err);
-    result_clear(&r);
-    r = prefrl("report", WORK "/does-not-exist", NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_prefrl("report", WORK "/does-not-exist", NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "does-not-exist: not a directory"), "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     /* a run with a damaged eval.csv is left out with a note naming the line */
     char *run = g_build_filename(dir, "broken", NULL);
     g_mkdir_with_parents(run, 0755);
@@ -661,12 +598,12 @@ START_TEST(test_report_errors)
     p = g_build_filename(run, "eval.csv", NULL);
     ck_assert(g_file_set_contents(p, "step,true_episode_reward\n100,1.5\n200,oops\n", -1, NULL));
     g_free(p);
-    r = prefrl("report", dir, NULL);
+    r = cli_test_prefrl("report", dir, NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "eval.csv:3: column 'true_episode_reward': 'oops' is not a "
                                 "number"),
                   "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(run);
     g_free(dir);
 }
@@ -691,42 +628,42 @@ static void fake_run(const char *dir, const char *name, int seed, const char *ev
 /* Table 1 uses the scale-free q_nmse when every run logged it, else q_mse */
 START_TEST(test_report_q_metric)
 {
-    char *dir = fresh("qmetric");
+    char *dir = test_fresh_path(WORK, "qmetric");
     fake_run(dir, "a", 1, "step,true_episode_reward,q_mse,q_nmse\n100,1,10,0.5\n200,2,20,0.4\n");
     fake_run(dir, "b", 2, "step,true_episode_reward,q_mse\n100,1,30\n200,3,40\n");
     char *out = g_build_filename(dir, "out", NULL);
-    Result r = prefrl("report", dir, "-o", out, NULL);
+    CliTestResult r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
-    char *csv = slurp(out, "summary.csv");
+    cli_test_result_clear(&r);
+    char *csv = test_slurp(out, "summary.csv");
     char **row = summary_row(csv, "pebble (agent none)");
     ck_assert_str_eq(row[14], "q_mse");
     assert_close(g_ascii_strtod(row[15], NULL), 30.0, "q_mse mean");
     assert_close(g_ascii_strtod(row[16], NULL), sqrt(200.0), "q_mse std");
     g_strfreev(row);
     g_free(csv);
-    char *md = slurp(out, "report.md");
+    char *md = test_slurp(out, "report.md");
     ck_assert(strstr(md, "predate the scale-free q_nmse") != NULL);
     g_free(md);
 
     fake_run(dir, "b", 2, "step,true_episode_reward,q_mse,q_nmse\n100,1,30,1\n200,3,40,0.6\n");
-    r = prefrl("report", dir, "-o", out, NULL);
+    r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
-    csv = slurp(out, "summary.csv");
+    cli_test_result_clear(&r);
+    csv = test_slurp(out, "summary.csv");
     row = summary_row(csv, "pebble (agent none)");
     ck_assert_str_eq(row[14], "q_nmse");
     assert_close(g_ascii_strtod(row[15], NULL), 0.5, "q_nmse mean");
     g_strfreev(row);
     g_free(csv);
-    char *q = slurp(out, "q_accuracy.csv");
+    char *q = test_slurp(out, "q_accuracy.csv");
     ck_assert_msg(g_str_has_prefix(q, "task,max_feedback,method,n,q_nmse_mean,q_nmse_std,n_true,"
                                       "q_nmse_true_mean,q_nmse_true_std\n"),
                   "%s", q);
     /* no run logged the true-value target: its columns are empty, no second table */
     ck_assert_msg(strstr(q, ",2,0.5,") && g_str_has_suffix(q, ",0,,\n"), "%s", q);
     g_free(q);
-    char *qmd = slurp(out, "q_accuracy.md");
+    char *qmd = test_slurp(out, "q_accuracy.md");
     ck_assert(strstr(qmd, "Against the true value") == NULL);
     g_free(qmd);
 
@@ -735,10 +672,10 @@ START_TEST(test_report_q_metric)
                           "100,1,10,0.5,9,0.3\n200,2,20,0.4,19,0.2\n");
     fake_run(dir, "b", 2, "step,true_episode_reward,q_mse,q_nmse,q_mse_true,q_nmse_true\n"
                           "100,1,30,1,29,0.8\n200,3,40,0.6,39,0.4\n");
-    r = prefrl("report", dir, "-o", out, NULL);
+    r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
-    q = slurp(out, "q_accuracy.csv");
+    cli_test_result_clear(&r);
+    q = test_slurp(out, "q_accuracy.csv");
     char **lines = g_strsplit(q, "\n", -1);
     char **f = g_strsplit(lines[1], ",", -1);
     ck_assert_int_eq(g_strv_length(f), 9);
@@ -749,10 +686,10 @@ START_TEST(test_report_q_metric)
     g_strfreev(f);
     g_strfreev(lines);
     g_free(q);
-    qmd = slurp(out, "q_accuracy.md");
+    qmd = test_slurp(out, "q_accuracy.md");
     ck_assert_msg(strstr(qmd, "Against the true value") && strstr(qmd, "0.3 ± 0.14"), "%s", qmd);
     g_free(qmd);
-    md = slurp(out, "report.md");
+    md = test_slurp(out, "report.md");
     ck_assert(strstr(md, "Against the true value") != NULL);
     g_free(md);
     g_free(out);
@@ -765,17 +702,17 @@ END_TEST
  * the task's name */
 START_TEST(test_report_scene)
 {
-    char *dir = fresh("scene");
+    char *dir = test_fresh_path(WORK, "scene");
     fake_run(dir, "a", 1, "step,true_episode_reward\n100,1\n200,2\n");
     fake_run(dir, "b", 1, "step,true_episode_reward\n100,5\n200,6\n");
     char *cfg = g_build_filename(dir, "b", "config.yaml", NULL);
     ck_assert(g_file_set_contents(cfg, "seed: 1\nenv:\n  task: t\n  scene: original\n"
                                        "reward:\n  name: pebble\n", -1, NULL));
     char *out = g_build_filename(dir, "out", NULL);
-    Result r = prefrl("report", dir, "-o", out, NULL);
+    CliTestResult r = cli_test_prefrl("report", dir, "-o", out, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
-    char *md = slurp(out, "summary.md");
+    cli_test_result_clear(&r);
+    char *md = test_slurp(out, "summary.md");
     ck_assert_msg(strstr(md, "| t (original scene) | – | pebble (agent none) | 1 | 6") != NULL &&
                   strstr(md, "| t | – | pebble (agent none) | 1 | 2") != NULL, "%s", md);
     g_free(md);
@@ -788,13 +725,13 @@ END_TEST
 /* prefrl evaluate: a run's saved agent over fresh episodes, as CSV */
 START_TEST(test_evaluate)
 {
-    char *dir = fresh("evaluate");
+    char *dir = test_fresh_path(WORK, "evaluate");
     char *out_dir = g_strdup_printf("out_dir=%s", dir);
-    Result r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=one", NULL);
+    CliTestResult r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=one", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *run = g_build_filename(dir, "one", NULL);
-    r = prefrl("evaluate", run, "--episodes", "4", NULL);
+    r = cli_test_prefrl("evaluate", run, "--episodes", "4", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     gchar **lines = g_strsplit(r.out, "\n", -1);
     ck_assert_str_eq(lines[0],
@@ -812,18 +749,18 @@ START_TEST(test_evaluate)
     ck_assert(mse_true >= 0 && nmse_true >= 0 && nmse_true <= 4 && mse_true != mse);
     g_strfreev(f);
     g_strfreev(lines);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     /* no checkpoint, no run directory */
     char *ckpt = g_build_filename(run, "checkpoint", NULL);
     ck_assert(prefrl_remove_tree(ckpt));
-    r = prefrl("evaluate", run, NULL);
+    r = cli_test_prefrl("evaluate", run, NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "checkpoint/agent.bin"), "%s", r.err);
-    result_clear(&r);
-    r = prefrl("evaluate", dir, NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_prefrl("evaluate", dir, NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "is not a run directory (no config.yaml)"), "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(ckpt);
     g_free(run);
     g_free(out_dir);
@@ -862,7 +799,7 @@ static GPid start_long_sweep(const char *dir)
 /* Ctrl-C: no new cells, running ones stop cleanly and stay restartable */
 START_TEST(test_interrupt)
 {
-    char *dir = fresh("interrupt");
+    char *dir = test_fresh_path(WORK, "interrupt");
     GPid pid = start_long_sweep(dir);
     const char *first[] = {"seed1", "seed2"};
     kill(pid, SIGINT);
@@ -878,7 +815,8 @@ START_TEST(test_interrupt)
     char *later = g_build_filename(dir, "seed3", NULL);
     ck_assert(!g_file_test(later, G_FILE_TEST_EXISTS));
     g_free(later);
-    Result r = prefrl("sweep", SWEEPS "/long.yaml", "--dir", dir, "--dry-run", NULL);
+    CliTestResult r =
+        cli_test_prefrl("sweep", SWEEPS "/long.yaml", "--dir", dir, "--dry-run", NULL);
     ck_assert_int_eq(r.status, 0);
     /* they stopped with checkpoints: the next sweep continues them */
     char *resume = g_strdup_printf("resume %s/seed1\n", dir);
@@ -886,7 +824,7 @@ START_TEST(test_interrupt)
                       strstr(r.out, "4 cells: 2 to run, 2 to resume, 0 to restart, 0 done"),
                   "%s", r.out);
     g_free(resume);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     g_free(dir);
 }
 END_TEST
@@ -894,24 +832,24 @@ END_TEST
 /* a cell stopped mid-run (here by its own env) is resumed, not restarted */
 START_TEST(test_resume_cells)
 {
-    char *dir = fresh("resume");
-    Result r = prefrl("sweep", SWEEPS "/resume.yaml", "--dir", dir, "-j2", NULL);
+    char *dir = test_fresh_path(WORK, "resume");
+    CliTestResult r = cli_test_prefrl("sweep", SWEEPS "/resume.yaml", "--dir", dir, "-j2", NULL);
     ck_assert_int_ne(r.status, 0);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     for (int i = 1; i <= 2; i++) {
         char *cell = g_strdup_printf("seed%d", i), *st = status_of(dir, cell);
         ck_assert_str_eq(st, "interrupted");
         g_free(st);
         g_free(cell);
     }
-    r = prefrl("sweep", SWEEPS "/resume.yaml", "--dir", dir, "-j2", NULL);
+    r = cli_test_prefrl("sweep", SWEEPS "/resume.yaml", "--dir", dir, "-j2", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     for (int i = 1; i <= 2; i++) {
         char *cell = g_strdup_printf("seed%d", i), *st = status_of(dir, cell);
         ck_assert_str_eq(st, "done");
         char *run = g_build_filename(dir, cell, NULL);
-        char *log = slurp(run, "log.txt"), *eval = slurp(run, "eval.csv");
+        char *log = test_slurp(run, "log.txt"), *eval = test_slurp(run, "eval.csv");
         ck_assert_msg(strstr(log, "resumed from") != NULL, "%s", log);
         /* every evaluation once: header + steps 100, 200, 300, 400 */
         gchar **lines = g_strsplit(eval, "\n", -1);
@@ -953,57 +891,57 @@ static gboolean exists_in(const char *dir, const char *name)
  * out_dir); --force removes only runs */
 START_TEST(test_run_names)
 {
-    char *dir = fresh("names");
+    char *dir = test_fresh_path(WORK, "names");
     const char *bad[] = {"name=..", "name=.", "name=../../x", "name=/abs/x", "name=a/b",
                          "name=.hidden"};
     for (gsize i = 0; i < G_N_ELEMENTS(bad); i++) {
-        Result r = prefrl("check", SWEEPS "/true.yaml", bad[i], NULL);
+        CliTestResult r = cli_test_prefrl("check", SWEEPS "/true.yaml", bad[i], NULL);
         ck_assert_int_eq(r.status, 1);
         ck_assert_msg(strstr(r.err, "<command line>: name: '") &&
                           strstr(r.err, "' is not a run name; it must be one path component") &&
                           !strchr(strchr(r.err, '\n') + 1, '\n'),
                       "%s: %s", bad[i], r.err);
-        result_clear(&r);
+        cli_test_result_clear(&r);
     }
-    Result r = prefrl("check", SWEEPS "/true.yaml", "out_dir=", NULL);
+    CliTestResult r = cli_test_prefrl("check", SWEEPS "/true.yaml", "out_dir=", NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "out_dir: must not be empty"), "%s", r.err);
-    result_clear(&r);
-    r = prefrl("check", SWEEPS "/true.yaml", "name=run-1_a.b+c=d,e", NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_prefrl("check", SWEEPS "/true.yaml", "name=run-1_a.b+c=d,e", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
 
     /* the reproducer: name=.. --force deleted the canary beside out_dir */
     char *a = g_build_filename(dir, "a", NULL), *runs = g_build_filename(a, "runs", NULL);
     ck_assert(g_mkdir_with_parents(runs, 0755) == 0);
     write_text(a, "canary", "x\n", -1);
     char *out_dir = g_strdup_printf("out_dir=%s", runs);
-    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=..", "--force", NULL);
+    r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=..", "--force", NULL);
     ck_assert_int_eq(r.status, 1);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     ck_assert(exists_in(a, "canary") && exists_in(a, "runs"));
     /* a directory prefrl did not create as a run is never removed */
     char *mine = g_build_filename(runs, "mine", NULL);
     ck_assert(g_mkdir_with_parents(mine, 0755) == 0);
     write_text(mine, "notes.txt", "keep\n", -1);
     write_text(mine, "config.yaml", "seed: 1\n", -1);
-    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=mine", "--force", NULL);
+    r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=mine", "--force", NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "was not created by prefrl as a run directory (no .prefrl-run "
                                 "marker)"),
                   "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     ck_assert(exists_in(mine, "notes.txt"));
     /* a run prefrl made is replaced */
-    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=made", NULL);
+    r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=made", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *made = g_build_filename(runs, "made", NULL);
     ck_assert(exists_in(made, ".prefrl-run"));
     write_text(made, "extra.txt", "old\n", -1);
-    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=made", "--force", NULL);
+    r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=made", "--force", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     ck_assert(!exists_in(made, "extra.txt") && exists_in(made, ".prefrl-run"));
     char *st = status_of(runs, "made");
     ck_assert_str_eq(st, "done");
@@ -1020,27 +958,27 @@ END_TEST
 /* a second writer (run --force, resume) is refused naming the holder, and nothing is removed */
 START_TEST(test_run_one_writer)
 {
-    char *dir = fresh("writer");
+    char *dir = test_fresh_path(WORK, "writer");
     char *out_dir = g_strdup_printf("out_dir=%s", dir);
-    Result r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=r", NULL);
+    CliTestResult r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=r", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *run = g_build_filename(dir, "r", NULL);
-    char *eval = slurp(run, "eval.csv");
+    char *eval = test_slurp(run, "eval.csv");
     ck_assert(prefrl_rundir_set_status(run, PREFRL_STATUS_INTERRUPTED, NULL));
     /* this process plays the writer */
     int lock = prefrl_rundir_lock(run, NULL);
     ck_assert_int_ge(lock, 0);
     char *held = g_strdup_printf("%s is in use by prefrl process %ld", run, (long)getpid());
-    r = prefrl("run", SWEEPS "/true.yaml", out_dir, "name=r", "--force", NULL);
+    r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=r", "--force", NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, held), "%s", r.err);
-    result_clear(&r);
-    r = prefrl("resume", run, NULL);
+    cli_test_result_clear(&r);
+    r = cli_test_prefrl("resume", run, NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, held), "%s", r.err);
-    result_clear(&r);
-    char *again = slurp(run, "eval.csv");
+    cli_test_result_clear(&r);
+    char *again = test_slurp(run, "eval.csv");
     ck_assert_str_eq(again, eval);
     g_free(again);
     /* `running` only while the lock is held */
@@ -1061,14 +999,15 @@ END_TEST
  * `status` as it was */
 START_TEST(test_resume_damaged_outputs)
 {
-    char *dir = fresh("damaged");
+    char *dir = test_fresh_path(WORK, "damaged");
     char *out_dir = g_strdup_printf("out_dir=%s", dir);
     /* PEBBLE, stopped by its env near step 350, after two query rounds
      * (env steps count the evaluations' too); checkpoints every 100 steps */
-    Result r = prefrl("run", SWEEPS "/pebble.yaml", out_dir, "name=r", "env.interrupt_at=650",
-                      "trainer.checkpoint_frequency=100", NULL);
+    CliTestResult r =
+        cli_test_prefrl("run", SWEEPS "/pebble.yaml", out_dir, "name=r", "env.interrupt_at=650",
+                        "trainer.checkpoint_frequency=100", NULL);
     ck_assert_msg(r.status == 130, "%d %s", r.status, r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *run = g_build_filename(dir, "r", NULL);
     const char *names[] = {"eval.csv", "labels.csv", "prefs.bin"};
     char *keep[3];
@@ -1101,12 +1040,12 @@ START_TEST(test_resume_damaged_outputs)
             ck_assert(g_file_set_contents(path, bytes, (gssize)n, NULL));
             g_free(bytes);
         }
-        r = prefrl("resume", run, NULL);
+        r = cli_test_prefrl("resume", run, NULL);
         ck_assert_int_eq(r.status, 1);
         ck_assert_msg(strstr(r.err, path) && strstr(r.err, cases[c].message) &&
                           !strchr(strchr(r.err, '\n') + 1, '\n'),
                       "%s: %s", d, r.err);
-        result_clear(&r);
+        cli_test_result_clear(&r);
         /* nothing padded or recreated; the status still says resumable */
         struct stat st;
         if (!strcmp(d, "delete"))
@@ -1120,9 +1059,9 @@ START_TEST(test_resume_damaged_outputs)
         g_free(path);
     }
     /* restored, it resumes and finishes */
-    r = prefrl("resume", run, NULL);
+    r = cli_test_prefrl("resume", run, NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     char *s = status_of(dir, "r");
     ck_assert_str_eq(s, "done");
     g_free(s);
@@ -1139,7 +1078,7 @@ END_TEST
  * not resumed */
 START_TEST(test_sweep_killed)
 {
-    char *dir = fresh("killed");
+    char *dir = test_fresh_path(WORK, "killed");
     GPid pid = start_long_sweep(dir);
     const char *first[] = {"seed1", "seed2"};
     char *cells[2];
@@ -1161,7 +1100,8 @@ START_TEST(test_sweep_killed)
     /* a cell still held by another writer is left alone */
     int lock = prefrl_rundir_lock(cells[0], NULL);
     ck_assert_int_ge(lock, 0);
-    Result r = prefrl("sweep", SWEEPS "/long.yaml", "--dir", dir, "--dry-run", NULL);
+    CliTestResult r =
+        cli_test_prefrl("sweep", SWEEPS "/long.yaml", "--dir", dir, "--dry-run", NULL);
     ck_assert_int_eq(r.status, 0);
     char *running = g_strdup_printf("running  seed1 (running in prefrl process %ld)",
                                     (long)getpid());
@@ -1169,7 +1109,7 @@ START_TEST(test_sweep_killed)
                       strstr(r.out, "1 still running elsewhere"),
                   "%s", r.out);
     g_free(running);
-    result_clear(&r);
+    cli_test_result_clear(&r);
     close(lock);
     for (int i = 0; i < 2; i++)
         g_free(cells[i]);
@@ -1206,16 +1146,12 @@ static Suite *sweep_suite(void)
 
 int main(void)
 {
-    /* the fixture plugin, then the build tree's plugins (the test environment) */
-    char *path = g_strjoin(G_SEARCHPATH_SEPARATOR_S, TEST_BUILDDIR "/common/fixtures/.libs",
-                           g_getenv("PREFRL_PLUGIN_PATH"), NULL);
-    g_setenv("PREFRL_PLUGIN_PATH", path, TRUE);
-    g_free(path);
+    cli_test_fixture_plugins_first();
     SRunner *sr = srunner_create(sweep_suite());
     srunner_run_all(sr, CK_NORMAL);
     int failed = srunner_ntests_failed(sr);
     srunner_free(sr);
     if (!failed)
-        remove_tree(WORK); /* kept after a failure, for a look */
+        prefrl_remove_tree(WORK); /* kept after a failure, for a look */
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

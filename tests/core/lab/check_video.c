@@ -17,10 +17,10 @@
 #include <libswscale/swscale.h>
 
 #include <prefrl/error.h>
+#include "cli_test.h"
 #include "lab/video.h"
 
 #define WORK TEST_BUILDDIR "/video-work"
-#define PRG TEST_BUILDDIR "/../prefrl"
 #define N_FRAMES 30
 
 /* Frame i of a W x H clip: a soft gradient background with a red 16x16
@@ -262,16 +262,11 @@ END_TEST
 START_TEST(test_cli)
 {
     const char *path = WORK "/cartpole.mp4";
-    char *out = NULL, *err = NULL;
-    int status;
-    const char *argv[] = {PRG, "env", "cartpole_swingup", "--video", path, "--episodes", "2",
-                          "--fps", "50", "episode_length=15", NULL};
-    ck_assert(g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                           &status, NULL));
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
-    ck_assert_msg(strstr(out, "2 episodes, 32 frames, 320x240, 50 fps"), "%s", out);
-    g_free(out);
-    g_free(err);
+    CliTestResult r = cli_test_prefrl("env", "cartpole_swingup", "--video", path, "--episodes",
+                                      "2", "--fps", "50", "episode_length=15", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "2 episodes, 32 frames, 320x240, 50 fps"), "%s", r.out);
+    cli_test_result_clear(&r);
     AVFormatContext *fmt = NULL;
     ck_assert_int_eq(avformat_open_input(&fmt, path, NULL, NULL), 0);
     ck_assert_int_ge(avformat_find_stream_info(fmt, NULL), 0);
@@ -291,17 +286,15 @@ START_TEST(test_cli)
     av_packet_free(&pkt);
     avformat_close_input(&fmt);
 
-    const char *bad[] = {PRG, "env", "cartpole_swingup", "--video", WORK "/bad.mp4", "--camera",
-                         "nope", "episode_length=5", NULL};
-    ck_assert(g_spawn_sync(NULL, (char **)bad, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                           &status, NULL));
-    ck_assert(!g_spawn_check_wait_status(status, NULL));
-    ck_assert_msg(strstr(err, "unknown camera 'nope'") && strchr(err, '\n') == err + strlen(err) - 1,
-                  "%s", err);
+    r = cli_test_prefrl("env", "cartpole_swingup", "--video", WORK "/bad.mp4", "--camera", "nope",
+                        "episode_length=5", NULL);
+    ck_assert(r.status != 0);
+    ck_assert_msg(strstr(r.err, "unknown camera 'nope'") &&
+                      strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+                  "%s", r.err);
     ck_assert(!g_file_test(WORK "/bad.mp4", G_FILE_TEST_EXISTS));
     ck_assert(!g_file_test(WORK "/bad.mp4.part", G_FILE_TEST_EXISTS));
-    g_free(out);
-    g_free(err);
+    cli_test_result_clear(&r);
 }
 END_TEST
 
@@ -328,42 +321,30 @@ static int decoded_packets(const char *path, int *width, int *height)
 
 START_TEST(test_render_run)
 {
-    char *out = NULL, *err = NULL;
-    int status;
-    const char *run[] = {PRG, "run", TEST_SRCDIR "/../configs/cartpole_swingup/sac.yaml",
-                         "out_dir=" WORK, "name=render-run", "--force",
-                         "trainer.num_train_steps=300", "trainer.num_seed_steps=100",
-                         "trainer.eval_frequency=300", "trainer.num_eval_episodes=1",
-                         "env.episode_length=50", "agent.hidden_dim=16", "agent.batch_size=16",
-                         NULL};
-    ck_assert(g_spawn_sync(NULL, (char **)run, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                           &status, NULL));
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
-    g_free(out);
-    g_free(err);
+    CliTestResult r = cli_test_prefrl(
+        "run", TEST_SRCDIR "/../configs/cartpole_swingup/sac.yaml", "out_dir=" WORK,
+        "name=render-run", "--force", "trainer.num_train_steps=300", "trainer.num_seed_steps=100",
+        "trainer.eval_frequency=300", "trainer.num_eval_episodes=1", "env.episode_length=50",
+        "agent.hidden_dim=16", "agent.batch_size=16", NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    cli_test_result_clear(&r);
     const char *path = WORK "/render-run.webm";
-    const char *render[] = {PRG, "render", WORK "/render-run", "--episodes", "2", "--size",
-                            "64x48", "-o", path, NULL};
-    ck_assert(g_spawn_sync(NULL, (char **)render, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                           &status, NULL));
-    ck_assert_msg(g_spawn_check_wait_status(status, NULL), "%s", err);
-    ck_assert_msg(strstr(out, "2 episodes, 28 frames, 64x48"), "%s", out);
-    g_free(out);
-    g_free(err);
+    r = cli_test_prefrl("render", WORK "/render-run", "--episodes", "2", "--size", "64x48", "-o",
+                        path, NULL);
+    ck_assert_msg(r.status == 0, "%s", r.err);
+    ck_assert_msg(strstr(r.out, "2 episodes, 28 frames, 64x48"), "%s", r.out);
+    cli_test_result_clear(&r);
     int w, h;
     ck_assert_int_eq(decoded_packets(path, &w, &h), 28);
     ck_assert_int_eq(w, 64);
     ck_assert_int_eq(h, 48);
 
-    const char *bad[] = {PRG, "render", WORK "/no-such-run", NULL};
-    ck_assert(g_spawn_sync(NULL, (char **)bad, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err,
-                           &status, NULL));
-    ck_assert(!g_spawn_check_wait_status(status, NULL));
-    ck_assert_msg(strstr(err, "is not a run directory") &&
-                      strchr(err, '\n') == err + strlen(err) - 1,
-                  "%s", err);
-    g_free(out);
-    g_free(err);
+    r = cli_test_prefrl("render", WORK "/no-such-run", NULL);
+    ck_assert(r.status != 0);
+    ck_assert_msg(strstr(r.err, "is not a run directory") &&
+                      strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+                  "%s", r.err);
+    cli_test_result_clear(&r);
 }
 END_TEST
 

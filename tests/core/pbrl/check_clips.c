@@ -20,7 +20,9 @@
 #include <libavcodec/avcodec.h>
 #include <libavformat/avformat.h>
 
+#include "dmc_test.h"
 #include "pbrl_test.h"
+#include "video_test.h"
 #include "host/checkpoint.h"
 #include "lab/video.h"
 #include "pbrl/rundir.h"
@@ -33,80 +35,26 @@
 #define CLIP_W 32
 #define CLIP_H 24
 
-static const char recipe_text[] =
-    "seed: 5\n"
-    "trainer:\n"
-    "  num_train_steps: 400\n"
-    "  num_seed_steps: 100\n"
-    "  num_unsup_steps: 50\n"
-    "  eval_frequency: 200\n"
-    "  num_eval_episodes: 1\n"
-    "  checkpoint_frequency: 0\n"
-    "  max_feedback: 8\n"
-    "  reward_batch: 4\n"
-    "  num_interact: 100\n"
-    "  segment: 10\n"
-    "  reset_update: 5\n"
-    "env:\n"
-    "  task: cartpole_swingup\n"
-    "  episode_length: 50\n"
-    "agent:\n"
-    "  name: sac\n"
-    "  hidden_dim: 16\n"
-    "  hidden_depth: 1\n"
-    "  batch_size: 16\n"
-    "reward:\n"
-    "  name: pebble\n"
-    "  ensemble_size: 1\n"
-    "  hidden_dim: 16\n"
-    "  hidden_depth: 1\n"
-    "  train_batch: 4\n"
-    "sampler:\n"
-    "  name: uniform\n"
-    "teacher:\n"
-    "  name: scripted\n";
-
 /* teacher/file with small clips, polling answers.txt often */
 static const char *const file_teacher[] = {"teacher.name=file", "teacher.width=32",
                                            "teacher.height=24", "teacher.fps=10",
                                            "teacher.poll_interval=0.02", "teacher.timeout=120",
                                            NULL};
 
-/* the recipe with `extra` overrides (NULL-terminated, may be NULL), resolved */
+/* the shared problem without checkpoints, with `extra` overrides
+ * (NULL-terminated, may be NULL), resolved */
 static PrefrlNode *recipe(const char *const *extra)
 {
     GError *err = NULL;
-    PrefrlNode *root =
-        prefrl_recipe_parse_string(recipe_text, strlen(recipe_text), "clips.yaml", &err);
+    PrefrlNode *root = prefrl_recipe_parse_string(dmc_test_recipe, strlen(dmc_test_recipe),
+                                                  "clips.yaml", &err);
     ck_assert_msg(root != NULL, "%s", err ? err->message : "");
+    ck_assert(prefrl_recipe_override(root, "trainer.checkpoint_frequency=0", &err));
     for (const char *const *o = extra; o && *o; o++)
         ck_assert_msg(prefrl_recipe_override(root, *o, &err), "%s", err ? err->message : "");
     pbrl_test_resolve(root);
     return root;
 }
-
-/* the FFmpeg writer as the trainer's sink (what the CLI installs) */
-static void *sink_open(const char *path, int width, int height, int fps, GError **error)
-{
-    return prefrl_video_open(path, width, height, fps, error);
-}
-
-static gboolean sink_add(void *video, const guint8 *rgb, GError **error)
-{
-    return prefrl_video_add_frame(video, rgb, error);
-}
-
-static gboolean sink_close(void *video, GError **error)
-{
-    return prefrl_video_close(video, error);
-}
-
-static void sink_abandon(void *video)
-{
-    prefrl_video_free(video);
-}
-
-static const PrefrlVideoSink sink = {sink_open, sink_add, sink_close, sink_abandon};
 
 /* frames of the video at path, decoded; its size in *w, *h */
 static int decoded_frames(const char *path, int *w, int *h)
@@ -277,7 +225,7 @@ static gboolean train(PrefrlNode *root, const char *dir, gboolean resume, Annota
     PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, pbrl_test_registry(), dir, error)
                               : prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
-    prefrl_trainer_set_video_sink(t, &sink);
+    prefrl_trainer_set_video_sink(t, &video_test_sink);
     GThread *th = who ? g_thread_new("annotator", annotate, who) : NULL;
     gboolean ok = prefrl_trainer_run(t, stop, FALSE, error);
     if (th)
@@ -287,6 +235,32 @@ static gboolean train(PrefrlNode *root, const char *dir, gboolean resume, Annota
     else
         prefrl_trainer_free(t);
     return ok;
+}
+
+/* the flag the annotator of an interrupted round raises (what Ctrl-C sets) */
+static volatile sig_atomic_t round_stop;
+
+/* the run in dir stopped in round 2 after two of its four answers */
+static void stop_in_round_2(PrefrlNode *root, const char *dir)
+{
+    GError *err = NULL;
+    round_stop = 0;
+    Annotator part = {dir, 1, 2, 0, 2, NULL, &round_stop};
+    ck_assert(!train(root, dir, FALSE, &part, &round_stop, NULL, &err));
+    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
+                  err->message);
+    g_clear_error(&err);
+}
+
+/* the run in dir resumed, round 2 asking and given only its other two
+ * answers, trained to the end (its trainer in *keep as train() does) */
+static void resume_round_2(PrefrlNode *root, const char *dir, PrefrlTrainer **keep)
+{
+    GError *err = NULL;
+    round_stop = 0;
+    Annotator rest = {dir, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
+    ck_assert_msg(train(root, dir, TRUE, &rest, &round_stop, keep, &err), "%s",
+                  err ? err->message : "");
 }
 
 START_TEST(test_clips_and_resume)
@@ -314,22 +288,13 @@ START_TEST(test_clips_and_resume)
 
     /* b: round 2 stopped after two answers, then resumed: the same queries,
      * only the two left asked, the same outputs as a */
-    static volatile sig_atomic_t stop;
-    stop = 0;
-    Annotator part = {b, 1, 2, 0, 2, NULL, &stop};
-    ck_assert(!train(root, b, FALSE, &part, &stop, NULL, &err));
-    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
-                  err->message);
-    g_clear_error(&err);
-    char *log = pbrl_test_slurp(b, "log.txt");
+    stop_in_round_2(root, b);
+    char *log = test_slurp(b, "log.txt");
     ck_assert_msg(strstr(log, "query round 2 interrupted"), "%s", log);
     g_free(log);
-    stop = 0;
-    Annotator rest = {b, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
-    ck_assert_msg(train(root, b, TRUE, &rest, &stop, NULL, &err), "%s",
-                  err ? err->message : "");
+    resume_round_2(root, b, NULL);
     /* the teacher's line (PrefrlTeacherQuery.say) reached log.txt */
-    log = pbrl_test_slurp(b, "log.txt");
+    log = test_slurp(b, "log.txt");
     ck_assert_msg(strstr(log, "teacher/file: round 2: 2 of 4 queries still unanswered in "
                               "queries/round-0002/"),
                   "%s", log);
@@ -396,16 +361,8 @@ START_TEST(test_onpolicy)
     assert_states_replay(t, root, "env/2", 1, 2, 3);
     prefrl_trainer_free(t);
 
-    static volatile sig_atomic_t stop;
-    stop = 0;
-    Annotator part = {b, 1, 2, 0, 2, NULL, &stop};
-    ck_assert(!train(root, b, FALSE, &part, &stop, NULL, &err));
-    ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
-                  err->message);
-    g_clear_error(&err);
-    stop = 0;
-    Annotator rest = {b, 2, 2, 2, 4, "round 2: 2 of 4 queries still unanswered", NULL};
-    ck_assert_msg(train(root, b, TRUE, &rest, &stop, &t, &err), "%s", err ? err->message : "");
+    stop_in_round_2(root, b);
+    resume_round_2(root, b, &t);
     assert_all_states(t);
     prefrl_trainer_free(t);
     pbrl_test_assert_same_outputs(a, b, "PrefPPO's interrupted round resumed");
@@ -524,7 +481,7 @@ static gboolean train_scripted(const char *dir, const char *const *extra, gboole
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
     if (with_sink)
-        prefrl_trainer_set_video_sink(t, &sink);
+        prefrl_trainer_set_video_sink(t, &video_test_sink);
     gboolean ok = prefrl_trainer_run(t, NULL, FALSE, error);
     prefrl_trainer_free(t);
     prefrl_node_free(root);
@@ -582,7 +539,7 @@ START_TEST(test_eval_video)
     c = pbrl_test_run_dir("clips-video-refused");
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), c, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    prefrl_trainer_set_video_sink(t, &sink);
+    prefrl_trainer_set_video_sink(t, &video_test_sink);
     ck_assert(!prefrl_trainer_run(t, NULL, FALSE, &err));
     ck_assert_str_eq(err->message, "trainer.save_video: env/fixture_reach cannot render its "
                                    "states; set trainer.save_video=false");
@@ -598,7 +555,7 @@ END_TEST
 /* the fields of line `line` (0: the header) of dir/file (transfer full) */
 static char **csv_row(const char *dir, const char *file, int line)
 {
-    char *text = pbrl_test_slurp(dir, file);
+    char *text = test_slurp(dir, file);
     char **lines = g_strsplit(text, "\n", -1);
     ck_assert_int_gt(g_strv_length(lines), line);
     char **fields = g_strsplit(lines[line], ",", -1);
@@ -609,7 +566,7 @@ static char **csv_row(const char *dir, const char *file, int line)
 
 static int count_lines(const char *dir, const char *file)
 {
-    char *text = pbrl_test_slurp(dir, file);
+    char *text = test_slurp(dir, file);
     int n = 0;
     for (const char *p = text; *p; p++)
         n += *p == '\n';
@@ -692,7 +649,7 @@ START_TEST(test_seed_prefs)
     ck_assert_uint_eq(la, 32 + 8 * (4 + 2 * SEGMENT * 6 * 4));
     g_free(pb);
     g_free(pbin);
-    char *log = pbrl_test_slurp(b, "log.txt");
+    char *log = test_slurp(b, "log.txt");
     char *said = g_strdup_printf("reward/pebble trained on 8 preference pairs of %s", from);
     ck_assert_msg(strstr(log, said), "%s", log);
     g_free(said);

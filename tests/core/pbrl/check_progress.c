@@ -95,7 +95,7 @@ static int check_lines(char **lines, int *n_lines)
 /* the progress lines log.txt holds, after its "progress: " marker */
 static char **log_progress(const char *dir)
 {
-    char *log = pbrl_test_slurp(dir, "log.txt");
+    char *log = test_slurp(dir, "log.txt");
     char **all = g_strsplit(log, "\n", -1);
     GPtrArray *out = g_ptr_array_new();
     for (char **l = all; *l; l++) {

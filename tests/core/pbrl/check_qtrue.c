@@ -166,14 +166,9 @@ START_TEST(test_eval_columns)
     const char *const extra[] = {"agent.discount=0.9", NULL};
     char *dir = pbrl_test_run_dir("qtrue-columns");
     PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, extra);
-    GError *err = NULL;
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
-                  err ? err->message : "");
-    prefrl_trainer_free(t);
+    pbrl_test_train(root, dir);
     prefrl_node_free(root);
-    char *csv = pbrl_test_slurp(dir, "eval.csv");
+    char *csv = test_slurp(dir, "eval.csv");
     char **rows = g_strsplit(csv, "\n", -1);
     ck_assert_str_eq(rows[0], "episode,episode_reward,q_mse,q_mse_true,q_nmse,q_nmse_true,step,"
                               "true_episode_reward");
@@ -187,7 +182,7 @@ START_TEST(test_eval_columns)
             ck_assert(isfinite(v[k]));
         ck_assert(v[2] != v[3]); /* the two targets give two errors */
     }
-    char *log = pbrl_test_slurp(dir, "log.txt");
+    char *log = test_slurp(dir, "log.txt");
     ck_assert_ptr_nonnull(strstr(log, "(against the true value: "));
     g_free(log);
     g_strfreev(rows);

@@ -33,14 +33,9 @@ static Rounds run_rounds(const char *name, const char *const *extra)
 {
     char *dir = pbrl_test_run_dir(name);
     PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, extra);
-    GError *err = NULL;
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-    ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
-                  err ? err->message : "");
-    prefrl_trainer_free(t);
+    pbrl_test_train(root, dir);
     prefrl_node_free(root);
-    char *csv = pbrl_test_slurp(dir, "labels.csv");
+    char *csv = test_slurp(dir, "labels.csv");
     char **rows = g_strsplit(csv, "\n", -1);
     ck_assert_str_eq(rows[0], "round,step,pair,label,true_return1,true_return2");
     Rounds r = {0};

@@ -78,7 +78,7 @@ START_TEST(test_outputs_and_schedule)
     char *dir = pbrl_test_run_dir("schedule");
     train_ok(pbrl_test_short_recipe(SAC, PEBBLE, NULL), dir, NULL);
     /* B-Pref's columns, sorted */
-    char *train_csv = pbrl_test_slurp(dir, "train.csv");
+    char *train_csv = test_slurp(dir, "train.csv");
     ck_assert_msg(g_str_has_prefix(train_csv, "actor_entropy,actor_loss,actor_target_entropy,"
                                               "alpha_loss,alpha_value,batch_reward,critic_entropy,"
                                               "critic_entropy_max,critic_entropy_min,critic_loss,"
@@ -87,13 +87,13 @@ START_TEST(test_outputs_and_schedule)
                                               "episode_reward,labeled_feedback,step,"
                                               "total_feedback,true_episode_reward\n"),
                   "%.400s", train_csv);
-    char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
+    char *eval_csv = test_slurp(dir, "eval.csv");
     ck_assert_str_eq(strtok(eval_csv, "\n"),
                      "episode,episode_reward,q_mse,q_mse_true,q_nmse,q_nmse_true,step,"
                      "true_episode_reward");
     /* queries: the first (uncapped) at the end of pre-training, then every 200 steps
      * while the budget lasts: 10 at 200, 400, 600, 800 → 40 */
-    char *labels = pbrl_test_slurp(dir, "labels.csv");
+    char *labels = test_slurp(dir, "labels.csv");
     gchar **lines = g_strsplit(labels, "\n", -1);
     ck_assert_str_eq(lines[0], "round,step,pair,label,true_return1,true_return2");
     ck_assert_uint_eq(g_strv_length(lines), 1 + 40 + 1);
@@ -117,7 +117,7 @@ START_TEST(test_outputs_and_schedule)
     char *ckpt = g_build_filename(dir, "checkpoint", "agent.bin", NULL);
     ck_assert(g_file_test(ckpt, G_FILE_TEST_IS_REGULAR));
     g_free(ckpt);
-    char *reward_csv = pbrl_test_slurp(dir, "reward.csv");
+    char *reward_csv = test_slurp(dir, "reward.csv");
     ck_assert(g_str_has_prefix(reward_csv, "accuracy,epochs,labeled_feedback,loss,round,step,"
                                            "total_feedback\n"));
     g_strfreev(lines);
@@ -136,7 +136,7 @@ START_TEST(test_determinism)
     train_ok(pbrl_test_short_recipe(SAC, PEBBLE, NULL), b, NULL);
     const char *files[] = {"eval.csv", "labels.csv", "reward.csv"};
     for (gsize i = 0; i < G_N_ELEMENTS(files); i++) {
-        char *x = pbrl_test_slurp(a, files[i]), *y = pbrl_test_slurp(b, files[i]);
+        char *x = test_slurp(a, files[i]), *y = test_slurp(b, files[i]);
         ck_assert_msg(!strcmp(x, y), "%s differs between two runs of one seed", files[i]);
         g_free(x);
         g_free(y);
@@ -144,7 +144,7 @@ START_TEST(test_determinism)
     /* another seed gives other labels */
     const char *const seed4[] = {"seed=4", NULL};
     train_ok(pbrl_test_short_recipe(SAC, PEBBLE, seed4), c, NULL);
-    char *x = pbrl_test_slurp(a, "labels.csv"), *y = pbrl_test_slurp(c, "labels.csv");
+    char *x = test_slurp(a, "labels.csv"), *y = test_slurp(c, "labels.csv");
     ck_assert(strcmp(x, y) != 0);
     g_free(x);
     g_free(y);
@@ -162,7 +162,7 @@ START_TEST(test_success_rate)
                               "trainer.num_train_steps=400", "trainer.eval_frequency=200",
                               "trainer.num_eval_episodes=2", "trainer.num_interact=100", NULL};
     train_ok(pbrl_test_short_recipe(SAC, PEBBLE, mw), dir, NULL);
-    char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
+    char *eval_csv = test_slurp(dir, "eval.csv");
     ck_assert_msg(g_str_has_prefix(eval_csv, "episode,episode_reward,q_mse,q_mse_true,q_nmse,"
                                              "q_nmse_true,step,success_rate,true_episode_reward,"
                                              "true_episode_success\n"),
@@ -177,7 +177,7 @@ START_TEST(test_success_rate)
         g_strfreev(f);
     }
     g_strfreev(lines);
-    char *train_csv = pbrl_test_slurp(dir, "train.csv");
+    char *train_csv = test_slurp(dir, "train.csv");
     ck_assert_ptr_nonnull(strstr(train_csv, "episode_success"));
     g_free(train_csv);
     g_free(eval_csv);
@@ -247,12 +247,12 @@ static void check_resume_matches(const char *name, const char *const *reward)
     pbrl_test_assert_same_outputs(a, b, name);
 
     /* resuming a finished run does nothing and changes no output */
-    char *before = pbrl_test_slurp(b, "eval.csv");
+    char *before = test_slurp(b, "eval.csv");
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
     prefrl_trainer_free(t);
-    char *after = pbrl_test_slurp(b, "eval.csv");
+    char *after = test_slurp(b, "eval.csv");
     ck_assert_str_eq(before, after);
     g_free(before);
     g_free(after);
@@ -488,7 +488,7 @@ START_TEST(test_rundir_status)
     g_free(text);
     ck_assert(prefrl_rundir_set_status(dir, PREFRL_STATUS_FAILED, NULL));
     /* one word and a newline, as scripts and sweeps read it */
-    char *file = pbrl_test_slurp(dir, "status");
+    char *file = test_slurp(dir, "status");
     ck_assert_str_eq(file, "failed\n");
     g_free(file);
     char *path = prefrl_rundir_path(dir, PREFRL_RUN_STATUS);
@@ -514,7 +514,7 @@ START_TEST(test_rundir_config)
     PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, NULL);
     ck_assert(prefrl_rundir_write_config(dir, root, pbrl_test_registry(), &err));
     ck_assert(prefrl_rundir_is_run(dir));
-    char *text = pbrl_test_slurp(dir, "config.yaml");
+    char *text = test_slurp(dir, "config.yaml");
     ck_assert(g_str_has_prefix(text, "# resolved by prefrl "));
     ck_assert_ptr_nonnull(strstr(text, "# reward/pebble from "));
     g_free(text);

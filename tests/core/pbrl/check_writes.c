@@ -106,7 +106,7 @@ START_TEST(test_full_disk_stops_at_first_failed_write)
     char *want = g_strdup_printf("cannot write %s: %s", path, g_strerror(EFBIG));
     ck_assert_str_eq(msg, want);
     /* log.txt says why, never "finished" */
-    char *log = pbrl_test_slurp(dir, "log.txt");
+    char *log = test_slurp(dir, "log.txt");
     char *failed = g_strdup_printf("failed: %s\n", want);
     ck_assert_msg(g_str_has_suffix(log, failed), "%s", log);
     ck_assert_ptr_null(strstr(log, "finished"));
@@ -163,7 +163,7 @@ START_TEST(test_full_disk_cli_status)
     char *prefs = g_build_filename(run, "prefs.bin", NULL);
     char *want = g_strdup_printf("prefrl: error: cannot write %s: %s\n", prefs, g_strerror(EFBIG));
     ck_assert_msg(g_str_has_suffix(err, want), "%s", err);
-    char *status = pbrl_test_slurp(run, "status");
+    char *status = test_slurp(run, "status");
     char *want_status = g_strdup_printf("failed\ncannot write %s: %s\n", prefs, g_strerror(EFBIG));
     ck_assert_str_eq(status, want_status);
     ck_assert_int_eq(prefrl_rundir_status(run, NULL), PREFRL_STATUS_FAILED);
@@ -206,7 +206,7 @@ START_TEST(test_status_failed_reason)
     char *dir = pbrl_test_run_dir("writes-status");
     char *text = NULL;
     ck_assert(prefrl_rundir_set_failed(dir, "cannot write x/prefs.bin:\nFile too large", NULL));
-    char *file = pbrl_test_slurp(dir, "status");
+    char *file = test_slurp(dir, "status");
     ck_assert_str_eq(file, "failed\ncannot write x/prefs.bin: File too large\n");
     ck_assert_int_eq(prefrl_rundir_status(dir, &text), PREFRL_STATUS_FAILED);
     ck_assert_str_eq(text, "failed");
@@ -262,7 +262,7 @@ START_TEST(test_divergence_stops_run)
     ck_assert_msg(g_str_has_suffix(msg, "(trainer.divergence_threshold 1e-06); the last "
                                         "checkpoint before it is kept"),
                   "%s", msg);
-    char *log = pbrl_test_slurp(dir, "log.txt");
+    char *log = test_slurp(dir, "log.txt");
     char *failed = g_strdup_printf("failed: %s\n", msg);
     ck_assert_msg(g_str_has_suffix(log, failed), "%s", log);
     /* the last good checkpoint (step 100) is kept: resuming starts there */
@@ -275,7 +275,7 @@ START_TEST(test_divergence_stops_run)
     prefrl_trainer_free(t);
     prefrl_node_free(root);
     g_free(log);
-    log = pbrl_test_slurp(dir, "log.txt");
+    log = test_slurp(dir, "log.txt");
     ck_assert_msg(strstr(log, "at step 100\n"), "%s", log);
     g_free(log);
     g_free(failed);

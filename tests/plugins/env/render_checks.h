@@ -8,45 +8,19 @@
 #include <check.h>
 #include <glib.h>
 
-#include "host/registry.h"
+#include "env_test.h"
 
 #define RC_W 96
 #define RC_H 72
 #define RC_BYTES ((size_t)RC_W * RC_H * 3)
 
-static PrefrlInstance *rc_make(const char *task, uint64_t seed)
-{
-    GError *err = NULL;
-    PrefrlInstance *inst = prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_ENV, task,
-                                               NULL, seed, NULL, &err);
-    ck_assert_msg(inst != NULL, "%s: %s", task, err ? err->message : "");
-    return inst;
-}
-
-static const PrefrlEnvOps *rc_ops(const PrefrlInstance *inst)
-{
-    return inst->component->ops;
-}
-
 static void rc_render(PrefrlInstance *inst, const double *qpos, const double *qvel, double time,
                       const char *camera, guint8 *rgb)
 {
     GError *err = NULL;
-    gboolean ok = rc_ops(inst)->render(inst->self, qpos, qvel, time, camera, RC_W, RC_H, rgb,
-                                       &err);
+    gboolean ok =
+        env_test_ops(inst)->render(inst->self, qpos, qvel, time, camera, RC_W, RC_H, rgb, &err);
     ck_assert_msg(ok, "%s: render: %s", inst->component->name, err ? err->message : "");
-}
-
-/* variance of all channel values of a frame */
-static double rc_variance(const guint8 *rgb, size_t n)
-{
-    double mean = 0.0, var = 0.0;
-    for (size_t i = 0; i < n; i++)
-        mean += rgb[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        var += (rgb[i] - mean) * (rgb[i] - mean);
-    return var / (double)n;
 }
 
 static void rc_action(PrefrlRng *rng, float *a, int n)
@@ -60,8 +34,8 @@ static void rc_action(PrefrlRng *rng, float *a, int n)
  * go to obs_out (steps * obs_dim) */
 static void rc_sequence(const char *task, int steps, gboolean render_every, float *obs_out)
 {
-    PrefrlInstance *inst = rc_make(task, 7);
-    const PrefrlEnvOps *ops = rc_ops(inst);
+    PrefrlInstance *inst = env_test_make(task, 7, NULL);
+    const PrefrlEnvOps *ops = env_test_ops(inst);
     PrefrlEnvInfo info = {0};
     ops->info(inst->self, &info);
     float *act = g_new(float, info.act_dim);
@@ -98,8 +72,8 @@ static void rc_sequence(const char *task, int steps, gboolean render_every, floa
 /* every check for one task */
 static void rc_check_task(const char *task)
 {
-    PrefrlInstance *inst = rc_make(task, 1);
-    const PrefrlEnvOps *ops = rc_ops(inst);
+    PrefrlInstance *inst = env_test_make(task, 1, NULL);
+    const PrefrlEnvOps *ops = env_test_ops(inst);
     ck_assert_msg(ops->render != NULL && ops->cameras != NULL, "%s cannot render", task);
     PrefrlEnvInfo info = {0};
     ops->info(inst->self, &info);
@@ -131,7 +105,7 @@ static void rc_check_task(const char *task)
         memset(b, 255, RC_BYTES);
         rc_render(inst, NULL, NULL, 0.0, cam, a);
         rc_render(inst, NULL, NULL, 0.0, cam, b);
-        double v = rc_variance(a, RC_BYTES);
+        double v = env_test_variance(a, RC_BYTES);
         ck_assert_msg(v > 100.0, "%s camera %s: frame variance %.1f (blank?)", task,
                       cam ? cam : "(default)", v);
         ck_assert_msg(memcmp(a, b, RC_BYTES) == 0, "%s camera %s: two renders differ", task,
@@ -177,8 +151,8 @@ static void rc_check_task(const char *task)
     /* rendering leaves physics unchanged: the same steps with and without
      * rendering in between give identical observations */
     int steps = 40;
-    PrefrlInstance *probe = rc_make(task, 7);
-    rc_ops(probe)->info(probe->self, &info);
+    PrefrlInstance *probe = env_test_make(task, 7, NULL);
+    env_test_ops(probe)->info(probe->self, &info);
     prefrl_instance_free(probe);
     size_t n = (size_t)steps * info.obs_dim;
     float *plain = g_new0(float, n), *rendered = g_new0(float, n);

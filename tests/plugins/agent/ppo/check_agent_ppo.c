@@ -593,7 +593,7 @@ START_TEST(test_learning_prefppo)
     /* outputs: one train row per rollout of 400 steps with SB3's PPO keys
      * and B-Pref's episode columns; the first query at the end of
      * pre-training (800), later ones at episode ends 400 steps apart */
-    char *train_csv = pbrl_test_slurp(dir, "train.csv");
+    char *train_csv = test_slurp(dir, "train.csv");
     ck_assert_msg(g_str_has_prefix(train_csv,
                                    "approx_kl,batch_reward,clip_fraction,clip_range,"
                                    "critic_entropy,critic_entropy_max,critic_entropy_min,"
@@ -606,13 +606,13 @@ START_TEST(test_learning_prefppo)
     int rows;
     column_mean(train_csv, "loss", &rows, NULL);
     ck_assert_int_eq(rows, 24000 / 400);
-    char *labels = pbrl_test_slurp(dir, "labels.csv");
+    char *labels = test_slurp(dir, "labels.csv");
     gchar **lines = g_strsplit(labels, "\n", -1);
     ck_assert(g_str_has_prefix(lines[1], "1,800,0,"));
     ck_assert(g_str_has_prefix(lines[11], "2,1200,0,"));
     ck_assert(g_str_has_prefix(lines[21], "3,1600,0,"));
     g_strfreev(lines);
-    char *eval_csv = pbrl_test_slurp(dir, "eval.csv");
+    char *eval_csv = test_slurp(dir, "eval.csv");
     ck_assert(g_str_has_prefix(eval_csv, "episode,episode_reward,step,true_episode_reward\n"));
     g_free(eval_csv);
     g_free(labels);
@@ -640,7 +640,7 @@ START_TEST(test_true_reward_hidden)
         if (pass == 0)
             ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 40);
         prefrl_trainer_free(t);
-        char *csv = pbrl_test_slurp(dir, "train.csv");
+        char *csv = test_slurp(dir, "train.csv");
         int rows;
         double last, mean = column_mean(csv, "batch_reward", &rows, &last);
         ck_assert_int_eq(rows, 8);
@@ -739,12 +739,12 @@ static void check_resume_matches(const char *name, int interrupt_at, int64_t sto
     pbrl_test_assert_same_outputs(a, b, name);
 
     /* resuming the finished run changes no output */
-    char *before = pbrl_test_slurp(b, "train.csv");
+    char *before = test_slurp(b, "train.csv");
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
     prefrl_trainer_free(t);
-    char *after = pbrl_test_slurp(b, "train.csv");
+    char *after = test_slurp(b, "train.csv");
     ck_assert_str_eq(before, after);
     /* the evaluation environment, also restored, reaches interrupt_at in
      * the resumed runs: the handler stays until here */

@@ -47,15 +47,6 @@ static const TaskSpec tasks[] = {
     {"reacher_hard", 6, 2, 2, 2, 0, 100},
 };
 
-static PrefrlInstance *make_env(const char *task, uint64_t seed, const char *const *overrides)
-{
-    GError *err = NULL;
-    PrefrlInstance *inst = prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_ENV, task,
-                                               overrides, seed, NULL, &err);
-    ck_assert_msg(inst != NULL, "%s: %s", task, err ? err->message : "");
-    return inst;
-}
-
 /* error of creating `task` with `overrides`; the caller frees it */
 static GError *make_env_error(const char *task, const char *const *overrides)
 {
@@ -67,22 +58,17 @@ static GError *make_env_error(const char *task, const char *const *overrides)
     return err;
 }
 
-static const PrefrlEnvOps *ops_of(PrefrlInstance *inst)
-{
-    return inst->component->ops;
-}
-
 static PrefrlEnvInfo info_of(PrefrlInstance *inst)
 {
     PrefrlEnvInfo info;
-    ops_of(inst)->info(inst->self, &info);
+    env_test_ops(inst)->info(inst->self, &info);
     return info;
 }
 
 static void reset_ok(PrefrlInstance *inst, float *obs)
 {
     GError *err = NULL;
-    ck_assert_msg(ops_of(inst)->reset(inst->self, obs, &err), "%s",
+    ck_assert_msg(env_test_ops(inst)->reset(inst->self, obs, &err), "%s",
                   err ? err->message : "");
 }
 
@@ -90,7 +76,7 @@ static PrefrlEnvStep step_ok(PrefrlInstance *inst, const float *act, float *obs)
 {
     GError *err = NULL;
     PrefrlEnvStep out;
-    ck_assert_msg(ops_of(inst)->step(inst->self, act, obs, &out, &err), "%s",
+    ck_assert_msg(env_test_ops(inst)->step(inst->self, act, obs, &out, &err), "%s",
                   err ? err->message : "");
     return out;
 }
@@ -144,7 +130,7 @@ static void remove_patched(char *path, char *dir)
 START_TEST(test_dims)
 {
     const TaskSpec *t = &tasks[_i];
-    PrefrlInstance *inst = make_env(t->name, 1, NULL);
+    PrefrlInstance *inst = env_test_make(t->name, 1, NULL);
     PrefrlEnvInfo info = info_of(inst);
     ck_assert_int_eq(info.obs_dim, t->obs_dim);
     ck_assert_int_eq(info.act_dim, t->act_dim);
@@ -152,7 +138,7 @@ START_TEST(test_dims)
     ck_assert_int_eq(info.nv, t->nv);
     ck_assert_int_eq(info.episode_length, 1000);
     ck_assert_int_eq(info.has_success, 0);
-    ck_assert_ptr_nonnull(ops_of(inst)->snapshot);
+    ck_assert_ptr_nonnull(env_test_ops(inst)->snapshot);
     float obs[128];
     reset_ok(inst, obs);
     for (int i = 0; i < info.obs_dim; i++)
@@ -184,8 +170,8 @@ START_TEST(test_determinism)
     size_t n = (size_t)(STEPS + 1) * t->obs_dim;
     float *a = g_new(float, n), *b = g_new(float, n), *c = g_new(float, n);
     float ra[STEPS], rb[STEPS], rc[STEPS];
-    PrefrlInstance *x = make_env(t->name, 7, NULL), *y = make_env(t->name, 7, NULL);
-    PrefrlInstance *z = make_env(t->name, 8, NULL);
+    PrefrlInstance *x = env_test_make(t->name, 7, NULL), *y = env_test_make(t->name, 7, NULL);
+    PrefrlInstance *z = env_test_make(t->name, 8, NULL);
     rollout(x, STEPS, 3, a, ra);
     rollout(y, STEPS, 3, b, rb);
     rollout(z, STEPS, 3, c, rc);
@@ -208,7 +194,7 @@ END_TEST
 START_TEST(test_random_returns)
 {
     const TaskSpec *t = &tasks[_i];
-    PrefrlInstance *inst = make_env(t->name, 1, NULL);
+    PrefrlInstance *inst = env_test_make(t->name, 1, NULL);
     DmcEnv *e = inst->self;
     PrefrlEnvInfo info = info_of(inst);
     PrefrlRng rng;
@@ -250,8 +236,9 @@ static double reward_at(DmcEnv *e, const double *qpos, const double *qvel)
 
 START_TEST(test_walker_rewards)
 {
-    PrefrlInstance *walk = make_env("walker_walk", 1, NULL), *run = make_env("walker_run", 1, NULL);
-    PrefrlInstance *stand = make_env("walker_stand", 1, NULL);
+    PrefrlInstance *walk = env_test_make("walker_walk", 1, NULL),
+                   *run = env_test_make("walker_run", 1, NULL);
+    PrefrlInstance *stand = env_test_make("walker_stand", 1, NULL);
     DmcEnv *w = walk->self, *r = run->self, *s = stand->self;
     /* qpos: rootz, rootx, rooty, legs; all zero = upright, torso at 1.3 m */
     double q[9] = {0}, v[9] = {0};
@@ -301,7 +288,7 @@ END_TEST
 
 START_TEST(test_cheetah_rewards)
 {
-    PrefrlInstance *inst = make_env("cheetah_run", 1, NULL);
+    PrefrlInstance *inst = env_test_make("cheetah_run", 1, NULL);
     DmcEnv *e = inst->self;
     /* qpos: rootx, rootz, rooty, legs */
     double q[9] = {0}, v[9] = {0};
@@ -333,8 +320,8 @@ END_TEST
 
 START_TEST(test_quadruped_rewards)
 {
-    PrefrlInstance *walk = make_env("quadruped_walk", 1, NULL);
-    PrefrlInstance *run = make_env("quadruped_run", 1, NULL);
+    PrefrlInstance *walk = env_test_make("quadruped_walk", 1, NULL);
+    PrefrlInstance *run = env_test_make("quadruped_run", 1, NULL);
     DmcEnv *w = walk->self, *r = run->self;
     /* free joint (x, y, z, qw, qx, qy, qz), then 16 hinges */
     double q[23] = {0, 0, 1.0, 1, 0, 0, 0}, v[22] = {0};
@@ -378,7 +365,7 @@ END_TEST
 
 START_TEST(test_cartpole_rewards)
 {
-    PrefrlInstance *inst = make_env("cartpole_swingup", 1, NULL);
+    PrefrlInstance *inst = env_test_make("cartpole_swingup", 1, NULL);
     DmcEnv *e = inst->self;
     double q[2] = {0, 0}, v[2] = {0, 0};
     /* upright, centred, still, no control: every factor 1 */
@@ -416,7 +403,7 @@ END_TEST
 
 START_TEST(test_reacher_rewards)
 {
-    PrefrlInstance *inst = make_env("reacher_easy", 1, NULL);
+    PrefrlInstance *inst = env_test_make("reacher_easy", 1, NULL);
     DmcEnv *e = inst->self;
     float obs[6];
     reset_ok(inst, obs);
@@ -437,7 +424,7 @@ START_TEST(test_reacher_rewards)
     ck_assert_float_eq_tol(obs[3], 0.0f, 1e-6f);
     prefrl_instance_free(inst);
 
-    inst = make_env("reacher_hard", 1, NULL);
+    inst = env_test_make("reacher_hard", 1, NULL);
     e = inst->self;
     reset_ok(inst, obs);
     ck_assert_double_eq(e->m->geom_size[3 * e->target], 0.015);
@@ -470,7 +457,7 @@ START_TEST(test_legacy_step)
     static const char *const names[] = {"walker_walk", "cheetah_run", "quadruped_walk",
                                         "cartpole_swingup", "reacher_easy"};
     const char *task = names[_i];
-    PrefrlInstance *inst = make_env(task, 3, NULL);
+    PrefrlInstance *inst = env_test_make(task, 3, NULL);
     DmcEnv *e = inst->self;
     const mjModel *m = e->m;
     PrefrlEnvInfo info = info_of(inst);
@@ -514,7 +501,8 @@ START_TEST(test_time_limit_and_repeat)
 {
     const char *ov1[] = {"episode_length=10", NULL};
     const char *ov3[] = {"episode_length=10", "action_repeat=3", NULL};
-    PrefrlInstance *one = make_env("walker_walk", 5, ov1), *three = make_env("walker_walk", 5, ov3);
+    PrefrlInstance *one = env_test_make("walker_walk", 5, ov1),
+                   *three = env_test_make("walker_walk", 5, ov3);
     ck_assert_int_eq(info_of(one).episode_length, 10);
     ck_assert_int_eq(info_of(three).episode_length, 4); /* 3 + 3 + 3 + 1 control steps */
     float obs1[24], obs3[24], act[6];
@@ -541,14 +529,14 @@ START_TEST(test_time_limit_and_repeat)
     ck_assert(done1);
     /* the clock: 10 control steps of 25 ms */
     double qpos[9], qvel[9], time = 0.0;
-    ops_of(three)->snapshot(three->self, qpos, qvel, &time);
+    env_test_ops(three)->snapshot(three->self, qpos, qvel, &time);
     ck_assert_double_eq_tol(time, 0.25, 1e-12);
     for (int i = 0; i < 9; i++)
         ck_assert_float_eq(obs3[15 + i], (float)qvel[i]);
     /* stepping past the time limit is an error until the next reset */
     GError *err = NULL;
     PrefrlEnvStep out;
-    ck_assert(!ops_of(three)->step(three->self, act, obs3, &out, &err));
+    ck_assert(!env_test_ops(three)->step(three->self, act, obs3, &out, &err));
     ck_assert_int_eq(err->code, PREFRL_ERROR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err->message, "call reset first"));
     g_clear_error(&err);
@@ -560,12 +548,12 @@ START_TEST(test_time_limit_and_repeat)
     /* with the limit lifted (the Q diagnostic's continuation) the episode
      * goes on: the same 4 steps as without (the last of 1 control step),
      * then whole repeats, truncated from the limit on; a reset restores it */
-    PrefrlInstance *lifted = make_env("walker_walk", 5, ov3);
-    PrefrlInstance *plain = make_env("walker_walk", 5, ov3);
+    PrefrlInstance *lifted = env_test_make("walker_walk", 5, ov3);
+    PrefrlInstance *plain = env_test_make("walker_walk", 5, ov3);
     float ol[24], op[24];
     reset_ok(lifted, ol);
     reset_ok(plain, op);
-    ops_of(lifted)->lift_time_limit(lifted->self);
+    env_test_ops(lifted)->lift_time_limit(lifted->self);
     prefrl_rng_init(&rng, 10, "actions");
     for (int s = 0; s < 6; s++) {
         random_action(&rng, act, 6);
@@ -577,12 +565,12 @@ START_TEST(test_time_limit_and_repeat)
             ck_assert_float_eq(sl.reward, sp.reward);
         }
     }
-    ops_of(lifted)->snapshot(lifted->self, qpos, qvel, &time);
+    env_test_ops(lifted)->snapshot(lifted->self, qpos, qvel, &time);
     ck_assert_double_eq_tol(time, (10 + 2 * 3) * 0.025, 1e-12);
     reset_ok(lifted, ol);
     for (int s = 0; s < 4; s++)
         step_ok(lifted, act, ol);
-    ck_assert(!ops_of(lifted)->step(lifted->self, act, ol, &out, &err));
+    ck_assert(!env_test_ops(lifted)->step(lifted->self, act, ol, &out, &err));
     g_clear_error(&err);
     prefrl_instance_free(lifted);
     prefrl_instance_free(plain);
@@ -625,7 +613,7 @@ START_TEST(test_save_load)
 {
     static const char *const names[] = {"quadruped_walk", "reacher_easy", "cheetah_run"};
     const char *task = names[_i];
-    PrefrlInstance *a = make_env(task, 11, NULL), *b = make_env(task, 12, NULL);
+    PrefrlInstance *a = env_test_make(task, 11, NULL), *b = env_test_make(task, 12, NULL);
     PrefrlEnvInfo info = info_of(a);
     float oa[128], ob[128], act[16];
     PrefrlRng rng;
@@ -661,8 +649,8 @@ START_TEST(test_save_load)
 
     /* a state of another task, another component's, a truncated or damaged
      * one, and garbage are refused naming the file, and leave b as it was */
-    PrefrlInstance *other = make_env(strcmp(task, "cheetah_run") ? "cheetah_run" : "walker_walk",
-                                     1, NULL);
+    PrefrlInstance *other =
+        env_test_make(strcmp(task, "cheetah_run") ? "cheetah_run" : "walker_walk", 1, NULL);
     ck_assert(ckpt_test_save(other->component, other->self, bad, &err));
     ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
     ckpt_test_refused(&err, bad, task);
@@ -736,7 +724,8 @@ START_TEST(test_model_files)
 {
     /* the bundled file by path behaves like the default */
     const char *ov[] = {"model=" MODELS "walker.xml", NULL};
-    PrefrlInstance *a = make_env("walker_walk", 4, ov), *b = make_env("walker_walk", 4, NULL);
+    PrefrlInstance *a = env_test_make("walker_walk", 4, ov),
+                   *b = env_test_make("walker_walk", 4, NULL);
     float oa[24], ob[24];
     reset_ok(a, oa);
     reset_ok(b, ob);
@@ -791,16 +780,16 @@ START_TEST(test_mujoco_runtime_error)
                                &dir);
     char *arg = g_strconcat("model=", path, NULL);
     const char *ov[] = {arg, NULL};
-    PrefrlInstance *inst = make_env("walker_walk", 1, ov);
+    PrefrlInstance *inst = env_test_make("walker_walk", 1, ov);
     float obs[24], act[6] = {0};
     GError *err = NULL;
     PrefrlEnvStep out;
     gboolean failed = FALSE;
     for (int ep = 0; ep < 3 && !failed; ep++) {
-        if (!ops_of(inst)->reset(inst->self, obs, &err))
+        if (!env_test_ops(inst)->reset(inst->self, obs, &err))
             break;
         for (int s = 0; s < 1000 && !failed; s++)
-            failed = !ops_of(inst)->step(inst->self, act, obs, &out, &err);
+            failed = !env_test_ops(inst)->step(inst->self, act, obs, &out, &err);
     }
     ck_assert_ptr_nonnull(err);
     ck_assert_int_eq(err->code, PREFRL_ERROR_MUJOCO);
@@ -809,7 +798,7 @@ START_TEST(test_mujoco_runtime_error)
     g_clear_error(&err);
     if (failed) {
         /* the episode is over; a reset is needed */
-        ck_assert(!ops_of(inst)->step(inst->self, act, obs, &out, &err));
+        ck_assert(!env_test_ops(inst)->step(inst->self, act, obs, &out, &err));
         ck_assert_int_eq(err->code, PREFRL_ERROR_CONFIG);
         g_clear_error(&err);
     }
@@ -822,19 +811,19 @@ END_TEST
 START_TEST(test_divergence)
 {
     const char *ov[] = {"model=" DATA "dmc_unstable_cartpole.xml", NULL};
-    PrefrlInstance *inst = make_env("cartpole_swingup", 1, ov);
+    PrefrlInstance *inst = env_test_make("cartpole_swingup", 1, ov);
     float obs[5], act[1] = {1.0f};
     GError *err = NULL;
     PrefrlEnvStep out;
     reset_ok(inst, obs);
     int s = 0;
-    while (s < 100 && ops_of(inst)->step(inst->self, act, obs, &out, &err))
+    while (s < 100 && env_test_ops(inst)->step(inst->self, act, obs, &out, &err))
         s++;
     ck_assert_int_lt(s, 100);
     ck_assert_int_eq(err->code, PREFRL_ERROR_MUJOCO);
     ck_assert_ptr_nonnull(strstr(err->message, "simulation diverged"));
     g_clear_error(&err);
-    ck_assert(!ops_of(inst)->step(inst->self, act, obs, &out, &err));
+    ck_assert(!env_test_ops(inst)->step(inst->self, act, obs, &out, &err));
     g_clear_error(&err);
     prefrl_instance_free(inst);
 }
@@ -914,7 +903,7 @@ START_TEST(test_lookup)
     mj_deleteModel(m);
 
     /* what the env told the benchmark about its physics */
-    PrefrlInstance *inst = make_env("quadruped_walk", 1, NULL);
+    PrefrlInstance *inst = env_test_make("quadruped_walk", 1, NULL);
     char *path = NULL;
     int sub = 0;
     ck_assert(prefrl_mj_instance_physics(inst->self, &path, &sub));
@@ -957,7 +946,8 @@ START_TEST(test_tolerance)
     ck_assert_double_eq(prefrl_sigmoid(1.5, PREFRL_SIGMOID_COSINE, 0.0), 0.0);
     ck_assert_double_eq_tol(prefrl_sigmoid(3.0, PREFRL_SIGMOID_RECIPROCAL, 0.5), 0.25, 1e-15);
     /* bounds, infinite bounds, zero margin */
-    ck_assert_double_eq(prefrl_tolerance(3.0, 1.2, INFINITY, 0.6, PREFRL_SIGMOID_GAUSSIAN, 0.1), 1.0);
+    ck_assert_double_eq(prefrl_tolerance(3.0, 1.2, INFINITY, 0.6, PREFRL_SIGMOID_GAUSSIAN, 0.1),
+                        1.0);
     ck_assert_double_eq(prefrl_tolerance(-1e9, -INFINITY, 0, 1, PREFRL_SIGMOID_LINEAR, 0), 1.0);
     ck_assert_double_eq(prefrl_tolerance(0.2, 0, 0.1, 0, PREFRL_SIGMOID_GAUSSIAN, 0.1), 0.0);
     ck_assert_double_eq(prefrl_tolerance(0.1, 0, 0.1, 0, PREFRL_SIGMOID_GAUSSIAN, 0.1), 1.0);

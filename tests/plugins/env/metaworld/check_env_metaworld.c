@@ -17,6 +17,7 @@
 
 #include "host/registry.h"
 #include "ckpt_test.h"
+#include "env_test.h"
 #include "mj_fingerprint.h"
 #include "mw_env.h"
 #include "../render_checks.h"
@@ -24,34 +25,6 @@
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
                                          "window-open", "sweep-into",  "hammer"};
 #define N_TASKS 6
-
-static PrefrlInstance *make_env(const char *name, uint64_t seed, const char *const *overrides)
-{
-    GError *err = NULL;
-    PrefrlInstance *inst = prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_ENV, name,
-                                               overrides, seed, NULL, &err);
-    ck_assert_msg(inst != NULL, "creating %s: %s", name, err ? err->message : "?");
-    return inst;
-}
-
-static const PrefrlEnvOps *ops_of(const PrefrlInstance *inst)
-{
-    return inst->component->ops;
-}
-
-static void env_reset(PrefrlInstance *inst, float *obs)
-{
-    GError *err = NULL;
-    gboolean ok = ops_of(inst)->reset(inst->self, obs, &err);
-    ck_assert_msg(ok, "reset: %s", err ? err->message : "?");
-}
-
-static void env_step(PrefrlInstance *inst, const float *act, float *obs, PrefrlEnvStep *st)
-{
-    GError *err = NULL;
-    gboolean ok = ops_of(inst)->step(inst->self, act, obs, st, &err);
-    ck_assert_msg(ok, "step: %s", err ? err->message : "?");
-}
 
 /* a deterministic action sequence in [-1.2, 1.2] (exercises clipping) */
 static void pseudo_action(PrefrlRng *rng, float *act)
@@ -94,16 +67,16 @@ START_TEST(test_components)
                 ck_assert_str_ne(s->key, "task");
                 ck_assert_ptr_nonnull(s->doc);
             }
-            PrefrlInstance *inst = make_env(names[k], 1, NULL);
+            PrefrlInstance *inst = env_test_make(names[k], 1, NULL);
             PrefrlEnvInfo info;
-            ops_of(inst)->info(inst->self, &info);
+            env_test_ops(inst)->info(inst->self, &info);
             ck_assert_int_eq(info.obs_dim, 39);
             ck_assert_int_eq(info.act_dim, 4);
             ck_assert_int_eq(info.episode_length, 500);
             ck_assert_int_eq(info.has_success, 1);
             ck_assert_int_gt(info.nq, 0);
             ck_assert_int_gt(info.nv, 0);
-            ck_assert_ptr_nonnull(ops_of(inst)->snapshot);
+            ck_assert_ptr_nonnull(env_test_ops(inst)->snapshot);
             prefrl_instance_free(inst);
         }
         g_free(alias);
@@ -117,16 +90,16 @@ END_TEST
 static void run_sequence(const char *name, uint64_t seed, int steps, float *obs_out,
                          float *rew_out)
 {
-    PrefrlInstance *inst = make_env(name, seed, NULL);
+    PrefrlInstance *inst = env_test_make(name, seed, NULL);
     PrefrlRng arng;
     prefrl_rng_init(&arng, 99, "actions");
     float obs[39], act[4];
     PrefrlEnvStep st;
-    env_reset(inst, obs);
+    env_test_reset(inst, obs);
     memcpy(obs_out, obs, sizeof obs);
     for (int t = 0; t < steps; t++) {
         pseudo_action(&arng, act);
-        env_step(inst, act, obs, &st);
+        env_test_step(inst, act, obs, &st);
         memcpy(obs_out + 39 * (t + 1), obs, sizeof obs);
         rew_out[t] = st.reward;
     }
@@ -197,12 +170,12 @@ START_TEST(test_obs_layout)
 {
     const char *name = task_names[_i];
     const char *const goal_on[] = {"observe_goal=true", NULL};
-    PrefrlInstance *inst = make_env(name, 5, NULL);
-    PrefrlInstance *ginst = make_env(name, 5, goal_on);
+    PrefrlInstance *inst = env_test_make(name, 5, NULL);
+    PrefrlInstance *ginst = env_test_make(name, 5, goal_on);
     float obs[39], prev[39], gobs[39], act[4] = {0.3f, -0.2f, 0.1f, 0.5f};
     PrefrlEnvStep st;
-    env_reset(inst, obs);
-    env_reset(ginst, gobs);
+    env_test_reset(inst, obs);
+    env_test_reset(ginst, gobs);
     /* stacked half = current half at reset; gripper open; goal hidden */
     for (int i = 0; i < 18; i++)
         ck_assert_float_eq(obs[18 + i], obs[i]);
@@ -217,7 +190,7 @@ START_TEST(test_obs_layout)
     ck_assert_float_eq_tol(obs[2], 0.2f, 0.01f);
     for (int t = 0; t < 3; t++) {
         memcpy(prev, obs, sizeof obs);
-        env_step(inst, act, obs, &st);
+        env_test_step(inst, act, obs, &st);
         for (int i = 0; i < 18; i++)
             ck_assert_float_eq(obs[18 + i], prev[i]);
         for (int i = 0; i < 39; i++)
@@ -361,17 +334,17 @@ END_TEST
 START_TEST(test_reward_range)
 {
     const char *name = task_names[_i];
-    PrefrlInstance *inst = make_env(name, 21, NULL);
+    PrefrlInstance *inst = env_test_make(name, 21, NULL);
     PrefrlRng arng;
     prefrl_rng_init(&arng, 21, "actions");
     float obs[39], act[4];
     PrefrlEnvStep st;
     double lo = INFINITY, hi = -INFINITY;
     for (int e = 0; e < 2; e++) {
-        env_reset(inst, obs);
+        env_test_reset(inst, obs);
         for (int t = 0; t < 150; t++) {
             pseudo_action(&arng, act);
-            env_step(inst, act, obs, &st);
+            env_test_step(inst, act, obs, &st);
             ck_assert_msg(isfinite(st.reward) && st.reward >= 0.0f && st.reward <= 10.0f,
                           "%s: reward %g", name, (double)st.reward);
             for (int i = 0; i < 39; i++)
@@ -538,18 +511,18 @@ START_TEST(test_scripted_success)
     /* PREFRL_MW_EPISODES=N runs more episodes (for the README's figures) */
     const char *n_env = g_getenv("PREFRL_MW_EPISODES");
     int episodes = n_env ? atoi(n_env) : 3;
-    PrefrlInstance *inst = make_env(name, 31, goal_on);
+    PrefrlInstance *inst = env_test_make(name, 31, goal_on);
     float obs[39], act[4];
     PrefrlEnvStep st;
     GString *report = g_string_new(NULL);
     for (int e = 0; e < episodes; e++) {
-        env_reset(inst, obs);
+        env_test_reset(inst, obs);
         Script s = {0, 0};
         int first = -1;
         double ret = 0.0;
         for (int t = 0; t < 500 && first < 0; t++) {
             script_action(name, &s, obs, act);
-            env_step(inst, act, obs, &st);
+            env_test_step(inst, act, obs, &st);
             ret += st.reward;
             if (st.success)
                 first = t + 1;
@@ -572,21 +545,22 @@ START_TEST(test_action_repeat)
 {
     /* one step with action_repeat 2 = two steps with 1 (rewards summed) */
     const char *const rep2[] = {"action_repeat=2", NULL};
-    PrefrlInstance *a = make_env("drawer-open", 41, NULL), *b = make_env("drawer-open", 41, rep2);
+    PrefrlInstance *a = env_test_make("drawer-open", 41, NULL),
+                   *b = env_test_make("drawer-open", 41, rep2);
     PrefrlEnvInfo info;
-    ops_of(b)->info(b->self, &info);
+    env_test_ops(b)->info(b->self, &info);
     ck_assert_int_eq(info.episode_length, 250);
     float oa[39], ob[39], act[4];
     PrefrlEnvStep sa1, sa2, sb;
     PrefrlRng arng;
     prefrl_rng_init(&arng, 41, "actions");
-    env_reset(a, oa);
-    env_reset(b, ob);
+    env_test_reset(a, oa);
+    env_test_reset(b, ob);
     for (int t = 0; t < 20; t++) {
         pseudo_action(&arng, act);
-        env_step(a, act, oa, &sa1);
-        env_step(a, act, oa, &sa2);
-        env_step(b, act, ob, &sb);
+        env_test_step(a, act, oa, &sa1);
+        env_test_step(a, act, oa, &sa2);
+        env_test_step(b, act, ob, &sb);
         ck_assert(memcmp(oa, ob, sizeof oa) == 0);
         ck_assert_float_eq_tol(sb.reward, sa1.reward + sa2.reward, 1e-5f);
     }
@@ -598,41 +572,41 @@ END_TEST
 START_TEST(test_time_limit_and_errors)
 {
     const char *const short_ep[] = {"episode_length=3", NULL};
-    PrefrlInstance *inst = make_env("button-press", 51, short_ep);
+    PrefrlInstance *inst = env_test_make("button-press", 51, short_ep);
     float obs[39], act[4] = {0, 0, 0, 0};
     PrefrlEnvStep st;
     GError *err = NULL;
     /* no episode yet */
-    ck_assert(!ops_of(inst)->step(inst->self, act, obs, &st, &err));
+    ck_assert(!env_test_ops(inst)->step(inst->self, act, obs, &st, &err));
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_CONFIG));
     g_clear_error(&err);
-    env_reset(inst, obs);
+    env_test_reset(inst, obs);
     for (int t = 0; t < 3; t++) {
-        env_step(inst, act, obs, &st);
+        env_test_step(inst, act, obs, &st);
         ck_assert_int_eq(st.truncated, t == 2);
         ck_assert_int_eq(st.terminal, 0);
     }
-    ck_assert(!ops_of(inst)->step(inst->self, act, obs, &st, &err));
+    ck_assert(!env_test_ops(inst)->step(inst->self, act, obs, &st, &err));
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_CONFIG));
     ck_assert_ptr_nonnull(strstr(err->message, "time limit"));
     g_clear_error(&err);
     /* with the limit lifted (the Q diagnostic's continuation) the episode
      * goes on, truncated from the limit on, until the next reset */
-    env_reset(inst, obs);
-    ops_of(inst)->lift_time_limit(inst->self);
+    env_test_reset(inst, obs);
+    env_test_ops(inst)->lift_time_limit(inst->self);
     for (int t = 0; t < 6; t++) {
-        env_step(inst, act, obs, &st);
+        env_test_step(inst, act, obs, &st);
         ck_assert_int_eq(st.truncated, t >= 2);
     }
-    env_reset(inst, obs);
+    env_test_reset(inst, obs);
     for (int t = 0; t < 3; t++)
-        env_step(inst, act, obs, &st);
-    ck_assert(!ops_of(inst)->step(inst->self, act, obs, &st, &err));
+        env_test_step(inst, act, obs, &st);
+    ck_assert(!env_test_ops(inst)->step(inst->self, act, obs, &st, &err));
     g_clear_error(&err);
     /* a non-finite action is refused */
-    env_reset(inst, obs);
+    env_test_reset(inst, obs);
     act[1] = NAN;
-    ck_assert(!ops_of(inst)->step(inst->self, act, obs, &st, &err));
+    ck_assert(!env_test_ops(inst)->step(inst->self, act, obs, &st, &err));
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_NUMERIC));
     ck_assert_ptr_nonnull(strstr(err->message, "action[1]"));
     g_clear_error(&err);
@@ -643,14 +617,15 @@ END_TEST
 START_TEST(test_clipping_and_mocap_box)
 {
     /* actions beyond [-1, 1] act as +-1; the mocap stays in its box */
-    PrefrlInstance *a = make_env("window-open", 61, NULL), *b = make_env("window-open", 61, NULL);
+    PrefrlInstance *a = env_test_make("window-open", 61, NULL),
+                   *b = env_test_make("window-open", 61, NULL);
     float oa[39], ob[39], act1[4] = {1, 1, 1, 1}, act5[4] = {5, 5, 5, 5};
     PrefrlEnvStep st;
-    env_reset(a, oa);
-    env_reset(b, ob);
+    env_test_reset(a, oa);
+    env_test_reset(b, ob);
     for (int t = 0; t < 80; t++) {
-        env_step(a, act1, oa, &st);
-        env_step(b, act5, ob, &st);
+        env_test_step(a, act1, oa, &st);
+        env_test_step(b, act5, ob, &st);
     }
     ck_assert(memcmp(oa, ob, sizeof oa) == 0);
     /* mocap box: x <= 0.5, y <= 1.0, z <= 0.5 (the hand hangs near it) */
@@ -667,16 +642,16 @@ END_TEST
 START_TEST(test_save_load)
 {
     const char *name = task_names[_i];
-    PrefrlInstance *a = make_env(name, 71, NULL), *b = make_env(name, 72, NULL);
+    PrefrlInstance *a = env_test_make(name, 71, NULL), *b = env_test_make(name, 72, NULL);
     PrefrlRng arng;
     prefrl_rng_init(&arng, 71, "actions");
     float oa[39], ob[39], act[4];
     PrefrlEnvStep sa, sb;
-    env_reset(a, oa);
-    env_reset(b, ob);
+    env_test_reset(a, oa);
+    env_test_reset(b, ob);
     for (int t = 0; t < 25; t++) {
         pseudo_action(&arng, act);
-        env_step(a, act, oa, &sa);
+        env_test_step(a, act, oa, &sa);
     }
     GError *err = NULL;
     char *dir = ckpt_test_tmpdir();
@@ -691,20 +666,20 @@ START_TEST(test_save_load)
     /* both continue identically, across an episode boundary */
     for (int t = 0; t < 500; t++) {
         pseudo_action(&arng, act);
-        env_step(a, act, oa, &sa);
-        env_step(b, act, ob, &sb);
+        env_test_step(a, act, oa, &sa);
+        env_test_step(b, act, ob, &sb);
         ck_assert_msg(memcmp(oa, ob, sizeof oa) == 0, "%s: diverged at step %d", name, t);
         ck_assert(sa.reward == sb.reward && sa.success == sb.success);
         if (sa.truncated) {
             ck_assert(sb.truncated);
-            env_reset(a, oa);
-            env_reset(b, ob);
+            env_test_reset(a, oa);
+            env_test_reset(b, ob);
             ck_assert(memcmp(oa, ob, sizeof oa) == 0);
         }
     }
     /* a state of another task, another component's, a truncated or damaged
      * one are refused naming the file, and leave b as it was */
-    PrefrlInstance *other = make_env(strcmp(name, "hammer") ? "hammer" : "door-open", 1, NULL);
+    PrefrlInstance *other = env_test_make(strcmp(name, "hammer") ? "hammer" : "door-open", 1, NULL);
     ck_assert(ckpt_test_save(other->component, other->self, bad, &err));
     ck_assert(!ckpt_test_load(b->component, b->self, bad, &err));
     ckpt_test_refused(&err, bad, name);
@@ -724,8 +699,8 @@ START_TEST(test_save_load)
     ckpt_test_refused(&err, bad, "checksum mismatch");
     for (int t = 0; t < 5; t++) {
         pseudo_action(&arng, act);
-        env_step(a, act, oa, &sa);
-        env_step(b, act, ob, &sb);
+        env_test_step(a, act, oa, &sa);
+        env_test_step(b, act, ob, &sb);
         ck_assert(memcmp(oa, ob, sizeof oa) == 0);
     }
     g_free(bytes);
@@ -740,16 +715,16 @@ END_TEST
 
 START_TEST(test_snapshot)
 {
-    PrefrlInstance *inst = make_env("hammer", 81, NULL);
+    PrefrlInstance *inst = env_test_make("hammer", 81, NULL);
     PrefrlEnvInfo info;
-    ops_of(inst)->info(inst->self, &info);
+    env_test_ops(inst)->info(inst->self, &info);
     double *qpos = g_new(double, info.nq), *qvel = g_new(double, info.nv), t0, t1;
     float obs[39], act[4] = {0, 0, 0, 0};
     PrefrlEnvStep st;
-    env_reset(inst, obs);
-    ops_of(inst)->snapshot(inst->self, qpos, qvel, &t0);
-    env_step(inst, act, obs, &st);
-    ops_of(inst)->snapshot(inst->self, qpos, qvel, &t1);
+    env_test_reset(inst, obs);
+    env_test_ops(inst)->snapshot(inst->self, qpos, qvel, &t0);
+    env_test_step(inst, act, obs, &st);
+    env_test_ops(inst)->snapshot(inst->self, qpos, qvel, &t1);
     /* frame skip 5 at 2.5 ms */
     ck_assert_double_eq_tol(t1 - t0, 5 * 0.0025, 1e-12);
     /* the hammer's free joint sits after the hand's (7) and the claws (2) */
@@ -790,7 +765,7 @@ START_TEST(test_model_errors)
     char *door = prefrl_mj_find_model("metaworld_door_open.xml", &err);
     char *door_override = g_strdup_printf("model=%s", door);
     const char *const right[] = {door_override, NULL};
-    inst = make_env("door-open", 1, right);
+    inst = env_test_make("door-open", 1, right);
     prefrl_instance_free(inst);
     g_free(door_override);
     g_free(door);
@@ -825,12 +800,12 @@ START_TEST(test_model_physics)
         mw_env_free(env);
     }
     /* the gripper closes on nothing to an opening of ~0.3 */
-    PrefrlInstance *inst = make_env("door-open", 1, NULL);
+    PrefrlInstance *inst = env_test_make("door-open", 1, NULL);
     float obs[39], act[4] = {0, 0, 0, 1};
     PrefrlEnvStep st;
-    env_reset(inst, obs);
+    env_test_reset(inst, obs);
     for (int t = 0; t < 30; t++)
-        env_step(inst, act, obs, &st);
+        env_test_step(inst, act, obs, &st);
     ck_assert_float_eq_tol(obs[3], 0.3f, 0.01f);
     prefrl_instance_free(inst);
 }

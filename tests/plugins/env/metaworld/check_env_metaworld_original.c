@@ -21,39 +21,18 @@
 
 #include "host/registry.h"
 #include "ckpt_test.h"
+#include "env_test.h"
 #include "mw_env.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
                                          "window-open", "sweep-into",  "hammer"};
 #define N_TASKS 6
 
+/* env/name on the original scene with one more override `extra` (may be NULL) */
 static PrefrlInstance *make_env(const char *name, uint64_t seed, const char *extra)
 {
     const char *const overrides[] = {"scene=original", extra, NULL};
-    GError *err = NULL;
-    PrefrlInstance *inst = prefrl_instance_new(prefrl_registry_default(), PREFRL_KIND_ENV, name,
-                                               overrides, seed, NULL, &err);
-    ck_assert_msg(inst != NULL, "creating %s: %s", name, err ? err->message : "?");
-    return inst;
-}
-
-static const PrefrlEnvOps *ops_of(const PrefrlInstance *inst)
-{
-    return inst->component->ops;
-}
-
-static void env_reset(PrefrlInstance *inst, float *obs)
-{
-    GError *err = NULL;
-    gboolean ok = ops_of(inst)->reset(inst->self, obs, &err);
-    ck_assert_msg(ok, "reset: %s", err ? err->message : "?");
-}
-
-static void env_step(PrefrlInstance *inst, const float *act, float *obs, PrefrlEnvStep *st)
-{
-    GError *err = NULL;
-    gboolean ok = ops_of(inst)->step(inst->self, act, obs, st, &err);
-    ck_assert_msg(ok, "step: %s", err ? err->message : "?");
+    return env_test_make(name, seed, overrides);
 }
 
 /* an internal env on the original scene, reset */
@@ -93,7 +72,7 @@ START_TEST(test_loads)
     const MwTask *task = mw_task_find(name);
     PrefrlInstance *inst = make_env(name, 1, NULL);
     PrefrlEnvInfo info = {0};
-    ops_of(inst)->info(inst->self, &info);
+    env_test_ops(inst)->info(inst->self, &info);
     ck_assert_int_eq(info.obs_dim, 39);
     ck_assert_int_eq(info.act_dim, 4);
     ck_assert_int_eq(info.episode_length, 500);
@@ -300,12 +279,12 @@ START_TEST(test_scripted_success)
     GString *report = g_string_new(NULL);
     int failures = 0;
     for (int e = 0; e < episodes; e++) {
-        env_reset(inst, obs);
+        env_test_reset(inst, obs);
         int first = -1;
         double ret = 0.0;
         for (int t = 0; t < 500 && first < 0; t++) {
             policy_action(name, obs, act);
-            env_step(inst, act, obs, &st);
+            env_test_step(inst, act, obs, &st);
             ck_assert(st.reward >= 0.0f && st.reward <= 10.0f);
             ret += st.reward;
             if (st.success)
@@ -338,11 +317,11 @@ START_TEST(test_random_policy)
     prefrl_rng_init(&rng, 9, "actions");
     float obs[39], act[4];
     PrefrlEnvStep st;
-    env_reset(inst, obs);
+    env_test_reset(inst, obs);
     for (int t = 0; t < 100; t++) {
         for (int i = 0; i < 4; i++)
             act[i] = (float)prefrl_rng_range(&rng, -1.0, 1.0);
-        env_step(inst, act, obs, &st);
+        env_test_step(inst, act, obs, &st);
         ck_assert(st.reward >= 0.0f && st.reward <= 10.0f);
         for (int i = 0; i < 39; i++)
             ck_assert(isfinite(obs[i]));
@@ -363,9 +342,9 @@ START_TEST(test_reset_reproducible)
     for (int r = 0; r < 2; r++) {
         PrefrlInstance *inst = make_env(name, 17, NULL);
         for (int e = 0; e < 2; e++) {
-            env_reset(inst, a[r][e]);
+            env_test_reset(inst, a[r][e]);
             for (int t = 0; t < 20; t++)
-                env_step(inst, act, o, &st);
+                env_test_step(inst, act, o, &st);
         }
         memcpy(a[r][2], o, sizeof o);
         prefrl_instance_free(inst);
@@ -375,7 +354,7 @@ START_TEST(test_reset_reproducible)
      * sweep, hammer all randomise the object or fixture) */
     ck_assert(memcmp(a[0][0] + 4, a[0][1] + 4, 3 * sizeof(float)) != 0);
     PrefrlInstance *other = make_env(name, 18, NULL);
-    env_reset(other, o);
+    env_test_reset(other, o);
     ck_assert(memcmp(o + 4, a[0][0] + 4, 3 * sizeof(float)) != 0);
     prefrl_instance_free(other);
 }
@@ -390,10 +369,10 @@ START_TEST(test_save_load)
     PrefrlInstance *a = make_env(name, 71, NULL), *b = make_env(name, 72, NULL);
     float oa[39], ob[39], act[4] = {0.5f, 0.4f, -0.6f, 0.8f};
     PrefrlEnvStep sa, sb;
-    env_reset(a, oa);
-    env_reset(b, ob);
+    env_test_reset(a, oa);
+    env_test_reset(b, ob);
     for (int t = 0; t < 25; t++)
-        env_step(a, act, oa, &sa);
+        env_test_step(a, act, oa, &sa);
     GError *err = NULL;
     char *dir = ckpt_test_tmpdir();
     char *path = g_build_filename(dir, "env.bin", NULL);
@@ -403,8 +382,8 @@ START_TEST(test_save_load)
                   err ? err->message : "?");
     for (int t = 0; t < 60; t++) {
         act[0] = -act[0];
-        env_step(a, act, oa, &sa);
-        env_step(b, act, ob, &sb);
+        env_test_step(a, act, oa, &sa);
+        env_test_step(b, act, ob, &sb);
         ck_assert_msg(memcmp(oa, ob, sizeof oa) == 0, "%s: diverged at step %d", name, t);
         ck_assert(sa.reward == sb.reward && sa.success == sb.success);
     }
@@ -427,17 +406,6 @@ END_TEST
 #define RW 96
 #define RH 72
 
-static double variance(const guint8 *rgb, size_t n)
-{
-    double mean = 0.0, var = 0.0;
-    for (size_t i = 0; i < n; i++)
-        mean += rgb[i];
-    mean /= (double)n;
-    for (size_t i = 0; i < n; i++)
-        var += (rgb[i] - mean) * (rgb[i] - mean);
-    return var / (double)n;
-}
-
 /* the original scenes render (by default from the free camera: Meta-world's
  * own cameras, still available by name, show them upside down) and the
  * image follows the state */
@@ -445,19 +413,19 @@ START_TEST(test_render)
 {
     const char *name = task_names[_i];
     PrefrlInstance *inst = make_env(name, 1, NULL);
-    const PrefrlEnvOps *ops = ops_of(inst);
+    const PrefrlEnvOps *ops = env_test_ops(inst);
     const char *const *cams = ops->cameras(inst->self);
     ck_assert(cams != NULL && g_strv_contains(cams, "corner2"));
     float obs[39], act[4] = {1.0f, -1.0f, 1.0f, 1.0f};
     PrefrlEnvStep st;
     guint8 *a = g_malloc(RW * RH * 3), *b = g_malloc(RW * RH * 3);
     GError *err = NULL;
-    env_reset(inst, obs);
+    env_test_reset(inst, obs);
     ck_assert_msg(ops->render(inst->self, NULL, NULL, 0.0, NULL, RW, RH, a, &err), "%s: %s",
                   name, err ? err->message : "?");
-    ck_assert_msg(variance(a, RW * RH * 3) > 100.0, "%s: blank frame", name);
+    ck_assert_msg(env_test_variance(a, RW * RH * 3) > 100.0, "%s: blank frame", name);
     for (int t = 0; t < 30; t++)
-        env_step(inst, act, obs, &st);
+        env_test_step(inst, act, obs, &st);
     ck_assert(ops->render(inst->self, NULL, NULL, 0.0, "corner2", RW, RH, b, &err));
     ck_assert_msg(memcmp(a, b, RW * RH * 3) != 0, "%s: the frame ignores the state", name);
     g_free(a);

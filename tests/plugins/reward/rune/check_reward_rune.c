@@ -235,7 +235,7 @@ START_TEST(test_resume_matches)
 
     pbrl_test_assert_same_outputs(a, b, "rune");
     /* the bonus was applied: reward.csv has β per round */
-    char *rounds = pbrl_test_slurp(a, "reward.csv");
+    char *rounds = test_slurp(a, "reward.csv");
     ck_assert_ptr_nonnull(strstr(rounds, "beta"));
     g_free(rounds);
     g_free(a);
@@ -265,11 +265,9 @@ static char *ppo_eval(const char *name, const char *reward, const char *beta)
     for (const char *const *o = ppo; *o; o++)
         ck_assert_msg(prefrl_recipe_override(root, *o, &err), "%s", err ? err->message : "");
     pbrl_test_resolve(root);
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-    ck_assert_msg(t && prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
-    prefrl_trainer_free(t);
+    pbrl_test_train(root, dir);
     prefrl_node_free(root);
-    char *eval = pbrl_test_slurp(dir, "eval.csv");
+    char *eval = test_slurp(dir, "eval.csv");
     g_free(dir);
     return eval;
 }

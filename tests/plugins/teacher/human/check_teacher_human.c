@@ -25,6 +25,7 @@
 #include "lab/video.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
+#include "video_test.h"
 
 #define WORK TEST_BUILDDIR "/teacher-human-work"
 
@@ -78,15 +79,6 @@ static char *said_wait(Said *s, const char *prefix)
     return found;
 }
 
-/* a fresh empty work directory WORK/name (transfer full) */
-static char *work_dir(const char *name)
-{
-    char *dir = g_build_filename(WORK, name, NULL);
-    prefrl_remove_tree(dir);
-    ck_assert_int_eq(g_mkdir_with_parents(dir, 0755), 0);
-    return dir;
-}
-
 static PrefrlInstance *teacher(const char *name, const char *dir, const char *const *extra)
 {
     const char *ov[16];
@@ -136,22 +128,6 @@ static void query_init(Query *x, int n, float salt, Said *said, volatile sig_ato
                                 .say = say_cb, .say_ctx = said};
 }
 
-static void put_file(const char *dir, const char *name, const char *text)
-{
-    char *path = g_build_filename(dir, name, NULL);
-    GError *err = NULL;
-    ck_assert_msg(g_file_set_contents(path, text, -1, &err), "%s", err ? err->message : "");
-    g_free(path);
-}
-
-static char *get_file(const char *dir, const char *name)
-{
-    char *path = g_build_filename(dir, name, NULL), *text = NULL;
-    ck_assert_msg(g_file_get_contents(path, &text, NULL, NULL), "missing %s", path);
-    g_free(path);
-    return text;
-}
-
 /* label once more and expect the error `code` with `message` */
 static void expect_error(PrefrlInstance *t, const Query *x, int code, const char *message)
 {
@@ -165,31 +141,55 @@ static void expect_error(PrefrlInstance *t, const Query *x, int code, const char
     g_error_free(err);
 }
 
+/* a teacher on a fresh work directory and the round it is asked */
+typedef struct {
+    char *dir;  /* WORK/<name> */
+    char *rdir; /* the round's directory in it (round 3's) */
+    Said said;  /* what the teacher says */
+    Query x;
+    PrefrlInstance *t;
+} Bench;
+
+/* teacher/`kind` with the overrides `ov` in WORK/`name`, asked a round of n
+ * queries whose stop flag is `stop` (may be NULL) */
+static void bench_init(Bench *b, const char *kind, const char *name, int n,
+                       volatile sig_atomic_t *stop, const char *const *ov)
+{
+    b->dir = test_fresh_dir(WORK, name);
+    b->rdir = g_build_filename(b->dir, "round-0003", NULL);
+    said_init(&b->said);
+    query_init(&b->x, n, 1, &b->said, stop);
+    b->t = teacher(kind, b->dir, ov);
+}
+
+static void bench_clear(Bench *b)
+{
+    prefrl_instance_free(b->t);
+    said_clear(&b->said);
+    g_free(b->rdir);
+    g_free(b->dir);
+}
+
 /* ---- teacher/file --------------------------------------------------------- */
 
 START_TEST(test_file_round)
 {
-    char *dir = work_dir("file-round");
-    Said said;
-    said_init(&said);
-    Query x;
-    query_init(&x, NQ, 1, &said, NULL);
     const char *const ov[] = {"clips=false", "timeout=0.1", NULL};
-    PrefrlInstance *t = teacher("file", dir, ov);
+    Bench b;
+    bench_init(&b, "file", "file-round", NQ, NULL, ov);
     char *msg = g_strdup_printf("teacher/file: round 3 not answered within 0.1 s (timeout; 0 of 4 "
                                 "queries answered, kept in %s/round-0003/answers.txt for "
-                                "`prefrl resume`)", dir);
-    expect_error(t, &x, PREFRL_ERROR_IO, msg);
+                                "`prefrl resume`)", b.dir);
+    expect_error(b.t, &b.x, PREFRL_ERROR_IO, msg);
     g_free(msg);
-    char *line = said_wait(&said, "teacher/file: round 3:");
+    char *line = said_wait(&b.said, "teacher/file: round 3:");
     char *want = g_strdup_printf("teacher/file: round 3: 4 queries in %s/round-0003/ (answers.txt)",
-                                 dir);
+                                 b.dir);
     ck_assert_str_eq(line, want);
     g_free(want);
     g_free(line);
 
-    char *rdir = g_build_filename(dir, "round-0003", NULL);
-    char *json = get_file(rdir, "round.json");
+    char *json = test_slurp(b.rdir, "round.json");
     ck_assert_msg(g_str_has_prefix(json, "{\"format\":\"prefrl-queries\",\"version\":1,\"round\":3,"
                                          "\"step\":20000,\"budget_left\":70,\"fingerprint\":\""),
                   "%s", json);
@@ -201,51 +201,43 @@ START_TEST(test_file_round)
 
     /* comments, blanks, spaces and tabs, a repeated answer; the last line has
      * no '\n' yet: it is not read */
-    put_file(rdir, "answers.txt", "# labels\n\n0 left\n  2\tright  \n0 left\n1 equal\n3 skip");
+    test_put(b.rdir, "answers.txt", "# labels\n\n0 left\n  2\tright  \n0 left\n1 equal\n3 skip");
     msg = g_strdup_printf("teacher/file: round 3 not answered within 0.1 s (timeout; 3 of 4 "
                           "queries answered, kept in %s/round-0003/answers.txt for "
-                          "`prefrl resume`)", dir);
-    expect_error(t, &x, PREFRL_ERROR_IO, msg);
+                          "`prefrl resume`)", b.dir);
+    expect_error(b.t, &b.x, PREFRL_ERROR_IO, msg);
     g_free(msg);
     /* the resumed round asks only the rest, and keeps round.json's fingerprint */
-    line = said_wait(&said, "teacher/file: round 3: 1 of 4");
+    line = said_wait(&b.said, "teacher/file: round 3: 1 of 4");
     g_free(line);
-    char *json2 = get_file(rdir, "round.json");
+    char *json2 = test_slurp(b.rdir, "round.json");
     ck_assert_str_eq(json, json2);
     g_free(json2);
     g_free(json);
 
-    put_file(rdir, "answers.txt", "# labels\n\n0 left\n  2\tright  \n0 left\n1 equal\n3 skip\n");
+    test_put(b.rdir, "answers.txt", "# labels\n\n0 left\n  2\tright  \n0 left\n1 equal\n3 skip\n");
     int labels[NQ];
     GError *err = NULL;
-    ck_assert_msg(label(t, &x.q, labels, &err), "%s", err ? err->message : "");
+    ck_assert_msg(label(b.t, &b.x.q, labels, &err), "%s", err ? err->message : "");
     ck_assert_int_eq(labels[0], PREFRL_LABEL_FIRST);
     ck_assert_int_eq(labels[1], PREFRL_LABEL_EQUAL);
     ck_assert_int_eq(labels[2], PREFRL_LABEL_SECOND);
     ck_assert_int_eq(labels[3], PREFRL_LABEL_SKIP);
     ck_assert(!g_file_test(WORK "/file-round/round-0003.old-1", G_FILE_TEST_EXISTS));
 
-    prefrl_instance_free(t);
-    said_clear(&said);
-    g_free(rdir);
-    g_free(dir);
+    bench_clear(&b);
 }
 END_TEST
 
 START_TEST(test_file_bad_answers)
 {
-    char *dir = work_dir("file-bad");
-    char *rdir = g_build_filename(dir, "round-0003", NULL);
-    Said said;
-    said_init(&said);
-    Query x;
-    query_init(&x, NQ, 1, &said, NULL);
     const char *const ov[] = {"clips=false", "timeout=0.05", NULL};
-    PrefrlInstance *t = teacher("file", dir, ov);
+    Bench b;
+    bench_init(&b, "file", "file-bad", NQ, NULL, ov);
     char *msg = g_strdup_printf("teacher/file: round 3 not answered within 0.05 s (timeout; 0 of "
                                 "4 queries answered, kept in %s/answers.txt for `prefrl resume`)",
-                                rdir);
-    expect_error(t, &x, PREFRL_ERROR_IO, msg);
+                                b.rdir);
+    expect_error(b.t, &b.x, PREFRL_ERROR_IO, msg);
     g_free(msg);
     static const struct {
         const char *text, *error;
@@ -262,67 +254,56 @@ START_TEST(test_file_bad_answers)
                                "'99999999999 left'"},
     };
     for (size_t c = 0; c < G_N_ELEMENTS(cases); c++) {
-        put_file(rdir, "answers.txt", cases[c].text);
-        msg = g_strdup_printf("%s/answers.txt:%s", rdir, cases[c].error);
-        expect_error(t, &x, PREFRL_ERROR_CONFIG, msg);
+        test_put(b.rdir, "answers.txt", cases[c].text);
+        msg = g_strdup_printf("%s/answers.txt:%s", b.rdir, cases[c].error);
+        expect_error(b.t, &b.x, PREFRL_ERROR_CONFIG, msg);
         g_free(msg);
     }
     /* a file far larger than any answers */
-    char *answers = g_build_filename(rdir, "answers.txt", NULL);
+    char *answers = g_build_filename(b.rdir, "answers.txt", NULL);
     ck_assert_int_eq(truncate(answers, 5 << 20), 0);
     msg = g_strdup_printf("%s/answers.txt: 5242880 bytes, more than the 4 MiB an answers file "
-                          "may have", rdir);
-    expect_error(t, &x, PREFRL_ERROR_CONFIG, msg);
+                          "may have", b.rdir);
+    expect_error(b.t, &b.x, PREFRL_ERROR_CONFIG, msg);
     g_free(msg);
     g_free(answers);
-    prefrl_instance_free(t);
-    said_clear(&said);
-    g_free(rdir);
-    g_free(dir);
+    bench_clear(&b);
 }
 END_TEST
 
 START_TEST(test_file_stale_round_moved)
 {
-    char *dir = work_dir("file-stale");
-    char *rdir = g_build_filename(dir, "round-0003", NULL);
-    Said said;
-    said_init(&said);
-    Query x;
-    query_init(&x, NQ, 1, &said, NULL);
     const char *const ov[] = {"clips=false", "timeout=0.05", NULL};
-    PrefrlInstance *t = teacher("file", dir, ov);
+    Bench b;
+    bench_init(&b, "file", "file-stale", NQ, NULL, ov);
     GError *err = NULL;
     int labels[NQ];
-    ck_assert(!label(t, &x.q, labels, &err));
+    ck_assert(!label(b.t, &b.x.q, labels, &err));
     g_clear_error(&err);
-    put_file(rdir, "answers.txt", "0 left\n");
+    test_put(b.rdir, "answers.txt", "0 left\n");
     for (int k = 1; k <= 2; k++) {
         /* other queries under the same round number */
-        query_init(&x, NQ, 1 + (float)k, &said, NULL);
-        ck_assert(!label(t, &x.q, labels, &err));
+        query_init(&b.x, NQ, 1 + (float)k, &b.said, NULL);
+        ck_assert(!label(b.t, &b.x.q, labels, &err));
         ck_assert_int_eq(err->code, PREFRL_ERROR_IO);
         g_clear_error(&err);
         char *want = g_strdup_printf("teacher/file: %s held other queries (another run or "
-                                     "recipe): moved to %s.old-%d", rdir, rdir, k);
-        char *line = said_wait(&said, want);
+                                     "recipe): moved to %s.old-%d", b.rdir, b.rdir, k);
+        char *line = said_wait(&b.said, want);
         g_free(line);
         g_free(want);
     }
-    char *old1 = g_strdup_printf("%s.old-1", rdir), *old2 = g_strdup_printf("%s.old-2", rdir);
-    char *kept = get_file(old1, "answers.txt");
+    char *old1 = g_strdup_printf("%s.old-1", b.rdir), *old2 = g_strdup_printf("%s.old-2", b.rdir);
+    char *kept = test_slurp(old1, "answers.txt");
     ck_assert_str_eq(kept, "0 left\n");
     g_free(kept);
     ck_assert(g_file_test(old2, G_FILE_TEST_IS_DIR));
-    char *path = g_build_filename(rdir, "answers.txt", NULL);
+    char *path = g_build_filename(b.rdir, "answers.txt", NULL);
     ck_assert(!g_file_test(path, G_FILE_TEST_EXISTS));
     g_free(path);
     g_free(old1);
     g_free(old2);
-    prefrl_instance_free(t);
-    said_clear(&said);
-    g_free(rdir);
-    g_free(dir);
+    bench_clear(&b);
 }
 END_TEST
 
@@ -337,42 +318,36 @@ static gpointer press_stop(gpointer data)
 
 START_TEST(test_file_stop_and_errors)
 {
-    char *dir = work_dir("file-stop");
-    Said said;
-    said_init(&said);
-    Query x;
-    test_stop = 0;
-    query_init(&x, NQ, 1, &said, &test_stop);
     const char *const ov[] = {"clips=false", NULL};
-    PrefrlInstance *t = teacher("file", dir, ov);
+    test_stop = 0;
+    Bench b;
+    bench_init(&b, "file", "file-stop", NQ, &test_stop, ov);
     GThread *th = g_thread_new("stop", press_stop, NULL);
     char *msg = g_strdup_printf("teacher/file: interrupted while round 3 waited (0 of 4 queries "
-                                "answered, kept in %s/round-0003/answers.txt)", dir);
+                                "answered, kept in %s/round-0003/answers.txt)", b.dir);
     gint64 t0 = g_get_monotonic_time();
-    expect_error(t, &x, PREFRL_ERROR_INTERRUPTED, msg);
+    expect_error(b.t, &b.x, PREFRL_ERROR_INTERRUPTED, msg);
     ck_assert_int_lt(g_get_monotonic_time() - t0, 5 * G_TIME_SPAN_SECOND);
     g_thread_join(th);
     g_free(msg);
-    prefrl_instance_free(t);
+    prefrl_instance_free(b.t);
 
     /* clips need a trainer that renders them */
-    t = teacher("file", dir, NULL);
-    expect_error(t, &x, PREFRL_ERROR_CONFIG,
+    b.t = teacher("file", b.dir, NULL);
+    expect_error(b.t, &b.x, PREFRL_ERROR_CONFIG,
                  "teacher/file: the environment cannot render clips (clips: false labels without "
                  "them)");
     /* a trainer older than the interactive fields */
-    x.q.struct_size = offsetof(PrefrlTeacherQuery, round);
-    expect_error(t, &x, PREFRL_ERROR_CONFIG,
+    b.x.q.struct_size = offsetof(PrefrlTeacherQuery, round);
+    expect_error(b.t, &b.x, PREFRL_ERROR_CONFIG,
                  "teacher/file: this trainer passes no query rounds to interactive teachers");
-    prefrl_instance_free(t);
 
     /* outside a run, without dir */
     GError *err = NULL;
     ck_assert(!prefrl_instance_create(PREFRL_KIND_TEACHER, "file", NULL, 1, NULL, &err));
     ck_assert_str_eq(err->message, "teacher/file: no run directory to write the queries in: set dir");
     g_clear_error(&err);
-    said_clear(&said);
-    g_free(dir);
+    bench_clear(&b);
 }
 END_TEST
 
@@ -531,6 +506,17 @@ static void parse_url(const char *line, int *port, char *token)
     ck_assert_int_eq(strlen(token), 32);
 }
 
+/* the bench's round labelled on a new thread (*th) into *job; the line
+ * announcing its labelling page, whose port and token it reads (transfer full) */
+static char *serve(Bench *b, LabelJob *job, GThread **th, int *port, char *token)
+{
+    *job = (LabelJob){.t = b->t, .q = &b->x.q};
+    *th = g_thread_new("label", label_thread, job);
+    char *line = said_wait(&b->said, "labelling page: ");
+    parse_url(line, port, token);
+    return line;
+}
+
 static char *tgt(const char *path, const char *token)
 {
     return g_strdup_printf("%s?token=%s", path, token);
@@ -538,31 +524,26 @@ static char *tgt(const char *path, const char *token)
 
 START_TEST(test_human_http)
 {
-    char *dir = work_dir("human-http");
-    Said said;
-    said_init(&said);
-    Query x;
-    query_init(&x, NQ, 1, &said, NULL);
-    x.q.write_clip = encode_clip;
     const char *const ov[] = {"width=64", "height=48", NULL};
-    PrefrlInstance *t = teacher("human", dir, ov);
-    LabelJob job = {.t = t, .q = &x.q};
-    GThread *th = g_thread_new("label", label_thread, &job);
-    char *line = said_wait(&said, "labelling page: ");
+    Bench b;
+    bench_init(&b, "human", "human-http", NQ, NULL, ov);
+    b.x.q.write_clip = encode_clip;
+    LabelJob job;
+    GThread *th;
     int port;
     char token[33];
-    parse_url(line, &port, token);
+    char *line = serve(&b, &job, &th, &port, token);
     ck_assert(g_str_has_suffix(line, " (round 3: 4 queries)"));
     g_free(line);
 
     /* a second teacher cannot take the same port */
     char *port_ov = g_strdup_printf("port=%d", port);
-    char *dir2 = work_dir("human-http-2");
+    char *dir2 = test_fresh_dir(WORK, "human-http-2");
     const char *const ov2[] = {port_ov, NULL};
     PrefrlInstance *t2 = teacher("human", dir2, ov2);
     char *msg = g_strdup_printf("teacher/human: cannot serve the labelling page on 127.0.0.1 port "
                                 "%d (port in use, or not an address of this machine?)", port);
-    expect_error(t2, &x, PREFRL_ERROR_IO, msg);
+    expect_error(t2, &b.x, PREFRL_ERROR_IO, msg);
     g_free(msg);
     prefrl_instance_free(t2);
     g_free(dir2);
@@ -627,7 +608,7 @@ START_TEST(test_human_http)
     response_clear(&r);
 
     /* a clip, whole and in part */
-    char *clip_path = g_build_filename(dir, "round-0003", "q0002-right.webm", NULL), *clip;
+    char *clip_path = g_build_filename(b.rdir, "q0002-right.webm", NULL), *clip;
     gsize clip_len;
     ck_assert(g_file_get_contents(clip_path, &clip, &clip_len, NULL));
     ck_assert_uint_gt(clip_len, 100);
@@ -691,11 +672,9 @@ START_TEST(test_human_http)
     ck_assert_int_eq(job.labels[1], PREFRL_LABEL_FIRST);
     ck_assert_int_eq(job.labels[2], PREFRL_LABEL_SECOND);
     ck_assert_int_eq(job.labels[3], PREFRL_LABEL_EQUAL);
-    char *rdir = g_build_filename(dir, "round-0003", NULL);
-    char *answers = get_file(rdir, "answers.txt");
+    char *answers = test_slurp(b.rdir, "answers.txt");
     ck_assert_str_eq(answers, "2 right\n0 skip\n3 equal\n1 left\n");
     g_free(answers);
-    g_free(rdir);
 
     /* between rounds the page waits; no answer is taken */
     r = http(port, "GET", ru, NULL, NULL);
@@ -708,29 +687,22 @@ START_TEST(test_human_http)
     response_clear(&r);
     g_free(ru);
     g_free(u);
-    prefrl_instance_free(t);
-    said_clear(&said);
-    g_free(dir);
+    bench_clear(&b);
 }
 END_TEST
 
 START_TEST(test_human_resume)
 {
-    char *dir = work_dir("human-resume");
-    Said said;
-    said_init(&said);
-    Query x;
-    test_stop = 0;
-    query_init(&x, 3, 1, &said, &test_stop);
-    x.q.write_clip = encode_clip;
     const char *const ov[] = {"width=32", "height=32", "format=mp4", NULL};
-    PrefrlInstance *t = teacher("human", dir, ov);
-    LabelJob job = {.t = t, .q = &x.q};
-    GThread *th = g_thread_new("label", label_thread, &job);
-    char *line = said_wait(&said, "labelling page: ");
+    test_stop = 0;
+    Bench b;
+    bench_init(&b, "human", "human-resume", 3, &test_stop, ov);
+    b.x.q.write_clip = encode_clip;
+    LabelJob job;
+    GThread *th;
     int port;
     char token[33];
-    parse_url(line, &port, token);
+    char *line = serve(&b, &job, &th, &port, token);
     g_free(line);
     char *u = tgt("/answer", token);
     ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left"), 200);
@@ -740,16 +712,13 @@ START_TEST(test_human_resume)
     ck_assert(!job.ok);
     ck_assert_int_eq(job.err->code, PREFRL_ERROR_INTERRUPTED);
     g_clear_error(&job.err);
-    prefrl_instance_free(t);
+    prefrl_instance_free(b.t);
 
     /* `prefrl resume`: a new teacher, a new port and token, the same round */
     test_stop = 0;
-    g_ptr_array_set_size(said.lines, 0);
-    t = teacher("human", dir, ov);
-    job = (LabelJob){.t = t, .q = &x.q};
-    th = g_thread_new("label", label_thread, &job);
-    line = said_wait(&said, "labelling page: ");
-    parse_url(line, &port, token);
+    g_ptr_array_set_size(b.said.lines, 0);
+    b.t = teacher("human", b.dir, ov);
+    line = serve(&b, &job, &th, &port, token);
     ck_assert_msg(g_str_has_suffix(line, " (round 3: 3 queries, 2 still unanswered)"), "%s", line);
     g_free(line);
     u = tgt("/round", token);
@@ -774,35 +743,11 @@ START_TEST(test_human_resume)
     ck_assert_int_eq(job.labels[0], PREFRL_LABEL_SECOND);
     ck_assert_int_eq(job.labels[1], PREFRL_LABEL_FIRST);
     ck_assert_int_eq(job.labels[2], PREFRL_LABEL_EQUAL);
-    prefrl_instance_free(t);
-    said_clear(&said);
-    g_free(dir);
+    bench_clear(&b);
 }
 END_TEST
 
 /* ---- a training run answered through the file protocol ------------------- */
-
-static void *sink_open(const char *path, int width, int height, int fps, GError **error)
-{
-    return prefrl_video_open(path, width, height, fps, error);
-}
-
-static gboolean sink_add(void *v, const guint8 *rgb, GError **error)
-{
-    return prefrl_video_add_frame(v, rgb, error);
-}
-
-static gboolean sink_close(void *v, GError **error)
-{
-    return prefrl_video_close(v, error);
-}
-
-static void sink_abandon(void *v)
-{
-    prefrl_video_free(v);
-}
-
-static const PrefrlVideoSink video_sink = {sink_open, sink_add, sink_close, sink_abandon};
 
 /* the label the responder gives query i of round r */
 static const char *answer_for(int r, int i)
@@ -895,7 +840,7 @@ static gboolean run_answered(PrefrlNode *root, const char *dir, gboolean resume,
     PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, pbrl_test_registry(), dir, err)
                               : prefrl_trainer_new(root, pbrl_test_registry(), dir, err);
     ck_assert_msg(t != NULL, "%s", *err ? (*err)->message : "");
-    prefrl_trainer_set_video_sink(t, &video_sink);
+    prefrl_trainer_set_video_sink(t, &video_test_sink);
     GThread *th = g_thread_new("responder", responder, rs);
     gboolean ok = prefrl_trainer_run(t, NULL, FALSE, err);
     g_atomic_int_set(&rs->stop, 1);
@@ -907,7 +852,7 @@ static gboolean run_answered(PrefrlNode *root, const char *dir, gboolean resume,
 /* labels.csv holds rounds 1..rounds of per_round pairs, as answered */
 static void check_labels_csv(const char *dir, int rounds, int per_round)
 {
-    char *csv = pbrl_test_slurp(dir, "labels.csv");
+    char *csv = test_slurp(dir, "labels.csv");
     char **lines = g_strsplit(csv, "\n", -1);
     ck_assert_str_eq(lines[0], "round,step,pair,label,true_return1,true_return2");
     int rows = 0;
@@ -943,7 +888,7 @@ START_TEST(test_run_bad_answers_resumed)
 
     char *rdir = g_build_filename(dir, "queries", "round-0002", NULL);
     char *text = answers_text(2, PER_ROUND);
-    put_file(rdir, "answers.txt", text);
+    test_put(rdir, "answers.txt", text);
     g_free(text);
     Responder rs2 = {.run_dir = dir, .first = 3, .rounds = ROUNDS, .per_round = PER_ROUND};
     ck_assert_msg(run_answered(root, dir, TRUE, &rs2, &err), "%s", err ? err->message : "");
@@ -960,9 +905,9 @@ END_TEST
  * encodes, answered through the file protocol */
 START_TEST(test_prefrl_run_file_teacher)
 {
-    char *work = work_dir("cli");
+    char *work = test_fresh_dir(WORK, "cli");
     char *recipe = g_build_filename(work, "tiny-file.yaml", NULL);
-    put_file(work, "tiny-file.yaml",
+    test_put(work, "tiny-file.yaml",
              "seed: 1\n"
              "name: cli-file\n"
              "trainer: {num_train_steps: 620, num_seed_steps: 100, num_unsup_steps: 100,\n"
@@ -990,11 +935,11 @@ START_TEST(test_prefrl_run_file_teacher)
     ck_assert_msg(strstr(err, "teacher/file: round 2: 4 queries in queries/round-0002/ "
                               "(answers.txt)"), "%s", err);
     check_labels_csv(run_dir, ROUNDS, PER_ROUND);
-    char *log = get_file(run_dir, "log.txt");
+    char *log = test_slurp(run_dir, "log.txt");
     ck_assert_msg(strstr(log, "teacher/file: round 1: 4 queries in queries/round-0001/ "
                               "(answers.txt)"), "%s", log);
     g_free(log);
-    char *json = get_file(run_dir, "queries/round-0003/round.json");
+    char *json = test_slurp(run_dir, "queries/round-0003/round.json");
     ck_assert_msg(strstr(json, "\"round\":3,\"step\":600,\"budget_left\":0,"), "%s", json);
     g_free(json);
     g_free(out);
