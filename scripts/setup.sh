@@ -12,21 +12,10 @@ cd "$top"
 packages="gcc make autoconf automake libtool pkg-config libmujoco-dev libyaml-dev \
 libopenblas-dev libglib2.0-dev libcairo2-dev libosmesa6-dev libavformat-dev libavcodec-dev \
 libswscale-dev libavutil-dev libmicrohttpd-dev libdnnl-dev check"
-missing=""
-for p in $packages; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "prefrl setup: installing Debian packages:$missing"
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "prefrl setup: need root to install packages (run as root or with sudo)" >&2
-        exit 1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -q $missing >/dev/null 2>&1 ||
-        { apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null; }
-fi
+"$top/scripts/install-packages.sh" "prefrl setup" $packages || {
+    echo "prefrl setup: cannot continue without them (run as root on Debian 12)" >&2
+    exit 1
+}
 
 scripts/autogen.sh
 mkdir -p _build

@@ -16,26 +16,12 @@ set -eu
 die() { echo "slurm-cluster: $*" >&2; exit 1; }
 
 install_packages() {
-    missing=""
-    for p in slurm-wlm munge; do
-        dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
-            missing="$missing $p"
-    done
-    [ -z "$missing" ] && return 0
-    if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null 2>&1; then
-        echo "slurm-cluster: SKIP: Debian packages$missing are missing and cannot be" \
-             "installed here (needs root and apt-get)" >&2
-        exit 77
-    fi
-    echo "slurm-cluster: installing Debian packages:$missing" >&2
-    export DEBIAN_FRONTEND=noninteractive
     # the packages' own services are not wanted: this script starts its daemons
-    if apt-get install -y -q $missing >/dev/null 2>&1 ||
-        { apt-get update -q >/dev/null 2>&1 && apt-get install -y -q $missing >/dev/null 2>&1; }; then
-        return 0
-    fi
-    echo "slurm-cluster: SKIP: apt-get could not install$missing" >&2
-    exit 77
+    "$(dirname "$0")/install-packages.sh" slurm-cluster slurm-wlm munge || {
+        status=$?
+        [ $status -eq 77 ] && echo "slurm-cluster: SKIP: no Slurm here" >&2
+        exit $status
+    }
 }
 
 # a TCP port nobody listens on, from $1 upwards (state 0A = LISTEN in /proc/net/tcp)

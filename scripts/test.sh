@@ -12,22 +12,8 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 # browser.sh) drives Debian's Chromium through chromedriver and Selenium (for
 # /usr/bin/python3).  Installed when missing; if that fails the test says so
 # and skips, the rest of the suite still runs.
-missing=""
-for p in chromium chromium-driver python3-selenium; do
-    dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q "install ok installed" ||
-        missing="$missing $p"
-done
-if [ -n "$missing" ]; then
-    echo "prefrl test: installing Debian packages for the browser test:$missing"
-    if [ "$(id -u)" -ne 0 ]; then
-        echo "prefrl test: warning: need root to install$missing; the browser test will skip" >&2
-    else
-        export DEBIAN_FRONTEND=noninteractive
-        apt-get install -y -q $missing >/dev/null 2>&1 ||
-            { apt-get update -q >/dev/null && apt-get install -y -q $missing >/dev/null; } ||
-            echo "prefrl test: warning: could not install$missing; the browser test will skip" >&2
-    fi
-fi
+"$top/scripts/install-packages.sh" "prefrl test" chromium chromium-driver python3-selenium ||
+    echo "prefrl test: warning: the browser test will skip" >&2
 cd "$top/_build"
 status=0
 make -s -j"$(nproc)" check || status=$?
