@@ -198,9 +198,12 @@ tests_core_lab_check_video_CFLAGS = $(TEST_CFLAGS) $(FFMPEG_CFLAGS)
 tests_core_lab_check_video_LDADD = core/lab/libprefrl-lab.la $(TEST_LIBS) $(FFMPEG_LIBS)
 endif
 
-# run directories the trainer tests write (pbrl_test.c)
+# what the tests leave in the build tree: the trainer tests' run directories
+# (pbrl_test.c), the media and teacher tests' work directories and the
+# browser test's screenshot
 clean-local:
-	rm -rf tests/trainer-runs
+	rm -rf tests/trainer-runs tests/cli-media tests/teacher-human-work tests/video-work \
+	    tests/plugins/teacher/human/labelling-page.png
 
 # the docs' relative links resolve, and no file names a note outside the
 # repository (scripts/check-doc-links.sh; docs/testing.md)
