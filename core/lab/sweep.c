@@ -1618,7 +1618,7 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
         g_free(path);
         ok = FALSE;
     }
-    GPtrArray *todo = g_ptr_array_new(); /* const char* cell names */
+    GPtrArray *unsubmitted = g_ptr_array_new(); /* const char* cell names */
     guint done = 0, held_n = 0;
     for (guint i = 0; ok && i < g->cells->len; i++) {
         const PrefrlGridCell *c = g->cells->pdata[i];
@@ -1638,12 +1638,12 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
             fprintf(opt->out, "prefrl sweep: cell %s: %s; not submitted again\n", c->name,
                     held);
         } else {
-            g_ptr_array_add(todo, c->name);
+            g_ptr_array_add(unsubmitted, c->name);
         }
         g_free(detail);
         g_free(held);
     }
-    if (ok && !todo->len) {
+    if (ok && !unsubmitted->len) {
         fprintf(opt->out, "sweep %s: %u cells: %u done, %u queued or running; nothing to "
                           "submit\n", g->sweep_dir, g->cells->len, done, held_n);
     } else if (ok) {
@@ -1664,9 +1664,9 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
             g_free(script);
         }
         GString *names = g_string_new(NULL);
-        for (guint i = 0; i < todo->len; i++)
-            g_string_append_printf(names, "%s\n", (const char *)todo->pdata[i]);
-        char *text = array_script(g, opt, todo->len, cells_file);
+        for (guint i = 0; i < unsubmitted->len; i++)
+            g_string_append_printf(names, "%s\n", (const char *)unsubmitted->pdata[i]);
+        char *text = array_script(g, opt, unsubmitted->len, cells_file);
         ok = prefrl_write_file_atomic(cells_file, names->str, names->len, error) &&
              prefrl_write_file_atomic(script, text, strlen(text), error);
         if (ok && g_chmod(script, 0755) != 0) {
@@ -1677,7 +1677,7 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
         char *out = NULL, *why = NULL;
         if (ok && opt->dry) {
             fprintf(opt->out, "sweep %s: %u cells to submit; script %s (not submitted: "
-                              "--dry-run)\n", g->sweep_dir, todo->len, script);
+                              "--dry-run)\n", g->sweep_dir, unsubmitted->len, script);
         } else if (ok) {
             const char *argv[] = {"sbatch", "--parsable", script, NULL};
             if (!run_tool(argv, &out, &why)) {
@@ -1697,11 +1697,11 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
                             "sbatch answered '%s', not a job id (script %s)", out, script);
                 ok = FALSE;
             } else {
-                for (guint i = 0; i < todo->len; i++) {
+                for (guint i = 0; i < unsubmitted->len; i++) {
                     Task *t = g_new0(Task, 1);
                     t->job = g_strdup(job);
                     t->index = i;
-                    t->cell = g_strdup(todo->pdata[i]);
+                    t->cell = g_strdup(unsubmitted->pdata[i]);
                     g_ptr_array_add(view.tasks, t);
                 }
                 char *path = slurm_path(g->sweep_dir, JOBS_FILE);
@@ -1716,11 +1716,11 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
                     fprintf(opt->out, "sweep %s: submitted %u of %u cells as Slurm job %s "
                                       "(array 0-%u%s); %u done, %u queued or running\n"
                                       "  script %s, tasks recorded in %s, logs in %s/%s/logs\n",
-                            g->sweep_dir, todo->len, g->cells->len, job, todo->len - 1, par,
+                            g->sweep_dir, unsubmitted->len, g->cells->len, job, unsubmitted->len - 1, par,
                             done, held_n, script, path, g->sweep_dir, SLURM_SUBDIR);
                 g_free(path);
                 if (ok)
-                    *submitted = todo->len;
+                    *submitted = unsubmitted->len;
             }
             g_free(job);
         }
@@ -1731,7 +1731,7 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
         g_free(script);
         g_free(cells_file);
     }
-    g_ptr_array_unref(todo);
+    g_ptr_array_unref(unsubmitted);
     view_clear(&view);
     close(lock);
     return ok;

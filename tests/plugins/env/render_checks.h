@@ -4,11 +4,32 @@
 #ifndef PREFRL_TEST_RENDER_CHECKS_H
 #define PREFRL_TEST_RENDER_CHECKS_H
 
+#include <inttypes.h>
 #include <string.h>
 #include <check.h>
 #include <glib.h>
 
 #include "env_test.h"
+#include "mj_fingerprint.h"
+#include <prefrl/mjenv.h>
+
+/* Load bundled model `file` (its path into *path, freed by the caller) and
+ * check that its visual assets left the physics as fingerprinted
+ * (mj_fingerprint.h): the compiled physics and a 100-step trajectory. */
+static mjModel *rc_load_visual_model(const char *file, uint64_t physics, uint64_t trajectory,
+                                     char **path)
+{
+    GError *err = NULL;
+    *path = prefrl_mj_find_model(file, &err);
+    ck_assert_msg(*path != NULL, "%s", err ? err->message : "");
+    char msg[1000];
+    mjModel *m = mj_loadXML(*path, NULL, msg, sizeof msg);
+    ck_assert_msg(m != NULL, "%s: %s", *path, msg);
+    uint64_t phys = mj_fp_physics(m), traj = mj_fp_trajectory(m, 100);
+    ck_assert_msg(phys == physics && traj == trajectory,
+                  "%s: physics 0x%016" PRIx64 " trajectory 0x%016" PRIx64, file, phys, traj);
+    return m;
+}
 
 #define RC_W 96
 #define RC_H 72

@@ -845,16 +845,9 @@ static const struct {
 
 START_TEST(test_visual_only)
 {
-    GError *err = NULL;
-    char *path = prefrl_mj_find_model(looks[_i].file, &err);
-    ck_assert_msg(path != NULL, "%s", err ? err->message : "");
-    char msg[1000];
-    mjModel *m = mj_loadXML(path, NULL, msg, sizeof msg);
-    ck_assert_msg(m != NULL, "%s: %s", path, msg);
-    uint64_t phys = mj_fp_physics(m), traj = mj_fp_trajectory(m, 100);
-    ck_assert_msg(phys == looks[_i].physics && traj == looks[_i].trajectory,
-                  "%s: physics 0x%016" PRIx64 " trajectory 0x%016" PRIx64, looks[_i].file, phys,
-                  traj);
+    char *path;
+    mjModel *m = rc_load_visual_model(looks[_i].file, looks[_i].physics, looks[_i].trajectory,
+                                      &path);
     /* Meta-world v2's camera names */
     static const char *const cams[] = {"topview", "corner", "corner2", "corner3",
                                        "behindGripper", "gripperPOV"};
