@@ -6,8 +6,11 @@ pkginclude_HEADERS += include/prefrl/nn.h
 libprefrl_la_SOURCES += \
 	core/nn/nn_internal.h \
 	core/nn/nn_backend.h \
+	core/nn/activation.c \
 	core/nn/nn_mlp.c \
 	core/nn/backend_onednn.c \
+	core/nn/bf16.h \
+	core/nn/bf16.c \
 	core/nn/nn_init.c \
 	core/nn/nn_ensemble.c \
 	core/nn/nn_io.c \

@@ -63,6 +63,18 @@ size_t prefrl_nn_count_params(int n_layers, const int *dims);
  * normal matrix drawn row-major from rng (torch.nn.init.orthogonal_) */
 void prefrl_nn_orthogonal(float *w, int rows, int cols, float gain, PrefrlRng *rng);
 
+/* ---- activations (core/nn/activation.c), shared by both backends ---- */
+/* act is one of PrefrlActivation's values */
+gboolean prefrl_nn_act_valid(PrefrlActivation act);
+/* z (B, n) <- act(z + b), b broadcast over the rows (the forward's pass) */
+void prefrl_nn_bias_act(float *restrict z, const float *restrict b, int B, int n,
+                        PrefrlActivation act, float slope);
+/* d (count) *= act'(z) where y = act(z) is given */
+void prefrl_nn_mul_act_grad(float *restrict d, const float *restrict y, size_t count,
+                            PrefrlActivation act, float slope);
+/* r[j] += b[j] for j < n */
+void prefrl_nn_add_vec(float *restrict r, const float *restrict b, int n);
+
 /* ---- the oneDNN backend (core/nn/backend_onednn.c) ---------------------
  * Per-network state: cached primitives and the bf16 copies of weights and
  * activations.  A product oneDNN refuses runs on OpenBLAS (said once). */
@@ -84,6 +96,14 @@ gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B);
  * dx (B, in) = delta W_l unless dx is NULL */
 void prefrl_dnn_backward_layer(PrefrlMlp *m, int l, const float *delta, float *dx,
                                gboolean grads);
+/* hidden layer l's activations when they are kept only in bfloat16 (a
+ * bf16 network with ReLU, LeakyReLU or identity hidden layers), else NULL */
+const uint16_t *prefrl_dnn_hidden_bf16(const PrefrlMlp *m, int l);
+/* the buffer that will hold delta's bf16 copy for the next backward layer
+ * (the caller fills it; saves that layer a pass), NULL unless bf16 */
+uint16_t *prefrl_dnn_delta_bf16(PrefrlMlp *m, const float *delta);
+/* after OpenBLAS ran layer l's forward instead (h[l + 1] in float32) */
+void prefrl_dnn_forward_fallback(PrefrlMlp *m, int l, int B);
 /* tz (B, out) = h[l] dirW_l^T (+ t W_l^T when t is not NULL) */
 void prefrl_dnn_jvp_layer(PrefrlMlp *m, int l, int B, const float *t, float *tz,
                           const float *dir);

@@ -15,9 +15,12 @@
 #include <string.h>
 #include <cblas.h>
 
+#include "nn/bf16.h"
 #include "nn/nn_internal.h"
 
 #define ALIGN_FLOATS 16 /* 64-byte alignment of every workspace array */
+/* fixed 8-wide inner loops, which GCC's -O2 vectorises (see activation.c) */
+#define VW 8
 
 static size_t align_up(size_t n)
 {
@@ -29,171 +32,6 @@ static float *align_ptr(void *p)
     uintptr_t u = (uintptr_t)p;
     u = (u + 63u) & ~(uintptr_t)63u;
     return (float *)u;
-}
-
-/* ------------------------------------------------------------------------ */
-/* activations */
-
-static const char *const act_names[] = {"identity", "relu", "leaky_relu", "tanh", "sigmoid"};
-
-gboolean prefrl_activation_from_name(const char *name, PrefrlActivation *act, GError **error)
-{
-    for (int i = 0; i < (int)G_N_ELEMENTS(act_names); i++) {
-        if (name && strcmp(name, act_names[i]) == 0) {
-            *act = (PrefrlActivation)i;
-            return TRUE;
-        }
-    }
-    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
-                "unknown activation '%s' (expected identity, relu, leaky_relu, tanh or sigmoid)",
-                name ? name : "(null)");
-    return FALSE;
-}
-
-const char *prefrl_activation_name(PrefrlActivation act)
-{
-    if ((int)act < 0 || (int)act >= (int)G_N_ELEMENTS(act_names))
-        return "invalid";
-    return act_names[act];
-}
-
-static gboolean act_valid(PrefrlActivation act)
-{
-    return (int)act >= 0 && (int)act < (int)G_N_ELEMENTS(act_names);
-}
-
-/* The element-wise passes below are written as fixed 8-wide inner loops,
- * which GCC's -O2 (cheap cost model) turns into SIMD code; plain loops of
- * unknown length stay scalar there.  ReLU/LeakyReLU multiply by a selected
- * constant instead of selecting v or slope*v: that form vectorises and still
- * propagates NaN. */
-#define VW 8
-
-/* r[j] = (r[j] + b[j]) * (r[j] + b[j] > 0 ? 1 : s) */
-static void bias_leaky(float *restrict r, const float *restrict b, int n, float s)
-{
-    int j = 0;
-    for (; j + VW <= n; j += VW) {
-        /* three small loops: the one-loop form is not if-converted */
-        float v[VW], m[VW];
-        for (int k = 0; k < VW; k++)
-            v[k] = r[j + k] + b[j + k];
-        for (int k = 0; k < VW; k++)
-            m[k] = v[k] > 0.0f ? 1.0f : s;
-        for (int k = 0; k < VW; k++)
-            r[j + k] = v[k] * m[k];
-    }
-    for (; j < n; j++) {
-        float v = r[j] + b[j];
-        r[j] = v * (v > 0.0f ? 1.0f : s);
-    }
-}
-
-/* r[j] += b[j] */
-static void add_vec(float *restrict r, const float *restrict b, int n)
-{
-    int j = 0;
-    for (; j + VW <= n; j += VW)
-        for (int k = 0; k < VW; k++)
-            r[j + k] += b[j + k];
-    for (; j < n; j++)
-        r[j] += b[j];
-}
-
-/* z (B, n) <- act(z + b) row by row */
-static void bias_act(float *restrict z, const float *restrict b, int B, int n,
-                     PrefrlActivation act, float slope)
-{
-    for (int i = 0; i < B; i++) {
-        float *restrict r = z + (size_t)i * n;
-        switch (act) {
-        case PREFRL_ACT_IDENTITY:
-            add_vec(r, b, n);
-            break;
-        case PREFRL_ACT_RELU:
-            bias_leaky(r, b, n, 0.0f);
-            break;
-        case PREFRL_ACT_LEAKY_RELU:
-            bias_leaky(r, b, n, slope);
-            break;
-        case PREFRL_ACT_TANH:
-            for (int j = 0; j < n; j++)
-                r[j] = tanhf(r[j] + b[j]);
-            break;
-        case PREFRL_ACT_SIGMOID:
-            for (int j = 0; j < n; j++) {
-                float v = r[j] + b[j];
-                /* both branches avoid overflow of expf */
-                if (v >= 0.0f) {
-                    r[j] = 1.0f / (1.0f + expf(-v));
-                } else {
-                    float e = expf(v);
-                    r[j] = e / (1.0f + e);
-                }
-            }
-            break;
-        }
-    }
-}
-
-/* d[i] *= (y[i] > 0 ? 1 : s): the ReLU (s = 0) and LeakyReLU derivative from
- * the output (slope >= 0 keeps the sign), matching PyTorch's choice at 0 */
-static void mul_leaky_grad(float *restrict d, const float *restrict y, size_t count, float s)
-{
-    size_t i = 0;
-    for (; i + VW <= count; i += VW) {
-        float m[VW];
-        for (int k = 0; k < VW; k++)
-            m[k] = y[i + k] > 0.0f ? 1.0f : s;
-        for (int k = 0; k < VW; k++)
-            d[i + k] *= m[k];
-    }
-    for (; i < count; i++)
-        d[i] *= y[i] > 0.0f ? 1.0f : s;
-}
-
-/* d[i] *= 1 - y[i]^2 (tanh) */
-static void mul_tanh_grad(float *restrict d, const float *restrict y, size_t count)
-{
-    size_t i = 0;
-    for (; i + VW <= count; i += VW)
-        for (int k = 0; k < VW; k++)
-            d[i + k] *= 1.0f - y[i + k] * y[i + k];
-    for (; i < count; i++)
-        d[i] *= 1.0f - y[i] * y[i];
-}
-
-/* d[i] *= y[i] (1 - y[i]) (sigmoid) */
-static void mul_sigmoid_grad(float *restrict d, const float *restrict y, size_t count)
-{
-    size_t i = 0;
-    for (; i + VW <= count; i += VW)
-        for (int k = 0; k < VW; k++)
-            d[i + k] *= y[i + k] * (1.0f - y[i + k]);
-    for (; i < count; i++)
-        d[i] *= y[i] * (1.0f - y[i]);
-}
-
-/* d (count) *= act'(z) where y = act(z) is given */
-static void mul_act_grad(float *restrict d, const float *restrict y, size_t count,
-                         PrefrlActivation act, float slope)
-{
-    switch (act) {
-    case PREFRL_ACT_IDENTITY:
-        break;
-    case PREFRL_ACT_RELU:
-        mul_leaky_grad(d, y, count, 0.0f);
-        break;
-    case PREFRL_ACT_LEAKY_RELU:
-        mul_leaky_grad(d, y, count, slope);
-        break;
-    case PREFRL_ACT_TANH:
-        mul_tanh_grad(d, y, count);
-        break;
-    case PREFRL_ACT_SIGMOID:
-        mul_sigmoid_grad(d, y, count);
-        break;
-    }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -322,7 +160,7 @@ PrefrlMlp *prefrl_mlp_new_internal(int n_layers, const int *dims, PrefrlActivati
                     "max batch %d)", n_layers, max_batch);
         return NULL;
     }
-    if (!act_valid(hidden_act) || !act_valid(output_act)) {
+    if (!prefrl_nn_act_valid(hidden_act) || !prefrl_nn_act_valid(output_act)) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "MLP: invalid activation");
         return NULL;
     }
@@ -542,7 +380,11 @@ const float *prefrl_mlp_forward(PrefrlMlp *m, const float *x, int B)
         /* (B, out) = (B, in) (out, in)^T */
         sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
               m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
-        bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, layer_act(m, l), m->slope);
+        prefrl_nn_bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, layer_act(m, l), m->slope);
+#ifdef HAVE_ONEDNN
+        if (m->dnn)
+            prefrl_dnn_forward_fallback(m, l, B);
+#endif
     }
     m->batch = B;
     return m->h[m->n_layers];
@@ -554,15 +396,50 @@ static void act_grad_rows(float *d, const float *y, int B, int n, PrefrlActivati
                           float slope, float *db)
 {
     if (!db) {
-        mul_act_grad(d, y, (size_t)B * n, act, slope);
+        prefrl_nn_mul_act_grad(d, y, (size_t)B * n, act, slope);
         return;
     }
     for (int i = 0; i < B; i++) {
         float *r = d + (size_t)i * n;
-        mul_act_grad(r, y + (size_t)i * n, (size_t)n, act, slope);
-        add_vec(db, r, n);
+        prefrl_nn_mul_act_grad(r, y + (size_t)i * n, (size_t)n, act, slope);
+        prefrl_nn_add_vec(db, r, n);
     }
 }
+
+#ifdef HAVE_ONEDNN
+#define Y16_CHUNK 256
+
+/* d (count) *= act'(z) where y = act(z) is given in bfloat16 */
+static void mul_act_grad_bf16(float *restrict d, const uint16_t *restrict y16, size_t count,
+                              PrefrlActivation act, float slope)
+{
+    float y[Y16_CHUNK];
+    for (size_t j = 0; act != PREFRL_ACT_IDENTITY && j < count; j += Y16_CHUNK) {
+        size_t c = MIN((size_t)Y16_CHUNK, count - j);
+        prefrl_bf16_expand(y, y16 + j, c);
+        prefrl_nn_mul_act_grad(d + j, y, c, act, slope);
+    }
+}
+
+/* act_grad_rows for the oneDNN backend: y in float32 or (y16) bfloat16;
+ * each finished row is also cast into d16 when given, the next layer's
+ * bf16 delta, while it is in L1 */
+static void act_grad_rows_dnn(float *d, const float *y, const uint16_t *y16, int B, int n,
+                              PrefrlActivation act, float slope, float *db, uint16_t *d16)
+{
+    for (int i = 0; i < B; i++) {
+        float *r = d + (size_t)i * n;
+        if (y16)
+            mul_act_grad_bf16(r, y16 + (size_t)i * n, (size_t)n, act, slope);
+        else
+            prefrl_nn_mul_act_grad(r, y + (size_t)i * n, (size_t)n, act, slope);
+        if (db)
+            prefrl_nn_add_vec(db, r, n);
+        if (d16)
+            prefrl_bf16_cast(d16 + (size_t)i * n, r, (size_t)n);
+    }
+}
+#endif
 
 void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
                          gboolean accumulate_param_grads)
@@ -585,8 +462,10 @@ void prefrl_mlp_backward(PrefrlMlp *m, const float *dout, float *dx,
             prefrl_dnn_backward_layer(m, l, delta, target, accumulate_param_grads);
             if (l == 0)
                 break;
-            act_grad_rows(target, m->h[l], B, in, m->hidden_act, m->slope,
-                          accumulate_param_grads ? m->grads + m->b_off[l - 1] : NULL);
+            act_grad_rows_dnn(target, m->h[l], prefrl_dnn_hidden_bf16(m, l), B, in,
+                              m->hidden_act, m->slope,
+                              accumulate_param_grads ? m->grads + m->b_off[l - 1] : NULL,
+                              prefrl_dnn_delta_bf16(m, target));
             next = delta;
             delta = target;
             continue;
@@ -632,16 +511,25 @@ const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *di
             if (!prefrl_dnn_forward_layer(m, l, B)) {
                 sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
                       m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
-                bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
+                prefrl_nn_bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
+                prefrl_dnn_forward_fallback(m, l, B);
             }
             prefrl_dnn_jvp_layer(m, l, B, t, tz, dir);
+            prefrl_nn_bias_act(tz, dir + m->b_off[l], B, out, PREFRL_ACT_IDENTITY, 0.0f);
+            const uint16_t *y16 = prefrl_dnn_hidden_bf16(m, l + 1);
+            if (y16)
+                mul_act_grad_bf16(tz, y16, (size_t)B * out, act, m->slope);
+            else
+                prefrl_nn_mul_act_grad(tz, m->h[l + 1], (size_t)B * out, act, m->slope);
+            t = tz;
+            continue;
         } else
 #endif
         {
             /* primal: z = h W^T + b, h' = act(z) */
             sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
                   m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
-            bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
+            prefrl_nn_bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
             /* tangent: dz = h dW^T + dh W^T + db */
             sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
                   dir + m->w_off[l], in, 0.0f, tz, out);
@@ -649,8 +537,8 @@ const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *di
                 sgemm(CblasNoTrans, CblasTrans, B, out, in, t, in,
                       m->params + m->w_off[l], in, 1.0f, tz, out);
         }
-        bias_act(tz, dir + m->b_off[l], B, out, PREFRL_ACT_IDENTITY, 0.0f);
-        mul_act_grad(tz, m->h[l + 1], (size_t)B * out, act, m->slope);
+        prefrl_nn_bias_act(tz, dir + m->b_off[l], B, out, PREFRL_ACT_IDENTITY, 0.0f);
+        prefrl_nn_mul_act_grad(tz, m->h[l + 1], (size_t)B * out, act, m->slope);
         t = tz;
     }
     m->batch = B;
