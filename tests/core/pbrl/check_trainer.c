@@ -236,10 +236,23 @@ static void check_resume_matches(const char *name, const char *const *reward)
     char *ck = prefrl_rundir_path(b, PREFRL_RUN_CHECKPOINT);
     char *ck_old = prefrl_rundir_path(b, PREFRL_RUN_CHECKPOINT_OLD);
     ck_assert(rename(ck, ck_old) == 0);
+    char *log_before = test_slurp(b, "log.txt");
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
     prefrl_trainer_free(t);
+    /* log.txt is kept whole, the line written after the checkpoint
+     * ("checkpoint written") included, and says where the run resumed */
+    char *log_after = test_slurp(b, "log.txt");
+    ck_assert_msg(g_str_has_prefix(log_after, log_before), "%s", log_after);
+    ck_assert_msg(strstr(log_before, "step 723: checkpoint written to ") &&
+                      strstr(log_before, "step 723: interrupted\n"),
+                  "%s", log_before);
+    const char *resumed = strstr(log_after + strlen(log_before), " step 723: resumed from the "
+                                                                 "checkpoint at step 723 (");
+    ck_assert_msg(resumed && strstr(resumed, "finished after"), "%s", log_after);
+    g_free(log_before);
+    g_free(log_after);
     ck_assert(g_file_test(ck, G_FILE_TEST_IS_DIR) && !g_file_test(ck_old, G_FILE_TEST_EXISTS));
     g_free(ck);
     g_free(ck_old);
