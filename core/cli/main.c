@@ -280,7 +280,6 @@ static int finish_status(const char *dir, int rc, const GError *err)
  * was, so the run stays resumable once the cause is fixed. */
 static int train(const PrefrlNode *root, const char *dir, gboolean resume, GError **err)
 {
-    prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
     PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, prefrl_registry_default(), dir, err)
                               : prefrl_trainer_new(root, prefrl_registry_default(), dir, err);
     if (!t) {

@@ -11,6 +11,7 @@
 #include <check.h>
 #include <glib/gstdio.h>
 
+#include <prefrl/nn.h>
 #include "pbrl/log.h"
 #include "host/recipe.h"
 #include "host/registry.h"
@@ -592,6 +593,25 @@ START_TEST(test_rundir_checkpoint_swap)
 }
 END_TEST
 
+/* the trainer applies the recipe's `threads` itself (default 1), whatever
+ * the process had before: a program that is not the CLI gets them too */
+START_TEST(test_threads)
+{
+    GError *err = NULL;
+    const char *const two[] = {"threads=2", NULL};
+    for (int pass = 0; pass < 2; pass++) {
+        prefrl_nn_set_threads(3);
+        PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, pass ? two : NULL);
+        PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
+        ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+        ck_assert_int_eq(prefrl_nn_get_threads(), (pass ? 2 : 1));
+        prefrl_trainer_free(t);
+        prefrl_node_free(root);
+    }
+    prefrl_nn_set_threads(1);
+}
+END_TEST
+
 static Suite *trainer_suite(void)
 {
     Suite *s = suite_create("trainer");
@@ -612,6 +632,7 @@ static Suite *trainer_suite(void)
     tcase_add_test(tc, test_resume_surf);
     tcase_add_test(tc, test_resume_mrn);
     tcase_add_test(tc, test_resume_errors);
+    tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);
     TCase *learn = tcase_create("learning");
     tcase_set_timeout(learn, 900);
