@@ -606,7 +606,7 @@ static const Command commands[] = {
      "random-policy sanity check of an env"},
     {"render", prefrl_cmd_render, "render RUN_DIR [--episodes N] [--camera C] [-o FILE]",
      "write evaluation episodes of a run's saved agent as a video"},
-    {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [-j N] [--dry-run] [--dir DIR]",
+    {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [k=v ...] [-j N] [--dry-run] [--dir DIR]",
      "run every cell of a grid of recipes"},
     {"report", prefrl_cmd_report, "report DIR... [-o OUT] [--all]",
      "learning curves and tables from runs"},
