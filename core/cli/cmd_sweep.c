@@ -22,11 +22,18 @@ static void on_stop(int sig)
 }
 
 static const PrefrlCliUsage sweep_usage = {
-    "sweep", "GRID.yaml",
+    "sweep", "GRID.yaml [section.key=value ...]",
     "Run every cell of a grid of recipes (methods x tasks x seeds x budgets), N at a time.",
     "Each cell runs as its own 'prefrl run' process in the sweep directory.  Running the\n"
     "same command again skips finished cells and resumes interrupted ones; Ctrl-C stops\n"
     "the running cells cleanly.\n"
+    "\n"
+    "Overrides section.key=value after the grid apply to every cell's recipe after the\n"
+    "grid's set: and axes, as `prefrl run` applies them (e.g. trainer.num_train_steps=20000\n"
+    "env.scene=original); a key an axis varies, name and out_dir are refused, and a key a\n"
+    "cell's recipe does not have is an error naming the cell, as in `prefrl run`.  Cells\n"
+    "done without them are kept as done under another recipe: give such a sweep its own\n"
+    "--dir.\n"
     "\n"
     "On a Slurm cluster, --slurm submits the cells as one job array instead (one task per\n"
     "cell that is neither done nor queued/running; results in the same sweep directory),\n"
@@ -45,8 +52,8 @@ typedef struct {
     char **sbatch_args;
 } SlurmArgs;
 
-static int sweep(const char *grid_path, const char *dir, gboolean dry, int jobs,
-                 const SlurmArgs *sa, const char *cell);
+static int sweep(const char *grid_path, const char *const *overrides, const char *dir,
+                 gboolean dry, int jobs, const SlurmArgs *sa, const char *cell);
 
 static const char *state_word(PrefrlCellState st)
 {
@@ -146,8 +153,8 @@ int prefrl_cmd_sweep(int argc, char **argv)
     else if (!args[0])
         rc = prefrl_cli_usage_error(&sweep_usage, status ? "--status needs a sweep DIR"
                                                          : "sweep needs a GRID.yaml");
-    else if (args[1])
-        rc = prefrl_cli_usage_error(&sweep_usage, "one grid file at a time");
+    else if (args[1] && status)
+        rc = prefrl_cli_usage_error(&sweep_usage, "--status takes no overrides");
     else if (slurm_only && !sa.on)
         rc = prefrl_cli_usage_error(&sweep_usage, "%s goes with --slurm", slurm_only);
     else if ((status ? 1 : 0) + (sa.on ? 1 : 0) + (cell ? 1 : 0) > 1)
@@ -160,6 +167,11 @@ int prefrl_cmd_sweep(int argc, char **argv)
     else if (jobs != G_MININT && (sa.on || cell || status))
         rc = prefrl_cli_usage_error(&sweep_usage, "-j is for local sweeps (with --slurm, "
                                                   "--max-parallel)");
+    for (char **a = args + (args[0] ? 1 : 0); rc < 0 && *a; a++)
+        if (!strchr(*a, '='))
+            rc = prefrl_cli_usage_error(&sweep_usage, "one grid file at a time; after it come "
+                                                      "section.key=value overrides, not '%s'",
+                                        *a);
     if (rc < 0 && status && !g_file_test(args[0], G_FILE_TEST_IS_REGULAR)) {
         /* a sweep directory: no grid to load */
         GError *err = NULL;
@@ -168,8 +180,8 @@ int prefrl_cmd_sweep(int argc, char **argv)
     } else if (rc < 0) {
         if (status)
             cell = g_strdup(""); /* a grid file: its sweep directory's status */
-        rc = sweep(args[0], dir, dry, jobs != G_MININT ? jobs : (int)g_get_num_processors(),
-                   &sa, cell);
+        rc = sweep(args[0], (const char *const *)args + 1, dir, dry,
+                   jobs != G_MININT ? jobs : (int)g_get_num_processors(), &sa, cell);
     }
     g_strfreev(args);
     g_free(dir);
@@ -209,14 +221,14 @@ static int submit(const PrefrlGrid *g, const char *grid_path, const char *exe, g
 }
 
 /* `cell`: NULL for a sweep, "" for --status GRID, else the cell an array task runs */
-static int sweep(const char *grid_path, const char *dir, gboolean dry, int jobs,
-                 const SlurmArgs *slurm, const char *cell)
+static int sweep(const char *grid_path, const char *const *overrides, const char *dir,
+                 gboolean dry, int jobs, const SlurmArgs *slurm, const char *cell)
 {
     GError *err = NULL;
     PrefrlRegistry *reg = prefrl_registry_default();
     if (isatty(STDERR_FILENO)) /* instantiating large recipes takes seconds */
         fprintf(stderr, "prefrl sweep: checking the recipes of %s ...\n", grid_path);
-    PrefrlGrid *g = prefrl_grid_load(grid_path, dir, reg, &err);
+    PrefrlGrid *g = prefrl_grid_load(grid_path, dir, overrides, reg, &err);
     if (!g) {
         const GPtrArray *f = prefrl_registry_failures(reg);
         for (guint i = 0; i < f->len; i++)

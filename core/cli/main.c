@@ -198,7 +198,31 @@ static const PrefrlCliUsage check_usage = {
     "check", "RECIPE [section.key=value ...]",
     "Validate a recipe with its overrides against the installed components.",
     OVERRIDES_HELP "\nPrints 'RECIPE: ok', or with --print the resolved recipe (every default\n"
-                   "written out, as `prefrl run` saves it in config.yaml)."};
+                   "written out, as `prefrl run` saves it in config.yaml).  A trainer.seed_prefs\n"
+                   "file (relative to the current directory) is read and checked as the run\n"
+                   "reads it: the same one-line error when it is missing or malformed."};
+
+/* trainer.seed_prefs is read as the run reads it: the trainer is set up
+ * (without a run directory), which checks the file whole against the
+ * segment and the environment's sizes; FALSE once the error is said.
+ * Only with the key set: setting a trainer up creates every component. */
+static gboolean check_seed_prefs(const PrefrlNode *root)
+{
+    const PrefrlNode *trainer = prefrl_node_get(root, "trainer");
+    const PrefrlNode *key = trainer ? prefrl_node_get(trainer, "seed_prefs") : NULL;
+    const char *seed = key ? prefrl_node_text(key) : NULL;
+    if (!seed || !*seed)
+        return TRUE;
+    GError *err = NULL;
+    PrefrlTrainer *t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, &err);
+    if (!t) {
+        prefrl_cli_fail(err);
+        g_error_free(err);
+        return FALSE;
+    }
+    prefrl_trainer_free(t);
+    return TRUE;
+}
 
 static int cmd_check(int argc, char **argv)
 {
@@ -215,6 +239,11 @@ static int cmd_check(int argc, char **argv)
     if (!root) {
         g_strfreev(args);
         return rc;
+    }
+    if (!check_seed_prefs(root)) {
+        prefrl_node_free(root);
+        g_strfreev(args);
+        return 1;
     }
     if (print) {
         char *text = resolved_text(root);
@@ -280,7 +309,6 @@ static int finish_status(const char *dir, int rc, const GError *err)
  * was, so the run stays resumable once the cause is fixed. */
 static int train(const PrefrlNode *root, const char *dir, gboolean resume, GError **err)
 {
-    prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
     PrefrlTrainer *t = resume ? prefrl_trainer_resume(root, prefrl_registry_default(), dir, err)
                               : prefrl_trainer_new(root, prefrl_registry_default(), dir, err);
     if (!t) {
@@ -578,7 +606,7 @@ static const Command commands[] = {
      "random-policy sanity check of an env"},
     {"render", prefrl_cmd_render, "render RUN_DIR [--episodes N] [--camera C] [-o FILE]",
      "write evaluation episodes of a run's saved agent as a video"},
-    {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [-j N] [--dry-run] [--dir DIR]",
+    {"sweep", prefrl_cmd_sweep, "sweep GRID.yaml [k=v ...] [-j N] [--dry-run] [--dir DIR]",
      "run every cell of a grid of recipes"},
     {"report", prefrl_cmd_report, "report DIR... [-o OUT] [--all]",
      "learning curves and tables from runs"},

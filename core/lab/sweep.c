@@ -54,6 +54,7 @@ struct PrefrlGrid {
     char *sweep_dir;
     GPtrArray *axes;         /* Axis* */
     GArray *set;             /* Setting */
+    char **overrides;        /* the command line's key=value, after set: and the axes */
     GPtrArray *cells;        /* PrefrlGridCell* */
 };
 
@@ -92,6 +93,7 @@ void prefrl_grid_free(PrefrlGrid *g)
         g_ptr_array_unref(g->axes);
     if (g->set)
         g_array_unref(g->set);
+    g_strfreev(g->overrides);
     g_free(g->sweep_dir);
     prefrl_node_free(g->root);
     g_free(g);
@@ -465,6 +467,15 @@ static PrefrlGridCell *make_cell(PrefrlGrid *g, const guint *idx, const char *na
                 g_ptr_array_add(c->overrides, override_text(a->paths[k], v));
         }
     }
+    /* the command line's, applied as `prefrl run` applies them (and in
+     * the cell's command line, where the run applies them again) */
+    for (char **o = g->overrides; ok && *o; o++) {
+        ok = prefrl_recipe_override(root, *o, error);
+        if (ok)
+            g_ptr_array_add(c->overrides, g_strdup(*o));
+        else
+            g_prefix_error(error, "cell %s: ", name);
+    }
     /* before defaults are written out: does the recipe itself choose threads? */
     c->threads_set = prefrl_node_lookup(root, "threads") != NULL;
     if (ok) {
@@ -591,14 +602,56 @@ static gboolean create_cells(const PrefrlGrid *g, PrefrlRegistry *reg, GError **
     return ok;
 }
 
-PrefrlGrid *prefrl_grid_load(const char *path, const char *sweep_dir, PrefrlRegistry *reg,
-                             GError **error)
+/* the command line's overrides: section.key=value (checked on an empty
+ * recipe for their form), never name or out_dir (the sweep's) nor a key an
+ * axis varies (every cell would be the same run) */
+static gboolean check_overrides(const PrefrlGrid *g, GError **error)
+{
+    for (char **o = g->overrides; *o; o++) {
+        PrefrlNode *scratch = prefrl_node_new_map("<command line>", 0, 0);
+        gboolean ok = prefrl_recipe_override(scratch, *o, error);
+        prefrl_node_free(scratch);
+        if (!ok)
+            return FALSE;
+        char *key = g_strndup(*o, (gsize)(strchr(*o, '=') - *o));
+        if (!strcmp(key, "name") || !strcmp(key, "out_dir")) {
+            g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                        "<command line>: override '%s': a sweep sets '%s' of each cell itself "
+                        "(--dir chooses the sweep directory)", *o, key);
+            ok = FALSE;
+        }
+        for (guint i = 0; ok && i < g->axes->len; i++) {
+            const Axis *a = g->axes->pdata[i];
+            for (guint k = 0; ok && k < a->n_paths; k++)
+                if (!a->is_var[k] && !strcmp(a->paths[k], key)) {
+                    char *w = prefrl_node_where(a->where, TRUE);
+                    g_strchomp(w);
+                    if (g_str_has_suffix(w, ":"))
+                        w[strlen(w) - 1] = 0;
+                    g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
+                                "<command line>: override '%s': '%s' is an axis of the grid "
+                                "(%s); an override sets one value for every cell",
+                                *o, key, w);
+                    g_free(w);
+                    ok = FALSE;
+                }
+        }
+        g_free(key);
+        if (!ok)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+PrefrlGrid *prefrl_grid_load(const char *path, const char *sweep_dir,
+                             const char *const *overrides, PrefrlRegistry *reg, GError **error)
 {
     PrefrlGrid *g = g_new0(PrefrlGrid, 1);
     g->axes = g_ptr_array_new_with_free_func(axis_free);
     g->set = g_array_new(FALSE, FALSE, sizeof(Setting));
     g_array_set_clear_func(g->set, setting_clear);
     g->cells = g_ptr_array_new_with_free_func(cell_free);
+    g->overrides = g_strdupv((char **)(overrides ? overrides : (const char *const[]){NULL}));
     g->root = prefrl_recipe_load(path, error);
     if (!g->root)
         goto fail;
@@ -644,6 +697,8 @@ PrefrlGrid *prefrl_grid_load(const char *path, const char *sweep_dir, PrefrlRegi
                     goto fail;
                 }
     }
+    if (!check_overrides(g, error))
+        goto fail;
     const PrefrlNode *sd = prefrl_node_get(g->root, "sweep_dir");
     if (sweep_dir) {
         g->sweep_dir = g_strdup(sweep_dir);
@@ -1571,6 +1626,13 @@ static char *array_script(const PrefrlGrid *g, const PrefrlSlurmOptions *o, guin
         g_string_append_printf(s, "#SBATCH %s\n", *a);
     char *qcells = g_shell_quote(cells_file), *qexe = g_shell_quote(o->exe);
     char *qgrid = g_shell_quote(o->grid_path), *qdir = g_shell_quote(g->sweep_dir);
+    /* the task loads the grid with the same command-line overrides */
+    GString *qov = g_string_new(NULL);
+    for (char **ov = g->overrides; *ov; ov++) {
+        char *q = g_shell_quote(*ov);
+        g_string_append_printf(qov, " %s", q);
+        g_free(q);
+    }
     g_string_append_printf(s,
                            "cell=$(sed -n \"$((SLURM_ARRAY_TASK_ID + 1))p\" %s)\n"
                            "[ -n \"$cell\" ] || { echo \"no cell for array task "
@@ -1578,8 +1640,9 @@ static char *array_script(const PrefrlGrid *g, const PrefrlSlurmOptions *o, guin
                            "# exec: Slurm's SIGTERM (scancel, time limit, preemption) reaches "
                            "the run,\n# which checkpoints and stops; the next submission "
                            "resumes it\n"
-                           "exec %s sweep %s --dir %s --cell \"$cell\"\n",
-                           qcells, cells_file, qexe, qgrid, qdir);
+                           "exec %s sweep %s%s --dir %s --cell \"$cell\"\n",
+                           qcells, cells_file, qexe, qgrid, qov->str, qdir);
+    g_string_free(qov, TRUE);
     g_free(qcells);
     g_free(qexe);
     g_free(qgrid);

@@ -7,7 +7,8 @@
  *   recipe: ../{task}/{method}.yaml  # base recipe, relative to the file that
  *                                    # writes it; {x} is the value of axis x
  *   sweep_dir: runs/fig3             # optional; default runs/<grid file stem>
- *   set:                             # overrides applied to every cell
+ *   set:                             # overrides applied to every cell (the
+ *                                    # command line's key=value come after)
  *     trainer.num_train_steps: 100000
  *   axes:                            # key path (or {template} name): values
  *     task: [walker_walk, cheetah_run]
@@ -52,9 +53,14 @@ typedef struct {
  *  grid's FILE:LINE:COL and the cell's name.  Each distinct recipe (seeds
  *  aside) is also instantiated once without a run directory, so errors
  *  only a component detects at creation fail here too.  `sweep_dir` (may be NULL)
- *  replaces the grid's sweep_dir.  Free with prefrl_grid_free. */
-PrefrlGrid *prefrl_grid_load(const char *path, const char *sweep_dir, PrefrlRegistry *reg,
-                             GError **error);
+ *  replaces the grid's sweep_dir.  `overrides` (NULL-terminated, may be NULL):
+ *  the command line's section.key=value, applied to every cell after set: and
+ *  the axes as `prefrl run` applies them (and added to each cell's command
+ *  line); one of the wrong form, naming name or out_dir, or a key an axis
+ *  varies is an error, and one a cell's recipe does not know fails that cell's
+ *  validation as it would fail `prefrl run`.  Free with prefrl_grid_free. */
+PrefrlGrid *prefrl_grid_load(const char *path, const char *sweep_dir,
+                             const char *const *overrides, PrefrlRegistry *reg, GError **error);
 
 /** The directory that holds the cells' run directories (transfer none). */
 const char *prefrl_grid_sweep_dir(const PrefrlGrid *g);

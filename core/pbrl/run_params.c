@@ -26,7 +26,8 @@ const PrefrlParamSpec prefrl_run_params[] = {
     {"out_dir", PREFRL_PARAM_STRING, "runs", 0, 0, NULL,
      "directory that holds run directories (not empty; '.' for the current one)"},
     {"threads", PREFRL_PARAM_INT, "1", 1, 64, NULL,
-     "threads of the networks' matrix products (OpenBLAS's, and oneDNN's OpenMP threads)"},
+     "threads of the networks' matrix products (OpenBLAS's, and oneDNN's OpenMP threads); "
+     "the trainer sets them for its whole process when it is built"},
     {"numerics", PREFRL_PARAM_CHOICE, "openblas", 0, 0, "openblas|onednn-fp32|onednn-bf16",
      "backend of every network's matrix products: openblas (float32, the reference), "
      "onednn-fp32, or onednn-bf16 (mixed precision: bf16 inputs, float32 accumulation, "

@@ -363,7 +363,11 @@ gboolean trainer_load_checkpoint(PrefrlTrainer *t, GError **error)
     ok = ok && trainer_restore_outputs(t, error);
     if (ok) {
         t->resumed_at = t->state.step;
-        trainer_say(t, "resumed from %s at step %lld", dir, (long long)t->state.step);
+        /* log.txt was kept whole: this line tells the interrupted process's
+         * last lines from the steps run again after it */
+        trainer_say(t, "resumed from the checkpoint at step %lld (%s); the steps after it run "
+                       "again",
+                    (long long)t->state.step, dir);
     }
     g_free(state);
     g_free(dir);

@@ -382,7 +382,9 @@ gboolean trainer_verify_outputs(const char *run_dir, int64_t len[PREFRL_RUN_N_OU
 
 /* the rows written after the checkpoint are written again, exactly once;
  * every length is checked before any file is cut, and a file is only ever
- * cut (ftruncate never pads it) */
+ * cut (ftruncate never pads it).  log.txt is the exception: it is the run's
+ * history, so the interrupted process's last lines (after the checkpoint)
+ * stay and the resumed run appends after them */
 gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error)
 {
     int64_t len[PREFRL_RUN_N_OUTPUTS];
@@ -416,17 +418,21 @@ gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error)
         if (!f)
             continue;
         struct stat st;
+        gboolean whole = i == PREFRL_RUN_LOG_TXT;
+        off_t end = -1;
+        errno = 0;
         if (fstat(fileno(f), &st) != 0 ||
-            ((int64_t)st.st_size > len[i] && ftruncate(fileno(f), (off_t)len[i]) != 0) ||
-            fseeko(f, 0, SEEK_END) != 0 || ftello(f) != len[i]) {
+            (!whole && (int64_t)st.st_size > len[i] && ftruncate(fileno(f), (off_t)len[i]) != 0) ||
+            fseeko(f, 0, SEEK_END) != 0 || (end = ftello(f)) < 0 ||
+            (whole ? (int64_t)end < len[i] : (int64_t)end != len[i])) {
             char *path = prefrl_rundir_path(t->run_dir, i);
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
                         "%s: cannot restore it to its %lld bytes at the checkpoint: %s", path,
-                        (long long)len[i], g_strerror(errno));
+                        (long long)len[i], errno ? g_strerror(errno) : "it was cut meanwhile");
             g_free(path);
             return FALSE;
         }
-        t->state.out_len[i] = len[i];
+        t->state.out_len[i] = (int64_t)end;
     }
     return TRUE;
 }

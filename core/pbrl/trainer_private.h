@@ -329,7 +329,8 @@ gboolean trainer_end_outputs(PrefrlTrainer *t, gboolean ok, GError **error);
 
 /* cut the outputs back to their lengths at the checkpoint (a resumed run):
  * verified_len when set, else the state's; an output shorter than that is
- * refused, naming it, before any output is cut */
+ * refused, naming it, before any output is cut.  log.txt is kept whole and
+ * appended to (the history of the interrupted process included) */
 gboolean trainer_restore_outputs(PrefrlTrainer *t, GError **error);
 
 /* the checkpoint stream of outputs.bin: every output's measured length and

@@ -299,6 +299,11 @@ PrefrlTrainer *trainer_setup(const PrefrlNode *recipe, PrefrlRegistry *reg, cons
     if (run_dir && !trainer_open_outputs(t, resume, error))
         goto fail;
 
+    /* the recipe's threads for every matrix product (a process-wide setting,
+     * kept after setup: the loop's products are the ones that count), so a
+     * trainer built by any program gets them, not OpenBLAS's one per core */
+    prefrl_nn_set_threads((int)prefrl_param_int(recipe, "threads"));
+
     /* the recipe's numerics backend for every network the components create
      * here (the thread's default, restored below) */
     PrefrlNumerics numerics;

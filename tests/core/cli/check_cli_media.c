@@ -77,7 +77,46 @@ START_TEST(test_run_videos_and_seed)
                       strstr(r.err, "/nowhere.bin") &&
                       strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
                   "%s", r.err);
+    char *run_missing = g_strdup(r.err);
     cli_test_result_clear(&r);
+
+    /* prefrl check reads the seed file as the run does, relative to the
+     * current directory: a good one passes, a missing or truncated one is
+     * the run's one-line error and status 1 */
+    const char *const check_good[] = {"check", recipe, "trainer.seed_prefs=video/prefs.bin",
+                                      NULL};
+    r = cli_test_prefrlv(WORK, NULL, check_good);
+    ck_assert_msg(r.status == 0 && strstr(r.out, ": ok\n"), "%s%s", r.out, r.err);
+    cli_test_result_clear(&r);
+    const char *const check_missing[] = {"check", recipe, "trainer.seed_prefs=nowhere.bin", NULL};
+    r = cli_test_prefrlv(WORK, NULL, check_missing);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.err, run_missing);
+    ck_assert_str_eq(r.out, "");
+    cli_test_result_clear(&r);
+    char *bytes;
+    gsize n;
+    ck_assert(g_file_get_contents(WORK "/video/prefs.bin", &bytes, &n, NULL) && n > 100);
+    ck_assert(g_file_set_contents(WORK "/cut.bin", bytes, (gssize)n - 7, NULL));
+    g_free(bytes);
+    const char *const check_cut[] = {"check", recipe, "trainer.seed_prefs=cut.bin", NULL};
+    r = cli_test_prefrlv(WORK, NULL, check_cut);
+    ck_assert_int_eq(r.status, 1);
+    char *cut_abs = g_canonicalize_filename(WORK "/cut.bin", NULL);
+    ck_assert_msg(g_str_has_prefix(r.err, "prefrl: error: ") && strstr(r.err, cut_abs) &&
+                      strchr(r.err, '\n') == r.err + strlen(r.err) - 1,
+                  "%s", r.err);
+    char *check_cut_err = g_strdup(r.err);
+    cli_test_result_clear(&r);
+    const char *const run_cut[] = {"run", recipe, "out_dir=.", "name=cut",
+                                   "trainer.seed_prefs=cut.bin", NULL};
+    r = cli_test_prefrlv(WORK, NULL, run_cut);
+    ck_assert_int_eq(r.status, 1);
+    ck_assert_str_eq(r.err, check_cut_err);
+    cli_test_result_clear(&r);
+    g_free(check_cut_err);
+    g_free(cut_abs);
+    g_free(run_missing);
     g_free(recipe);
 }
 END_TEST

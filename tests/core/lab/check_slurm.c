@@ -333,7 +333,7 @@ START_TEST(test_script_options)
         WORK, PRG, "sweep", GRIDS "/grid.yaml", "--slurm", "--dry-run", "--dir", sl, "--partition",
         "debug", "--time", "0:10:00", "--mem", "1G", "--account", "lab", "--signal", "B:TERM@60",
         "--requeue", "--cpus-per-task", "2", "--max-parallel", "3", "--sbatch-arg=--qos=long",
-        "--sbatch-arg", "--comment=prefrl", NULL);
+        "--sbatch-arg", "--comment=prefrl", "trainer.num_train_steps=300", NULL);
     ck_assert_msg(r.status == 0 && strstr(r.out, "4 cells to submit") &&
                       strstr(r.out, "not submitted"), "%s%s", r.out, r.err);
     cli_test_result_clear(&r);
@@ -342,7 +342,9 @@ START_TEST(test_script_options)
         "#SBATCH --array=0-3%3\n", "#SBATCH --cpus-per-task=2\n", "#SBATCH --partition=debug\n",
         "#SBATCH --time=0:10:00\n", "#SBATCH --mem=1G\n", "#SBATCH --account=lab\n",
         "#SBATCH --signal=B:TERM@60\n", "#SBATCH --requeue\n", "#SBATCH --qos=long\n",
-        "#SBATCH --comment=prefrl\n", "#SBATCH --open-mode=append\n", " --cell \"$cell\"\n"};
+        "#SBATCH --comment=prefrl\n", "#SBATCH --open-mode=append\n",
+        /* the task loads the grid with the same overrides */
+        "/grid.yaml' 'trainer.num_train_steps=300' --dir ", " --cell \"$cell\"\n"};
     for (guint i = 0; i < G_N_ELEMENTS(lines); i++)
         ck_assert_msg(strstr(script, lines[i]), "no '%s' in:\n%s", lines[i], script);
     g_free(script);
@@ -354,6 +356,19 @@ START_TEST(test_script_options)
     ck_assert_msg(r.status == 0 && strstr(r.out, "4 cells: 0 done, 0 running, 4 pending") &&
                       strstr(r.out, "(not started)"), "%s%s", r.out, r.err);
     cli_test_result_clear(&r);
+    /* array task 0's command (the script's exec line above, run here without
+     * Slurm, as the build tree's program needs its wrapper's environment):
+     * its cell's run has the override */
+    const char *const task[] = {"sweep", GRIDS "/grid.yaml", "trainer.num_train_steps=300",
+                                "--dir", sl, "--cell", "pebble-seed1", NULL};
+    r = cli_test_prefrlv(WORK, NULL, task);
+    ck_assert_msg(r.status == 0, "%s%s", r.out, r.err);
+    cli_test_result_clear(&r);
+    char *cfg = slurp(sl, "pebble-seed1", "config.yaml"), *st = slurp(sl, "pebble-seed1", "status");
+    ck_assert_msg(strstr(cfg, "  num_train_steps: 300\n"), "%s", cfg);
+    ck_assert_str_eq(st, "done\n");
+    g_free(cfg);
+    g_free(st);
     g_free(sl);
 }
 END_TEST

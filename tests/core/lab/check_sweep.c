@@ -61,7 +61,7 @@ static PrefrlRegistry *registry(void)
 START_TEST(test_grid_cells)
 {
     GError *err = NULL;
-    PrefrlGrid *g = prefrl_grid_load(SWEEPS "/grid.yaml", NULL, registry(), &err);
+    PrefrlGrid *g = prefrl_grid_load(SWEEPS "/grid.yaml", NULL, NULL, registry(), &err);
     ck_assert_msg(g != NULL, "%s", err ? err->message : "");
     ck_assert_str_eq(prefrl_grid_sweep_dir(g), "runs/grid"); /* from the file name */
     ck_assert_uint_eq(prefrl_grid_n_cells(g), 4);
@@ -96,7 +96,7 @@ START_TEST(test_grid_cells)
     prefrl_grid_free(g);
 
     /* --dir replaces the grid's directory */
-    g = prefrl_grid_load(SWEEPS "/grid.yaml", "/tmp/elsewhere", registry(), &err);
+    g = prefrl_grid_load(SWEEPS "/grid.yaml", "/tmp/elsewhere", NULL, registry(), &err);
     ck_assert(g != NULL);
     ck_assert_str_eq(prefrl_grid_sweep_dir(g), "/tmp/elsewhere");
     ck_assert_str_eq(prefrl_grid_cell(g, 3)->overrides->pdata[1], "out_dir=/tmp/elsewhere");
@@ -110,7 +110,7 @@ static PrefrlGrid *grid_text(const char *file, const char *text, GError **err)
     g_mkdir_with_parents(WORK, 0755);
     char *path = g_build_filename(WORK, file, NULL);
     ck_assert(g_file_set_contents(path, text, -1, NULL));
-    PrefrlGrid *g = prefrl_grid_load(path, WORK "/unused", registry(), err);
+    PrefrlGrid *g = prefrl_grid_load(path, WORK "/unused", NULL, registry(), err);
     g_free(path);
     return g;
 }
@@ -1117,6 +1117,105 @@ START_TEST(test_sweep_killed)
 }
 END_TEST
 
+/* the step column of eval.csv's last row in sweep/cell */
+static gint64 last_eval_step(const char *sweep, const char *cell)
+{
+    char *dir = g_build_filename(sweep, cell, NULL);
+    char *text = test_slurp(dir, "eval.csv");
+    g_strchomp(text);
+    char **lines = g_strsplit(text, "\n", -1);
+    guint n = g_strv_length(lines);
+    ck_assert_uint_ge(n, 2);
+    char **head = g_strsplit(lines[0], ",", -1), **last = g_strsplit(lines[n - 1], ",", -1);
+    gint64 step = -1;
+    for (guint i = 0; head[i] && last[i]; i++)
+        if (!strcmp(head[i], "step"))
+            step = g_ascii_strtoll(last[i], NULL, 10);
+    g_strfreev(head);
+    g_strfreev(last);
+    g_strfreev(lines);
+    g_free(text);
+    g_free(dir);
+    return step;
+}
+
+/* `prefrl sweep GRID key=value`: the override reaches every cell's recipe
+ * (config.yaml, the cell's command, the run itself); cells done under it are
+ * not done for the grid without it; bad overrides are one line and run
+ * nothing */
+START_TEST(test_overrides)
+{
+    g_mkdir_with_parents(WORK, 0755);
+    test_put(WORK, "over.yaml", "recipe: " SWEEPS "/true.yaml\naxes:\n  seed: [1..2]\n");
+    char *dir = test_fresh_path(WORK, "over");
+    CliTestResult r = cli_test_prefrl("sweep", WORK "/over.yaml", "trainer.num_train_steps=200",
+                                      "--dir", dir, "-j", "2", NULL);
+    ck_assert_msg(r.status == 0, "status %d\n%s\n%s", r.status, r.out, r.err);
+    ck_assert_msg(strstr(r.out, "all 2 cells done (2 by this run)"), "%s", r.out);
+    cli_test_result_clear(&r);
+    static const char *const cells[] = {"seed1", "seed2"};
+    for (guint i = 0; i < G_N_ELEMENTS(cells); i++) {
+        char *cell = g_build_filename(dir, cells[i], NULL);
+        char *cfg = test_slurp(cell, "config.yaml");
+        ck_assert_msg(strstr(cfg, "  num_train_steps: 200\n"), "%s", cfg);
+        g_free(cfg);
+        g_free(cell);
+        ck_assert_int_eq(last_eval_step(dir, cells[i]), 200); /* the recipe's 400 without it */
+    }
+    /* the dry run shows it in each cell's command, and the same sweep is done */
+    r = cli_test_prefrl("sweep", WORK "/over.yaml", "trainer.num_train_steps=200", "--dir", dir,
+                        "--dry-run", NULL);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "done     seed1\n") &&
+                      strstr(r.out, " trainer.num_train_steps=200 out_dir="),
+                  "%s%s", r.out, r.err);
+    cli_test_result_clear(&r);
+    /* without the override the cells are not done: another recipe, kept */
+    r = cli_test_prefrl("sweep", WORK "/over.yaml", "--dir", dir, "--dry-run", NULL);
+    ck_assert_msg(r.status == 0 && strstr(r.out, "stale    seed1 (trainer.num_train_steps: 200 "
+                                                 "in config.yaml, 400 in the grid)"),
+                  "%s%s", r.out, r.err);
+    ck_assert_msg(strstr(r.out, "0 done, 2 done under another recipe"), "%s", r.out);
+    cli_test_result_clear(&r);
+
+    /* bad overrides: one line (status 1, 2 for a usage error), nothing run */
+    static const struct {
+        const char *arg, *expect;
+        int status;
+    } bad[] = {
+        {"trainer.num_train_stepz=5",
+         "prefrl: error: cell seed1: <command line>: unknown key 'num_train_stepz' in trainer; "
+         "did you mean 'num_train_steps'?\n", 1},
+        {"trainer.num_train_steps=-5", "prefrl: error: cell seed1: ", 1},
+        {"seed=3", "prefrl: error: <command line>: override 'seed=3': 'seed' is an axis of the "
+                   "grid (" WORK "/over.yaml:3:3); an override sets one value for every cell\n", 1},
+        {"name=x", "prefrl: error: <command line>: override 'name=x': a sweep sets 'name' of each "
+                   "cell itself (--dir chooses the sweep directory)\n", 1},
+        {"=5", "prefrl: error: <command line>: override '=5' is not of the form "
+               "section.key=value\n", 1},
+        {"trainer..segment=5", "prefrl: error: <command line>: empty key in override "
+                               "'trainer..segment=5'\n", 1},
+        {"other.yaml", "prefrl: error: one grid file at a time; after it come "
+                       "section.key=value overrides, not 'other.yaml' (usage: prefrl sweep ", 2},
+    };
+    char *none = test_fresh_path(WORK, "over-bad");
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        r = cli_test_prefrl("sweep", WORK "/over.yaml", bad[i].arg, "--dir", none, NULL);
+        ck_assert_msg(r.status == bad[i].status, "%s: status %d\n%s", bad[i].arg, r.status,
+                      r.err);
+        /* (warnings about the test tree's broken fixture plugins may come first) */
+        const char *e = strstr(r.err, "prefrl: error: ");
+        ck_assert_msg(e && g_str_has_prefix(e, bad[i].expect), "%s: expected '%s' in:\n%s",
+                      bad[i].arg, bad[i].expect, r.err);
+        ck_assert_msg(strchr(e, '\n') == r.err + strlen(r.err) - 1, "%s: not one line:\n%s",
+                      bad[i].arg, r.err);
+        ck_assert(!g_file_test(none, G_FILE_TEST_EXISTS));
+        cli_test_result_clear(&r);
+    }
+    g_free(none);
+    g_free(dir);
+}
+END_TEST
+
 static Suite *sweep_suite(void)
 {
     Suite *s = suite_create("sweep");
@@ -1130,6 +1229,7 @@ static Suite *sweep_suite(void)
     tcase_add_test(tc, test_sweep_and_report);
     tcase_add_test(tc, test_failing_cell);
     tcase_add_test(tc, test_budget_report);
+    tcase_add_test(tc, test_overrides);
     tcase_add_test(tc, test_report_errors);
     tcase_add_test(tc, test_report_q_metric);
     tcase_add_test(tc, test_report_scene);

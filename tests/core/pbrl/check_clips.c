@@ -293,8 +293,13 @@ START_TEST(test_clips_and_resume)
     ck_assert_msg(strstr(log, "query round 2 interrupted"), "%s", log);
     g_free(log);
     resume_round_2(root, b, NULL);
-    /* the teacher's line (PrefrlTeacherQuery.say) reached log.txt */
+    /* the teacher's line (PrefrlTeacherQuery.say) reached log.txt, which
+     * the resume kept whole (the interruption after the checkpoint too) */
     log = test_slurp(b, "log.txt");
+    ck_assert_msg(strstr(log, "query round 2 interrupted") &&
+                      strstr(strstr(log, "query round 2 interrupted"), "resumed from the "
+                                                                        "checkpoint at step"),
+                  "%s", log);
     ck_assert_msg(strstr(log, "teacher/file: round 2: 2 of 4 queries still unanswered in "
                               "queries/round-0002/"),
                   "%s", log);

@@ -11,6 +11,7 @@
 #include <check.h>
 #include <glib/gstdio.h>
 
+#include <prefrl/nn.h>
 #include "pbrl/log.h"
 #include "host/recipe.h"
 #include "host/registry.h"
@@ -236,10 +237,23 @@ static void check_resume_matches(const char *name, const char *const *reward)
     char *ck = prefrl_rundir_path(b, PREFRL_RUN_CHECKPOINT);
     char *ck_old = prefrl_rundir_path(b, PREFRL_RUN_CHECKPOINT_OLD);
     ck_assert(rename(ck, ck_old) == 0);
+    char *log_before = test_slurp(b, "log.txt");
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
     prefrl_trainer_free(t);
+    /* log.txt is kept whole, the line written after the checkpoint
+     * ("checkpoint written") included, and says where the run resumed */
+    char *log_after = test_slurp(b, "log.txt");
+    ck_assert_msg(g_str_has_prefix(log_after, log_before), "%s", log_after);
+    ck_assert_msg(strstr(log_before, "step 723: checkpoint written to ") &&
+                      strstr(log_before, "step 723: interrupted\n"),
+                  "%s", log_before);
+    const char *resumed = strstr(log_after + strlen(log_before), " step 723: resumed from the "
+                                                                 "checkpoint at step 723 (");
+    ck_assert_msg(resumed && strstr(resumed, "finished after"), "%s", log_after);
+    g_free(log_before);
+    g_free(log_after);
     ck_assert(g_file_test(ck, G_FILE_TEST_IS_DIR) && !g_file_test(ck_old, G_FILE_TEST_EXISTS));
     g_free(ck);
     g_free(ck_old);
@@ -579,6 +593,25 @@ START_TEST(test_rundir_checkpoint_swap)
 }
 END_TEST
 
+/* the trainer applies the recipe's `threads` itself (default 1), whatever
+ * the process had before: a program that is not the CLI gets them too */
+START_TEST(test_threads)
+{
+    GError *err = NULL;
+    const char *const two[] = {"threads=2", NULL};
+    for (int pass = 0; pass < 2; pass++) {
+        prefrl_nn_set_threads(3);
+        PrefrlNode *root = pbrl_test_short_recipe(SAC, PEBBLE, pass ? two : NULL);
+        PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
+        ck_assert_msg(t != NULL, "%s", err ? err->message : "");
+        ck_assert_int_eq(prefrl_nn_get_threads(), (pass ? 2 : 1));
+        prefrl_trainer_free(t);
+        prefrl_node_free(root);
+    }
+    prefrl_nn_set_threads(1);
+}
+END_TEST
+
 static Suite *trainer_suite(void)
 {
     Suite *s = suite_create("trainer");
@@ -599,6 +632,7 @@ static Suite *trainer_suite(void)
     tcase_add_test(tc, test_resume_surf);
     tcase_add_test(tc, test_resume_mrn);
     tcase_add_test(tc, test_resume_errors);
+    tcase_add_test(tc, test_threads);
     suite_add_tcase(s, tc);
     TCase *learn = tcase_create("learning");
     tcase_set_timeout(learn, 900);

@@ -114,8 +114,9 @@ class Run:
         self.run_dir = run_dir
         self.out_path = out_path
         self.out = open(out_path, "ab")
-        # a resume cuts log.txt back to its checkpoint, so this process's URL
-        # is told apart by its token (a new one each start), not its line
+        # a resume keeps log.txt whole, the earlier processes' URLs included,
+        # so this process's URL is told apart by its token (a new one each
+        # start)
         self.old_tokens = set(old_tokens)
         self.proc = subprocess.Popen([prefrl] + args, stdout=self.out, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
