@@ -108,7 +108,7 @@ tests_core_nn_check_nn_onednn_CFLAGS = $(TEST_CFLAGS) -DCHECK_NN_NUMERICS=PREFRL
 tests_core_nn_check_nn_onednn_LDADD = $(TEST_LIBS)
 tests_core_nn_check_nn_bf16_SOURCES = tests/core/nn/check_nn_bf16.c
 tests_core_nn_check_nn_bf16_CFLAGS = $(TEST_CFLAGS)
-tests_core_nn_check_nn_bf16_LDADD = $(TEST_LIBS) $(ONEDNN_LIBS)
+tests_core_nn_check_nn_bf16_LDADD = $(TEST_LIBS)
 endif
 
 # the trainer end to end, with the fixture env and probe agent

@@ -258,26 +258,13 @@ typedef struct {
     int accumulate;     /* C += (sum post-op) instead of C = */
     int act;            /* PrefrlActivation when fused */
     float slope;
-    int packed;         /* op(B) is in the kernels' blocked layout (bf16.h);
-                         * tb and ldb then only name the product */
     int dst16;          /* C is bfloat16 (a hidden layer's output) */
 } Key;
 
 typedef struct {
     dnnl_primitive_t prim; /* NULL: oneDNN refused the shape; OpenBLAS runs it */
     dnnl_memory_t src, wei, bias, dst;
-    PrefrlBf16Blocked blocked; /* a packed key's layout and size (elements) */
-    size_t packed_size;
 } Entry;
-
-/* one layer's packed weights: the buffer and the layout it was packed for */
-typedef struct {
-    uint16_t *data;
-    void *alloc;
-    size_t size;
-    PrefrlBf16Blocked blocked;
-    gboolean fresh; /* packed from the weights since the last forward */
-} Packed;
 
 struct PrefrlDnn {
     gboolean bf16;
@@ -290,12 +277,6 @@ struct PrefrlDnn {
     uint16_t **hb;
     uint16_t *wb, *tb, *db;
     void *block;
-    /* bf16 on a CPU that packs: per layer, W^T packed for the forward and
-     * JVP products, and W packed for the input gradient */
-    gboolean pack, pack_ok;
-    Packed *fwd, *bwd;
-    Packed *xin; /* per layer, its bf16 input packed for the parameter gradient */
-    int n_layers;
     /* bf16 with ReLU, LeakyReLU or identity hidden layers: a hidden layer's
      * output is written once, in bfloat16, to hb[l + 1] (h[l + 1] is not
      * kept): exactly the values the next product reads, and all the
@@ -309,7 +290,7 @@ static guint key_hash(gconstpointer p)
     const Key *k = p;
     guint h = 2166136261u;
     const int v[] = {k->fused, k->ta, k->tb, k->M, k->N, k->K, k->lda, k->ldb, k->ldc,
-                     k->accumulate, k->act, k->packed, k->dst16};
+                     k->accumulate, k->act, k->dst16};
     for (gsize i = 0; i < G_N_ELEMENTS(v); i++)
         h = (h ^ (guint)v[i]) * 16777619u;
     return h;
@@ -321,7 +302,7 @@ static gboolean key_equal(gconstpointer a, gconstpointer b)
     return x->fused == y->fused && x->ta == y->ta && x->tb == y->tb && x->M == y->M &&
            x->N == y->N && x->K == y->K && x->lda == y->lda && x->ldb == y->ldb &&
            x->ldc == y->ldc && x->accumulate == y->accumulate && x->act == y->act &&
-           x->slope == y->slope && x->packed == y->packed && x->dst16 == y->dst16;
+           x->slope == y->slope && x->dst16 == y->dst16;
 }
 
 static void entry_free(gpointer p)
@@ -350,8 +331,6 @@ static PrefrlDnn *dnn_core_new(PrefrlNumerics n, GError **error)
         return NULL;
     PrefrlDnn *d = g_new0(PrefrlDnn, 1);
     d->bf16 = n == PREFRL_NUMERICS_ONEDNN_BF16;
-    /* the packed layout is the one oneDNN's native-BF16 kernels read */
-    d->pack_ok = d->bf16 && prefrl_bf16_can_pack() && isa_has_bf16(dnnl_get_effective_cpu_isa());
     if (dnnl_stream_create(&d->stream, get_engine(), dnnl_stream_default_flags) != dnnl_success) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "numerics '%s': oneDNN cannot create a stream", prefrl_numerics_name(n));
@@ -384,14 +363,9 @@ PrefrlDnn *prefrl_dnn_new(PrefrlMlp *m, PrefrlNumerics n, GError **error)
         d->wb = p;
         d->tb = p + wb;
         d->db = d->tb + tb;
-        d->pack = d->pack_ok;
-        d->n_layers = m->n_layers;
         d->hidden16 = m->n_layers > 1 && (m->hidden_act == PREFRL_ACT_RELU ||
                                           m->hidden_act == PREFRL_ACT_LEAKY_RELU ||
                                           m->hidden_act == PREFRL_ACT_IDENTITY);
-        d->fwd = g_new0(Packed, m->n_layers);
-        d->bwd = g_new0(Packed, m->n_layers);
-        d->xin = g_new0(Packed, m->n_layers);
     }
     return d;
 }
@@ -405,14 +379,6 @@ void prefrl_dnn_free(PrefrlDnn *d)
         dnnl_stream_destroy(d->stream);
     g_free(d->hb);
     g_free(d->block);
-    for (int l = 0; l < d->n_layers; l++) {
-        g_free(d->fwd[l].alloc);
-        g_free(d->bwd[l].alloc);
-        g_free(d->xin[l].alloc);
-    }
-    g_free(d->fwd);
-    g_free(d->bwd);
-    g_free(d->xin);
     g_free(d);
 }
 
@@ -462,39 +428,13 @@ static gboolean post_ops_for(const Key *k, dnnl_primitive_attr_t attr)
     return ok;
 }
 
-/* the blocked layout oneDNN chose for a packed key's weights, when it is
- * the one bf16.c packs (bf16.h): 2-D, blocks 16a 64b 2a, sizes padded to
- * 32 and 64, blocks not overlapping */
-static gboolean blocked_of(const dnnl_memory_desc_t *md, const Key *k, PrefrlBf16Blocked *b)
-{
-    const dnnl_blocking_desc_t *bd = &md->format_desc.blocking;
-    if (md->ndims != 2 || md->data_type != dnnl_bf16 || md->format_kind != dnnl_blocked ||
-        md->offset0 != 0 || bd->inner_nblks != 3 || bd->inner_blks[0] != 16 ||
-        bd->inner_idxs[0] != 0 || bd->inner_blks[1] != 64 || bd->inner_idxs[1] != 1 ||
-        bd->inner_blks[2] != 2 || bd->inner_idxs[2] != 0 ||
-        md->padded_dims[0] != (k->K + 31) / 32 * 32 || md->padded_dims[1] != (k->N + 63) / 64 * 64)
-        return FALSE;
-    const dnnl_dim_t kb = md->padded_dims[0] / 32, nb = md->padded_dims[1] / 64;
-    /* either order of the blocks, each 32 x 64 elements */
-    gboolean k_inner = bd->strides[0] == 2048 && bd->strides[1] == 2048 * kb;
-    gboolean n_inner = bd->strides[1] == 2048 && bd->strides[0] == 2048 * nb;
-    if (!k_inner && !n_inner)
-        return FALSE;
-    b->bs_k = (size_t)bd->strides[0];
-    b->bs_n = (size_t)bd->strides[1];
-    return TRUE;
-}
-
 /* create the primitive and its memory objects (handles set at each run) */
 static gboolean entry_init(Entry *e, const Key *k, dnnl_data_type_t in_dt)
 {
     dnnl_memory_desc_t src, wei, bias, dst;
-    dnnl_dims_t wdims = {k->K, k->N};
     /* src = op(A) (M, K), weights = op(B) (K, N), dst (M, N) */
     if (!md2(&src, k->M, k->K, k->ta ? 1 : k->lda, k->ta ? k->lda : 1, in_dt) ||
-        (k->packed && dnnl_memory_desc_init_by_tag(&wei, 2, wdims, in_dt,
-                                                   dnnl_format_tag_any) != dnnl_success) ||
-        (!k->packed && !md2(&wei, k->K, k->N, k->tb ? 1 : k->ldb, k->tb ? k->ldb : 1, in_dt)) ||
+        !md2(&wei, k->K, k->N, k->tb ? 1 : k->ldb, k->tb ? k->ldb : 1, in_dt) ||
         !md2(&dst, k->M, k->N, k->ldc, 1, k->dst16 ? dnnl_bf16 : dnnl_f32) ||
         (k->fused && !md2(&bias, 1, k->N, k->N, 1, dnnl_f32)))
         return FALSE;
@@ -510,14 +450,6 @@ static gboolean entry_init(Entry *e, const Key *k, dnnl_data_type_t in_dt)
     dnnl_primitive_attr_destroy(attr);
     if (!ok)
         return FALSE;
-    if (k->packed) {
-        wei = *dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-        if (!blocked_of(&wei, k, &e->blocked)) {
-            dnnl_primitive_desc_destroy(pd);
-            return FALSE;
-        }
-        e->packed_size = dnnl_memory_desc_get_size(&wei) / sizeof(uint16_t);
-    }
     ok = dnnl_primitive_create(&e->prim, pd) == dnnl_success;
     dnnl_primitive_desc_destroy(pd);
     if (!ok) {
@@ -542,9 +474,7 @@ static Entry *lookup(PrefrlDnn *d, const Key *k)
     e = g_new0(Entry, 1);
     if (!entry_init(e, k, d->bf16 ? dnnl_bf16 : dnnl_f32)) {
         static gsize warned = 0;
-        /* a packed key the kernels want in another layout quietly runs
-         * with plain weights instead */
-        if (!k->packed && g_once_init_enter(&warned)) {
+        if (g_once_init_enter(&warned)) {
             g_printerr("prefrl: oneDNN refused a %s matmul (%d x %d x %d); such products run "
                        "on OpenBLAS\n",
                        d->bf16 ? "bf16" : "fp32", k->M, k->N, k->K);
@@ -580,7 +510,7 @@ static void gemm(PrefrlDnn *d, gboolean ta, gboolean tb, int M, int N, int K, co
                  const uint16_t *ah, int lda, const float *bf, const uint16_t *bh, int ldb,
                  gboolean accumulate, float *c, int ldc)
 {
-    Key k = {FALSE, ta, tb, M, N, K, lda, ldb, ldc, accumulate, 0, 0.0f, FALSE, FALSE};
+    Key k = {FALSE, ta, tb, M, N, K, lda, ldb, ldc, accumulate, 0, 0.0f, FALSE};
     Entry *e = lookup(d, &k);
     if (!e || !run(d, e, d->bf16 ? (const void *)ah : af, d->bf16 ? (const void *)bh : bf, NULL,
                    c)) {
@@ -602,45 +532,6 @@ static void gemm(PrefrlDnn *d, gboolean ta, gboolean tb, int M, int N, int K, co
     add_flops(M, N, K);
 }
 
-typedef void (*PackFn)(uint16_t *dst, const float *w, int out, int in, PrefrlBf16Blocked b);
-
-/* layer weights w (out, in) packed by `pack` into p for e's layout: kept
- * when p is fresh and already in that layout, else (re)packed; a new
- * layout gets a new zeroed buffer (the padding must be zero) */
-static const uint16_t *packed_weights(Packed *p, const Entry *e, PackFn pack, const float *w,
-                                      int out, int in)
-{
-    if (!p->data || p->size != e->packed_size || p->blocked.bs_k != e->blocked.bs_k ||
-        p->blocked.bs_n != e->blocked.bs_n) {
-        g_free(p->alloc);
-        p->alloc = g_malloc0(sizeof(uint16_t) * e->packed_size + 64);
-        p->data = (uint16_t *)(((uintptr_t)p->alloc + 63u) & ~(uintptr_t)63u);
-        p->size = e->packed_size;
-        p->blocked = e->blocked;
-        p->fresh = FALSE;
-    }
-    if (!p->fresh) {
-        pack(p->data, w, out, in, p->blocked);
-        p->fresh = TRUE;
-    }
-    return p->data;
-}
-
-/* the bf16 matrix x (rows, cols) packed into p for e's layout (the packer
- * writes the padding, so any batch size may follow) */
-static const uint16_t *packed_rows(Packed *p, const Entry *e, const uint16_t *x, int rows,
-                                   int cols)
-{
-    if (!p->data || p->size < e->packed_size) { /* p->size: the capacity here */
-        g_free(p->alloc);
-        p->alloc = g_malloc(sizeof(uint16_t) * e->packed_size + 64);
-        p->data = (uint16_t *)(((uintptr_t)p->alloc + 63u) & ~(uintptr_t)63u);
-        p->size = e->packed_size;
-    }
-    prefrl_bf16_pack_rows16(p->data, x, rows, cols, e->blocked);
-    return p->data;
-}
-
 /* ------------------------------------------------------------------------ */
 /* bare products (benchmark rooflines) */
 
@@ -658,13 +549,8 @@ PrefrlDnnMatmul *prefrl_dnn_matmul_new(PrefrlNumerics n, int M, int N, int K, GE
     PrefrlDnn *d = dnn_core_new(n, error);
     if (!d)
         return NULL;
-    /* the fastest form the backend has: weights packed once when it packs */
-    Key k = {FALSE, FALSE, TRUE, M, N, K, K, K, N, FALSE, 0, 0.0f, d->pack_ok, FALSE};
+    Key k = {FALSE, FALSE, TRUE, M, N, K, K, K, N, FALSE, 0, 0.0f, FALSE};
     Entry *e = lookup(d, &k);
-    if (!e && k.packed) {
-        k.packed = FALSE;
-        e = lookup(d, &k);
-    }
     if (!e) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "numerics '%s': oneDNN has no matmul for %d x %d x %d",
@@ -686,14 +572,9 @@ PrefrlDnnMatmul *prefrl_dnn_matmul_new(PrefrlNumerics n, int M, int N, int K, GE
         fw[i] = (float)(i % 5) * 0.01f;
     if (d->bf16) {
         mm->a = g_malloc(esz * M * K);
+        mm->w = g_malloc(esz * N * K);
         prefrl_bf16_cast(mm->a, fa, (size_t)M * K);
-        if (k.packed) {
-            mm->w = g_malloc0(esz * e->packed_size);
-            prefrl_bf16_pack_wt(mm->w, fw, N, K, e->blocked);
-        } else {
-            mm->w = g_malloc(esz * N * K);
-            prefrl_bf16_cast(mm->w, fw, (size_t)N * K);
-        }
+        prefrl_bf16_cast(mm->w, fw, (size_t)N * K);
         g_free(fa);
         g_free(fw);
     } else {
@@ -758,26 +639,17 @@ gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B)
     PrefrlActivation act = layer_act(m, l);
     const gboolean in16 = d->hidden16 && l >= 1, out16 = d->hidden16 && l < m->n_layers - 1;
     Key k = {TRUE, FALSE, TRUE, B, out, in, in, in, out, FALSE, (int)act,
-             act == PREFRL_ACT_LEAKY_RELU ? m->slope : 0.0f, FALSE, out16};
+             act == PREFRL_ACT_LEAKY_RELU ? m->slope : 0.0f, out16};
     const void *x = m->h[l], *wx = w;
     void *y = out16 ? (void *)d->hb[l + 1] : (void *)m->h[l + 1];
-    Entry *e = NULL;
+    Entry *e;
     if (d->bf16) {
         if (!in16) /* else the previous layer wrote it */
             prefrl_bf16_cast(d->hb[l], m->h[l], (size_t)B * in);
         x = d->hb[l];
-        /* the weights may have changed since the last forward */
-        d->fwd[l].fresh = d->bwd[l].fresh = FALSE;
-        if (d->pack && out > 1) {
-            k.packed = TRUE;
-            if ((e = lookup(d, &k)))
-                wx = packed_weights(&d->fwd[l], e, prefrl_bf16_pack_wt, w, out, in);
-            k.packed = FALSE;
-        }
-        if (!e) {
-            prefrl_bf16_cast(d->wb + m->w_off[l], w, (size_t)out * in);
-            wx = d->wb + m->w_off[l];
-        }
+        /* at every forward: the weights may have changed since the last */
+        prefrl_bf16_cast(d->wb + m->w_off[l], w, (size_t)out * in);
+        wx = d->wb + m->w_off[l];
     }
     gboolean ok;
     if (out == 1) {
@@ -786,7 +658,7 @@ gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B)
          * wide side the kernels vectorise along, 4x faster than (B, 1).
          * oneDNN's fast kernels take no scalar bias, so bias and activation
          * are a pass over the B outputs here */
-        Key t = {FALSE, FALSE, TRUE, 1, B, in, in, in, B, FALSE, 0, 0.0f, FALSE, FALSE};
+        Key t = {FALSE, FALSE, TRUE, 1, B, in, in, in, B, FALSE, 0, 0.0f, FALSE};
         e = lookup(d, &t);
         ok = e && run(d, e, wx, x, NULL, m->h[l + 1]);
         if (ok) {
@@ -794,8 +666,7 @@ gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B)
             prefrl_dnn_forward_fallback(m, l, B);
         }
     } else {
-        if (!e)
-            e = lookup(d, &k);
+        e = lookup(d, &k);
         ok = e && run(d, e, x, wx, b, y);
     }
     if (!ok) {
@@ -808,39 +679,6 @@ gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B)
     return TRUE;
 }
 
-/* C (M, N) (+)= A (M, K, bf16, row-major lda) times layer l's weights as
- * p's product op(W) (transposed for the forward's W^T), packed; FALSE when
- * the kernels want another layout (the caller runs the plain product) */
-static gboolean gemm_packed(PrefrlMlp *m, int l, gboolean transposed, int M, const uint16_t *a,
-                            int lda, gboolean accumulate, float *c)
-{
-    PrefrlDnn *d = m->dnn;
-    const int in = m->dims[l], out = m->dims[l + 1];
-    const int N = transposed ? out : in, K = transposed ? in : out;
-    Key k = {FALSE, FALSE, transposed, M, N, K, lda, in, N, accumulate, 0, 0.0f, TRUE, FALSE};
-    if (!d->pack)
-        return FALSE;
-    Entry *e = lookup(d, &k);
-    if (!e)
-        return FALSE;
-    const uint16_t *wp = packed_weights(transposed ? &d->fwd[l] : &d->bwd[l], e,
-                                        transposed ? prefrl_bf16_pack_wt : prefrl_bf16_pack_w,
-                                        m->params + m->w_off[l], out, in);
-    if (!run(d, e, a, wp, NULL, c))
-        return FALSE;
-    add_flops(M, N, K);
-    return TRUE;
-}
-
-/* the plain bf16 copy of layer l's weights, for a product that runs without
- * packing on a network that packs (the forward did not cast them) */
-static void plain_weights(PrefrlMlp *m, int l)
-{
-    if (m->dnn->pack)
-        prefrl_bf16_cast(m->dnn->wb + m->w_off[l], m->params + m->w_off[l],
-                         (size_t)m->dims[l] * m->dims[l + 1]);
-}
-
 void prefrl_dnn_backward_layer(PrefrlMlp *m, int l, const float *delta, float *dx,
                                gboolean grads)
 {
@@ -850,27 +688,14 @@ void prefrl_dnn_backward_layer(PrefrlMlp *m, int l, const float *delta, float *d
     if (d->bf16 && d->tb_of != delta) /* else the activation pass cast it */
         prefrl_bf16_cast(d->tb, delta, (size_t)B * out);
     d->tb_of = NULL;
-    /* dW (out, in) += delta^T (out, B) h_l (B, in); h_l packed as the
-     * weights operand when the kernels take it (1024^3 at 1 thread: 10.5 ms
-     * against 12-14 ms plain) */
-    Key kp = {FALSE, TRUE, FALSE, out, in, B, out, in, in, TRUE, 0, 0.0f, TRUE, FALSE};
-    Entry *e = grads && d->pack ? lookup(d, &kp) : NULL;
-    if (e) {
-        const uint16_t *xp = packed_rows(&d->xin[l], e, d->hb[l], B, in);
-        if (!run(d, e, d->tb, xp, NULL, m->grads + m->w_off[l]))
-            e = NULL;
-        else
-            add_flops(out, in, B);
-    }
-    if (grads && !e)
+    /* dW (out, in) += delta^T (out, B) h_l (B, in) */
+    if (grads)
         gemm(d, TRUE, FALSE, out, in, B, delta, d->tb, out, m->h[l], d->bf16 ? d->hb[l] : NULL,
              in, TRUE, m->grads + m->w_off[l], in);
     /* dx (B, in) = delta (B, out) W (out, in) */
-    if (dx && !gemm_packed(m, l, FALSE, B, d->tb, out, FALSE, dx)) {
-        plain_weights(m, l);
+    if (dx)
         gemm(d, FALSE, FALSE, B, in, out, delta, d->tb, out, w,
              d->bf16 ? d->wb + m->w_off[l] : NULL, in, FALSE, dx, in);
-    }
 }
 
 void prefrl_dnn_jvp_layer(PrefrlMlp *m, int l, int B, const float *t, float *tz,
@@ -887,11 +712,8 @@ void prefrl_dnn_jvp_layer(PrefrlMlp *m, int l, int B, const float *t, float *tz,
     if (t) {
         if (d->bf16)
             prefrl_bf16_cast(d->tb, t, (size_t)B * in);
-        if (!gemm_packed(m, l, TRUE, B, d->tb, in, TRUE, tz)) {
-            plain_weights(m, l);
-            gemm(d, FALSE, TRUE, B, out, in, t, d->tb, in, m->params + m->w_off[l],
-                 d->bf16 ? d->wb + m->w_off[l] : NULL, in, TRUE, tz, out);
-        }
+        gemm(d, FALSE, TRUE, B, out, in, t, d->tb, in, m->params + m->w_off[l],
+             d->bf16 ? d->wb + m->w_off[l] : NULL, in, TRUE, tz, out);
     }
 }
 

@@ -427,8 +427,15 @@ static void mul_act_grad_bf16(float *restrict d, const uint16_t *restrict y16, s
 static void act_grad_rows_dnn(float *d, const float *y, const uint16_t *y16, int B, int n,
                               PrefrlActivation act, float slope, float *db, uint16_t *d16)
 {
+    const gboolean relu = act == PREFRL_ACT_RELU || act == PREFRL_ACT_LEAKY_RELU;
     for (int i = 0; i < B; i++) {
         float *r = d + (size_t)i * n;
+        if (y16 && relu) { /* the common case in one pass */
+            prefrl_bf16_relu_grad_row(r, y16 + (size_t)i * n, n,
+                                      act == PREFRL_ACT_RELU ? 0.0f : slope, db,
+                                      d16 ? d16 + (size_t)i * n : NULL);
+            continue;
+        }
         if (y16)
             mul_act_grad_bf16(r, y16 + (size_t)i * n, (size_t)n, act, slope);
         else
