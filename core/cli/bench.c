@@ -15,6 +15,88 @@
 #include "host/recipe.h"
 #include "host/schema.h"
 
+/* ---- the instructions' peak rates --------------------------------------------- */
+
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+#include <immintrin.h>
+#define PEAK_ITERS 4000000L
+
+/* Ten independent accumulators hide each instruction's latency; the empty
+ * asm keeps the compiler from folding the loop.  Each function returns a
+ * sum so the work is used. */
+#define PEAK_LOOP(T, STEP)                                                                 \
+    T a0 = z, a1 = z, a2 = z, a3 = z, a4 = z, a5 = z, a6 = z, a7 = z, a8 = z, a9 = z;        \
+    for (long i = 0; i < PEAK_ITERS; i++) {                                                 \
+        a0 = STEP(a0); a1 = STEP(a1); a2 = STEP(a2); a3 = STEP(a3); a4 = STEP(a4);          \
+        a5 = STEP(a5); a6 = STEP(a6); a7 = STEP(a7); a8 = STEP(a8); a9 = STEP(a9);          \
+        __asm__ volatile("" : "+v"(a0), "+v"(a1), "+v"(a2), "+v"(a3), "+v"(a4), "+v"(a5), \
+                         "+v"(a6), "+v"(a7), "+v"(a8), "+v"(a9));                          \
+    }
+
+/* VDPBF16PS zmm: 32 bf16 products summed pairwise into 16 floats, 64 FLOP */
+__attribute__((target("avx512f,avx512bf16"), noinline)) static float peak_bf16(void)
+{
+    const __m512 z = _mm512_setzero_ps();
+    const __m512bh x = (__m512bh)_mm512_set1_epi16(0x3f80);
+#define STEP_BF16(a) _mm512_dpbf16_ps(a, x, x)
+    PEAK_LOOP(__m512, STEP_BF16)
+    __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)),
+                             _mm512_add_ps(_mm512_add_ps(a4, a5), _mm512_add_ps(a6, a7)));
+    return _mm512_reduce_add_ps(_mm512_add_ps(s, _mm512_add_ps(a8, a9)));
+}
+
+/* VFMADD231PS ymm: 8 fused multiply-adds, 16 FLOP (the width OpenBLAS's
+ * Haswell kernels use; a zmm FMA gives the same rate on CPUs that split
+ * 512-bit operations) */
+__attribute__((target("avx2,fma"), noinline)) static float peak_fma(void)
+{
+    const __m256 z = _mm256_setzero_ps(), x = _mm256_set1_ps(1e-9f);
+#define STEP_FMA(a) _mm256_fmadd_ps(x, x, a)
+    PEAK_LOOP(__m256, STEP_FMA)
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)),
+                             _mm256_add_ps(_mm256_add_ps(a4, a5), _mm256_add_ps(a6, a7)));
+    s = _mm256_add_ps(s, _mm256_add_ps(a8, a9));
+    float out[8];
+    _mm256_storeu_ps(out, s);
+    return out[0];
+}
+
+/* the best of three runs, in GFLOP/s */
+static double peak_rate(float (*f)(void), double flop_per_step)
+{
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        double t = prefrl_bench_seconds();
+        volatile float sink = f();
+        (void)sink;
+        t = prefrl_bench_seconds() - t;
+        best = MAX(best, 10.0 * PEAK_ITERS * flop_per_step / t / 1e9);
+    }
+    return best;
+}
+#endif
+
+void prefrl_bench_print_numerics(const char *prefix, const PrefrlNumerics *n, int count)
+{
+    gboolean bf16 = FALSE;
+    for (int k = 0; k < count; k++) {
+        char *what = prefrl_numerics_describe(n[k]);
+        printf("%snumerics %s\n", prefix, what);
+        g_free(what);
+        bf16 = bf16 || n[k] == PREFRL_NUMERICS_ONEDNN_BF16;
+    }
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+    if (bf16 && __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("fma")) {
+        double b = peak_rate(peak_bf16, 64), f = peak_rate(peak_fma, 16);
+        printf("%sone core's peak: bf16 dot product (VDPBF16PS) %.1f GFLOP/s, float32 FMA "
+               "(VFMADD231PS) %.1f GFLOP/s: bf16 can be at most %.2fx float32 here\n",
+               prefix, b, f, b / f);
+    }
+#else
+    (void)bf16;
+#endif
+}
+
 /* ---- statistics, clock, rates ---------------------------------------------- */
 
 static int compare_double(const void *a, const void *b)

@@ -55,6 +55,12 @@ gboolean prefrl_bench_sgemm_init_numerics(PrefrlBenchSgemm *g, PrefrlNumerics n,
 gboolean prefrl_bench_parse_numerics(const char *text, PrefrlNumerics *out, int max, int *n,
                                      GError **error);
 
+/** Print "<prefix>numerics <description>" for each backend, and when one
+ *  is onednn-bf16 on an x86 CPU with AVX512_BF16, one core's peak rates of
+ *  the bf16 dot-product and float32 FMA instructions (the ceiling of the
+ *  bf16 speed-up on this CPU). */
+void prefrl_bench_print_numerics(const char *prefix, const PrefrlNumerics *n, int count);
+
 /** Run the products once and return their GFLOP/s. */
 double prefrl_bench_sgemm_rate(PrefrlBenchSgemm *g);
 

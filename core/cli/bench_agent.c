@@ -187,11 +187,7 @@ static void begin(const PrefrlBenchOptions *o, void *ctx)
            "of the row's numerics timed before each repetition; ratio = update GFLOP/s / sgemm "
            "GFLOP/s;\n# speed-up = updates/s over the first numerics'\n",
            prefrl_nn_get_threads(), o->reps);
-    for (int k = 0; k < o->n_numerics; k++) {
-        char *what = prefrl_numerics_describe(o->numerics[k]);
-        printf("# numerics %s\n", what);
-        g_free(what);
-    }
+    prefrl_bench_print_numerics("# ", o->numerics, o->n_numerics);
     static const PrefrlBenchColumn cols[] = {
         {"recipe", -16}, {"agent", -6},    {"numerics", -11}, {"obs", 3},       {"act", 3},
         {"critic", 10},  {"batch", 5},     {"upd/s", 8},     {"min", 8},

@@ -39,11 +39,7 @@ static void print_recipe(const char *recipe, const PrefrlNode *root, const Prefr
            rops->n_members ? rops->n_members(reward->self) : 0, pairs, H);
     printf("  %d thread(s), medians of %d x %d calls\n", prefrl_nn_get_threads(), o->reps,
            o->count);
-    for (int k = 0; k < o->n_numerics; k++) {
-        char *what = prefrl_numerics_describe(o->numerics[k]);
-        printf("  numerics %s\n", what);
-        g_free(what);
-    }
+    prefrl_bench_print_numerics("  ", o->numerics, o->n_numerics);
     g_string_free(critic, TRUE);
 }
 

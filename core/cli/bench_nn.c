@@ -546,11 +546,7 @@ int prefrl_cmd_bench_nn(int argc, char **argv)
                "alternating;\n# matmul = the backend's bare (batch, hidden) x (hidden, hidden) "
                "GFLOP/s; %% = achieved / matmul; speed-up over the first\n",
                threads[ti], repeats);
-        for (int k = 0; k < n_num; k++) {
-            char *what = prefrl_numerics_describe(num[k]);
-            printf("# numerics %s\n", what);
-            g_free(what);
-        }
+        prefrl_bench_print_numerics("# ", num, n_num);
         PrefrlBenchTable table;
         prefrl_bench_table_begin(&table, ncols);
         for (size_t k = 0; k < G_N_ELEMENTS(nets); k++) {
