@@ -32,8 +32,7 @@ static gboolean time_run(const char *path, char **ov, const char *const *extra,
         return FALSE;
     gboolean ok = FALSE;
     PrefrlTrainer *t = prefrl_trainer_new(root, prefrl_registry_default(), NULL, error);
-    if (t) {
-        prefrl_nn_set_threads((int)prefrl_param_int(root, "threads"));
+    if (t) { /* the trainer applied the recipe's threads */
         *steps = prefrl_param_int(prefrl_node_get(root, "trainer"), "num_train_steps");
         double t0 = prefrl_bench_seconds();
         ok = prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, error);
