@@ -120,8 +120,8 @@ START_TEST(test_rounding)
 }
 END_TEST
 
-/* forward, parameter and input gradients and the JVP of a critic-like net
- * (fan-in 256) against the same net on onednn-fp32 */
+/* forward, parameter and input gradients and the JVP of critic-like nets
+ * (fan-in 256 and 48) against the same nets on onednn-fp32 */
 START_TEST(test_bf16_vs_fp32)
 {
     PrefrlRng rng;
@@ -130,11 +130,13 @@ START_TEST(test_bf16_vs_fp32)
     const PrefrlActivation acts[][2] = {{PREFRL_ACT_RELU, PREFRL_ACT_IDENTITY},
                                         {PREFRL_ACT_LEAKY_RELU, PREFRL_ACT_TANH},
                                         {PREFRL_ACT_TANH, PREFRL_ACT_SIGMOID}};
-    /* a single output runs as a transposed product (backend_onednn.c) */
-    for (gsize a = 0; a < 2 * G_N_ELEMENTS(acts); a++) {
-        const int O = a < G_N_ELEMENTS(acts) ? 4 : 1;
-        int dims[] = {30, 256, 256, O};
-        const PrefrlActivation *act = acts[a % G_N_ELEMENTS(acts)];
+    /* narrow products (fewer than 64 columns) run transposed
+     * (backend_onednn.c): a single output, and 48-wide hidden layers */
+    const gsize n_acts = G_N_ELEMENTS(acts);
+    for (gsize a = 0; a < 3 * n_acts; a++) {
+        const int O = a < n_acts ? 4 : 1, W = a < 2 * n_acts ? 256 : 48;
+        int dims[] = {30, W, W, O};
+        const PrefrlActivation *act = acts[a % n_acts];
         PrefrlMlp *f = net_with(PREFRL_NUMERICS_ONEDNN_FP32, 3, dims, act[0], act[1], B);
         PrefrlMlp *h = net_with(PREFRL_NUMERICS_ONEDNN_BF16, 3, dims, act[0], act[1], B);
         prefrl_mlp_init_default(f, &rng);
