@@ -677,7 +677,7 @@ uint16_t *prefrl_dnn_delta_bf16(PrefrlMlp *m, const float *delta)
     return d->tb;
 }
 
-void prefrl_dnn_forward_fallback(PrefrlMlp *m, int l, int B)
+void prefrl_dnn_output_f32(PrefrlMlp *m, int l, int B)
 {
     PrefrlDnn *d = m->dnn;
     if (d && d->hidden16 && l < m->n_layers - 1)
@@ -712,7 +712,7 @@ gboolean prefrl_dnn_forward_layer(PrefrlMlp *m, int l, int B)
         ok = gemm_narrow(d, FALSE, TRUE, B, out, in, x, in, wx, in, FALSE, m->h[l + 1], out);
         if (ok) {
             prefrl_nn_bias_act(m->h[l + 1], b, B, out, act, m->slope);
-            prefrl_dnn_forward_fallback(m, l, B);
+            prefrl_dnn_output_f32(m, l, B);
         }
     } else {
         e = lookup(d, &k);

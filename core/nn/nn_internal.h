@@ -102,8 +102,10 @@ const uint16_t *prefrl_dnn_hidden_bf16(const PrefrlMlp *m, int l);
 /* the buffer that will hold delta's bf16 copy for the next backward layer
  * (the caller fills it; saves that layer a pass), NULL unless bf16 */
 uint16_t *prefrl_dnn_delta_bf16(PrefrlMlp *m, const float *delta);
-/* after OpenBLAS ran layer l's forward instead (h[l + 1] in float32) */
-void prefrl_dnn_forward_fallback(PrefrlMlp *m, int l, int B);
+/* layer l's output was computed in float32 into h[l + 1] outside the fused
+ * product (by OpenBLAS, or by a narrow product's own pass): a hidden layer
+ * kept in bf16 gets its bf16 copy from it */
+void prefrl_dnn_output_f32(PrefrlMlp *m, int l, int B);
 /* tz (B, out) = h[l] dirW_l^T (+ t W_l^T when t is not NULL) */
 void prefrl_dnn_jvp_layer(PrefrlMlp *m, int l, int B, const float *t, float *tz,
                           const float *dir);

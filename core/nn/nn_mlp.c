@@ -383,7 +383,7 @@ const float *prefrl_mlp_forward(PrefrlMlp *m, const float *x, int B)
         prefrl_nn_bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, layer_act(m, l), m->slope);
 #ifdef HAVE_ONEDNN
         if (m->dnn)
-            prefrl_dnn_forward_fallback(m, l, B);
+            prefrl_dnn_output_f32(m, l, B);
 #endif
     }
     m->batch = B;
@@ -519,7 +519,7 @@ const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *di
                 sgemm(CblasNoTrans, CblasTrans, B, out, in, m->h[l], in,
                       m->params + m->w_off[l], in, 0.0f, m->h[l + 1], out);
                 prefrl_nn_bias_act(m->h[l + 1], m->params + m->b_off[l], B, out, act, m->slope);
-                prefrl_dnn_forward_fallback(m, l, B);
+                prefrl_dnn_output_f32(m, l, B);
             }
             prefrl_dnn_jvp_layer(m, l, B, t, tz, dir);
             prefrl_nn_bias_act(tz, dir + m->b_off[l], B, out, PREFRL_ACT_IDENTITY, 0.0f);
