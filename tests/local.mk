@@ -17,6 +17,8 @@ TEST_CFLAGS += -I$(top_srcdir)/tests/common
 EXTRA_DIST += tests/common/recipes
 # checkpoint-stream helpers of the component tests (header-only)
 EXTRA_DIST += tests/common/ckpt_test.h
+# how every test program runs its Check suite (header-only)
+EXTRA_DIST += tests/common/check_run.h
 # physics fingerprints of MuJoCo models for the env tests (header-only)
 EXTRA_DIST += tests/common/mj_fingerprint.h
 # a file's text, a file written, a fresh work directory (header-only)

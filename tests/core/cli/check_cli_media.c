@@ -13,6 +13,7 @@
 #include "cli_test.h"
 #include "dmc_test.h"
 #include "files_test.h"
+#include "check_run.h"
 
 #define WORK TEST_BUILDDIR "/cli-media" /* setup_work's */
 
@@ -143,9 +144,6 @@ int main(void)
     tcase_add_test(tc, test_describe_keys);
     tcase_add_test(tc, test_run_videos_and_seed);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(s);
     return failed ? 1 : 0;
 }

@@ -28,6 +28,7 @@
 #include "host/schema.h"
 #include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
+#include "check_run.h"
 
 /* splitmix64: a fixed sequence, whatever the platform */
 static guint64 rng_state;
@@ -471,9 +472,6 @@ int main(void)
     tcase_add_test(tc, test_mutants);
     tcase_set_timeout(tc, 120);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

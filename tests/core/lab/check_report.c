@@ -18,6 +18,7 @@
 #include "cli_test.h"
 #include "files_test.h"
 #include "lab/plot.h"
+#include "check_run.h"
 
 #define WORK TEST_BUILDDIR "/report-work"
 #define PRG CLI_TEST_PRG
@@ -433,10 +434,7 @@ static Suite *report_suite(void)
 int main(void)
 {
     cli_test_fixture_plugins_first();
-    SRunner *sr = srunner_create(report_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(report_suite());
     prefrl_plot_release_caches();
     if (!failed)
         prefrl_remove_tree(WORK); /* kept after a failure, for a look */

@@ -15,6 +15,7 @@
 
 #include "cli_test.h"
 #include "files_test.h"
+#include "check_run.h"
 
 #define GRIDS TEST_SRCDIR "/core/lab/slurm-grids"
 #define WORK TEST_BUILDDIR "/slurm-work"
@@ -416,10 +417,7 @@ int main(void)
                 CLUSTER);
         return EXIT_FAILURE;
     }
-    SRunner *sr = srunner_create(slurm_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(slurm_suite());
     if (cluster("stop") != 0)
         fprintf(stderr, "check_slurm: warning: stopping the cluster in %s failed\n", CLUSTER);
     if (!failed) {

@@ -19,6 +19,7 @@
 #include "host/registry.h"
 #include "lab/sweep.h"
 #include "pbrl/rundir.h"
+#include "check_run.h"
 
 #define SWEEPS TEST_SRCDIR "/core/lab/sweeps"
 #define WORK TEST_BUILDDIR "/sweep-work"
@@ -1247,10 +1248,7 @@ static Suite *sweep_suite(void)
 int main(void)
 {
     cli_test_fixture_plugins_first();
-    SRunner *sr = srunner_create(sweep_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(sweep_suite());
     if (!failed)
         prefrl_remove_tree(WORK); /* kept after a failure, for a look */
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

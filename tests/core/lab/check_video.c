@@ -19,6 +19,7 @@
 #include <prefrl/error.h>
 #include "cli_test.h"
 #include "lab/video.h"
+#include "check_run.h"
 
 #define WORK TEST_BUILDDIR "/video-work"
 #define N_FRAMES 30
@@ -383,10 +384,7 @@ int main(void)
 {
     remove_work();
     g_mkdir_with_parents(WORK, 0755);
-    SRunner *sr = srunner_create(video_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(video_suite());
     if (!failed)
         remove_work(); /* kept after a failure, for a look */
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;

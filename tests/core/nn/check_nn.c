@@ -17,6 +17,7 @@
 
 #include <prefrl/nn.h>
 #include "ckpt_test.h"
+#include "check_run.h"
 
 #define FD_H 1e-6
 
@@ -1184,9 +1185,6 @@ int main(void)
     printf("numerics %s\n", what);
     g_free(what);
 #endif
-    SRunner *sr = srunner_create(nn_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(nn_suite());
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

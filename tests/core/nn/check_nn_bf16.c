@@ -35,6 +35,7 @@
 
 #include <prefrl/nn.h>
 #include "nn/bf16.h"
+#include "check_run.h"
 
 static void fill_uniform(PrefrlRng *rng, float *x, size_t n, double lo, double hi)
 {
@@ -308,9 +309,6 @@ int main(int argc, char **argv)
     }
     tcase_set_timeout(tc, 60);
     suite_add_tcase(s, tc);
-    SRunner *sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(s);
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -28,6 +28,7 @@
 #include "pbrl/rundir.h"
 #include "pbrl/trainer.h"
 #include "pbrl/trainer_private.h"
+#include "check_run.h"
 
 /* ---- the problem ------------------------------------------------------------ */
 
@@ -730,9 +731,6 @@ static Suite *clips_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(clips_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(clips_suite());
     return failed ? 1 : 0;
 }

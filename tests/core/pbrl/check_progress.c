@@ -17,6 +17,7 @@
 #include "pbrl/run_params.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
+#include "check_run.h"
 
 /* small networks; a short discount keeps the Q diagnostic's continuation short */
 static const char *const SAC[] = {"agent.name=sac", "agent.hidden_dim=32", "agent.hidden_depth=2",
@@ -236,9 +237,6 @@ static Suite *progress_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(progress_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(progress_suite());
     return failed ? 1 : 0;
 }

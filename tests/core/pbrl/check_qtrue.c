@@ -13,6 +13,7 @@
 #include "host/recipe.h"
 #include "pbrl/trainer_private.h"
 #include "pbrl_test.h"
+#include "check_run.h"
 
 enum { L = 20, EPISODES = 3, FAR = 3000 };
 #define GAMMA 0.9
@@ -207,9 +208,6 @@ static Suite *qtrue_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(qtrue_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(qtrue_suite());
     return failed ? 1 : 0;
 }

@@ -12,6 +12,7 @@
 #include "host/recipe.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
+#include "check_run.h"
 
 static const char *const SAC[] = {"agent.name=sac", "agent.hidden_dim=16", "agent.hidden_depth=2",
                                   "agent.batch_size=16", NULL};
@@ -130,9 +131,6 @@ static Suite *schedule_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(schedule_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(schedule_suite());
     return failed ? 1 : 0;
 }

@@ -24,6 +24,7 @@
 #include "pbrl/rundir.h"
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
+#include "check_run.h"
 
 static const char *const SAC[] = {"agent.name=sac", "agent.hidden_dim=64", "agent.hidden_depth=2",
                                   "agent.batch_size=64", NULL};
@@ -304,9 +305,6 @@ static Suite *writes_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(writes_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(writes_suite());
     return failed ? 1 : 0;
 }

@@ -28,6 +28,7 @@
 #include "pbrl_test.h"
 
 #include "ppo.h"
+#include "check_run.h"
 
 /* ------------------------------------------------------------------------ */
 /* helpers */
@@ -880,9 +881,6 @@ static Suite *ppo_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(ppo_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(ppo_suite());
     return failed ? 1 : 0;
 }

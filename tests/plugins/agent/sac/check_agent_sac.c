@@ -17,6 +17,7 @@
 #include "pbrl_test.h"
 
 #include "sac.h"
+#include "check_run.h"
 
 #define FD_H 1e-5
 
@@ -859,9 +860,6 @@ static Suite *sac_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(sac_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(sac_suite());
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -21,6 +21,7 @@
 #include "mj_fingerprint.h"
 #include "dmc.h"
 #include "../render_checks.h"
+#include "check_run.h"
 
 #define DATA TEST_SRCDIR "/plugins/env/dmc/data/"
 #define MODELS TEST_SRCDIR "/../plugins/env/dmc/models/"
@@ -1056,9 +1057,6 @@ static Suite *env_dmc_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(env_dmc_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(env_dmc_suite());
     return failed ? 1 : 0;
 }

@@ -21,6 +21,7 @@
 #include "mj_fingerprint.h"
 #include "mw_env.h"
 #include "../render_checks.h"
+#include "check_run.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
                                          "window-open", "sweep-into",  "hammer"};
@@ -910,9 +911,6 @@ int main(void)
 {
     /* scan the plugins once; forked tests inherit the registry */
     prefrl_registry_default();
-    SRunner *sr = srunner_create(metaworld_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(metaworld_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

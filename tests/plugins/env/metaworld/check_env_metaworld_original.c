@@ -23,6 +23,7 @@
 #include "ckpt_test.h"
 #include "env_test.h"
 #include "mw_env.h"
+#include "check_run.h"
 
 static const char *const task_names[] = {"door-open",  "button-press", "drawer-open",
                                          "window-open", "sweep-into",  "hammer"};
@@ -498,9 +499,6 @@ int main(void)
     }
     /* scan the plugins once; forked tests inherit the registry */
     prefrl_registry_default();
-    SRunner *sr = srunner_create(original_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(original_suite());
     return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -20,6 +20,7 @@
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
 #include "plugins/reward/reward_test.h"
+#include "check_run.h"
 
 enum { DS = 3, DA = 2, D = DS + DA, B = 16, HID = 12, SEG = 4, CAP = 6, K = 3 };
 
@@ -647,9 +648,6 @@ static Suite *mrn_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(mrn_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(mrn_suite());
     return failed ? 1 : 0;
 }

@@ -18,6 +18,7 @@
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
 #include "plugins/reward/reward_test.h"
+#include "check_run.h"
 
 enum { DS = 3, DA = 2, D = DS + DA, B = 32, SEG = 4 };
 
@@ -330,9 +331,6 @@ static Suite *rune_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(rune_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(rune_suite());
     return failed ? 1 : 0;
 }

@@ -17,6 +17,7 @@
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
 #include "plugins/reward/reward_test.h"
+#include "check_run.h"
 
 /* H = 10 judged steps, w = 5, so segments are stored 20 long; c = 3 */
 enum { DS = 3, DA = 2, D = DS + DA, H = 10, W = 5, LSEG = H + 2 * W, C = 3, NP = 40 };
@@ -535,9 +536,6 @@ static Suite *surf_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(surf_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(surf_suite());
     return failed ? 1 : 0;
 }

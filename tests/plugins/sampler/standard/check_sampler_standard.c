@@ -13,6 +13,7 @@
 #include <prefrl/plugin.h>
 #include "host/registry.h"
 #include "ckpt_test.h"
+#include "check_run.h"
 
 static PrefrlInstance *make(const char *name, uint64_t seed, const char *const *overrides)
 {
@@ -475,9 +476,6 @@ static Suite *sampler_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(sampler_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(sampler_suite());
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

@@ -26,6 +26,7 @@
 #include "pbrl/trainer.h"
 #include "pbrl_test.h"
 #include "video_test.h"
+#include "check_run.h"
 
 #define WORK TEST_BUILDDIR "/teacher-human-work"
 
@@ -975,9 +976,6 @@ static Suite *suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(suite());
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }

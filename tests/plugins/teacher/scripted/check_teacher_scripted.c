@@ -15,6 +15,7 @@
 #include "host/schema.h"
 #include "pbrl/run_params.h"
 #include "ckpt_test.h"
+#include "check_run.h"
 
 static PrefrlInstance *make(uint64_t seed, const char *const *overrides)
 {
@@ -509,9 +510,6 @@ static Suite *teacher_suite(void)
 
 int main(void)
 {
-    SRunner *sr = srunner_create(teacher_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    int failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
+    int failed = check_run(teacher_suite());
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
