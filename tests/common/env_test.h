@@ -8,10 +8,12 @@
 #ifndef PREFRL_ENV_TEST_H
 #define PREFRL_ENV_TEST_H
 
+#include <math.h>
 #include <check.h>
 #include <glib.h>
 
 #include <prefrl/plugin.h>
+#include <prefrl/rng.h>
 
 #include "host/registry.h"
 
@@ -49,6 +51,29 @@ static inline void env_test_step(PrefrlInstance *inst, const float *act, float *
     GError *err = NULL;
     gboolean ok = env_test_ops(inst)->step(inst->self, act, obs, st, &err);
     ck_assert_msg(ok, "step: %s", err ? err->message : "?");
+}
+
+/** `steps` steps from the current state with actions drawn uniformly in
+ *  [-amax, amax] from rng (act_dim of them); every observation entry
+ *  (obs_dim) must be finite and every reward in [rmin, rmax]; the rewards'
+ *  range is added to *lo and *hi.  obs and act are the caller's buffers. */
+static inline void env_test_random_steps(PrefrlInstance *inst, PrefrlRng *rng, int steps,
+                                         double amax, float *act, int act_dim, float *obs,
+                                         int obs_dim, double rmin, double rmax, double *lo,
+                                         double *hi)
+{
+    PrefrlEnvStep st;
+    for (int t = 0; t < steps; t++) {
+        for (int i = 0; i < act_dim; i++)
+            act[i] = (float)prefrl_rng_range(rng, -amax, amax);
+        env_test_step(inst, act, obs, &st);
+        ck_assert_msg(st.reward >= rmin && st.reward <= rmax, "step %d: reward %g outside [%g, %g]",
+                      t, (double)st.reward, rmin, rmax);
+        for (int i = 0; i < obs_dim; i++)
+            ck_assert_msg(isfinite(obs[i]), "step %d: observation %d is %g", t, i, (double)obs[i]);
+        *lo = MIN(*lo, st.reward);
+        *hi = MAX(*hi, st.reward);
+    }
 }
 
 /** Variance of all channel values of an RGB frame of n bytes (a blank frame

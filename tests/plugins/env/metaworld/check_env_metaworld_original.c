@@ -317,16 +317,9 @@ START_TEST(test_random_policy)
     PrefrlRng rng;
     prefrl_rng_init(&rng, 9, "actions");
     float obs[39], act[4];
-    PrefrlEnvStep st;
+    double lo = INFINITY, hi = -INFINITY;
     env_test_reset(inst, obs);
-    for (int t = 0; t < 100; t++) {
-        for (int i = 0; i < 4; i++)
-            act[i] = (float)prefrl_rng_range(&rng, -1.0, 1.0);
-        env_test_step(inst, act, obs, &st);
-        ck_assert(st.reward >= 0.0f && st.reward <= 10.0f);
-        for (int i = 0; i < 39; i++)
-            ck_assert(isfinite(obs[i]));
-    }
+    env_test_random_steps(inst, &rng, 100, 1.0, act, 4, obs, 39, 0.0, 10.0, &lo, &hi);
     prefrl_instance_free(inst);
 }
 END_TEST
