@@ -19,6 +19,8 @@ EXTRA_DIST += tests/common/recipes
 EXTRA_DIST += tests/common/ckpt_test.h
 # how every test program runs its Check suite (header-only)
 EXTRA_DIST += tests/common/check_run.h
+# reading prefrl report's results back (header-only)
+EXTRA_DIST += tests/common/report_test.h
 # physics fingerprints of MuJoCo models for the env tests (header-only)
 EXTRA_DIST += tests/common/mj_fingerprint.h
 # a file's text, a file written, a fresh work directory (header-only)

@@ -17,6 +17,7 @@
 
 #include "cli_test.h"
 #include "files_test.h"
+#include "report_test.h"
 #include "lab/plot.h"
 #include "check_run.h"
 
@@ -61,48 +62,12 @@ static void fake_run(const char *dir, const char *name, int seed, const char *be
     g_free(run);
 }
 
-/* final value and AUC (trapezoid over the step span) of a run's eval.csv,
- * read back here independently of the report */
+/* final value and AUC of run `run` in dir (report_test.h) */
 static void eval_stats(const char *dir, const char *run, double *final, double *auc)
 {
     char *rd = g_build_filename(dir, run, NULL);
-    char *text = test_slurp(rd, "eval.csv");
-    char **lines = g_strsplit(text, "\n", -1);
-    double xs[64], ys[64];
-    int n = 0;
-    for (int i = 1; lines[i] && lines[i][0]; i++) {
-        char **f = g_strsplit(lines[i], ",", -1);
-        xs[n] = g_ascii_strtod(f[2], NULL);
-        ys[n] = g_ascii_strtod(f[3], NULL);
-        n++;
-        g_strfreev(f);
-    }
-    double area = 0;
-    for (int i = 1; i < n; i++)
-        area += 0.5 * (ys[i] + ys[i - 1]) * (xs[i] - xs[i - 1]);
-    *final = ys[n - 1];
-    *auc = area / (xs[n - 1] - xs[0]);
-    g_strfreev(lines);
-    g_free(text);
+    report_test_eval_stats(rd, "true_episode_reward", final, auc);
     g_free(rd);
-}
-
-/* summary.csv's rows as field arrays (the test's labels need no quoting) */
-static char **csv_row(const char *csv, const char *method)
-{
-    char **lines = g_strsplit(csv, "\n", -1);
-    char **row = NULL;
-    int found = 0;
-    for (int i = 1; lines[i] && lines[i][0]; i++) {
-        char **f = g_strsplit(lines[i], ",", -1);
-        if (!strcmp(f[1], method) && !found++)
-            row = f;
-        else
-            g_strfreev(f);
-    }
-    g_strfreev(lines);
-    ck_assert_msg(found == 1, "%d rows for '%s' in\n%s", found, method, csv);
-    return row;
 }
 
 static int csv_rows(const char *csv)
@@ -111,12 +76,6 @@ static int csv_rows(const char *csv)
     for (const char *c = csv; *c; c++)
         n += *c == '\n';
     return n;
-}
-
-static void assert_close(double got, double want, const char *what)
-{
-    ck_assert_msg(fabs(got - want) <= 1e-6 * MAX(1.0, fabs(want)), "%s: report %.9g, runs %.9g",
-                  what, got, want);
 }
 
 /* ---- groups -------------------------------------------------------------------------- */
@@ -145,17 +104,13 @@ START_TEST(test_ablation_groups)
         double fin[2], auc[2];
         for (int s = 0; s < 2; s++)
             eval_stats(dir, cells[2 * g + s], &fin[s], &auc[s]);
-        char **row = csv_row(csv, labels[g]);
+        char **row = report_test_row(csv, labels[g]);
         ck_assert_str_eq(row[2], "rune");
         ck_assert_str_eq(row[6], "100");
         ck_assert_str_eq(row[8], "2");
         ck_assert_str_eq(row[9], "1 2");
-        assert_close(g_ascii_strtod(row[10], NULL), (fin[0] + fin[1]) / 2, "final mean");
-        assert_close(g_ascii_strtod(row[11], NULL), fabs(fin[0] - fin[1]) / sqrt(2.0),
-                     "final std");
-        assert_close(g_ascii_strtod(row[12], NULL), (auc[0] + auc[1]) / 2, "auc mean");
-        assert_close(g_ascii_strtod(row[13], NULL), fabs(auc[0] - auc[1]) / sqrt(2.0),
-                     "auc std");
+        report_test_assert_two_seeds(row, 10, fin[0], fin[1], "final");
+        report_test_assert_two_seeds(row, 12, auc[0], auc[1], "auc");
         ck_assert_str_eq(row[18], g ? "beta_init=0.5" : "beta_init=0.01");
         ck_assert_str_eq(row[19], "30"); /* labels given, not the budget */
         ck_assert_str_eq(row[20], "30");
@@ -223,11 +178,11 @@ START_TEST(test_lengths_not_pooled)
     double fin[2], auc[2];
     eval_stats(dir, "long-seed1", &fin[0], &auc[0]);
     eval_stats(dir, "long-seed2", &fin[1], &auc[1]);
-    char **row = csv_row(csv, "rune num_train_steps=800");
+    char **row = report_test_row(csv, "rune num_train_steps=800");
     ck_assert_str_eq(row[8], "2");
-    assert_close(g_ascii_strtod(row[10], NULL), (fin[0] + fin[1]) / 2, "final mean");
+    report_test_assert_close(g_ascii_strtod(row[10], NULL), (fin[0] + fin[1]) / 2, "final mean");
     g_strfreev(row);
-    row = csv_row(csv, "rune num_train_steps=400");
+    row = report_test_row(csv, "rune num_train_steps=400");
     ck_assert_str_eq(row[8], "2");
     g_strfreev(row);
     g_free(csv);

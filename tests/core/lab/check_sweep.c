@@ -16,6 +16,7 @@
 
 #include "cli_test.h"
 #include "files_test.h"
+#include "report_test.h"
 #include "host/registry.h"
 #include "lab/sweep.h"
 #include "pbrl/rundir.h"
@@ -270,67 +271,15 @@ END_TEST
 
 static const char *const CELLS[] = {"pebble-seed1", "pebble-seed2", "true-seed1", "true-seed2"};
 
-/* the last value of `column` in a run's eval.csv, and the trapezoidal area
- * of its curve over steps divided by the step span */
-static void eval_stats(const char *run, const char *column, double *final, double *auc)
-{
-    char *text = test_slurp(run, "eval.csv");
-    char **lines = g_strsplit(text, "\n", -1);
-    char **head = g_strsplit(lines[0], ",", -1);
-    int col = -1, step = -1;
-    for (int j = 0; head[j]; j++) {
-        if (!strcmp(head[j], column))
-            col = j;
-        if (!strcmp(head[j], "step"))
-            step = j;
-    }
-    ck_assert_msg(col >= 0 && step >= 0, "%s: no %s column", run, column);
-    double area = 0, x0 = 0, px = 0, py = 0;
-    int n = 0;
-    for (int i = 1; lines[i] && lines[i][0]; i++, n++) {
-        char **f = g_strsplit(lines[i], ",", -1);
-        double x = g_ascii_strtod(f[step], NULL), y = g_ascii_strtod(f[col], NULL);
-        if (n == 0)
-            x0 = x;
-        else
-            area += (x - px) * (y + py) / 2;
-        px = x;
-        py = y;
-        g_strfreev(f);
-    }
-    ck_assert_int_gt(n, 1);
-    *final = py;
-    *auc = area / (px - x0);
-    g_strfreev(head);
-    g_strfreev(lines);
-    g_free(text);
-}
-
-/* the row of summary.csv for `method` (fields split on commas; the test's
- * methods need no quoting) */
+/* the row of summary.csv for `method`, after checking the header */
 static char **summary_row(const char *csv, const char *method)
 {
-    char **lines = g_strsplit(csv, "\n", -1);
-    ck_assert_str_eq(lines[0], "task,method,reward,agent,sampler,teacher,max_feedback,metric,n,"
-                               "seeds,final_mean,final_std,auc_mean,auc_std,q_metric,q_mean,"
-                               "q_std,q_n,settings,labels_given_min,labels_given_max");
-    char **row = NULL;
-    for (int i = 1; lines[i] && !row; i++) {
-        char **f = g_strsplit(lines[i], ",", -1);
-        if (f[0] && f[1] && !strcmp(f[1], method))
-            row = f;
-        else
-            g_strfreev(f);
-    }
-    g_strfreev(lines);
-    ck_assert_msg(row != NULL, "no row for %s in\n%s", method, csv);
-    return row;
-}
-
-static void assert_close(double got, double want, const char *what)
-{
-    ck_assert_msg(fabs(got - want) <= 1e-6 * MAX(1.0, fabs(want)), "%s: report %.9g, runs %.9g",
-                  what, got, want);
+    ck_assert_msg(g_str_has_prefix(csv, "task,method,reward,agent,sampler,teacher,max_feedback,"
+                                        "metric,n,seeds,final_mean,final_std,auc_mean,auc_std,"
+                                        "q_metric,q_mean,q_std,q_n,settings,labels_given_min,"
+                                        "labels_given_max\n"),
+                  "%s", csv);
+    return report_test_row(csv, method);
 }
 
 static void check_png(const char *path)
@@ -436,8 +385,8 @@ START_TEST(test_sweep_and_report)
         double fin[2], auc[2], q[2], q_area_unused;
         for (int s = 0; s < 2; s++) {
             char *run = g_build_filename(dir, CELLS[2 * m + s], NULL);
-            eval_stats(run, "true_episode_reward", &fin[s], &auc[s]);
-            eval_stats(run, "q_nmse", &q[s], &q_area_unused);
+            report_test_eval_stats(run, "true_episode_reward", &fin[s], &auc[s]);
+            report_test_eval_stats(run, "q_nmse", &q[s], &q_area_unused);
             g_free(run);
         }
         char **row = summary_row(csv, methods[m]);
@@ -450,16 +399,11 @@ START_TEST(test_sweep_and_report)
         ck_assert_str_eq(row[8], "2");
         ck_assert_str_eq(row[9], "1 2");
         /* mean and sample standard deviation of two values */
-        assert_close(g_ascii_strtod(row[10], NULL), (fin[0] + fin[1]) / 2, "final mean");
-        assert_close(g_ascii_strtod(row[11], NULL), fabs(fin[0] - fin[1]) / sqrt(2.0),
-                     "final std");
-        assert_close(g_ascii_strtod(row[12], NULL), (auc[0] + auc[1]) / 2, "auc mean");
-        assert_close(g_ascii_strtod(row[13], NULL), fabs(auc[0] - auc[1]) / sqrt(2.0),
-                     "auc std");
+        report_test_assert_two_seeds(row, 10, fin[0], fin[1], "final");
+        report_test_assert_two_seeds(row, 12, auc[0], auc[1], "auc");
         /* the scale-free Q diagnostic: these runs logged it */
         ck_assert_str_eq(row[14], "q_nmse");
-        assert_close(g_ascii_strtod(row[15], NULL), (q[0] + q[1]) / 2, "q_nmse mean");
-        assert_close(g_ascii_strtod(row[16], NULL), fabs(q[0] - q[1]) / sqrt(2.0), "q_nmse std");
+        report_test_assert_two_seeds(row, 15, q[0], q[1], "q_nmse");
         g_strfreev(row);
     }
     g_free(csv);
@@ -639,8 +583,8 @@ START_TEST(test_report_q_metric)
     char *csv = test_slurp(out, "summary.csv");
     char **row = summary_row(csv, "pebble (agent none)");
     ck_assert_str_eq(row[14], "q_mse");
-    assert_close(g_ascii_strtod(row[15], NULL), 30.0, "q_mse mean");
-    assert_close(g_ascii_strtod(row[16], NULL), sqrt(200.0), "q_mse std");
+    report_test_assert_close(g_ascii_strtod(row[15], NULL), 30.0, "q_mse mean");
+    report_test_assert_close(g_ascii_strtod(row[16], NULL), sqrt(200.0), "q_mse std");
     g_strfreev(row);
     g_free(csv);
     char *md = test_slurp(out, "report.md");
@@ -654,7 +598,7 @@ START_TEST(test_report_q_metric)
     csv = test_slurp(out, "summary.csv");
     row = summary_row(csv, "pebble (agent none)");
     ck_assert_str_eq(row[14], "q_nmse");
-    assert_close(g_ascii_strtod(row[15], NULL), 0.5, "q_nmse mean");
+    report_test_assert_close(g_ascii_strtod(row[15], NULL), 0.5, "q_nmse mean");
     g_strfreev(row);
     g_free(csv);
     char *q = test_slurp(out, "q_accuracy.csv");
@@ -680,10 +624,10 @@ START_TEST(test_report_q_metric)
     char **lines = g_strsplit(q, "\n", -1);
     char **f = g_strsplit(lines[1], ",", -1);
     ck_assert_int_eq(g_strv_length(f), 9);
-    assert_close(g_ascii_strtod(f[4], NULL), 0.5, "q_nmse mean");
+    report_test_assert_close(g_ascii_strtod(f[4], NULL), 0.5, "q_nmse mean");
     ck_assert_str_eq(f[6], "2");
-    assert_close(g_ascii_strtod(f[7], NULL), 0.3, "q_nmse_true mean");
-    assert_close(g_ascii_strtod(f[8], NULL), sqrt(0.02), "q_nmse_true std");
+    report_test_assert_close(g_ascii_strtod(f[7], NULL), 0.3, "q_nmse_true mean");
+    report_test_assert_close(g_ascii_strtod(f[8], NULL), sqrt(0.02), "q_nmse_true std");
     g_strfreev(f);
     g_strfreev(lines);
     g_free(q);
