@@ -407,18 +407,12 @@ static void act_grad_rows(float *d, const float *y, int B, int n, PrefrlActivati
 }
 
 #ifdef HAVE_ONEDNN
-#define Y16_CHUNK 256
-
-/* d (count) *= act'(z) where y = act(z) is given in bfloat16 */
-static void mul_act_grad_bf16(float *restrict d, const uint16_t *restrict y16, size_t count,
-                              PrefrlActivation act, float slope)
+/* the slope a kept-in-bf16 hidden layer's derivative takes below zero:
+ * 0 for ReLU, the slope for LeakyReLU, 1 for identity (the only hidden
+ * activations kept in bf16, backend_onednn.c) */
+static float slope16(PrefrlActivation act, float slope)
 {
-    float y[Y16_CHUNK];
-    for (size_t j = 0; act != PREFRL_ACT_IDENTITY && j < count; j += Y16_CHUNK) {
-        size_t c = MIN((size_t)Y16_CHUNK, count - j);
-        prefrl_bf16_expand(y, y16 + j, c);
-        prefrl_nn_mul_act_grad(d + j, y, c, act, slope);
-    }
+    return act == PREFRL_ACT_RELU ? 0.0f : act == PREFRL_ACT_LEAKY_RELU ? slope : 1.0f;
 }
 
 /* act_grad_rows for the oneDNN backend: y in float32 or (y16) bfloat16;
@@ -427,23 +421,18 @@ static void mul_act_grad_bf16(float *restrict d, const uint16_t *restrict y16, s
 static void act_grad_rows_dnn(float *d, const float *y, const uint16_t *y16, int B, int n,
                               PrefrlActivation act, float slope, float *db, uint16_t *d16)
 {
-    const gboolean relu = act == PREFRL_ACT_RELU || act == PREFRL_ACT_LEAKY_RELU;
     for (int i = 0; i < B; i++) {
         float *r = d + (size_t)i * n;
-        if (y16 && relu) { /* the common case in one pass */
-            prefrl_bf16_relu_grad_row(r, y16 + (size_t)i * n, n,
-                                      act == PREFRL_ACT_RELU ? 0.0f : slope, db,
-                                      d16 ? d16 + (size_t)i * n : NULL);
+        uint16_t *r16 = d16 ? d16 + (size_t)i * n : NULL;
+        if (y16) { /* mask, column sums and cast in one pass */
+            prefrl_bf16_relu_grad_row(r, y16 + (size_t)i * n, n, slope16(act, slope), db, r16);
             continue;
         }
-        if (y16)
-            mul_act_grad_bf16(r, y16 + (size_t)i * n, (size_t)n, act, slope);
-        else
-            prefrl_nn_mul_act_grad(r, y + (size_t)i * n, (size_t)n, act, slope);
+        prefrl_nn_mul_act_grad(r, y + (size_t)i * n, (size_t)n, act, slope);
         if (db)
             prefrl_nn_add_vec(db, r, n);
-        if (d16)
-            prefrl_bf16_cast(d16 + (size_t)i * n, r, (size_t)n);
+        if (r16)
+            prefrl_bf16_cast(r16, r, (size_t)n);
     }
 }
 #endif
@@ -525,7 +514,9 @@ const float *prefrl_mlp_jvp(PrefrlMlp *m, const float *x, int B, const float *di
             prefrl_nn_bias_act(tz, dir + m->b_off[l], B, out, PREFRL_ACT_IDENTITY, 0.0f);
             const uint16_t *y16 = prefrl_dnn_hidden_bf16(m, l + 1);
             if (y16)
-                mul_act_grad_bf16(tz, y16, (size_t)B * out, act, m->slope);
+                for (int i = 0; i < B; i++)
+                    prefrl_bf16_relu_grad_row(tz + (size_t)i * out, y16 + (size_t)i * out, out,
+                                              slope16(act, m->slope), NULL, NULL);
             else
                 prefrl_nn_mul_act_grad(tz, m->h[l + 1], (size_t)B * out, act, m->slope);
             t = tz;
