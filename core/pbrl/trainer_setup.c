@@ -239,8 +239,8 @@ static gboolean make_workspaces(PrefrlTrainer *t, GError **error)
         TRY_NEW(w->t_src1, PrefrlSegmentSource, rb);
         TRY_NEW(w->t_src2, PrefrlSegmentSource, rb);
     }
-    if (t->eops->snapshot && t->info.nq + t->info.nv > 0)
-        TRY_NEW(w->state, double, (gsize)t->info.nq + t->info.nv + 1);
+    if (PREFRL_EPISODES_KEEP_STATES(t->state.episodes))
+        TRY_NEW(w->state, double, PREFRL_EPISODES_STATE_LEN(t->state.episodes));
     TRY_NEW(w->next_obs, float, ds);
     TRY_NEW(w->act, float, da);
     TRY_NEW(w->sa, float, d);
