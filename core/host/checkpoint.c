@@ -283,15 +283,25 @@ void prefrl_ckpt_put_tag(PrefrlCkpt *c, const char *tag, int version)
     prefrl_ckpt_put_i64(c, version);
 }
 
-void prefrl_ckpt_expect_tag(PrefrlCkpt *c, const char *tag, int version)
+int prefrl_ckpt_expect_tag_range(PrefrlCkpt *c, const char *tag, int oldest, int newest)
 {
     char *got = prefrl_ckpt_get_str(c);
     int64_t v = prefrl_ckpt_get_i64(c);
-    if (!c->error && (!got || strcmp(got, tag) != 0 || v != version))
-        prefrl_ckpt_fail(c, "holds %s version %lld where %s version %d was expected (another "
+    if (!c->error && (!got || strcmp(got, tag) != 0 || v < oldest || v > newest)) {
+        char *want = oldest == newest ? g_strdup_printf("%d", newest)
+                                      : g_strdup_printf("%d to %d", oldest, newest);
+        prefrl_ckpt_fail(c, "holds %s version %lld where %s version %s was expected (another "
                             "component's or version's checkpoint)",
-                         got ? got : "(nothing)", (long long)v, tag, version);
+                         got ? got : "(nothing)", (long long)v, tag, want);
+        g_free(want);
+    }
     g_free(got);
+    return c->error ? newest : (int)v;
+}
+
+void prefrl_ckpt_expect_tag(PrefrlCkpt *c, const char *tag, int version)
+{
+    prefrl_ckpt_expect_tag_range(c, tag, version, version);
 }
 
 /* append the checksum; FALSE with the first error */

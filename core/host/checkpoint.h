@@ -28,4 +28,9 @@ uint32_t prefrl_crc32(uint32_t crc, const void *data, size_t n);
 /* bytes of fields a reader has not read yet (0 after an error) */
 int64_t prefrl_ckpt_remaining(const PrefrlCkpt *c);
 
+/* prefrl_ckpt_expect_tag for a section whose older versions stay loadable:
+ * `tag` at any version in [oldest, newest], which is returned (newest after
+ * an error); else the same format error, naming the range */
+int prefrl_ckpt_expect_tag_range(PrefrlCkpt *c, const char *tag, int oldest, int newest);
+
 #endif

@@ -147,12 +147,6 @@ void prefrl_episodes_free(PrefrlEpisodes *e)
     g_free(e);
 }
 
-/* states are kept only when the store has a state size */
-static gboolean keeps_states(const PrefrlEpisodes *e)
-{
-    return e->nq + e->nv > 0;
-}
-
 void prefrl_episodes_add(PrefrlEpisodes *e, const float *obs, const float *act, float true_r,
                          const double *state, gboolean last)
 {
@@ -165,14 +159,14 @@ void prefrl_episodes_add(PrefrlEpisodes *e, const float *obs, const float *act, 
         } else {
             e->open = g_new0(Episode, 1);
         }
-        e->open->has_state = keeps_states(e);
+        e->open->has_state = PREFRL_EPISODES_KEEP_STATES(e);
     }
     Episode *ep = e->open;
     if (ep->len == ep->cap) {
         ep->cap = ep->cap ? ep->cap * 2 : 1024;
         ep->sa = g_renew(float, ep->sa, (gsize)ep->cap * d);
         ep->r = g_renew(float, ep->r, ep->cap);
-        if (keeps_states(e))
+        if (PREFRL_EPISODES_KEEP_STATES(e))
             ep->state = g_renew(double, ep->state, (gsize)ep->cap * P);
     }
     memcpy(ep->sa + (gsize)ep->len * d, obs, sizeof(float) * e->obs_dim);
@@ -206,16 +200,21 @@ static int draw_episode(const PrefrlEpisodes *e, PrefrlRng *rng, int H)
     }
 }
 
-static void copy_segment(const PrefrlEpisodes *e, int k, int start, int H, float *seg, float *r,
-                         PrefrlSegmentSource *src)
+/* for each of the n drawn episodes eps[i], a uniform start and its H-step
+ * segment into seg (and r, src when not NULL) */
+static void copy_segments(const PrefrlEpisodes *e, PrefrlRng *rng, int n, int H, const int *eps,
+                          float *seg, float *r, PrefrlSegmentSource *src)
 {
-    const Episode *ep = e->episodes->pdata[k];
     int d = e->obs_dim + e->act_dim;
-    memcpy(seg, ep->sa + (gsize)start * d, sizeof(float) * (gsize)H * d);
-    if (r)
-        memcpy(r, ep->r + start, sizeof(float) * H);
-    if (src)
-        *src = (PrefrlSegmentSource){.episode = k, .start = start};
+    for (int i = 0; i < n; i++) {
+        const Episode *ep = e->episodes->pdata[eps[i]];
+        int start = (int)prefrl_rng_below(rng, (uint64_t)(ep->len - H));
+        memcpy(seg + (gsize)i * H * d, ep->sa + (gsize)start * d, sizeof(float) * (gsize)H * d);
+        if (r)
+            memcpy(r + (gsize)i * H, ep->r + start, sizeof(float) * H);
+        if (src)
+            src[i] = (PrefrlSegmentSource){.episode = eps[i], .start = start};
+    }
 }
 
 gboolean prefrl_episodes_draw(const PrefrlEpisodes *e, PrefrlRng *rng, int n, int H,
@@ -224,50 +223,43 @@ gboolean prefrl_episodes_draw(const PrefrlEpisodes *e, PrefrlRng *rng, int n, in
 {
     if (prefrl_episodes_usable(e, H) == 0)
         return FALSE;
-    int d = e->obs_dim + e->act_dim;
     int *ep1 = g_new(int, n), *ep2 = g_new(int, n);
-    /* the reference draws the second segment's episodes first, then the first's */
+    /* the reference draws the second segment's episodes first, then the
+     * first's, and the starts in the same order */
     for (int i = 0; i < n; i++)
         ep2[i] = draw_episode(e, rng, H);
     for (int i = 0; i < n; i++)
         ep1[i] = draw_episode(e, rng, H);
-    for (int i = 0; i < n; i++) {
-        const Episode *ep = e->episodes->pdata[ep2[i]];
-        int s2 = (int)prefrl_rng_below(rng, (uint64_t)(ep->len - H));
-        copy_segment(e, ep2[i], s2, H, seg2 + (gsize)i * H * d, r2 ? r2 + (gsize)i * H : NULL,
-                     src2 ? src2 + i : NULL);
-    }
-    for (int i = 0; i < n; i++) {
-        const Episode *ep = e->episodes->pdata[ep1[i]];
-        int s1 = (int)prefrl_rng_below(rng, (uint64_t)(ep->len - H));
-        copy_segment(e, ep1[i], s1, H, seg1 + (gsize)i * H * d, r1 ? r1 + (gsize)i * H : NULL,
-                     src1 ? src1 + i : NULL);
-    }
+    copy_segments(e, rng, n, H, ep2, seg2, r2, src2);
+    copy_segments(e, rng, n, H, ep1, seg1, r1, src1);
     g_free(ep1);
     g_free(ep2);
     return TRUE;
 }
 
-const double *prefrl_episodes_state(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step)
+/* the episode of `src` and the index of its step `step`, or NULL out of range */
+static const Episode *source_step(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step,
+                                  int *at)
 {
-    if (src.episode < 0 || src.episode >= (int)e->episodes->len)
+    if (src.episode < 0 || src.episode >= (int)e->episodes->len || src.start < 0 || step < 0)
         return NULL;
     const Episode *ep = e->episodes->pdata[src.episode];
-    int at = src.start + step;
-    if (!ep->has_state || src.start < 0 || step < 0 || at >= ep->len)
-        return NULL;
-    return ep->state + (gsize)at * PREFRL_EPISODES_STATE_LEN(e);
+    *at = src.start + step;
+    return *at < ep->len ? ep : NULL;
+}
+
+const double *prefrl_episodes_state(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step)
+{
+    int at;
+    const Episode *ep = source_step(e, src, step, &at);
+    return ep && ep->has_state ? ep->state + (gsize)at * PREFRL_EPISODES_STATE_LEN(e) : NULL;
 }
 
 const float *prefrl_episodes_step(const PrefrlEpisodes *e, PrefrlSegmentSource src, int step)
 {
-    if (src.episode < 0 || src.episode >= (int)e->episodes->len)
-        return NULL;
-    const Episode *ep = e->episodes->pdata[src.episode];
-    int at = src.start + step;
-    if (src.start < 0 || step < 0 || at >= ep->len)
-        return NULL;
-    return ep->sa + (gsize)at * (e->obs_dim + e->act_dim);
+    int at;
+    const Episode *ep = source_step(e, src, step, &at);
+    return ep ? ep->sa + (gsize)at * (e->obs_dim + e->act_dim) : NULL;
 }
 
 /* ---- preference buffer ------------------------------------------------------ */
@@ -450,7 +442,7 @@ static void episode_save(const PrefrlEpisodes *e, const Episode *ep, PrefrlCkpt 
     prefrl_ckpt_put_i64(c, ep->len);
     prefrl_ckpt_put(c, ep->sa, sizeof(float) * (gsize)ep->len * d);
     prefrl_ckpt_put(c, ep->r, sizeof(float) * (gsize)ep->len);
-    gboolean has = keeps_states(e) && ep->has_state;
+    gboolean has = PREFRL_EPISODES_KEEP_STATES(e) && ep->has_state;
     prefrl_ckpt_put_i64(c, has);
     if (has)
         prefrl_ckpt_put(c, ep->state,
@@ -470,11 +462,12 @@ static Episode *episode_load(const PrefrlEpisodes *e, int version, PrefrlCkpt *c
     ep->r = g_new(float, ep->cap);
     prefrl_ckpt_get(c, ep->sa, sizeof(float) * (gsize)ep->len * d);
     prefrl_ckpt_get(c, ep->r, sizeof(float) * (gsize)ep->len);
-    if (version >= 2 && prefrl_ckpt_get_count(c, 0, keeps_states(e), "an episode's state flag")) {
+    if (version >= 2 && prefrl_ckpt_get_count(c, 0, PREFRL_EPISODES_KEEP_STATES(e),
+                                              "an episode's state flag")) {
         ep->state = g_new(double, (gsize)ep->cap * P);
         prefrl_ckpt_get(c, ep->state, sizeof(double) * (gsize)ep->len * P);
         ep->has_state = !c->error;
-    } else if (keeps_states(e)) {
+    } else if (PREFRL_EPISODES_KEEP_STATES(e)) {
         /* an open episode goes on growing: room for states it will not get */
         ep->state = g_new(double, (gsize)ep->cap * P);
     }

@@ -52,6 +52,8 @@ typedef struct {
 
 /** Doubles of one step's physics state: qpos (nq), qvel (nv), time. */
 #define PREFRL_EPISODES_STATE_LEN(e) ((e)->nq + (e)->nv + 1)
+/** Whether the store keeps physics states (it has a state size). */
+#define PREFRL_EPISODES_KEEP_STATES(e) ((e)->nq + (e)->nv > 0)
 
 PrefrlEpisodes *prefrl_episodes_new(int obs_dim, int act_dim, int nq, int nv, int max_episodes);
 void prefrl_episodes_free(PrefrlEpisodes *e);

@@ -135,6 +135,21 @@ static gboolean next_episode(PrefrlTrainer *t, GTimer *ep_timer, GError **error)
     return TRUE;
 }
 
+/* learn() asks a query round at this step (decided before the step's
+ * action: an interactive teacher's round is checkpointed before anything of
+ * the step changes, so a resumed run asks the same round) */
+static gboolean round_due(const PrefrlTrainer *t)
+{
+    const TrainerConfig *c = &t->cfg;
+    const TrainerState *s = &t->state;
+    const int64_t pretrain_end = c->num_seed_steps + c->num_unsup_steps;
+    if (c->true_reward)
+        return FALSE;
+    return s->step == pretrain_end ||
+           (s->step > pretrain_end && s->total_feedback < c->max_feedback &&
+            s->interact_count == c->num_interact);
+}
+
 /* this step's learning: the end of pre-training, query rounds and agent
  * updates, or a pre-training update */
 static gboolean learn(PrefrlTrainer *t, GError **error)
@@ -153,8 +168,7 @@ static gboolean learn(PrefrlTrainer *t, GError **error)
         for (int i = 0; ok && i < c->reset_update; i++)
             ok = trainer_update(t, i, error);
     } else if (s->step > pretrain_end) {
-        if (!c->true_reward && s->total_feedback < c->max_feedback &&
-            s->interact_count == c->num_interact) {
+        if (round_due(t)) {
             ok = trainer_query_round(t, FALSE, error);
             s->interact_count = 0;
         }
@@ -169,21 +183,6 @@ static gboolean learn(PrefrlTrainer *t, GError **error)
         ok = trainer_update_unsup(t, error);
     }
     return ok;
-}
-
-/* learn() asks a query round at this step (decided before the step's
- * action: an interactive teacher's round is checkpointed before anything of
- * the step changes, so a resumed run asks the same round) */
-static gboolean round_due(const PrefrlTrainer *t)
-{
-    const TrainerConfig *c = &t->cfg;
-    const TrainerState *s = &t->state;
-    const int64_t pretrain_end = c->num_seed_steps + c->num_unsup_steps;
-    if (c->true_reward)
-        return FALSE;
-    return s->step == pretrain_end ||
-           (s->step > pretrain_end && s->total_feedback < c->max_feedback &&
-            s->interact_count == c->num_interact);
 }
 
 /* step the environment with w->act and store the transition */

@@ -17,20 +17,6 @@
 #define STATE_TAG "trainer"
 #define STATE_VERSION 3 /* 3: the episode store's section is versioned (physics states) */
 
-/* a section tag whose version may be any of [oldest, newest] (older
- * checkpoints stay loadable): the version, or a format error naming both */
-static int read_tag(PrefrlCkpt *c, const char *tag, int oldest, int newest)
-{
-    char *got = prefrl_ckpt_get_str(c);
-    int64_t v = prefrl_ckpt_get_i64(c);
-    if (prefrl_ckpt_ok(c) && (!got || strcmp(got, tag) != 0 || v < oldest || v > newest))
-        prefrl_ckpt_fail(c, "holds %s version %lld where %s version %d to %d was expected "
-                            "(another component's or version's checkpoint)",
-                         got ? got : "(nothing)", (long long)v, tag, oldest, newest);
-    g_free(got);
-    return prefrl_ckpt_ok(c) ? (int)v : newest;
-}
-
 /* ---- trainer.bin's on-policy section ------------------------------------------------ */
 
 /* the on-policy loop's state between rollouts (trainer_onpolicy.c): the
@@ -83,7 +69,7 @@ static void onpolicy_load(PrefrlTrainer *t, PrefrlCkpt *c)
     const int n = op->n_envs, ds = t->info.obs_dim, d = ds + t->info.act_dim;
     const int L = t->info.episode_length, P = PREFRL_EPISODES_STATE_LEN(t->state.episodes);
     /* version 1 (before physics states): its episodes in progress get none */
-    int version = read_tag(c, ONPOLICY_TAG, 1, ONPOLICY_VERSION);
+    int version = prefrl_ckpt_expect_tag_range(c, ONPOLICY_TAG, 1, ONPOLICY_VERSION);
     int64_t got_n = prefrl_ckpt_get_i64(c), got_T = prefrl_ckpt_get_i64(c);
     if (prefrl_ckpt_ok(c) && (got_n != n || got_T != op->rollout_length)) {
         prefrl_ckpt_fail(c, "written for %lld environments and rollouts of %lld steps, but "
@@ -177,7 +163,7 @@ static void state_load(PrefrlTrainer *t, PrefrlCkpt *c)
     TrainerState *s = &t->state;
     const TrainerConfig *cfg = &t->cfg;
     /* version 2 (before physics states) loads: its episodes have no states */
-    int version = read_tag(c, STATE_TAG, 2, STATE_VERSION);
+    int version = prefrl_ckpt_expect_tag_range(c, STATE_TAG, 2, STATE_VERSION);
     int64_t ds = prefrl_ckpt_get_i64(c), da = prefrl_ckpt_get_i64(c);
     if (prefrl_ckpt_ok(c) && (ds != t->info.obs_dim || da != t->info.act_dim)) {
         prefrl_ckpt_fail(c, "written for observations of %lld and actions of %lld, but this "

@@ -193,6 +193,8 @@ static gboolean video_end(PrefrlTrainer *t, EvalVideo *v, gboolean ok, GError **
         else
             t->video->abandon(v->video);
     }
+    if (ok)
+        trainer_say(t, "evaluation video written to %s", v->path);
     g_free(v->rgb);
     g_free(v->path);
     *v = (EvalVideo){0};
@@ -309,23 +311,19 @@ gboolean trainer_evaluate_and_log(PrefrlTrainer *t, GError **error)
     TrainerState *s = &t->state;
     PrefrlEvalResult r;
     EvalVideo video = {0};
-    gboolean recording = t->cfg.save_video && t->run_dir && t->video && t->eops->render &&
-                         t->work.state; /* trainer_check_video refused the rest */
+    /* trainer_check_video refused, when the run started, a recording this
+     * environment or program cannot make */
+    gboolean recording = t->cfg.save_video && t->run_dir;
     gboolean ok = !recording || video_begin(t, &video, error);
     ok = ok && evaluate(t, t->cfg.num_eval_episodes, recording ? &video : NULL, &r, error);
-    char *shown = recording ? g_strdup(video.path) : NULL;
     if (recording)
         ok = video_end(t, &video, ok, ok ? error : NULL);
     if (!ok) {
         /* an evaluation cut short has moved the environment on: the last
          * good checkpoint stays */
         t->keep_checkpoint = TRUE;
-        g_free(shown);
         return FALSE;
     }
-    if (shown)
-        trainer_say(t, "evaluation video written to %s", shown);
-    g_free(shown);
     s->last_eval = r.mean_return;
     prefrl_log_scalar(s->log, "eval/episode", (double)s->episode);
     prefrl_log_scalar(s->log, "eval/episode_reward", r.mean_return);

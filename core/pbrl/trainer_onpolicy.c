@@ -87,7 +87,7 @@ gboolean trainer_onpolicy_setup(PrefrlTrainer *t, const PrefrlNode *recipe, Pref
     }
     op->ep_len = g_new0(int, n);
     op->ep_has_state = g_new0(gboolean, n);
-    if (t->state.episodes->nq + t->state.episodes->nv > 0 &&
+    if (PREFRL_EPISODES_KEEP_STATES(t->state.episodes) &&
         !(op->ep_state = g_try_new(double, (gsize)n * L *
                                                PREFRL_EPISODES_STATE_LEN(t->state.episodes)))) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,

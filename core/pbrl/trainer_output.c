@@ -136,7 +136,7 @@ void trainer_progress_start(PrefrlTrainer *t, PrefrlProgress mode)
 {
     t->progress = (TrainerProgress){.mode = mode, .last_frame = -INFINITY, .last_line = 0,
                                     .ref_time = 0, .ref_step = t->state.step,
-                                    .start_step = t->state.step, .rate_min = RATE_MIN};
+                                    .start_step = t->state.step};
 }
 
 /* "1:02:03" or "3d 01:02:03" */
@@ -152,14 +152,14 @@ static void format_duration(double sec, char *buf, size_t n)
 
 /* "step 1200/8000  35 steps/s  ETA 0:03:14  eval 12.3  labels 40/100": the
  * rate over the window since the reference point, "--" for what cannot be
- * estimated yet (no full second measured, no evaluation) */
-static void progress_text(PrefrlTrainer *t, double now, char *buf, size_t n)
+ * estimated yet (a window shorter than rate_min seconds, no evaluation) */
+static void progress_text(PrefrlTrainer *t, double now, double rate_min, char *buf, size_t n)
 {
     const TrainerState *s = &t->state;
     TrainerProgress *p = &t->progress;
     const int64_t T = t->cfg.num_train_steps;
     double span = now - p->ref_time;
-    double rate = span >= p->rate_min && s->step > p->ref_step ? (s->step - p->ref_step) / span
+    double rate = span >= rate_min && s->step > p->ref_step ? (s->step - p->ref_step) / span
                                                                  : NAN;
     char rate_s[32] = "--", eta_s[32] = "--", eval_s[32] = "--", labels_s[64] = "";
     if (!isnan(rate)) {
@@ -206,7 +206,7 @@ void trainer_progress_tick(PrefrlTrainer *t, double elapsed)
     if (!frame && !line)
         return;
     char text[256];
-    progress_text(t, elapsed, text, sizeof text);
+    progress_text(t, elapsed, RATE_MIN, text, sizeof text);
     if (frame) {
         fprintf(stderr, "\r%s  ", text);
         fflush(stderr);
@@ -226,9 +226,8 @@ void trainer_progress_end(PrefrlTrainer *t, double elapsed, gboolean failed)
     /* the last line's rate is the whole loop's, however short */
     p->ref_time = 0;
     p->ref_step = p->start_step;
-    p->rate_min = 1e-9;
     char text[256];
-    progress_text(t, elapsed, text, sizeof text);
+    progress_text(t, elapsed, 1e-9, text, sizeof text);
     if (p->mode == PREFRL_PROGRESS_TERMINAL)
         fprintf(stderr, "\r%s  \n", text);
     else if (t->cfg.progress_interval > 0 && !failed)

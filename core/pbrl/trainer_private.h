@@ -159,7 +159,6 @@ typedef struct {
     double ref_time;              /* the window the rate is measured over starts here, */
     int64_t ref_step;             /* at this step */
     int64_t start_step;           /* the step the loop started at (a resumed run's) */
-    double rate_min;              /* the shortest window a rate is given for (s) */
 } TrainerProgress;
 
 struct PrefrlTrainer {

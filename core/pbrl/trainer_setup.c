@@ -179,12 +179,9 @@ static gboolean make_buffers(PrefrlTrainer *t, GError **error)
             return FALSE;
         int n_seed = seed ? seed->n : 0;
         /* labels never exceed the budget plus the uncapped first round */
-        int cap = (int)MIN(c->max_feedback + c->max_round, 500000);
-        if (n_seed > G_MAXINT - MAX(cap, 1) ||
-            !(s->prefs = prefrl_prefs_new(MAX(cap, 1) + n_seed, c->Lq, ds, da, error))) {
-            if (n_seed > G_MAXINT - MAX(cap, 1))
-                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG, "%s: too many pairs",
-                            c->seed_prefs);
+        int cap = MAX((int)MIN(c->max_feedback + c->max_round, 500000), 1);
+        /* no overflow: the file holds at most G_MAXINT / 2 pairs */
+        if (!(s->prefs = prefrl_prefs_new(cap + n_seed, c->Lq, ds, da, error))) {
             prefrl_prefs_file_free(seed);
             return FALSE;
         }
@@ -242,8 +239,8 @@ static gboolean make_workspaces(PrefrlTrainer *t, GError **error)
         TRY_NEW(w->t_src1, PrefrlSegmentSource, rb);
         TRY_NEW(w->t_src2, PrefrlSegmentSource, rb);
     }
-    if (t->eops->snapshot && t->info.nq + t->info.nv > 0)
-        TRY_NEW(w->state, double, (gsize)t->info.nq + t->info.nv + 1);
+    if (PREFRL_EPISODES_KEEP_STATES(t->state.episodes))
+        TRY_NEW(w->state, double, PREFRL_EPISODES_STATE_LEN(t->state.episodes));
     TRY_NEW(w->next_obs, float, ds);
     TRY_NEW(w->act, float, da);
     TRY_NEW(w->sa, float, d);

@@ -169,7 +169,7 @@ START_TEST(test_older_plugin_trains)
                   "%s", err ? err->message : "");
     PrefrlTrainer *t = prefrl_trainer_new(root, reg, NULL, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s", err ? err->message : "");
     ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 20);
     ck_assert(isfinite(prefrl_trainer_last_eval(t)));
     prefrl_trainer_free(t);

@@ -228,7 +228,7 @@ static gboolean train(PrefrlNode *root, const char *dir, gboolean resume, Annota
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
     prefrl_trainer_set_video_sink(t, &video_test_sink);
     GThread *th = who ? g_thread_new("annotator", annotate, who) : NULL;
-    gboolean ok = prefrl_trainer_run(t, stop, FALSE, error);
+    gboolean ok = prefrl_trainer_run(t, stop, PREFRL_PROGRESS_NONE, error);
     if (th)
         g_thread_join(th);
     if (keep)
@@ -322,7 +322,7 @@ START_TEST(test_no_sink)
     GError *err = NULL;
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert(!prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err));
     ck_assert_str_eq(err->message, "teacher/file: env/cartpole_swingup cannot render clips "
                                    "(clips: false labels without them)");
     g_error_free(err);
@@ -488,7 +488,7 @@ static gboolean train_scripted(const char *dir, const char *const *extra, gboole
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
     if (with_sink)
         prefrl_trainer_set_video_sink(t, &video_test_sink);
-    gboolean ok = prefrl_trainer_run(t, NULL, FALSE, error);
+    gboolean ok = prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, error);
     prefrl_trainer_free(t);
     prefrl_node_free(root);
     return ok;
@@ -546,7 +546,7 @@ START_TEST(test_eval_video)
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), c, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     prefrl_trainer_set_video_sink(t, &video_test_sink);
-    ck_assert(!prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err));
     ck_assert_str_eq(err->message, "trainer.save_video: env/fixture_reach cannot render its "
                                    "states; set trainer.save_video=false");
     g_clear_error(&err);

@@ -35,7 +35,7 @@ static double train(PrefrlNode *root, const char *dir, PrefrlTrainer **keep, GEr
 {
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
-    gboolean ok = prefrl_trainer_run(t, NULL, FALSE, error);
+    gboolean ok = prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, error);
     double last = ok ? prefrl_trainer_last_eval(t) : NAN;
     if (keep)
         *keep = t;
@@ -224,7 +224,7 @@ static void check_resume_matches(const char *name, const char *const *reward)
     PrefrlNode *root = pbrl_test_short_recipe(SAC, reward, stopped);
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
     ck_assert(t != NULL);
-    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, PREFRL_PROGRESS_NONE, &err));
     sigaction(SIGINT, &old, NULL);
     ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
                   err->message);
@@ -241,7 +241,7 @@ static void check_resume_matches(const char *name, const char *const *reward)
     char *log_before = test_slurp(b, "log.txt");
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err));
     prefrl_trainer_free(t);
     /* log.txt is kept whole, the line written after the checkpoint
      * ("checkpoint written") included, and says where the run resumed */
@@ -265,7 +265,7 @@ static void check_resume_matches(const char *name, const char *const *reward)
     char *before = test_slurp(b, "eval.csv");
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err));
     prefrl_trainer_free(t);
     char *after = test_slurp(b, "eval.csv");
     ck_assert_str_eq(before, after);
@@ -317,7 +317,7 @@ START_TEST(test_resume_errors)
     PrefrlTrainer *t = prefrl_trainer_new(small, pbrl_test_registry(), dir, &err);
     ck_assert(t != NULL);
     pbrl_test_stop = 1;   /* stop at once: a checkpoint at step 0 */
-    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, PREFRL_PROGRESS_NONE, &err));
     g_clear_error(&err);
     prefrl_trainer_free(t);
     char *state = g_build_filename(dir, "checkpoint", "trainer.bin", NULL), *bytes;
@@ -366,7 +366,7 @@ START_TEST(test_resume_errors)
     /* the untouched checkpoint resumes and finishes */
     t = prefrl_trainer_resume(small, pbrl_test_registry(), dir, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err));
     prefrl_trainer_free(t);
     g_free(bytes);
     g_free(state);

@@ -67,7 +67,7 @@ static char *train_limited(PrefrlNode *root, const char *dir, rlim_t limit)
         }
         GError *err = NULL;
         PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
-        gboolean ok = t && prefrl_trainer_run(t, NULL, FALSE, &err);
+        gboolean ok = t && prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err);
         prefrl_trainer_free(t);
         if (!ok && write(fds[1], err->message, strlen(err->message)) < 0)
             _exit(4);
