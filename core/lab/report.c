@@ -1168,16 +1168,19 @@ static int double_cmp(gconstpointer a, gconstpointer b)
 }
 
 /* a 95 % percentile bootstrap interval of the mean of v[0..k-1] (2000
- * resamples from a fixed seed, so a report is reproducible) */
+ * resamples from a fixed seed, so a report is reproducible); `rng` (reseeded
+ * here) and `means` (BOOT_RESAMPLES) are the caller's scratch, reused over a
+ * curve's points */
 #define BOOT_RESAMPLES 2000
-static void bootstrap_ci(const double *v, int k, double *lo, double *hi)
+#define BOOT_SEED 20240601u
+static void bootstrap_ci(const double *v, int k, GRand *rng, double *means, double *lo,
+                         double *hi)
 {
     if (k < 2) {
         *lo = *hi = k ? v[0] : NAN;
         return;
     }
-    GRand *rng = g_rand_new_with_seed(20240601u);
-    double *means = g_new(double, BOOT_RESAMPLES);
+    g_rand_set_seed(rng, BOOT_SEED);
     for (int b = 0; b < BOOT_RESAMPLES; b++) {
         double sum = 0;
         for (int i = 0; i < k; i++)
@@ -1187,8 +1190,6 @@ static void bootstrap_ci(const double *v, int k, double *lo, double *hi)
     qsort(means, BOOT_RESAMPLES, sizeof(double), double_cmp);
     *lo = means[(int)floor(0.025 * (BOOT_RESAMPLES - 1))];
     *hi = means[(int)ceil(0.975 * (BOOT_RESAMPLES - 1))];
-    g_free(means);
-    g_rand_free(rng);
 }
 
 /* The mean curve of a group: at each step any run logged, the mean over the
@@ -1211,6 +1212,9 @@ static int group_curve(const Group *g, const PrefrlReportOptions *opt, double **
     *hi = g_new(double, cap);
     double *vals = g_new(double, g->runs->len), *given = g_new(double, g->runs->len);
     guint *at = g_new0(guint, g->runs->len); /* each run's next row: steps increase */
+    gboolean ci = opt->band == PREFRL_REPORT_BAND_CI;
+    GRand *rng = ci ? g_rand_new_with_seed(BOOT_SEED) : NULL;
+    double *means = ci ? g_new(double, BOOT_RESAMPLES) : NULL;
     int n = 0;
     double last = NAN;
     for (guint i = 0; i < steps->len; i++) {
@@ -1233,8 +1237,8 @@ static int group_curve(const Group *g, const PrefrlReportOptions *opt, double **
         mean_std(given, k, &gm, &gsd, NULL);
         (*x)[n] = opt->x_labels ? gm : s;
         (*mean)[n] = m;
-        if (opt->band == PREFRL_REPORT_BAND_CI) {
-            bootstrap_ci(vals, k, &(*lo)[n], &(*hi)[n]);
+        if (ci) {
+            bootstrap_ci(vals, k, rng, means, &(*lo)[n], &(*hi)[n]);
         } else {
             sd = isfinite(sd) ? sd : 0.0;
             (*lo)[n] = m - sd;
@@ -1243,6 +1247,9 @@ static int group_curve(const Group *g, const PrefrlReportOptions *opt, double **
         n++;
     }
     g_free(at);
+    g_free(means);
+    if (rng)
+        g_rand_free(rng);
     g_free(vals);
     g_free(given);
     g_array_unref(steps);
