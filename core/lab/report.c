@@ -949,15 +949,22 @@ static void fmt_budget(GString *s, gint64 b)
         g_string_append_printf(s, "%" G_GINT64_FORMAT, b);
 }
 
+/* a count's range: "30" or "28–30" */
+static void fmt_count_range(GString *s, double lo, double hi)
+{
+    if (lo == hi)
+        g_string_append_printf(s, "%.0f", lo);
+    else
+        g_string_append_printf(s, "%.0f–%.0f", lo, hi);
+}
+
 /* "30", "28–30" or "–" */
 static void fmt_given(GString *s, const Group *g)
 {
     if (isnan(g->given_lo))
         g_string_append(s, "–");
-    else if (g->given_lo == g->given_hi)
-        g_string_append_printf(s, "%.0f", g->given_lo);
     else
-        g_string_append_printf(s, "%.0f–%.0f", g->given_lo, g->given_hi);
+        fmt_count_range(s, g->given_lo, g->given_hi);
 }
 
 char *prefrl_report_summary_markdown(const PrefrlReport *r)
@@ -1321,10 +1328,9 @@ static void title_budget(GString *title, const PrefrlReport *r, const char *task
     g_string_append_printf(title, " · budget %" G_GINT64_FORMAT, budget);
     if (isnan(lo))
         return;
-    if (lo == hi)
-        g_string_append_printf(title, " · %.0f given", lo);
-    else
-        g_string_append_printf(title, " · %.0f–%.0f given", lo, hi);
+    g_string_append(title, " · ");
+    fmt_count_range(title, lo, hi);
+    g_string_append(title, " given");
 }
 
 /* what the learning curves' figure title says: the line and the band */
