@@ -117,6 +117,17 @@ const PrefrlGridCell *prefrl_grid_cell(const PrefrlGrid *g, guint i)
 
 /* ---- parsing ------------------------------------------------------------------------- */
 
+/* "FILE:LINE:COL" of `node`'s key, without the prefix's ": ", to sit inside
+ * parentheses (newly allocated) */
+static char *where_bare(const PrefrlNode *node)
+{
+    char *w = prefrl_node_where(node, TRUE);
+    g_strchomp(w);
+    if (g_str_has_suffix(w, ":"))
+        w[strlen(w) - 1] = 0;
+    return w;
+}
+
 static gboolean fail_at(GError **error, const PrefrlNode *node, gboolean at_key, const char *fmt,
                         ...) G_GNUC_PRINTF(4, 5);
 static gboolean fail_at(GError **error, const PrefrlNode *node, gboolean at_key, const char *fmt,
@@ -395,10 +406,7 @@ static gboolean apply_at(PrefrlNode *root, const char *path, const PrefrlNode *v
             next = prefrl_node_new_map(key_at->file, key_at->key_line, key_at->key_col);
             prefrl_node_set(map, parts[i], next);
         } else if (next->kind != PREFRL_NODE_MAP) {
-            char *w = prefrl_node_where(next, TRUE);
-            g_strchomp(w);
-            if (g_str_has_suffix(w, ":"))
-                w[strlen(w) - 1] = 0; /* "file:line:col" inside the parentheses */
+            char *w = where_bare(next);
             ok = fail_at(error, key_at, TRUE, "'%s': '%s' is a value in the base recipe (%s), "
                          "not a section", path, parts[i], w);
             g_free(w);
@@ -624,10 +632,7 @@ static gboolean check_overrides(const PrefrlGrid *g, GError **error)
             const Axis *a = g->axes->pdata[i];
             for (guint k = 0; ok && k < a->n_paths; k++)
                 if (!a->is_var[k] && !strcmp(a->paths[k], key)) {
-                    char *w = prefrl_node_where(a->where, TRUE);
-                    g_strchomp(w);
-                    if (g_str_has_suffix(w, ":"))
-                        w[strlen(w) - 1] = 0;
+                    char *w = where_bare(a->where);
                     g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                                 "<command line>: override '%s': '%s' is an axis of the grid "
                                 "(%s); an override sets one value for every cell",
