@@ -1300,6 +1300,16 @@ static gboolean state_active(const char *st)
     return FALSE;
 }
 
+/* active states in which the task waits for a node (its run has not begun) */
+static gboolean state_queued(const char *st)
+{
+    static const char *const queued[] = {"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD"};
+    for (guint i = 0; st && i < G_N_ELEMENTS(queued); i++)
+        if (!strcmp(st, queued[i]))
+            return TRUE;
+    return FALSE;
+}
+
 /* read jobs.tsv and ask squeue (then sacct, for tasks squeue has forgotten)
  * about the jobs in it.  FALSE only when jobs.tsv is unreadable; a failing
  * squeue leaves v->queried FALSE with the reason in v->query_error. */
@@ -1932,13 +1942,11 @@ gboolean prefrl_sweep_status(const char *dir, FILE *out, GError **error)
         int w;
         if (rs == PREFRL_STATUS_DONE) {
             w = DONE;
-        } else if (holder != 0 || (st && state_active(st) && strcmp(st, "PENDING") &&
-                                   strcmp(st, "REQUEUED") && strcmp(st, "REQUEUE_HOLD") &&
-                                   strcmp(st, "REQUEUE_FED"))) {
+        } else if (holder != 0 || (state_active(st) && !state_queued(st))) {
             w = RUNNING;
             if (holder > 0)
                 g_string_append_printf(why, "prefrl process %ld", holder);
-        } else if (st && state_active(st)) {
+        } else if (state_active(st)) {
             w = PENDING;
             g_string_append(why, rs == PREFRL_STATUS_INTERRUPTED &&
                                          prefrl_rundir_has_checkpoint(cell)
