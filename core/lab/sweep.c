@@ -1158,6 +1158,7 @@ typedef struct {
     char *job;   /* the array's job id */
     guint index; /* the task's array index */
     char *cell;
+    const char *state; /* its Slurm state (owned by SlurmView.state), NULL: not known */
 } Task;
 
 static void task_free(gpointer p)
@@ -1367,6 +1368,13 @@ static gboolean view_load(const char *sweep_dir, SlurmView *v, GError **error)
         g_free(out);
     }
     g_free(why);
+    /* each task's state, looked up once */
+    for (guint i = 0; i < v->tasks->len; i++) {
+        Task *t = v->tasks->pdata[i];
+        char *key = g_strdup_printf("%s_%u", t->job, t->index);
+        t->state = g_hash_table_lookup(v->state, key);
+        g_free(key);
+    }
     g_string_free(ids, TRUE);
     g_hash_table_unref(jobs);
     return TRUE;
@@ -1377,22 +1385,15 @@ static gboolean view_load(const char *sweep_dir, SlurmView *v, GError **error)
 static const Task *view_task(const SlurmView *v, const char *cell, const char **state)
 {
     const Task *last = NULL;
-    const char *last_state = NULL;
     for (guint i = 0; v->tasks && i < v->tasks->len; i++) {
         const Task *t = v->tasks->pdata[i];
         if (strcmp(t->cell, cell))
             continue;
-        char *key = g_strdup_printf("%s_%u", t->job, t->index);
-        const char *st = g_hash_table_lookup(v->state, key);
-        g_free(key);
-        if (state_active(st)) {
-            *state = st;
-            return t;
-        }
         last = t;
-        last_state = st;
+        if (state_active(t->state))
+            break;
     }
-    *state = last_state;
+    *state = last ? last->state : NULL;
     return last;
 }
 
