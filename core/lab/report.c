@@ -488,18 +488,6 @@ guint prefrl_report_n_groups(const PrefrlReport *r)
     return r->groups->len;
 }
 
-const char *prefrl_report_group_label(const PrefrlReport *r, guint i)
-{
-    const Group *g = r->groups->pdata[i];
-    return g->method;
-}
-
-const char *prefrl_report_group_task(const PrefrlReport *r, guint i)
-{
-    const Group *g = r->groups->pdata[i];
-    return g->task;
-}
-
 const char *prefrl_report_group_first_run(const PrefrlReport *r, guint i)
 {
     const Group *g = r->groups->pdata[i];
