@@ -1669,6 +1669,54 @@ static char *array_script(const PrefrlGrid *g, const PrefrlSlurmOptions *o, guin
     return g_string_free(s, FALSE);
 }
 
+/* the next submission's _slurm/array-K.sh and (absolute) array-K.cells: K one
+ * past the last submission's (newly allocated) */
+static void next_array_files(const char *sweep_dir, char **script, char **cells_file)
+{
+    for (guint k = 1;; k++) {
+        char *name = g_strdup_printf("array-%u.sh", k);
+        *script = slurm_path(sweep_dir, name);
+        g_free(name);
+        if (!g_file_test(*script, G_FILE_TEST_EXISTS)) {
+            name = g_strdup_printf("array-%u.cells", k);
+            char *rel = slurm_path(sweep_dir, name);
+            *cells_file = absolute(rel);
+            g_free(rel);
+            g_free(name);
+            return;
+        }
+        g_free(*script);
+    }
+}
+
+/* submit `script` with sbatch --parsable: its job id (newly allocated), or
+ * NULL with `error` set */
+static char *sbatch(const char *script, GError **error)
+{
+    const char *argv[] = {"sbatch", "--parsable", script, NULL};
+    char *out = NULL, *why = NULL;
+    if (!run_tool(argv, &out, &why)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s (script %s)", why, script);
+        g_free(why);
+        g_free(out);
+        return NULL;
+    }
+    /* "JOBID" or "JOBID;CLUSTER" */
+    char *job = g_strstrip(g_strdup(out));
+    char *semi = strchr(job, ';');
+    if (semi)
+        *semi = 0;
+    gint64 id;
+    if (!parse_int(job, &id)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "sbatch answered '%s', not a job id (script %s)", out, script);
+        g_free(job);
+        job = NULL;
+    }
+    g_free(out);
+    return job;
+}
+
 gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
                              guint *submitted, GError **error)
 {
@@ -1726,22 +1774,8 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
         fprintf(opt->out, "sweep %s: %u cells: %u done, %u queued or running; nothing to "
                           "submit\n", g->sweep_dir, g->cells->len, done, held_n);
     } else if (ok) {
-        /* array-K.sh / array-K.cells: K one past the last submission's */
         char *script = NULL, *cells_file = NULL;
-        for (guint k = 1;; k++) {
-            char *name = g_strdup_printf("array-%u.sh", k);
-            script = slurm_path(g->sweep_dir, name);
-            g_free(name);
-            if (!g_file_test(script, G_FILE_TEST_EXISTS)) {
-                name = g_strdup_printf("array-%u.cells", k);
-                char *rel = slurm_path(g->sweep_dir, name);
-                cells_file = absolute(rel);
-                g_free(rel);
-                g_free(name);
-                break;
-            }
-            g_free(script);
-        }
+        next_array_files(g->sweep_dir, &script, &cells_file);
         GString *names = g_string_new(NULL);
         for (guint i = 0; i < unsubmitted->len; i++)
             g_string_append_printf(names, "%s\n", (const char *)unsubmitted->pdata[i]);
@@ -1753,58 +1787,40 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
                         g_strerror(errno));
             ok = FALSE;
         }
-        char *out = NULL, *why = NULL;
-        if (ok && opt->dry) {
+        char *job = NULL;
+        if (ok && opt->dry)
             fprintf(opt->out, "sweep %s: %u cells to submit; script %s (not submitted: "
                               "--dry-run)\n", g->sweep_dir, unsubmitted->len, script);
-        } else if (ok) {
-            const char *argv[] = {"sbatch", "--parsable", script, NULL};
-            if (!run_tool(argv, &out, &why)) {
-                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s (script %s)", why, script);
-                ok = FALSE;
+        else if (ok)
+            ok = (job = sbatch(script, error)) != NULL;
+        if (job) {
+            for (guint i = 0; i < unsubmitted->len; i++) {
+                Task *t = g_new0(Task, 1);
+                t->job = g_strdup(job);
+                t->index = i;
+                t->cell = g_strdup(unsubmitted->pdata[i]);
+                g_ptr_array_add(view.tasks, t);
             }
+            char *path = slurm_path(g->sweep_dir, JOBS_FILE);
+            ok = write_tasks(g->sweep_dir, view.tasks, error);
+            if (!ok)
+                g_prefix_error(error, "submitted job %s, but could not record it (cancel "
+                                      "it with scancel %s): ", job, job);
+            char par[48] = "";
+            if (opt->max_parallel > 0)
+                g_snprintf(par, sizeof par, ", at most %d at once", opt->max_parallel);
+            if (ok)
+                fprintf(opt->out, "sweep %s: submitted %u of %u cells as Slurm job %s "
+                                  "(array 0-%u%s); %u done, %u queued or running\n"
+                                  "  script %s, tasks recorded in %s, logs in %s/%s/logs\n",
+                        g->sweep_dir, unsubmitted->len, g->cells->len, job,
+                        unsubmitted->len - 1, par, done, held_n, script, path, g->sweep_dir,
+                        SLURM_SUBDIR);
+            g_free(path);
+            if (ok)
+                *submitted = unsubmitted->len;
         }
-        if (ok && !opt->dry) {
-            /* "JOBID" or "JOBID;CLUSTER" */
-            char *job = g_strstrip(g_strdup(out));
-            char *semi = strchr(job, ';');
-            if (semi)
-                *semi = 0;
-            gint64 id;
-            if (!parse_int(job, &id)) {
-                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                            "sbatch answered '%s', not a job id (script %s)", out, script);
-                ok = FALSE;
-            } else {
-                for (guint i = 0; i < unsubmitted->len; i++) {
-                    Task *t = g_new0(Task, 1);
-                    t->job = g_strdup(job);
-                    t->index = i;
-                    t->cell = g_strdup(unsubmitted->pdata[i]);
-                    g_ptr_array_add(view.tasks, t);
-                }
-                char *path = slurm_path(g->sweep_dir, JOBS_FILE);
-                ok = write_tasks(g->sweep_dir, view.tasks, error);
-                if (!ok)
-                    g_prefix_error(error, "submitted job %s, but could not record it (cancel "
-                                          "it with scancel %s): ", job, job);
-                char par[48] = "";
-                if (opt->max_parallel > 0)
-                    g_snprintf(par, sizeof par, ", at most %d at once", opt->max_parallel);
-                if (ok)
-                    fprintf(opt->out, "sweep %s: submitted %u of %u cells as Slurm job %s "
-                                      "(array 0-%u%s); %u done, %u queued or running\n"
-                                      "  script %s, tasks recorded in %s, logs in %s/%s/logs\n",
-                            g->sweep_dir, unsubmitted->len, g->cells->len, job, unsubmitted->len - 1, par,
-                            done, held_n, script, path, g->sweep_dir, SLURM_SUBDIR);
-                g_free(path);
-                if (ok)
-                    *submitted = unsubmitted->len;
-            }
-            g_free(job);
-        }
-        g_free(out);
-        g_free(why);
+        g_free(job);
         g_free(text);
         g_string_free(names, TRUE);
         g_free(script);
