@@ -1702,7 +1702,7 @@ static char *sbatch(const char *script, GError **error)
         return NULL;
     }
     /* "JOBID" or "JOBID;CLUSTER" */
-    char *job = g_strstrip(g_strdup(out));
+    char *job = g_strdup(g_strstrip(out));
     char *semi = strchr(job, ';');
     if (semi)
         *semi = 0;
