@@ -9,8 +9,6 @@
 #include <prefrl/component.h>
 #include <prefrl/recipe.h>
 
-#include "pbrl/trainer.h"
-
 /** What a command's --help shows. */
 typedef struct PrefrlCliUsage {
     const char *name;        /* the words after "prefrl": "run", "bench agent" */
@@ -78,11 +76,6 @@ gboolean prefrl_cli_play(PrefrlInstance *inst, PrefrlCliPolicy policy, void *ctx
 gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, void *ctx,
                                 gint64 episodes, const char *camera, int width, int height,
                                 int fps, const char *path, gint64 *n_frames, GError **error);
-
-/** The FFmpeg writer (lab/video.h) as a trainer's video sink, for every
- *  trainer the program creates: query clips and evaluation videos
- *  (transfer none, static).  (cmd_env.c) */
-const PrefrlVideoSink *prefrl_cli_video_sink(void);
 
 /** "WxH" into width, height (each 1 to G_MAXINT); FALSE otherwise (cmd_env.c) */
 gboolean prefrl_cli_parse_size(const char *text, int *width, int *height);

@@ -168,33 +168,6 @@ gboolean prefrl_cli_write_video(PrefrlInstance *inst, PrefrlCliPolicy policy, vo
     return ok;
 }
 
-/* the trainer's video sink over the same writer (lab/video.h) */
-static void *sink_open(const char *path, int width, int height, int fps, GError **error)
-{
-    return prefrl_video_open(path, width, height, fps, error);
-}
-
-static gboolean sink_add_frame(void *video, const guint8 *rgb, GError **error)
-{
-    return prefrl_video_add_frame(video, rgb, error);
-}
-
-static gboolean sink_close(void *video, GError **error)
-{
-    return prefrl_video_close(video, error);
-}
-
-static void sink_abandon(void *video)
-{
-    prefrl_video_free(video);
-}
-
-const PrefrlVideoSink *prefrl_cli_video_sink(void)
-{
-    static const PrefrlVideoSink sink = {sink_open, sink_add_frame, sink_close, sink_abandon};
-    return &sink;
-}
-
 /* "WxH" -> width, height (positive), FALSE otherwise */
 gboolean prefrl_cli_parse_size(const char *text, int *width, int *height)
 {

@@ -53,7 +53,8 @@ typedef struct {
 } SlurmArgs;
 
 static int sweep(const char *grid_path, const char *const *overrides, const char *dir,
-                 gboolean dry, int jobs, const SlurmArgs *sa, const char *cell);
+                 gboolean dry, int jobs, const SlurmArgs *sa, const char *cell,
+                 gboolean status);
 
 static const char *state_word(PrefrlCellState st)
 {
@@ -178,10 +179,9 @@ int prefrl_cmd_sweep(int argc, char **argv)
         rc = prefrl_sweep_status(args[0], stdout, &err) ? 0 : prefrl_cli_fail(err);
         g_clear_error(&err);
     } else if (rc < 0) {
-        if (status)
-            cell = g_strdup(""); /* a grid file: its sweep directory's status */
+        /* with --status, a grid file: its sweep directory's status */
         rc = sweep(args[0], (const char *const *)args + 1, dir, dry,
-                   jobs != G_MININT ? jobs : (int)g_get_num_processors(), &sa, cell);
+                   jobs != G_MININT ? jobs : (int)g_get_num_processors(), &sa, cell, status);
     }
     g_strfreev(args);
     g_free(dir);
@@ -220,9 +220,11 @@ static int submit(const PrefrlGrid *g, const char *grid_path, const char *exe, g
     return 0;
 }
 
-/* `cell`: NULL for a sweep, "" for --status GRID, else the cell an array task runs */
+/* `cell`: the cell an array task runs (NULL: a sweep); `status`: the grid's
+ * sweep directory's status */
 static int sweep(const char *grid_path, const char *const *overrides, const char *dir,
-                 gboolean dry, int jobs, const SlurmArgs *slurm, const char *cell)
+                 gboolean dry, int jobs, const SlurmArgs *slurm, const char *cell,
+                 gboolean status)
 {
     GError *err = NULL;
     PrefrlRegistry *reg = prefrl_registry_default();
@@ -243,7 +245,7 @@ static int sweep(const char *grid_path, const char *const *overrides, const char
         rc = prefrl_cli_fail(err);
         goto out;
     }
-    if (cell && !*cell) {
+    if (status) {
         rc = prefrl_sweep_status(prefrl_grid_sweep_dir(g), stdout, &err) ? 0
                                                                             : prefrl_cli_fail(err);
         goto out;

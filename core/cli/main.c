@@ -18,6 +18,7 @@
 #include "host/recipe.h"
 #include "host/registry.h"
 #include "host/schema.h"
+#include "lab/video.h"
 #include "pbrl/run_params.h"
 #include "pbrl/rundir.h"
 #include "pbrl/trainer.h"
@@ -317,7 +318,7 @@ static int train(const PrefrlNode *root, const char *dir, gboolean resume, GErro
         return prefrl_cli_fail(*err);
     }
     /* query clips for teachers that show them, evaluation videos */
-    prefrl_trainer_set_video_sink(t, prefrl_cli_video_sink());
+    prefrl_trainer_set_video_sink(t, prefrl_video_sink());
     if (!prefrl_rundir_set_status(dir, PREFRL_STATUS_RUNNING, err)) {
         prefrl_trainer_free(t);
         return prefrl_cli_fail(*err);

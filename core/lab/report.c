@@ -488,18 +488,6 @@ guint prefrl_report_n_groups(const PrefrlReport *r)
     return r->groups->len;
 }
 
-const char *prefrl_report_group_label(const PrefrlReport *r, guint i)
-{
-    const Group *g = r->groups->pdata[i];
-    return g->method;
-}
-
-const char *prefrl_report_group_task(const PrefrlReport *r, guint i)
-{
-    const Group *g = r->groups->pdata[i];
-    return g->task;
-}
-
 const char *prefrl_report_group_first_run(const PrefrlReport *r, guint i)
 {
     const Group *g = r->groups->pdata[i];
@@ -949,15 +937,22 @@ static void fmt_budget(GString *s, gint64 b)
         g_string_append_printf(s, "%" G_GINT64_FORMAT, b);
 }
 
+/* a count's range: "30" or "28–30" */
+static void fmt_count_range(GString *s, double lo, double hi)
+{
+    if (lo == hi)
+        g_string_append_printf(s, "%.0f", lo);
+    else
+        g_string_append_printf(s, "%.0f–%.0f", lo, hi);
+}
+
 /* "30", "28–30" or "–" */
 static void fmt_given(GString *s, const Group *g)
 {
     if (isnan(g->given_lo))
         g_string_append(s, "–");
-    else if (g->given_lo == g->given_hi)
-        g_string_append_printf(s, "%.0f", g->given_lo);
     else
-        g_string_append_printf(s, "%.0f–%.0f", g->given_lo, g->given_hi);
+        fmt_count_range(s, g->given_lo, g->given_hi);
 }
 
 char *prefrl_report_summary_markdown(const PrefrlReport *r)
@@ -1168,16 +1163,19 @@ static int double_cmp(gconstpointer a, gconstpointer b)
 }
 
 /* a 95 % percentile bootstrap interval of the mean of v[0..k-1] (2000
- * resamples from a fixed seed, so a report is reproducible) */
+ * resamples from a fixed seed, so a report is reproducible); `rng` (reseeded
+ * here) and `means` (BOOT_RESAMPLES) are the caller's scratch, reused over a
+ * curve's points */
 #define BOOT_RESAMPLES 2000
-static void bootstrap_ci(const double *v, int k, double *lo, double *hi)
+#define BOOT_SEED 20240601u
+static void bootstrap_ci(const double *v, int k, GRand *rng, double *means, double *lo,
+                         double *hi)
 {
     if (k < 2) {
         *lo = *hi = k ? v[0] : NAN;
         return;
     }
-    GRand *rng = g_rand_new_with_seed(20240601u);
-    double *means = g_new(double, BOOT_RESAMPLES);
+    g_rand_set_seed(rng, BOOT_SEED);
     for (int b = 0; b < BOOT_RESAMPLES; b++) {
         double sum = 0;
         for (int i = 0; i < k; i++)
@@ -1187,8 +1185,6 @@ static void bootstrap_ci(const double *v, int k, double *lo, double *hi)
     qsort(means, BOOT_RESAMPLES, sizeof(double), double_cmp);
     *lo = means[(int)floor(0.025 * (BOOT_RESAMPLES - 1))];
     *hi = means[(int)ceil(0.975 * (BOOT_RESAMPLES - 1))];
-    g_free(means);
-    g_rand_free(rng);
 }
 
 /* The mean curve of a group: at each step any run logged, the mean over the
@@ -1211,6 +1207,9 @@ static int group_curve(const Group *g, const PrefrlReportOptions *opt, double **
     *hi = g_new(double, cap);
     double *vals = g_new(double, g->runs->len), *given = g_new(double, g->runs->len);
     guint *at = g_new0(guint, g->runs->len); /* each run's next row: steps increase */
+    gboolean ci = opt->band == PREFRL_REPORT_BAND_CI;
+    GRand *rng = ci ? g_rand_new_with_seed(BOOT_SEED) : NULL;
+    double *means = ci ? g_new(double, BOOT_RESAMPLES) : NULL;
     int n = 0;
     double last = NAN;
     for (guint i = 0; i < steps->len; i++) {
@@ -1233,8 +1232,8 @@ static int group_curve(const Group *g, const PrefrlReportOptions *opt, double **
         mean_std(given, k, &gm, &gsd, NULL);
         (*x)[n] = opt->x_labels ? gm : s;
         (*mean)[n] = m;
-        if (opt->band == PREFRL_REPORT_BAND_CI) {
-            bootstrap_ci(vals, k, &(*lo)[n], &(*hi)[n]);
+        if (ci) {
+            bootstrap_ci(vals, k, rng, means, &(*lo)[n], &(*hi)[n]);
         } else {
             sd = isfinite(sd) ? sd : 0.0;
             (*lo)[n] = m - sd;
@@ -1243,6 +1242,9 @@ static int group_curve(const Group *g, const PrefrlReportOptions *opt, double **
         n++;
     }
     g_free(at);
+    g_free(means);
+    if (rng)
+        g_rand_free(rng);
     g_free(vals);
     g_free(given);
     g_array_unref(steps);
@@ -1314,10 +1316,9 @@ static void title_budget(GString *title, const PrefrlReport *r, const char *task
     g_string_append_printf(title, " · budget %" G_GINT64_FORMAT, budget);
     if (isnan(lo))
         return;
-    if (lo == hi)
-        g_string_append_printf(title, " · %.0f given", lo);
-    else
-        g_string_append_printf(title, " · %.0f–%.0f given", lo, hi);
+    g_string_append(title, " · ");
+    fmt_count_range(title, lo, hi);
+    g_string_append(title, " given");
 }
 
 /* what the learning curves' figure title says: the line and the band */

@@ -72,10 +72,6 @@ void prefrl_report_set_options(PrefrlReport *r, const PrefrlReportOptions *opt);
 /** Groups, in the tables' order. */
 guint prefrl_report_n_groups(const PrefrlReport *r);
 
-/** Group i's label ("rune beta_init=0.5") and task (transfer none). */
-const char *prefrl_report_group_label(const PrefrlReport *r, guint i);
-const char *prefrl_report_group_task(const PrefrlReport *r, guint i);
-
 /** The run directory of group i's lowest seed (transfer none). */
 const char *prefrl_report_group_first_run(const PrefrlReport *r, guint i);
 

@@ -117,6 +117,17 @@ const PrefrlGridCell *prefrl_grid_cell(const PrefrlGrid *g, guint i)
 
 /* ---- parsing ------------------------------------------------------------------------- */
 
+/* "FILE:LINE:COL" of `node`'s key, without the prefix's ": ", to sit inside
+ * parentheses (newly allocated) */
+static char *where_bare(const PrefrlNode *node)
+{
+    char *w = prefrl_node_where(node, TRUE);
+    g_strchomp(w);
+    if (g_str_has_suffix(w, ":"))
+        w[strlen(w) - 1] = 0;
+    return w;
+}
+
 static gboolean fail_at(GError **error, const PrefrlNode *node, gboolean at_key, const char *fmt,
                         ...) G_GNUC_PRINTF(4, 5);
 static gboolean fail_at(GError **error, const PrefrlNode *node, gboolean at_key, const char *fmt,
@@ -395,10 +406,7 @@ static gboolean apply_at(PrefrlNode *root, const char *path, const PrefrlNode *v
             next = prefrl_node_new_map(key_at->file, key_at->key_line, key_at->key_col);
             prefrl_node_set(map, parts[i], next);
         } else if (next->kind != PREFRL_NODE_MAP) {
-            char *w = prefrl_node_where(next, TRUE);
-            g_strchomp(w);
-            if (g_str_has_suffix(w, ":"))
-                w[strlen(w) - 1] = 0; /* "file:line:col" inside the parentheses */
+            char *w = where_bare(next);
             ok = fail_at(error, key_at, TRUE, "'%s': '%s' is a value in the base recipe (%s), "
                          "not a section", path, parts[i], w);
             g_free(w);
@@ -624,10 +632,7 @@ static gboolean check_overrides(const PrefrlGrid *g, GError **error)
             const Axis *a = g->axes->pdata[i];
             for (guint k = 0; ok && k < a->n_paths; k++)
                 if (!a->is_var[k] && !strcmp(a->paths[k], key)) {
-                    char *w = prefrl_node_where(a->where, TRUE);
-                    g_strchomp(w);
-                    if (g_str_has_suffix(w, ":"))
-                        w[strlen(w) - 1] = 0;
+                    char *w = where_bare(a->where);
                     g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                                 "<command line>: override '%s': '%s' is an axis of the grid "
                                 "(%s); an override sets one value for every cell",
@@ -1153,6 +1158,7 @@ typedef struct {
     char *job;   /* the array's job id */
     guint index; /* the task's array index */
     char *cell;
+    const char *state; /* its Slurm state (owned by SlurmView.state), NULL: not known */
 } Task;
 
 static void task_free(gpointer p)
@@ -1295,6 +1301,16 @@ static gboolean state_active(const char *st)
     return FALSE;
 }
 
+/* active states in which the task waits for a node (its run has not begun) */
+static gboolean state_queued(const char *st)
+{
+    static const char *const queued[] = {"PENDING", "REQUEUED", "REQUEUE_FED", "REQUEUE_HOLD"};
+    for (guint i = 0; st && i < G_N_ELEMENTS(queued); i++)
+        if (!strcmp(st, queued[i]))
+            return TRUE;
+    return FALSE;
+}
+
 /* read jobs.tsv and ask squeue (then sacct, for tasks squeue has forgotten)
  * about the jobs in it.  FALSE only when jobs.tsv is unreadable; a failing
  * squeue leaves v->queried FALSE with the reason in v->query_error. */
@@ -1352,6 +1368,13 @@ static gboolean view_load(const char *sweep_dir, SlurmView *v, GError **error)
         g_free(out);
     }
     g_free(why);
+    /* each task's state, looked up once */
+    for (guint i = 0; i < v->tasks->len; i++) {
+        Task *t = v->tasks->pdata[i];
+        char *key = g_strdup_printf("%s_%u", t->job, t->index);
+        t->state = g_hash_table_lookup(v->state, key);
+        g_free(key);
+    }
     g_string_free(ids, TRUE);
     g_hash_table_unref(jobs);
     return TRUE;
@@ -1362,22 +1385,15 @@ static gboolean view_load(const char *sweep_dir, SlurmView *v, GError **error)
 static const Task *view_task(const SlurmView *v, const char *cell, const char **state)
 {
     const Task *last = NULL;
-    const char *last_state = NULL;
     for (guint i = 0; v->tasks && i < v->tasks->len; i++) {
         const Task *t = v->tasks->pdata[i];
         if (strcmp(t->cell, cell))
             continue;
-        char *key = g_strdup_printf("%s_%u", t->job, t->index);
-        const char *st = g_hash_table_lookup(v->state, key);
-        g_free(key);
-        if (state_active(st)) {
-            *state = st;
-            return t;
-        }
         last = t;
-        last_state = st;
+        if (state_active(t->state))
+            break;
     }
-    *state = last_state;
+    *state = last ? last->state : NULL;
     return last;
 }
 
@@ -1653,6 +1669,54 @@ static char *array_script(const PrefrlGrid *g, const PrefrlSlurmOptions *o, guin
     return g_string_free(s, FALSE);
 }
 
+/* the next submission's _slurm/array-K.sh and (absolute) array-K.cells: K one
+ * past the last submission's (newly allocated) */
+static void next_array_files(const char *sweep_dir, char **script, char **cells_file)
+{
+    for (guint k = 1;; k++) {
+        char *name = g_strdup_printf("array-%u.sh", k);
+        *script = slurm_path(sweep_dir, name);
+        g_free(name);
+        if (!g_file_test(*script, G_FILE_TEST_EXISTS)) {
+            name = g_strdup_printf("array-%u.cells", k);
+            char *rel = slurm_path(sweep_dir, name);
+            *cells_file = absolute(rel);
+            g_free(rel);
+            g_free(name);
+            return;
+        }
+        g_free(*script);
+    }
+}
+
+/* submit `script` with sbatch --parsable: its job id (newly allocated), or
+ * NULL with `error` set */
+static char *sbatch(const char *script, GError **error)
+{
+    const char *argv[] = {"sbatch", "--parsable", script, NULL};
+    char *out = NULL, *why = NULL;
+    if (!run_tool(argv, &out, &why)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s (script %s)", why, script);
+        g_free(why);
+        g_free(out);
+        return NULL;
+    }
+    /* "JOBID" or "JOBID;CLUSTER" */
+    char *job = g_strdup(g_strstrip(out));
+    char *semi = strchr(job, ';');
+    if (semi)
+        *semi = 0;
+    gint64 id;
+    if (!parse_int(job, &id)) {
+        g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
+                    "sbatch answered '%s', not a job id (script %s)", out, script);
+        g_free(job);
+        job = NULL;
+    }
+    g_free(out);
+    return job;
+}
+
 gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
                              guint *submitted, GError **error)
 {
@@ -1710,22 +1774,8 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
         fprintf(opt->out, "sweep %s: %u cells: %u done, %u queued or running; nothing to "
                           "submit\n", g->sweep_dir, g->cells->len, done, held_n);
     } else if (ok) {
-        /* array-K.sh / array-K.cells: K one past the last submission's */
         char *script = NULL, *cells_file = NULL;
-        for (guint k = 1;; k++) {
-            char *name = g_strdup_printf("array-%u.sh", k);
-            script = slurm_path(g->sweep_dir, name);
-            g_free(name);
-            if (!g_file_test(script, G_FILE_TEST_EXISTS)) {
-                name = g_strdup_printf("array-%u.cells", k);
-                char *rel = slurm_path(g->sweep_dir, name);
-                cells_file = absolute(rel);
-                g_free(rel);
-                g_free(name);
-                break;
-            }
-            g_free(script);
-        }
+        next_array_files(g->sweep_dir, &script, &cells_file);
         GString *names = g_string_new(NULL);
         for (guint i = 0; i < unsubmitted->len; i++)
             g_string_append_printf(names, "%s\n", (const char *)unsubmitted->pdata[i]);
@@ -1737,58 +1787,40 @@ gboolean prefrl_sweep_submit(const PrefrlGrid *g, const PrefrlSlurmOptions *opt,
                         g_strerror(errno));
             ok = FALSE;
         }
-        char *out = NULL, *why = NULL;
-        if (ok && opt->dry) {
+        char *job = NULL;
+        if (ok && opt->dry)
             fprintf(opt->out, "sweep %s: %u cells to submit; script %s (not submitted: "
                               "--dry-run)\n", g->sweep_dir, unsubmitted->len, script);
-        } else if (ok) {
-            const char *argv[] = {"sbatch", "--parsable", script, NULL};
-            if (!run_tool(argv, &out, &why)) {
-                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s (script %s)", why, script);
-                ok = FALSE;
+        else if (ok)
+            ok = (job = sbatch(script, error)) != NULL;
+        if (job) {
+            for (guint i = 0; i < unsubmitted->len; i++) {
+                Task *t = g_new0(Task, 1);
+                t->job = g_strdup(job);
+                t->index = i;
+                t->cell = g_strdup(unsubmitted->pdata[i]);
+                g_ptr_array_add(view.tasks, t);
             }
+            char *path = slurm_path(g->sweep_dir, JOBS_FILE);
+            ok = write_tasks(g->sweep_dir, view.tasks, error);
+            if (!ok)
+                g_prefix_error(error, "submitted job %s, but could not record it (cancel "
+                                      "it with scancel %s): ", job, job);
+            char par[48] = "";
+            if (opt->max_parallel > 0)
+                g_snprintf(par, sizeof par, ", at most %d at once", opt->max_parallel);
+            if (ok)
+                fprintf(opt->out, "sweep %s: submitted %u of %u cells as Slurm job %s "
+                                  "(array 0-%u%s); %u done, %u queued or running\n"
+                                  "  script %s, tasks recorded in %s, logs in %s/%s/logs\n",
+                        g->sweep_dir, unsubmitted->len, g->cells->len, job,
+                        unsubmitted->len - 1, par, done, held_n, script, path, g->sweep_dir,
+                        SLURM_SUBDIR);
+            g_free(path);
+            if (ok)
+                *submitted = unsubmitted->len;
         }
-        if (ok && !opt->dry) {
-            /* "JOBID" or "JOBID;CLUSTER" */
-            char *job = g_strstrip(g_strdup(out));
-            char *semi = strchr(job, ';');
-            if (semi)
-                *semi = 0;
-            gint64 id;
-            if (!parse_int(job, &id)) {
-                g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO,
-                            "sbatch answered '%s', not a job id (script %s)", out, script);
-                ok = FALSE;
-            } else {
-                for (guint i = 0; i < unsubmitted->len; i++) {
-                    Task *t = g_new0(Task, 1);
-                    t->job = g_strdup(job);
-                    t->index = i;
-                    t->cell = g_strdup(unsubmitted->pdata[i]);
-                    g_ptr_array_add(view.tasks, t);
-                }
-                char *path = slurm_path(g->sweep_dir, JOBS_FILE);
-                ok = write_tasks(g->sweep_dir, view.tasks, error);
-                if (!ok)
-                    g_prefix_error(error, "submitted job %s, but could not record it (cancel "
-                                          "it with scancel %s): ", job, job);
-                char par[48] = "";
-                if (opt->max_parallel > 0)
-                    g_snprintf(par, sizeof par, ", at most %d at once", opt->max_parallel);
-                if (ok)
-                    fprintf(opt->out, "sweep %s: submitted %u of %u cells as Slurm job %s "
-                                      "(array 0-%u%s); %u done, %u queued or running\n"
-                                      "  script %s, tasks recorded in %s, logs in %s/%s/logs\n",
-                            g->sweep_dir, unsubmitted->len, g->cells->len, job, unsubmitted->len - 1, par,
-                            done, held_n, script, path, g->sweep_dir, SLURM_SUBDIR);
-                g_free(path);
-                if (ok)
-                    *submitted = unsubmitted->len;
-            }
-            g_free(job);
-        }
-        g_free(out);
-        g_free(why);
+        g_free(job);
         g_free(text);
         g_string_free(names, TRUE);
         g_free(script);
@@ -1927,13 +1959,11 @@ gboolean prefrl_sweep_status(const char *dir, FILE *out, GError **error)
         int w;
         if (rs == PREFRL_STATUS_DONE) {
             w = DONE;
-        } else if (holder != 0 || (st && state_active(st) && strcmp(st, "PENDING") &&
-                                   strcmp(st, "REQUEUED") && strcmp(st, "REQUEUE_HOLD") &&
-                                   strcmp(st, "REQUEUE_FED"))) {
+        } else if (holder != 0 || (state_active(st) && !state_queued(st))) {
             w = RUNNING;
             if (holder > 0)
                 g_string_append_printf(why, "prefrl process %ld", holder);
-        } else if (st && state_active(st)) {
+        } else if (state_active(st)) {
             w = PENDING;
             g_string_append(why, rs == PREFRL_STATUS_INTERRUPTED &&
                                          prefrl_rundir_has_checkpoint(cell)

@@ -17,6 +17,8 @@
 
 #include <prefrl/error.h>
 
+#include "pbrl/trainer.h"
+
 struct PrefrlVideo {
     char *path;     /* where the finished file goes */
     char *tmp_path; /* where it is written until then */
@@ -291,4 +293,31 @@ gint64 prefrl_video_n_frames(const PrefrlVideo *v)
 const char *prefrl_video_codec_name(const PrefrlVideo *v)
 {
     return v->enc->codec->name;
+}
+
+/* the sink's operations, over an opaque PrefrlVideo */
+static void *sink_open(const char *path, int width, int height, int fps, GError **error)
+{
+    return prefrl_video_open(path, width, height, fps, error);
+}
+
+static gboolean sink_add_frame(void *video, const guint8 *rgb, GError **error)
+{
+    return prefrl_video_add_frame(video, rgb, error);
+}
+
+static gboolean sink_close(void *video, GError **error)
+{
+    return prefrl_video_close(video, error);
+}
+
+static void sink_abandon(void *video)
+{
+    prefrl_video_free(video);
+}
+
+const PrefrlVideoSink *prefrl_video_sink(void)
+{
+    static const PrefrlVideoSink sink = {sink_open, sink_add_frame, sink_close, sink_abandon};
+    return &sink;
 }

@@ -41,4 +41,10 @@ gint64 prefrl_video_n_frames(const PrefrlVideo *video);
 /** The encoder's name ("libx264", "libvpx-vp9"). */
 const char *prefrl_video_codec_name(const PrefrlVideo *video);
 
+struct PrefrlVideoSink; /* pbrl/trainer.h */
+
+/** This writer as a trainer's video sink (prefrl_trainer_set_video_sink):
+ *  query clips and evaluation videos (transfer none, static). */
+const struct PrefrlVideoSink *prefrl_video_sink(void);
+
 #endif

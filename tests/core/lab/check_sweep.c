@@ -817,13 +817,6 @@ END_TEST
 
 /* ---- run directories: one writer, names, what --force and resume may touch ------------ */
 
-static void write_text(const char *dir, const char *name, const char *text, gssize len)
-{
-    char *path = g_build_filename(dir, name, NULL);
-    ck_assert(g_file_set_contents(path, text, len, NULL));
-    g_free(path);
-}
-
 static gboolean exists_in(const char *dir, const char *name)
 {
     char *path = g_build_filename(dir, name, NULL);
@@ -859,7 +852,7 @@ START_TEST(test_run_names)
     /* the reproducer: name=.. --force deleted the canary beside out_dir */
     char *a = g_build_filename(dir, "a", NULL), *runs = g_build_filename(a, "runs", NULL);
     ck_assert(g_mkdir_with_parents(runs, 0755) == 0);
-    write_text(a, "canary", "x\n", -1);
+    test_put(a, "canary", "x\n");
     char *out_dir = g_strdup_printf("out_dir=%s", runs);
     r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=..", "--force", NULL);
     ck_assert_int_eq(r.status, 1);
@@ -868,8 +861,8 @@ START_TEST(test_run_names)
     /* a directory prefrl did not create as a run is never removed */
     char *mine = g_build_filename(runs, "mine", NULL);
     ck_assert(g_mkdir_with_parents(mine, 0755) == 0);
-    write_text(mine, "notes.txt", "keep\n", -1);
-    write_text(mine, "config.yaml", "seed: 1\n", -1);
+    test_put(mine, "notes.txt", "keep\n");
+    test_put(mine, "config.yaml", "seed: 1\n");
     r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=mine", "--force", NULL);
     ck_assert_int_eq(r.status, 1);
     ck_assert_msg(strstr(r.err, "was not created by prefrl as a run directory (no .prefrl-run "
@@ -883,7 +876,7 @@ START_TEST(test_run_names)
     cli_test_result_clear(&r);
     char *made = g_build_filename(runs, "made", NULL);
     ck_assert(exists_in(made, ".prefrl-run"));
-    write_text(made, "extra.txt", "old\n", -1);
+    test_put(made, "extra.txt", "old\n");
     r = cli_test_prefrl("run", SWEEPS "/true.yaml", out_dir, "name=made", "--force", NULL);
     ck_assert_msg(r.status == 0, "%s", r.err);
     cli_test_result_clear(&r);

@@ -18,6 +18,7 @@
 
 #include <prefrl/error.h>
 #include "cli_test.h"
+#include "host/recipe.h"
 #include "lab/video.h"
 #include "check_run.h"
 
@@ -364,28 +365,12 @@ static Suite *video_suite(void)
     return s;
 }
 
-static void remove_work(void)
-{
-    GDir *d = g_dir_open(WORK, 0, NULL);
-    if (d) {
-        const char *n;
-        while ((n = g_dir_read_name(d))) {
-            char *p = g_build_filename(WORK, n, NULL);
-            if (g_rmdir(p) != 0)
-                g_unlink(p);
-            g_free(p);
-        }
-        g_dir_close(d);
-    }
-    g_rmdir(WORK);
-}
-
 int main(void)
 {
-    remove_work();
+    prefrl_remove_tree(WORK); /* what an earlier run left, run directories included */
     g_mkdir_with_parents(WORK, 0755);
     int failed = check_run(video_suite());
     if (!failed)
-        remove_work(); /* kept after a failure, for a look */
+        prefrl_remove_tree(WORK); /* kept after a failure, for a look */
     return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
