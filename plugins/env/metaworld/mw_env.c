@@ -405,11 +405,8 @@ gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep 
         }
         a[i] = action[i] < -1.0f ? -1.0 : (action[i] > 1.0f ? 1.0 : (double)action[i]);
     }
-    /* the last step before the limit may hold fewer original steps; past
-     * it (a lifted limit) every step holds action_repeat */
-    const int limit = env->opt.episode_length;
-    int reps = env->t < limit ? MIN(env->opt.action_repeat, limit - env->t)
-                              : (env->unlimited ? env->opt.action_repeat : 0);
+    int reps = prefrl_mj_step_repeats(env->t, env->opt.episode_length, env->opt.action_repeat,
+                                      env->unlimited);
     double reward = 0.0;
     int success = 0;
     for (int rep = 0; rep < reps; rep++) {
