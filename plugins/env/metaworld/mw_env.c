@@ -149,14 +149,6 @@ static const char *const mw_cameras[] = {"corner2", "corner", NULL};
 static const PrefrlMjView mw_view = {.cameras = mw_cameras, .body = 0,
                                      .lookat_offset = {0.0, 0.7, 0.1}, .distance = 1.9,
                                      .azimuth = -125, .elevation = -40};
-/* the original scenes' cameras were placed for mujoco_py, whose frames come
- * out bottom row first: read top row first, as prefrl renders, they show the
- * scene upside down.  Their default view is the free camera (they stay
- * available by name) */
-static const PrefrlMjView mw_view_original = {.cameras = NULL, .body = 0,
-                                              .lookat_offset = {0.0, 0.7, 0.1},
-                                              .distance = 1.9, .azimuth = -125,
-                                              .elevation = -40};
 
 /* the task's v2 scene under the assets directory (the option, else
  * $PREFRL_METAWORLD_ASSETS) */
@@ -234,7 +226,14 @@ MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng
     env->d = prefrl_mj_make_data(env->m, error);
     if (env->d == NULL)
         goto fail;
-    env->renderer = prefrl_mj_renderer_new(env->m, env->original ? &mw_view_original : &mw_view);
+    /* the original scenes' cameras were placed for mujoco_py, whose frames
+     * come out bottom row first: read top row first, as prefrl renders, they
+     * show the scene upside down.  Their default view is the free camera
+     * (they stay available by name) */
+    PrefrlMjView view = mw_view;
+    if (env->original)
+        view.cameras = NULL;
+    env->renderer = prefrl_mj_renderer_new(env->m, &view);
     return env;
 
 fail:
