@@ -1006,7 +1006,7 @@ END_TEST
 /* rendering (tests/plugins/env/render_checks.h) */
 START_TEST(test_render)
 {
-    rc_check_task(tasks[_i].name);
+    rc_check_task(tasks[_i].name, NULL);
 }
 END_TEST
 
