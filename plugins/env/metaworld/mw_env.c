@@ -194,14 +194,12 @@ MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng
     env->task = task;
     env->rng = *rng;
     env->opt = *opt;
-    env->opt.model = NULL;
+    env->opt.model = env->opt.assets = NULL;
     env->need_reset = TRUE;
-    env->obj_body = env->obj_site = env->static_body = env->goal_site = -1;
+    env->obj_body = env->obj_site = env->static_body = env->goal_site = env->obj_geom = -1;
     env->obj2_body = env->joint_qadr = env->free_qadr = env->free_dadr = -1;
 
     env->original = opt->scene == MW_SCENE_ORIGINAL;
-    env->opt.assets = NULL;
-    env->obj_geom = -1;
     env->model_path = env->original && (opt->model == NULL || opt->model[0] == '\0')
                           ? original_model_path(task, opt->assets, error)
                           : prefrl_mj_resolve_model(opt->model, task->model_file, error);
