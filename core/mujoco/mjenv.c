@@ -311,6 +311,11 @@ gboolean prefrl_mj_check_divergence(const mjModel *m, const mjData *d, GError **
     return TRUE;
 }
 
+int prefrl_mj_step_repeats(int t, int limit, int repeat, gboolean unlimited)
+{
+    return t < limit ? MIN(repeat, limit - t) : (unlimited ? repeat : 0);
+}
+
 gboolean prefrl_mj_step(const mjModel *m, mjData *d, int nstep, gboolean step1, GError **error)
 {
     PrefrlMjGuard g;

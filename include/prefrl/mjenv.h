@@ -139,6 +139,13 @@ PREFRL_API gboolean prefrl_mj_reset(const mjModel *m, mjData *d, GError **error)
  *  so `m` must not be in use by another thread meanwhile. */
 PREFRL_API gboolean prefrl_mj_forward(mjModel *m, mjData *d, gboolean no_actuation, GError **error);
 
+/** Control (or original env) steps the next env step holds when `t` of the
+ *  episode's `limit` were taken, at `repeat` per step
+ *  (PrefrlEnvOps.lift_time_limit's contract): `repeat`, fewer for the last
+ *  step before the limit, none past it unless the limit was lifted
+ *  (`unlimited`), then whole repeats again. */
+PREFRL_API int prefrl_mj_step_repeats(int t, int limit, int repeat, gboolean unlimited);
+
 /** `nstep` calls of mj_step under one guard, then, when `step1` is set, one
  *  mj_step1 so position/velocity quantities (xpos, xmat, sensors) describe
  *  the final state (DMC's "legacy step").  Fails with PREFRL_ERROR_MUJOCO on

@@ -129,7 +129,8 @@ double pbrl_test_learned_return(PrefrlNode *root)
     pbrl_test_resolve(root);
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), NULL, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
+                  err ? err->message : "");
     double learned = prefrl_trainer_last_eval(t);
     ck_assert_int_eq(prefrl_trainer_labeled_feedback(t), 100);
     prefrl_trainer_free(t);
@@ -195,7 +196,7 @@ void pbrl_test_interrupt(PrefrlNode *root, const char *dir, const char *csv)
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
     GThread *th = pbrl_test_press_ctrl_c();
-    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, PREFRL_PROGRESS_NONE, &err));
     g_thread_join(th);
     ck_assert(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED));
     ck_assert(g_str_has_prefix(err->message, "interrupted at step "));

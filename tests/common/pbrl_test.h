@@ -50,7 +50,6 @@ void pbrl_test_train(PrefrlNode *root, const char *dir);
  *  test run left there is removed).  (transfer full) */
 char *pbrl_test_run_dir(const char *name);
 
-
 /** The stop flag the tests hand to prefrl_trainer_run. */
 extern volatile sig_atomic_t pbrl_test_stop;
 

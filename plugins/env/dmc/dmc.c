@@ -618,10 +618,7 @@ static gboolean dmc_step(void *self, const float *action, float *obs, PrefrlEnvS
     }
     if (!prefrl_mj_set_action(e->m, e->d, action, error))
         return FALSE;
-    /* the last step before the limit may hold fewer control steps; past
-     * it (a lifted limit) every step holds action_repeat */
-    int reps = e->t < e->episode_length ? MIN(e->action_repeat, e->episode_length - e->t)
-                                        : (e->unlimited ? e->action_repeat : 0);
+    int reps = prefrl_mj_step_repeats(e->t, e->episode_length, e->action_repeat, e->unlimited);
     double reward = 0.0;
     for (int i = 0; i < reps; i++) {
         if (!physics_step(e, error)) {

@@ -38,7 +38,8 @@ tests_plugins_env_metaworld_check_env_metaworld_LDADD = libprefrl-mujoco.la $(TE
 check_PROGRAMS += tests/plugins/env/metaworld/check_env_metaworld_original
 TESTS += tests/plugins/env/metaworld/check_env_metaworld_original
 tests_plugins_env_metaworld_check_env_metaworld_original_SOURCES = \
-	tests/plugins/env/metaworld/check_env_metaworld_original.c $(MW_SOURCES)
+	tests/plugins/env/metaworld/check_env_metaworld_original.c \
+	tests/plugins/env/render_checks.h $(MW_SOURCES)
 tests_plugins_env_metaworld_check_env_metaworld_original_CFLAGS = $(TEST_CFLAGS) \
 	$(MUJOCO_CFLAGS) -I$(top_srcdir)/plugins/env/metaworld
 tests_plugins_env_metaworld_check_env_metaworld_original_LDADD = libprefrl-mujoco.la \

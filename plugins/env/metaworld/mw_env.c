@@ -149,14 +149,6 @@ static const char *const mw_cameras[] = {"corner2", "corner", NULL};
 static const PrefrlMjView mw_view = {.cameras = mw_cameras, .body = 0,
                                      .lookat_offset = {0.0, 0.7, 0.1}, .distance = 1.9,
                                      .azimuth = -125, .elevation = -40};
-/* the original scenes' cameras were placed for mujoco_py, whose frames come
- * out bottom row first: read top row first, as prefrl renders, they show the
- * scene upside down.  Their default view is the free camera (they stay
- * available by name) */
-static const PrefrlMjView mw_view_original = {.cameras = NULL, .body = 0,
-                                              .lookat_offset = {0.0, 0.7, 0.1},
-                                              .distance = 1.9, .azimuth = -125,
-                                              .elevation = -40};
 
 /* the task's v2 scene under the assets directory (the option, else
  * $PREFRL_METAWORLD_ASSETS) */
@@ -202,14 +194,12 @@ MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng
     env->task = task;
     env->rng = *rng;
     env->opt = *opt;
-    env->opt.model = NULL;
+    env->opt.model = env->opt.assets = NULL;
     env->need_reset = TRUE;
-    env->obj_body = env->obj_site = env->static_body = env->goal_site = -1;
+    env->obj_body = env->obj_site = env->static_body = env->goal_site = env->obj_geom = -1;
     env->obj2_body = env->joint_qadr = env->free_qadr = env->free_dadr = -1;
 
     env->original = opt->scene == MW_SCENE_ORIGINAL;
-    env->opt.assets = NULL;
-    env->obj_geom = -1;
     env->model_path = env->original && (opt->model == NULL || opt->model[0] == '\0')
                           ? original_model_path(task, opt->assets, error)
                           : prefrl_mj_resolve_model(opt->model, task->model_file, error);
@@ -234,7 +224,14 @@ MwEnv *mw_env_new(const MwTask *task, const MwOptions *opt, const PrefrlRng *rng
     env->d = prefrl_mj_make_data(env->m, error);
     if (env->d == NULL)
         goto fail;
-    env->renderer = prefrl_mj_renderer_new(env->m, env->original ? &mw_view_original : &mw_view);
+    /* the original scenes' cameras were placed for mujoco_py, whose frames
+     * come out bottom row first: read top row first, as prefrl renders, they
+     * show the scene upside down.  Their default view is the free camera
+     * (they stay available by name) */
+    PrefrlMjView view = mw_view;
+    if (env->original)
+        view.cameras = NULL;
+    env->renderer = prefrl_mj_renderer_new(env->m, &view);
     return env;
 
 fail:
@@ -405,11 +402,8 @@ gboolean mw_env_step(MwEnv *env, const float *action, float *obs, PrefrlEnvStep 
         }
         a[i] = action[i] < -1.0f ? -1.0 : (action[i] > 1.0f ? 1.0 : (double)action[i]);
     }
-    /* the last step before the limit may hold fewer original steps; past
-     * it (a lifted limit) every step holds action_repeat */
-    const int limit = env->opt.episode_length;
-    int reps = env->t < limit ? MIN(env->opt.action_repeat, limit - env->t)
-                              : (env->unlimited ? env->opt.action_repeat : 0);
+    int reps = prefrl_mj_step_repeats(env->t, env->opt.episode_length, env->opt.action_repeat,
+                                      env->unlimited);
     double reward = 0.0;
     int success = 0;
     for (int rep = 0; rep < reps; rep++) {

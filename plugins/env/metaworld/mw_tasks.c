@@ -50,8 +50,9 @@ static gboolean bind_free(MwEnv *env, int body, GError **error)
     int b = body;
     while (b > 0 && m->body_jntnum[b] == 0)
         b = m->body_parentid[b];
+    /* b > 0 has a joint (the loop stopped on it); the world body none */
     int j = b > 0 ? m->body_jntadr[b] : -1;
-    if (j < 0 || m->body_jntnum[b] < 1 || m->jnt_type[j] != mjJNT_FREE) {
+    if (j < 0 || m->jnt_type[j] != mjJNT_FREE) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_MUJOCO,
                     "model %s: body '%s' needs a free joint (its own or a jointless "
                     "parent's)", env->model_path, mj_id2name(m, mjOBJ_BODY, body));

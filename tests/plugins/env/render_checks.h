@@ -1,5 +1,6 @@
 /* Rendering checks shared by the MuJoCo env plugin tests (included by
- * check_env_dmc.c and check_env_metaworld.c; static functions only).  Black
+ * check_env_dmc.c, check_env_metaworld.c and check_env_metaworld_original.c;
+ * static functions only).  Black
  * box through the registry: PrefrlEnvOps.render and .cameras. */
 #ifndef PREFRL_TEST_RENDER_CHECKS_H
 #define PREFRL_TEST_RENDER_CHECKS_H
@@ -15,9 +16,10 @@
 
 /* Load bundled model `file` (its path into *path, freed by the caller) and
  * check that its visual assets left the physics as fingerprinted
- * (mj_fingerprint.h): the compiled physics and a 100-step trajectory. */
-static mjModel *rc_load_visual_model(const char *file, uint64_t physics, uint64_t trajectory,
-                                     char **path)
+ * (mj_fingerprint.h): the compiled physics and a 100-step trajectory.
+ * Inline: check_env_metaworld_original does not use it. */
+static inline mjModel *rc_load_visual_model(const char *file, uint64_t physics,
+                                            uint64_t trajectory, char **path)
 {
     GError *err = NULL;
     *path = prefrl_mj_find_model(file, &err);
@@ -50,12 +52,14 @@ static void rc_action(PrefrlRng *rng, float *a, int n)
         a[i] = (float)prefrl_rng_range(rng, -1.0, 1.0);
 }
 
-/* `steps` random steps from a reset; when `render_every` a frame is rendered
- * (current state, every camera in turn) before each step; the observations
- * go to obs_out (steps * obs_dim) */
-static void rc_sequence(const char *task, int steps, gboolean render_every, float *obs_out)
+/* `steps` random steps from a reset of `task` with `overrides` (may be
+ * NULL); when `render_every` a frame is rendered (current state, every
+ * camera in turn) before each step; the observations go to obs_out
+ * (steps * obs_dim) */
+static void rc_sequence(const char *task, const char *const *overrides, int steps,
+                        gboolean render_every, float *obs_out)
 {
-    PrefrlInstance *inst = env_test_make(task, 7, NULL);
+    PrefrlInstance *inst = env_test_make(task, 7, overrides);
     const PrefrlEnvOps *ops = env_test_ops(inst);
     PrefrlEnvInfo info = {0};
     ops->info(inst->self, &info);
@@ -90,10 +94,10 @@ static void rc_sequence(const char *task, int steps, gboolean render_every, floa
     prefrl_instance_free(inst);
 }
 
-/* every check for one task */
-static void rc_check_task(const char *task)
+/* every check for one task, created with `overrides` (may be NULL) */
+static void rc_check_task(const char *task, const char *const *overrides)
 {
-    PrefrlInstance *inst = env_test_make(task, 1, NULL);
+    PrefrlInstance *inst = env_test_make(task, 1, overrides);
     const PrefrlEnvOps *ops = env_test_ops(inst);
     ck_assert_msg(ops->render != NULL && ops->cameras != NULL, "%s cannot render", task);
     PrefrlEnvInfo info = {0};
@@ -172,13 +176,13 @@ static void rc_check_task(const char *task)
     /* rendering leaves physics unchanged: the same steps with and without
      * rendering in between give identical observations */
     int steps = 40;
-    PrefrlInstance *probe = env_test_make(task, 7, NULL);
+    PrefrlInstance *probe = env_test_make(task, 7, overrides);
     env_test_ops(probe)->info(probe->self, &info);
     prefrl_instance_free(probe);
     size_t n = (size_t)steps * info.obs_dim;
     float *plain = g_new0(float, n), *rendered = g_new0(float, n);
-    rc_sequence(task, steps, FALSE, plain);
-    rc_sequence(task, steps, TRUE, rendered);
+    rc_sequence(task, overrides, steps, FALSE, plain);
+    rc_sequence(task, overrides, steps, TRUE, rendered);
     ck_assert_msg(memcmp(plain, rendered, n * sizeof(float)) == 0,
                   "%s: rendering changed the observations", task);
     g_free(plain);

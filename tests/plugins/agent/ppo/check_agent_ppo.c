@@ -531,7 +531,7 @@ static double train(PrefrlNode *root, const char *dir, PrefrlTrainer **keep, GEr
 {
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, error);
     ck_assert_msg(t != NULL, "%s", *error ? (*error)->message : "");
-    gboolean ok = prefrl_trainer_run(t, NULL, FALSE, error);
+    gboolean ok = prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, error);
     double last = ok ? prefrl_trainer_last_eval(t) : NAN;
     if (keep)
         *keep = t;
@@ -715,7 +715,7 @@ static void check_resume_matches(const char *name, int interrupt_at, int64_t sto
     PrefrlNode *root = ppo_recipe(PEBBLE, stopped);
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, PREFRL_PROGRESS_NONE, &err));
     ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
                   err->message);
     char *msg = g_strdup_printf("interrupted at step %lld", (long long)stopped_at);
@@ -734,7 +734,8 @@ static void check_resume_matches(const char *name, int interrupt_at, int64_t sto
 
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert_msg(prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    ck_assert_msg(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
+                  err ? err->message : "");
     prefrl_trainer_free(t);
 
     pbrl_test_assert_same_outputs(a, b, name);
@@ -743,7 +744,7 @@ static void check_resume_matches(const char *name, int interrupt_at, int64_t sto
     char *before = test_slurp(b, "train.csv");
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert(prefrl_trainer_run(t, NULL, FALSE, &err));
+    ck_assert(prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err));
     prefrl_trainer_free(t);
     char *after = test_slurp(b, "train.csv");
     ck_assert_str_eq(before, after);
@@ -793,7 +794,7 @@ START_TEST(test_resume_errors)
     PrefrlNode *root = ppo_recipe(PEBBLE, stopped);
     PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), dir, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "?");
-    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, PREFRL_PROGRESS_NONE, &err));
     sigaction(SIGINT, &old, NULL);
     ck_assert_str_eq(err->message, "interrupted at step 400");
     g_clear_error(&err);

@@ -66,19 +66,11 @@ static PrefrlEnvInfo info_of(PrefrlInstance *inst)
     return info;
 }
 
-static void reset_ok(PrefrlInstance *inst, float *obs)
-{
-    GError *err = NULL;
-    ck_assert_msg(env_test_ops(inst)->reset(inst->self, obs, &err), "%s",
-                  err ? err->message : "");
-}
-
+/* env_test_step's outcome as a value */
 static PrefrlEnvStep step_ok(PrefrlInstance *inst, const float *act, float *obs)
 {
-    GError *err = NULL;
     PrefrlEnvStep out;
-    ck_assert_msg(env_test_ops(inst)->step(inst->self, act, obs, &out, &err), "%s",
-                  err ? err->message : "");
+    env_test_step(inst, act, obs, &out);
     return out;
 }
 
@@ -141,7 +133,7 @@ START_TEST(test_dims)
     ck_assert_int_eq(info.has_success, 0);
     ck_assert_ptr_nonnull(env_test_ops(inst)->snapshot);
     float obs[128];
-    reset_ok(inst, obs);
+    env_test_reset(inst, obs);
     for (int i = 0; i < info.obs_dim; i++)
         ck_assert(isfinite(obs[i]));
     prefrl_instance_free(inst);
@@ -155,7 +147,7 @@ static void rollout(PrefrlInstance *inst, int steps, uint64_t act_seed, float *o
     PrefrlRng rng;
     prefrl_rng_init(&rng, act_seed, "actions");
     float act[16];
-    reset_ok(inst, obs);
+    env_test_reset(inst, obs);
     for (int s = 0; s < steps; s++) {
         random_action(&rng, act, info.act_dim);
         PrefrlEnvStep out = step_ok(inst, act, obs + (size_t)(s + 1) * info.obs_dim);
@@ -204,7 +196,7 @@ START_TEST(test_random_returns)
     double total = 0.0;
     const int episodes = 5;
     for (int ep = 0; ep < episodes; ep++) {
-        reset_ok(inst, obs);
+        env_test_reset(inst, obs);
         for (int s = 0;; s++) {
             random_action(&rng, act, info.act_dim);
             PrefrlEnvStep out = step_ok(inst, act, obs);
@@ -407,7 +399,7 @@ START_TEST(test_reacher_rewards)
     PrefrlInstance *inst = env_test_make("reacher_easy", 1, NULL);
     DmcEnv *e = inst->self;
     float obs[6];
-    reset_ok(inst, obs);
+    env_test_reset(inst, obs);
     /* the reset put the 5 cm target within 5-20 cm of the shoulder */
     double tx = e->m->geom_pos[3 * e->target], ty = e->m->geom_pos[3 * e->target + 1];
     double rad = hypot(tx, ty);
@@ -427,7 +419,7 @@ START_TEST(test_reacher_rewards)
 
     inst = env_test_make("reacher_hard", 1, NULL);
     e = inst->self;
-    reset_ok(inst, obs);
+    env_test_reset(inst, obs);
     ck_assert_double_eq(e->m->geom_size[3 * e->target], 0.015);
     e->m->geom_pos[3 * e->target] = 0.24 + 0.024;
     e->m->geom_pos[3 * e->target + 1] = 0.0;
@@ -464,7 +456,7 @@ START_TEST(test_legacy_step)
     PrefrlEnvInfo info = info_of(inst);
     gboolean exact = strcmp(task, "quadruped_walk") != 0;
     float obs[128], act[16];
-    reset_ok(inst, obs);
+    env_test_reset(inst, obs);
     mjData *raw = mj_makeData(m);
     memcpy(raw->qpos, e->d->qpos, sizeof(double) * m->nq);
     memcpy(raw->qvel, e->d->qvel, sizeof(double) * m->nv);
@@ -507,8 +499,8 @@ START_TEST(test_time_limit_and_repeat)
     ck_assert_int_eq(info_of(one).episode_length, 10);
     ck_assert_int_eq(info_of(three).episode_length, 4); /* 3 + 3 + 3 + 1 control steps */
     float obs1[24], obs3[24], act[6];
-    reset_ok(one, obs1);
-    reset_ok(three, obs3);
+    env_test_reset(one, obs1);
+    env_test_reset(three, obs3);
     ck_assert_int_eq(memcmp(obs1, obs3, sizeof obs1), 0);
     PrefrlRng rng;
     prefrl_rng_init(&rng, 9, "actions");
@@ -541,7 +533,7 @@ START_TEST(test_time_limit_and_repeat)
     ck_assert_int_eq(err->code, PREFRL_ERROR_CONFIG);
     ck_assert_ptr_nonnull(strstr(err->message, "call reset first"));
     g_clear_error(&err);
-    reset_ok(three, obs3);
+    env_test_reset(three, obs3);
     step_ok(three, act, obs3);
     prefrl_instance_free(one);
     prefrl_instance_free(three);
@@ -552,8 +544,8 @@ START_TEST(test_time_limit_and_repeat)
     PrefrlInstance *lifted = env_test_make("walker_walk", 5, ov3);
     PrefrlInstance *plain = env_test_make("walker_walk", 5, ov3);
     float ol[24], op[24];
-    reset_ok(lifted, ol);
-    reset_ok(plain, op);
+    env_test_reset(lifted, ol);
+    env_test_reset(plain, op);
     env_test_ops(lifted)->lift_time_limit(lifted->self);
     prefrl_rng_init(&rng, 10, "actions");
     for (int s = 0; s < 6; s++) {
@@ -568,7 +560,7 @@ START_TEST(test_time_limit_and_repeat)
     }
     env_test_ops(lifted)->snapshot(lifted->self, qpos, qvel, &time);
     ck_assert_double_eq_tol(time, (10 + 2 * 3) * 0.025, 1e-12);
-    reset_ok(lifted, ol);
+    env_test_reset(lifted, ol);
     for (int s = 0; s < 4; s++)
         step_ok(lifted, act, ol);
     ck_assert(!env_test_ops(lifted)->step(lifted->self, act, ol, &out, &err));
@@ -619,7 +611,7 @@ START_TEST(test_save_load)
     float oa[128], ob[128], act[16];
     PrefrlRng rng;
     prefrl_rng_init(&rng, 2, "actions");
-    reset_ok(a, oa);
+    env_test_reset(a, oa);
     for (int s = 0; s < 30; s++) {
         random_action(&rng, act, info.act_dim);
         step_ok(a, act, oa);
@@ -644,8 +636,8 @@ START_TEST(test_save_load)
         ck_assert_float_eq(sa.reward, sb.reward);
     }
     /* the initial-state stream came along: the next episodes match too */
-    reset_ok(a, oa);
-    reset_ok(b, ob);
+    env_test_reset(a, oa);
+    env_test_reset(b, ob);
     ck_assert_int_eq(memcmp(oa, ob, sizeof(float) * info.obs_dim), 0);
 
     /* a state of another task, another component's, a truncated or damaged
@@ -728,8 +720,8 @@ START_TEST(test_model_files)
     PrefrlInstance *a = env_test_make("walker_walk", 4, ov),
                    *b = env_test_make("walker_walk", 4, NULL);
     float oa[24], ob[24];
-    reset_ok(a, oa);
-    reset_ok(b, ob);
+    env_test_reset(a, oa);
+    env_test_reset(b, ob);
     ck_assert_int_eq(memcmp(oa, ob, sizeof oa), 0);
     prefrl_instance_free(a);
     prefrl_instance_free(b);
@@ -816,7 +808,7 @@ START_TEST(test_divergence)
     float obs[5], act[1] = {1.0f};
     GError *err = NULL;
     PrefrlEnvStep out;
-    reset_ok(inst, obs);
+    env_test_reset(inst, obs);
     int s = 0;
     while (s < 100 && env_test_ops(inst)->step(inst->self, act, obs, &out, &err))
         s++;
@@ -1006,7 +998,7 @@ END_TEST
 /* rendering (tests/plugins/env/render_checks.h) */
 START_TEST(test_render)
 {
-    rc_check_task(tasks[_i].name);
+    rc_check_task(tasks[_i].name, NULL);
 }
 END_TEST
 

@@ -855,7 +855,7 @@ END_TEST
 /* rendering (tests/plugins/env/render_checks.h) */
 START_TEST(test_render)
 {
-    rc_check_task(task_names[_i]);
+    rc_check_task(task_names[_i], NULL);
 }
 END_TEST
 

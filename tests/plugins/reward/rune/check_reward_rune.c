@@ -210,9 +210,7 @@ START_TEST(test_resume_matches)
     GError *err = NULL;
     PrefrlNode *root = pbrl_test_recipe(RUNE_SHORT, periodic);
     pbrl_test_resolve(root);
-    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), a, &err);
-    ck_assert_msg(t && prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
-    prefrl_trainer_free(t);
+    pbrl_test_train(root, a);
     prefrl_node_free(root);
 
     struct sigaction sa = {.sa_handler = on_sigint}, old;
@@ -221,16 +219,17 @@ START_TEST(test_resume_matches)
     pbrl_test_stop = 0;
     root = pbrl_test_recipe(RUNE_SHORT, stopped);
     pbrl_test_resolve(root);
-    t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
+    PrefrlTrainer *t = prefrl_trainer_new(root, pbrl_test_registry(), b, &err);
     ck_assert_msg(t != NULL, "%s", err ? err->message : "");
-    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, FALSE, &err));
+    ck_assert(!prefrl_trainer_run(t, &pbrl_test_stop, PREFRL_PROGRESS_NONE, &err));
     sigaction(SIGINT, &old, NULL);
     ck_assert_msg(g_error_matches(err, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED), "%s",
                   err->message);
     g_clear_error(&err);
     prefrl_trainer_free(t);
     t = prefrl_trainer_resume(root, pbrl_test_registry(), b, &err);
-    ck_assert_msg(t && prefrl_trainer_run(t, NULL, FALSE, &err), "%s", err ? err->message : "");
+    ck_assert_msg(t && prefrl_trainer_run(t, NULL, PREFRL_PROGRESS_NONE, &err), "%s",
+                  err ? err->message : "");
     prefrl_trainer_free(t);
     prefrl_node_free(root);
 
