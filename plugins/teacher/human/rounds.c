@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -333,10 +332,10 @@ static gboolean parse_line(const Round *r, const char *line, size_t len, int lin
                 field[nf] = tok[k];
             nf++;
         }
-    gboolean digits = nf >= 1 && field[0][0] != '\0' && strlen(field[0]) <= 9;
-    for (const char *c = field[0]; digits && *c; c++)
-        digits = g_ascii_isdigit(*c);
-    if (nf != 2 || !digits) {
+    /* an index: decimal digits only (no sign or blank), below 10^9 */
+    guint64 index_value;
+    if (nf != 2 ||
+        !g_ascii_string_to_unsigned(field[0], 10, 0, 999999999, &index_value, NULL)) {
         char *t = shown_text(line, len);
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "%s/answers.txt:%d: expected 'INDEX LABEL' (e.g. '0 left'), got %s",
@@ -344,7 +343,7 @@ static gboolean parse_line(const Round *r, const char *line, size_t len, int lin
         g_free(t);
         ok = FALSE;
     } else {
-        int i = atoi(field[0]);
+        int i = (int)index_value;
         int l = rounds_label_from_word(field[1]);
         if (l == ROUNDS_UNANSWERED) {
             char *t = shown_text(field[1], strlen(field[1]));
