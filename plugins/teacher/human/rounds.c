@@ -465,7 +465,8 @@ gboolean rounds_append_answer(Round *r, int index, int label, GError **error)
                     rounds_label_word(r->labels[index]));
         return FALSE;
     }
-    int fd = open(r->answers, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    /* read-write: pread sees the last byte; O_APPEND places every write */
+    int fd = open(r->answers, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         int e = errno;
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s/answers.txt: %s", r->shown_dir,
@@ -474,17 +475,10 @@ gboolean rounds_append_answer(Round *r, int index, int label, GError **error)
     }
     /* a line someone left without its '\n' would swallow ours */
     struct stat st;
-    gboolean newline = FALSE;
-    if (fstat(fd, &st) == 0 && st.st_size > 0) {
-        int rfd = open(r->answers, O_RDONLY | O_CLOEXEC);
-        char last = '\n';
-        if (rfd >= 0) {
-            if (pread(rfd, &last, 1, st.st_size - 1) != 1)
-                last = '\n';
-            close(rfd);
-        }
-        newline = last != '\n';
-    }
+    char last = '\n';
+    if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+        last = '\n';
+    const gboolean newline = last != '\n';
     char *line = g_strdup_printf("%s%d %s\n", newline ? "\n" : "", index,
                                  rounds_label_word(label));
     gboolean ok = write_all(fd, line, strlen(line)) && fsync(fd) == 0;
