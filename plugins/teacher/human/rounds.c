@@ -42,7 +42,8 @@ gboolean rounds_config_init(RoundsConfig *cfg, const char *who, const PrefrlNode
     const char *camera = prefrl_param_string(params, "camera");
     cfg->camera = camera && *camera ? g_strdup(camera) : NULL;
     cfg->ext = strcmp(prefrl_param_string(params, "format"), "mp4") == 0 ? "mp4" : "webm";
-    cfg->clips = prefrl_node_get(params, "clips") ? prefrl_param_bool(params, "clips") : TRUE;
+    cfg->clips_key = prefrl_node_get(params, "clips") != NULL;
+    cfg->clips = cfg->clips_key ? prefrl_param_bool(params, "clips") : TRUE;
     cfg->poll_interval = prefrl_param_float(params, "poll_interval");
     cfg->timeout = prefrl_param_float(params, "timeout");
     return TRUE;
@@ -76,8 +77,7 @@ gboolean rounds_check_query(const RoundsConfig *cfg, const PrefrlTeacherQuery *q
     if (cfg->clips && !q->write_clip) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "%s: %s cannot render clips%s", cfg->who, cfg->env_name,
-                    strcmp(cfg->who, "teacher/file") == 0 ? " (clips: false labels without them)"
-                                                         : "");
+                    cfg->clips_key ? " (clips: false labels without them)" : "");
         return FALSE;
     }
     return TRUE;

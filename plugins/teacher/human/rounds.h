@@ -47,6 +47,7 @@ typedef struct RoundsConfig {
     char *camera;           /* NULL: the task's default view */
     const char *ext;        /* "webm" or "mp4" */
     gboolean clips;         /* write clips (FALSE: round.json names none) */
+    gboolean clips_key;     /* the teacher has a `clips` key (errors suggest it) */
     double poll_interval;   /* seconds */
     double timeout;         /* seconds; 0 = forever */
 } RoundsConfig;
