@@ -515,13 +515,10 @@ static gboolean human_label(void *self, const PrefrlTeacherQuery *q, int *labels
         q->say(q->say_ctx, line);
         g_free(line);
     }
-    gboolean ok = rounds_wait(&t->cfg, r, q, &t->lock, error);
+    gboolean ok = rounds_wait(&t->cfg, r, q, &t->lock, labels, error);
     g_mutex_lock(&t->lock);
     t->current = NULL;
     g_mutex_unlock(&t->lock);
-    if (ok)
-        for (int i = 0; i < r->n; i++)
-            labels[i] = r->labels[i];
     rounds_free(r);
     return ok;
 }

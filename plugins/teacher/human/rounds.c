@@ -496,7 +496,7 @@ gboolean rounds_append_answer(Round *r, int index, int label, GError **error)
 }
 
 gboolean rounds_wait(const RoundsConfig *cfg, Round *r, const PrefrlTeacherQuery *q,
-                     GMutex *lock, GError **error)
+                     GMutex *lock, int *labels, GError **error)
 {
     const gint64 start = g_get_monotonic_time();
     for (;;) {
@@ -508,8 +508,12 @@ gboolean rounds_wait(const RoundsConfig *cfg, Round *r, const PrefrlTeacherQuery
             g_mutex_unlock(lock);
         if (!ok)
             return FALSE;
-        if (answered == r->n)
+        if (answered == r->n) {
+            /* complete: no answer can change it any more */
+            for (int i = 0; i < r->n; i++)
+                labels[i] = r->labels[i];
             return TRUE;
+        }
         if (q->stop && *q->stop) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
                         "%s: interrupted while round %" PRId64 " waited (%d of %d queries "
