@@ -13,7 +13,6 @@
 #include "config.h"
 #include <errno.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "pbrl/prefs_file.h"
 #include "pbrl/trainer_private.h"
@@ -115,8 +114,9 @@ static gboolean write_clip(void *ctx, int i, int which, const char *path, const 
 static void say_line(void *ctx, const char *line)
 {
     PrefrlTrainer *t = ctx;
-    /* on a terminal, over the progress line rather than after it */
-    fprintf(stderr, "%s%s\n", isatty(STDERR_FILENO) ? "\r\033[K" : "", line);
+    /* over the terminal's progress line rather than after it */
+    fprintf(stderr, "%s%s\n", t->progress.mode == PREFRL_PROGRESS_TERMINAL ? "\r\033[K" : "",
+            line);
     trainer_say(t, "%s", line);
 }
 

@@ -52,10 +52,7 @@ static gboolean file_label(void *self, const PrefrlTeacherQuery *q, int *labels,
         q->say(q->say_ctx, line);
         g_free(line);
     }
-    gboolean ok = rounds_wait(&t->cfg, r, q, NULL, error);
-    if (ok)
-        for (int i = 0; i < r->n; i++)
-            labels[i] = r->labels[i];
+    gboolean ok = rounds_wait(&t->cfg, r, q, NULL, labels, error);
     rounds_free(r);
     return ok;
 }

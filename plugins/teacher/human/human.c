@@ -104,14 +104,14 @@ static enum MHD_Result send_response(struct MHD_Connection *c, unsigned status,
     return ret;
 }
 
-/* a text reply (copied) */
-static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type,
-                             const char *text)
+/* a JSON reply the response takes (freed whatever happens) */
+static enum MHD_Result reply_json(struct MHD_Connection *c, unsigned status, char *json)
 {
-    return send_response(c, status,
-                         MHD_create_response_from_buffer(strlen(text), (void *)text,
-                                                         MHD_RESPMEM_MUST_COPY),
-                         type);
+    struct MHD_Response *resp =
+        MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
+    if (!resp)
+        g_free(json);
+    return send_response(c, status, resp, "application/json");
 }
 
 /* a JSON error {"error": message} */
@@ -125,9 +125,7 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, unsigned status, co
             g_string_append_c(s, *p);
     }
     g_string_append(s, "\"}");
-    enum MHD_Result ret = reply(c, status, "application/json", s->str);
-    g_string_free(s, TRUE);
-    return ret;
+    return reply_json(c, status, g_string_free(s, FALSE));
 }
 
 static enum MHD_Result get_page(struct MHD_Connection *c)
@@ -165,12 +163,7 @@ static char *round_state(HumanTeacher *t)
 
 static enum MHD_Result get_round(HumanTeacher *t, struct MHD_Connection *c)
 {
-    char *json = round_state(t);
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
-    if (!resp)
-        g_free(json);
-    return send_response(c, MHD_HTTP_OK, resp, "application/json");
+    return reply_json(c, MHD_HTTP_OK, round_state(t));
 }
 
 /* "bytes=A-B" or "bytes=A-" within size: TRUE and the inclusive range */
@@ -314,11 +307,7 @@ static enum MHD_Result post_answer(HumanTeacher *t, struct MHD_Connection *c, co
         g_error_free(err);
         return ret;
     }
-    struct MHD_Response *resp =
-        MHD_create_response_from_buffer(strlen(json), json, MHD_RESPMEM_MUST_FREE);
-    if (!resp)
-        g_free(json);
-    return send_response(c, status, resp, "application/json");
+    return reply_json(c, status, json);
 }
 
 /* ---- the request handler ------------------------------------------------- */
@@ -526,13 +515,10 @@ static gboolean human_label(void *self, const PrefrlTeacherQuery *q, int *labels
         q->say(q->say_ctx, line);
         g_free(line);
     }
-    gboolean ok = rounds_wait(&t->cfg, r, q, &t->lock, error);
+    gboolean ok = rounds_wait(&t->cfg, r, q, &t->lock, labels, error);
     g_mutex_lock(&t->lock);
     t->current = NULL;
     g_mutex_unlock(&t->lock);
-    if (ok)
-        for (int i = 0; i < r->n; i++)
-            labels[i] = r->labels[i];
     rounds_free(r);
     return ok;
 }

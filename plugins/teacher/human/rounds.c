@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stddef.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -43,7 +42,8 @@ gboolean rounds_config_init(RoundsConfig *cfg, const char *who, const PrefrlNode
     const char *camera = prefrl_param_string(params, "camera");
     cfg->camera = camera && *camera ? g_strdup(camera) : NULL;
     cfg->ext = strcmp(prefrl_param_string(params, "format"), "mp4") == 0 ? "mp4" : "webm";
-    cfg->clips = prefrl_node_get(params, "clips") ? prefrl_param_bool(params, "clips") : TRUE;
+    cfg->clips_key = prefrl_node_get(params, "clips") != NULL;
+    cfg->clips = cfg->clips_key ? prefrl_param_bool(params, "clips") : TRUE;
     cfg->poll_interval = prefrl_param_float(params, "poll_interval");
     cfg->timeout = prefrl_param_float(params, "timeout");
     return TRUE;
@@ -77,8 +77,7 @@ gboolean rounds_check_query(const RoundsConfig *cfg, const PrefrlTeacherQuery *q
     if (cfg->clips && !q->write_clip) {
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "%s: %s cannot render clips%s", cfg->who, cfg->env_name,
-                    strcmp(cfg->who, "teacher/file") == 0 ? " (clips: false labels without them)"
-                                                         : "");
+                    cfg->clips_key ? " (clips: false labels without them)" : "");
         return FALSE;
     }
     return TRUE;
@@ -333,10 +332,10 @@ static gboolean parse_line(const Round *r, const char *line, size_t len, int lin
                 field[nf] = tok[k];
             nf++;
         }
-    gboolean digits = nf >= 1 && field[0][0] != '\0' && strlen(field[0]) <= 9;
-    for (const char *c = field[0]; digits && *c; c++)
-        digits = g_ascii_isdigit(*c);
-    if (nf != 2 || !digits) {
+    /* an index: decimal digits only (no sign or blank), below 10^9 */
+    guint64 index_value;
+    if (nf != 2 ||
+        !g_ascii_string_to_unsigned(field[0], 10, 0, 999999999, &index_value, NULL)) {
         char *t = shown_text(line, len);
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_CONFIG,
                     "%s/answers.txt:%d: expected 'INDEX LABEL' (e.g. '0 left'), got %s",
@@ -344,7 +343,7 @@ static gboolean parse_line(const Round *r, const char *line, size_t len, int lin
         g_free(t);
         ok = FALSE;
     } else {
-        int i = atoi(field[0]);
+        int i = (int)index_value;
         int l = rounds_label_from_word(field[1]);
         if (l == ROUNDS_UNANSWERED) {
             char *t = shown_text(field[1], strlen(field[1]));
@@ -466,7 +465,8 @@ gboolean rounds_append_answer(Round *r, int index, int label, GError **error)
                     rounds_label_word(r->labels[index]));
         return FALSE;
     }
-    int fd = open(r->answers, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    /* read-write: pread sees the last byte; O_APPEND places every write */
+    int fd = open(r->answers, O_RDWR | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
     if (fd < 0) {
         int e = errno;
         g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_IO, "%s/answers.txt: %s", r->shown_dir,
@@ -475,17 +475,10 @@ gboolean rounds_append_answer(Round *r, int index, int label, GError **error)
     }
     /* a line someone left without its '\n' would swallow ours */
     struct stat st;
-    gboolean newline = FALSE;
-    if (fstat(fd, &st) == 0 && st.st_size > 0) {
-        int rfd = open(r->answers, O_RDONLY | O_CLOEXEC);
-        char last = '\n';
-        if (rfd >= 0) {
-            if (pread(rfd, &last, 1, st.st_size - 1) != 1)
-                last = '\n';
-            close(rfd);
-        }
-        newline = last != '\n';
-    }
+    char last = '\n';
+    if (fstat(fd, &st) == 0 && st.st_size > 0 && pread(fd, &last, 1, st.st_size - 1) != 1)
+        last = '\n';
+    const gboolean newline = last != '\n';
     char *line = g_strdup_printf("%s%d %s\n", newline ? "\n" : "", index,
                                  rounds_label_word(label));
     gboolean ok = write_all(fd, line, strlen(line)) && fsync(fd) == 0;
@@ -503,7 +496,7 @@ gboolean rounds_append_answer(Round *r, int index, int label, GError **error)
 }
 
 gboolean rounds_wait(const RoundsConfig *cfg, Round *r, const PrefrlTeacherQuery *q,
-                     GMutex *lock, GError **error)
+                     GMutex *lock, int *labels, GError **error)
 {
     const gint64 start = g_get_monotonic_time();
     for (;;) {
@@ -515,8 +508,12 @@ gboolean rounds_wait(const RoundsConfig *cfg, Round *r, const PrefrlTeacherQuery
             g_mutex_unlock(lock);
         if (!ok)
             return FALSE;
-        if (answered == r->n)
+        if (answered == r->n) {
+            /* complete: no answer can change it any more */
+            for (int i = 0; i < r->n; i++)
+                labels[i] = r->labels[i];
             return TRUE;
+        }
         if (q->stop && *q->stop) {
             g_set_error(error, PREFRL_ERROR, PREFRL_ERROR_INTERRUPTED,
                         "%s: interrupted while round %" PRId64 " waited (%d of %d queries "

@@ -47,6 +47,7 @@ typedef struct RoundsConfig {
     char *camera;           /* NULL: the task's default view */
     const char *ext;        /* "webm" or "mp4" */
     gboolean clips;         /* write clips (FALSE: round.json names none) */
+    gboolean clips_key;     /* the teacher has a `clips` key (errors suggest it) */
     double poll_interval;   /* seconds */
     double timeout;         /* seconds; 0 = forever */
 } RoundsConfig;
@@ -100,11 +101,12 @@ const char *rounds_label_word(int label);
 gboolean rounds_append_answer(Round *r, int index, int label, GError **error);
 
 /** Wait until every query of r has a label, reading answers.txt every
- *  poll_interval seconds; lock (may be NULL) is held while r is read.
- *  FALSE with PREFRL_ERROR_INTERRUPTED once q->stop is set, with
- *  PREFRL_ERROR_IO after cfg->timeout, or a bad answers.txt's error. */
+ *  poll_interval seconds; lock (may be NULL) is held while r is read.  TRUE
+ *  with the n labels copied to labels; FALSE with PREFRL_ERROR_INTERRUPTED
+ *  once q->stop is set, with PREFRL_ERROR_IO after cfg->timeout, or a bad
+ *  answers.txt's error. */
 gboolean rounds_wait(const RoundsConfig *cfg, Round *r, const PrefrlTeacherQuery *q,
-                     GMutex *lock, GError **error);
+                     GMutex *lock, int *labels, GError **error);
 
 /** Free a round (NULL is ignored); the files stay. */
 void rounds_free(Round *r);

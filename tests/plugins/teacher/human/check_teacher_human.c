@@ -308,22 +308,12 @@ START_TEST(test_file_stale_round_moved)
 }
 END_TEST
 
-static volatile sig_atomic_t test_stop;
-
-static gpointer press_stop(gpointer data)
-{
-    g_usleep(200 * 1000);
-    test_stop = 1;
-    return NULL;
-}
-
 START_TEST(test_file_stop_and_errors)
 {
     const char *const ov[] = {"clips=false", NULL};
-    test_stop = 0;
     Bench b;
-    bench_init(&b, "file", "file-stop", NQ, &test_stop, ov);
-    GThread *th = g_thread_new("stop", press_stop, NULL);
+    bench_init(&b, "file", "file-stop", NQ, &pbrl_test_stop, ov);
+    GThread *th = pbrl_test_press_ctrl_c();
     char *msg = g_strdup_printf("teacher/file: interrupted while round 3 waited (0 of 4 queries "
                                 "answered, kept in %s/round-0003/answers.txt)", b.dir);
     gint64 t0 = g_get_monotonic_time();
@@ -695,9 +685,9 @@ END_TEST
 START_TEST(test_human_resume)
 {
     const char *const ov[] = {"width=32", "height=32", "format=mp4", NULL};
-    test_stop = 0;
+    pbrl_test_stop = 0;
     Bench b;
-    bench_init(&b, "human", "human-resume", 3, &test_stop, ov);
+    bench_init(&b, "human", "human-resume", 3, &pbrl_test_stop, ov);
     b.x.q.write_clip = encode_clip;
     LabelJob job;
     GThread *th;
@@ -708,7 +698,7 @@ START_TEST(test_human_resume)
     char *u = tgt("/answer", token);
     ck_assert_int_eq(status_of(port, "POST", u, "index=1&label=left"), 200);
     g_free(u);
-    test_stop = 1; /* Ctrl-C: the page is left with two queries unanswered */
+    pbrl_test_stop = 1; /* Ctrl-C: the page is left with two queries unanswered */
     g_thread_join(th);
     ck_assert(!job.ok);
     ck_assert_int_eq(job.err->code, PREFRL_ERROR_INTERRUPTED);
@@ -716,7 +706,7 @@ START_TEST(test_human_resume)
     prefrl_instance_free(b.t);
 
     /* `prefrl resume`: a new teacher, a new port and token, the same round */
-    test_stop = 0;
+    pbrl_test_stop = 0;
     g_ptr_array_set_size(b.said.lines, 0);
     b.t = teacher("human", b.dir, ov);
     line = serve(&b, &job, &th, &port, token);
